@@ -1,0 +1,13 @@
+//! Confab's persistence layer: the connection pool, the embedded migrations, the generated
+//! schema, and the private PostgreSQL cluster the server starts when no DATABASE_URL is given.
+//!
+//! Query functions take `&mut AsyncPgConnection`, so the caller decides the transaction.
+
+pub mod embedded;
+pub mod migrations;
+pub mod pool;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use diesel_async::AsyncPgConnection;
+pub use pool::{DbPool, PoolError};

@@ -1,0 +1,121 @@
+//! The one stable list of error codes the API answers with, and the JSON error body
+//! `{"error": "snake_case_code", "message": "human text"}`.
+//!
+//! Clients branch on `error`; `message` is for people and may change between versions.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Machine-readable error code. New codes may be added; existing ones never change meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The body or a parameter is malformed or fails validation (400).
+    InvalidInput,
+    /// The request body is not valid JSON or has the wrong shape (400).
+    MalformedJson,
+    /// No valid credentials were presented (401).
+    Unauthenticated,
+    /// The caller is known but not allowed to do this (403).
+    Forbidden,
+    /// The resource does not exist, or the caller may not see it (404).
+    NotFound,
+    /// The HTTP method is not supported on this route (405).
+    MethodNotAllowed,
+    /// The request conflicts with the current state (409).
+    Conflict,
+    /// The request body is larger than the route accepts (413).
+    PayloadTooLarge,
+    /// The request is well-formed but cannot be applied (422).
+    Unprocessable,
+    /// Too many requests; retry after the `Retry-After` header (429).
+    RateLimited,
+    /// The database cannot be reached; the server is not ready (503).
+    DatabaseUnavailable,
+    /// An unexpected failure on the server; the details are in its log (500).
+    Internal,
+}
+
+impl ErrorCode {
+    /// The snake_case wire name, as it appears in the `error` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid_input",
+            Self::MalformedJson => "malformed_json",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Unprocessable => "unprocessable",
+            Self::RateLimited => "rate_limited",
+            Self::DatabaseUnavailable => "database_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Stable machine-readable code.
+    pub error: ErrorCode,
+    /// Human-readable explanation, safe to show to a user.
+    pub message: String,
+}
+
+impl fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ALL: [ErrorCode; 12] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::MalformedJson,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Conflict,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Unprocessable,
+        ErrorCode::RateLimited,
+        ErrorCode::DatabaseUnavailable,
+        ErrorCode::Internal,
+    ];
+
+    #[test]
+    fn wire_name_matches_serde_name() {
+        for code in ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn error_body_round_trips(index in 0..ALL.len(), message in ".*") {
+            let body = ErrorBody { error: ALL[index], message };
+            let json = serde_json::to_string(&body).unwrap();
+            let back: ErrorBody = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, body);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Every setting of the server in one struct, from command-line flags or environment variables
+//! (flags win), with defaults that run Confab on a laptop with nothing configured.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+/// Confab: a real-time chat server.
+#[derive(Debug, Parser)]
+#[command(name = "confab", version, about)]
+pub struct Cli {
+    /// What to do; serving is the default.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server settings.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// Sub-commands of the `confab` binary.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API, the WebSocket gateway and the web app (the default).
+    Serve,
+}
+
+/// Server settings.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on. Loopback by default; put a TLS-terminating proxy in front to expose it.
+    #[arg(long, env = "CONFAB_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, short, env = "CONFAB_PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    /// PostgreSQL URL. When absent, Confab runs its own private PostgreSQL under the data dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+
+    /// Directory for Confab's state: the embedded database and the generated secret.
+    #[arg(long, env = "CONFAB_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Directory of the built web app (trunk's output).
+    #[arg(long, env = "CONFAB_STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// Secret that signs access tokens. Generated and kept in the data dir when absent.
+    #[arg(long, env = "CONFAB_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// Browser origins allowed to call the API and open WebSockets, comma-separated.
+    /// The server's own origin is always allowed.
+    #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: usize,
+
+    /// HTTP worker threads (0 = one per CPU core).
+    #[arg(long, env = "CONFAB_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// Log output: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: LogFormat,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Settings {
+    /// Settings for tests and embedding: loopback, port 0, everything else default.
+    pub fn for_tests(data_dir: PathBuf, static_dir: PathBuf, database_url: String) -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            database_url: Some(SecretString::from(database_url)),
+            data_dir,
+            static_dir,
+            jwt_secret: None,
+            allowed_origins: Vec::new(),
+            db_pool_size: 8,
+            workers: 1,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_listen_on_loopback_8080_with_embedded_database() {
+        let cli = Cli::try_parse_from(["confab"]).unwrap();
+        assert_eq!(cli.settings.port, 8080);
+        assert!(cli.settings.host.is_loopback());
+        assert_eq!(cli.settings.data_dir, PathBuf::from("data"));
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn origins_are_comma_separated() {
+        let cli = Cli::try_parse_from(["confab", "--allowed-origins", "http://a.test,http://b.test"]).unwrap();
+        assert_eq!(cli.settings.allowed_origins, vec!["http://a.test", "http://b.test"]);
+    }
+
+    #[test]
+    fn a_bad_port_is_a_clear_error() {
+        let err = Cli::try_parse_from(["confab", "--port", "99999"]).unwrap_err();
+        assert!(err.to_string().contains("--port"), "{err}");
+    }
+}

@@ -1,0 +1,13 @@
+//! Confab's server as a library: the binary in `main.rs` parses settings and calls
+//! [`startup::Application`]; the integration tests start the same application on port 0.
+
+pub mod config;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod secrets;
+pub mod security;
+pub mod spa;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

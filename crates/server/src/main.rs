@@ -1,0 +1,31 @@
+//! The `confab` binary: parses flags and environment, then serves (or runs an admin command).
+//! Any start-up failure ends with one clear line on stderr and a non-zero exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::config::{Cli, Command, Settings};
+use server::startup::Application;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    server::telemetry::init(cli.settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.settings),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("confab: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await?;
+        println!("Confab is running at {}", app.url());
+        app.run_until_stopped().await
+    })
+}

@@ -1,0 +1,50 @@
+//! Operational probes: `/healthz` answers while the process runs, `/readyz` only while the
+//! database answers too, so an orchestrator stops routing traffic to a server that cannot serve.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use protocol::{ErrorBody, ErrorCode, Health, Readiness};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How long readiness waits for the database before declaring it unavailable.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Liveness: the process is up.
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "The process is up", body = Health))
+)]
+#[get("/healthz")]
+pub async fn get_healthz() -> web::Json<Health> {
+    web::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+}
+
+/// Readiness: the database answers a query.
+#[utoipa::path(
+    tag = "ops",
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "The database cannot be reached (`database_unavailable`)", body = ErrorBody),
+    )
+)]
+#[get("/readyz")]
+pub async fn get_readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let unavailable = || ApiError::new(ErrorCode::DatabaseUnavailable, "the database is not reachable");
+    match tokio::time::timeout(READY_TIMEOUT, db::pool::ping(&state.pool)).await {
+        Ok(Ok(latency)) => Ok(HttpResponse::Ok().json(Readiness {
+            status: "ready".into(),
+            database_latency_ms: u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+        })),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(unavailable())
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out");
+            Err(unavailable())
+        }
+    }
+}

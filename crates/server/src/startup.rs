@@ -1,0 +1,182 @@
+//! Builds and runs the application: binds the port (first, to fail fast), starts the embedded
+//! database or connects to DATABASE_URL, migrates, and serves until SIGINT/SIGTERM, after which
+//! the embedded database is stopped too.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::web::{self, Bytes};
+use actix_web::{App, HttpServer};
+use anyhow::{Context, anyhow};
+use db::embedded::{EmbeddedPostgres, Options};
+use secrecy::ExposeSecret;
+
+use crate::config::Settings;
+use crate::error;
+use crate::routes;
+use crate::secrets;
+use crate::security;
+use crate::spa::Spa;
+use crate::state::AppState;
+
+/// Largest JSON body any route accepts; routes with bigger needs configure their own.
+const JSON_LIMIT: usize = 64 * 1024;
+/// Seconds in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+/// Name of the database Confab uses inside its embedded cluster.
+const EMBEDDED_DATABASE: &str = "confab";
+
+/// A built, listening application.
+pub struct Application {
+    server: Server,
+    port: u16,
+    host: std::net::IpAddr,
+    embedded: Option<EmbeddedPostgres>,
+    state: AppState,
+}
+
+impl Application {
+    /// Prepares everything and starts listening; requests are served once awaited.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.host, settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr().context("cannot read the bound address")?.port();
+
+        let needs_data_dir = settings.database_url.is_none() || settings.jwt_secret.is_none();
+        if needs_data_dir {
+            create_data_dir(&settings.data_dir)?;
+        }
+
+        let (database_url, embedded) = match &settings.database_url {
+            Some(url) => (url.expose_secret().to_owned(), None),
+            None => {
+                let root = settings.data_dir.join("postgres");
+                let cluster = web::block(move || EmbeddedPostgres::start(&Options { root, bin_dir: None, ephemeral: false }))
+                    .await
+                    .map_err(|e| anyhow!("the embedded database start-up was interrupted: {e}"))?
+                    .context("cannot start the embedded PostgreSQL")?;
+                db::pool::create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE)
+                    .await
+                    .context("cannot prepare the embedded database")?;
+                (cluster.url(EMBEDDED_DATABASE), Some(cluster))
+            }
+        };
+
+        let shown_url = redact(&database_url);
+        let migrate_url = database_url.clone();
+        let applied = web::block(move || db::migrations::run_pending(&migrate_url))
+            .await
+            .map_err(|e| anyhow!("migrations were interrupted: {e}"))?
+            .with_context(|| format!("database {shown_url}"))?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied database migrations");
+        }
+
+        let pool = db::pool::build_pool(&database_url, settings.db_pool_size)?;
+        let jwt_secret = secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
+        let doc = crate::openapi::document();
+        let state = AppState {
+            pool,
+            jwt_secret: Arc::new(jwt_secret),
+            openapi_json: Bytes::from(doc.to_json().context("cannot serialize the OpenAPI document")?),
+            docs_html: Bytes::from(routes::docs::render_docs(&doc)),
+            settings: Arc::new(settings.clone()),
+        };
+
+        let spa = Spa::load(&settings.static_dir);
+        let server = serve(listener, state.clone(), spa, settings.workers)?;
+        Ok(Self { server, port, host: settings.host, embedded, state })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The base URL clients should use.
+    pub fn url(&self) -> String {
+        let host = if self.host.is_unspecified() { "127.0.0.1".to_owned() } else { self.host.to_string() };
+        format!("http://{host}:{}", self.port)
+    }
+
+    /// The shared state (for tests that inspect the database).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until a shutdown signal (or the handle's stop), then stops the embedded database.
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        let result = (&mut self.server).await.context("the HTTP server failed");
+        tracing::info!("HTTP server stopped");
+        if let Some(mut cluster) = self.embedded.take() {
+            web::block(move || cluster.stop())
+                .await
+                .map_err(|e| anyhow!("stopping the embedded database was interrupted: {e}"))?
+                .context("cannot stop the embedded PostgreSQL")?;
+        }
+        result
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState, spa: Spa, workers: usize) -> anyhow::Result<Server> {
+    let script_hashes = spa.script_hashes.clone();
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(error::json_error))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .wrap(security::headers(&script_hashes))
+            .wrap(from_fn(crate::telemetry::trace_request))
+            .configure(routes::configure_root)
+            .configure(routes::configure_api)
+            .service(spa.service())
+    })
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener).context("cannot start the HTTP server")?.run())
+}
+
+fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    // Probe that it is writable now rather than failing half-way through start-up.
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").with_context(|| format!("the data directory {} is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// The URL with its password replaced, safe for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "<unparseable database URL>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_the_password() {
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("not a url"), "<unparseable database URL>");
+    }
+}

@@ -1,0 +1,7 @@
+//! API tests: the real server on port 0, a real PostgreSQL database per test, driven through the
+//! `client` crate. One binary, so the test cluster and its migrated template are shared.
+
+mod health;
+mod startup;
+mod static_files;
+mod support;

@@ -1,0 +1,87 @@
+//! Test harness: [`TestApp::spawn`] starts the whole application on a free port against a fresh
+//! database cloned from the migrated template, with a small built web app to serve.
+
+use std::path::PathBuf;
+
+use db::testing::TestDatabase;
+use server::config::Settings;
+use server::startup::Application;
+
+/// Inline script of the fixture web app, to check its CSP hash.
+pub const INLINE_SCRIPT: &str = "import init from '/app.js'; init();";
+
+/// A running application and what it runs on.
+pub struct TestApp {
+    /// SDK pointed at the server.
+    pub client: client::Client,
+    /// Base URL, such as `http://127.0.0.1:41234`.
+    pub url: String,
+    /// The test's database (dropped after the test).
+    pub db: TestDatabase,
+    /// Plain HTTP client for raw requests.
+    pub http: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+    dir: PathBuf,
+}
+
+impl TestApp {
+    /// Starts the app with default test settings.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app after letting `adjust` change the settings.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDatabase::create().await;
+        let dir = unique_dir("app");
+        let static_dir = dir.join("dist");
+        std::fs::create_dir_all(&static_dir).unwrap();
+        std::fs::write(
+            static_dir.join("index.html"),
+            format!("<!doctype html><html><head><script type=\"module\">{INLINE_SCRIPT}</script></head><body>confab test app</body></html>"),
+        )
+        .unwrap();
+        std::fs::write(static_dir.join("app.js"), "export default function init() {}").unwrap();
+        let mut settings = Settings::for_tests(dir.join("data"), static_dir, db.url().to_owned());
+        adjust(&mut settings);
+        let app = Application::build(settings).await.expect("the application starts");
+        let url = app.url();
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            client: client::Client::new(&url).unwrap(),
+            url,
+            db,
+            http: reqwest::Client::new(),
+            handle,
+            dir,
+        }
+    }
+
+    /// Absolute URL of `path`.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the runtime ends with the test anyway.
+        drop(self.handle.stop(false));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh directory under the system temp dir.
+pub fn unique_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("confab-{label}-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}

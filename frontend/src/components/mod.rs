@@ -1,0 +1,4 @@
+//! Reusable components, one file each.
+
+pub mod header;
+pub mod server_status;

@@ -1,0 +1,3 @@
+//! Global client state, provided as contexts by `App`.
+
+pub mod theme;
