@@ -64,27 +64,60 @@ struct Report {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let report = match cli.scenario {
-        Scenario::Probe { endpoint, concurrency, seconds } => {
-            probe(&cli.url, endpoint, concurrency.clamp(1, 10_000), Duration::from_secs(seconds.clamp(1, 3600))).await?
+        Scenario::Probe {
+            endpoint,
+            concurrency,
+            seconds,
+        } => {
+            probe(
+                &cli.url,
+                endpoint,
+                concurrency.clamp(1, 10_000),
+                Duration::from_secs(seconds.clamp(1, 3600)),
+            )
+            .await?
         }
     };
-    println!("{:<24} {:>10} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9}", "scenario", "requests", "errors", "per second", "p50 ms", "p99 ms", "p99.9 ms", "max ms");
+    println!(
+        "{:<24} {:>10} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9}",
+        "scenario", "requests", "errors", "per second", "p50 ms", "p99 ms", "p99.9 ms", "max ms"
+    );
     println!(
         "{:<24} {:>10} {:>8} {:>12.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-        report.scenario, report.requests, report.errors, report.per_second, report.p50_ms, report.p99_ms, report.p999_ms, report.max_ms
+        report.scenario,
+        report.requests,
+        report.errors,
+        report.per_second,
+        report.p50_ms,
+        report.p99_ms,
+        report.p999_ms,
+        report.max_ms
     );
     if let Some(path) = cli.json {
-        std::fs::write(&path, serde_json::to_vec_pretty(&report)?).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if report.requests == 0 || report.errors > 0 {
-        anyhow::bail!("{} of {} requests failed", report.errors, report.requests + report.errors);
+        anyhow::bail!(
+            "{} of {} requests failed",
+            report.errors,
+            report.requests + report.errors
+        );
     }
     Ok(())
 }
 
-async fn probe(url: &str, endpoint: Probe, concurrency: usize, duration: Duration) -> anyhow::Result<Report> {
+async fn probe(
+    url: &str,
+    endpoint: Probe,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Report> {
     let client = client::Client::new(url)?;
-    client.health().await.with_context(|| format!("the server at {url} does not answer"))?;
+    client
+        .health()
+        .await
+        .with_context(|| format!("the server at {url} does not answer"))?;
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(concurrency);
@@ -102,7 +135,9 @@ async fn probe(url: &str, endpoint: Probe, concurrency: usize, duration: Duratio
                     Probe::Readyz => client.ready().await.is_ok(),
                 };
                 if ok {
-                    histogram.saturating_record(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX));
+                    histogram.saturating_record(
+                        u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX),
+                    );
                 } else {
                     errors += 1;
                 }

@@ -59,7 +59,9 @@ impl Client {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let http = reqwest::Client::builder().user_agent(concat!("confab-client/", env!("CARGO_PKG_VERSION"))).build()?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("confab-client/", env!("CARGO_PKG_VERSION")))
+            .build()?;
         Ok(Self { http, base })
     }
 
@@ -84,8 +86,14 @@ impl Client {
     }
 
     /// A raw request to a path relative to the base URL, for routes the SDK has no method for.
-    pub fn request(&self, method: Method, path: &str) -> Result<reqwest::RequestBuilder, ClientError> {
-        Ok(self.http.request(method, self.base.join(path.trim_start_matches('/'))?))
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, ClientError> {
+        Ok(self
+            .http
+            .request(method, self.base.join(path.trim_start_matches('/'))?))
     }
 
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
@@ -99,8 +107,10 @@ pub async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<
     let status = response.status();
     let bytes = response.bytes().await?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes)
-            .map_err(|e| ClientError::Unexpected { status, detail: format!("undecodable body: {e}") });
+        return serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected {
+            status,
+            detail: format!("undecodable body: {e}"),
+        });
     }
     match serde_json::from_slice::<ErrorBody>(&bytes) {
         Ok(body) => Err(ClientError::Api { status, body }),

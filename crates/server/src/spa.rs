@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, dev::HttpServiceFactory};
+use actix_web::{HttpResponse, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -46,25 +46,33 @@ impl Spa {
         }
     }
 
-    /// The actix service: static files first, `index.html` for anything else.
-    pub fn service(&self) -> impl HttpServiceFactory + use<> {
+    /// Mounts the app: `/` and unknown paths get `index.html`, existing files are served as is.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         let index = self.index_html.clone();
+        let root_index = index.clone();
         let fallback = fn_service(move |req: ServiceRequest| {
             let index = index.clone();
             async move {
                 let (req, _) = req.into_parts();
-                let response = HttpResponse::Ok()
-                    .content_type("text/html; charset=utf-8")
-                    // index.html names the hashed assets of the current build: never cache it.
-                    .insert_header((header::CACHE_CONTROL, "no-cache"))
-                    .body(index);
-                Ok::<_, actix_web::Error>(ServiceResponse::new(req, response))
+                Ok::<_, actix_web::Error>(ServiceResponse::new(req, index_response(index)))
             }
         });
-        // A missing directory is served as empty, so everything falls back to the page above.
-        // No `index_file`: "/" goes to the fallback too, so index.html is always sent uncached.
-        actix_files::Files::new("/", &self.dir).default_handler(fallback)
+        // actix-files answers a directory itself (an error without `index_file`, or a cacheable
+        // file with it), so `/` gets its own route that serves the uncached index.
+        cfg.service(web::resource("/").route(web::get().to(move || {
+            let index = root_index.clone();
+            async move { index_response(index) }
+        })))
+        .service(actix_files::Files::new("/", &self.dir).default_handler(fallback));
     }
+}
+
+fn index_response(index: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        // index.html names the hashed assets of the current build: never cache it.
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(index)
 }
 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Confab</title></head>\
@@ -81,11 +89,16 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
         let Some(tag_end) = rest.find('>') else { break };
         let tag = &rest[..tag_end];
         let body_start = tag_end + 1;
-        let Some(close) = rest[body_start..].find("</script>") else { break };
+        let Some(close) = rest[body_start..].find("</script>") else {
+            break;
+        };
         let body = &rest[body_start..body_start + close];
         if !tag.contains(" src=") && !body.is_empty() {
             let digest = Sha256::digest(body.as_bytes());
-            hashes.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
+            hashes.push(format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
         }
         rest = &rest[body_start + close..];
     }
@@ -98,7 +111,8 @@ mod tests {
 
     #[test]
     fn hashes_inline_scripts_only() {
-        let html = r#"<html><script src="/app.js"></script><script type="module">init()</script></html>"#;
+        let html =
+            r#"<html><script src="/app.js"></script><script type="module">init()</script></html>"#;
         let hashes = inline_script_hashes(html);
         assert_eq!(hashes.len(), 1);
         let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));

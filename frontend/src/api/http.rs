@@ -16,13 +16,19 @@ pub struct ApiError {
 
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> Self {
-        Self { code: None, message: format!("Cannot reach the server ({e}).") }
+        Self {
+            code: None,
+            message: format!("Cannot reach the server ({e})."),
+        }
     }
 }
 
 /// `GET /readyz`: whether the server and its database answer.
 pub async fn ready() -> Result<Readiness, ApiError> {
-    let response = Request::get("/readyz").send().await.map_err(ApiError::network)?;
+    let response = Request::get("/readyz")
+        .send()
+        .await
+        .map_err(ApiError::network)?;
     decode(response).await
 }
 
@@ -35,7 +41,13 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
     }
     let status = response.status();
     match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError { code: Some(body.error), message: body.message }),
-        Err(_) => Err(ApiError { code: None, message: format!("The server answered with status {status}.") }),
+        Ok(body) => Err(ApiError {
+            code: Some(body.error),
+            message: body.message,
+        }),
+        Err(_) => Err(ApiError {
+            code: None,
+            message: format!("The server answered with status {status}."),
+        }),
     }
 }

@@ -3,4 +3,4 @@
 
 pub mod http;
 
-pub use http::{ApiError, ready};
+pub use http::ready;

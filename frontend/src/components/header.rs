@@ -15,7 +15,10 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/">
-                <img src="/favicon.svg" alt="" width="28" height="28"/>
+                <svg class="logo" viewBox="0 0 64 64" width="28" height="28" aria-hidden="true">
+                    <rect width="64" height="64" rx="14" fill="currentColor"/>
+                    <path d="M16 20h32a4 4 0 0 1 4 4v14a4 4 0 0 1-4 4H30l-9 7v-7h-5a4 4 0 0 1-4-4V24a4 4 0 0 1 4-4z" fill="var(--surface)"/>
+                </svg>
                 <span>"Confab"</span>
             </a>
             <button class="ghost" type="button" on:click=move |_| theme.toggle() aria-label=label>

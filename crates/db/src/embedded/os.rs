@@ -26,7 +26,9 @@ pub(super) enum RunAs {
 
 impl RunAs {
     pub(super) fn detect() -> Result<Self, EmbeddedError> {
-        let euid = fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX);
+        let euid = fs::metadata("/proc/self")
+            .map(|m| m.uid())
+            .unwrap_or(u32::MAX);
         if euid != 0 {
             return Ok(Self::Current);
         }
@@ -37,7 +39,10 @@ impl RunAs {
             .find_map(|line| {
                 let fields: Vec<&str> = line.split(':').collect();
                 (fields.first() == Some(&"postgres") && fields.len() > 3).then(|| {
-                    Some(Self::Postgres { uid: fields[2].parse().ok()?, gid: fields[3].parse().ok()? })
+                    Some(Self::Postgres {
+                        uid: fields[2].parse().ok()?,
+                        gid: fields[3].parse().ok()?,
+                    })
                 })?
             })
             .ok_or_else(|| {
@@ -81,12 +86,17 @@ impl RunAs {
             .ancestors()
             .skip(1)
             .filter(|p| {
-                fs::metadata(p).map(|m| m.mode() & 0o001 == 0 && m.uid() != *uid).unwrap_or(false)
+                fs::metadata(p)
+                    .map(|m| m.mode() & 0o001 == 0 && m.uid() != *uid)
+                    .unwrap_or(false)
             })
             .map(Path::to_path_buf)
             .collect();
         for parent in closed {
-            let status = Command::new("setfacl").args(["-m", "u:postgres:--x"]).arg(&parent).status();
+            let status = Command::new("setfacl")
+                .args(["-m", "u:postgres:--x"])
+                .arg(&parent)
+                .status();
             match status {
                 Ok(s) if s.success() => {
                     tracing::info!(dir = %parent.display(), "let the postgres user traverse this directory (ACL)");

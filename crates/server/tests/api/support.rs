@@ -41,10 +41,16 @@ impl TestApp {
             format!("<!doctype html><html><head><script type=\"module\">{INLINE_SCRIPT}</script></head><body>confab test app</body></html>"),
         )
         .unwrap();
-        std::fs::write(static_dir.join("app.js"), "export default function init() {}").unwrap();
+        std::fs::write(
+            static_dir.join("app.js"),
+            "export default function init() {}",
+        )
+        .unwrap();
         let mut settings = Settings::for_tests(dir.join("data"), static_dir, db.url().to_owned());
         adjust(&mut settings);
-        let app = Application::build(settings).await.expect("the application starts");
+        let app = Application::build(settings)
+            .await
+            .expect("the application starts");
         let url = app.url();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
@@ -82,6 +88,13 @@ pub fn unique_dir(label: &str) -> PathBuf {
 fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -1,0 +1,169 @@
+//! The `confab` binary with its embedded PostgreSQL, as a user runs it: it starts, keeps its
+//! data across restarts, recovers after being killed, and leaves no postgres process behind.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap fails the test, with its location")]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Running {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+fn start(data_dir: &Path) -> Running {
+    let log = data_dir.with_file_name(format!(
+        "{}-{}.log",
+        data_dir.file_name().unwrap().to_string_lossy(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["--port", "0", "--static-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Confab is running at ")
+        .unwrap_or_else(|| {
+            panic!(
+                "unexpected first line {line:?}; log: {}",
+                std::fs::read_to_string(&log).unwrap()
+            )
+        })
+        .to_owned();
+    Running { child, url, log }
+}
+
+fn ready(url: &str) -> bool {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async { client::Client::new(url).unwrap().ready().await.is_ok() })
+}
+
+fn signal(child: &Child, sig: &str) {
+    assert!(
+        Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// Pids of postgres server processes whose command line names `pgdata`.
+fn postgres_processes(pgdata: &Path) -> Vec<u32> {
+    let needle = pgdata.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            (exe.file_name()? == "postgres" && cmdline.contains(&needle)).then_some(pid)
+        })
+        .collect()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
+    let base = std::env::temp_dir().join(format!("confab-embedded-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let data_dir = base.join("data");
+    let pgdata = std::fs::canonicalize(&base)
+        .unwrap()
+        .join("data/postgres/pgdata");
+
+    // First start: initialises the cluster and migrates.
+    let mut first = start(&data_dir);
+    assert!(ready(&first.url));
+    signal(&first.child, "-TERM");
+    assert!(
+        first.child.wait().unwrap().success(),
+        "graceful shutdown exits 0"
+    );
+    let log = std::fs::read_to_string(&first.log).unwrap();
+    assert!(
+        log.contains("initialising the embedded database cluster"),
+        "{log}"
+    );
+    assert!(log.contains("applied database migrations"), "{log}");
+    assert!(log.contains("embedded database stopped"), "{log}");
+    assert!(
+        postgres_processes(&pgdata).is_empty(),
+        "postgres left running after shutdown"
+    );
+    let secret = std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap();
+
+    // Restart: same cluster, already migrated, same secret.
+    let mut second = start(&data_dir);
+    assert!(ready(&second.url));
+    let log = std::fs::read_to_string(&second.log).unwrap();
+    assert!(
+        !log.contains("initialising"),
+        "the cluster was re-created: {log}"
+    );
+    assert!(
+        !log.contains("applied database migrations"),
+        "the data was lost: {log}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap(),
+        secret
+    );
+
+    // Crash: SIGKILL leaves postgres and its pid file behind; an immediate restart recovers.
+    signal(&second.child, "-KILL");
+    second.child.wait().unwrap();
+    let mut third = start(&data_dir);
+    assert!(ready(&third.url), "restart after a crash");
+
+    // And after a crash with nobody restarting, the guardian stops the orphaned cluster.
+    signal(&third.child, "-KILL");
+    third.child.wait().unwrap();
+    wait_until(
+        "the guardian stops the orphaned cluster",
+        Duration::from_secs(15),
+        || postgres_processes(&pgdata).is_empty(),
+    );
+
+    // A stale pid file naming a live non-postgres process (our own pid) is recognised.
+    std::fs::write(
+        pgdata.join("postmaster.pid"),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    let mut fourth = start(&data_dir);
+    assert!(ready(&fourth.url), "start with a stale pid file");
+    signal(&fourth.child, "-INT");
+    assert!(fourth.child.wait().unwrap().success());
+    assert!(postgres_processes(&pgdata).is_empty());
+
+    std::fs::remove_dir_all(&base).unwrap();
+}

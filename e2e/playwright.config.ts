@@ -1,0 +1,46 @@
+// Playwright configuration: Debian's Chromium (no browser download), the real `confab` server
+// with its own embedded PostgreSQL in a throwaway data dir, screenshots kept in artifacts/.
+import { defineConfig } from '@playwright/test';
+
+const port = Number(process.env.CONFAB_E2E_PORT ?? 18080);
+const baseURL = `http://127.0.0.1:${port}`;
+const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    // A fresh data dir per run: the embedded database starts empty.
+    command: `rm -rf .data && exec ${server} --port ${port} --data-dir .data --static-dir ../dist`,
+    url: `${baseURL}/readyz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // SIGTERM lets the server stop its embedded PostgreSQL before exiting.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+  },
+});

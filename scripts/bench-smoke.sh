@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Keeps the load generator working: starts the debug server with its own embedded database on a
+# free loopback port, runs every confab-bench scenario at a tiny size, and stops the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+data=$(mktemp -d /tmp/confab-bench-smoke.XXXXXX)
+chmod 755 "$data"
+log="$data/server.log"
+target/debug/confab --port 0 --data-dir "$data/data" --static-dir dist >"$data/stdout" 2>"$log" &
+pid=$!
+cleanup() {
+  kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+url=""
+for _ in $(seq 1 120); do
+  url=$(sed -n 's/^Confab is running at //p' "$data/stdout")
+  [ -n "$url" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+  sleep 0.5
+done
+[ -n "$url" ] || { echo "the server did not start" >&2; cat "$log" >&2; exit 1; }
+
+target/debug/confab-bench --url "$url" probe --endpoint healthz --concurrency 4 --seconds 2
+target/debug/confab-bench --url "$url" probe --endpoint readyz --concurrency 4 --seconds 2

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Installs whatever this machine lacks to build and test Confab, and nothing it already has:
+# Debian packages (PostgreSQL, Chromium), the wasm32 target, trunk, wasm-bindgen-cli at the
+# version Cargo.lock resolves, and the npm tools (wasm-opt from binaryen, Playwright).
+# Nothing here downloads a prebuilt binary: Rust tools are compiled from the Rust registry,
+# wasm-opt is binaryen's npm build, the browser is Debian's.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TRUNK_VERSION=0.21.14
+WITH_E2E=0
+for arg in "$@"; do
+  case "$arg" in
+    --e2e) WITH_E2E=1 ;;
+    *) echo "usage: scripts/setup.sh [--e2e]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo -n "$@"
+  else echo "need root to run: $*" >&2; return 1
+  fi
+}
+
+# --- Debian packages -------------------------------------------------------------------
+apt_packages=(postgresql-15 acl)
+if [ "$WITH_E2E" = 1 ]; then apt_packages+=(chromium); fi
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# The PostgreSQL binaries may come from elsewhere; only install the package when none exist.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  missing=("${missing[@]/postgresql-15}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ -f /etc/postgresql/15/main/postgresql.conf ] && [ "$(id -u)" -eq 0 ]; then
+  # Debian's package starts a system cluster we do not use; Confab runs its own.
+  :
+fi
+
+# --- Rust targets and tools ------------------------------------------------------------
+if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+installed_version() { "$1" --version 2>/dev/null | awk '{print $2}'; }
+
+if [ "$(installed_version trunk)" != "$TRUNK_VERSION" ]; then
+  say "installing trunk $TRUNK_VERSION (compiles from source, ~8 min on 2 cores)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen library version in Cargo.lock.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+if [ -z "$WASM_BINDGEN_VERSION" ]; then
+  echo "cannot find wasm-bindgen in Cargo.lock" >&2; exit 1
+fi
+if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (~3 min)"
+  # Not --locked: its lock file names a crate version the registry no longer has.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# --- npm tools --------------------------------------------------------------------------
+npm_install() {
+  local dir=$1
+  # package-lock.json changes => reinstall; the stamp records what was installed.
+  local stamp="$dir/node_modules/.confab-installed"
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    say "installing npm packages in ${dir#"$ROOT"/}"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+}
+npm_install "$ROOT/frontend"
+if [ "$WITH_E2E" = 1 ]; then npm_install "$ROOT/e2e"; fi
+
+say "tools ready"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every check Confab has: formatting, clippy (warnings are errors) on the native crates and
+# on the wasm frontend, the protocol crate's browser-safety, all Rust tests against a real
+# PostgreSQL, the load generator at a tiny size, and the Playwright e2e suite in Chromium.
+# Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --e2e
+source scripts/env.sh
+
+step() { printf '\n\033[1;34m[test]\033[0m %s\n' "$*" >&2; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (native crates)"
+cargo clippy --locked --all-targets -- -D warnings
+
+step "clippy (frontend, wasm32)"
+cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "protocol is browser-safe"
+cargo build --locked -p protocol --target wasm32-unknown-unknown
+if cargo tree --locked -p protocol -e normal --prefix none | grep -E '^(diesel|diesel-async|actix[a-z_-]*|tokio) ' ; then
+  echo "protocol must not depend on diesel, actix or tokio" >&2
+  exit 1
+fi
+
+step "Rust tests (real PostgreSQL)"
+cargo test --locked
+
+step "build for e2e (web app + server)"
+trunk build --release >/dev/null
+cargo build --locked -p server --bin confab -p bench --bin confab-bench
+
+step "load generator smoke run"
+scripts/bench-smoke.sh
+
+step "e2e (Playwright, Chromium)"
+(cd e2e && npx playwright test)
+
+step "all checks passed"
