@@ -1,7 +1,11 @@
 //! The `confab` binary with its embedded PostgreSQL, as a user runs it: it starts, keeps its
 //! data across restarts, recovers after being killed, and leaves no postgres process behind.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap fails the test, with its location")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed unwrap fails the test, with its location"
+)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
