@@ -64,18 +64,8 @@ struct Report {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let report = match cli.scenario {
-        Scenario::Probe {
-            endpoint,
-            concurrency,
-            seconds,
-        } => {
-            probe(
-                &cli.url,
-                endpoint,
-                concurrency.clamp(1, 10_000),
-                Duration::from_secs(seconds.clamp(1, 3600)),
-            )
-            .await?
+        Scenario::Probe { endpoint, concurrency, seconds } => {
+            probe(&cli.url, endpoint, concurrency.clamp(1, 10_000), Duration::from_secs(seconds.clamp(1, 3600))).await?
         }
     };
     println!(
@@ -98,26 +88,14 @@ async fn main() -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if report.requests == 0 || report.errors > 0 {
-        anyhow::bail!(
-            "{} of {} requests failed",
-            report.errors,
-            report.requests + report.errors
-        );
+        anyhow::bail!("{} of {} requests failed", report.errors, report.requests + report.errors);
     }
     Ok(())
 }
 
-async fn probe(
-    url: &str,
-    endpoint: Probe,
-    concurrency: usize,
-    duration: Duration,
-) -> anyhow::Result<Report> {
+async fn probe(url: &str, endpoint: Probe, concurrency: usize, duration: Duration) -> anyhow::Result<Report> {
     let client = client::Client::new(url)?;
-    client
-        .health()
-        .await
-        .with_context(|| format!("the server at {url} does not answer"))?;
+    client.health().await.with_context(|| format!("the server at {url} does not answer"))?;
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(concurrency);
@@ -135,9 +113,7 @@ async fn probe(
                     Probe::Readyz => client.ready().await.is_ok(),
                 };
                 if ok {
-                    histogram.saturating_record(
-                        u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX),
-                    );
+                    histogram.saturating_record(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX));
                 } else {
                     errors += 1;
                 }

@@ -3,10 +3,18 @@
 //!
 //! Every error the server answers arrives as [`ClientError::Api`] with its stable code.
 
-use protocol::{ErrorBody, ErrorCode, Health, Readiness};
+use protocol::auth::{
+    AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    SessionInfo, TokenDelivery,
+};
+use protocol::social::{BlockedUser, Friend, FriendRequests, SendFriendRequest, SendFriendRequestOutcome};
+use protocol::users::{Me, Page, PublicUser, UpdateProfileRequest};
+use protocol::{ErrorBody, ErrorCode, Health, Readiness, UserId};
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
+use uuid::Uuid;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,7 @@ impl ClientError {
 pub struct Client {
     http: reqwest::Client,
     base: Url,
+    token: Option<String>,
 }
 
 impl Client {
@@ -59,10 +68,14 @@ impl Client {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("confab-client/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self { http, base })
+        let http =
+            reqwest::Client::builder().user_agent(concat!("confab-client/", env!("CARGO_PKG_VERSION"))).build()?;
+        Ok(Self { http, base, token: None })
+    }
+
+    /// The same server, calling as the holder of `access_token`.
+    pub fn authenticated(&self, access_token: &str) -> Self {
+        Self { token: Some(access_token.to_owned()), ..self.clone() }
     }
 
     /// The server's base URL.
@@ -85,20 +98,188 @@ impl Client {
         self.get_json("api/v1/openapi.json").await
     }
 
-    /// A raw request to a path relative to the base URL, for routes the SDK has no method for.
-    pub fn request(
+    /// `POST /auth/register`: creates an account and signs in (tokens in JSON).
+    pub async fn register(
         &self,
-        method: Method,
-        path: &str,
-    ) -> Result<reqwest::RequestBuilder, ClientError> {
-        Ok(self
-            .http
-            .request(method, self.base.join(path.trim_start_matches('/'))?))
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<AuthResponse, ClientError> {
+        let body = RegisterRequest {
+            username: username.into(),
+            display_name: display_name.into(),
+            password: password.into(),
+            token_delivery: TokenDelivery::Json,
+        };
+        self.send(Method::POST, "api/v1/auth/register", Some(&body)).await
+    }
+
+    /// `POST /auth/login` (tokens in JSON).
+    pub async fn login(&self, username: &str, password: &str) -> Result<AuthResponse, ClientError> {
+        let body =
+            LoginRequest { username: username.into(), password: password.into(), token_delivery: TokenDelivery::Json };
+        self.send(Method::POST, "api/v1/auth/login", Some(&body)).await
+    }
+
+    /// `POST /auth/refresh`: spends `refresh_token` for new tokens.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse, ClientError> {
+        let body = RefreshRequest { refresh_token: Some(refresh_token.into()), token_delivery: TokenDelivery::Json };
+        self.send(Method::POST, "api/v1/auth/refresh", Some(&body)).await
+    }
+
+    /// `POST /auth/logout`: ends this client's session.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.send_empty(Method::POST, "api/v1/auth/logout", None::<&()>).await
+    }
+
+    /// `GET /auth/sessions`.
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>, ClientError> {
+        self.get_json("api/v1/auth/sessions").await
+    }
+
+    /// `DELETE /auth/sessions/{id}`.
+    pub async fn revoke_session(&self, id: Uuid) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, &format!("api/v1/auth/sessions/{id}"), None::<&()>).await
+    }
+
+    /// `GET /users/me`.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.get_json("api/v1/users/me").await
+    }
+
+    /// `PATCH /users/me`.
+    pub async fn update_me(&self, changes: &UpdateProfileRequest) -> Result<Me, ClientError> {
+        self.send(Method::PATCH, "api/v1/users/me", Some(changes)).await
+    }
+
+    /// `PUT /users/me/password`: other sessions are signed out.
+    pub async fn change_password(&self, current_password: &str, new_password: &str) -> Result<(), ClientError> {
+        let body =
+            ChangePasswordRequest { current_password: current_password.into(), new_password: new_password.into() };
+        self.send_empty(Method::PUT, "api/v1/users/me/password", Some(&body)).await
+    }
+
+    /// `DELETE /users/me`.
+    pub async fn delete_account(&self, password: &str) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, "api/v1/users/me", Some(&DeleteAccountRequest { password: password.into() }))
+            .await
+    }
+
+    /// `GET /users/{id}`.
+    pub async fn user(&self, id: UserId) -> Result<PublicUser, ClientError> {
+        self.get_json(&format!("api/v1/users/{id}")).await
+    }
+
+    /// `GET /users?q=`: users by username or display-name prefix.
+    pub async fn search_users(
+        &self,
+        q: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<PublicUser>, ClientError> {
+        let mut request = self.request(Method::GET, "api/v1/users")?.query(&[("q", q)]);
+        if let Some(limit) = limit {
+            request = request.query(&[("limit", limit)]);
+        }
+        if let Some(cursor) = cursor {
+            request = request.query(&[("cursor", cursor)]);
+        }
+        decode(request.send().await?).await
+    }
+
+    /// `GET /friends` (first page).
+    pub async fn friends(&self) -> Result<Page<Friend>, ClientError> {
+        self.get_json("api/v1/friends").await
+    }
+
+    /// `DELETE /friends/{user_id}`.
+    pub async fn unfriend(&self, user: UserId) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, &format!("api/v1/friends/{user}"), None::<&()>).await
+    }
+
+    /// `GET /friend-requests`.
+    pub async fn friend_requests(&self) -> Result<FriendRequests, ClientError> {
+        self.get_json("api/v1/friend-requests").await
+    }
+
+    /// `POST /friend-requests`.
+    pub async fn send_friend_request(&self, to: UserId) -> Result<SendFriendRequestOutcome, ClientError> {
+        self.send(Method::POST, "api/v1/friend-requests", Some(&SendFriendRequest { user_id: to })).await
+    }
+
+    /// `POST /friend-requests/{id}/accept`.
+    pub async fn accept_friend_request(&self, id: Uuid) -> Result<Friend, ClientError> {
+        self.send(Method::POST, &format!("api/v1/friend-requests/{id}/accept"), None::<&()>).await
+    }
+
+    /// `POST /friend-requests/{id}/decline`.
+    pub async fn decline_friend_request(&self, id: Uuid) -> Result<(), ClientError> {
+        self.send_empty(Method::POST, &format!("api/v1/friend-requests/{id}/decline"), None::<&()>).await
+    }
+
+    /// `DELETE /friend-requests/{id}`: the sender cancels.
+    pub async fn cancel_friend_request(&self, id: Uuid) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, &format!("api/v1/friend-requests/{id}"), None::<&()>).await
+    }
+
+    /// `GET /blocks`.
+    pub async fn blocks(&self) -> Result<Vec<BlockedUser>, ClientError> {
+        self.get_json("api/v1/blocks").await
+    }
+
+    /// `PUT /blocks/{user_id}`.
+    pub async fn block(&self, user: UserId) -> Result<(), ClientError> {
+        self.send_empty(Method::PUT, &format!("api/v1/blocks/{user}"), None::<&()>).await
+    }
+
+    /// `DELETE /blocks/{user_id}`.
+    pub async fn unblock(&self, user: UserId) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, &format!("api/v1/blocks/{user}"), None::<&()>).await
+    }
+
+    /// A raw request to a path relative to the base URL (with this client's token), for routes
+    /// the SDK has no method for.
+    pub fn request(&self, method: Method, path: &str) -> Result<reqwest::RequestBuilder, ClientError> {
+        let request = self.http.request(method, self.base.join(path.trim_start_matches('/'))?);
+        Ok(match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        })
     }
 
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let response = self.request(Method::GET, path)?.send().await?;
         decode(response).await
+    }
+
+    async fn send<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        let mut request = self.request(method, path)?;
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        decode(request.send().await?).await
+    }
+
+    async fn send_empty<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<(), ClientError> {
+        let mut request = self.request(method, path)?;
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        decode::<serde_json::Value>(response).await.map(|_| ())
     }
 }
 
@@ -107,16 +288,13 @@ pub async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<
     let status = response.status();
     let bytes = response.bytes().await?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected {
-            status,
-            detail: format!("undecodable body: {e}"),
-        });
+        return serde_json::from_slice(&bytes)
+            .map_err(|e| ClientError::Unexpected { status, detail: format!("undecodable body: {e}") });
     }
     match serde_json::from_slice::<ErrorBody>(&bytes) {
         Ok(body) => Err(ClientError::Api { status, body }),
-        Err(_) => Err(ClientError::Unexpected {
-            status,
-            detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-        }),
+        Err(_) => {
+            Err(ClientError::Unexpected { status, detail: String::from_utf8_lossy(&bytes).chars().take(200).collect() })
+        }
     }
 }

@@ -5,7 +5,10 @@
 
 pub mod embedded;
 pub mod migrations;
+pub mod models;
 pub mod pool;
+pub mod queries;
+pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 

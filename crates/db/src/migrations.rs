@@ -33,9 +33,7 @@ pub fn run_pending(url: &str) -> Result<Vec<String>, MigrationError> {
     std::thread::spawn(move || {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
             .map_err(|e| MigrationError::Connect(e.to_string()))?;
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| MigrationError::Apply(e.to_string()))?;
+        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| MigrationError::Apply(e.to_string()))?;
         Ok(applied.iter().map(ToString::to_string).collect())
     })
     .join()

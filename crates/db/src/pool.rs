@@ -42,9 +42,7 @@ pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
 
 /// Checks out a connection, mapping pool failures to [`PoolError::Unavailable`].
 pub async fn checkout(pool: &DbPool) -> Result<PooledConn, PoolError> {
-    pool.get()
-        .await
-        .map_err(|e| PoolError::Unavailable(describe_pool_error(&e)))
+    pool.get().await.map_err(|e| PoolError::Unavailable(describe_pool_error(&e)))
 }
 
 /// Runs `SELECT 1` and returns its round-trip time: the readiness probe.
@@ -81,16 +79,13 @@ pub async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(
     let mut conn = AsyncPgConnection::establish(admin_url)
         .await
         .map_err(|e| PoolError::Unavailable(format!("cannot connect to the database: {e}")))?;
-    let found: Exists =
-        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-            .bind::<Text, _>(name)
-            .get_result(&mut conn)
-            .await?;
+    let found: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(name)
+        .get_result(&mut conn)
+        .await?;
     if !found.exists {
         // The name is checked above: identifiers cannot be bound as parameters.
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await?;
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
         tracing::info!(database = name, "created the database");
     }
     Ok(())

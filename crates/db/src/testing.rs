@@ -21,8 +21,7 @@ struct Server {
 impl Server {
     /// The URL of `database` on this server.
     fn url(&self, database: &str) -> String {
-        let mut url =
-            url::Url::parse(&self.base_url).unwrap_or_else(|e| panic!("bad test URL: {e}"));
+        let mut url = url::Url::parse(&self.base_url).unwrap_or_else(|e| panic!("bad test URL: {e}"));
         url.set_path(&format!("/{database}"));
         url.to_string()
     }
@@ -30,37 +29,25 @@ impl Server {
 
 static SERVER: OnceLock<Server> = OnceLock::new();
 
-#[expect(
-    clippy::expect_used,
-    reason = "test set-up fails loudly, with the reason"
-)]
+#[expect(clippy::expect_used, reason = "test set-up fails loudly, with the reason")]
 fn server() -> &'static Server {
     SERVER.get_or_init(|| {
         let (cluster, base_url) = match std::env::var("CONFAB_TEST_DATABASE_URL") {
             Ok(url) => (None, url),
             Err(_) => {
-                let cluster =
-                    EmbeddedPostgres::start_ephemeral().expect("start a test PostgreSQL cluster");
+                let cluster = EmbeddedPostgres::start_ephemeral().expect("start a test PostgreSQL cluster");
                 let url = cluster.url("postgres");
                 (Some(cluster), url)
             }
         };
-        let server = Server {
-            _cluster: cluster,
-            base_url,
-        };
+        let server = Server { _cluster: cluster, base_url };
         let admin = server.url("postgres");
         let template = server.url(TEMPLATE);
         // A thread of its own: this may be first called from inside a test's async runtime.
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async {
-                let mut conn = AsyncPgConnection::establish(&admin)
-                    .await
-                    .expect("connect to test cluster");
+                let mut conn = AsyncPgConnection::establish(&admin).await.expect("connect to test cluster");
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
                     .execute(&mut conn)
                     .await
@@ -87,29 +74,16 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     /// Clones the migrated template into a new database.
-    #[expect(
-        clippy::expect_used,
-        reason = "test set-up fails loudly, with the reason"
-    )]
+    #[expect(clippy::expect_used, reason = "test set-up fails loudly, with the reason")]
     pub async fn create() -> Self {
         let server = server();
-        let name = format!(
-            "test_{}",
-            Alphanumeric
-                .sample_string(&mut rand::rng(), 16)
-                .to_lowercase()
-        );
-        let mut conn = AsyncPgConnection::establish(&server.url("postgres"))
-            .await
-            .expect("connect to test cluster");
+        let name = format!("test_{}", Alphanumeric.sample_string(&mut rand::rng(), 16).to_lowercase());
+        let mut conn = AsyncPgConnection::establish(&server.url("postgres")).await.expect("connect to test cluster");
         diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
             .execute(&mut conn)
             .await
             .expect("create test database");
-        Self {
-            url: server.url(&name),
-            name,
-        }
+        Self { url: server.url(&name), name }
     }
 
     /// Connection URL of this database.
@@ -134,10 +108,7 @@ impl Drop for TestDatabase {
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         // Drop runs inside async tests; a separate thread may block on its own runtime.
         let result = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
                 let mut conn = AsyncPgConnection::establish(&admin).await.ok()?;
                 diesel::sql_query(sql).execute(&mut conn).await.ok()

@@ -19,6 +19,12 @@ pub enum ErrorCode {
     MalformedJson,
     /// No valid credentials were presented (401).
     Unauthenticated,
+    /// Wrong username or password; which one is never said (401).
+    InvalidCredentials,
+    /// The account is disabled by an operator (403).
+    AccountDisabled,
+    /// The username is already in use (409).
+    UsernameTaken,
     /// The caller is known but not allowed to do this (403).
     Forbidden,
     /// The resource does not exist, or the caller may not see it (404).
@@ -46,6 +52,9 @@ impl ErrorCode {
             Self::InvalidInput => "invalid_input",
             Self::MalformedJson => "malformed_json",
             Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountDisabled => "account_disabled",
+            Self::UsernameTaken => "username_taken",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -86,10 +95,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: [ErrorCode; 12] = [
+    const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidInput,
         ErrorCode::MalformedJson,
         ErrorCode::Unauthenticated,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::AccountDisabled,
+        ErrorCode::UsernameTaken,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,

@@ -3,9 +3,12 @@
 //!
 //! Breaking changes get a new [`PROTOCOL_VERSION`], never a silent change to an existing shape.
 
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod social;
+pub mod users;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use health::{Health, Readiness};

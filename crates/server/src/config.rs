@@ -113,13 +113,8 @@ mod tests {
 
     #[test]
     fn origins_are_comma_separated() {
-        let cli =
-            Cli::try_parse_from(["confab", "--allowed-origins", "http://a.test,http://b.test"])
-                .unwrap();
-        assert_eq!(
-            cli.settings.allowed_origins,
-            vec!["http://a.test", "http://b.test"]
-        );
+        let cli = Cli::try_parse_from(["confab", "--allowed-origins", "http://a.test,http://b.test"]).unwrap();
+        assert_eq!(cli.settings.allowed_origins, vec!["http://a.test", "http://b.test"]);
     }
 
     #[test]

@@ -22,12 +22,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with `code` and a message that is safe to show to the user.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            retry_after_secs: None,
-            cause: None,
-        }
+        Self { code, message: message.into(), retry_after_secs: None, cause: None }
     }
 
     /// 400: the input fails validation; `message` says which field and why.
@@ -52,10 +47,7 @@ impl ApiError {
 
     /// 429 telling the client when to come back.
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        let mut e = Self::new(
-            ErrorCode::RateLimited,
-            format!("too many attempts; try again in {retry_after_secs} s"),
-        );
+        let mut e = Self::new(ErrorCode::RateLimited, format!("too many attempts; try again in {retry_after_secs} s"));
         e.retry_after_secs = Some(retry_after_secs);
         e
     }
@@ -80,11 +72,11 @@ impl fmt::Display for ApiError {
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::InvalidInput | ErrorCode::MalformedJson => StatusCode::BAD_REQUEST,
-        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden | ErrorCode::AccountDisabled => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::Conflict | ErrorCode::UsernameTaken => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -107,10 +99,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
         }
-        response.json(ErrorBody {
-            error: self.code,
-            message: self.message.clone(),
-        })
+        response.json(ErrorBody { error: self.code, message: self.message.clone() })
     }
 }
 
@@ -119,10 +108,7 @@ impl From<db::PoolError> for ApiError {
         match e {
             db::PoolError::Unavailable(detail) => {
                 tracing::error!(%detail, "database unavailable");
-                Self::new(
-                    ErrorCode::DatabaseUnavailable,
-                    "the database is unavailable; please try again shortly",
-                )
+                Self::new(ErrorCode::DatabaseUnavailable, "the database is unavailable; please try again shortly")
             }
             other => Self::internal(other),
         }
@@ -130,43 +116,28 @@ impl From<db::PoolError> for ApiError {
 }
 
 /// Maps actix's JSON extractor failures (bad syntax, wrong shape, too large) to our errors.
-pub fn json_error(
-    err: actix_web::error::JsonPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as J;
     let api = match &err {
         J::OverflowKnownLength { .. } | J::Overflow { .. } => {
             ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
         }
-        J::ContentType => ApiError::new(
-            ErrorCode::MalformedJson,
-            "the body must be JSON (Content-Type: application/json)",
-        ),
-        J::Deserialize(e) => {
-            ApiError::new(ErrorCode::MalformedJson, format!("invalid JSON body: {e}"))
+        J::ContentType => {
+            ApiError::new(ErrorCode::MalformedJson, "the body must be JSON (Content-Type: application/json)")
         }
-        other => ApiError::new(
-            ErrorCode::MalformedJson,
-            format!("unreadable body: {other}"),
-        ),
+        J::Deserialize(e) => ApiError::new(ErrorCode::MalformedJson, format!("invalid JSON body: {e}")),
+        other => ApiError::new(ErrorCode::MalformedJson, format!("unreadable body: {other}")),
     };
     api.into()
 }
 
 /// Maps query-string extractor failures to a 400 that names the problem.
-pub fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     ApiError::invalid(format!("invalid query string: {err}")).into()
 }
 
 /// Maps path extractor failures (such as a malformed id) to a 400.
-pub fn path_error(
-    err: actix_web::error::PathError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     ApiError::invalid(format!("invalid path parameter: {err}")).into()
 }
 
@@ -180,9 +151,7 @@ mod tests {
         let response = err.error_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = actix_web::body::to_bytes(response.into_body());
-        let bytes = futures_util::FutureExt::now_or_never(body)
-            .unwrap()
-            .unwrap();
+        let bytes = futures_util::FutureExt::now_or_never(body).unwrap().unwrap();
         let text = String::from_utf8(bytes.to_vec()).unwrap();
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("\"error\":\"internal\""), "{text}");
@@ -194,4 +163,9 @@ mod tests {
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "30");
     }
+}
+
+/// Whether a database error is a unique-constraint violation (a duplicate).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

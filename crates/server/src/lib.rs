@@ -1,6 +1,7 @@
 //! Confab's server as a library: the binary in `main.rs` parses settings and calls
 //! [`startup::Application`]; the integration tests start the same application on port 0.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod openapi;
@@ -11,3 +12,4 @@ pub mod spa;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod validate;

@@ -16,13 +16,54 @@ use utoipa::OpenApi;
         crate::routes::health::get_readyz,
         crate::routes::docs::get_openapi,
         crate::routes::docs::get_docs,
+        crate::routes::auth::register,
+        crate::routes::auth::login,
+        crate::routes::auth::refresh,
+        crate::routes::auth::logout,
+        crate::routes::auth::list_sessions,
+        crate::routes::auth::revoke_session,
+        crate::routes::users::get_me,
+        crate::routes::users::update_me,
+        crate::routes::users::delete_me,
+        crate::routes::users::change_password,
+        crate::routes::users::search_users,
+        crate::routes::users::get_user,
+        crate::routes::friends::list_friends,
+        crate::routes::friends::remove_friend,
+        crate::routes::friend_requests::list_requests,
+        crate::routes::friend_requests::send_request,
+        crate::routes::friend_requests::accept_request,
+        crate::routes::friend_requests::decline_request,
+        crate::routes::friend_requests::cancel_request,
+        crate::routes::blocks::list_blocks,
+        crate::routes::blocks::block_user,
+        crate::routes::blocks::unblock_user,
     ),
     components(schemas(protocol::ErrorBody, protocol::ErrorCode)),
+    modifiers(&BearerAuth),
     tags(
         (name = "ops", description = "Probes and documentation"),
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "users", description = "Profiles and search"),
+        (name = "friends", description = "Friends and friend requests"),
+        (name = "blocks", description = "Blocking users"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (access tokens in `Authorization: Bearer`).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 /// The document, built once.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -14,10 +14,7 @@ use secrecy::SecretString;
 const FILE_NAME: &str = "jwt-secret";
 
 /// Returns the configured secret, or the one in `data_dir`, creating it on first start.
-pub fn load_or_create_jwt_secret(
-    configured: Option<&SecretString>,
-    data_dir: &Path,
-) -> anyhow::Result<SecretString> {
+pub fn load_or_create_jwt_secret(configured: Option<&SecretString>, data_dir: &Path) -> anyhow::Result<SecretString> {
     if let Some(secret) = configured {
         return Ok(secret.clone());
     }
@@ -26,10 +23,7 @@ pub fn load_or_create_jwt_secret(
         Ok(existing) if existing.trim().len() >= 32 => {
             return Ok(SecretString::from(existing.trim().to_owned()));
         }
-        Ok(_) => anyhow::bail!(
-            "the secret in {} is too short; delete it to generate a new one",
-            path.display()
-        ),
+        Ok(_) => anyhow::bail!("the secret in {} is too short; delete it to generate a new one", path.display()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
@@ -42,8 +36,7 @@ pub fn load_or_create_jwt_secret(
         .mode(0o600)
         .open(&path)
         .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(secret.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(secret.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a new token-signing secret");
     Ok(SecretString::from(secret))
 }
@@ -62,10 +55,7 @@ mod tests {
         assert_eq!(first.expose_secret(), second.expose_secret());
         assert!(first.expose_secret().len() >= 64);
         let mode = fs::metadata(dir.join(FILE_NAME)).unwrap().permissions();
-        assert_eq!(
-            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
-            0o600
-        );
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -20,10 +20,7 @@ pub fn content_security_policy(script_hashes: &[String]) -> String {
 /// The middleware adding the hardening headers (unless a handler set its own).
 pub fn headers(script_hashes: &[String]) -> DefaultHeaders {
     DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            content_security_policy(script_hashes),
-        ))
+        .add(("Content-Security-Policy", content_security_policy(script_hashes)))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))

@@ -95,10 +95,7 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
         let body = &rest[body_start..body_start + close];
         if !tag.contains(" src=") && !body.is_empty() {
             let digest = Sha256::digest(body.as_bytes());
-            hashes.push(format!(
-                "'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            ));
+            hashes.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         }
         rest = &rest[body_start + close..];
     }
@@ -111,8 +108,7 @@ mod tests {
 
     #[test]
     fn hashes_inline_scripts_only() {
-        let html =
-            r#"<html><script src="/app.js"></script><script type="module">init()</script></html>"#;
+        let html = r#"<html><script src="/app.js"></script><script type="module">init()</script></html>"#;
         let hashes = inline_script_hashes(html);
         assert_eq!(hashes.len(), 1);
         let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));

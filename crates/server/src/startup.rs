@@ -14,6 +14,9 @@ use anyhow::{Context, anyhow};
 use db::embedded::{EmbeddedPostgres, Options};
 use secrecy::ExposeSecret;
 
+use crate::auth::password::Passwords;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::error;
 use crate::routes;
@@ -26,6 +29,8 @@ use crate::state::AppState;
 const JSON_LIMIT: usize = 64 * 1024;
 /// Seconds in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+/// Password hashes running at once: each takes 19 MiB and a core for ~50 ms.
+const MAX_CONCURRENT_HASHES: usize = 4;
 /// Name of the database Confab uses inside its embedded cluster.
 const EMBEDDED_DATABASE: &str = "confab";
 
@@ -43,10 +48,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
-        let port = listener
-            .local_addr()
-            .context("cannot read the bound address")?
-            .port();
+        let port = listener.local_addr().context("cannot read the bound address")?.port();
 
         let needs_data_dir = settings.database_url.is_none() || settings.jwt_secret.is_none();
         if needs_data_dir {
@@ -57,16 +59,11 @@ impl Application {
             Some(url) => (url.expose_secret().to_owned(), None),
             None => {
                 let root = settings.data_dir.join("postgres");
-                let cluster = web::block(move || {
-                    EmbeddedPostgres::start(&Options {
-                        root,
-                        bin_dir: None,
-                        ephemeral: false,
-                    })
-                })
-                .await
-                .map_err(|e| anyhow!("the embedded database start-up was interrupted: {e}"))?
-                .context("cannot start the embedded PostgreSQL")?;
+                let cluster =
+                    web::block(move || EmbeddedPostgres::start(&Options { root, bin_dir: None, ephemeral: false }))
+                        .await
+                        .map_err(|e| anyhow!("the embedded database start-up was interrupted: {e}"))?
+                        .context("cannot start the embedded PostgreSQL")?;
                 db::pool::create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE)
                     .await
                     .context("cannot prepare the embedded database")?;
@@ -85,29 +82,21 @@ impl Application {
         }
 
         let pool = db::pool::build_pool(&database_url, settings.db_pool_size)?;
-        let jwt_secret =
-            secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
+        let jwt_secret = secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
         let doc = crate::openapi::document();
         let state = AppState {
             pool,
-            jwt_secret: Arc::new(jwt_secret),
-            openapi_json: Bytes::from(
-                doc.to_json()
-                    .context("cannot serialize the OpenAPI document")?,
-            ),
+            tokens: TokenKeys::new(&jwt_secret),
+            passwords: Passwords::new(MAX_CONCURRENT_HASHES),
+            login_limiter: Arc::new(LoginLimiter::default()),
+            openapi_json: Bytes::from(doc.to_json().context("cannot serialize the OpenAPI document")?),
             docs_html: Bytes::from(routes::docs::render_docs(&doc)),
             settings: Arc::new(settings.clone()),
         };
 
         let spa = Spa::load(&settings.static_dir);
         let server = serve(listener, state.clone(), spa, settings.workers)?;
-        Ok(Self {
-            server,
-            port,
-            host: settings.host,
-            embedded,
-            state,
-        })
+        Ok(Self { server, port, host: settings.host, embedded, state })
     }
 
     /// The port the server listens on.
@@ -117,11 +106,7 @@ impl Application {
 
     /// The base URL clients should use.
     pub fn url(&self) -> String {
-        let host = if self.host.is_unspecified() {
-            "127.0.0.1".to_owned()
-        } else {
-            self.host.to_string()
-        };
+        let host = if self.host.is_unspecified() { "127.0.0.1".to_owned() } else { self.host.to_string() };
         format!("http://{host}:{}", self.port)
     }
 
@@ -149,22 +134,13 @@ impl Application {
     }
 }
 
-fn serve(
-    listener: TcpListener,
-    state: AppState,
-    spa: Spa,
-    workers: usize,
-) -> anyhow::Result<Server> {
+fn serve(listener: TcpListener, state: AppState, spa: Spa, workers: usize) -> anyhow::Result<Server> {
     let script_hashes = spa.script_hashes.clone();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(JSON_LIMIT)
-                    .error_handler(error::json_error),
-            )
+            .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(error::json_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .wrap(security::headers(&script_hashes))
@@ -177,19 +153,14 @@ fn serve(
     if workers > 0 {
         server = server.workers(workers);
     }
-    Ok(server
-        .listen(listener)
-        .context("cannot start the HTTP server")?
-        .run())
+    Ok(server.listen(listener).context("cannot start the HTTP server")?.run())
 }
 
 fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     // Probe that it is writable now rather than failing half-way through start-up.
     let probe = dir.join(".write-test");
-    std::fs::write(&probe, b"ok")
-        .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
+    std::fs::write(&probe, b"ok").with_context(|| format!("the data directory {} is not writable", dir.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
@@ -213,10 +184,7 @@ mod tests {
 
     #[test]
     fn redact_hides_the_password() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("not a url"), "<unparseable database URL>");
     }
 }

@@ -1,12 +1,14 @@
-//! `AppState`: what every handler shares — the database pool, the settings, and values computed
-//! once at start-up (the OpenAPI document and its HTML page).
+//! `AppState`: what every handler shares — the database pool, the settings, the auth services,
+//! and values computed once at start-up (the OpenAPI document and its HTML page).
 
 use std::sync::Arc;
 
 use actix_web::web::Bytes;
 use db::DbPool;
-use secrecy::SecretString;
 
+use crate::auth::password::Passwords;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 
 /// Shared, cheaply clonable application state.
@@ -16,8 +18,12 @@ pub struct AppState {
     pub pool: DbPool,
     /// The settings the server started with.
     pub settings: Arc<Settings>,
-    /// Secret that signs access tokens.
-    pub jwt_secret: Arc<SecretString>,
+    /// Signs and checks access tokens.
+    pub tokens: TokenKeys,
+    /// Hashes and verifies passwords, off the async threads.
+    pub passwords: Passwords,
+    /// Login failure limits.
+    pub login_limiter: Arc<LoginLimiter>,
     /// The OpenAPI document, serialized once.
     pub openapi_json: Bytes,
     /// The documentation page, rendered once.

@@ -17,9 +17,7 @@ use crate::config::LogFormat;
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn,tokio_postgres=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Pretty => builder.with_target(false).try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -38,17 +36,9 @@ pub async fn trace_request(
     let elapsed_ms = started.elapsed().as_millis();
     match &result {
         Ok(response) if response.status().is_server_error() => {
-            tracing::warn!(
-                status = response.status().as_u16(),
-                elapsed_ms,
-                "request failed"
-            );
+            tracing::warn!(status = response.status().as_u16(), elapsed_ms, "request failed");
         }
-        Ok(response) => tracing::debug!(
-            status = response.status().as_u16(),
-            elapsed_ms,
-            "request served"
-        ),
+        Ok(response) => tracing::debug!(status = response.status().as_u16(), elapsed_ms, "request served"),
         Err(e) => tracing::warn!(error = %e, elapsed_ms, "request failed"),
     }
     result

@@ -1,11 +1,7 @@
 //! The `confab` binary with its embedded PostgreSQL, as a user runs it: it starts, keeps its
 //! data across restarts, recovers after being killed, and leaves no postgres process behind.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a failed unwrap fails the test, with its location"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap fails the test, with its location")]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -22,10 +18,7 @@ fn start(data_dir: &Path) -> Running {
     let log = data_dir.with_file_name(format!(
         "{}-{}.log",
         data_dir.file_name().unwrap().to_string_lossy(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
     ));
     let mut child = Command::new(env!("CARGO_BIN_EXE_confab"))
         .args(["--port", "0", "--static-dir", "/nonexistent"])
@@ -42,32 +35,18 @@ fn start(data_dir: &Path) -> Running {
     let url = line
         .trim()
         .strip_prefix("Confab is running at ")
-        .unwrap_or_else(|| {
-            panic!(
-                "unexpected first line {line:?}; log: {}",
-                std::fs::read_to_string(&log).unwrap()
-            )
-        })
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(&log).unwrap()))
         .to_owned();
     Running { child, url, log }
 }
 
 fn ready(url: &str) -> bool {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async { client::Client::new(url).unwrap().ready().await.is_ok() })
 }
 
 fn signal(child: &Child, sig: &str) {
-    assert!(
-        Command::new("kill")
-            .args([sig, &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success());
 }
 
 /// Pids of postgres server processes whose command line names `pgdata`.
@@ -100,47 +79,27 @@ fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base).unwrap();
     let data_dir = base.join("data");
-    let pgdata = std::fs::canonicalize(&base)
-        .unwrap()
-        .join("data/postgres/pgdata");
+    let pgdata = std::fs::canonicalize(&base).unwrap().join("data/postgres/pgdata");
 
     // First start: initialises the cluster and migrates.
     let mut first = start(&data_dir);
     assert!(ready(&first.url));
     signal(&first.child, "-TERM");
-    assert!(
-        first.child.wait().unwrap().success(),
-        "graceful shutdown exits 0"
-    );
+    assert!(first.child.wait().unwrap().success(), "graceful shutdown exits 0");
     let log = std::fs::read_to_string(&first.log).unwrap();
-    assert!(
-        log.contains("initialising the embedded database cluster"),
-        "{log}"
-    );
+    assert!(log.contains("initialising the embedded database cluster"), "{log}");
     assert!(log.contains("applied database migrations"), "{log}");
     assert!(log.contains("embedded database stopped"), "{log}");
-    assert!(
-        postgres_processes(&pgdata).is_empty(),
-        "postgres left running after shutdown"
-    );
+    assert!(postgres_processes(&pgdata).is_empty(), "postgres left running after shutdown");
     let secret = std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap();
 
     // Restart: same cluster, already migrated, same secret.
     let mut second = start(&data_dir);
     assert!(ready(&second.url));
     let log = std::fs::read_to_string(&second.log).unwrap();
-    assert!(
-        !log.contains("initialising"),
-        "the cluster was re-created: {log}"
-    );
-    assert!(
-        !log.contains("applied database migrations"),
-        "the data was lost: {log}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap(),
-        secret
-    );
+    assert!(!log.contains("initialising"), "the cluster was re-created: {log}");
+    assert!(!log.contains("applied database migrations"), "the data was lost: {log}");
+    assert_eq!(std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap(), secret);
 
     // Crash: SIGKILL leaves postgres and its pid file behind; an immediate restart recovers.
     signal(&second.child, "-KILL");
@@ -151,18 +110,12 @@ fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
     // And after a crash with nobody restarting, the guardian stops the orphaned cluster.
     signal(&third.child, "-KILL");
     third.child.wait().unwrap();
-    wait_until(
-        "the guardian stops the orphaned cluster",
-        Duration::from_secs(15),
-        || postgres_processes(&pgdata).is_empty(),
-    );
+    wait_until("the guardian stops the orphaned cluster", Duration::from_secs(15), || {
+        postgres_processes(&pgdata).is_empty()
+    });
 
     // A stale pid file naming a live non-postgres process (our own pid) is recognised.
-    std::fs::write(
-        pgdata.join("postmaster.pid"),
-        format!("{}\n", std::process::id()),
-    )
-    .unwrap();
+    std::fs::write(pgdata.join("postmaster.pid"), format!("{}\n", std::process::id())).unwrap();
     let mut fourth = start(&data_dir);
     assert!(ready(&fourth.url), "start with a stale pid file");
     signal(&fourth.child, "-INT");

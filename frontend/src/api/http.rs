@@ -16,38 +16,26 @@ pub struct ApiError {
 
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> Self {
-        Self {
-            code: None,
-            message: format!("Cannot reach the server ({e})."),
-        }
+        Self { code: None, message: format!("Cannot reach the server ({e}).") }
     }
 }
 
 /// `GET /readyz`: whether the server and its database answer.
 pub async fn ready() -> Result<Readiness, ApiError> {
-    let response = Request::get("/readyz")
-        .send()
-        .await
-        .map_err(ApiError::network)?;
+    let response = Request::get("/readyz").send().await.map_err(ApiError::network)?;
     decode(response).await
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if response.ok() {
-        return response.json::<T>().await.map_err(|e| ApiError {
-            code: None,
-            message: format!("The server sent an unexpected answer ({e})."),
-        });
+        return response
+            .json::<T>()
+            .await
+            .map_err(|e| ApiError { code: None, message: format!("The server sent an unexpected answer ({e}).") });
     }
     let status = response.status();
     match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError {
-            code: Some(body.error),
-            message: body.message,
-        }),
-        Err(_) => Err(ApiError {
-            code: None,
-            message: format!("The server answered with status {status}."),
-        }),
+        Ok(body) => Err(ApiError { code: Some(body.error), message: body.message }),
+        Err(_) => Err(ApiError { code: None, message: format!("The server answered with status {status}.") }),
     }
 }

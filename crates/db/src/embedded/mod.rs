@@ -27,9 +27,7 @@ const SUPERUSER: &str = "confab";
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
     /// No PostgreSQL server binaries were found.
-    #[error(
-        "no PostgreSQL server binaries found (looked in {0}); install Debian's postgresql-15 or set DATABASE_URL"
-    )]
+    #[error("no PostgreSQL server binaries found (looked in {0}); install Debian's postgresql-15 or set DATABASE_URL")]
     BinariesNotFound(String),
     /// A file or directory could not be created or read.
     #[error("{action} {path}: {source}")]
@@ -59,11 +57,7 @@ pub enum EmbeddedError {
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError {
     let path = path.to_path_buf();
-    move |source| EmbeddedError::Io {
-        action,
-        path,
-        source,
-    }
+    move |source| EmbeddedError::Io { action, path, source }
 }
 
 /// How to start a cluster.
@@ -130,16 +124,10 @@ impl EmbeddedPostgres {
         let name = format!(
             "confab-pg-{}-{}",
             std::process::id(),
-            Alphanumeric
-                .sample_string(&mut rand::rng(), 8)
-                .to_lowercase()
+            Alphanumeric.sample_string(&mut rand::rng(), 8).to_lowercase()
         );
         let root = std::env::temp_dir().join(name);
-        Self::start(&Options {
-            root,
-            bin_dir: None,
-            ephemeral: true,
-        })
+        Self::start(&Options { root, bin_dir: None, ephemeral: true })
     }
 
     /// The loopback port the cluster listens on.
@@ -149,10 +137,7 @@ impl EmbeddedPostgres {
 
     /// A connection URL for `database` as the cluster's superuser.
     pub fn url(&self, database: &str) -> String {
-        format!(
-            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}",
-            self.password, self.port
-        )
+        format!("postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}", self.password, self.port)
     }
 
     /// Stops the cluster (fast shutdown: clients are disconnected, data is flushed).
@@ -199,12 +184,8 @@ impl EmbeddedPostgres {
         let _ = fs::remove_file(&pwfile);
         result?;
         let conf = self.pgdata.join("postgresql.conf");
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(&conf)
-            .map_err(io_err("cannot open", &conf))?;
-        file.write_all(cluster_settings(self.ephemeral).as_bytes())
-            .map_err(io_err("cannot write", &conf))?;
+        let mut file = OpenOptions::new().append(true).open(&conf).map_err(io_err("cannot open", &conf))?;
+        file.write_all(cluster_settings(self.ephemeral).as_bytes()).map_err(io_err("cannot write", &conf))?;
         Ok(())
     }
 
@@ -214,16 +195,10 @@ impl EmbeddedPostgres {
         let Ok(contents) = fs::read_to_string(&pid_file) else {
             return Ok(());
         };
-        let pid = contents
-            .lines()
-            .next()
-            .and_then(|l| l.trim().parse::<u32>().ok());
+        let pid = contents.lines().next().and_then(|l| l.trim().parse::<u32>().ok());
         match pid {
             Some(pid) if os::is_postgres_process(pid) => {
-                tracing::warn!(
-                    pid,
-                    "an orphaned embedded database is still running; stopping it"
-                );
+                tracing::warn!(pid, "an orphaned embedded database is still running; stopping it");
                 self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "30", "-s"])?;
             }
             _ => {
@@ -240,8 +215,7 @@ impl EmbeddedPostgres {
         // The port is free when picked but could be taken before postgres binds it: retry.
         let mut last_error = None;
         for _ in 0..5 {
-            let port = free_port()
-                .map_err(io_err("cannot find a free port on", Path::new("127.0.0.1")))?;
+            let port = free_port().map_err(io_err("cannot find a free port on", Path::new("127.0.0.1")))?;
             let opts = format!("-p {port}");
             match self.pg_ctl(&["start", "-w", "-t", "60", "-s", "-l", &log_arg, "-o", &opts]) {
                 Ok(()) => {
@@ -255,15 +229,11 @@ impl EmbeddedPostgres {
         }
         let tail = tail_of(&log, 8);
         Err(match last_error {
-            Some(EmbeddedError::Tool { tool, detail }) => EmbeddedError::Tool {
-                tool,
-                detail: format!("{detail}; log: {tail}"),
-            },
+            Some(EmbeddedError::Tool { tool, detail }) => {
+                EmbeddedError::Tool { tool, detail: format!("{detail}; log: {tail}") }
+            }
             Some(other) => other,
-            None => EmbeddedError::Tool {
-                tool: "pg_ctl",
-                detail: tail,
-            },
+            None => EmbeddedError::Tool { tool: "pg_ctl", detail: tail },
         })
     }
 
@@ -278,11 +248,7 @@ impl EmbeddedPostgres {
             .unwrap_or_default()
             .trim()
             .to_owned();
-        let cleanup = if self.ephemeral {
-            self.root.to_string_lossy().into_owned()
-        } else {
-            String::new()
-        };
+        let cleanup = if self.ephemeral { self.root.to_string_lossy().into_owned() } else { String::new() };
         let script = r#"
             while kill -0 "$1" 2>/dev/null; do sleep 1; done
             if [ "$(head -n 1 "$2" 2>/dev/null)" = "$3" ]; then
@@ -331,10 +297,7 @@ impl EmbeddedPostgres {
         if detail.is_empty() {
             detail = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         }
-        Err(EmbeddedError::Tool {
-            tool,
-            detail: detail.replace('\n', " "),
-        })
+        Err(EmbeddedError::Tool { tool, detail: detail.replace('\n', " ") })
     }
 }
 
@@ -439,14 +402,11 @@ fn write_private(path: &Path, contents: &str) -> Result<(), EmbeddedError> {
         .mode(0o600)
         .open(path)
         .map_err(io_err("cannot create", path))?;
-    file.write_all(contents.as_bytes())
-        .map_err(io_err("cannot write", path))
+    file.write_all(contents.as_bytes()).map_err(io_err("cannot write", path))
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
 }
 
 fn tail_of(path: &Path, lines: usize) -> String {

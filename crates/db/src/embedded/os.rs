@@ -26,24 +26,17 @@ pub(super) enum RunAs {
 
 impl RunAs {
     pub(super) fn detect() -> Result<Self, EmbeddedError> {
-        let euid = fs::metadata("/proc/self")
-            .map(|m| m.uid())
-            .unwrap_or(u32::MAX);
+        let euid = fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX);
         if euid != 0 {
             return Ok(Self::Current);
         }
-        let passwd = fs::read_to_string("/etc/passwd")
-            .map_err(io_err("cannot read", Path::new("/etc/passwd")))?;
+        let passwd = fs::read_to_string("/etc/passwd").map_err(io_err("cannot read", Path::new("/etc/passwd")))?;
         passwd
             .lines()
             .find_map(|line| {
                 let fields: Vec<&str> = line.split(':').collect();
-                (fields.first() == Some(&"postgres") && fields.len() > 3).then(|| {
-                    Some(Self::Postgres {
-                        uid: fields[2].parse().ok()?,
-                        gid: fields[3].parse().ok()?,
-                    })
-                })?
+                (fields.first() == Some(&"postgres") && fields.len() > 3)
+                    .then(|| Some(Self::Postgres { uid: fields[2].parse().ok()?, gid: fields[3].parse().ok()? }))?
             })
             .ok_or_else(|| {
                 EmbeddedError::User(
@@ -85,18 +78,11 @@ impl RunAs {
         let closed: Vec<PathBuf> = dir
             .ancestors()
             .skip(1)
-            .filter(|p| {
-                fs::metadata(p)
-                    .map(|m| m.mode() & 0o001 == 0 && m.uid() != *uid)
-                    .unwrap_or(false)
-            })
+            .filter(|p| fs::metadata(p).map(|m| m.mode() & 0o001 == 0 && m.uid() != *uid).unwrap_or(false))
             .map(Path::to_path_buf)
             .collect();
         for parent in closed {
-            let status = Command::new("setfacl")
-                .args(["-m", "u:postgres:--x"])
-                .arg(&parent)
-                .status();
+            let status = Command::new("setfacl").args(["-m", "u:postgres:--x"]).arg(&parent).status();
             match status {
                 Ok(s) if s.success() => {
                     tracing::info!(dir = %parent.display(), "let the postgres user traverse this directory (ACL)");

@@ -18,9 +18,7 @@ use crate::state::AppState;
 )]
 #[get("/openapi.json")]
 pub async fn get_openapi(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(state.openapi_json.clone())
+    HttpResponse::Ok().content_type("application/json").body(state.openapi_json.clone())
 }
 
 /// A human-readable page describing every route.
@@ -31,9 +29,7 @@ pub async fn get_openapi(state: web::Data<AppState>) -> HttpResponse {
 )]
 #[get("/docs")]
 pub async fn get_docs(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(state.docs_html.clone())
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(state.docs_html.clone())
 }
 
 /// Renders the documentation page for `doc`.
@@ -73,16 +69,10 @@ pub fn render_docs(doc: &OpenApi) -> String {
 }
 
 fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
-    [
-        ("GET", &item.get),
-        ("POST", &item.post),
-        ("PUT", &item.put),
-        ("PATCH", &item.patch),
-        ("DELETE", &item.delete),
-    ]
-    .into_iter()
-    .filter_map(|(m, op)| op.as_ref().map(|op| (m, op)))
-    .collect()
+    [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("PATCH", &item.patch), ("DELETE", &item.delete)]
+        .into_iter()
+        .filter_map(|(m, op)| op.as_ref().map(|op| (m, op)))
+        .collect()
 }
 
 fn render_operation(html: &mut String, method: &str, path: &str, op: &Operation) {
@@ -116,12 +106,7 @@ fn render_operation(html: &mut String, method: &str, path: &str, op: &Operation)
     if let Some(body) = &op.request_body {
         html.push_str("<h4>Request body</h4><ul>");
         for (content_type, content) in &body.content {
-            let _ = write!(
-                html,
-                "<li>{} {}</li>",
-                escape(content_type),
-                schema_name(content.schema.as_ref())
-            );
+            let _ = write!(html, "<li>{} {}</li>", escape(content_type), schema_name(content.schema.as_ref()));
         }
         html.push_str("</ul>");
     }
@@ -129,11 +114,7 @@ fn render_operation(html: &mut String, method: &str, path: &str, op: &Operation)
     for (status, response) in &op.responses.responses {
         match response {
             RefOr::T(response) => {
-                let bodies: Vec<String> = response
-                    .content
-                    .values()
-                    .map(|c| schema_name(c.schema.as_ref()))
-                    .collect();
+                let bodies: Vec<String> = response.content.values().map(|c| schema_name(c.schema.as_ref())).collect();
                 let _ = write!(
                     html,
                     "<li><code>{}</code> {} {}</li>",
@@ -143,12 +124,7 @@ fn render_operation(html: &mut String, method: &str, path: &str, op: &Operation)
                 );
             }
             RefOr::Ref(r) => {
-                let _ = write!(
-                    html,
-                    "<li><code>{}</code> {}</li>",
-                    escape(status),
-                    escape(&r.ref_location)
-                );
+                let _ = write!(html, "<li><code>{}</code> {}</li>", escape(status), escape(&r.ref_location));
             }
         }
     }
@@ -171,10 +147,7 @@ fn schema_name(schema: Option<&RefOr<utoipa::openapi::schema::Schema>>) -> Strin
             let name = r.ref_location.rsplit('/').next().unwrap_or_default();
             format!("<a href=\"#schema-{0}\">{0}</a>", escape(name))
         }
-        Some(RefOr::T(s)) => format!(
-            "<code>{}</code>",
-            escape(&serde_json::to_string(s).unwrap_or_default())
-        ),
+        Some(RefOr::T(s)) => format!("<code>{}</code>", escape(&serde_json::to_string(s).unwrap_or_default())),
         None => String::new(),
     }
 }
@@ -217,10 +190,7 @@ mod tests {
         let doc = crate::openapi::document();
         let html = render_docs(&doc);
         for path in doc.paths.paths.keys() {
-            assert!(
-                html.contains(&escape(path)),
-                "{path} missing from docs page"
-            );
+            assert!(html.contains(&escape(path)), "{path} missing from docs page");
         }
         assert!(html.contains("<a href=\"#schema-Health\">Health</a>"));
     }

@@ -19,10 +19,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 )]
 #[get("/healthz")]
 pub async fn get_healthz() -> web::Json<Health> {
-    web::Json(Health {
-        status: "ok".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    })
+    web::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
 /// Readiness: the database answers a query.
@@ -35,12 +32,7 @@ pub async fn get_healthz() -> web::Json<Health> {
 )]
 #[get("/readyz")]
 pub async fn get_readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let unavailable = || {
-        ApiError::new(
-            ErrorCode::DatabaseUnavailable,
-            "the database is not reachable",
-        )
-    };
+    let unavailable = || ApiError::new(ErrorCode::DatabaseUnavailable, "the database is not reachable");
     match tokio::time::timeout(READY_TIMEOUT, db::pool::ping(&state.pool)).await {
         Ok(Ok(latency)) => Ok(HttpResponse::Ok().json(Readiness {
             status: "ready".into(),

@@ -1,8 +1,13 @@
 //! HTTP routes, one file per resource. `configure_api` mounts everything under `/api/v1`;
 //! the operational probes live at the root where load balancers expect them.
 
+pub mod auth;
+pub mod blocks;
 pub mod docs;
+pub mod friend_requests;
+pub mod friends;
 pub mod health;
+pub mod users;
 
 use actix_web::web;
 
@@ -20,6 +25,28 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
         web::scope(protocol::API_PREFIX)
             .service(docs::get_openapi)
             .service(docs::get_docs)
+            .service(auth::register)
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(auth::list_sessions)
+            .service(auth::revoke_session)
+            .service(users::get_me)
+            .service(users::update_me)
+            .service(users::delete_me)
+            .service(users::change_password)
+            .service(users::search_users)
+            .service(users::get_user)
+            .service(friends::list_friends)
+            .service(friends::remove_friend)
+            .service(friend_requests::list_requests)
+            .service(friend_requests::send_request)
+            .service(friend_requests::accept_request)
+            .service(friend_requests::decline_request)
+            .service(friend_requests::cancel_request)
+            .service(blocks::list_blocks)
+            .service(blocks::block_user)
+            .service(blocks::unblock_user)
             .default_service(web::to(unknown_route)),
     );
 }

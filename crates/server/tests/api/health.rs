@@ -29,29 +29,18 @@ async fn readyz_reports_database_unavailable_when_the_database_is_gone() {
     {
         use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
         let mut conn = AsyncPgConnection::establish(&admin).await.unwrap();
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
     }
     let err = app.client.ready().await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::DatabaseUnavailable), "{err}");
     let health = app.client.health().await.unwrap();
-    assert_eq!(
-        health.status, "ok",
-        "liveness does not depend on the database"
-    );
+    assert_eq!(health.status, "ok", "liveness does not depend on the database");
 }
 
 #[tokio::test]
 async fn unknown_api_routes_answer_a_json_404_not_the_web_app() {
     let app = TestApp::spawn().await;
-    let response = app
-        .http
-        .get(app.at("/api/v1/no-such-thing"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.http.get(app.at("/api/v1/no-such-thing")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     let body: protocol::ErrorBody = response.json().await.unwrap();
     assert_eq!(body.error, ErrorCode::NotFound);
@@ -63,28 +52,12 @@ async fn openapi_document_describes_the_routes_and_error_codes() {
     let doc = app.client.openapi().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for path in [
-        "/healthz",
-        "/readyz",
-        "/api/v1/openapi.json",
-        "/api/v1/docs",
-    ] {
-        assert!(
-            paths.contains_key(path),
-            "{path} missing from {:?}",
-            paths.keys().collect::<Vec<_>>()
-        );
+    for path in ["/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/docs"] {
+        assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys().collect::<Vec<_>>());
     }
     assert!(doc["paths"]["/readyz"]["get"]["responses"]["503"].is_object());
     let codes = &doc["components"]["schemas"]["ErrorCode"]["enum"];
-    assert!(
-        codes
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c == "database_unavailable"),
-        "{codes}"
-    );
+    assert!(codes.as_array().unwrap().iter().any(|c| c == "database_unavailable"), "{codes}");
 }
 
 #[tokio::test]
@@ -92,12 +65,7 @@ async fn docs_page_is_readable_html_listing_the_routes() {
     let app = TestApp::spawn().await;
     let response = app.http.get(app.at("/api/v1/docs")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = response.text().await.unwrap();
     assert!(html.contains("Confab API"));
     assert!(html.contains("<code>/readyz</code>"));

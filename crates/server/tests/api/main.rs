@@ -1,13 +1,11 @@
 //! API tests: the real server on port 0, a real PostgreSQL database per test, driven through the
 //! `client` crate. One binary, so the test cluster and its migrated template are shared.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a failed unwrap fails the test, with its location"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap fails the test, with its location")]
 
+mod accounts;
 mod health;
+mod social;
 mod startup;
 mod static_files;
 mod support;

@@ -10,10 +10,7 @@ async fn client_side_routes_fall_back_to_index_html() {
         let response = app.http.get(app.at(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
-        assert!(
-            response.text().await.unwrap().contains("confab test app"),
-            "{path}"
-        );
+        assert!(response.text().await.unwrap().contains("confab test app"), "{path}");
     }
 }
 
@@ -22,16 +19,8 @@ async fn static_assets_are_served_as_files() {
     let app = TestApp::spawn().await;
     let response = app.http.get(app.at("/app.js")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .contains("javascript")
-    );
-    assert_eq!(
-        response.text().await.unwrap(),
-        "export default function init() {}"
-    );
+    assert!(response.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(response.text().await.unwrap(), "export default function init() {}");
 }
 
 #[tokio::test]
@@ -40,8 +29,7 @@ async fn every_response_carries_the_hardening_headers() {
     use sha2::Digest;
 
     let app = TestApp::spawn().await;
-    let hash = base64::engine::general_purpose::STANDARD
-        .encode(sha2::Sha256::digest(INLINE_SCRIPT.as_bytes()));
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(INLINE_SCRIPT.as_bytes()));
     for path in ["/", "/healthz", "/api/v1/nothing"] {
         let response = app.http.get(app.at(path)).send().await.unwrap();
         let headers = response.headers();

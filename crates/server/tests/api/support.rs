@@ -41,27 +41,14 @@ impl TestApp {
             format!("<!doctype html><html><head><script type=\"module\">{INLINE_SCRIPT}</script></head><body>confab test app</body></html>"),
         )
         .unwrap();
-        std::fs::write(
-            static_dir.join("app.js"),
-            "export default function init() {}",
-        )
-        .unwrap();
+        std::fs::write(static_dir.join("app.js"), "export default function init() {}").unwrap();
         let mut settings = Settings::for_tests(dir.join("data"), static_dir, db.url().to_owned());
         adjust(&mut settings);
-        let app = Application::build(settings)
-            .await
-            .expect("the application starts");
+        let app = Application::build(settings).await.expect("the application starts");
         let url = app.url();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
-        Self {
-            client: client::Client::new(&url).unwrap(),
-            url,
-            db,
-            http: reqwest::Client::new(),
-            handle,
-            dir,
-        }
+        Self { client: client::Client::new(&url).unwrap(), url, db, http: reqwest::Client::new(), handle, dir }
     }
 
     /// Absolute URL of `path`.
@@ -88,13 +75,36 @@ pub fn unique_dir(label: &str) -> PathBuf {
 fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A registered user and a client signed in as them.
+pub struct Account {
+    /// SDK calling as this user.
+    pub client: client::Client,
+    /// What registration returned (tokens, profile).
+    pub auth: protocol::auth::AuthResponse,
+    /// The password used.
+    pub password: String,
+}
+
+impl Account {
+    /// The user's id.
+    pub fn id(&self) -> protocol::UserId {
+        self.auth.user.id
+    }
+}
+
+impl TestApp {
+    /// Registers `username` (display name: capitalised username) and signs in.
+    pub async fn register(&self, username: &str) -> Account {
+        let password = format!("{username}-password-1");
+        let mut display = username.to_owned();
+        if let Some(first) = display.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        let auth = self.client.register(username, &display, &password).await.unwrap();
+        Account { client: self.client.authenticated(&auth.access_token), auth, password }
+    }
 }

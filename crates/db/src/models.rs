@@ -1,0 +1,110 @@
+//! Rows as diesel reads and writes them. Conversion to `protocol` types lives here too, so
+//! handlers never see a column.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use protocol::UserId;
+use protocol::users::{Me, PublicUser, Role};
+use uuid::Uuid;
+
+use crate::schema::{sessions, users};
+
+/// A row of `users`.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    /// Id.
+    pub id: Uuid,
+    /// Handle, as typed at sign-up.
+    pub username: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Self-description.
+    pub bio: String,
+    /// `#rrggbb`.
+    pub avatar_color: String,
+    /// argon2id PHC string (empty for deleted accounts).
+    pub password_hash: String,
+    /// `user` or `admin`.
+    pub role: String,
+    /// Set while an operator has disabled the account.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Set once the account is deleted (the row stays for message authorship).
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Last activity.
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    /// The role as the protocol enum.
+    pub fn role(&self) -> Role {
+        if self.role == "admin" { Role::Admin } else { Role::User }
+    }
+
+    /// The owner's view.
+    pub fn to_me(&self) -> Me {
+        Me {
+            id: UserId(self.id),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            bio: self.bio.clone(),
+            avatar_color: self.avatar_color.clone(),
+            role: self.role(),
+            created_at: self.created_at,
+        }
+    }
+
+    /// Everyone else's view.
+    pub fn to_public(&self) -> PublicUser {
+        PublicUser {
+            id: UserId(self.id),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            bio: self.bio.clone(),
+            avatar_color: self.avatar_color.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    /// Id (UUIDv7: time-ordered, index-friendly).
+    pub id: Uuid,
+    /// Handle.
+    pub username: &'a str,
+    /// Display name.
+    pub display_name: &'a str,
+    /// Avatar colour.
+    pub avatar_color: &'a str,
+    /// argon2id hash.
+    pub password_hash: &'a str,
+}
+
+/// A row of `sessions`.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
+pub struct Session {
+    /// Id (the `sid` claim of access tokens).
+    pub id: Uuid,
+    /// Owner.
+    pub user_id: Uuid,
+    /// Device description.
+    pub user_agent: String,
+    /// Address it signed in from.
+    pub ip: String,
+    /// Sign-in time.
+    pub created_at: DateTime<Utc>,
+    /// Last refresh.
+    pub last_used_at: DateTime<Utc>,
+    /// End of the refresh window.
+    pub expires_at: DateTime<Utc>,
+    /// Set when signed out or revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}

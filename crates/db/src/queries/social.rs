@@ -1,0 +1,284 @@
+//! Friendships, friend requests and blocks, with the rules that must hold atomically: every
+//! change between two users first locks both user rows (in id order), so concurrent requests,
+//! accepts and blocks between the same pair are serialised.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::models::User;
+use crate::schema::{blocks, friend_requests, friendships, users};
+
+/// A pending request row.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = friend_requests, check_for_backend(diesel::pg::Pg))]
+pub struct RequestRow {
+    /// Id.
+    pub id: Uuid,
+    /// Sender.
+    pub from_user: Uuid,
+    /// Recipient.
+    pub to_user: Uuid,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
+    if a < b { (a, b) } else { (b, a) }
+}
+
+async fn lock_pair(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<Vec<User>> {
+    let (low, high) = pair(a, b);
+    users::table
+        .filter(users::id.eq_any([low, high]))
+        .order(users::id)
+        .select(User::as_select())
+        .for_update()
+        .load(conn)
+        .await
+}
+
+/// Whether `a` and `b` are friends.
+pub async fn are_friends(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+    let (low, high) = pair(a, b);
+    diesel::select(diesel::dsl::exists(friendships::table.find((low, high)))).get_result(conn).await
+}
+
+/// Whether `blocker` has blocked `blocked`.
+pub async fn has_blocked(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(blocks::table.find((blocker, blocked)))).get_result(conn).await
+}
+
+/// The outcome of sending a friend request.
+#[derive(Debug)]
+pub enum SendOutcome {
+    /// A new pending request.
+    Pending(RequestRow),
+    /// The other user had asked already: now friends, since this time.
+    Accepted(DateTime<Utc>),
+    /// They are friends already.
+    AlreadyFriends,
+    /// The same request is pending already.
+    AlreadyRequested,
+    /// The sender blocked the recipient.
+    SenderBlocked,
+    /// The recipient blocked the sender, or does not exist (indistinguishable to the sender).
+    NotFound,
+}
+
+/// Sends a friend request from `from` to `to`, applying every rule atomically.
+pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> QueryResult<SendOutcome> {
+    conn.transaction(async move |conn| {
+        let locked = lock_pair(conn, from, to).await?;
+        let recipient_live = locked.iter().any(|u| u.id == to && u.deleted_at.is_none() && u.disabled_at.is_none());
+        if !recipient_live || has_blocked(conn, to, from).await? {
+            return Ok(SendOutcome::NotFound);
+        }
+        if has_blocked(conn, from, to).await? {
+            return Ok(SendOutcome::SenderBlocked);
+        }
+        if are_friends(conn, from, to).await? {
+            return Ok(SendOutcome::AlreadyFriends);
+        }
+        let reverse: Option<Uuid> = friend_requests::table
+            .filter(friend_requests::from_user.eq(to))
+            .filter(friend_requests::to_user.eq(from))
+            .select(friend_requests::id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(reverse) = reverse {
+            diesel::delete(friend_requests::table.find(reverse)).execute(conn).await?;
+            let since = befriend(conn, from, to).await?;
+            return Ok(SendOutcome::Accepted(since));
+        }
+        let inserted = diesel::insert_into(friend_requests::table)
+            .values((
+                friend_requests::id.eq(Uuid::now_v7()),
+                friend_requests::from_user.eq(from),
+                friend_requests::to_user.eq(to),
+            ))
+            .on_conflict_do_nothing()
+            .returning(RequestRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+        Ok(match inserted {
+            Some(row) => SendOutcome::Pending(row),
+            None => SendOutcome::AlreadyRequested,
+        })
+    })
+    .await
+}
+
+async fn befriend(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<DateTime<Utc>> {
+    let (low, high) = pair(a, b);
+    diesel::insert_into(friendships::table)
+        .values((friendships::user_a.eq(low), friendships::user_b.eq(high)))
+        .returning(friendships::created_at)
+        .get_result(conn)
+        .await
+}
+
+/// Accepts the request `id` addressed to `recipient`; returns the sender and the friendship's
+/// start, or `None` if there is no such pending request for them.
+pub async fn accept_request(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    recipient: Uuid,
+) -> QueryResult<Option<(RequestRow, DateTime<Utc>)>> {
+    conn.transaction(async move |conn| {
+        let pending = friend_requests::table
+            .filter(friend_requests::id.eq(id))
+            .filter(friend_requests::to_user.eq(recipient))
+            .select(RequestRow::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+        let Some(row) = pending else {
+            return Ok(None);
+        };
+        lock_pair(conn, row.from_user, row.to_user).await?;
+        // Re-read under the lock: a concurrent block or cancel may have removed it.
+        let deleted = diesel::delete(friend_requests::table.find(id)).execute(conn).await?;
+        if deleted == 0 {
+            return Ok(None);
+        }
+        let since = befriend(conn, row.from_user, row.to_user).await?;
+        Ok(Some((row, since)))
+    })
+    .await
+}
+
+/// Removes the request `id` if `recipient` is its recipient (decline). Returns the row.
+pub async fn decline_request(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    recipient: Uuid,
+) -> QueryResult<Option<RequestRow>> {
+    diesel::delete(
+        friend_requests::table.filter(friend_requests::id.eq(id)).filter(friend_requests::to_user.eq(recipient)),
+    )
+    .returning(RequestRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Removes the request `id` if `sender` sent it (cancel). Returns the row.
+pub async fn cancel_request(conn: &mut AsyncPgConnection, id: Uuid, sender: Uuid) -> QueryResult<Option<RequestRow>> {
+    diesel::delete(
+        friend_requests::table.filter(friend_requests::id.eq(id)).filter(friend_requests::from_user.eq(sender)),
+    )
+    .returning(RequestRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Pending requests involving `user`, newest first, at most `limit` each way.
+pub async fn requests_of(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    limit: i64,
+) -> QueryResult<(Vec<RequestRow>, Vec<RequestRow>)> {
+    let incoming = friend_requests::table
+        .filter(friend_requests::to_user.eq(user))
+        .order(friend_requests::created_at.desc())
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)
+        .await?;
+    let outgoing = friend_requests::table
+        .filter(friend_requests::from_user.eq(user))
+        .order(friend_requests::created_at.desc())
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)
+        .await?;
+    Ok((incoming, outgoing))
+}
+
+/// Friends of `user` as (friend id, since), ordered by friend id after the cursor `after`.
+pub async fn friends_of(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, DateTime<Utc>)>> {
+    let after = after.unwrap_or(Uuid::nil());
+    let as_a: Vec<(Uuid, DateTime<Utc>)> = friendships::table
+        .filter(friendships::user_a.eq(user))
+        .filter(friendships::user_b.gt(after))
+        .order(friendships::user_b)
+        .limit(limit)
+        .select((friendships::user_b, friendships::created_at))
+        .load(conn)
+        .await?;
+    let as_b: Vec<(Uuid, DateTime<Utc>)> = friendships::table
+        .filter(friendships::user_b.eq(user))
+        .filter(friendships::user_a.gt(after))
+        .order(friendships::user_a)
+        .limit(limit)
+        .select((friendships::user_a, friendships::created_at))
+        .load(conn)
+        .await?;
+    let mut all: Vec<_> = as_a.into_iter().chain(as_b).collect();
+    all.sort_by_key(|(id, _)| *id);
+    all.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(all)
+}
+
+/// Ends the friendship of `a` and `b`; false if there was none.
+pub async fn unfriend(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+    let (low, high) = pair(a, b);
+    Ok(diesel::delete(friendships::table.find((low, high))).execute(conn).await? == 1)
+}
+
+/// `blocker` blocks `blocked`: ends their friendship and pending requests both ways.
+/// Idempotent. Returns false if `blocked` does not exist (or is deleted).
+pub async fn block(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<bool> {
+    conn.transaction(async move |conn| {
+        let locked = lock_pair(conn, blocker, blocked).await?;
+        if !locked.iter().any(|u| u.id == blocked && u.deleted_at.is_none()) {
+            return Ok(false);
+        }
+        diesel::insert_into(blocks::table)
+            .values((blocks::blocker_id.eq(blocker), blocks::blocked_id.eq(blocked)))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        unfriend(conn, blocker, blocked).await?;
+        diesel::delete(
+            friend_requests::table.filter(
+                (friend_requests::from_user.eq(blocker).and(friend_requests::to_user.eq(blocked)))
+                    .or(friend_requests::from_user.eq(blocked).and(friend_requests::to_user.eq(blocker))),
+            ),
+        )
+        .execute(conn)
+        .await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Lifts a block; false if there was none.
+pub async fn unblock(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<bool> {
+    Ok(diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await? == 1)
+}
+
+/// Users `blocker` has blocked as (id, since), newest first.
+pub async fn blocked_by(
+    conn: &mut AsyncPgConnection,
+    blocker: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, DateTime<Utc>)>> {
+    blocks::table
+        .filter(blocks::blocker_id.eq(blocker))
+        .order(blocks::created_at.desc())
+        .limit(limit)
+        .select((blocks::blocked_id, blocks::created_at))
+        .load(conn)
+        .await
+}

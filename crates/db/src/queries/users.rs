@@ -1,0 +1,129 @@
+//! Accounts: create, find, edit, delete (anonymised, so their messages keep an author), search.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{like_prefix, lower};
+use crate::models::{NewUser, User};
+use crate::schema::{blocks, friend_requests, friendships, sessions, users};
+
+/// Inserts a new account. A taken username fails with a unique violation.
+pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table).values(&new).returning(User::as_returning()).get_result(conn).await
+}
+
+/// Any user by id, deleted ones included.
+pub async fn by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).await.optional()
+}
+
+/// A live (not deleted) user by username, ignoring case.
+pub async fn by_username(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(lower(users::username).eq(username.to_lowercase()))
+        .filter(users::deleted_at.is_null())
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Users by id, for assembling lists.
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, User>> {
+    let rows: Vec<User> = users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await?;
+    Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+}
+
+/// Profile fields to change.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges<'a> {
+    /// New display name.
+    pub display_name: Option<&'a str>,
+    /// New bio.
+    pub bio: Option<&'a str>,
+    /// New avatar colour.
+    pub avatar_color: Option<&'a str>,
+}
+
+/// Applies profile changes and returns the updated user.
+pub async fn update_profile(conn: &mut AsyncPgConnection, id: Uuid, changes: ProfileChanges<'_>) -> QueryResult<User> {
+    if changes.display_name.is_none() && changes.bio.is_none() && changes.avatar_color.is_none() {
+        return users::table.find(id).select(User::as_select()).first(conn).await;
+    }
+    diesel::update(users::table.find(id)).set(&changes).returning(User::as_returning()).get_result(conn).await
+}
+
+/// Replaces the password hash.
+pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).await.map(|_| ())
+}
+
+/// Deletes an account: the row stays (as "Deleted user", unusable, name freed) so messages keep
+/// an author; sessions, friendships, requests and blocks go.
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    use diesel_async::AsyncConnection;
+    conn.transaction(async move |conn| {
+        let now = Utc::now();
+        diesel::update(users::table.find(id))
+            .set((
+                users::username.eq(format!("deleted-{}", id.simple())),
+                users::display_name.eq("Deleted user"),
+                users::bio.eq(""),
+                users::password_hash.eq(""),
+                users::deleted_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::update(sessions::table.filter(sessions::user_id.eq(id)).filter(sessions::revoked_at.is_null()))
+            .set(sessions::revoked_at.eq(now))
+            .execute(conn)
+            .await?;
+        diesel::delete(friendships::table.filter(friendships::user_a.eq(id).or(friendships::user_b.eq(id))))
+            .execute(conn)
+            .await?;
+        diesel::delete(
+            friend_requests::table.filter(friend_requests::from_user.eq(id).or(friend_requests::to_user.eq(id))),
+        )
+        .execute(conn)
+        .await?;
+        diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id))))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Live users whose username or display name starts with `prefix` (ignoring case), excluding
+/// `viewer` and anyone blocked either way, ordered by username, after the cursor `after`.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    prefix: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let pattern = like_prefix(&prefix.to_lowercase());
+    let blocked_by_viewer = blocks::table.filter(blocks::blocker_id.eq(viewer)).select(blocks::blocked_id);
+    let blocking_viewer = blocks::table.filter(blocks::blocked_id.eq(viewer)).select(blocks::blocker_id);
+    let mut query = users::table
+        .filter(users::deleted_at.is_null())
+        .filter(users::disabled_at.is_null())
+        .filter(users::id.ne(viewer))
+        .filter(lower(users::username).like(pattern.clone()).or(lower(users::display_name).like(pattern)))
+        .filter(users::id.ne_all(blocked_by_viewer))
+        .filter(users::id.ne_all(blocking_viewer))
+        .select(User::as_select())
+        .order(lower(users::username))
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(lower(users::username).gt(after.to_lowercase()));
+    }
+    query.load(conn).await
+}

@@ -1,0 +1,9 @@
+//! Authentication: password hashing, access and refresh tokens, the `AuthUser` extractor and
+//! the login rate limiter. Handlers only ever see an `AuthUser` or an error.
+
+pub mod extractor;
+pub mod password;
+pub mod rate_limit;
+pub mod tokens;
+
+pub use extractor::AuthUser;

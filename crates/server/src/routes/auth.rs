@@ -1,0 +1,278 @@
+//! Sign-up, sign-in, token refresh, sign-out and the sessions list.
+//!
+//! A session is one signed-in device. Its refresh token is single-use: refreshing rotates it,
+//! and presenting an old one again revokes the session (it was copied by someone).
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::Utc;
+use db::models::{NewUser, User};
+use db::queries::sessions::{self as session_queries, NewSession, Rotation};
+use protocol::ErrorBody;
+use protocol::ErrorCode;
+use protocol::auth::{AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, SessionInfo, TokenDelivery};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::auth::tokens::{self, ACCESS_TTL_SECS, SESSION_TTL_DAYS};
+use crate::error::{ApiError, is_unique_violation};
+use crate::state::AppState;
+use crate::validate;
+
+/// Name of the refresh-token cookie used by browsers.
+pub const REFRESH_COOKIE: &str = "confab_refresh";
+/// The cookie is only sent to the auth routes.
+const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+
+/// Creates an account and signs it in.
+#[utoipa::path(
+    tag = "auth", path = "/api/v1/auth/register", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and signed in", body = AuthResponse),
+        (status = 400, description = "`invalid_input` or `malformed_json`", body = ErrorBody),
+        (status = 409, description = "`username_taken`", body = ErrorBody),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let username = validate::username(&body.username)?;
+    let display_name = validate::display_name(&body.display_name)?;
+    validate::new_password("password", &body.password)?;
+    let hash = state.passwords.hash(body.password).await?;
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let new = NewUser {
+        id: Uuid::now_v7(),
+        username: &username,
+        display_name: &display_name,
+        avatar_color: validate::default_avatar_color(&username),
+        password_hash: &hash,
+    };
+    let user = match db::queries::users::insert(&mut conn, new).await {
+        Ok(user) => user,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::new(ErrorCode::UsernameTaken, "username: this username is taken"));
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    tracing::info!(user = %user.id, "account created");
+    start_session(&state, &req, &mut conn, user, body.token_delivery, true).await
+}
+
+/// Signs in with username and password.
+#[utoipa::path(
+    tag = "auth", path = "/api/v1/auth/login", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
+        (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`, with Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    validate::presented_password(&body.password)?;
+    let address = client_address(&req);
+    let account = body.username.trim().to_owned();
+    if let Err(wait) = state.login_limiter.check(&account, &address) {
+        return Err(ApiError::rate_limited(wait));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let user = db::queries::users::by_username(&mut conn, &account).await.map_err(ApiError::internal)?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    if !state.passwords.verify(body.password, hash).await? {
+        state.login_limiter.record_failure(&account, &address);
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
+    }
+    // unwrap-free: verify() is only true for an existing user's real hash.
+    let Some(user) = user else {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
+    };
+    if user.disabled_at.is_some() {
+        return Err(ApiError::new(ErrorCode::AccountDisabled, "this account has been disabled by an administrator"));
+    }
+    state.login_limiter.record_success(&account);
+    start_session(&state, &req, &mut conn, user, body.token_delivery, false).await
+}
+
+/// Exchanges a refresh token (from the body or the cookie) for new tokens.
+#[utoipa::path(
+    tag = "auth", path = "/api/v1/auth/refresh", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens; the old refresh token is now spent", body = AuthResponse),
+        (status = 401, description = "`unauthenticated`: unknown, expired or reused token (a reused token ends its session)", body = ErrorBody),
+        (status = 403, description = "`account_disabled`", body = ErrorBody),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Option<web::Json<RefreshRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let presented = body
+        .refresh_token
+        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()))
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "no refresh token presented"))?;
+    let (next, next_hash) = tokens::new_refresh_token();
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let rotation = session_queries::rotate(&mut conn, &tokens::hash_refresh_token(&presented), &next_hash)
+        .await
+        .map_err(ApiError::internal)?;
+    match rotation {
+        Rotation::Rotated { session, user } => {
+            if user.disabled_at.is_some() {
+                return Err(ApiError::new(
+                    ErrorCode::AccountDisabled,
+                    "this account has been disabled by an administrator",
+                ));
+            }
+            Ok(token_response(&state, &req, &user, session.id, next, body.token_delivery, false)?)
+        }
+        Rotation::Reused => {
+            tracing::warn!("a spent refresh token was presented again; its session is revoked");
+            Err(ApiError::new(ErrorCode::Unauthenticated, "this session has ended; sign in again"))
+        }
+        Rotation::Invalid => Err(ApiError::new(ErrorCode::Unauthenticated, "this session has ended; sign in again")),
+    }
+}
+
+/// Signs out the current session.
+#[utoipa::path(
+    tag = "auth", path = "/api/v1/auth/logout", security(("bearer" = [])),
+    responses((status = 204, description = "Signed out"), (status = 401, description = "`unauthenticated`", body = ErrorBody))
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    session_queries::revoke(&mut conn, auth.id(), auth.session_id).await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::NoContent().cookie(expired_cookie()).finish())
+}
+
+/// Lists the caller's signed-in devices.
+#[utoipa::path(
+    tag = "auth", path = "/api/v1/auth/sessions", security(("bearer" = [])),
+    responses((status = 200, description = "Live sessions, most recent first", body = [SessionInfo]), (status = 401, body = ErrorBody))
+)]
+#[get("/auth/sessions")]
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> Result<web::Json<Vec<SessionInfo>>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let sessions = session_queries::list(&mut conn, auth.id()).await.map_err(ApiError::internal)?;
+    Ok(web::Json(
+        sessions
+            .into_iter()
+            .map(|s| SessionInfo {
+                id: s.id,
+                user_agent: s.user_agent,
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+                current: s.id == auth.session_id,
+            })
+            .collect(),
+    ))
+}
+
+/// Signs out one of the caller's sessions (another device, or this one).
+#[utoipa::path(
+    tag = "auth", path = "/api/v1/auth/sessions/{id}", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`: not one of yours", body = ErrorBody))
+)]
+#[delete("/auth/sessions/{id}")]
+pub async fn revoke_session(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    if !session_queries::revoke(&mut conn, auth.id(), path.into_inner()).await.map_err(ApiError::internal)? {
+        return Err(ApiError::not_found("session"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    conn: &mut db::AsyncPgConnection,
+    user: User,
+    delivery: TokenDelivery,
+    created: bool,
+) -> Result<HttpResponse, ApiError> {
+    let (refresh_token, refresh_hash) = tokens::new_refresh_token();
+    let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let session = session_queries::create(
+        conn,
+        NewSession {
+            user_id: user.id,
+            user_agent,
+            ip: &client_address(req),
+            expires_at: Utc::now() + chrono::Duration::days(SESSION_TTL_DAYS),
+            token_hash: &refresh_hash,
+        },
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    token_response(state, req, &user, session.id, refresh_token, delivery, created)
+}
+
+fn token_response(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    session_id: Uuid,
+    next_refresh: String,
+    delivery: TokenDelivery,
+    created: bool,
+) -> Result<HttpResponse, ApiError> {
+    let access_token = state.tokens.issue(user.id, session_id)?;
+    let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let refresh_token = match delivery {
+        TokenDelivery::Json => Some(next_refresh),
+        TokenDelivery::Cookie => {
+            let secure = req.connection_info().scheme() == "https";
+            response.cookie(
+                Cookie::build(REFRESH_COOKIE, next_refresh)
+                    .path(REFRESH_COOKIE_PATH)
+                    .http_only(true)
+                    .same_site(SameSite::Strict)
+                    .secure(secure)
+                    .max_age(CookieDuration::days(SESSION_TTL_DAYS))
+                    .finish(),
+            );
+            None
+        }
+    };
+    Ok(response.json(AuthResponse {
+        user: user.to_me(),
+        access_token,
+        expires_in: ACCESS_TTL_SECS,
+        refresh_token,
+        session_id,
+    }))
+}
+
+fn expired_cookie() -> Cookie<'static> {
+    let mut cookie = Cookie::build(REFRESH_COOKIE, "").path(REFRESH_COOKIE_PATH).http_only(true).finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The peer address (not X-Forwarded-For, which any client can forge).
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}

@@ -1,0 +1,72 @@
+//! Blocks: blocking ends a friendship and pending requests both ways, refuses new requests both
+//! ways, and hides the blocker from the blocked user (search, profile).
+
+use actix_web::{HttpResponse, delete, get, put, web};
+use db::queries::{social, users as user_queries};
+use protocol::ErrorBody;
+use protocol::ErrorCode;
+use protocol::UserId;
+use protocol::social::BlockedUser;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Most blocks listed.
+const MAX_LISTED: i64 = 500;
+
+/// Users the caller blocked, newest first.
+#[utoipa::path(tag = "blocks", path = "/api/v1/blocks", security(("bearer" = [])),
+    responses((status = 200, body = [BlockedUser]), (status = 401, body = ErrorBody)))]
+#[get("/blocks")]
+pub async fn list_blocks(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<Vec<BlockedUser>>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let rows = social::blocked_by(&mut conn, auth.id(), MAX_LISTED).await.map_err(ApiError::internal)?;
+    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+    let users = user_queries::by_ids(&mut conn, &ids).await.map_err(ApiError::internal)?;
+    Ok(web::Json(
+        rows.into_iter()
+            .filter_map(|(id, since)| users.get(&id).map(|u| BlockedUser { user: u.to_public(), since }))
+            .collect(),
+    ))
+}
+
+/// Blocks a user (idempotent).
+#[utoipa::path(tag = "blocks", path = "/api/v1/blocks/{user_id}", security(("bearer" = [])),
+    params(("user_id" = UserId, Path, description = "Whom to block")),
+    responses((status = 204, description = "Blocked"), (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 422, description = "`unprocessable`: yourself", body = ErrorBody)))]
+#[put("/blocks/{user_id}")]
+pub async fn block_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    let target = path.into_inner().0;
+    if target == auth.id() {
+        return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot block yourself"));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    if !social::block(&mut conn, auth.id(), target).await.map_err(ApiError::internal)? {
+        return Err(ApiError::not_found("user"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lifts a block.
+#[utoipa::path(tag = "blocks", path = "/api/v1/blocks/{user_id}", security(("bearer" = [])),
+    params(("user_id" = UserId, Path, description = "Whom to unblock")),
+    responses((status = 204, description = "Unblocked"), (status = 404, description = "`not_found`: not blocked", body = ErrorBody)))]
+#[delete("/blocks/{user_id}")]
+pub async fn unblock_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    if !social::unblock(&mut conn, auth.id(), path.into_inner().0).await.map_err(ApiError::internal)? {
+        return Err(ApiError::not_found("block"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,144 @@
+//! Friend requests: send (a request to someone who already asked you accepts both), list,
+//! accept and decline (the recipient), cancel (the sender). Others see 404.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use db::queries::social::{self, RequestRow, SendOutcome};
+use db::queries::users as user_queries;
+use protocol::ErrorBody;
+use protocol::ErrorCode;
+use protocol::social::{Friend, FriendRequest, FriendRequests, SendFriendRequest, SendFriendRequestOutcome};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Most pending requests listed each way.
+const MAX_LISTED: i64 = 200;
+
+/// Pending requests to and from the caller.
+#[utoipa::path(tag = "friends", path = "/api/v1/friend-requests", security(("bearer" = [])),
+    responses((status = 200, body = FriendRequests), (status = 401, body = ErrorBody)))]
+#[get("/friend-requests")]
+pub async fn list_requests(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<FriendRequests>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let (incoming, outgoing) =
+        social::requests_of(&mut conn, auth.id(), MAX_LISTED).await.map_err(ApiError::internal)?;
+    let ids: Vec<Uuid> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
+    let users = user_queries::by_ids(&mut conn, &ids).await.map_err(ApiError::internal)?;
+    let view = |rows: Vec<RequestRow>| -> Vec<FriendRequest> {
+        rows.into_iter()
+            .filter_map(|r| {
+                Some(FriendRequest {
+                    id: r.id,
+                    from: users.get(&r.from_user)?.to_public(),
+                    to: users.get(&r.to_user)?.to_public(),
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
+    };
+    Ok(web::Json(FriendRequests { incoming: view(incoming), outgoing: view(outgoing) }))
+}
+
+/// Asks a user to be friends.
+#[utoipa::path(tag = "friends", path = "/api/v1/friend-requests", security(("bearer" = [])), request_body = SendFriendRequest,
+    responses(
+        (status = 201, description = "Pending, or accepted at once when they had asked you", body = SendFriendRequestOutcome),
+        (status = 404, description = "`not_found`: no such user (or they blocked you)", body = ErrorBody),
+        (status = 409, description = "`conflict`: already friends, or already asked", body = ErrorBody),
+        (status = 422, description = "`unprocessable`: yourself, or someone you blocked", body = ErrorBody),
+    ))]
+#[post("/friend-requests")]
+pub async fn send_request(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<SendFriendRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let to = body.user_id.0;
+    if to == auth.id() {
+        return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot befriend yourself"));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let outcome = social::send_request(&mut conn, auth.id(), to).await.map_err(ApiError::internal)?;
+    let other = match outcome {
+        SendOutcome::Pending(_) | SendOutcome::Accepted(_) => user_queries::by_id(&mut conn, to)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::not_found("user"))?
+            .to_public(),
+        _ => auth.user.to_public(),
+    };
+    let body = match outcome {
+        SendOutcome::Pending(row) => SendFriendRequestOutcome::Pending {
+            request: FriendRequest { id: row.id, from: auth.user.to_public(), to: other, created_at: row.created_at },
+        },
+        SendOutcome::Accepted(since) => SendFriendRequestOutcome::Accepted { friend: Friend { user: other, since } },
+        SendOutcome::AlreadyFriends => return Err(ApiError::new(ErrorCode::Conflict, "you are already friends")),
+        SendOutcome::AlreadyRequested => {
+            return Err(ApiError::new(ErrorCode::Conflict, "you already sent this request"));
+        }
+        SendOutcome::SenderBlocked => {
+            return Err(ApiError::new(ErrorCode::Unprocessable, "you blocked this user; unblock them first"));
+        }
+        SendOutcome::NotFound => return Err(ApiError::not_found("user")),
+    };
+    Ok(HttpResponse::Created().json(body))
+}
+
+/// Accepts a request addressed to the caller.
+#[utoipa::path(tag = "friends", path = "/api/v1/friend-requests/{id}/accept", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses((status = 200, description = "Now friends", body = Friend), (status = 404, description = "`not_found`: no such pending request to you", body = ErrorBody)))]
+#[post("/friend-requests/{id}/accept")]
+pub async fn accept_request(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<Friend>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let Some((row, since)) =
+        social::accept_request(&mut conn, path.into_inner(), auth.id()).await.map_err(ApiError::internal)?
+    else {
+        return Err(ApiError::not_found("friend request"));
+    };
+    let sender = user_queries::by_id(&mut conn, row.from_user)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(web::Json(Friend { user: sender.to_public(), since }))
+}
+
+/// Declines a request addressed to the caller.
+#[utoipa::path(tag = "friends", path = "/api/v1/friend-requests/{id}/decline", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses((status = 204, description = "Declined"), (status = 404, description = "`not_found`", body = ErrorBody)))]
+#[post("/friend-requests/{id}/decline")]
+pub async fn decline_request(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    match social::decline_request(&mut conn, path.into_inner(), auth.id()).await.map_err(ApiError::internal)? {
+        Some(_) => Ok(HttpResponse::NoContent().finish()),
+        None => Err(ApiError::not_found("friend request")),
+    }
+}
+
+/// Cancels a request the caller sent.
+#[utoipa::path(tag = "friends", path = "/api/v1/friend-requests/{id}", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses((status = 204, description = "Cancelled"), (status = 404, description = "`not_found`", body = ErrorBody)))]
+#[delete("/friend-requests/{id}")]
+pub async fn cancel_request(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    match social::cancel_request(&mut conn, path.into_inner(), auth.id()).await.map_err(ApiError::internal)? {
+        Some(_) => Ok(HttpResponse::NoContent().finish()),
+        None => Err(ApiError::not_found("friend request")),
+    }
+}

@@ -1,0 +1,160 @@
+//! Profiles: the caller's own (read, edit, change password, delete the account), other users'
+//! public profiles, and user search. Blocked users are invisible both ways: 404, as if absent.
+
+use actix_web::{HttpResponse, delete, get, patch, put, web};
+use db::queries::{sessions as session_queries, social, users as user_queries};
+use protocol::ErrorBody;
+use protocol::ErrorCode;
+use protocol::UserId;
+use protocol::auth::{ChangePasswordRequest, DeleteAccountRequest};
+use protocol::users::{Me, Page, PublicUser, UpdateProfileRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::validate;
+
+/// Longest accepted search text.
+const MAX_QUERY_CHARS: usize = 64;
+const DEFAULT_PAGE: u32 = 20;
+const MAX_PAGE: u32 = 50;
+
+/// The caller's profile.
+#[utoipa::path(tag = "users", path = "/api/v1/users/me", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
+#[get("/users/me")]
+pub async fn get_me(auth: AuthUser) -> web::Json<Me> {
+    web::Json(auth.user.to_me())
+}
+
+/// Edits the caller's display name, bio or avatar colour.
+#[utoipa::path(tag = "users", path = "/api/v1/users/me", security(("bearer" = [])), request_body = UpdateProfileRequest,
+    responses((status = 200, body = Me), (status = 400, description = "`invalid_input`", body = ErrorBody)))]
+#[patch("/users/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<UpdateProfileRequest>,
+) -> Result<web::Json<Me>, ApiError> {
+    let display_name = body.display_name.as_deref().map(validate::display_name).transpose()?;
+    let bio = body.bio.as_deref().map(validate::bio).transpose()?;
+    let avatar_color = body.avatar_color.as_deref().map(validate::avatar_color).transpose()?;
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let changes = user_queries::ProfileChanges {
+        display_name: display_name.as_deref(),
+        bio: bio.as_deref(),
+        avatar_color: avatar_color.as_deref(),
+    };
+    let user = user_queries::update_profile(&mut conn, auth.id(), changes).await.map_err(ApiError::internal)?;
+    Ok(web::Json(user.to_me()))
+}
+
+/// Changes the password; every other session is signed out.
+#[utoipa::path(tag = "users", path = "/api/v1/users/me/password", security(("bearer" = [])), request_body = ChangePasswordRequest,
+    responses((status = 204, description = "Changed; other sessions revoked"),
+        (status = 400, description = "`invalid_input`: the new password breaks a rule", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: wrong current password", body = ErrorBody)))]
+#[put("/users/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    validate::presented_password(&body.current_password)?;
+    validate::new_password("new_password", &body.new_password)?;
+    if !state.passwords.verify(body.current_password, Some(auth.user.password_hash.clone())).await? {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "current_password: wrong password"));
+    }
+    let hash = state.passwords.hash(body.new_password).await?;
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    user_queries::set_password_hash(&mut conn, auth.id(), &hash).await.map_err(ApiError::internal)?;
+    session_queries::revoke_all_except(&mut conn, auth.id(), Some(auth.session_id))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes the caller's account after confirming the password. Messages stay, shown as from
+/// "Deleted user"; the username becomes free.
+#[utoipa::path(tag = "users", path = "/api/v1/users/me", security(("bearer" = [])), request_body = DeleteAccountRequest,
+    responses((status = 204, description = "Deleted"), (status = 401, description = "`invalid_credentials`", body = ErrorBody)))]
+#[delete("/users/me")]
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<DeleteAccountRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    validate::presented_password(&body.password)?;
+    if !state.passwords.verify(body.password, Some(auth.user.password_hash.clone())).await? {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "password: wrong password"));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    user_queries::soft_delete(&mut conn, auth.id()).await.map_err(ApiError::internal)?;
+    tracing::info!(user = %auth.id(), "account deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Another user's public profile.
+#[utoipa::path(tag = "users", path = "/api/v1/users/{id}", security(("bearer" = [])),
+    params(("id" = UserId, Path, description = "User id")),
+    responses((status = 200, body = PublicUser), (status = 404, description = "`not_found`: absent, deleted, or has blocked you", body = ErrorBody)))]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<UserId>,
+) -> Result<web::Json<PublicUser>, ApiError> {
+    let id = path.into_inner().0;
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let user = user_queries::by_id(&mut conn, id).await.map_err(ApiError::internal)?;
+    match user {
+        Some(user)
+            if user.deleted_at.is_none()
+                && !social::has_blocked(&mut conn, id, auth.id()).await.map_err(ApiError::internal)? =>
+        {
+            Ok(web::Json(user.to_public()))
+        }
+        _ => Err(ApiError::not_found("user")),
+    }
+}
+
+/// Query of `GET /users`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Prefix of a username or display name (1–64 characters, any case).
+    pub q: String,
+    /// Page size (1–50, default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Finds users by username or display-name prefix. Never lists deleted or disabled accounts,
+/// the caller, or anyone blocked either way.
+#[utoipa::path(tag = "users", path = "/api/v1/users", security(("bearer" = [])), params(SearchQuery),
+    responses((status = 200, body = Page<PublicUser>), (status = 400, description = "`invalid_input`", body = ErrorBody)))]
+#[get("/users")]
+pub async fn search_users(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<Page<PublicUser>>, ApiError> {
+    let q = query.q.trim();
+    if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::invalid(format!("q: 1 to {MAX_QUERY_CHARS} characters")));
+    }
+    if query.cursor.as_ref().is_some_and(|c| c.len() > 64) {
+        return Err(ApiError::invalid("cursor: not a cursor from this API"));
+    }
+    let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let users = user_queries::search(&mut conn, auth.id(), q, query.cursor.as_deref(), limit)
+        .await
+        .map_err(ApiError::internal)?;
+    let next_cursor = (users.len() as i64 == limit).then(|| users.last().map(|u| u.username.to_lowercase())).flatten();
+    Ok(web::Json(Page { items: users.iter().map(db::models::User::to_public).collect(), next_cursor }))
+}

@@ -1,0 +1,120 @@
+//! Input validation into clean values: every rule on user input lives here, each failure a 400
+//! whose message names the field and the rule, fit to show beside the form field.
+
+use protocol::auth::limits;
+
+use crate::error::ApiError;
+
+/// A valid username: 3–32 of `A-Z a-z 0-9 _ . -`.
+pub fn username(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    let len = name.chars().count();
+    if !(limits::USERNAME_MIN..=limits::USERNAME_MAX).contains(&len) {
+        return Err(ApiError::invalid(format!(
+            "username: must be {} to {} characters",
+            limits::USERNAME_MIN,
+            limits::USERNAME_MAX
+        )));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        return Err(ApiError::invalid("username: only letters, digits, '_', '.' and '-' are allowed"));
+    }
+    Ok(name.to_owned())
+}
+
+/// A valid display name: 1–64 characters after trimming, no control characters.
+pub fn display_name(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid("display_name: must not be empty"));
+    }
+    if name.chars().count() > limits::DISPLAY_NAME_MAX {
+        return Err(ApiError::invalid(format!("display_name: at most {} characters", limits::DISPLAY_NAME_MAX)));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid("display_name: must not contain control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// A valid new password: at least 8 characters, at most 256 bytes.
+pub fn new_password(field: &str, raw: &str) -> Result<(), ApiError> {
+    if raw.chars().count() < limits::PASSWORD_MIN_CHARS {
+        return Err(ApiError::invalid(format!("{field}: at least {} characters", limits::PASSWORD_MIN_CHARS)));
+    }
+    if raw.len() > limits::PASSWORD_MAX_BYTES {
+        return Err(ApiError::invalid(format!("{field}: at most {} bytes", limits::PASSWORD_MAX_BYTES)));
+    }
+    Ok(())
+}
+
+/// A presented password: bounded so nobody can make us hash megabytes.
+pub fn presented_password(raw: &str) -> Result<(), ApiError> {
+    if raw.len() > limits::PASSWORD_MAX_BYTES {
+        return Err(ApiError::invalid(format!("password: at most {} bytes", limits::PASSWORD_MAX_BYTES)));
+    }
+    Ok(())
+}
+
+/// A valid bio: at most 500 characters (trimmed).
+pub fn bio(raw: &str) -> Result<String, ApiError> {
+    let bio = raw.trim();
+    if bio.chars().count() > limits::BIO_MAX {
+        return Err(ApiError::invalid(format!("bio: at most {} characters", limits::BIO_MAX)));
+    }
+    Ok(bio.to_owned())
+}
+
+/// A valid avatar colour: `#rrggbb`.
+pub fn avatar_color(raw: &str) -> Result<String, ApiError> {
+    let ok = raw.len() == 7 && raw.starts_with('#') && raw[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if !ok {
+        return Err(ApiError::invalid("avatar_color: must look like #3b6ef5"));
+    }
+    Ok(raw.to_lowercase())
+}
+
+/// A default avatar colour, stable for a username.
+pub fn default_avatar_color(username: &str) -> &'static str {
+    const PALETTE: [&str; 8] = ["#3b6ef5", "#e5484d", "#30a46c", "#f76b15", "#8e4ec6", "#0d9488", "#d6409f", "#ca8a04"];
+    let sum = username.bytes().fold(0usize, |acc, b| acc.wrapping_mul(31).wrapping_add(usize::from(b)));
+    PALETTE[sum % PALETTE.len()]
+}
+
+/// A page size: `requested` clamped to 1..=`max`, `default` when absent.
+pub fn page_size(requested: Option<u32>, default: u32, max: u32) -> i64 {
+    i64::from(requested.unwrap_or(default).clamp(1, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert_eq!(username(" al.ice_-9 ").unwrap(), "al.ice_-9");
+        assert!(username("ab").is_err());
+        assert!(username(&"a".repeat(33)).is_err());
+        assert!(username("bad name").is_err());
+        assert!(username("émile").is_err());
+    }
+
+    #[test]
+    fn passwords_count_characters_but_cap_bytes() {
+        assert!(new_password("password", "1234567").is_err());
+        assert!(new_password("password", "12345678").is_ok());
+        assert!(new_password("password", &"é".repeat(129)).is_err(), "258 bytes");
+        assert!(new_password("password", &"é".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn profile_fields() {
+        assert!(display_name("   ").is_err());
+        assert!(display_name("a\u{7}b").is_err());
+        assert_eq!(display_name("  Ada Lovelace ").unwrap(), "Ada Lovelace");
+        assert!(bio(&"x".repeat(501)).is_err());
+        assert_eq!(avatar_color("#AABBCC").unwrap(), "#aabbcc");
+        assert!(avatar_color("red").is_err());
+        assert!(avatar_color("#12345g").is_err());
+    }
+}
