@@ -1,18 +1,27 @@
 //! The root component: provides the global state contexts and maps URLs to pages.
-//! The current page lives in the URL, so reloads and shared links land where they should.
+//! The current page lives in the URL, so reloads and shared links land where they should;
+//! pages for signed-in users redirect to sign-in otherwise.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::header::Header;
-use crate::pages::{home::Home, not_found::NotFound};
+use crate::pages::{
+    blocked::Blocked, friends::Friends, home::Home, not_found::NotFound, people::People, requests::Requests,
+    settings::Settings, sign_in::SignIn, sign_up::SignUp,
+};
+use crate::state::session::Session;
 use crate::state::theme::Theme;
 
 /// The whole application.
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Theme::load());
+    let session = Session::restore();
+    provide_context(session);
+    let signed_in = move || session.is_signed_in();
+    let signed_out = move || session.is_signed_in().map(|s| !s);
     view! {
         <Router>
             <div class="app">
@@ -20,6 +29,13 @@ pub fn App() -> impl IntoView {
                 <main class="page">
                     <Routes fallback=|| view! { <NotFound/> }>
                         <Route path=path!("/") view=Home/>
+                        <ProtectedRoute path=path!("/signin") view=SignIn condition=signed_out redirect_path=|| "/friends"/>
+                        <ProtectedRoute path=path!("/signup") view=SignUp condition=signed_out redirect_path=|| "/friends"/>
+                        <ProtectedRoute path=path!("/friends") view=Friends condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/requests") view=Requests condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/people") view=People condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/blocked") view=Blocked condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/settings") view=Settings condition=signed_in redirect_path=|| "/signin"/>
                     </Routes>
                 </main>
             </div>

@@ -141,6 +141,11 @@ pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpReques
     ApiError::invalid(format!("invalid path parameter: {err}")).into()
 }
 
+/// Whether a database error is a unique-constraint violation (a duplicate).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,9 +168,4 @@ mod tests {
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "30");
     }
-}
-
-/// Whether a database error is a unique-constraint violation (a duplicate).
-pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

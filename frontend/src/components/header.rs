@@ -1,16 +1,34 @@
-//! The top bar: the Confab mark, and the theme switch.
+//! The top bar: the Confab mark, the main navigation when signed in, the theme switch and the
+//! account menu.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 
+use crate::api;
+use crate::components::avatar::Avatar;
+use crate::state::session::Session;
 use crate::state::theme::{Mode, Theme};
 
 /// The application's top bar.
 #[component]
 pub fn Header() -> impl IntoView {
     let theme = expect_context::<Theme>();
+    let session = expect_context::<Session>();
+    let navigate = use_navigate();
     let label = move || match theme.mode.get() {
         Mode::Light => "Dark theme",
         Mode::Dark => "Light theme",
+    };
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            // Signed out locally even if the server is unreachable.
+            let _ = api::account::logout(session).await;
+            session.signed_out();
+            navigate("/signin", Default::default());
+        });
     };
     view! {
         <header class="topbar">
@@ -21,9 +39,28 @@ pub fn Header() -> impl IntoView {
                 </svg>
                 <span>"Confab"</span>
             </a>
-            <button class="ghost" type="button" on:click=move |_| theme.toggle() aria-label=label>
-                {move || if theme.mode.get() == Mode::Light { "☾" } else { "☀" }}
-            </button>
+            <Show when=move || session.user.get().is_some()>
+                <nav class="mainnav" aria-label="Main">
+                    <A href="/friends">"Friends"</A>
+                    <A href="/requests">"Requests"</A>
+                    <A href="/people">"Find people"</A>
+                    <A href="/blocked">"Blocked"</A>
+                </nav>
+            </Show>
+            <div class="topbar-actions">
+                <button class="ghost icon" type="button" on:click=move |_| theme.toggle() aria-label=label title=label>
+                    {move || if theme.mode.get() == Mode::Light { "☾" } else { "☀" }}
+                </button>
+                {move || session.user.get().map(|me| view! {
+                    <A href="/settings" attr:class="me-link" attr:title="Settings" attr:aria-label="Settings">
+                        <Avatar name=me.display_name.clone() color=me.avatar_color.clone()/>
+                        <span class="me-name">{me.display_name.clone()}</span>
+                    </A>
+                })}
+                <Show when=move || session.user.get().is_some()>
+                    <button class="ghost" type="button" on:click=sign_out.clone()>"Sign out"</button>
+                </Show>
+            </div>
         </header>
     }
 }

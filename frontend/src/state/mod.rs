@@ -1,3 +1,4 @@
 //! Global client state, provided as contexts by `App`.
 
+pub mod session;
 pub mod theme;

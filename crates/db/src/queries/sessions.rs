@@ -61,8 +61,8 @@ pub enum Rotation {
     Rotated {
         /// The session.
         session: Session,
-        /// Its user.
-        user: User,
+        /// Its user (boxed: the other variants are empty).
+        user: Box<User>,
     },
     /// The token had been used before: stolen or replayed. The session is now revoked.
     Reused,
@@ -71,7 +71,16 @@ pub enum Rotation {
 }
 
 /// Exchanges the token hashing to `old_hash` for the one hashing to `new_hash`.
-pub async fn rotate(conn: &mut AsyncPgConnection, old_hash: &[u8], new_hash: &[u8]) -> QueryResult<Rotation> {
+///
+/// A token spent less than `grace` ago is refused without revoking the session: browser tabs
+/// share one cookie, and two tabs refreshing at once present the same token; the loser retries
+/// with the cookie the winner received. Outside the grace, reuse means theft.
+pub async fn rotate(
+    conn: &mut AsyncPgConnection,
+    old_hash: &[u8],
+    new_hash: &[u8],
+    grace: chrono::Duration,
+) -> QueryResult<Rotation> {
     let old_hash = old_hash.to_vec();
     let new_hash = new_hash.to_vec();
     conn.transaction(async move |conn| {
@@ -87,7 +96,10 @@ pub async fn rotate(conn: &mut AsyncPgConnection, old_hash: &[u8], new_hash: &[u
         let Some((used_at, session_id)) = found else {
             return Ok(Rotation::Invalid);
         };
-        if used_at.is_some() {
+        if let Some(used_at) = used_at {
+            if now - used_at < grace {
+                return Ok(Rotation::Invalid);
+            }
             diesel::update(sessions::table.find(session_id).filter(sessions::revoked_at.is_null()))
                 .set(sessions::revoked_at.eq(now))
                 .execute(conn)
@@ -110,7 +122,7 @@ pub async fn rotate(conn: &mut AsyncPgConnection, old_hash: &[u8], new_hash: &[u
             .returning(Session::as_returning())
             .get_result(conn)
             .await?;
-        Ok(Rotation::Rotated { session, user })
+        Ok(Rotation::Rotated { session, user: Box::new(user) })
     })
     .await
 }

@@ -21,6 +21,8 @@ use crate::validate;
 
 /// Name of the refresh-token cookie used by browsers.
 pub const REFRESH_COOKIE: &str = "confab_refresh";
+/// Seconds during which a just-spent cookie token is refused without revoking its session.
+const COOKIE_REUSE_GRACE_SECS: i64 = 30;
 /// The cookie is only sent to the auth routes.
 const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 
@@ -120,14 +122,20 @@ pub async fn refresh(
     body: Option<web::Json<RefreshRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.map(web::Json::into_inner).unwrap_or_default();
-    let presented = body
-        .refresh_token
-        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()))
-        .filter(|t| !t.is_empty() && t.len() <= 128)
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "no refresh token presented"))?;
+    // Cookies are shared by a browser's tabs, which may refresh at the same moment.
+    let (presented, grace) = match body.refresh_token {
+        Some(token) => (token, chrono::Duration::zero()),
+        None => (
+            req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default(),
+            chrono::Duration::seconds(COOKIE_REUSE_GRACE_SECS),
+        ),
+    };
+    if presented.is_empty() || presented.len() > 128 {
+        return Err(ApiError::new(ErrorCode::Unauthenticated, "no refresh token presented"));
+    }
     let (next, next_hash) = tokens::new_refresh_token();
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rotation = session_queries::rotate(&mut conn, &tokens::hash_refresh_token(&presented), &next_hash)
+    let rotation = session_queries::rotate(&mut conn, &tokens::hash_refresh_token(&presented), &next_hash, grace)
         .await
         .map_err(ApiError::internal)?;
     match rotation {

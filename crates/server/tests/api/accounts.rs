@@ -243,4 +243,24 @@ async fn browsers_get_the_refresh_token_only_as_a_strict_http_only_cookie() {
     assert_eq!(refreshed.status(), StatusCode::OK);
     let refreshed: protocol::auth::AuthResponse = refreshed.json().await.unwrap();
     assert_eq!(refreshed.session_id, body.session_id);
+
+    // Another tab racing with the spent cookie is refused, but the session survives.
+    let old_cookie = cookie.split(';').next().unwrap().to_owned();
+    let racing = app
+        .http
+        .post(app.at("/api/v1/auth/refresh"))
+        .header("cookie", &old_cookie)
+        .json(&serde_json::json!({"token_delivery": "cookie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(racing.status(), StatusCode::UNAUTHORIZED);
+    app.client.authenticated(&refreshed.access_token).me().await.unwrap();
+    let again = jar_client
+        .post(app.at("/api/v1/auth/refresh"))
+        .json(&serde_json::json!({"token_delivery": "cookie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK, "the tab holding the current cookie still refreshes");
 }

@@ -52,9 +52,49 @@ async fn openapi_document_describes_the_routes_and_error_codes() {
     let doc = app.client.openapi().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for path in ["/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/docs"] {
-        assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys().collect::<Vec<_>>());
+    let expected = [
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/api/v1/openapi.json", "get"),
+        ("/api/v1/docs", "get"),
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/sessions", "get"),
+        ("/api/v1/auth/sessions/{id}", "delete"),
+        ("/api/v1/users/me", "get"),
+        ("/api/v1/users/me", "patch"),
+        ("/api/v1/users/me", "delete"),
+        ("/api/v1/users/me/password", "put"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/friends", "get"),
+        ("/api/v1/friends/{user_id}", "delete"),
+        ("/api/v1/friend-requests", "get"),
+        ("/api/v1/friend-requests", "post"),
+        ("/api/v1/friend-requests/{id}/accept", "post"),
+        ("/api/v1/friend-requests/{id}/decline", "post"),
+        ("/api/v1/friend-requests/{id}", "delete"),
+        ("/api/v1/blocks", "get"),
+        ("/api/v1/blocks/{user_id}", "put"),
+        ("/api/v1/blocks/{user_id}", "delete"),
+    ];
+    for (path, method) in expected {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} missing from {:?}", paths.keys().collect::<Vec<_>>());
+        assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
     }
+    // Request and response bodies are typed by the protocol crate.
+    let register = &doc["paths"]["/api/v1/auth/register"]["post"];
+    assert!(
+        register["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap()
+            .ends_with("/RegisterRequest")
+    );
+    assert!(register["responses"]["409"].is_object(), "error responses are documented");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert!(doc["paths"]["/readyz"]["get"]["responses"]["503"].is_object());
     let codes = &doc["components"]["schemas"]["ErrorCode"]["enum"];
     assert!(codes.as_array().unwrap().iter().any(|c| c == "database_unavailable"), "{codes}");

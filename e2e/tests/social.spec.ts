@@ -1,0 +1,138 @@
+// Accounts and friends in the real app: people sign up, find each other, send, accept and
+// decline friend requests, and see each other in their friends lists. Screenshots of each page
+// in light and dark themes go to artifacts/.
+import { test, expect, type Browser, type Page } from '@playwright/test';
+
+const artifacts = 'artifacts';
+const run = Date.now().toString(36).slice(-5);
+
+async function newUser(browser: Browser, name: string, scheme: 'light' | 'dark' = 'light') {
+  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const username = `${name}_${run}`;
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name').fill(`${name[0].toUpperCase()}${name.slice(1)} ${run}`);
+  await page.getByLabel('Password').fill(`${name}-secret-pw`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Friends' })).toBeVisible();
+  return { context, page, username };
+}
+
+function nav(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+}
+
+async function shoot(page: Page, name: string) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
+    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png`, fullPage: true });
+  }
+}
+
+test('sign-up shows rule and server errors beside the fields', async ({ page, request }) => {
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill('x');
+  await page.getByLabel('Display name').fill('X');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#field-username-error')).toContainText('3 to 32 characters');
+  await expect(page.locator('#field-password-error')).toContainText('At least 8 characters');
+  await shoot(page, 'signup-errors');
+
+  // A taken username is only known to the server; its answer lands beside the field.
+  const taken = `taken_${run}`;
+  const created = await request.post('/api/v1/auth/register', {
+    data: { username: taken, display_name: 'Taken', password: 'taken-password' },
+  });
+  expect(created.status()).toBe(201);
+  await page.getByLabel('Username').fill(taken.toUpperCase());
+  await page.getByLabel('Password').fill('long-enough-pw');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#field-username-error')).toContainText('This username is taken');
+  await page.goto('/signin');
+  await page.getByLabel('Username').fill('nobody_here');
+  await page.getByLabel('Password').fill('wrong-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Wrong username or password' })).toBeVisible();
+  await shoot(page, 'signin-error');
+});
+
+test('two people befriend each other and a third is declined', async ({ browser }) => {
+  const alice = await newUser(browser, 'alice');
+  const bob = await newUser(browser, 'bob', 'dark');
+  const carol = await newUser(browser, 'carol');
+
+  // Alice finds Bob and asks.
+  await nav(alice.page, 'Find people').click();
+  await alice.page.getByRole('searchbox', { name: 'Search people' }).fill(bob.username.slice(0, 5));
+  await alice.page.getByRole('button', { name: 'Search' }).click();
+  const bobRow = alice.page.locator(`li[data-username="${bob.username}"]`);
+  await expect(bobRow).toBeVisible();
+  await shoot(alice.page, 'people');
+  await bobRow.getByRole('button', { name: 'Add friend' }).click();
+  await expect(alice.page.getByRole('status')).toContainText('Friend request sent');
+
+  // Carol asks Alice too.
+  await nav(carol.page, 'Find people').click();
+  await carol.page.getByRole('searchbox', { name: 'Search people' }).fill(alice.username);
+  await carol.page.getByRole('button', { name: 'Search' }).click();
+  await carol.page.locator(`li[data-username="${alice.username}"]`).getByRole('button', { name: 'Add friend' }).click();
+  await expect(carol.page.getByRole('status')).toContainText('Friend request sent');
+
+  // Bob accepts.
+  await nav(bob.page, 'Requests').click();
+  const incoming = bob.page.getByTestId('incoming').locator(`li[data-username="${alice.username}"]`);
+  await expect(incoming).toBeVisible();
+  await shoot(bob.page, 'requests');
+  await incoming.getByRole('button', { name: 'Accept' }).click();
+  await expect(bob.page.getByRole('status')).toContainText('are friends now');
+
+  // Alice declines Carol, and sees her sent request gone.
+  await nav(alice.page, 'Requests').click();
+  const fromCarol = alice.page.getByTestId('incoming').locator(`li[data-username="${carol.username}"]`);
+  await expect(fromCarol).toBeVisible();
+  await fromCarol.getByRole('button', { name: 'Decline' }).click();
+  await expect(alice.page.getByRole('status')).toContainText('Declined');
+  await expect(fromCarol).toHaveCount(0);
+
+  // Both friends lists show the other; Carol's does not show Alice.
+  await nav(alice.page, 'Friends').click();
+  await expect(alice.page.getByTestId('friends').locator(`li[data-username="${bob.username}"]`)).toBeVisible();
+  await shoot(alice.page, 'friends');
+  await nav(bob.page, 'Friends').click();
+  await expect(bob.page.getByTestId('friends').locator(`li[data-username="${alice.username}"]`)).toBeVisible();
+  await nav(carol.page, 'Requests').click();
+  await expect(carol.page.getByText('You have no pending requests.')).toBeVisible();
+  await nav(carol.page, 'Friends').click();
+  await expect(carol.page.getByText('No friends yet.')).toBeVisible();
+
+  // The session survives a reload (refresh cookie), and the settings page lists this device.
+  await alice.page.reload();
+  await expect(alice.page.getByTestId('friends').locator(`li[data-username="${bob.username}"]`)).toBeVisible();
+  await alice.page.getByRole('link', { name: 'Settings' }).click();
+  await expect(alice.page.getByTestId('sessions')).toContainText('This device');
+  await shoot(alice.page, 'settings');
+
+  // Blocking from the friends list moves Bob to the blocked page.
+  await nav(alice.page, 'Friends').click();
+  await alice.page.locator(`li[data-username="${bob.username}"]`).getByRole('button', { name: 'Block' }).click();
+  await expect(alice.page.getByRole('status')).toContainText('Blocked');
+  await nav(alice.page, 'Blocked').click();
+  await expect(alice.page.getByTestId('blocked').locator(`li[data-username="${bob.username}"]`)).toBeVisible();
+  await shoot(alice.page, 'blocked');
+
+  // Phone width.
+  await alice.page.setViewportSize({ width: 390, height: 844 });
+  await nav(alice.page, 'Friends').click();
+  await shoot(alice.page, 'friends-phone');
+
+  // Signing out returns to sign-in; protected pages redirect there.
+  await alice.page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(alice.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await alice.page.goto('/friends');
+  await expect(alice.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  for (const user of [alice, bob, carol]) await user.context.close();
+});

@@ -1,0 +1,62 @@
+//! Accounts, sessions and the own profile. Browsers ask for the refresh token as an HttpOnly
+//! cookie, so no script can read it; the access token lives only in memory.
+
+use gloo_net::http::Method;
+use protocol::auth::{
+    AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    SessionInfo, TokenDelivery,
+};
+use protocol::users::{Me, UpdateProfileRequest};
+use uuid::Uuid;
+
+use super::http::{self, ApiError};
+use crate::state::session::Session;
+
+/// Creates an account and signs in.
+pub async fn register(username: String, display_name: String, password: String) -> Result<AuthResponse, ApiError> {
+    let body = RegisterRequest { username, display_name, password, token_delivery: TokenDelivery::Cookie };
+    http::public(Method::POST, "/api/v1/auth/register", Some(&body)).await
+}
+
+/// Signs in.
+pub async fn login(username: String, password: String) -> Result<AuthResponse, ApiError> {
+    let body = LoginRequest { username, password, token_delivery: TokenDelivery::Cookie };
+    http::public(Method::POST, "/api/v1/auth/login", Some(&body)).await
+}
+
+/// Spends the refresh cookie for a new access token (and a new cookie).
+pub async fn refresh() -> Result<AuthResponse, ApiError> {
+    let body = RefreshRequest { refresh_token: None, token_delivery: TokenDelivery::Cookie };
+    http::public(Method::POST, "/api/v1/auth/refresh", Some(&body)).await
+}
+
+/// Signs out this browser.
+pub async fn logout(session: Session) -> Result<(), ApiError> {
+    http::authed_empty::<()>(session, Method::POST, "/api/v1/auth/logout", None).await
+}
+
+/// Signed-in devices.
+pub async fn sessions(session: Session) -> Result<Vec<SessionInfo>, ApiError> {
+    http::authed::<_, ()>(session, Method::GET, "/api/v1/auth/sessions", None).await
+}
+
+/// Signs out another device.
+pub async fn revoke_session(session: Session, id: Uuid) -> Result<(), ApiError> {
+    http::authed_empty::<()>(session, Method::DELETE, &format!("/api/v1/auth/sessions/{id}"), None).await
+}
+
+/// Saves profile changes.
+pub async fn update_me(session: Session, changes: UpdateProfileRequest) -> Result<Me, ApiError> {
+    http::authed(session, Method::PATCH, "/api/v1/users/me", Some(&changes)).await
+}
+
+/// Changes the password (other devices are signed out).
+pub async fn change_password(session: Session, current_password: String, new_password: String) -> Result<(), ApiError> {
+    let body = ChangePasswordRequest { current_password, new_password };
+    http::authed_empty(session, Method::PUT, "/api/v1/users/me/password", Some(&body)).await
+}
+
+/// Deletes the account.
+pub async fn delete_account(session: Session, password: String) -> Result<(), ApiError> {
+    http::authed_empty(session, Method::DELETE, "/api/v1/users/me", Some(&DeleteAccountRequest { password })).await
+}

@@ -1,0 +1,21 @@
+//! One person in a list: avatar, names, and the actions the page passes in.
+
+use leptos::prelude::*;
+use protocol::users::PublicUser;
+
+use crate::components::avatar::Avatar;
+
+/// A row for `user` with `children` as its action buttons.
+#[component]
+pub fn UserRow(user: PublicUser, children: Children) -> impl IntoView {
+    view! {
+        <li class="user-row" data-username=user.username.clone()>
+            <Avatar name=user.display_name.clone() color=user.avatar_color.clone()/>
+            <div class="user-names">
+                <span class="display-name">{user.display_name.clone()}</span>
+                <span class="username">"@"{user.username.clone()}</span>
+            </div>
+            <div class="row-actions">{children()}</div>
+        </li>
+    }
+}

@@ -1,0 +1,59 @@
+//! Friends: everyone you are friends with, to unfriend or block.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::users::PublicUser;
+
+use crate::api;
+use crate::components::user_row::UserRow;
+use crate::state::session::Session;
+
+/// The friends page.
+#[component]
+pub fn Friends() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let friends = LocalResource::new(move || api::social::friends(session));
+    let notice = RwSignal::new(None::<String>);
+
+    let act = move |block: bool, user: PublicUser| {
+        spawn_local(async move {
+            let result = if block {
+                api::social::block(session, user.id).await.map(|_| format!("Blocked {}.", user.display_name))
+            } else {
+                api::social::unfriend(session, user.id)
+                    .await
+                    .map(|_| format!("{} is no longer a friend.", user.display_name))
+            };
+            notice.set(Some(result.unwrap_or_else(|e| e.message)));
+            friends.refetch();
+        });
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Friends"</h1>
+            {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+                {move || friends.get().map(|result| match result {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    Ok(page) if page.items.is_empty() => view! {
+                        <p class="empty">"No friends yet. "<a href="/people">"Find people"</a>" to start."</p>
+                    }.into_any(),
+                    Ok(page) => view! {
+                        <ul class="list" data-testid="friends">
+                            {page.items.into_iter().map(|friend| {
+                                let (unfriend, block) = (friend.user.clone(), friend.user.clone());
+                                view! {
+                                    <UserRow user=friend.user.clone()>
+                                        <button type="button" class="secondary" on:click=move |_| act(false, unfriend.clone())>"Unfriend"</button>
+                                        <button type="button" class="danger" on:click=move |_| act(true, block.clone())>"Block"</button>
+                                    </UserRow>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,115 @@
+//! The signed-in user: their profile and access token (memory only), restored at start-up from
+//! the HttpOnly refresh cookie, refreshed silently when the access token expires.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::auth::AuthResponse;
+use protocol::users::Me;
+
+use crate::api;
+
+/// Where the session stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Restoring from the cookie at start-up.
+    Checking,
+    /// Signed in.
+    SignedIn,
+    /// Not signed in.
+    SignedOut,
+}
+
+/// The session context.
+#[derive(Clone, Copy, Debug)]
+pub struct Session {
+    /// The signed-in user's profile.
+    pub user: RwSignal<Option<Me>>,
+    /// Where the session stands.
+    pub status: RwSignal<Status>,
+    token: RwSignal<Option<String>>,
+}
+
+impl Session {
+    /// A session that restores itself from the refresh cookie.
+    pub fn restore() -> Self {
+        let session =
+            Self { user: RwSignal::new(None), status: RwSignal::new(Status::Checking), token: RwSignal::new(None) };
+        // Only a browser that signed in before holds a refresh cookie; asking without one
+        // would be a pointless request answered with 401.
+        if had_session() {
+            spawn_local(async move {
+                if !session.refresh().await {
+                    session.signed_out();
+                }
+            });
+        } else {
+            session.signed_out();
+        }
+        session
+    }
+
+    /// The current access token.
+    pub fn token(&self) -> Option<String> {
+        self.token.get_untracked()
+    }
+
+    /// Whether someone is signed in (`None` while restoring): the routes' guard.
+    pub fn is_signed_in(&self) -> Option<bool> {
+        match self.status.get() {
+            Status::Checking => None,
+            Status::SignedIn => Some(true),
+            Status::SignedOut => Some(false),
+        }
+    }
+
+    /// Records a successful sign-in or refresh.
+    pub fn signed_in(&self, auth: AuthResponse) {
+        remember_session(true);
+        self.token.set(Some(auth.access_token));
+        self.user.set(Some(auth.user));
+        self.status.set(Status::SignedIn);
+    }
+
+    /// Forgets the user (after sign-out, or when the session ended elsewhere).
+    pub fn signed_out(&self) {
+        remember_session(false);
+        self.token.set(None);
+        self.user.set(None);
+        self.status.set(Status::SignedOut);
+    }
+
+    /// Spends the refresh cookie; true if the session lives on. Another tab may have just
+    /// spent the same cookie: the server then refuses without ending the session, and a retry
+    /// a moment later carries the cookie that tab received.
+    pub async fn refresh(&self) -> bool {
+        for attempt in 0..2 {
+            match api::account::refresh().await {
+                Ok(auth) => {
+                    self.signed_in(auth);
+                    return true;
+                }
+                Err(e) if e.code.is_none() => return false,
+                Err(_) if attempt == 0 => gloo_timers::future::TimeoutFuture::new(300).await,
+                Err(_) => {}
+            }
+        }
+        false
+    }
+}
+
+/// localStorage key of the hint that this browser holds a refresh cookie (not the token).
+const SESSION_HINT: &str = "confab.signed_in";
+
+fn had_session() -> bool {
+    storage().and_then(|s| s.get_item(SESSION_HINT).ok().flatten()).is_some()
+}
+
+fn remember_session(signed_in: bool) {
+    if let Some(storage) = storage() {
+        let _ = if signed_in { storage.set_item(SESSION_HINT, "1") } else { storage.remove_item(SESSION_HINT) };
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
