@@ -52,7 +52,7 @@ impl FromRequest for AuthUser {
             })?;
             let claims = state.tokens.verify(&token)?;
             let mut conn = db::pool::checkout(&state.pool).await?;
-            let found = db::queries::sessions::active(&mut conn, claims.sid).await.map_err(ApiError::internal)?;
+            let found = db::queries::sessions::active(&mut conn, claims.sid).await?;
             match found {
                 Some((session, user)) if user.id == claims.sub => {
                     if user.disabled_at.is_some() {

@@ -89,7 +89,7 @@ pub async fn login(
         return Err(ApiError::rate_limited(wait));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let user = db::queries::users::by_username(&mut conn, &account).await.map_err(ApiError::internal)?;
+    let user = db::queries::users::by_username(&mut conn, &account).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     if !state.passwords.verify(body.password, hash).await? {
         state.login_limiter.record_failure(&account, &address);
@@ -135,9 +135,8 @@ pub async fn refresh(
     }
     let (next, next_hash) = tokens::new_refresh_token();
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rotation = session_queries::rotate(&mut conn, &tokens::hash_refresh_token(&presented), &next_hash, grace)
-        .await
-        .map_err(ApiError::internal)?;
+    let rotation =
+        session_queries::rotate(&mut conn, &tokens::hash_refresh_token(&presented), &next_hash, grace).await?;
     match rotation {
         Rotation::Rotated { session, user } => {
             if user.disabled_at.is_some() {
@@ -164,7 +163,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    session_queries::revoke(&mut conn, auth.id(), auth.session_id).await.map_err(ApiError::internal)?;
+    session_queries::revoke(&mut conn, auth.id(), auth.session_id).await?;
     Ok(HttpResponse::NoContent().cookie(expired_cookie()).finish())
 }
 
@@ -179,7 +178,7 @@ pub async fn list_sessions(
     auth: AuthUser,
 ) -> Result<web::Json<Vec<SessionInfo>>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let sessions = session_queries::list(&mut conn, auth.id()).await.map_err(ApiError::internal)?;
+    let sessions = session_queries::list(&mut conn, auth.id()).await?;
     Ok(web::Json(
         sessions
             .into_iter()
@@ -207,7 +206,7 @@ pub async fn revoke_session(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    if !session_queries::revoke(&mut conn, auth.id(), path.into_inner()).await.map_err(ApiError::internal)? {
+    if !session_queries::revoke(&mut conn, auth.id(), path.into_inner()).await? {
         return Err(ApiError::not_found("session"));
     }
     Ok(HttpResponse::NoContent().finish())
@@ -233,8 +232,7 @@ async fn start_session(
             token_hash: &refresh_hash,
         },
     )
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     token_response(state, req, &user, session.id, refresh_token, delivery, created)
 }
 

@@ -22,9 +22,9 @@ const MAX_LISTED: i64 = 500;
 #[get("/blocks")]
 pub async fn list_blocks(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<Vec<BlockedUser>>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = social::blocked_by(&mut conn, auth.id(), MAX_LISTED).await.map_err(ApiError::internal)?;
+    let rows = social::blocked_by(&mut conn, auth.id(), MAX_LISTED).await?;
     let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-    let users = user_queries::by_ids(&mut conn, &ids).await.map_err(ApiError::internal)?;
+    let users = user_queries::by_ids(&mut conn, &ids).await?;
     Ok(web::Json(
         rows.into_iter()
             .filter_map(|(id, since)| users.get(&id).map(|u| BlockedUser { user: u.to_public(), since }))
@@ -48,7 +48,7 @@ pub async fn block_user(
         return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot block yourself"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    if !social::block(&mut conn, auth.id(), target).await.map_err(ApiError::internal)? {
+    if !social::block(&mut conn, auth.id(), target).await? {
         return Err(ApiError::not_found("user"));
     }
     Ok(HttpResponse::NoContent().finish())
@@ -65,7 +65,7 @@ pub async fn unblock_user(
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    if !social::unblock(&mut conn, auth.id(), path.into_inner().0).await.map_err(ApiError::internal)? {
+    if !social::unblock(&mut conn, auth.id(), path.into_inner().0).await? {
         return Err(ApiError::not_found("block"));
     }
     Ok(HttpResponse::NoContent().finish())

@@ -22,10 +22,9 @@ const MAX_LISTED: i64 = 200;
 #[get("/friend-requests")]
 pub async fn list_requests(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<FriendRequests>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let (incoming, outgoing) =
-        social::requests_of(&mut conn, auth.id(), MAX_LISTED).await.map_err(ApiError::internal)?;
+    let (incoming, outgoing) = social::requests_of(&mut conn, auth.id(), MAX_LISTED).await?;
     let ids: Vec<Uuid> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
-    let users = user_queries::by_ids(&mut conn, &ids).await.map_err(ApiError::internal)?;
+    let users = user_queries::by_ids(&mut conn, &ids).await?;
     let view = |rows: Vec<RequestRow>| -> Vec<FriendRequest> {
         rows.into_iter()
             .filter_map(|r| {
@@ -60,13 +59,11 @@ pub async fn send_request(
         return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot befriend yourself"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let outcome = social::send_request(&mut conn, auth.id(), to).await.map_err(ApiError::internal)?;
+    let outcome = social::send_request(&mut conn, auth.id(), to).await?;
     let other = match outcome {
-        SendOutcome::Pending(_) | SendOutcome::Accepted(_) => user_queries::by_id(&mut conn, to)
-            .await
-            .map_err(ApiError::internal)?
-            .ok_or_else(|| ApiError::not_found("user"))?
-            .to_public(),
+        SendOutcome::Pending(_) | SendOutcome::Accepted(_) => {
+            user_queries::by_id(&mut conn, to).await?.ok_or_else(|| ApiError::not_found("user"))?.to_public()
+        }
         _ => auth.user.to_public(),
     };
     let body = match outcome {
@@ -97,15 +94,10 @@ pub async fn accept_request(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<Friend>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let Some((row, since)) =
-        social::accept_request(&mut conn, path.into_inner(), auth.id()).await.map_err(ApiError::internal)?
-    else {
+    let Some((row, since)) = social::accept_request(&mut conn, path.into_inner(), auth.id()).await? else {
         return Err(ApiError::not_found("friend request"));
     };
-    let sender = user_queries::by_id(&mut conn, row.from_user)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let sender = user_queries::by_id(&mut conn, row.from_user).await?.ok_or_else(|| ApiError::not_found("user"))?;
     Ok(web::Json(Friend { user: sender.to_public(), since }))
 }
 
@@ -120,7 +112,7 @@ pub async fn decline_request(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    match social::decline_request(&mut conn, path.into_inner(), auth.id()).await.map_err(ApiError::internal)? {
+    match social::decline_request(&mut conn, path.into_inner(), auth.id()).await? {
         Some(_) => Ok(HttpResponse::NoContent().finish()),
         None => Err(ApiError::not_found("friend request")),
     }
@@ -137,7 +129,7 @@ pub async fn cancel_request(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    match social::cancel_request(&mut conn, path.into_inner(), auth.id()).await.map_err(ApiError::internal)? {
+    match social::cancel_request(&mut conn, path.into_inner(), auth.id()).await? {
         Some(_) => Ok(HttpResponse::NoContent().finish()),
         None => Err(ApiError::not_found("friend request")),
     }

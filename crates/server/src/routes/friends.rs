@@ -38,9 +38,9 @@ pub async fn list_friends(
 ) -> Result<web::Json<Page<Friend>>, ApiError> {
     let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = social::friends_of(&mut conn, auth.id(), query.cursor, limit).await.map_err(ApiError::internal)?;
+    let rows = social::friends_of(&mut conn, auth.id(), query.cursor, limit).await?;
     let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-    let users = user_queries::by_ids(&mut conn, &ids).await.map_err(ApiError::internal)?;
+    let users = user_queries::by_ids(&mut conn, &ids).await?;
     let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|(id, _)| id.to_string())).flatten();
     let mut items: Vec<Friend> = rows
         .into_iter()
@@ -61,7 +61,7 @@ pub async fn remove_friend(
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    if !social::unfriend(&mut conn, auth.id(), path.into_inner().0).await.map_err(ApiError::internal)? {
+    if !social::unfriend(&mut conn, auth.id(), path.into_inner().0).await? {
         return Err(ApiError::not_found("friend"));
     }
     Ok(HttpResponse::NoContent().finish())

@@ -47,7 +47,7 @@ pub async fn update_me(
         bio: bio.as_deref(),
         avatar_color: avatar_color.as_deref(),
     };
-    let user = user_queries::update_profile(&mut conn, auth.id(), changes).await.map_err(ApiError::internal)?;
+    let user = user_queries::update_profile(&mut conn, auth.id(), changes).await?;
     Ok(web::Json(user.to_me()))
 }
 
@@ -70,10 +70,8 @@ pub async fn change_password(
     }
     let hash = state.passwords.hash(body.new_password).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    user_queries::set_password_hash(&mut conn, auth.id(), &hash).await.map_err(ApiError::internal)?;
-    session_queries::revoke_all_except(&mut conn, auth.id(), Some(auth.session_id))
-        .await
-        .map_err(ApiError::internal)?;
+    user_queries::set_password_hash(&mut conn, auth.id(), &hash).await?;
+    session_queries::revoke_all_except(&mut conn, auth.id(), Some(auth.session_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -93,7 +91,7 @@ pub async fn delete_me(
         return Err(ApiError::new(ErrorCode::InvalidCredentials, "password: wrong password"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    user_queries::soft_delete(&mut conn, auth.id()).await.map_err(ApiError::internal)?;
+    user_queries::soft_delete(&mut conn, auth.id()).await?;
     tracing::info!(user = %auth.id(), "account deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -110,12 +108,9 @@ pub async fn get_user(
 ) -> Result<web::Json<PublicUser>, ApiError> {
     let id = path.into_inner().0;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let user = user_queries::by_id(&mut conn, id).await.map_err(ApiError::internal)?;
+    let user = user_queries::by_id(&mut conn, id).await?;
     match user {
-        Some(user)
-            if user.deleted_at.is_none()
-                && !social::has_blocked(&mut conn, id, auth.id()).await.map_err(ApiError::internal)? =>
-        {
+        Some(user) if user.deleted_at.is_none() && !social::has_blocked(&mut conn, id, auth.id()).await? => {
             Ok(web::Json(user.to_public()))
         }
         _ => Err(ApiError::not_found("user")),
@@ -152,9 +147,7 @@ pub async fn search_users(
     }
     let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let users = user_queries::search(&mut conn, auth.id(), q, query.cursor.as_deref(), limit)
-        .await
-        .map_err(ApiError::internal)?;
+    let users = user_queries::search(&mut conn, auth.id(), q, query.cursor.as_deref(), limit).await?;
     let next_cursor = (users.len() as i64 == limit).then(|| users.last().map(|u| u.username.to_lowercase())).flatten();
     Ok(web::Json(Page { items: users.iter().map(db::models::User::to_public).collect(), next_cursor }))
 }
