@@ -74,12 +74,11 @@ test('two people befriend each other and a third is declined', async ({ browser 
   await bobRow.getByRole('button', { name: 'Add friend' }).click();
   await expect(alice.page.getByRole('status')).toContainText('Friend request sent');
 
-  // Carol asks Alice too.
-  await nav(carol.page, 'Find people').click();
-  await carol.page.getByRole('searchbox', { name: 'Search people' }).fill(alice.username);
-  await carol.page.getByRole('button', { name: 'Search' }).click();
-  await carol.page.locator(`li[data-username="${alice.username}"]`).getByRole('button', { name: 'Add friend' }).click();
-  await expect(carol.page.getByRole('status')).toContainText('Friend request sent');
+  // Alice asks Carol too.
+  await alice.page.getByRole('searchbox', { name: 'Search people' }).fill(carol.username);
+  await alice.page.getByRole('button', { name: 'Search' }).click();
+  await alice.page.locator(`li[data-username="${carol.username}"]`).getByRole('button', { name: 'Add friend' }).click();
+  await expect(alice.page.getByRole('status')).toContainText(`Friend request sent to Carol`);
 
   // Bob accepts.
   await nav(bob.page, 'Requests').click();
@@ -89,13 +88,15 @@ test('two people befriend each other and a third is declined', async ({ browser 
   await incoming.getByRole('button', { name: 'Accept' }).click();
   await expect(bob.page.getByRole('status')).toContainText('are friends now');
 
-  // Alice declines Carol, and sees her sent request gone.
+  // Carol, the third, declines Alice's request; it is gone on both sides.
+  await nav(carol.page, 'Requests').click();
+  const fromAlice = carol.page.getByTestId('incoming').locator(`li[data-username="${alice.username}"]`);
+  await expect(fromAlice).toBeVisible();
+  await fromAlice.getByRole('button', { name: 'Decline' }).click();
+  await expect(carol.page.getByRole('status')).toContainText('Declined');
+  await expect(fromAlice).toHaveCount(0);
   await nav(alice.page, 'Requests').click();
-  const fromCarol = alice.page.getByTestId('incoming').locator(`li[data-username="${carol.username}"]`);
-  await expect(fromCarol).toBeVisible();
-  await fromCarol.getByRole('button', { name: 'Decline' }).click();
-  await expect(alice.page.getByRole('status')).toContainText('Declined');
-  await expect(fromCarol).toHaveCount(0);
+  await expect(alice.page.getByText('You have no pending requests.')).toBeVisible();
 
   // Both friends lists show the other; Carol's does not show Alice.
   await nav(alice.page, 'Friends').click();
@@ -103,8 +104,6 @@ test('two people befriend each other and a third is declined', async ({ browser 
   await shoot(alice.page, 'friends');
   await nav(bob.page, 'Friends').click();
   await expect(bob.page.getByTestId('friends').locator(`li[data-username="${alice.username}"]`)).toBeVisible();
-  await nav(carol.page, 'Requests').click();
-  await expect(carol.page.getByText('You have no pending requests.')).toBeVisible();
   await nav(carol.page, 'Friends').click();
   await expect(carol.page.getByText('No friends yet.')).toBeVisible();
 

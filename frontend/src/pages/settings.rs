@@ -65,6 +65,7 @@ fn ProfileSettings() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Profile"</h2>
+            <p class="lede small">{me.as_ref().map(|m| format!("@{} · member since {}", m.username, m.created_at.format("%B %Y")))}</p>
             <form on:submit=save novalidate>
                 <Field label="Display name" name="display_name" value=display_name error=error_for(state, "display_name")/>
                 <div class="field" class:invalid=move || error_for(state, "bio").get().is_some()>
