@@ -102,6 +102,12 @@ test('two people befriend each other and a third is declined', async ({ browser 
   await nav(alice.page, 'Friends').click();
   await expect(alice.page.getByTestId('friends').locator(`li[data-username="${bob.username}"]`)).toBeVisible();
   await shoot(alice.page, 'friends');
+  // A friend's name opens their public profile.
+  await alice.page.getByTestId('friends').locator(`li[data-username="${bob.username}"] a.user-names`).click();
+  await expect(alice.page.getByRole('heading', { name: `Bob ${run}` })).toBeVisible();
+  await expect(alice.page.getByText(`@${bob.username}`)).toBeVisible();
+  await shoot(alice.page, 'profile');
+  await nav(alice.page, 'Friends').click();
   await nav(bob.page, 'Friends').click();
   await expect(bob.page.getByTestId('friends').locator(`li[data-username="${alice.username}"]`)).toBeVisible();
   await nav(carol.page, 'Friends').click();

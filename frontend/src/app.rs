@@ -8,8 +8,8 @@ use leptos_router::path;
 
 use crate::components::header::Header;
 use crate::pages::{
-    blocked::Blocked, friends::Friends, home::Home, not_found::NotFound, people::People, requests::Requests,
-    settings::Settings, sign_in::SignIn, sign_up::SignUp,
+    blocked::Blocked, friends::Friends, home::Home, not_found::NotFound, people::People, profile::Profile,
+    requests::Requests, settings::Settings, sign_in::SignIn, sign_up::SignUp,
 };
 use crate::state::session::Session;
 use crate::state::theme::Theme;
@@ -35,6 +35,7 @@ pub fn App() -> impl IntoView {
                         <ProtectedRoute path=path!("/requests") view=Requests condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/people") view=People condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/blocked") view=Blocked condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/users/:id") view=Profile condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/settings") view=Settings condition=signed_in redirect_path=|| "/signin"/>
                     </Routes>
                 </main>

@@ -14,6 +14,11 @@ pub async fn search(session: Session, q: String) -> Result<Page<PublicUser>, Api
     http::authed::<_, ()>(session, Method::GET, &format!("/api/v1/users?q={}&limit=20", encode(&q)), None).await
 }
 
+/// A user's public profile.
+pub async fn user(session: Session, id: UserId) -> Result<PublicUser, ApiError> {
+    http::authed::<_, ()>(session, Method::GET, &format!("/api/v1/users/{id}"), None).await
+}
+
 /// Friends (first page: up to 200).
 pub async fn friends(session: Session) -> Result<Page<Friend>, ApiError> {
     http::authed::<_, ()>(session, Method::GET, "/api/v1/friends?limit=200", None).await

@@ -11,10 +11,10 @@ pub fn UserRow(user: PublicUser, children: Children) -> impl IntoView {
     view! {
         <li class="user-row" data-username=user.username.clone()>
             <Avatar name=user.display_name.clone() color=user.avatar_color.clone()/>
-            <div class="user-names">
+            <a class="user-names" href=format!("/users/{}", user.id)>
                 <span class="display-name">{user.display_name.clone()}</span>
                 <span class="username">"@"{user.username.clone()}</span>
-            </div>
+            </a>
             <div class="row-actions">{children()}</div>
         </li>
     }

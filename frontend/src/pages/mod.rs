@@ -6,6 +6,7 @@ pub mod friends;
 pub mod home;
 pub mod not_found;
 pub mod people;
+pub mod profile;
 pub mod requests;
 pub mod settings;
 pub mod sign_in;

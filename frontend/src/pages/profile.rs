@@ -1,0 +1,46 @@
+//! Another user's public profile: name, handle, bio and since when they are on Confab.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use protocol::UserId;
+
+use crate::api;
+use crate::components::avatar::Avatar;
+use crate::state::session::Session;
+
+/// The profile page at `/users/:id`.
+#[component]
+pub fn Profile() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let params = use_params_map();
+    let profile = LocalResource::new(move || {
+        let id = params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok());
+        async move {
+            match id {
+                Some(id) => api::social::user(session, UserId(id)).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    view! {
+        <section class="card profile">
+            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+                {move || profile.get().map(|result| match result {
+                    Ok(Some(user)) => view! {
+                        <div class="profile-head">
+                            <Avatar name=user.display_name.clone() color=user.avatar_color.clone()/>
+                            <div>
+                                <h1>{user.display_name.clone()}</h1>
+                                <p class="username">"@"{user.username.clone()}</p>
+                            </div>
+                        </div>
+                        <p class="bio">{if user.bio.is_empty() { "No bio yet.".to_owned() } else { user.bio.clone() }}</p>
+                        <p class="lede small">{format!("On Confab since {}", user.created_at.format("%B %Y"))}</p>
+                    }.into_any(),
+                    Ok(None) => view! { <p class="form-error">"This is not a valid profile address."</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
