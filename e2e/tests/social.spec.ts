@@ -20,7 +20,7 @@ async function newUser(browser: Browser, name: string, scheme: 'light' | 'dark' 
 }
 
 function nav(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
 }
 
 async function shoot(page: Page, name: string) {
@@ -80,13 +80,16 @@ test('two people befriend each other and a third is declined', async ({ browser 
   await alice.page.locator(`li[data-username="${carol.username}"]`).getByRole('button', { name: 'Add friend' }).click();
   await expect(alice.page.getByRole('status')).toContainText(`Friend request sent to Carol`);
 
-  // Bob accepts.
+  // Bob sees a request waiting, and accepts it.
+  await bob.page.reload();
+  await expect(bob.page.getByTestId('requests-badge')).toHaveText('1');
   await nav(bob.page, 'Requests').click();
   const incoming = bob.page.getByTestId('incoming').locator(`li[data-username="${alice.username}"]`);
   await expect(incoming).toBeVisible();
   await shoot(bob.page, 'requests');
   await incoming.getByRole('button', { name: 'Accept' }).click();
   await expect(bob.page.getByRole('status')).toContainText('are friends now');
+  await expect(bob.page.getByTestId('requests-badge')).toHaveCount(0);
 
   // Carol, the third, declines Alice's request; it is gone on both sides.
   await nav(carol.page, 'Requests').click();

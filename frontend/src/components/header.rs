@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
 use crate::components::avatar::Avatar;
@@ -17,6 +17,19 @@ pub fn Header() -> impl IntoView {
     let theme = expect_context::<Theme>();
     let session = expect_context::<Session>();
     let navigate = use_navigate();
+    let location = use_location();
+    // Incoming requests waiting, re-read on every navigation (live pushes come with the gateway).
+    let waiting = LocalResource::new(move || {
+        location.pathname.track();
+        session.social_changes.track();
+        let signed_in = session.status.get() == crate::state::session::Status::SignedIn;
+        async move {
+            if !signed_in {
+                return 0;
+            }
+            api::social::requests(session).await.map(|r| r.incoming.len()).unwrap_or(0)
+        }
+    });
     let label = move || match theme.mode.get() {
         Mode::Light => "Dark theme",
         Mode::Dark => "Light theme",
@@ -42,7 +55,12 @@ pub fn Header() -> impl IntoView {
             <Show when=move || session.user.get().is_some()>
                 <nav class="mainnav" aria-label="Main">
                     <A href="/friends">"Friends"</A>
-                    <A href="/requests">"Requests"</A>
+                    <A href="/requests">
+                        "Requests"
+                        {move || waiting.get().filter(|n| *n > 0).map(|n| view! {
+                            <span class="badge" data-testid="requests-badge" aria-label=format!("{n} waiting")>{n}</span>
+                        })}
+                    </A>
                     <A href="/people">"Find people"</A>
                     <A href="/blocked">"Blocked"</A>
                 </nav>

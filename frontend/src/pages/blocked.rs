@@ -20,6 +20,7 @@ pub fn Blocked() -> impl IntoView {
             let result =
                 api::social::unblock(session, user.id).await.map(|_| format!("Unblocked {}.", user.display_name));
             notice.set(Some(result.unwrap_or_else(|e| e.message)));
+            session.social_changed();
             blocks.refetch();
         });
     };

@@ -25,6 +25,7 @@ pub fn Friends() -> impl IntoView {
                     .map(|_| format!("{} is no longer a friend.", user.display_name))
             };
             notice.set(Some(result.unwrap_or_else(|e| e.message)));
+            session.social_changed();
             friends.refetch();
         });
     };

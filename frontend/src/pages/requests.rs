@@ -29,6 +29,7 @@ pub fn Requests() -> impl IntoView {
                     .map(|_| format!("Cancelled your request to {}.", request.to.display_name)),
             };
             notice.set(Some(result.unwrap_or_else(|e| e.message)));
+            session.social_changed();
             requests.refetch();
         });
     };

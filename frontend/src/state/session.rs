@@ -26,14 +26,21 @@ pub struct Session {
     pub user: RwSignal<Option<Me>>,
     /// Where the session stands.
     pub status: RwSignal<Status>,
+    /// Bumped after every change to friends or requests, so views that summarise them (the
+    /// header's waiting-requests badge) re-read.
+    pub social_changes: RwSignal<u32>,
     token: RwSignal<Option<String>>,
 }
 
 impl Session {
     /// A session that restores itself from the refresh cookie.
     pub fn restore() -> Self {
-        let session =
-            Self { user: RwSignal::new(None), status: RwSignal::new(Status::Checking), token: RwSignal::new(None) };
+        let session = Self {
+            user: RwSignal::new(None),
+            status: RwSignal::new(Status::Checking),
+            social_changes: RwSignal::new(0),
+            token: RwSignal::new(None),
+        };
         // Only a browser that signed in before holds a refresh cookie; asking without one
         // would be a pointless request answered with 401.
         if had_session() {
@@ -60,6 +67,11 @@ impl Session {
             Status::SignedIn => Some(true),
             Status::SignedOut => Some(false),
         }
+    }
+
+    /// Tells summary views that friends or requests changed.
+    pub fn social_changed(&self) {
+        self.social_changes.update(|n| *n = n.wrapping_add(1));
     }
 
     /// Records a successful sign-in or refresh.
