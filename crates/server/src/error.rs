@@ -35,6 +35,16 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, format!("{what} not found"))
     }
 
+    /// 401: the session behind a token was signed out, revoked, expired or never existed.
+    pub fn session_ended() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "this session has ended; sign in again")
+    }
+
+    /// 403: an operator disabled the account.
+    pub fn account_disabled() -> Self {
+        Self::new(ErrorCode::AccountDisabled, "this account has been disabled by an administrator")
+    }
+
     /// 500 with the cause kept for the log; the client sees a generic message.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {

@@ -1,9 +1,9 @@
 //! Blocked users, to unblock.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use protocol::users::PublicUser;
 
+use super::social_action;
 use crate::api;
 use crate::components::user_row::UserRow;
 use crate::state::session::Session;
@@ -16,12 +16,8 @@ pub fn Blocked() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
 
     let unblock = move |user: PublicUser| {
-        spawn_local(async move {
-            let result =
-                api::social::unblock(session, user.id).await.map(|_| format!("Unblocked {}.", user.display_name));
-            notice.set(Some(result.unwrap_or_else(|e| e.message)));
-            session.social_changed();
-            blocks.refetch();
+        social_action(session, notice, blocks, async move {
+            api::social::unblock(session, user.id).await.map(|_| format!("Unblocked {}.", user.display_name))
         });
     };
 

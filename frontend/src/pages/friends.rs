@@ -1,9 +1,9 @@
 //! Friends: everyone you are friends with, to unfriend or block.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use protocol::users::PublicUser;
 
+use super::social_action;
 use crate::api;
 use crate::components::user_row::UserRow;
 use crate::state::session::Session;
@@ -16,17 +16,14 @@ pub fn Friends() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
 
     let act = move |block: bool, user: PublicUser| {
-        spawn_local(async move {
-            let result = if block {
+        social_action(session, notice, friends, async move {
+            if block {
                 api::social::block(session, user.id).await.map(|_| format!("Blocked {}.", user.display_name))
             } else {
                 api::social::unfriend(session, user.id)
                     .await
                     .map(|_| format!("{} is no longer a friend.", user.display_name))
-            };
-            notice.set(Some(result.unwrap_or_else(|e| e.message)));
-            session.social_changed();
-            friends.refetch();
+            }
         });
     };
 
@@ -40,9 +37,10 @@ pub fn Friends() -> impl IntoView {
                     Ok(page) if page.items.is_empty() => view! {
                         <p class="empty">"No friends yet. "<a href="/people">"Find people"</a>" to start."</p>
                     }.into_any(),
-                    Ok(page) => view! {
+                    Ok(mut page) => view! {
                         <ul class="list" data-testid="friends">
-                            {page.items.into_iter().map(|friend| {
+                            {page.items.sort_by_cached_key(|f| f.user.display_name.to_lowercase());
+                            page.items.into_iter().map(|friend| {
                                 let (unfriend, block) = (friend.user.clone(), friend.user.clone());
                                 view! {
                                     <UserRow user=friend.user.clone()>

@@ -1,12 +1,23 @@
 //! Friend requests: incoming ones to accept or decline, outgoing ones to cancel.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use protocol::social::FriendRequest;
 
+use super::social_action;
 use crate::api;
 use crate::components::user_row::UserRow;
 use crate::state::session::Session;
+
+/// What the user does with a request.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// The recipient accepts.
+    Accept,
+    /// The recipient declines.
+    Decline,
+    /// The sender withdraws it.
+    Cancel,
+}
 
 /// The friend requests page.
 #[component]
@@ -15,22 +26,19 @@ pub fn Requests() -> impl IntoView {
     let requests = LocalResource::new(move || api::social::requests(session));
     let notice = RwSignal::new(None::<String>);
 
-    let act = move |label: &'static str, request: FriendRequest| {
-        spawn_local(async move {
-            let result = match label {
-                "accept" => api::social::accept(session, request.id)
+    let act = move |answer: Answer, request: FriendRequest| {
+        social_action(session, notice, requests, async move {
+            match answer {
+                Answer::Accept => api::social::accept(session, request.id)
                     .await
                     .map(|_| format!("You and {} are friends now.", request.from.display_name)),
-                "decline" => api::social::decline(session, request.id)
+                Answer::Decline => api::social::decline(session, request.id)
                     .await
                     .map(|_| format!("Declined {}'s request.", request.from.display_name)),
-                _ => api::social::cancel(session, request.id)
+                Answer::Cancel => api::social::cancel(session, request.id)
                     .await
                     .map(|_| format!("Cancelled your request to {}.", request.to.display_name)),
-            };
-            notice.set(Some(result.unwrap_or_else(|e| e.message)));
-            session.social_changed();
-            requests.refetch();
+            }
         });
     };
 
@@ -52,8 +60,8 @@ pub fn Requests() -> impl IntoView {
                                         let (accept, decline) = (request.clone(), request.clone());
                                         view! {
                                             <UserRow user=request.from.clone()>
-                                                <button type="button" on:click=move |_| act("accept", accept.clone())>"Accept"</button>
-                                                <button type="button" class="secondary" on:click=move |_| act("decline", decline.clone())>"Decline"</button>
+                                                <button type="button" on:click=move |_| act(Answer::Accept, accept.clone())>"Accept"</button>
+                                                <button type="button" class="secondary" on:click=move |_| act(Answer::Decline, decline.clone())>"Decline"</button>
                                             </UserRow>
                                         }
                                     }).collect_view()}
@@ -70,7 +78,7 @@ pub fn Requests() -> impl IntoView {
                                         let cancel = request.clone();
                                         view! {
                                             <UserRow user=request.to.clone()>
-                                                <button type="button" class="secondary" on:click=move |_| act("cancel", cancel.clone())>"Cancel"</button>
+                                                <button type="button" class="secondary" on:click=move |_| act(Answer::Cancel, cancel.clone())>"Cancel"</button>
                                             </UserRow>
                                         }
                                     }).collect_view()}

@@ -53,10 +53,21 @@ pub async fn has_blocked(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: U
 /// The outcome of sending a friend request.
 #[derive(Debug)]
 pub enum SendOutcome {
-    /// A new pending request.
-    Pending(RequestRow),
-    /// The other user had asked already: now friends, since this time.
-    Accepted(DateTime<Utc>),
+    /// A new pending request to `recipient` (read under the pair lock, so callers need not
+    /// load it again).
+    Pending {
+        /// The request.
+        row: RequestRow,
+        /// Whom it was sent to.
+        recipient: Box<User>,
+    },
+    /// The recipient had asked already: now friends, since this time.
+    Accepted {
+        /// When the friendship began.
+        since: DateTime<Utc>,
+        /// The new friend.
+        recipient: Box<User>,
+    },
     /// They are friends already.
     AlreadyFriends,
     /// The same request is pending already.
@@ -70,9 +81,14 @@ pub enum SendOutcome {
 /// Sends a friend request from `from` to `to`, applying every rule atomically.
 pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> QueryResult<SendOutcome> {
     conn.transaction(async move |conn| {
-        let locked = lock_pair(conn, from, to).await?;
-        let recipient_live = locked.iter().any(|u| u.id == to && u.deleted_at.is_none() && u.disabled_at.is_none());
-        if !recipient_live || has_blocked(conn, to, from).await? {
+        let recipient = lock_pair(conn, from, to)
+            .await?
+            .into_iter()
+            .find(|u| u.id == to && u.deleted_at.is_none() && u.disabled_at.is_none());
+        let Some(recipient) = recipient else {
+            return Ok(SendOutcome::NotFound);
+        };
+        if has_blocked(conn, to, from).await? {
             return Ok(SendOutcome::NotFound);
         }
         if has_blocked(conn, from, to).await? {
@@ -91,7 +107,7 @@ pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) ->
         if let Some(reverse) = reverse {
             diesel::delete(friend_requests::table.find(reverse)).execute(conn).await?;
             let since = befriend(conn, from, to).await?;
-            return Ok(SendOutcome::Accepted(since));
+            return Ok(SendOutcome::Accepted { since, recipient: Box::new(recipient) });
         }
         let inserted = diesel::insert_into(friend_requests::table)
             .values((
@@ -105,7 +121,7 @@ pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) ->
             .await
             .optional()?;
         Ok(match inserted {
-            Some(row) => SendOutcome::Pending(row),
+            Some(row) => SendOutcome::Pending { row, recipient: Box::new(recipient) },
             None => SendOutcome::AlreadyRequested,
         })
     })
@@ -127,7 +143,7 @@ pub async fn accept_request(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     recipient: Uuid,
-) -> QueryResult<Option<(RequestRow, DateTime<Utc>)>> {
+) -> QueryResult<Option<(User, DateTime<Utc>)>> {
     conn.transaction(async move |conn| {
         let pending = friend_requests::table
             .filter(friend_requests::id.eq(id))
@@ -139,14 +155,14 @@ pub async fn accept_request(
         let Some(row) = pending else {
             return Ok(None);
         };
-        lock_pair(conn, row.from_user, row.to_user).await?;
+        let sender = lock_pair(conn, row.from_user, row.to_user).await?.into_iter().find(|u| u.id == row.from_user);
         // Re-read under the lock: a concurrent block or cancel may have removed it.
         let deleted = diesel::delete(friend_requests::table.find(id)).execute(conn).await?;
-        if deleted == 0 {
+        let Some(sender) = sender.filter(|_| deleted == 1) else {
             return Ok(None);
-        }
+        };
         let since = befriend(conn, row.from_user, row.to_user).await?;
-        Ok(Some((row, since)))
+        Ok(Some((sender, since)))
     })
     .await
 }
@@ -200,32 +216,35 @@ pub async fn requests_of(
     Ok((incoming, outgoing))
 }
 
-/// Friends of `user` as (friend id, since), ordered by friend id after the cursor `after`.
+/// Friends of `user` with when each friendship began, ordered by friend id after the cursor
+/// `after`. A friendship is stored once, so the friend is on either side of the row.
 pub async fn friends_of(
     conn: &mut AsyncPgConnection,
     user: Uuid,
     after: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<(Uuid, DateTime<Utc>)>> {
+) -> QueryResult<Vec<(User, DateTime<Utc>)>> {
     let after = after.unwrap_or(Uuid::nil());
-    let as_a: Vec<(Uuid, DateTime<Utc>)> = friendships::table
+    let as_a: Vec<(User, DateTime<Utc>)> = friendships::table
+        .inner_join(users::table.on(users::id.eq(friendships::user_b)))
         .filter(friendships::user_a.eq(user))
         .filter(friendships::user_b.gt(after))
         .order(friendships::user_b)
         .limit(limit)
-        .select((friendships::user_b, friendships::created_at))
+        .select((User::as_select(), friendships::created_at))
         .load(conn)
         .await?;
-    let as_b: Vec<(Uuid, DateTime<Utc>)> = friendships::table
+    let as_b: Vec<(User, DateTime<Utc>)> = friendships::table
+        .inner_join(users::table.on(users::id.eq(friendships::user_a)))
         .filter(friendships::user_b.eq(user))
         .filter(friendships::user_a.gt(after))
         .order(friendships::user_a)
         .limit(limit)
-        .select((friendships::user_a, friendships::created_at))
+        .select((User::as_select(), friendships::created_at))
         .load(conn)
         .await?;
     let mut all: Vec<_> = as_a.into_iter().chain(as_b).collect();
-    all.sort_by_key(|(id, _)| *id);
+    all.sort_by_key(|(friend, _)| friend.id);
     all.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(all)
 }
@@ -268,17 +287,18 @@ pub async fn unblock(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid)
     Ok(diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await? == 1)
 }
 
-/// Users `blocker` has blocked as (id, since), newest first.
+/// Users `blocker` has blocked, with when, newest first.
 pub async fn blocked_by(
     conn: &mut AsyncPgConnection,
     blocker: Uuid,
     limit: i64,
-) -> QueryResult<Vec<(Uuid, DateTime<Utc>)>> {
+) -> QueryResult<Vec<(User, DateTime<Utc>)>> {
     blocks::table
+        .inner_join(users::table.on(users::id.eq(blocks::blocked_id)))
         .filter(blocks::blocker_id.eq(blocker))
         .order(blocks::created_at.desc())
         .limit(limit)
-        .select((blocks::blocked_id, blocks::created_at))
+        .select((User::as_select(), blocks::created_at))
         .load(conn)
         .await
 }

@@ -56,11 +56,11 @@ impl FromRequest for AuthUser {
             match found {
                 Some((session, user)) if user.id == claims.sub => {
                     if user.disabled_at.is_some() {
-                        return Err(ApiError::new(ErrorCode::AccountDisabled, "this account has been disabled"));
+                        return Err(ApiError::account_disabled());
                     }
                     Ok(Self { user, session_id: session.id })
                 }
-                _ => Err(ApiError::new(ErrorCode::Unauthenticated, "this session has ended; sign in again")),
+                _ => Err(ApiError::session_ended()),
             }
         })
     }

@@ -88,21 +88,23 @@ pub async fn login(
     if let Err(wait) = state.login_limiter.check(&account, &address) {
         return Err(ApiError::rate_limited(wait));
     }
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let user = db::queries::users::by_username(&mut conn, &account).await?;
+    // The connection goes back to the pool before hashing: a login burst waits on the hash
+    // semaphore, and must not hold database connections while it does.
+    let user = db::queries::users::by_username(&mut *db::pool::checkout(&state.pool).await?, &account).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    if !state.passwords.verify(body.password, hash).await? {
-        state.login_limiter.record_failure(&account, &address);
-        return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
-    }
-    // unwrap-free: verify() is only true for an existing user's real hash.
-    let Some(user) = user else {
-        return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
+    // verify() is only true for an existing user's real hash.
+    let user = match (state.passwords.verify(body.password, hash).await?, user) {
+        (true, Some(user)) => user,
+        _ => {
+            state.login_limiter.record_failure(&account, &address);
+            return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
+        }
     };
     if user.disabled_at.is_some() {
-        return Err(ApiError::new(ErrorCode::AccountDisabled, "this account has been disabled by an administrator"));
+        return Err(ApiError::account_disabled());
     }
     state.login_limiter.record_success(&account);
+    let mut conn = db::pool::checkout(&state.pool).await?;
     start_session(&state, &req, &mut conn, user, body.token_delivery, false).await
 }
 
@@ -140,18 +142,15 @@ pub async fn refresh(
     match rotation {
         Rotation::Rotated { session, user } => {
             if user.disabled_at.is_some() {
-                return Err(ApiError::new(
-                    ErrorCode::AccountDisabled,
-                    "this account has been disabled by an administrator",
-                ));
+                return Err(ApiError::account_disabled());
             }
             Ok(token_response(&state, &req, &user, session.id, next, body.token_delivery, false)?)
         }
         Rotation::Reused => {
             tracing::warn!("a spent refresh token was presented again; its session is revoked");
-            Err(ApiError::new(ErrorCode::Unauthenticated, "this session has ended; sign in again"))
+            Err(ApiError::session_ended())
         }
-        Rotation::Invalid => Err(ApiError::new(ErrorCode::Unauthenticated, "this session has ended; sign in again")),
+        Rotation::Invalid => Err(ApiError::session_ended()),
     }
 }
 

@@ -2,12 +2,11 @@
 //! ways, and hides the blocker from the blocked user (search, profile).
 
 use actix_web::{HttpResponse, delete, get, put, web};
-use db::queries::{social, users as user_queries};
+use db::queries::social;
 use protocol::ErrorBody;
 use protocol::ErrorCode;
 use protocol::UserId;
 use protocol::social::BlockedUser;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -23,13 +22,7 @@ const MAX_LISTED: i64 = 500;
 pub async fn list_blocks(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<Vec<BlockedUser>>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = social::blocked_by(&mut conn, auth.id(), MAX_LISTED).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-    let users = user_queries::by_ids(&mut conn, &ids).await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .filter_map(|(id, since)| users.get(&id).map(|u| BlockedUser { user: u.to_public(), since }))
-            .collect(),
-    ))
+    Ok(web::Json(rows.into_iter().map(|(user, since)| BlockedUser { user: user.to_public(), since }).collect()))
 }
 
 /// Blocks a user (idempotent).

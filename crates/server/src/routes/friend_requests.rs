@@ -60,17 +60,18 @@ pub async fn send_request(
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let outcome = social::send_request(&mut conn, auth.id(), to).await?;
-    let other = match outcome {
-        SendOutcome::Pending(_) | SendOutcome::Accepted(_) => {
-            user_queries::by_id(&mut conn, to).await?.ok_or_else(|| ApiError::not_found("user"))?.to_public()
-        }
-        _ => auth.user.to_public(),
-    };
     let body = match outcome {
-        SendOutcome::Pending(row) => SendFriendRequestOutcome::Pending {
-            request: FriendRequest { id: row.id, from: auth.user.to_public(), to: other, created_at: row.created_at },
+        SendOutcome::Pending { row, recipient } => SendFriendRequestOutcome::Pending {
+            request: FriendRequest {
+                id: row.id,
+                from: auth.user.to_public(),
+                to: recipient.to_public(),
+                created_at: row.created_at,
+            },
         },
-        SendOutcome::Accepted(since) => SendFriendRequestOutcome::Accepted { friend: Friend { user: other, since } },
+        SendOutcome::Accepted { since, recipient } => {
+            SendFriendRequestOutcome::Accepted { friend: Friend { user: recipient.to_public(), since } }
+        }
         SendOutcome::AlreadyFriends => return Err(ApiError::new(ErrorCode::Conflict, "you are already friends")),
         SendOutcome::AlreadyRequested => {
             return Err(ApiError::new(ErrorCode::Conflict, "you already sent this request"));
@@ -94,10 +95,9 @@ pub async fn accept_request(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<Friend>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let Some((row, since)) = social::accept_request(&mut conn, path.into_inner(), auth.id()).await? else {
+    let Some((sender, since)) = social::accept_request(&mut conn, path.into_inner(), auth.id()).await? else {
         return Err(ApiError::not_found("friend request"));
     };
-    let sender = user_queries::by_id(&mut conn, row.from_user).await?.ok_or_else(|| ApiError::not_found("user"))?;
     Ok(web::Json(Friend { user: sender.to_public(), since }))
 }
 

@@ -1,7 +1,7 @@
 //! The caller's friends: list them, unfriend one.
 
 use actix_web::{HttpResponse, delete, get, web};
-use db::queries::{social, users as user_queries};
+use db::queries::social;
 use protocol::ErrorBody;
 use protocol::UserId;
 use protocol::social::Friend;
@@ -39,14 +39,10 @@ pub async fn list_friends(
     let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = social::friends_of(&mut conn, auth.id(), query.cursor, limit).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-    let users = user_queries::by_ids(&mut conn, &ids).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|(id, _)| id.to_string())).flatten();
-    let mut items: Vec<Friend> = rows
-        .into_iter()
-        .filter_map(|(id, since)| users.get(&id).map(|u| Friend { user: u.to_public(), since }))
-        .collect();
-    items.sort_by_cached_key(|f| f.user.display_name.to_lowercase());
+    // Pages follow the cursor's order (friend id); sorting for display is the client's job.
+    let next_cursor =
+        (rows.len() as i64 == limit).then(|| rows.last().map(|(friend, _)| friend.id.to_string())).flatten();
+    let items = rows.into_iter().map(|(friend, since)| Friend { user: friend.to_public(), since }).collect();
     Ok(web::Json(Page { items, next_cursor }))
 }
 

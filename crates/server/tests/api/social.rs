@@ -182,3 +182,33 @@ async fn malformed_ids_are_a_400_and_every_social_route_needs_a_session() {
         assert_eq!(response.status(), 401, "{path}");
     }
 }
+
+#[tokio::test]
+async fn friends_pages_cover_every_friend_once() {
+    let app = TestApp::spawn().await;
+    let alice = app.register("alice").await;
+    let mut expected = Vec::new();
+    for name in ["bob", "carol", "dave"] {
+        let friend = app.register(name).await;
+        befriend(&alice, &friend).await;
+        expected.push(friend.id());
+    }
+    let first: protocol::users::Page<protocol::social::Friend> = decode_page(&alice, None).await;
+    assert_eq!(first.items.len(), 2);
+    let cursor = first.next_cursor.clone().expect("a second page");
+    let second = decode_page(&alice, Some(&cursor)).await;
+    assert_eq!(second.items.len(), 1);
+    assert!(second.next_cursor.is_none());
+    let mut seen: Vec<_> = first.items.iter().chain(&second.items).map(|f| f.user.id).collect();
+    seen.sort();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+async fn decode_page(account: &Account, cursor: Option<&str>) -> protocol::users::Page<protocol::social::Friend> {
+    let mut request = account.client.request(reqwest::Method::GET, "/api/v1/friends").unwrap().query(&[("limit", "2")]);
+    if let Some(cursor) = cursor {
+        request = request.query(&[("cursor", cursor)]);
+    }
+    client::decode(request.send().await.unwrap()).await.unwrap()
+}
