@@ -20,8 +20,6 @@ pub struct Spa {
     index_html: Bytes,
     /// CSP sources (`'sha256-…'`) of the inline scripts in `index.html`.
     pub script_hashes: Vec<String>,
-    /// Whether a built app was found.
-    pub built: bool,
 }
 
 impl Spa {
@@ -32,7 +30,6 @@ impl Spa {
                 dir: dir.to_path_buf(),
                 script_hashes: inline_script_hashes(&html),
                 index_html: Bytes::from(html),
-                built: true,
             },
             Err(_) => {
                 tracing::warn!(dir = %dir.display(), "no built web app found; serving the API only");
@@ -40,7 +37,6 @@ impl Spa {
                     dir: dir.to_path_buf(),
                     index_html: Bytes::from_static(NOT_BUILT.as_bytes()),
                     script_hashes: Vec::new(),
-                    built: false,
                 }
             }
         }
