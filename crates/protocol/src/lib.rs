@@ -4,11 +4,13 @@
 //! Breaking changes get a new [`PROTOCOL_VERSION`], never a silent change to an existing shape.
 
 pub mod auth;
+pub mod conversations;
 pub mod error;
 pub mod health;
 pub mod ids;
 pub mod social;
 pub mod users;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use health::{Health, Readiness};

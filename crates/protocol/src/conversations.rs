@@ -1,0 +1,387 @@
+//! Conversations (direct and group), their members, messages, and the per-conversation event
+//! log that makes delivery lossless: every change carries a gap-free `seq`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::{ConversationId, MessageId, UserId};
+use crate::users::PublicUser;
+
+/// Longest message body, in characters (Unicode scalar values).
+pub const MAX_BODY_CHARS: usize = 4_000;
+/// Longest group title, in characters.
+pub const MAX_TITLE_CHARS: usize = 100;
+/// Most members a group may have.
+pub const MAX_GROUP_MEMBERS: usize = 1_000;
+/// Most members added in one request (group creation or `POST .../members`).
+pub const MAX_MEMBERS_PER_REQUEST: usize = 200;
+/// Largest page of history or events a client may ask for.
+pub const MAX_PAGE: u32 = 200;
+/// Page size when the client does not say.
+pub const DEFAULT_PAGE: u32 = 50;
+
+/// Direct (exactly two friends) or group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// A 1:1 conversation between two friends.
+    Dm,
+    /// A titled conversation with roles.
+    Group,
+}
+
+/// A member's role in a group (a DM's two members are both `member`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    /// Created the group or inherited it; everything an admin can do, and promote admins.
+    Owner,
+    /// Adds and removes members, renames, deletes others' messages.
+    Admin,
+    /// Reads and writes.
+    Member,
+}
+
+impl MemberRole {
+    /// Whether this role may manage members, rename and moderate.
+    pub fn can_manage(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+}
+
+/// A message as stored. A deleted message stays as a tombstone: `deleted_at` set, `body` empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    /// Server id, stable across edits.
+    pub id: MessageId,
+    /// Where it was sent.
+    pub conversation_id: ConversationId,
+    /// The `seq` of the event that created it: its place in the conversation.
+    pub seq: i64,
+    /// Author.
+    pub sender_id: UserId,
+    /// The sender's idempotency key.
+    pub client_msg_id: Uuid,
+    /// Text, exactly as sent (empty once deleted).
+    pub body: String,
+    /// The message this one answers, if any.
+    pub reply_to: Option<MessageId>,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+    /// When its author last edited it.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// When it was deleted.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A member of a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    /// Their profile.
+    pub user: PublicUser,
+    /// Their role.
+    pub role: MemberRole,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+    /// How far they have read.
+    pub read_seq: i64,
+}
+
+/// A conversation as the caller's list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationSummary {
+    /// Id.
+    pub id: ConversationId,
+    /// DM or group.
+    pub kind: ConversationKind,
+    /// The group's title (empty for DMs: show the peer's name).
+    pub title: String,
+    /// For a DM, the other person.
+    pub peer: Option<PublicUser>,
+    /// How many members it has.
+    pub member_count: i64,
+    /// The caller's role.
+    pub my_role: MemberRole,
+    /// The newest event's seq: fetch `events?after_seq=` up to here.
+    pub last_seq: i64,
+    /// How far the caller has read.
+    pub read_seq: i64,
+    /// Messages from others after `read_seq` (deleted ones excluded).
+    pub unread: i64,
+    /// How far every other member has read (the lowest of their read markers): drives read ticks.
+    pub others_read_seq: i64,
+    /// The newest message, for the preview.
+    pub last_message: Option<Message>,
+    /// When anything last happened (for ordering the list).
+    pub last_activity_at: DateTime<Utc>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/conversations/{id}`: the summary and every member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationDetail {
+    /// The caller's view of the conversation.
+    pub conversation: ConversationSummary,
+    /// Every member, owners first.
+    pub members: Vec<Member>,
+}
+
+/// `POST /api/v1/conversations`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CreateConversation {
+    /// Opens (or returns the existing) DM with a friend.
+    Dm {
+        /// The friend.
+        user_id: UserId,
+    },
+    /// Creates a group with some of the caller's friends.
+    Group {
+        /// Title, 1 to 100 characters.
+        title: String,
+        /// Initial members besides the caller (friends of the caller).
+        member_ids: Vec<UserId>,
+    },
+}
+
+/// `PATCH /api/v1/conversations/{id}`: rename a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateConversation {
+    /// The new title.
+    pub title: String,
+}
+
+/// `POST /api/v1/conversations/{id}/members`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddMembers {
+    /// Friends of the caller to add.
+    pub user_ids: Vec<UserId>,
+}
+
+/// `PUT /api/v1/conversations/{id}/members/{user_id}/role`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetRole {
+    /// `admin` or `member` (ownership passes only when the last owner leaves).
+    pub role: MemberRole,
+}
+
+/// `POST /api/v1/conversations/{id}/messages` (and the `send_message` frame).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SendMessage {
+    /// A UUID the client picks; resending with the same one returns the stored message.
+    pub client_msg_id: Uuid,
+    /// 1 to 4,000 characters, not only whitespace.
+    pub body: String,
+    /// The message this one answers (in the same conversation).
+    #[serde(default)]
+    pub reply_to: Option<MessageId>,
+}
+
+/// `PATCH /api/v1/conversations/{id}/messages/{message_id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditMessage {
+    /// The new text (same rules as sending).
+    pub body: String,
+}
+
+/// `POST /api/v1/conversations/{id}/read`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MarkRead {
+    /// Everything up to and including this seq has been read (clamped to `last_seq`; never moves back).
+    pub seq: i64,
+}
+
+/// The caller's read marker after `POST .../read`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadMarker {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Who read.
+    pub user_id: UserId,
+    /// Up to where.
+    pub seq: i64,
+}
+
+/// A page of history, newest first, with the profiles of the authors it mentions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessagePage {
+    /// Messages, newest first (tombstones included).
+    pub items: Vec<Message>,
+    /// Authors of these messages (deleted accounts appear as "Deleted user").
+    pub users: Vec<PublicUser>,
+    /// Pass as `before_seq` for the next (older) page; absent at the beginning of history.
+    pub next_before_seq: Option<i64>,
+}
+
+/// One change in a conversation. Message events carry the message as it is now, so an edit or
+/// a deletion made later is never undone by replaying an older event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The conversation was created (seq 1).
+    ConversationCreated {
+        /// Creator.
+        by: UserId,
+        /// Title at creation.
+        title: String,
+    },
+    /// A message was sent.
+    MessageCreated {
+        /// The message.
+        message: Message,
+    },
+    /// A message was edited.
+    MessageEdited {
+        /// The message after the edit.
+        message: Message,
+    },
+    /// A message was deleted (a tombstone stays).
+    MessageDeleted {
+        /// Which.
+        message_id: MessageId,
+        /// Who deleted it.
+        by: UserId,
+        /// True when an admin or moderator deleted someone else's message.
+        moderated: bool,
+    },
+    /// Someone joined (added at creation or later).
+    MemberAdded {
+        /// The new member.
+        user: PublicUser,
+        /// Their role.
+        role: MemberRole,
+        /// Who added them.
+        by: UserId,
+    },
+    /// Someone left or was removed.
+    MemberRemoved {
+        /// Who.
+        user_id: UserId,
+        /// Who removed them (themselves when they left).
+        by: UserId,
+    },
+    /// A member's role changed (including ownership handed on when the last owner left).
+    MemberRoleChanged {
+        /// Whose.
+        user_id: UserId,
+        /// The new role.
+        role: MemberRole,
+        /// Who changed it.
+        by: UserId,
+    },
+    /// The group was renamed.
+    ConversationRenamed {
+        /// New title.
+        title: String,
+        /// Who renamed it.
+        by: UserId,
+    },
+}
+
+/// An event in a conversation's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Its position: 1, 2, 3, ... with no gaps.
+    pub seq: i64,
+    /// When it was committed.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// `GET /api/v1/conversations/{id}/events?after_seq=`: what a client missed, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventPage {
+    /// Events with `seq > after_seq`, in seq order.
+    pub items: Vec<Event>,
+    /// Authors of the messages in these events.
+    pub users: Vec<PublicUser>,
+    /// The conversation's newest seq when this page was read.
+    pub last_seq: i64,
+    /// True when more events follow: ask again with the last seq of this page.
+    pub has_more: bool,
+}
+
+/// One hit of `GET /api/v1/search?q=`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    /// The matching message.
+    pub message: Message,
+    /// Its author.
+    pub sender: PublicUser,
+}
+
+/// `GET /api/v1/search?q=` results, best first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchResults {
+    /// Matches in conversations the caller belongs to.
+    pub items: Vec<SearchHit>,
+}
+
+/// Checks a message body: 1 to [`MAX_BODY_CHARS`] characters, not only whitespace. Shared by
+/// server and clients so a composer can refuse what the server would.
+pub fn check_body(body: &str) -> Result<(), &'static str> {
+    if body.trim().is_empty() {
+        return Err("a message cannot be empty");
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err("a message can be at most 4,000 characters");
+    }
+    Ok(())
+}
+
+/// Checks a group title: 1 to [`MAX_TITLE_CHARS`] characters after trimming.
+pub fn check_title(title: &str) -> Result<(), &'static str> {
+    let trimmed = title.trim();
+    if trimmed.is_empty() {
+        return Err("a group needs a title");
+    }
+    if trimmed.chars().count() > MAX_TITLE_CHARS {
+        return Err("a title can be at most 100 characters");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_checked_by_characters_not_bytes() {
+        assert!(check_body(&"é".repeat(MAX_BODY_CHARS)).is_ok());
+        assert!(check_body(&"é".repeat(MAX_BODY_CHARS + 1)).is_err());
+        assert!(check_body(" \n\t").is_err());
+        assert!(check_body("").is_err());
+    }
+
+    #[test]
+    fn events_are_tagged_by_type() {
+        let kind = EventKind::ConversationRenamed { title: "x".into(), by: UserId(Uuid::nil()) };
+        let json = serde_json::to_value(&kind).unwrap();
+        assert_eq!(json["type"], "conversation_renamed");
+    }
+}
