@@ -7,14 +7,21 @@ use protocol::auth::{
     AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
     SessionInfo, TokenDelivery,
 };
+use protocol::conversations::{
+    AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, Event, EventPage, MarkRead,
+    Member, MemberRole, Message, MessagePage, ReadMarker, SearchResults, SendMessage, SetRole, UpdateConversation,
+};
 use protocol::social::{BlockedUser, Friend, FriendRequests, SendFriendRequest, SendFriendRequestOutcome};
 use protocol::users::{Me, Page, PublicUser, UpdateProfileRequest};
-use protocol::{ErrorBody, ErrorCode, Health, Readiness, UserId};
+use protocol::ws::ServerFrame;
+use protocol::{ConversationId, ErrorBody, ErrorCode, Health, MessageId, Readiness, UserId};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 use uuid::Uuid;
+
+pub mod ws;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -235,6 +242,149 @@ impl Client {
     /// `DELETE /blocks/{user_id}`.
     pub async fn unblock(&self, user: UserId) -> Result<(), ClientError> {
         self.send_empty(Method::DELETE, &format!("api/v1/blocks/{user}"), None::<&()>).await
+    }
+
+    /// `GET /api/v1/conversations`: one page of the caller's conversations.
+    pub async fn conversations(&self, cursor: Option<&str>) -> Result<Page<ConversationSummary>, ClientError> {
+        let mut request = self.request(Method::GET, "api/v1/conversations")?;
+        if let Some(cursor) = cursor {
+            request = request.query(&[("cursor", cursor)]);
+        }
+        decode(request.send().await?).await
+    }
+
+    /// `POST /api/v1/conversations` with `kind: dm`: opens (or returns) the DM with a friend.
+    pub async fn open_dm(&self, user: UserId) -> Result<ConversationSummary, ClientError> {
+        self.send(Method::POST, "api/v1/conversations", Some(&CreateConversation::Dm { user_id: user })).await
+    }
+
+    /// `POST /api/v1/conversations` with `kind: group`.
+    pub async fn create_group(&self, title: &str, members: &[UserId]) -> Result<ConversationSummary, ClientError> {
+        let body = CreateConversation::Group { title: title.to_owned(), member_ids: members.to_vec() };
+        self.send(Method::POST, "api/v1/conversations", Some(&body)).await
+    }
+
+    /// `GET /api/v1/conversations/{id}`.
+    pub async fn conversation(&self, id: ConversationId) -> Result<ConversationDetail, ClientError> {
+        self.get_json(&format!("api/v1/conversations/{id}")).await
+    }
+
+    /// `PATCH /api/v1/conversations/{id}`: renames a group.
+    pub async fn rename_conversation(
+        &self,
+        id: ConversationId,
+        title: &str,
+    ) -> Result<ConversationSummary, ClientError> {
+        self.send(
+            Method::PATCH,
+            &format!("api/v1/conversations/{id}"),
+            Some(&UpdateConversation { title: title.to_owned() }),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/conversations/{id}/members`.
+    pub async fn add_members(&self, id: ConversationId, users: &[UserId]) -> Result<ConversationDetail, ClientError> {
+        let body = AddMembers { user_ids: users.to_vec() };
+        self.send(Method::POST, &format!("api/v1/conversations/{id}/members"), Some(&body)).await
+    }
+
+    /// `DELETE /api/v1/conversations/{id}/members/{user}`.
+    pub async fn remove_member(&self, id: ConversationId, user: UserId) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, &format!("api/v1/conversations/{id}/members/{user}"), None::<&()>).await
+    }
+
+    /// `PUT /api/v1/conversations/{id}/members/{user}/role`.
+    pub async fn set_role(&self, id: ConversationId, user: UserId, role: MemberRole) -> Result<Member, ClientError> {
+        self.send(Method::PUT, &format!("api/v1/conversations/{id}/members/{user}/role"), Some(&SetRole { role })).await
+    }
+
+    /// `POST /api/v1/conversations/{id}/leave`.
+    pub async fn leave(&self, id: ConversationId) -> Result<(), ClientError> {
+        self.send_empty(Method::POST, &format!("api/v1/conversations/{id}/leave"), None::<&()>).await
+    }
+
+    /// `GET /api/v1/conversations/{id}/messages`: history, newest first.
+    pub async fn messages(
+        &self,
+        id: ConversationId,
+        before_seq: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<MessagePage, ClientError> {
+        let mut request = self.request(Method::GET, &format!("api/v1/conversations/{id}/messages"))?;
+        if let Some(before) = before_seq {
+            request = request.query(&[("before_seq", before)]);
+        }
+        if let Some(limit) = limit {
+            request = request.query(&[("limit", limit)]);
+        }
+        decode(request.send().await?).await
+    }
+
+    /// `GET /api/v1/conversations/{id}/events?after_seq=`: one page of missed events.
+    pub async fn events(
+        &self,
+        id: ConversationId,
+        after_seq: i64,
+        limit: Option<u32>,
+    ) -> Result<EventPage, ClientError> {
+        let mut request = self.request(Method::GET, &format!("api/v1/conversations/{id}/events"))?;
+        request = request.query(&[("after_seq", after_seq)]);
+        if let Some(limit) = limit {
+            request = request.query(&[("limit", limit)]);
+        }
+        decode(request.send().await?).await
+    }
+
+    /// Every event after `after_seq`, following `has_more` page by page.
+    pub async fn all_events(&self, id: ConversationId, mut after_seq: i64) -> Result<Vec<Event>, ClientError> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.events(id, after_seq, Some(protocol::conversations::MAX_PAGE)).await?;
+            after_seq = page.items.last().map_or(after_seq, |e| e.seq);
+            all.extend(page.items);
+            if !page.has_more {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// `POST /api/v1/conversations/{id}/messages`: sends (idempotent on `client_msg_id`).
+    pub async fn send_message(&self, id: ConversationId, message: &SendMessage) -> Result<Message, ClientError> {
+        self.send(Method::POST, &format!("api/v1/conversations/{id}/messages"), Some(message)).await
+    }
+
+    /// `PATCH /api/v1/conversations/{id}/messages/{message}`.
+    pub async fn edit_message(
+        &self,
+        id: ConversationId,
+        message: MessageId,
+        body: &str,
+    ) -> Result<Message, ClientError> {
+        let path = format!("api/v1/conversations/{id}/messages/{message}");
+        self.send(Method::PATCH, &path, Some(&EditMessage { body: body.to_owned() })).await
+    }
+
+    /// `DELETE /api/v1/conversations/{id}/messages/{message}`: returns the tombstone.
+    pub async fn delete_message(&self, id: ConversationId, message: MessageId) -> Result<Message, ClientError> {
+        self.send(Method::DELETE, &format!("api/v1/conversations/{id}/messages/{message}"), None::<&()>).await
+    }
+
+    /// `POST /api/v1/conversations/{id}/read`.
+    pub async fn mark_read(&self, id: ConversationId, seq: i64) -> Result<ReadMarker, ClientError> {
+        self.send(Method::POST, &format!("api/v1/conversations/{id}/read"), Some(&MarkRead { seq })).await
+    }
+
+    /// `GET /api/v1/search?q=`.
+    pub async fn search_messages(&self, q: &str) -> Result<SearchResults, ClientError> {
+        let request = self.request(Method::GET, "api/v1/search")?.query(&[("q", q)]);
+        decode(request.send().await?).await
+    }
+
+    /// Opens the WebSocket gateway with this client's token and waits for `ready`.
+    pub async fn connect(&self) -> Result<(ws::Socket, ServerFrame), ws::SocketError> {
+        let token = self.token.as_deref().ok_or(ws::SocketError::NoToken)?;
+        ws::Socket::connect(&self.base, token).await
     }
 
     /// A raw request to a path relative to the base URL (with this client's token), for routes

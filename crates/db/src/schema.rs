@@ -1,9 +1,49 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     blocks (blocker_id, blocked_id) {
         blocker_id -> Uuid,
         blocked_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversation_members (conversation_id, user_id) {
+        conversation_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        joined_at -> Timestamptz,
+        read_seq -> Int8,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        dm_key -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        last_seq -> Int8,
+        last_activity_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (conversation_id, seq) {
+        conversation_id -> Uuid,
+        seq -> Int8,
+        kind -> Text,
+        message_id -> Nullable<Uuid>,
+        payload -> Jsonb,
         created_at -> Timestamptz,
     }
 }
@@ -22,6 +62,26 @@ diesel::table! {
         user_a -> Uuid,
         user_b -> Uuid,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
+    messages (id) {
+        id -> Uuid,
+        conversation_id -> Uuid,
+        seq -> Int8,
+        sender_id -> Uuid,
+        client_msg_id -> Uuid,
+        body -> Text,
+        reply_to -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
+        search -> Nullable<Tsvector>,
     }
 }
 
@@ -64,7 +124,24 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(conversation_members -> conversations (conversation_id));
+diesel::joinable!(conversation_members -> users (user_id));
+diesel::joinable!(conversations -> users (created_by));
+diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(events -> messages (message_id));
+diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(blocks, friend_requests, friendships, refresh_tokens, sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    blocks,
+    conversation_members,
+    conversations,
+    events,
+    friend_requests,
+    friendships,
+    messages,
+    refresh_tokens,
+    sessions,
+    users,
+);

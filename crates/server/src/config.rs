@@ -58,6 +58,11 @@ pub struct Settings {
     #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// How committed changes reach live connections: `in-process` for one server, `postgres`
+    /// (LISTEN/NOTIFY) for several server processes sharing one database.
+    #[arg(long, env = "CONFAB_BUS", value_enum, default_value = "in-process")]
+    pub bus: crate::ws::bus::BusKind,
+
     /// Maximum number of pooled database connections.
     #[arg(long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
@@ -91,6 +96,7 @@ impl Settings {
             static_dir,
             jwt_secret: None,
             allowed_origins: Vec::new(),
+            bus: crate::ws::bus::BusKind::InProcess,
             db_pool_size: 8,
             workers: 1,
             log_format: LogFormat::Pretty,

@@ -2,6 +2,7 @@
 //! [`startup::Application`]; the integration tests start the same application on port 0.
 
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod error;
 pub mod openapi;
@@ -13,3 +14,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod validate;
+pub mod ws;

@@ -24,6 +24,8 @@ use crate::secrets;
 use crate::security;
 use crate::spa::Spa;
 use crate::state::AppState;
+use crate::ws::bus::{Bus, BusKind};
+use crate::ws::hub::Hub;
 
 /// Largest JSON body any route accepts; routes with bigger needs configure their own.
 const JSON_LIMIT: usize = 64 * 1024;
@@ -84,7 +86,32 @@ impl Application {
         let pool = db::pool::build_pool(&database_url, settings.db_pool_size)?;
         let jwt_secret = secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
         let doc = crate::openapi::document();
+        let server_id = uuid::Uuid::now_v7();
+        let (hub, bus) = match settings.bus {
+            BusKind::InProcess => {
+                let hub = Hub::start(server_id, None);
+                (hub.clone(), Bus::InProcess(hub))
+            }
+            BusKind::Postgres => {
+                // The hub's presence changes go out through the same publisher; the hub is
+                // given its sender once the bus exists.
+                let (presence_tx, mut presence_rx) = tokio::sync::mpsc::channel(4096);
+                let hub = Hub::start(server_id, Some(presence_tx));
+                let publisher = crate::ws::bus::start_postgres(database_url.clone(), pool.clone(), hub.clone());
+                let forward = publisher.clone();
+                tokio::spawn(async move {
+                    while let Some(message) = presence_rx.recv().await {
+                        if forward.send(message).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                (hub, Bus::Postgres(publisher))
+            }
+        };
         let state = AppState {
+            hub,
+            bus,
             pool,
             tokens: TokenKeys::new(&jwt_secret),
             passwords: Passwords::new(MAX_CONCURRENT_HASHES),

@@ -10,6 +10,8 @@ use crate::auth::password::Passwords;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
+use crate::ws::bus::Bus;
+use crate::ws::hub::Hub;
 
 /// Shared, cheaply clonable application state.
 #[derive(Clone)]
@@ -24,6 +26,10 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Login failure limits.
     pub login_limiter: Arc<LoginLimiter>,
+    /// This process's live connections.
+    pub hub: Hub,
+    /// Publishes committed changes to every process's hub.
+    pub bus: Bus,
     /// The OpenAPI document, serialized once.
     pub openapi_json: Bytes,
     /// The documentation page, rendered once.

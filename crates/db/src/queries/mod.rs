@@ -1,6 +1,8 @@
 //! Queries, one module per area. Each takes `&mut AsyncPgConnection`, so the caller owns the
 //! transaction; functions that must be atomic open their own (nested ones become savepoints).
 
+pub mod conversations;
+pub mod messages;
 pub mod sessions;
 pub mod social;
 pub mod users;

@@ -127,3 +127,22 @@ pub async fn search(
     }
     query.load(conn).await
 }
+
+/// Records that a user was connected until now (their "last seen").
+pub async fn touch_last_seen(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::last_seen_at.eq(diesel::dsl::now)).execute(conn).await?;
+    Ok(())
+}
+
+/// When each of `ids` was last connected (those never connected are absent).
+pub async fn last_seen_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, chrono::DateTime<chrono::Utc>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, Option<chrono::DateTime<chrono::Utc>>)> =
+        users::table.filter(users::id.eq_any(ids)).select((users::id, users::last_seen_at)).load(conn).await?;
+    Ok(rows.into_iter().filter_map(|(id, seen)| Some((id, seen?))).collect())
+}

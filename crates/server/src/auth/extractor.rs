@@ -38,6 +38,24 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
+impl AuthUser {
+    /// Checks an access token: signature and expiry, a live session, a usable account.
+    pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
+        let claims = state.tokens.verify(token)?;
+        let mut conn = db::pool::checkout(&state.pool).await?;
+        let found = db::queries::sessions::active(&mut conn, claims.sid).await?;
+        match found {
+            Some((session, user)) if user.id == claims.sub => {
+                if user.disabled_at.is_some() {
+                    return Err(ApiError::account_disabled());
+                }
+                Ok(Self { user, session_id: session.id })
+            }
+            _ => Err(ApiError::session_ended()),
+        }
+    }
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -50,18 +68,7 @@ impl FromRequest for AuthUser {
             let token = token.ok_or_else(|| {
                 ApiError::new(ErrorCode::Unauthenticated, "sign in first (Authorization: Bearer <access token>)")
             })?;
-            let claims = state.tokens.verify(&token)?;
-            let mut conn = db::pool::checkout(&state.pool).await?;
-            let found = db::queries::sessions::active(&mut conn, claims.sid).await?;
-            match found {
-                Some((session, user)) if user.id == claims.sub => {
-                    if user.disabled_at.is_some() {
-                        return Err(ApiError::account_disabled());
-                    }
-                    Ok(Self { user, session_id: session.id })
-                }
-                _ => Err(ApiError::session_ended()),
-            }
+            AuthUser::from_token(&state, &token).await
         })
     }
 }

@@ -18,6 +18,8 @@ use crate::auth::tokens::{self, ACCESS_TTL_SECS, SESSION_TTL_DAYS};
 use crate::error::{ApiError, is_unique_violation};
 use crate::state::AppState;
 use crate::validate;
+use crate::ws::bus::BusMessage;
+use protocol::ws::close;
 
 /// Name of the refresh-token cookie used by browsers.
 pub const REFRESH_COOKIE: &str = "confab_refresh";
@@ -163,6 +165,9 @@ pub async fn refresh(
 pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     session_queries::revoke(&mut conn, auth.id(), auth.session_id).await?;
+    drop(conn);
+    let close = BusMessage::CloseSession { session_id: auth.session_id, code: close::SESSION_ENDED };
+    state.bus.publish(close).await;
     Ok(HttpResponse::NoContent().cookie(expired_cookie()).finish())
 }
 
@@ -205,9 +210,12 @@ pub async fn revoke_session(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    if !session_queries::revoke(&mut conn, auth.id(), path.into_inner()).await? {
+    let session_id = path.into_inner();
+    if !session_queries::revoke(&mut conn, auth.id(), session_id).await? {
         return Err(ApiError::not_found("session"));
     }
+    drop(conn);
+    state.bus.publish(BusMessage::CloseSession { session_id, code: close::SESSION_ENDED }).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

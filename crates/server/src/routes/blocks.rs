@@ -41,8 +41,14 @@ pub async fn block_user(
         return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot block yourself"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
+    let were_friends = social::are_friends(&mut conn, auth.id(), target).await?;
     if !social::block(&mut conn, auth.id(), target).await? {
         return Err(ApiError::not_found("user"));
+    }
+    drop(conn);
+    // Only a friendship's end is visible to the blocked user, as an unfriending would be.
+    if were_friends {
+        crate::routes::friends::publish_unfriended(&state, auth.id(), target).await;
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,6 +12,8 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::ws::bus::BusMessage;
+use protocol::ws::ServerFrame;
 
 /// Most pending requests listed each way.
 const MAX_LISTED: i64 = 200;
@@ -22,22 +24,7 @@ const MAX_LISTED: i64 = 200;
 #[get("/friend-requests")]
 pub async fn list_requests(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<FriendRequests>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let (incoming, outgoing) = social::requests_of(&mut conn, auth.id(), MAX_LISTED).await?;
-    let ids: Vec<Uuid> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
-    let users = user_queries::by_ids(&mut conn, &ids).await?;
-    let view = |rows: Vec<RequestRow>| -> Vec<FriendRequest> {
-        rows.into_iter()
-            .filter_map(|r| {
-                Some(FriendRequest {
-                    id: r.id,
-                    from: users.get(&r.from_user)?.to_public(),
-                    to: users.get(&r.to_user)?.to_public(),
-                    created_at: r.created_at,
-                })
-            })
-            .collect()
-    };
-    Ok(web::Json(FriendRequests { incoming: view(incoming), outgoing: view(outgoing) }))
+    Ok(web::Json(load_requests(&mut conn, auth.id()).await?))
 }
 
 /// Asks a user to be friends.
@@ -60,17 +47,23 @@ pub async fn send_request(
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let outcome = social::send_request(&mut conn, auth.id(), to).await?;
+    drop(conn);
     let body = match outcome {
-        SendOutcome::Pending { row, recipient } => SendFriendRequestOutcome::Pending {
-            request: FriendRequest {
+        SendOutcome::Pending { row, recipient } => {
+            let request = FriendRequest {
                 id: row.id,
                 from: auth.user.to_public(),
                 to: recipient.to_public(),
                 created_at: row.created_at,
-            },
-        },
+            };
+            let frame = ServerFrame::FriendRequestReceived { request: request.clone() };
+            state.bus.publish(BusMessage::ToUsers { user_ids: vec![to], frame }).await;
+            SendFriendRequestOutcome::Pending { request }
+        }
         SendOutcome::Accepted { since, recipient } => {
-            SendFriendRequestOutcome::Accepted { friend: Friend { user: recipient.to_public(), since } }
+            let friend = Friend { user: recipient.to_public(), since };
+            publish_friendship(&state, &auth.user, &friend).await;
+            SendFriendRequestOutcome::Accepted { friend }
         }
         SendOutcome::AlreadyFriends => return Err(ApiError::new(ErrorCode::Conflict, "you are already friends")),
         SendOutcome::AlreadyRequested => {
@@ -98,7 +91,10 @@ pub async fn accept_request(
     let Some((sender, since)) = social::accept_request(&mut conn, path.into_inner(), auth.id()).await? else {
         return Err(ApiError::not_found("friend request"));
     };
-    Ok(web::Json(Friend { user: sender.to_public(), since }))
+    drop(conn);
+    let friend = Friend { user: sender.to_public(), since };
+    publish_friendship(&state, &auth.user, &friend).await;
+    Ok(web::Json(friend))
 }
 
 /// Declines a request addressed to the caller.
@@ -113,7 +109,11 @@ pub async fn decline_request(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     match social::decline_request(&mut conn, path.into_inner(), auth.id()).await? {
-        Some(_) => Ok(HttpResponse::NoContent().finish()),
+        Some(row) => {
+            drop(conn);
+            publish_request_removed(&state, &row).await;
+            Ok(HttpResponse::NoContent().finish())
+        }
         None => Err(ApiError::not_found("friend request")),
     }
 }
@@ -130,7 +130,48 @@ pub async fn cancel_request(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     match social::cancel_request(&mut conn, path.into_inner(), auth.id()).await? {
-        Some(_) => Ok(HttpResponse::NoContent().finish()),
+        Some(row) => {
+            drop(conn);
+            publish_request_removed(&state, &row).await;
+            Ok(HttpResponse::NoContent().finish())
+        }
         None => Err(ApiError::not_found("friend request")),
     }
+}
+
+/// Pending requests to and from `user`, with both profiles (also sent in the gateway's `ready`).
+pub async fn load_requests(conn: &mut diesel_async::AsyncPgConnection, user: Uuid) -> Result<FriendRequests, ApiError> {
+    let (incoming, outgoing) = social::requests_of(conn, user, MAX_LISTED).await?;
+    let ids: Vec<Uuid> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
+    let users = user_queries::by_ids(conn, &ids).await?;
+    let view = |rows: Vec<RequestRow>| -> Vec<FriendRequest> {
+        rows.into_iter()
+            .filter_map(|r| {
+                Some(FriendRequest {
+                    id: r.id,
+                    from: users.get(&r.from_user)?.to_public(),
+                    to: users.get(&r.to_user)?.to_public(),
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
+    };
+    Ok(FriendRequests { incoming: view(incoming), outgoing: view(outgoing) })
+}
+
+/// Tells both users' live connections about a new friendship.
+async fn publish_friendship(state: &AppState, me: &db::models::User, friend: &Friend) {
+    let mine = BusMessage::FriendAdded { user_id: me.id, friend: friend.clone() };
+    let theirs = BusMessage::FriendAdded {
+        user_id: friend.user.id.0,
+        friend: Friend { user: me.to_public(), since: friend.since },
+    };
+    state.bus.publish(mine).await;
+    state.bus.publish(theirs).await;
+}
+
+/// Tells both users a pending request is gone (declined or cancelled).
+async fn publish_request_removed(state: &AppState, row: &RequestRow) {
+    let frame = ServerFrame::FriendRequestRemoved { request_id: row.id };
+    state.bus.publish(BusMessage::ToUsers { user_ids: vec![row.from_user, row.to_user], frame }).await;
 }

@@ -14,6 +14,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate;
+use crate::ws::bus::BusMessage;
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 200;
@@ -57,8 +58,17 @@ pub async fn remove_friend(
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    if !social::unfriend(&mut conn, auth.id(), path.into_inner().0).await? {
+    let other = path.into_inner().0;
+    if !social::unfriend(&mut conn, auth.id(), other).await? {
         return Err(ApiError::not_found("friend"));
     }
+    drop(conn);
+    publish_unfriended(&state, auth.id(), other).await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Tells both users' live connections a friendship ended (and stops presence between them).
+pub async fn publish_unfriended(state: &AppState, a: uuid::Uuid, b: uuid::Uuid) {
+    state.bus.publish(BusMessage::FriendRemoved { user_id: a, other: b }).await;
+    state.bus.publish(BusMessage::FriendRemoved { user_id: b, other: a }).await;
 }

@@ -3,10 +3,12 @@
 
 pub mod auth;
 pub mod blocks;
+pub mod conversations;
 pub mod docs;
 pub mod friend_requests;
 pub mod friends;
 pub mod health;
+pub mod messages;
 pub mod users;
 
 use actix_web::web;
@@ -47,6 +49,22 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(blocks::list_blocks)
             .service(blocks::block_user)
             .service(blocks::unblock_user)
+            .service(conversations::list_conversations)
+            .service(conversations::create_conversation)
+            .service(conversations::get_conversation)
+            .service(conversations::update_conversation)
+            .service(conversations::add_members)
+            .service(conversations::remove_member)
+            .service(conversations::set_role)
+            .service(conversations::leave_conversation)
+            .service(messages::list_messages)
+            .service(messages::list_events)
+            .service(messages::send_message)
+            .service(messages::edit_message)
+            .service(messages::delete_message)
+            .service(messages::mark_read)
+            .service(messages::search_messages)
+            .service(crate::ws::session::connect)
             .default_service(web::to(unknown_route)),
     );
 }

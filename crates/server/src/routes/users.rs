@@ -15,6 +15,8 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate;
+use crate::ws::bus::BusMessage;
+use protocol::ws::close;
 
 /// Longest accepted search text.
 const MAX_QUERY_CHARS: usize = 64;
@@ -72,6 +74,10 @@ pub async fn change_password(
     let mut conn = db::pool::checkout(&state.pool).await?;
     user_queries::set_password_hash(&mut conn, auth.id(), &hash).await?;
     session_queries::revoke_all_except(&mut conn, auth.id(), Some(auth.session_id)).await?;
+    drop(conn);
+    let close =
+        BusMessage::CloseUser { user_id: auth.id(), except_session: Some(auth.session_id), code: close::SESSION_ENDED };
+    state.bus.publish(close).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -92,6 +98,9 @@ pub async fn delete_me(
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     user_queries::soft_delete(&mut conn, auth.id()).await?;
+    drop(conn);
+    let close = BusMessage::CloseUser { user_id: auth.id(), except_session: None, code: close::SESSION_ENDED };
+    state.bus.publish(close).await;
     tracing::info!(user = %auth.id(), "account deleted");
     Ok(HttpResponse::NoContent().finish())
 }

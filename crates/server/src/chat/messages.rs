@@ -1,0 +1,193 @@
+//! Message operations: send (idempotent, acknowledged after commit), edit, delete, read
+//! markers, typing, history pages, the events catch-up read, and search. Every read checks
+//! membership first, so a conversation the caller is not in answers 404.
+
+use std::collections::HashSet;
+
+use db::models::User;
+use db::queries::conversations as conversation_queries;
+use db::queries::messages::{self as queries, MessageRow};
+use db::queries::users as user_queries;
+use diesel_async::AsyncPgConnection;
+use protocol::ConversationId;
+use protocol::conversations::{
+    Event, EventKind, EventPage, MAX_PAGE, Message, MessagePage, SearchHit, SearchResults, SendMessage, check_body,
+};
+use protocol::users::PublicUser;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::ws::bus::BusMessage;
+
+/// Longest search query, in characters.
+const MAX_QUERY_CHARS: usize = 200;
+/// Most search hits returned.
+const MAX_HITS: i64 = 50;
+
+fn body_error(e: &str) -> ApiError {
+    ApiError::invalid(format!("body: {e}"))
+}
+
+/// Sends a message; the bool is true when it was stored now (false: a replay of a
+/// `client_msg_id` already stored, answered with the stored message and published nowhere).
+pub async fn send(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    input: &SendMessage,
+) -> Result<(Message, bool), ApiError> {
+    check_body(&input.body).map_err(body_error)?;
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let sent =
+        queries::send(&mut conn, conversation, user, input.client_msg_id, &input.body, input.reply_to.map(|m| m.0))
+            .await?;
+    drop(conn);
+    let message = sent.message.to_protocol();
+    if sent.created {
+        let event = Event {
+            conversation_id: ConversationId(conversation),
+            seq: message.seq,
+            at: sent.at,
+            kind: EventKind::MessageCreated { message: message.clone() },
+        };
+        state.bus.publish(BusMessage::Event { event }).await;
+    }
+    Ok((message, sent.created))
+}
+
+/// Edits the caller's own message.
+pub async fn edit(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    message: Uuid,
+    body: &str,
+) -> Result<Message, ApiError> {
+    check_body(body).map_err(body_error)?;
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let change = queries::edit(&mut conn, conversation, user, message, body).await?;
+    drop(conn);
+    if let Some(event) = change.event {
+        state.bus.publish(BusMessage::Event { event }).await;
+    }
+    Ok(change.message.to_protocol())
+}
+
+/// Deletes a message (own, or any as a group owner or admin), leaving a tombstone.
+pub async fn delete(state: &AppState, user: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let change = queries::delete(&mut conn, conversation, user, message, false).await?;
+    drop(conn);
+    if let Some(event) = change.event {
+        state.bus.publish(BusMessage::Event { event }).await;
+    }
+    Ok(change.message.to_protocol())
+}
+
+/// Moves the caller's read marker forward and tells the other members.
+pub async fn mark_read(state: &AppState, user: Uuid, conversation: Uuid, seq: i64) -> Result<i64, ApiError> {
+    if seq < 0 {
+        return Err(ApiError::invalid("seq: must be 0 or more"));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let read = queries::mark_read(&mut conn, conversation, user, seq)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    drop(conn);
+    state.bus.publish(BusMessage::Read { conversation_id: conversation, user_id: user, seq: read }).await;
+    Ok(read)
+}
+
+/// Tells the other members the caller is typing (not stored).
+pub async fn typing(state: &AppState, user: Uuid, conversation: Uuid) -> Result<(), ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    conversation_queries::membership(&mut conn, conversation, user)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    drop(conn);
+    state.bus.publish(BusMessage::Typing { conversation_id: conversation, user_id: user }).await;
+    Ok(())
+}
+
+async fn require_member(conn: &mut AsyncPgConnection, conversation: Uuid, user: Uuid) -> Result<(), ApiError> {
+    conversation_queries::membership(conn, conversation, user)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("conversation"))
+}
+
+/// Profiles of the given users; deleted accounts show as "Deleted user".
+async fn authors(conn: &mut AsyncPgConnection, ids: impl Iterator<Item = Uuid>) -> Result<Vec<PublicUser>, ApiError> {
+    let ids: Vec<Uuid> = ids.collect::<HashSet<_>>().into_iter().collect();
+    let users = user_queries::by_ids(conn, &ids).await?;
+    Ok(users.values().map(User::to_public).collect())
+}
+
+/// Clamps a requested page size into 1..=MAX_PAGE.
+pub fn page_size(limit: Option<u32>) -> i64 {
+    i64::from(limit.unwrap_or(protocol::conversations::DEFAULT_PAGE).clamp(1, MAX_PAGE))
+}
+
+/// A page of history, newest first.
+pub async fn history(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    before_seq: Option<i64>,
+    limit: Option<u32>,
+) -> Result<MessagePage, ApiError> {
+    let limit = page_size(limit);
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    require_member(&mut conn, conversation, user).await?;
+    let mut rows = queries::history(&mut conn, conversation, before_seq, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_before_seq = if more { rows.last().map(|m| m.seq) } else { None };
+    let users = authors(&mut conn, rows.iter().map(|m| m.sender_id)).await?;
+    Ok(MessagePage { items: rows.iter().map(MessageRow::to_protocol).collect(), users, next_before_seq })
+}
+
+/// What the caller missed: events after `after_seq`, oldest first.
+pub async fn events(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    after_seq: i64,
+    limit: Option<u32>,
+) -> Result<EventPage, ApiError> {
+    if after_seq < 0 {
+        return Err(ApiError::invalid("after_seq: must be 0 or more"));
+    }
+    let limit = page_size(limit);
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let (row, _) = conversation_queries::visible(&mut conn, conversation, user)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let mut items = queries::events_after(&mut conn, conversation, after_seq, limit + 1).await?;
+    let has_more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let senders = items.iter().filter_map(|e| match &e.kind {
+        EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => Some(message.sender_id.0),
+        _ => None,
+    });
+    let users = authors(&mut conn, senders.collect::<Vec<_>>().into_iter()).await?;
+    Ok(EventPage { items, users, last_seq: row.last_seq, has_more })
+}
+
+/// Full-text search in the caller's conversations.
+pub async fn search(state: &AppState, user: Uuid, q: &str) -> Result<SearchResults, ApiError> {
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::invalid("q: give 1 to 200 characters"));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let rows = queries::search(&mut conn, user, q, MAX_HITS).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.sender_id).collect();
+    let users = user_queries::by_ids(&mut conn, &ids).await?;
+    let items = rows
+        .iter()
+        .filter_map(|m| Some(SearchHit { message: m.to_protocol(), sender: users.get(&m.sender_id)?.to_public() }))
+        .collect();
+    Ok(SearchResults { items })
+}

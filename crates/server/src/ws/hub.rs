@@ -1,0 +1,527 @@
+//! The hub: one task per process that owns every live connection, indexed by user and by
+//! subscribed conversation, and routes bus messages to them. No locks: sessions and the bus
+//! talk to it over one bounded channel, so everything it does happens in one order.
+//!
+//! A frame is serialized once and the same bytes are queued to every recipient. Each
+//! connection's queue is bounded; a connection whose queue is full is closed with
+//! `close::TOO_SLOW` (it resyncs on reconnect) instead of slowing anyone else down.
+
+use std::collections::{HashMap, HashSet};
+
+use bytestring::ByteString;
+use chrono::Utc;
+use protocol::ws::{ServerFrame, close};
+use protocol::{ConversationId, UserId};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::bus::BusMessage;
+
+/// Frames queued per connection before it counts as too slow.
+pub const CONNECTION_QUEUE: usize = 512;
+/// Commands queued for the hub before senders wait.
+const HUB_QUEUE: usize = 16 * 1024;
+
+/// Identifies one live connection inside this process.
+pub type ConnId = u64;
+
+/// What the hub hands a connection's session task.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A serialized `ServerFrame`, shared by every recipient.
+    Frame(ByteString),
+    /// The user joined this conversation: load its summary and send `conversation_added`
+    /// (the connection is already subscribed).
+    Joined(Uuid),
+}
+
+/// Why the hub closes a connection.
+#[derive(Debug, Clone)]
+pub struct CloseOrder {
+    /// WebSocket close code (`protocol::ws::close`).
+    pub code: u16,
+    /// Human-readable reason.
+    pub reason: &'static str,
+}
+
+/// The receiving ends a session task reads.
+#[derive(Debug)]
+pub struct ConnectionQueues {
+    /// Frames to send.
+    pub frames: mpsc::Receiver<Outbound>,
+    /// Fires once if the hub closes the connection.
+    pub close: oneshot::Receiver<CloseOrder>,
+}
+
+/// Counters for stats and benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HubStats {
+    /// Live connections in this process.
+    pub connections: usize,
+    /// Distinct users connected to this process.
+    pub users: usize,
+}
+
+#[expect(
+    clippy::large_enum_variant,
+    reason = "registration is rare; boxing would cost every other command an allocation"
+)]
+enum Command {
+    Register {
+        id: ConnId,
+        user: Uuid,
+        session: Uuid,
+        friends: Vec<Uuid>,
+        frames: mpsc::Sender<Outbound>,
+        close: oneshot::Sender<CloseOrder>,
+        reply: oneshot::Sender<HashSet<Uuid>>,
+    },
+    Subscribe {
+        id: ConnId,
+        conversations: Vec<Uuid>,
+    },
+    Unregister {
+        id: ConnId,
+    },
+    Deliver(BusMessage),
+    CloseAll(CloseOrder),
+    Stats(oneshot::Sender<HubStats>),
+}
+
+/// A handle to the hub task; cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    commands: mpsc::Sender<Command>,
+    next_id: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Hub {
+    /// Starts the hub task. `remote` receives this hub's presence changes for other servers
+    /// (the PostgreSQL bus); `server_id` tells its own presence messages apart when they come
+    /// back.
+    pub fn start(server_id: Uuid, remote: Option<mpsc::Sender<BusMessage>>) -> Self {
+        let (commands, inbox) = mpsc::channel(HUB_QUEUE);
+        let state = HubState { server_id, remote, ..HubState::default() };
+        tokio::spawn(state.run(inbox));
+        Self { commands, next_id: Default::default() }
+    }
+
+    /// Registers a connection for `user`; returns its id, its queues, and which of `friends`
+    /// are online now. From here on it receives the user's notices (joins, friend changes).
+    pub async fn register(
+        &self,
+        user: Uuid,
+        session: Uuid,
+        friends: Vec<Uuid>,
+    ) -> Option<(ConnId, ConnectionQueues, HashSet<Uuid>)> {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (frames_tx, frames) = mpsc::channel(CONNECTION_QUEUE);
+        let (close_tx, close) = oneshot::channel();
+        let (reply, online) = oneshot::channel();
+        let command = Command::Register { id, user, session, friends, frames: frames_tx, close: close_tx, reply };
+        self.commands.send(command).await.ok()?;
+        let online = online.await.ok()?;
+        Some((id, ConnectionQueues { frames, close }, online))
+    }
+
+    /// Subscribes a connection to conversation events.
+    pub async fn subscribe(&self, id: ConnId, conversations: Vec<Uuid>) {
+        let _ = self.commands.send(Command::Subscribe { id, conversations }).await;
+    }
+
+    /// Forgets a connection (its session ended).
+    pub async fn unregister(&self, id: ConnId) {
+        let _ = self.commands.send(Command::Unregister { id }).await;
+    }
+
+    /// Routes a bus message to the connections it concerns.
+    pub async fn deliver(&self, message: BusMessage) {
+        let _ = self.commands.send(Command::Deliver(message)).await;
+    }
+
+    /// Closes every connection (shutdown, or a bus outage after which clients must resync).
+    pub async fn close_all(&self, code: u16, reason: &'static str) {
+        let _ = self.commands.send(Command::CloseAll(CloseOrder { code, reason })).await;
+    }
+
+    /// Current counters.
+    pub async fn stats(&self) -> HubStats {
+        let (reply, answer) = oneshot::channel();
+        if self.commands.send(Command::Stats(reply)).await.is_err() {
+            return HubStats::default();
+        }
+        answer.await.unwrap_or_default()
+    }
+}
+
+struct Conn {
+    user: Uuid,
+    session: Uuid,
+    frames: mpsc::Sender<Outbound>,
+    close: Option<oneshot::Sender<CloseOrder>>,
+    conversations: HashSet<Uuid>,
+    /// Conversations left since registering: a late `Subscribe` must not re-add them.
+    left: HashSet<Uuid>,
+}
+
+#[derive(Default)]
+struct HubState {
+    server_id: Uuid,
+    remote: Option<mpsc::Sender<BusMessage>>,
+    conns: HashMap<ConnId, Conn>,
+    by_user: HashMap<Uuid, Vec<ConnId>>,
+    by_conversation: HashMap<Uuid, HashSet<ConnId>>,
+    /// Local user → their friends (whose presence they see).
+    friends_of: HashMap<Uuid, HashSet<Uuid>>,
+    /// User → local users who are their friends (who see their presence).
+    watchers: HashMap<Uuid, HashSet<Uuid>>,
+    /// User → other servers where they are connected.
+    remote_online: HashMap<Uuid, HashSet<Uuid>>,
+}
+
+/// Serializes a frame once for all its recipients.
+pub fn encode(frame: &ServerFrame) -> ByteString {
+    // ServerFrame holds strings, numbers, ids and timestamps: serializing cannot fail.
+    ByteString::from(serde_json::to_string(frame).unwrap_or_default())
+}
+
+impl HubState {
+    async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
+        while let Some(command) = inbox.recv().await {
+            match command {
+                Command::Register { id, user, session, friends, frames, close, reply } => {
+                    let online = friends.iter().copied().filter(|f| self.is_online(*f)).collect();
+                    let _ = reply.send(online);
+                    self.register(id, user, session, friends, frames, close);
+                }
+                Command::Subscribe { id, conversations } => self.subscribe(id, conversations),
+                Command::Unregister { id } => self.unregister(id),
+                Command::Deliver(message) => self.route(message),
+                Command::CloseAll(order) => {
+                    let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+                    for id in ids {
+                        self.close(id, order.clone());
+                    }
+                }
+                Command::Stats(reply) => {
+                    let _ = reply.send(HubStats { connections: self.conns.len(), users: self.by_user.len() });
+                }
+            }
+        }
+    }
+
+    fn is_online(&self, user: Uuid) -> bool {
+        self.by_user.contains_key(&user) || self.remote_online.get(&user).is_some_and(|s| !s.is_empty())
+    }
+
+    fn register(
+        &mut self,
+        id: ConnId,
+        user: Uuid,
+        session: Uuid,
+        friends: Vec<Uuid>,
+        frames: mpsc::Sender<Outbound>,
+        close: oneshot::Sender<CloseOrder>,
+    ) {
+        let was_online = self.is_online(user);
+        let first_here = !self.by_user.contains_key(&user);
+        let conn =
+            Conn { user, session, frames, close: Some(close), conversations: HashSet::new(), left: HashSet::new() };
+        self.conns.insert(id, conn);
+        self.by_user.entry(user).or_default().push(id);
+        if first_here {
+            for friend in &friends {
+                self.watchers.entry(*friend).or_default().insert(user);
+            }
+            self.friends_of.insert(user, friends.into_iter().collect());
+            self.announce_presence(user, true);
+        }
+        if !was_online {
+            self.tell_watchers(user, true);
+        }
+    }
+
+    fn subscribe(&mut self, id: ConnId, conversations: Vec<Uuid>) {
+        let Some(conn) = self.conns.get_mut(&id) else { return };
+        for conversation in conversations {
+            if !conn.left.contains(&conversation) && conn.conversations.insert(conversation) {
+                self.by_conversation.entry(conversation).or_default().insert(id);
+            }
+        }
+    }
+
+    fn unregister(&mut self, id: ConnId) {
+        let Some(conn) = self.conns.remove(&id) else { return };
+        for conversation in &conn.conversations {
+            if let Some(set) = self.by_conversation.get_mut(conversation) {
+                set.remove(&id);
+                if set.is_empty() {
+                    self.by_conversation.remove(conversation);
+                }
+            }
+        }
+        let user = conn.user;
+        let last_here = match self.by_user.get_mut(&user) {
+            Some(list) => {
+                list.retain(|c| *c != id);
+                list.is_empty()
+            }
+            None => false,
+        };
+        if last_here {
+            self.by_user.remove(&user);
+            if let Some(friends) = self.friends_of.remove(&user) {
+                for friend in friends {
+                    self.unwatch(friend, user);
+                }
+            }
+            self.announce_presence(user, false);
+            if !self.is_online(user) {
+                self.tell_watchers(user, false);
+            }
+        }
+    }
+
+    fn unwatch(&mut self, watched: Uuid, watcher: Uuid) {
+        if let Some(set) = self.watchers.get_mut(&watched) {
+            set.remove(&watcher);
+            if set.is_empty() {
+                self.watchers.remove(&watched);
+            }
+        }
+    }
+
+    /// Tells other servers (if any) that `user`'s presence on this one changed.
+    fn announce_presence(&self, user: Uuid, online: bool) {
+        if let Some(remote) = &self.remote {
+            // Presence is ephemeral: under pressure it may be dropped (DESIGN.md).
+            let _ = remote.try_send(BusMessage::Presence { user_id: user, online, origin: self.server_id });
+        }
+    }
+
+    fn tell_watchers(&mut self, user: Uuid, online: bool) {
+        let Some(watchers) = self.watchers.get(&user) else { return };
+        let frame =
+            encode(&ServerFrame::Presence { user_id: UserId(user), online, last_seen_at: (!online).then(Utc::now) });
+        let targets: Vec<ConnId> =
+            watchers.iter().flat_map(|w| self.by_user.get(w).into_iter().flatten().copied()).collect();
+        self.send_all(targets, &frame);
+    }
+
+    fn route(&mut self, message: BusMessage) {
+        match message {
+            BusMessage::Event { event } => {
+                let conversation = event.conversation_id.0;
+                let frame = encode(&ServerFrame::Event { event });
+                self.deliver_to_conversation(conversation, &frame);
+            }
+            BusMessage::EventRef { .. } => {
+                // Resolved to an `Event` by the bus before it reaches the hub.
+                tracing::warn!("unresolved event reference reached the hub");
+            }
+            BusMessage::Joined { conversation_id, user_ids } => {
+                for user in user_ids {
+                    for id in self.by_user.get(&user).cloned().unwrap_or_default() {
+                        if let Some(conn) = self.conns.get_mut(&id) {
+                            conn.left.remove(&conversation_id);
+                            conn.conversations.insert(conversation_id);
+                            self.by_conversation.entry(conversation_id).or_default().insert(id);
+                        }
+                        self.push(id, Outbound::Joined(conversation_id));
+                    }
+                }
+            }
+            BusMessage::Left { conversation_id, user_ids } => {
+                let frame =
+                    encode(&ServerFrame::ConversationRemoved { conversation_id: ConversationId(conversation_id) });
+                for user in user_ids {
+                    for id in self.by_user.get(&user).cloned().unwrap_or_default() {
+                        if let Some(conn) = self.conns.get_mut(&id) {
+                            conn.left.insert(conversation_id);
+                            conn.conversations.remove(&conversation_id);
+                        }
+                        if let Some(set) = self.by_conversation.get_mut(&conversation_id) {
+                            set.remove(&id);
+                        }
+                        self.push(id, Outbound::Frame(frame.clone()));
+                    }
+                }
+            }
+            BusMessage::Read { conversation_id, user_id, seq } => {
+                let frame = encode(&ServerFrame::Read {
+                    conversation_id: ConversationId(conversation_id),
+                    user_id: UserId(user_id),
+                    seq,
+                });
+                self.deliver_to_conversation(conversation_id, &frame);
+            }
+            BusMessage::Typing { conversation_id, user_id } => {
+                let frame = encode(&ServerFrame::Typing {
+                    conversation_id: ConversationId(conversation_id),
+                    user_id: UserId(user_id),
+                });
+                self.deliver_to_conversation(conversation_id, &frame);
+            }
+            BusMessage::Presence { user_id, online, origin } => {
+                if origin == self.server_id {
+                    return;
+                }
+                let before = self.is_online(user_id);
+                let servers = self.remote_online.entry(user_id).or_default();
+                if online {
+                    servers.insert(origin);
+                } else {
+                    servers.remove(&origin);
+                    if servers.is_empty() {
+                        self.remote_online.remove(&user_id);
+                    }
+                }
+                let after = self.is_online(user_id);
+                if before != after {
+                    self.tell_watchers(user_id, after);
+                }
+            }
+            BusMessage::ToUsers { user_ids, frame } => {
+                let frame = encode(&frame);
+                let targets: Vec<ConnId> =
+                    user_ids.iter().flat_map(|u| self.by_user.get(u).into_iter().flatten().copied()).collect();
+                self.send_all(targets, &frame);
+            }
+            BusMessage::FriendAdded { user_id, friend } => {
+                let friend_id = friend.user.id.0;
+                if self.by_user.contains_key(&user_id) {
+                    self.friends_of.entry(user_id).or_default().insert(friend_id);
+                    self.watchers.entry(friend_id).or_default().insert(user_id);
+                }
+                let frame = encode(&ServerFrame::FriendAdded { online: self.is_online(friend_id), friend });
+                let targets = self.by_user.get(&user_id).cloned().unwrap_or_default();
+                self.send_all(targets, &frame);
+            }
+            BusMessage::FriendRemoved { user_id, other } => {
+                if let Some(friends) = self.friends_of.get_mut(&user_id) {
+                    friends.remove(&other);
+                }
+                self.unwatch(other, user_id);
+                let frame = encode(&ServerFrame::FriendRemoved { user_id: UserId(other) });
+                let targets = self.by_user.get(&user_id).cloned().unwrap_or_default();
+                self.send_all(targets, &frame);
+            }
+            BusMessage::CloseSession { session_id, code } => {
+                let ids: Vec<ConnId> =
+                    self.conns.iter().filter(|(_, c)| c.session == session_id).map(|(id, _)| *id).collect();
+                for id in ids {
+                    self.close(id, CloseOrder { code, reason: reason_of(code) });
+                }
+            }
+            BusMessage::CloseUser { user_id, except_session, code } => {
+                let ids: Vec<ConnId> = self
+                    .by_user
+                    .get(&user_id)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|id| self.conns.get(id).is_some_and(|c| Some(c.session) != except_session))
+                    .collect();
+                for id in ids {
+                    self.close(id, CloseOrder { code, reason: reason_of(code) });
+                }
+            }
+        }
+    }
+
+    fn deliver_to_conversation(&mut self, conversation: Uuid, frame: &ByteString) {
+        let targets: Vec<ConnId> =
+            self.by_conversation.get(&conversation).map(|s| s.iter().copied().collect()).unwrap_or_default();
+        self.send_all(targets, frame);
+    }
+
+    fn send_all(&mut self, targets: Vec<ConnId>, frame: &ByteString) {
+        for id in targets {
+            self.push(id, Outbound::Frame(frame.clone()));
+        }
+    }
+
+    /// Queues to one connection; a full queue closes it (too slow), a closed one is forgotten.
+    fn push(&mut self, id: ConnId, item: Outbound) {
+        let Some(conn) = self.conns.get(&id) else { return };
+        match conn.frames.try_send(item) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(conn = id, "closing a connection that reads too slowly");
+                self.close(id, CloseOrder { code: close::TOO_SLOW, reason: "too slow: reconnect and resync" });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.unregister(id),
+        }
+    }
+
+    fn close(&mut self, id: ConnId, order: CloseOrder) {
+        if let Some(conn) = self.conns.get_mut(&id)
+            && let Some(close) = conn.close.take()
+        {
+            let _ = close.send(order);
+        }
+        self.unregister(id);
+    }
+}
+
+fn reason_of(code: u16) -> &'static str {
+    match code {
+        close::SESSION_ENDED => "this session has ended; sign in again",
+        close::ACCOUNT_DISABLED => "this account has been disabled by an administrator",
+        close::GOING_AWAY => "the server is going away",
+        _ => "closed by the server",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_closes_only_the_slow_connection() {
+        let hub = Hub::start(Uuid::now_v7(), None);
+        let conversation = Uuid::now_v7();
+        let (slow, mut slow_q, _) = hub.register(Uuid::now_v7(), Uuid::now_v7(), vec![]).await.unwrap();
+        let (fast, mut fast_q, _) = hub.register(Uuid::now_v7(), Uuid::now_v7(), vec![]).await.unwrap();
+        hub.subscribe(slow, vec![conversation]).await;
+        hub.subscribe(fast, vec![conversation]).await;
+        let typing = |n: u128| BusMessage::Typing { conversation_id: conversation, user_id: Uuid::from_u128(n) };
+        let mut received = 0;
+        for n in 0..(CONNECTION_QUEUE as u128 + 10) {
+            hub.deliver(typing(n)).await;
+            // The fast reader keeps up.
+            while let Ok(Outbound::Frame(_)) = fast_q.frames.try_recv() {
+                received += 1;
+            }
+        }
+        hub.stats().await;
+        while let Ok(Outbound::Frame(_)) = fast_q.frames.try_recv() {
+            received += 1;
+        }
+        assert_eq!(received, CONNECTION_QUEUE + 10, "the fast reader got everything");
+        let order = slow_q.close.try_recv().expect("the slow reader was closed");
+        assert_eq!(order.code, close::TOO_SLOW);
+        assert!(fast_q.close.try_recv().is_err(), "the fast reader stays open");
+        assert_eq!(hub.stats().await.connections, 1);
+        drop(slow_q.frames.try_recv());
+    }
+
+    #[tokio::test]
+    async fn friends_see_presence_changes() {
+        let hub = Hub::start(Uuid::now_v7(), None);
+        let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let (_, mut alice_q, online) = hub.register(alice, Uuid::now_v7(), vec![bob]).await.unwrap();
+        assert!(online.is_empty());
+        let (bob_conn, _bob_q, online) = hub.register(bob, Uuid::now_v7(), vec![alice]).await.unwrap();
+        assert!(online.contains(&alice));
+        hub.unregister(bob_conn).await;
+        hub.stats().await;
+        let mut frames = Vec::new();
+        while let Ok(Outbound::Frame(f)) = alice_q.frames.try_recv() {
+            frames.push(f.to_string());
+        }
+        assert_eq!(frames.len(), 2, "{frames:?}");
+        assert!(frames[0].contains("\"online\":true"), "{frames:?}");
+        assert!(frames[1].contains("\"online\":false"), "{frames:?}");
+    }
+}

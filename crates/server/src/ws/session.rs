@@ -1,0 +1,364 @@
+//! One WebSocket connection: the upgrade (with the Origin check), `authenticate` within
+//! 10 s, registration with the hub, `ready`, then a loop over the socket, the hub's queue,
+//! the hub's close order and the heartbeat. Requests are answered in the order they came.
+
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use db::queries::conversations as conversation_queries;
+use protocol::ErrorCode;
+use protocol::social::Friend;
+use protocol::ws::{
+    AUTH_TIMEOUT_SECS, AckResult, ClientFrame, FriendPresence, HEARTBEAT_SECS, MAX_CLIENT_FRAME_BYTES, ServerFrame,
+    close,
+};
+use uuid::Uuid;
+
+use super::hub::{ConnId, ConnectionQueues, Outbound, encode};
+use crate::auth::AuthUser;
+use crate::chat;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Most friends listed in `ready`.
+const MAX_READY_FRIENDS: i64 = 5_000;
+/// Most conversations listed in `ready` (the rest page through `GET /conversations`).
+const MAX_READY_CONVERSATIONS: i64 = 1_000;
+/// Shortest interval between two typing notices a connection relays.
+const TYPING_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Upgrades to a WebSocket. Browsers must come from our own origin or an allowed one.
+#[utoipa::path(tag = "realtime", path = "/api/v1/ws",
+    description = "WebSocket upgrade. Protocol: docs/protocol.md (first frame `authenticate`).",
+    responses((status = 101, description = "Switching protocols"), (status = 403, description = "`forbidden`: origin not allowed")))]
+#[get("/ws")]
+pub async fn connect(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    if !origin_allowed(&req, &state.settings.allowed_origins) {
+        return Err(ApiError::new(ErrorCode::Forbidden, "this origin may not open a WebSocket here").into());
+    }
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let stream = stream
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_CLIENT_FRAME_BYTES);
+    let state = state.into_inner();
+    actix_web::rt::spawn(async move { run(state, session, stream).await });
+    Ok(response)
+}
+
+/// No Origin (a native client), our own host, or one of `allowed`.
+fn origin_allowed(req: &HttpRequest, allowed: &[String]) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    if allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let host = req.connection_info().host().to_owned();
+    let own = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    own.is_some_and(|o| o.eq_ignore_ascii_case(&host))
+}
+
+fn close_reason(code: u16, text: &str) -> Option<CloseReason> {
+    Some(CloseReason { code: CloseCode::Other(code), description: Some(text.to_owned()) })
+}
+
+fn error_frame(req_id: Option<u64>, error: &ApiError) -> ServerFrame {
+    ServerFrame::Error { req_id, error: error.code(), message: error.message().to_owned() }
+}
+
+async fn send(session: &mut Session, frame: &ServerFrame) -> bool {
+    session.text(encode(frame)).await.is_ok()
+}
+
+async fn run(state: std::sync::Arc<AppState>, mut session: Session, mut stream: AggregatedMessageStream) {
+    let Some((auth, req_id)) = authenticate(&state, &mut session, &mut stream).await else { return };
+    let user = auth.id();
+    let span = tracing::info_span!("ws", user = %user, session = %auth.session_id);
+    let _guard = span.enter();
+    drop(_guard);
+
+    let friends = match load_friends(&state, user).await {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = send(&mut session, &error_frame(Some(req_id), &e)).await;
+            let _ = session.close(close_reason(close::GOING_AWAY, "try again shortly")).await;
+            return;
+        }
+    };
+    let friend_ids = friends.iter().map(|f| f.user.id.0).collect();
+    let Some((conn_id, queues, online)) = state.hub.register(user, auth.session_id, friend_ids).await else {
+        let _ = session.close(close_reason(close::GOING_AWAY, "the server is shutting down")).await;
+        return;
+    };
+    let ready = match ready(&state, &auth, conn_id, req_id, friends, &online).await {
+        Ok(frame) => frame,
+        Err(e) => {
+            state.hub.unregister(conn_id).await;
+            let _ = send(&mut session, &error_frame(Some(req_id), &e)).await;
+            let _ = session.close(close_reason(close::GOING_AWAY, "try again shortly")).await;
+            return;
+        }
+    };
+    if send(&mut session, &ready).await {
+        serve(&state, &auth, session, stream, queues).await;
+    }
+    state.hub.unregister(conn_id).await;
+    if let Ok(mut conn) = db::pool::checkout(&state.pool).await {
+        let _ = db::queries::users::touch_last_seen(&mut conn, user).await;
+    }
+}
+
+/// Waits for `authenticate`; anything else, a bad token or silence closes with 4001.
+async fn authenticate(
+    state: &AppState,
+    session: &mut Session,
+    stream: &mut AggregatedMessageStream,
+) -> Option<(AuthUser, u64)> {
+    let deadline = tokio::time::sleep(Duration::from_secs(AUTH_TIMEOUT_SECS));
+    tokio::pin!(deadline);
+    let refuse = async |session: Session, text: &str| {
+        let _ = session.close(close_reason(close::UNAUTHENTICATED, text)).await;
+    };
+    loop {
+        tokio::select! {
+            _ = &mut deadline => {
+                refuse(session.clone(), "authenticate within 10 seconds").await;
+                return None;
+            }
+            message = stream.recv() => match message {
+                Some(Ok(AggregatedMessage::Text(text))) => {
+                    let frame: Result<ClientFrame, _> = serde_json::from_str(&text);
+                    let Ok(ClientFrame::Authenticate { req_id, token }) = frame else {
+                        let error = ApiError::new(ErrorCode::Unauthenticated, "the first frame must be authenticate");
+                        let _ = send(session, &error_frame(None, &error)).await;
+                        refuse(session.clone(), "the first frame must be authenticate").await;
+                        return None;
+                    };
+                    return match AuthUser::from_token(state, &token).await {
+                        Ok(auth) => Some((auth, req_id)),
+                        Err(e) => {
+                            let _ = send(session, &error_frame(Some(req_id), &e)).await;
+                            let code = if e.code() == ErrorCode::AccountDisabled { close::ACCOUNT_DISABLED } else { close::UNAUTHENTICATED };
+                            let _ = session.clone().close(close_reason(code, "authentication failed")).await;
+                            None
+                        }
+                    };
+                }
+                Some(Ok(AggregatedMessage::Ping(bytes))) => { let _ = session.pong(&bytes).await; }
+                Some(Ok(AggregatedMessage::Pong(_))) => {}
+                Some(Ok(AggregatedMessage::Binary(_))) => {
+                    refuse(session.clone(), "frames are JSON text").await;
+                    return None;
+                }
+                Some(Ok(AggregatedMessage::Close(_))) | None => return None,
+                Some(Err(e)) => {
+                    let _ = session.clone().close(protocol_close(&e)).await;
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn protocol_close(e: &actix_ws::ProtocolError) -> Option<CloseReason> {
+    match e {
+        actix_ws::ProtocolError::Overflow => close_reason(close::TOO_BIG, "frame too large"),
+        _ => Some(CloseReason { code: CloseCode::Protocol, description: Some("protocol error".into()) }),
+    }
+}
+
+async fn load_friends(state: &AppState, user: Uuid) -> Result<Vec<Friend>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let rows = db::queries::social::friends_of(&mut conn, user, None, MAX_READY_FRIENDS).await?;
+    Ok(rows.into_iter().map(|(u, since)| Friend { user: u.to_public(), since }).collect())
+}
+
+/// Subscribes the connection to the user's conversations, then reads the state to send in
+/// `ready`. Reading after subscribing means nothing committed in between can be missed: it is
+/// either within the `last_seq` read here or delivered live (or both; clients skip seen seqs).
+async fn ready(
+    state: &AppState,
+    auth: &AuthUser,
+    conn_id: ConnId,
+    req_id: u64,
+    friends: Vec<Friend>,
+    online: &std::collections::HashSet<Uuid>,
+) -> Result<ServerFrame, ApiError> {
+    let user = auth.id();
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let ids = conversation_queries::ids_of(&mut conn, user).await?;
+    state.hub.subscribe(conn_id, ids).await;
+    let rows = conversation_queries::summaries(&mut conn, user, None, MAX_READY_CONVERSATIONS).await?;
+    let conversations = chat::conversations::summaries_view(&mut conn, rows).await?;
+    let requests = crate::routes::friend_requests::load_requests(&mut conn, user).await?;
+    let last_seen =
+        db::queries::users::last_seen_of(&mut conn, &friends.iter().map(|f| f.user.id.0).collect::<Vec<_>>()).await?;
+    let friends = friends
+        .into_iter()
+        .map(|friend| {
+            let id = friend.user.id.0;
+            let is_online = online.contains(&id);
+            FriendPresence {
+                friend,
+                online: is_online,
+                last_seen_at: if is_online { None } else { last_seen.get(&id).copied() },
+            }
+        })
+        .collect();
+    Ok(ServerFrame::Ready {
+        req_id,
+        user: auth.user.to_me(),
+        friends,
+        requests,
+        conversations,
+        heartbeat_secs: HEARTBEAT_SECS,
+    })
+}
+
+/// The main loop, until the client goes, the hub closes it, or the heartbeat times out.
+async fn serve(
+    state: &AppState,
+    auth: &AuthUser,
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+    mut queues: ConnectionQueues,
+) {
+    let user = auth.id();
+    let mut heartbeat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
+    heartbeat.tick().await;
+    let mut last_heard = Instant::now();
+    let mut last_typing: Option<Instant> = None;
+    let reason = loop {
+        tokio::select! {
+            biased;
+            order = &mut queues.close => {
+                break match order {
+                    Ok(order) => close_reason(order.code, order.reason),
+                    Err(_) => close_reason(close::GOING_AWAY, "the server is going away"),
+                };
+            }
+            item = queues.frames.recv() => {
+                let sent = match item {
+                    Some(Outbound::Frame(bytes)) => session.text(bytes).await.is_ok(),
+                    Some(Outbound::Joined(conversation)) => {
+                        match load_summary(state, user, conversation).await {
+                            Some(conversation) => send(&mut session, &ServerFrame::ConversationAdded { conversation }).await,
+                            None => true,
+                        }
+                    }
+                    None => break close_reason(close::GOING_AWAY, "the server is going away"),
+                };
+                if !sent {
+                    return;
+                }
+            }
+            message = stream.recv() => {
+                last_heard = Instant::now();
+                match message {
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        let reply = handle(state, user, &text, &mut last_typing).await;
+                        if let Some(reply) = reply
+                            && !send(&mut session, &reply).await
+                        {
+                            return;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        let error = ApiError::new(ErrorCode::MalformedJson, "frames are JSON text, not binary");
+                        if !send(&mut session, &error_frame(None, &error)).await {
+                            return;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Close(_))) | None => return,
+                    Some(Err(e)) => break protocol_close(&e),
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > Duration::from_secs(3 * HEARTBEAT_SECS) {
+                    break close_reason(close::HEARTBEAT_TIMEOUT, "no heartbeat");
+                }
+                if session.ping(b"").await.is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    let _ = session.close(reason).await;
+}
+
+async fn load_summary(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+) -> Option<protocol::conversations::ConversationSummary> {
+    let mut conn = db::pool::checkout(&state.pool).await.ok()?;
+    chat::conversations::summary_of(&mut conn, user, conversation).await.ok()
+}
+
+/// Answers one client frame: an `ack` or an `error`, never a dropped connection.
+async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Option<Instant>) -> Option<ServerFrame> {
+    let frame: ClientFrame = match serde_json::from_str(text) {
+        Ok(frame) => frame,
+        Err(e) => {
+            // Echo the req_id when the frame had a readable one.
+            let req_id = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("req_id")?.as_u64());
+            let error = ApiError::new(ErrorCode::MalformedJson, format!("unreadable frame: {e}"));
+            return Some(error_frame(req_id, &error));
+        }
+    };
+    let req_id = frame.req_id();
+    let result = match frame {
+        ClientFrame::Authenticate { .. } => Err(ApiError::new(ErrorCode::Conflict, "already authenticated")),
+        ClientFrame::SendMessage { conversation_id, message, .. } => {
+            chat::messages::send(state, user, conversation_id.0, &message)
+                .await
+                .map(|(m, _)| AckResult::Message(Box::new(m)))
+        }
+        ClientFrame::EditMessage { conversation_id, message_id, body, .. } => {
+            chat::messages::edit(state, user, conversation_id.0, message_id.0, &body)
+                .await
+                .map(|m| AckResult::Message(Box::new(m)))
+        }
+        ClientFrame::DeleteMessage { conversation_id, message_id, .. } => {
+            chat::messages::delete(state, user, conversation_id.0, message_id.0)
+                .await
+                .map(|m| AckResult::Message(Box::new(m)))
+        }
+        ClientFrame::MarkRead { conversation_id, seq, .. } => {
+            chat::messages::mark_read(state, user, conversation_id.0, seq)
+                .await
+                .map(|read_seq| AckResult::Read { read_seq })
+        }
+        ClientFrame::Typing { conversation_id, .. } => {
+            let now = Instant::now();
+            if last_typing.is_some_and(|t| now.duration_since(t) < TYPING_INTERVAL) {
+                Ok(AckResult::Done {})
+            } else {
+                *last_typing = Some(now);
+                chat::messages::typing(state, user, conversation_id.0).await.map(|()| AckResult::Done {})
+            }
+        }
+        ClientFrame::Ping { .. } => Ok(AckResult::Done {}),
+    };
+    Some(match result {
+        Ok(result) => ServerFrame::Ack { req_id, result },
+        Err(e) => {
+            if e.code() == ErrorCode::Internal {
+                tracing::error!(error = %e, "websocket request failed");
+            }
+            error_frame(Some(req_id), &e)
+        }
+    })
+}
