@@ -6,12 +6,15 @@ use leptos::prelude::*;
 use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::api::ws::Gateway;
+use crate::components::connection_banner::ConnectionBanner;
 use crate::components::header::Header;
 use crate::pages::{
-    blocked::Blocked, friends::Friends, home::Home, not_found::NotFound, people::People, profile::Profile,
-    requests::Requests, settings::Settings, sign_in::SignIn, sign_up::SignUp,
+    blocked::Blocked, chat::ChatPage, friends::Friends, home::Home, not_found::NotFound, people::People,
+    profile::Profile, requests::Requests, settings::Settings, sign_in::SignIn, sign_up::SignUp,
 };
-use crate::state::session::Session;
+use crate::state::chat::Chat;
+use crate::state::session::{Session, Status};
 use crate::state::theme::Theme;
 
 /// The whole application.
@@ -20,17 +23,33 @@ pub fn App() -> impl IntoView {
     provide_context(Theme::load());
     let session = Session::restore();
     provide_context(session);
+    let chat = Chat::new(session);
+    provide_context(chat);
+    let gateway = Gateway::new(chat, session);
+    provide_context(gateway);
+    // The live connection follows the session: open while signed in, closed and forgotten after.
+    Effect::new(move |_| match session.status.get() {
+        Status::SignedIn => gateway.start(),
+        Status::SignedOut => {
+            gateway.stop();
+            chat.reset();
+        }
+        Status::Checking => {}
+    });
     let signed_in = move || session.is_signed_in();
     let signed_out = move || session.is_signed_in().map(|s| !s);
     view! {
         <Router>
             <div class="app">
                 <Header/>
+                <ConnectionBanner/>
                 <main class="page">
                     <Routes fallback=|| view! { <NotFound/> }>
                         <Route path=path!("/") view=Home/>
-                        <ProtectedRoute path=path!("/signin") view=SignIn condition=signed_out redirect_path=|| "/friends"/>
-                        <ProtectedRoute path=path!("/signup") view=SignUp condition=signed_out redirect_path=|| "/friends"/>
+                        <ProtectedRoute path=path!("/signin") view=SignIn condition=signed_out redirect_path=|| "/chat"/>
+                        <ProtectedRoute path=path!("/signup") view=SignUp condition=signed_out redirect_path=|| "/chat"/>
+                        <ProtectedRoute path=path!("/chat") view=ChatPage condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/chat/:id") view=ChatPage condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/friends") view=Friends condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/requests") view=Requests condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/people") view=People condition=signed_in redirect_path=|| "/signin"/>

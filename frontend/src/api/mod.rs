@@ -1,9 +1,11 @@
-//! All of the app's network code (gloo-net): typed calls to the server, one module per area.
-//! Nothing outside `api/` does HTTP.
+//! All of the app's network code: typed REST calls (gloo-net), one module per area, and the
+//! WebSocket gateway. Nothing outside `api/` does HTTP or opens a socket.
 
 pub mod account;
+pub mod conversations;
 pub mod http;
 pub mod social;
+pub mod ws;
 
 pub use http::ApiError;
 

@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
 use crate::components::avatar::Avatar;
+use crate::state::chat::Chat;
 use crate::state::session::Session;
 use crate::state::theme::{Mode, Theme};
 
@@ -16,9 +17,11 @@ use crate::state::theme::{Mode, Theme};
 pub fn Header() -> impl IntoView {
     let theme = expect_context::<Theme>();
     let session = expect_context::<Session>();
+    let chat = expect_context::<Chat>();
     let navigate = use_navigate();
     let location = use_location();
-    // Incoming requests waiting, re-read on every navigation (live pushes come with the gateway).
+    // Incoming requests waiting, re-read on every navigation and on every friend frame from the
+    // gateway (it bumps `social_changes`).
     let waiting = LocalResource::new(move || {
         location.pathname.track();
         session.social_changes.track();
@@ -54,6 +57,12 @@ pub fn Header() -> impl IntoView {
             </a>
             <Show when=move || session.user.get().is_some()>
                 <nav class="mainnav" aria-label="Main">
+                    <A href="/chat">
+                        "Chats"
+                        {move || Some(chat.total_unread()).filter(|n| *n > 0).map(|n| view! {
+                            <span class="badge" data-testid="unread-badge" aria-label=format!("{n} unread")>{n}</span>
+                        })}
+                    </A>
                     <A href="/friends">"Friends"</A>
                     <A href="/requests">
                         "Requests"

@@ -7,7 +7,7 @@ use protocol::auth::AuthResponse;
 use crate::api::ApiError;
 use crate::state::session::Session;
 
-/// Runs `call`; on success records the session and opens the friends page, on failure stores
+/// Runs `call`; on success records the session and opens the chats, on failure stores
 /// the error for the form to show.
 pub fn submit_action<F, Fut>(call: F) -> Action<(), Result<(), ApiError>>
 where
@@ -22,7 +22,7 @@ where
         async move {
             let auth = pending.await?;
             session.signed_in(auth);
-            navigate("/friends", Default::default());
+            navigate("/chat", Default::default());
             Ok(())
         }
     })

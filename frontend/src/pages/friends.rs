@@ -1,11 +1,14 @@
-//! Friends: everyone you are friends with, to unfriend or block.
+//! Friends: everyone you are friends with, to message, unfriend or block.
 
 use leptos::prelude::*;
 use protocol::users::PublicUser;
 
-use super::social_action;
+use leptos_router::hooks::use_navigate;
+
+use super::{open_dm, social_action};
 use crate::api;
 use crate::components::user_row::UserRow;
+use crate::state::chat::Chat;
 use crate::state::session::Session;
 
 /// The friends page.
@@ -14,6 +17,9 @@ pub fn Friends() -> impl IntoView {
     let session = expect_context::<Session>();
     let friends = LocalResource::new(move || api::social::friends(session));
     let notice = RwSignal::new(None::<String>);
+    let chat = expect_context::<Chat>();
+    let navigate = use_navigate();
+    let message = move |user: PublicUser| open_dm(session, chat, user.id, notice, navigate.clone());
 
     let act = move |block: bool, user: PublicUser| {
         social_action(session, notice, friends, async move {
@@ -41,9 +47,11 @@ pub fn Friends() -> impl IntoView {
                         <ul class="list" data-testid="friends">
                             {page.items.sort_by_cached_key(|f| f.user.display_name.to_lowercase());
                             page.items.into_iter().map(|friend| {
-                                let (unfriend, block) = (friend.user.clone(), friend.user.clone());
+                                let (unfriend, block, dm) = (friend.user.clone(), friend.user.clone(), friend.user.clone());
+                                let message = message.clone();
                                 view! {
                                     <UserRow user=friend.user.clone()>
+                                        <button type="button" on:click=move |_| message(dm.clone())>"Message"</button>
                                         <button type="button" class="secondary" on:click=move |_| act(false, unfriend.clone())>"Unfriend"</button>
                                         <button type="button" class="danger" on:click=move |_| act(true, block.clone())>"Block"</button>
                                     </UserRow>

@@ -5,11 +5,17 @@ use std::future::Future;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::ApiError;
+use leptos_router::NavigateOptions;
+use protocol::UserId;
+use protocol::conversations::CreateConversation;
+
+use crate::api::{self, ApiError};
+use crate::state::chat::Chat;
 use crate::state::session::Session;
 
 pub mod auth_form;
 pub mod blocked;
+pub mod chat;
 pub mod friends;
 pub mod home;
 pub mod not_found;
@@ -33,5 +39,26 @@ pub fn social_action<T: 'static>(
         notice.set(Some(change.await.unwrap_or_else(|e| e.message)));
         session.social_changed();
         list.refetch();
+    });
+}
+
+/// Opens the DM with `user` (the server returns the existing one or creates it) and goes there;
+/// a refusal (not friends, blocked) lands in `notice`.
+pub fn open_dm(
+    session: Session,
+    chat: Chat,
+    user: UserId,
+    notice: RwSignal<Option<String>>,
+    navigate: impl Fn(&str, NavigateOptions) + 'static,
+) {
+    spawn_local(async move {
+        match api::conversations::create(session, CreateConversation::Dm { user_id: user }).await {
+            Ok(summary) => {
+                let id = summary.id;
+                chat.upsert_summary(summary);
+                navigate(&format!("/chat/{id}"), NavigateOptions::default());
+            }
+            Err(e) => notice.set(Some(e.message)),
+        }
     });
 }

@@ -1,11 +1,14 @@
-//! Another user's public profile: name, handle, bio and since when they are on Confab.
+//! Another user's public profile: name, handle, bio, since when they are on Confab, and a
+//! button to message them (the server refuses unless you are friends).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use protocol::UserId;
 
+use super::open_dm;
 use crate::api;
 use crate::components::avatar::Avatar;
+use crate::state::chat::Chat;
 use crate::state::session::Session;
 
 /// The profile page at `/users/:id`.
@@ -13,6 +16,9 @@ use crate::state::session::Session;
 pub fn Profile() -> impl IntoView {
     let session = expect_context::<Session>();
     let params = use_params_map();
+    let chat = expect_context::<Chat>();
+    let navigate = use_navigate();
+    let notice = RwSignal::new(None::<String>);
     let profile = LocalResource::new(move || {
         let id = params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok());
         async move {
@@ -26,7 +32,11 @@ pub fn Profile() -> impl IntoView {
         <section class="card profile">
             <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
                 {move || profile.get().map(|result| match result {
-                    Ok(Some(user)) => view! {
+                    Ok(Some(user)) => {
+                        let navigate = navigate.clone();
+                        let id = user.id;
+                        let itself = chat.me() == Some(id);
+                        view! {
                         <div class="profile-head">
                             <Avatar name=user.display_name.clone() color=user.avatar_color.clone()/>
                             <div>
@@ -36,7 +46,12 @@ pub fn Profile() -> impl IntoView {
                         </div>
                         <p class="bio">{if user.bio.is_empty() { "No bio yet.".to_owned() } else { user.bio.clone() }}</p>
                         <p class="lede small">{format!("On Confab since {}", user.created_at.format("%B %Y"))}</p>
-                    }.into_any(),
+                        {(!itself).then(|| view! {
+                            <button type="button" on:click=move |_| open_dm(session, chat, id, notice, navigate.clone())>"Message"</button>
+                        })}
+                        {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                    }.into_any()
+                    }
                     Ok(None) => view! { <p class="form-error">"This is not a valid profile address."</p> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
                 })}

@@ -1,0 +1,27 @@
+//! A strip under the top bar saying the live connection is being re-established (messages
+//! written meanwhile wait in the outbox), or why the server signed the user out.
+
+use leptos::prelude::*;
+
+use crate::api::ws::{Gateway, Link};
+use crate::state::chat::Chat;
+
+/// The connection banner.
+#[component]
+pub fn ConnectionBanner() -> impl IntoView {
+    let gateway = expect_context::<Gateway>();
+    let chat = expect_context::<Chat>();
+    view! {
+        <Show when=move || gateway.link.get() == Link::Reconnecting>
+            <div class="banner warning" role="status" data-testid="connection-banner">
+                "Reconnecting… Messages you send now will go out as soon as the connection is back."
+            </div>
+        </Show>
+        {move || chat.farewell.get().map(|message| view! {
+            <div class="banner danger" role="alert" data-testid="farewell">
+                <span>{message}</span>
+                <button type="button" class="ghost" on:click=move |_| chat.farewell.set(None)>"Dismiss"</button>
+            </div>
+        })}
+    }
+}

@@ -1,0 +1,123 @@
+//! The open conversation: its header (back on phones, name, presence or member count,
+//! notifications, members), the history, who is typing, and the composer. Marks the
+//! conversation read while it is on screen and the window is visible.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use protocol::ConversationId;
+use protocol::conversations::Message;
+
+use crate::api;
+use crate::api::ws::{Gateway, Link};
+use crate::components::avatar::Avatar;
+use crate::components::composer::Composer;
+use crate::components::members_panel::MembersPanel;
+use crate::components::message_list::MessageList;
+use crate::state::chat::Chat;
+use crate::state::notifications;
+use crate::state::session::Session;
+
+/// Conversation `id`, whose summary the chat state holds.
+#[component]
+pub fn ConversationView(id: ConversationId) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let gateway = expect_context::<Gateway>();
+    let session = expect_context::<Session>();
+    let summary = Memo::new(move |_| chat.summary(id));
+    let reply = RwSignal::new(None::<Message>);
+    let stick = Trigger::new();
+    let panel = RwSignal::new(false);
+    let can_notify = RwSignal::new(notifications::can_ask());
+
+    chat.load_latest(id);
+    // Members (for names, roles and read markers), re-read when they change.
+    let detail = LocalResource::new(move || {
+        chat.members_changed.track();
+        async move {
+            let detail = api::conversations::detail(session, id).await;
+            if let Ok(detail) = &detail {
+                chat.remember_users(detail.members.iter().map(|m| m.user.clone()));
+                chat.set_reads(id, detail.members.iter().map(|m| (m.user.id, m.read_seq)));
+            }
+            detail
+        }
+    });
+
+    // Read while on screen: the window must be visible and focused.
+    let visible = RwSignal::new(notifications::page_visible());
+    let refresh = move || visible.set(notifications::page_visible());
+    let handles = [
+        window_event_listener(leptos::ev::focus, move |_| refresh()),
+        window_event_listener(leptos::ev::blur, move |_| refresh()),
+        window_event_listener(leptos::ev::visibilitychange, move |_| refresh()),
+    ];
+    on_cleanup(move || handles.into_iter().for_each(|h| h.remove()));
+    Effect::new(move |_| {
+        let Some(s) = summary.get() else { return };
+        if visible.get() && gateway.link.get() == Link::Online && s.last_seq > s.read_seq {
+            gateway.mark_read(id, s.last_seq);
+        }
+    });
+
+    let typing = move || {
+        let names: Vec<String> =
+            chat.typing.with(|t| t.get(&id).map(|u| u.keys().map(|u| chat.name_of(*u)).collect()).unwrap_or_default());
+        match names.as_slice() {
+            [] => None,
+            [one] => Some(format!("{one} is typing…")),
+            [a, b] => Some(format!("{a} and {b} are typing…")),
+            _ => Some("Several people are typing…".to_owned()),
+        }
+    };
+
+    let head = move || {
+        summary.get().map(|s| {
+            let title = Chat::title_of(&s);
+            let color = s.peer.as_ref().map_or_else(|| "#7a5af5".to_owned(), |p| p.avatar_color.clone());
+            let peer = s.peer.as_ref().map(|p| p.id);
+            let subtitle = move || match peer {
+                Some(p) if chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)) => "online".to_owned(),
+                Some(_) => "offline".to_owned(),
+                None => {
+                    let n = chat.summary(id).map_or(0, |s| s.member_count);
+                    format!("{n} members")
+                }
+            };
+            view! {
+                <Avatar name=title.clone() color=color/>
+                <div class="conversation-head-text">
+                    <h2 data-testid="conversation-title">{title}</h2>
+                    <span class="conversation-sub" data-testid="conversation-sub">{subtitle}</span>
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <div class="conversation" class:with-panel=move || panel.get()>
+            <div class="conversation-main">
+                <header class="conversation-head">
+                    <A href="/chat" attr:class="back" attr:aria-label="Back to conversations">"←"</A>
+                    {head}
+                    <div class="conversation-head-actions">
+                        <Show when=move || can_notify.get()>
+                            <button type="button" class="ghost small" on:click=move |_| {
+                                notifications::ask(move |_| can_notify.set(notifications::can_ask()));
+                            }>"Enable notifications"</button>
+                        </Show>
+                        <button type="button" class="ghost small" aria-pressed=move || panel.get().to_string()
+                            data-testid="details-toggle" on:click=move |_| panel.update(|p| *p = !*p)>
+                            {move || if summary.get().is_some_and(|s| s.peer.is_none()) { "Members" } else { "Details" }}
+                        </button>
+                    </div>
+                </header>
+                <MessageList id reply stick/>
+                <p class="typing" data-testid="typing" aria-live="polite">{typing}</p>
+                <Composer id reply stick/>
+            </div>
+            <Show when=move || panel.get()>
+                <MembersPanel id detail close=panel/>
+            </Show>
+        </div>
+    }
+}

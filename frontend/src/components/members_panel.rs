@@ -1,0 +1,184 @@
+//! The side panel of a conversation: its members with their roles, and for a group's owners
+//! and admins the ways to rename it, add friends, remove members and promote or demote them;
+//! anyone may leave a group.
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use protocol::conversations::{ConversationDetail, MemberRole, check_title};
+use protocol::{ConversationId, UserId};
+
+use crate::api::{self, ApiError};
+use crate::components::avatar::Avatar;
+use crate::state::chat::Chat;
+use crate::state::session::Session;
+
+fn role_name(role: MemberRole) -> &'static str {
+    match role {
+        MemberRole::Owner => "Owner",
+        MemberRole::Admin => "Admin",
+        MemberRole::Member => "Member",
+    }
+}
+
+/// The members panel of conversation `id`, showing `detail`; `close` hides it.
+#[component]
+pub fn MembersPanel(
+    id: ConversationId,
+    detail: LocalResource<Result<ConversationDetail, ApiError>>,
+    close: RwSignal<bool>,
+) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let session = expect_context::<Session>();
+    let navigate = use_navigate();
+    let notice = RwSignal::new(None::<String>);
+    let title = RwSignal::new(chat.summary(id).map(|s| s.title).unwrap_or_default());
+    let picked = RwSignal::new(HashSet::<UserId>::new());
+    let me = chat.me();
+
+    let run = move |change: std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, ApiError>>>>| {
+        spawn_local(async move {
+            notice.set(Some(change.await.unwrap_or_else(|e| e.message)));
+            detail.refetch();
+        });
+    };
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new_title = title.get_untracked().trim().to_owned();
+        if let Err(e) = check_title(&new_title) {
+            notice.set(Some(e.to_owned()));
+            return;
+        }
+        run(Box::pin(async move {
+            let summary = api::conversations::rename(session, id, new_title).await?;
+            chat.upsert_summary(summary);
+            Ok("Renamed.".to_owned())
+        }));
+    };
+    let add = move |_| {
+        let ids: Vec<UserId> = picked.get_untracked().into_iter().collect();
+        if ids.is_empty() {
+            return;
+        }
+        picked.set(HashSet::new());
+        run(Box::pin(async move {
+            api::conversations::add_members(session, id, ids).await?;
+            Ok("Added.".to_owned())
+        }));
+    };
+    let leave = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::conversations::leave(session, id).await {
+                Ok(()) => {
+                    chat.forget(id);
+                    navigate("/chat", Default::default());
+                }
+                Err(e) => notice.set(Some(e.message)),
+            }
+        });
+    };
+
+    view! {
+        <aside class="members-panel" data-testid="members-panel" aria-label="Members">
+            <div class="panel-head">
+                <h2>"Members"</h2>
+                <button type="button" class="ghost small" aria-label="Close" on:click=move |_| close.set(false)>"✕"</button>
+            </div>
+            {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+                {move || detail.get().map(|result| match result {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    Ok(detail) => {
+                        let group = detail.conversation.peer.is_none();
+                        let my_role = detail.conversation.my_role;
+                        let manage = group && my_role.can_manage();
+                        let members: HashSet<UserId> = detail.members.iter().map(|m| m.user.id).collect();
+                        let candidates = move || chat.friends.with(|f| {
+                            let mut list: Vec<_> = f.iter().filter(|f| !members.contains(&f.user.id)).map(|f| f.user.clone()).collect();
+                            list.sort_by_cached_key(|u| u.display_name.to_lowercase());
+                            list
+                        });
+                        view! {
+                            {manage.then(|| view! {
+                                <form class="inline-form" on:submit=rename>
+                                    <input aria-label="Group title" prop:value=move || title.get()
+                                        on:input=move |ev| title.set(event_target_value(&ev))/>
+                                    <button type="submit" class="secondary">"Rename"</button>
+                                </form>
+                            })}
+                            <ul class="list members" data-testid="members">
+                                {detail.members.into_iter().map(|member| {
+                                    let user = member.user.clone();
+                                    let uid = user.id;
+                                    let itself = Some(uid) == me;
+                                    let can_change = manage && !itself && member.role != MemberRole::Owner;
+                                    let name = user.display_name.clone();
+                                    let (remove_name, role_name_) = (name.clone(), name.clone());
+                                    let next_role = if member.role == MemberRole::Admin { MemberRole::Member } else { MemberRole::Admin };
+                                    view! {
+                                        <li class="user-row" data-username=user.username.clone()>
+                                            <Avatar name=name.clone() color=user.avatar_color.clone()/>
+                                            <span class="user-names">
+                                                <span class="display-name">{name.clone()}{itself.then_some(" (you)")}</span>
+                                                <span class="username">{role_name(member.role)}</span>
+                                            </span>
+                                            {can_change.then(|| view! {
+                                                <div class="row-actions">
+                                                    <button type="button" class="secondary small" on:click=move |_| {
+                                                        let who = role_name_.clone();
+                                                        run(Box::pin(async move {
+                                                            api::conversations::set_role(session, id, uid, next_role).await?;
+                                                            Ok(format!("{who} is now {}.", role_name(next_role).to_lowercase()))
+                                                        }));
+                                                    }>{if next_role == MemberRole::Admin { "Make admin" } else { "Remove admin" }}</button>
+                                                    <button type="button" class="danger small" on:click=move |_| {
+                                                        let who = remove_name.clone();
+                                                        run(Box::pin(async move {
+                                                            api::conversations::remove_member(session, id, uid).await?;
+                                                            Ok(format!("Removed {who}."))
+                                                        }));
+                                                    }>"Remove"</button>
+                                                </div>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            {manage.then(|| view! {
+                                <h3>"Add friends"</h3>
+                                {move || {
+                                    let list = candidates();
+                                    if list.is_empty() {
+                                        view! { <p class="empty">"All your friends are here."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="list pick-list">
+                                                {list.into_iter().map(|u| {
+                                                    let uid = u.id;
+                                                    view! {
+                                                        <li><label class="pick">
+                                                            <input type="checkbox" prop:checked=move || picked.with(|p| p.contains(&uid))
+                                                                on:change=move |_| picked.update(|p| if !p.remove(&uid) { p.insert(uid); })/>
+                                                            {u.display_name.clone()}
+                                                        </label></li>
+                                                    }
+                                                }).collect_view()}
+                                            </ul>
+                                            <button type="button" class="secondary" on:click=add>"Add selected"</button>
+                                        }.into_any()
+                                    }
+                                }}
+                            })}
+                            {group.then(|| view! {
+                                <button type="button" class="danger leave" on:click=leave.clone()>"Leave group"</button>
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </aside>
+    }
+}

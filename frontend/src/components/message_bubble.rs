@@ -1,0 +1,206 @@
+//! One message: own on the right with delivery ticks, others' on the left (named in groups),
+//! the quoted message it replies to, and its actions: reply, edit own (inline), delete own (or
+//! any as a group owner or admin). Text is rendered as text, never as HTML.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::conversations::{Message, check_body};
+
+use crate::api;
+use crate::state::chat::Chat;
+use crate::state::outbox::OutboxEntry;
+use crate::state::session::Session;
+use crate::time;
+
+/// Delivery state of an own message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tick {
+    /// In the outbox, not acknowledged yet.
+    Pending,
+    /// Stored by the server.
+    Sent,
+    /// Every other member has read it.
+    Read,
+    /// Refused by the server.
+    Failed,
+}
+
+/// The tick mark of an own message.
+#[component]
+pub fn Ticks(#[prop(into)] tick: Signal<Tick>) -> impl IntoView {
+    let (mark, label, state) = (
+        move || match tick.get() {
+            Tick::Pending => "🕓",
+            Tick::Sent => "✓",
+            Tick::Read => "✓✓",
+            Tick::Failed => "!",
+        },
+        move || match tick.get() {
+            Tick::Pending => "Sending",
+            Tick::Sent => "Sent",
+            Tick::Read => "Read",
+            Tick::Failed => "Not sent",
+        },
+        move || match tick.get() {
+            Tick::Pending => "pending",
+            Tick::Sent => "sent",
+            Tick::Read => "read",
+            Tick::Failed => "failed",
+        },
+    );
+    view! {
+        <span class="ticks" data-testid="ticks" data-state=state aria-label=label title=label>{mark}</span>
+    }
+}
+
+/// A quote of the message `reply_to` answers, from the loaded history.
+fn quote(chat: Chat, message: &Message) -> Option<impl IntoView + use<>> {
+    let target = message.reply_to?;
+    let id = message.conversation_id;
+    let quoted = chat
+        .timelines
+        .with_untracked(|t| t.get(&id).and_then(|tl| tl.messages.values().find(|m| m.id == target).cloned()));
+    let (who, text) = match quoted {
+        Some(q) if q.deleted_at.is_some() => (chat.name_of(q.sender_id), "This message was deleted".to_owned()),
+        Some(q) => (chat.name_of(q.sender_id), q.body),
+        None => ("".to_owned(), "An earlier message".to_owned()),
+    };
+    Some(view! {
+        <blockquote class="reply-quote">
+            <span class="reply-who">{who}</span>
+            <span class="reply-text">{text}</span>
+        </blockquote>
+    })
+}
+
+/// A stored message.
+#[component]
+pub fn MessageBubble(
+    /// The message.
+    message: Message,
+    /// Whether to name the sender (groups, first of a run).
+    show_sender: bool,
+    /// Where "Reply" puts the message for the composer.
+    reply: RwSignal<Option<Message>>,
+) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let session = expect_context::<Session>();
+    let id = message.conversation_id;
+    let mine = chat.me() == Some(message.sender_id);
+    let deleted = message.deleted_at.is_some();
+    let seq = message.seq;
+    let can_moderate = move || chat.summary(id).is_some_and(|s| s.peer.is_none() && s.my_role.can_manage());
+    let tick = Signal::derive(move || {
+        if chat.summary(id).is_some_and(|s| s.others_read_seq >= seq) { Tick::Read } else { Tick::Sent }
+    });
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(message.body.clone());
+    let error = RwSignal::new(None::<String>);
+
+    let message_id = message.id;
+    let save = move || {
+        let body = draft.get_untracked();
+        if let Err(e) = check_body(&body) {
+            error.set(Some(e.to_owned()));
+            return;
+        }
+        spawn_local(async move {
+            match api::conversations::edit(session, id, message_id, body).await {
+                Ok(stored) => {
+                    chat.on_changed(stored);
+                    editing.set(false);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let delete = move |_| {
+        spawn_local(async move {
+            match api::conversations::delete(session, id, message_id).await {
+                Ok(stored) => chat.on_changed(stored),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let for_reply = message.clone();
+    let sender = chat.name_of(message.sender_id);
+    let at = message.created_at.timestamp_millis() as f64;
+    let edited = message.edited_at.is_some() && !deleted;
+    let body = message.body.clone();
+
+    view! {
+        <div class="message" class:mine=mine class:deleted=deleted data-testid="message" data-seq=seq.to_string()>
+            <div class="bubble">
+                {(show_sender && !mine).then(|| view! { <span class="sender">{sender}</span> })}
+                {(!deleted).then(|| quote(chat, &message))}
+                {move || if editing.get() {
+                    view! {
+                        <form class="edit-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                            <textarea aria-label="Edit message" prop:value=move || draft.get()
+                                on:input=move |ev| draft.set(event_target_value(&ev))
+                                on:keydown=move |ev| {
+                                    if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); save(); }
+                                    if ev.key() == "Escape" { editing.set(false); }
+                                }></textarea>
+                            <div class="edit-actions">
+                                <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
+                                <button type="submit">"Save"</button>
+                            </div>
+                        </form>
+                    }.into_any()
+                } else if deleted {
+                    view! { <p class="body tombstone">"This message was deleted"</p> }.into_any()
+                } else {
+                    view! { <p class="body" data-testid="message-body">{body.clone()}</p> }.into_any()
+                }}
+                <span class="meta">
+                    {edited.then(|| view! { <span class="edited">"edited"</span> })}
+                    <time>{time::clock(at)}</time>
+                    {mine.then(|| view! { <Ticks tick/> })}
+                </span>
+                {move || error.get().map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
+            </div>
+            {(!deleted).then(|| view! {
+                <div class="message-actions">
+                    <button type="button" class="ghost small" on:click=move |_| reply.set(Some(for_reply.clone()))>"Reply"</button>
+                    {mine.then(|| view! {
+                        <button type="button" class="ghost small" on:click=move |_| editing.set(true)>"Edit"</button>
+                    })}
+                    <Show when=move || mine || can_moderate()>
+                        <button type="button" class="ghost small danger-text" on:click=delete>"Delete"</button>
+                    </Show>
+                </div>
+            })}
+        </div>
+    }
+}
+
+/// An own message still in the outbox: shown at once, marked pending (or refused, with the
+/// server's reason and a way to retry or discard).
+#[component]
+pub fn PendingBubble(entry: OutboxEntry) -> impl IntoView {
+    let gateway = expect_context::<crate::api::ws::Gateway>();
+    let chat = expect_context::<Chat>();
+    let failed = entry.failed.clone();
+    let tick = if failed.is_some() { Tick::Failed } else { Tick::Pending };
+    let key = entry.client_msg_id;
+    view! {
+        <div class="message mine pending" data-testid="message" data-pending="true">
+            <div class="bubble">
+                <p class="body" data-testid="message-body">{entry.body.clone()}</p>
+                <span class="meta">
+                    <time>{time::clock(entry.written_at)}</time>
+                    <Ticks tick=Signal::stored(tick)/>
+                </span>
+                {failed.map(|reason| view! {
+                    <p class="form-error small" role="alert">{format!("Not sent: {reason}")}</p>
+                    <div class="edit-actions">
+                        <button type="button" class="ghost small" on:click=move |_| chat.drop_from_outbox(key)>"Discard"</button>
+                        <button type="button" class="small" on:click=move |_| gateway.retry(key)>"Retry"</button>
+                    </div>
+                })}
+            </div>
+        </div>
+    }
+}

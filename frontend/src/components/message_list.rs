@@ -1,0 +1,165 @@
+//! The scrolling history of one conversation: day separators, stored messages then pending
+//! ones, older pages loaded when scrolled to the top (keeping the view still), follows new
+//! messages while at the bottom, and offers "Jump to latest" otherwise.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use protocol::ConversationId;
+use protocol::conversations::Message;
+
+use crate::components::message_bubble::{MessageBubble, PendingBubble};
+use crate::state::chat::{Chat, History};
+use crate::state::outbox::OutboxEntry;
+use crate::time;
+
+/// Distance from the bottom (px) that still counts as "at the bottom".
+const BOTTOM_SLACK: i32 = 48;
+/// Distance from the top (px) at which the older page is fetched.
+const TOP_SLACK: i32 = 150;
+
+/// One row of the history.
+#[derive(Clone, Debug, PartialEq)]
+enum Row {
+    Day(String),
+    Stored(Message, bool),
+    Pending(OutboxEntry),
+}
+
+impl Row {
+    /// A key that changes whenever the row must be redrawn (an edit, a deletion).
+    fn key(&self) -> String {
+        match self {
+            Row::Day(label) => format!("d{label}"),
+            Row::Stored(m, named) => format!(
+                "m{}:{}:{}:{named}",
+                m.id,
+                m.edited_at.map(|t| t.timestamp_millis()).unwrap_or(0),
+                m.deleted_at.is_some()
+            ),
+            Row::Pending(e) => format!("p{}:{}", e.client_msg_id, e.failed.is_some()),
+        }
+    }
+}
+
+/// The history of conversation `id`; "Reply" fills `reply`, and `stick` asks it to scroll
+/// to the bottom (after the user sends).
+#[component]
+pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Trigger) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let group = Memo::new(move |_| chat.summary(id).is_some_and(|s| s.peer.is_none()));
+    let rows = Memo::new(move |_| {
+        let group = group.get();
+        let mut rows = Vec::new();
+        let mut last_day = None;
+        let mut last_sender = None;
+        chat.timelines.with(|t| {
+            let Some(tl) = t.get(&id) else { return };
+            for message in tl.messages.values() {
+                let at = message.created_at.timestamp_millis() as f64;
+                let day = time::day(at);
+                if last_day != Some(day) {
+                    rows.push(Row::Day(time::day_label(at)));
+                    last_day = Some(day);
+                    last_sender = None;
+                }
+                let named = group && last_sender != Some(message.sender_id);
+                last_sender = Some(message.sender_id);
+                rows.push(Row::Stored(message.clone(), named));
+            }
+        });
+        chat.outbox.with(|o| {
+            let stored = |e: &OutboxEntry| {
+                chat.timelines.with(|t| {
+                    t.get(&id).is_some_and(|tl| tl.messages.values().rev().any(|m| m.client_msg_id == e.client_msg_id))
+                })
+            };
+            for entry in o.iter().filter(|e| e.conversation_id == id && !stored(e)) {
+                let day = time::day(entry.written_at);
+                if last_day != Some(day) {
+                    rows.push(Row::Day(time::day_label(entry.written_at)));
+                    last_day = Some(day);
+                }
+                rows.push(Row::Pending(entry.clone()));
+            }
+        });
+        rows
+    });
+    let history = Memo::new(move |_| chat.timelines.with(|t| t.get(&id).map(|tl| (tl.history, tl.loading_older))));
+
+    let scroller = NodeRef::<Div>::new();
+    let at_bottom = RwSignal::new(true);
+    // (scroll height, scroll top) at the last scroll event: what the view was before a change.
+    let metrics = StoredValue::new((0, 0));
+    let first_seq = StoredValue::new(None::<i64>);
+
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else { return };
+        let (height, top, client) = (el.scroll_height(), el.scroll_top(), el.client_height());
+        metrics.set_value((height, top));
+        at_bottom.set(height - top - client <= BOTTOM_SLACK);
+        if top < TOP_SLACK {
+            chat.load_older(id);
+        }
+    };
+
+    // After the rows change: keep the view still when older messages were prepended, follow
+    // the newest while at the bottom.
+    Effect::new(move |_| {
+        let seq = rows.with(|r| {
+            r.iter().find_map(|row| match row {
+                Row::Stored(m, _) => Some(m.seq),
+                _ => None,
+            })
+        });
+        stick.track();
+        let prepended = matches!((first_seq.get_value(), seq), (Some(old), Some(new)) if new < old);
+        first_seq.set_value(seq);
+        let follow = at_bottom.get_untracked();
+        request_animation_frame(move || {
+            let Some(el) = scroller.get_untracked() else { return };
+            let (old_height, old_top) = metrics.get_value();
+            if prepended && !follow {
+                el.set_scroll_top(el.scroll_height() - old_height + old_top);
+            } else if follow {
+                el.set_scroll_top(el.scroll_height());
+            }
+            metrics.set_value((el.scroll_height(), el.scroll_top()));
+        });
+    });
+    Effect::new(move |_| {
+        stick.track();
+        at_bottom.set(true);
+    });
+
+    let jump = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+        at_bottom.set(true);
+    };
+
+    view! {
+        <div class="messages-wrap">
+            <div class="messages" node_ref=scroller on:scroll=on_scroll data-testid="messages" aria-live="polite">
+                {move || match history.get() {
+                    Some((_, true)) => view! { <p class="history-note">"Loading…"</p> }.into_any(),
+                    Some((History::Complete, _)) => view! { <p class="history-note">"This is the beginning of the conversation."</p> }.into_any(),
+                    Some((History::Partial(_), _)) => view! {
+                        <p class="history-note"><button type="button" class="ghost small" on:click=move |_| chat.load_older(id)>"Load older messages"</button></p>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }}
+                <For each=move || rows.get() key=Row::key let(row)>
+                    {match row {
+                        Row::Day(label) => view! { <div class="day-separator" role="separator"><span>{label}</span></div> }.into_any(),
+                        Row::Stored(message, named) => view! { <MessageBubble message show_sender=named reply/> }.into_any(),
+                        Row::Pending(entry) => view! { <PendingBubble entry/> }.into_any(),
+                    }}
+                </For>
+            </div>
+            <Show when=move || !at_bottom.get()>
+                <button type="button" class="jump-latest" data-testid="jump-latest" on:click=jump>"Jump to latest ↓"</button>
+            </Show>
+        </div>
+    }
+}

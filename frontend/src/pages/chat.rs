@@ -1,0 +1,49 @@
+//! The chat page at `/chat` and `/chat/:id`: the conversation list beside the open
+//! conversation (the one in the URL). On phones it shows one or the other.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use protocol::ConversationId;
+
+use crate::components::conversation_list::ConversationList;
+use crate::components::conversation_view::ConversationView;
+use crate::components::new_group::NewGroup;
+use crate::state::chat::Chat;
+
+/// The chat page.
+#[component]
+pub fn ChatPage() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let params = use_params_map();
+    let open = Memo::new(move |_| {
+        params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok()).map(ConversationId)
+    });
+    // The chat state learns which conversation is on screen (no notifications, no unread for it).
+    Effect::new(move |_| chat.open.set(open.get()));
+    on_cleanup(move || chat.open.set(None));
+    let new_group = RwSignal::new(false);
+    let exists = Memo::new(move |_| open.get().map(|id| chat.summary(id).is_some()));
+
+    view! {
+        <div class="chat" class:showing=move || open.get().is_some()>
+            <aside class="chat-sidebar">
+                <div class="chat-sidebar-head">
+                    <h1>"Chats"</h1>
+                    <button type="button" class="secondary small" on:click=move |_| new_group.set(true)>"New group"</button>
+                </div>
+                <ConversationList/>
+            </aside>
+            <section class="chat-main">
+                {move || match (open.get(), exists.get()) {
+                    (Some(id), Some(true)) => view! { <ConversationView id/> }.into_any(),
+                    (Some(_), _) if !chat.synced.get() => view! { <p class="empty chat-placeholder">"Loading…"</p> }.into_any(),
+                    (Some(_), _) => view! {
+                        <p class="empty chat-placeholder">"This conversation does not exist, or you are no longer a member. "<a href="/chat">"Back to chats"</a></p>
+                    }.into_any(),
+                    (None, _) => view! { <p class="empty chat-placeholder">"Pick a conversation, or message a friend from your friends list."</p> }.into_any(),
+                }}
+            </section>
+            <NewGroup open=new_group/>
+        </div>
+    }
+}
