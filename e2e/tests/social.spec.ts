@@ -15,7 +15,8 @@ async function newUser(browser: Browser, name: string, scheme: 'light' | 'dark' 
   await page.getByLabel('Display name').fill(`${name[0].toUpperCase()}${name.slice(1)} ${run}`);
   await page.getByLabel('Password').fill(`${name}-secret-pw`);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Friends' })).toBeVisible();
+  // Signing up lands on the chats.
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
   return { context, page, username };
 }
 

@@ -89,6 +89,13 @@ impl std::fmt::Debug for Gateway {
     }
 }
 
+/// Pause between attempts while the browser reports no network.
+const OFFLINE_RETRY_MS: f64 = 60_000.0;
+
+fn browser_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
 fn url() -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
@@ -268,6 +275,9 @@ impl Gateway {
         };
         self.link.set(Link::Reconnecting);
         let base = (250.0 * 2f64.powi(attempt.min(8) as i32)).min(MAX_BACKOFF_MS);
+        // While the browser says it is offline, its `online` event reconnects at once; the slow
+        // retry only covers a browser that never says so.
+        let base = if browser_online() { base } else { OFFLINE_RETRY_MS };
         let delay = base / 2.0 + js_sys::Math::random() * base / 2.0;
         let generation = self.inner.with_value(|i| i.generation);
         let gateway = *self;

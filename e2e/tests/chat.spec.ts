@@ -1,0 +1,190 @@
+// Chatting in the real app: two friends talk live in a DM (typing indicator, read ticks,
+// replies, edits, deletions), a third joins a group, and one goes offline while the others
+// write: back online, they see every message exactly once, in order. Screenshots at desktop
+// and phone widths, light and dark, go to artifacts/.
+import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+const artifacts = 'artifacts';
+const run = Date.now().toString(36).slice(-5);
+
+type User = { context: BrowserContext; page: Page; username: string; name: string };
+
+async function newUser(browser: Browser, name: string): Promise<User> {
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const username = `${name}_${run}`;
+  const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name').fill(display);
+  await page.getByLabel('Password').fill(`${name}-secret-pw`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  return { context, page, username, name: display };
+}
+
+function nav(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
+}
+
+async function befriend(a: User, b: User) {
+  await nav(a.page, 'Find people').click();
+  await a.page.getByRole('searchbox', { name: 'Search people' }).fill(b.username);
+  await a.page.getByRole('button', { name: 'Search' }).click();
+  await a.page.locator(`li[data-username="${b.username}"]`).getByRole('button', { name: 'Add friend' }).click();
+  await expect(a.page.getByRole('status')).toContainText('Friend request sent');
+  // The request reaches b live over the socket: the header badge appears without a reload.
+  await expect(b.page.getByTestId('requests-badge')).toHaveText('1');
+  await nav(b.page, 'Requests').click();
+  await b.page.getByTestId('incoming').locator(`li[data-username="${a.username}"]`).getByRole('button', { name: 'Accept' }).click();
+  await expect(b.page.getByRole('status')).toContainText('are friends now');
+}
+
+function bodies(page: Page) {
+  return page.getByTestId('messages').getByTestId('message-body');
+}
+
+async function send(page: Page, text: string) {
+  const composer = page.getByTestId('composer');
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+}
+
+async function openConversation(page: Page, title: string) {
+  await nav(page, 'Chats').click();
+  await page.getByTestId('conversations').locator(`li[data-title="${title}"] a`).click();
+  await expect(page.getByTestId('conversation-title')).toHaveText(title);
+}
+
+async function shoot(page: Page, name: string) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
+    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png` });
+  }
+  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+}
+
+test('friends chat live in a DM and a group, and nothing is lost while offline', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const alice = await newUser(browser, 'alice');
+  const bob = await newUser(browser, 'bob');
+  const carol = await newUser(browser, 'carol');
+  await befriend(alice, bob);
+  await befriend(alice, carol);
+
+  // Alice opens a DM with Bob from her friends list.
+  await nav(alice.page, 'Friends').click();
+  await alice.page.locator(`li[data-username="${bob.username}"]`).getByRole('button', { name: 'Message' }).click();
+  await expect(alice.page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await expect(alice.page.getByTestId('conversation-title')).toHaveText(bob.name);
+  await send(alice.page, 'Hello Bob!');
+  await expect(
+    alice.page.getByTestId('message').filter({ hasText: 'Hello Bob!' }).getByTestId('ticks'),
+  ).toHaveAttribute('data-state', 'sent');
+  // Stored messages carry their seq: a handle that survives editing the text.
+  const seq = await alice.page.getByTestId('message').filter({ hasText: 'Hello Bob!' }).getAttribute('data-seq');
+  const first = alice.page.locator(`[data-testid="message"][data-seq="${seq}"]`);
+
+  // Bob sees it live, with an unread badge, then reads it: Alice's ticks turn to "read".
+  await expect(bob.page.getByTestId('unread-badge')).toHaveText('1');
+  await openConversation(bob.page, alice.name);
+  await expect(bodies(bob.page)).toHaveText(['Hello Bob!']);
+  await expect(first.getByTestId('ticks')).toHaveAttribute('data-state', 'read');
+  await expect(bob.page.getByTestId('unread-badge')).toHaveCount(0);
+
+  // Bob types: Alice sees it; then Bob answers.
+  await bob.page.getByTestId('composer').fill('Hi Al');
+  await expect(alice.page.getByTestId('typing')).toHaveText(`${bob.name} is typing…`);
+  await bob.page.getByTestId('composer').fill('Hi Alice, good to see you here.');
+  await bob.page.getByTestId('composer').press('Enter');
+  await expect(bodies(alice.page)).toHaveText(['Hello Bob!', 'Hi Alice, good to see you here.']);
+  await expect(alice.page.getByTestId('typing')).toHaveText('');
+
+  // Alice replies to Bob's message, edits her first one and deletes the reply.
+  const bobs = alice.page.getByTestId('message').filter({ hasText: 'good to see you' });
+  await bobs.hover();
+  await bobs.getByRole('button', { name: 'Reply' }).click();
+  await expect(alice.page.getByTestId('replying')).toContainText(bob.name);
+  await send(alice.page, 'Likewise!');
+  const reply = bob.page.getByTestId('message').filter({ hasText: 'Likewise!' });
+  await expect(reply.locator('.reply-quote')).toContainText('good to see you');
+  await first.hover();
+  await first.getByRole('button', { name: 'Edit' }).click();
+  await first.getByRole('textbox', { name: 'Edit message' }).fill('Hello Bob, how are you?');
+  await first.getByRole('button', { name: 'Save' }).click();
+  const edited = bob.page.getByTestId('message').filter({ hasText: 'Hello Bob, how are you?' });
+  await expect(edited.locator('.edited')).toHaveText('edited');
+  const mine = alice.page.getByTestId('message').filter({ hasText: 'Likewise!' });
+  await mine.hover();
+  await mine.getByRole('button', { name: 'Delete' }).click();
+  await expect(bob.page.getByTestId('messages')).toContainText('This message was deleted');
+  await expect(bob.page.getByTestId('messages')).not.toContainText('Likewise!');
+  await shoot(alice.page, 'chat-dm-desktop');
+
+  // Alice starts a group with Bob and Carol; all three talk.
+  const group = `Trip ${run}`;
+  await nav(alice.page, 'Chats').click();
+  await alice.page.getByRole('button', { name: 'New group' }).click();
+  await alice.page.getByLabel('Title').fill(group);
+  await alice.page.locator(`label[data-username="${bob.username}"] input`).check();
+  await alice.page.locator(`label[data-username="${carol.username}"] input`).check();
+  await alice.page.getByRole('button', { name: 'Create group' }).click();
+  await expect(alice.page.getByTestId('conversation-title')).toHaveText(group);
+  await openConversation(bob.page, group);
+  await openConversation(carol.page, group);
+  await send(alice.page, 'Welcome to the group');
+  await expect(bodies(carol.page)).toHaveText(['Welcome to the group']);
+  await send(bob.page, 'Thanks Alice');
+  await send(carol.page, 'Hi both');
+  const expected = ['Welcome to the group', 'Thanks Alice', 'Hi both'];
+  for (const user of [alice, bob, carol]) await expect(bodies(user.page)).toHaveText(expected);
+  // Senders are named in groups.
+  await expect(alice.page.getByTestId('message').filter({ hasText: 'Hi both' })).toContainText(carol.name);
+  await alice.page.getByTestId('details-toggle').click();
+  await expect(alice.page.getByTestId('members')).toContainText(carol.name);
+  await shoot(alice.page, 'chat-group-desktop');
+  await alice.page.getByTestId('details-toggle').click();
+
+  // Bob drops off the network. The app notices (the socket may not close by itself) and says so.
+  await bob.context.setOffline(true);
+  await expect(bob.page.getByTestId('connection-banner')).toBeVisible({ timeout: 30_000 });
+  // What Bob writes meanwhile waits in the outbox, pending.
+  await send(bob.page, 'Written while offline');
+  await expect(bob.page.getByTestId('message').filter({ hasText: 'Written while offline' }).getByTestId('ticks'))
+    .toHaveAttribute('data-state', 'pending');
+  await shoot(bob.page, 'chat-offline-desktop');
+  const away = ['Away 1', 'Away 2', 'Away 3', 'Away 4'];
+  await send(alice.page, away[0]);
+  await send(carol.page, away[1]);
+  await send(alice.page, away[2]);
+  await send(carol.page, away[3]);
+  await expect(bodies(alice.page)).toHaveText([...expected, ...away]);
+
+  // Back online: Bob's app reconnects, catches up and delivers his pending message; everyone
+  // sees every message exactly once, in the same order.
+  await bob.context.setOffline(false);
+  await expect(bob.page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 30_000 });
+  const all = [...expected, ...away, 'Written while offline'];
+  for (const user of [alice, bob, carol]) await expect(bodies(user.page)).toHaveText(all);
+  await expect(bob.page.getByTestId('message').filter({ hasText: 'Written while offline' }).getByTestId('ticks'))
+    .not.toHaveAttribute('data-state', 'pending');
+
+  // A reload rebuilds the same history from the server.
+  await bob.page.reload();
+  await expect(bodies(bob.page)).toHaveText(all);
+
+  // Phone width: the list, then one conversation with a back link.
+  await bob.page.setViewportSize({ width: 390, height: 844 });
+  await nav(bob.page, 'Chats').click();
+  await expect(bob.page.getByTestId('conversations')).toBeVisible();
+  await shoot(bob.page, 'chat-list-phone');
+  await bob.page.getByTestId('conversations').locator(`li[data-title="${group}"] a`).click();
+  await expect(bodies(bob.page)).toHaveText(all);
+  await shoot(bob.page, 'chat-group-phone');
+  await bob.page.getByRole('link', { name: 'Back to conversations' }).click();
+  await expect(bob.page.getByTestId('conversations')).toBeVisible();
+
+  for (const user of [alice, bob, carol]) await user.context.close();
+});
