@@ -72,6 +72,12 @@ pub fn gateway_url(base: &Url) -> Result<Url, SocketError> {
     Ok(url)
 }
 
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket").field("pending", &self.pending.len()).finish_non_exhaustive()
+    }
+}
+
 impl Socket {
     /// Connects, authenticates with `token` and returns the socket with its `ready` frame.
     pub async fn connect(base: &Url, token: &str) -> Result<(Self, ServerFrame), SocketError> {

@@ -351,6 +351,10 @@ pub fn check_body(body: &str) -> Result<(), &'static str> {
     if body.chars().count() > MAX_BODY_CHARS {
         return Err("a message can be at most 4,000 characters");
     }
+    // PostgreSQL text cannot hold NUL; refuse it clearly rather than fail on insert.
+    if body.contains('\0') {
+        return Err("a message cannot contain NUL characters");
+    }
     Ok(())
 }
 
@@ -362,6 +366,9 @@ pub fn check_title(title: &str) -> Result<(), &'static str> {
     }
     if trimmed.chars().count() > MAX_TITLE_CHARS {
         return Err("a title can be at most 100 characters");
+    }
+    if trimmed.contains('\0') {
+        return Err("a title cannot contain NUL characters");
     }
     Ok(())
 }

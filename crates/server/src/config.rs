@@ -63,6 +63,11 @@ pub struct Settings {
     #[arg(long, env = "CONFAB_BUS", value_enum, default_value = "in-process")]
     pub bus: crate::ws::bus::BusKind,
 
+    /// Frames queued for each WebSocket before a client that reads too slowly is disconnected
+    /// (close code 4008; it resyncs on reconnect).
+    #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = crate::ws::hub::CONNECTION_QUEUE)]
+    pub ws_queue: usize,
+
     /// Maximum number of pooled database connections.
     #[arg(long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
@@ -97,6 +102,7 @@ impl Settings {
             jwt_secret: None,
             allowed_origins: Vec::new(),
             bus: crate::ws::bus::BusKind::InProcess,
+            ws_queue: crate::ws::hub::CONNECTION_QUEUE,
             db_pool_size: 8,
             workers: 1,
             log_format: LogFormat::Pretty,

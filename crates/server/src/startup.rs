@@ -89,14 +89,14 @@ impl Application {
         let server_id = uuid::Uuid::now_v7();
         let (hub, bus) = match settings.bus {
             BusKind::InProcess => {
-                let hub = Hub::start(server_id, None);
+                let hub = Hub::start(server_id, None, settings.ws_queue);
                 (hub.clone(), Bus::InProcess(hub))
             }
             BusKind::Postgres => {
                 // The hub's presence changes go out through the same publisher; the hub is
                 // given its sender once the bus exists.
                 let (presence_tx, mut presence_rx) = tokio::sync::mpsc::channel(4096);
-                let hub = Hub::start(server_id, Some(presence_tx));
+                let hub = Hub::start(server_id, Some(presence_tx), settings.ws_queue);
                 let publisher = crate::ws::bus::start_postgres(database_url.clone(), pool.clone(), hub.clone());
                 let forward = publisher.clone();
                 tokio::spawn(async move {

@@ -178,7 +178,7 @@ pub async fn events(
 /// Full-text search in the caller's conversations.
 pub async fn search(state: &AppState, user: Uuid, q: &str) -> Result<SearchResults, ApiError> {
     let q = q.trim();
-    if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+    if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS || q.contains('\0') {
         return Err(ApiError::invalid("q: give 1 to 200 characters"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::bus::BusMessage;
 
-/// Frames queued per connection before it counts as too slow.
+/// Frames queued per connection before it counts as too slow (the default of `--ws-queue`).
 pub const CONNECTION_QUEUE: usize = 512;
 /// Commands queued for the hub before senders wait.
 const HUB_QUEUE: usize = 16 * 1024;
@@ -92,6 +92,7 @@ enum Command {
 #[derive(Clone)]
 pub struct Hub {
     commands: mpsc::Sender<Command>,
+    queue: usize,
     next_id: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -99,11 +100,12 @@ impl Hub {
     /// Starts the hub task. `remote` receives this hub's presence changes for other servers
     /// (the PostgreSQL bus); `server_id` tells its own presence messages apart when they come
     /// back.
-    pub fn start(server_id: Uuid, remote: Option<mpsc::Sender<BusMessage>>) -> Self {
+    /// `queue` is each connection's outbound capacity in frames.
+    pub fn start(server_id: Uuid, remote: Option<mpsc::Sender<BusMessage>>, queue: usize) -> Self {
         let (commands, inbox) = mpsc::channel(HUB_QUEUE);
         let state = HubState { server_id, remote, ..HubState::default() };
         tokio::spawn(state.run(inbox));
-        Self { commands, next_id: Default::default() }
+        Self { commands, queue: queue.max(1), next_id: Default::default() }
     }
 
     /// Registers a connection for `user`; returns its id, its queues, and which of `friends`
@@ -115,7 +117,7 @@ impl Hub {
         friends: Vec<Uuid>,
     ) -> Option<(ConnId, ConnectionQueues, HashSet<Uuid>)> {
         let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let (frames_tx, frames) = mpsc::channel(CONNECTION_QUEUE);
+        let (frames_tx, frames) = mpsc::channel(self.queue);
         let (close_tx, close) = oneshot::channel();
         let (reply, online) = oneshot::channel();
         let command = Command::Register { id, user, session, friends, frames: frames_tx, close: close_tx, reply };
@@ -479,7 +481,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_closes_only_the_slow_connection() {
-        let hub = Hub::start(Uuid::now_v7(), None);
+        let hub = Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE);
         let conversation = Uuid::now_v7();
         let (slow, mut slow_q, _) = hub.register(Uuid::now_v7(), Uuid::now_v7(), vec![]).await.unwrap();
         let (fast, mut fast_q, _) = hub.register(Uuid::now_v7(), Uuid::now_v7(), vec![]).await.unwrap();
@@ -508,7 +510,7 @@ mod tests {
 
     #[tokio::test]
     async fn friends_see_presence_changes() {
-        let hub = Hub::start(Uuid::now_v7(), None);
+        let hub = Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE);
         let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
         let (_, mut alice_q, online) = hub.register(alice, Uuid::now_v7(), vec![bob]).await.unwrap();
         assert!(online.is_empty());

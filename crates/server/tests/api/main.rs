@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap fails the test, with its location")]
 
 mod accounts;
+mod conversations;
 mod health;
+mod realtime;
 mod social;
 mod startup;
 mod static_files;

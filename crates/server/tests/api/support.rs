@@ -20,6 +20,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// Plain HTTP client for raw requests.
     pub http: reqwest::Client,
+    /// The server's shared state (its hub, for connection counts).
+    pub state: server::state::AppState,
     handle: actix_web::dev::ServerHandle,
     dir: PathBuf,
 }
@@ -47,13 +49,57 @@ impl TestApp {
         let app = Application::build(settings).await.expect("the application starts");
         let url = app.url();
         let handle = app.handle();
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
-        Self { client: client::Client::new(&url).unwrap(), url, db, http: reqwest::Client::new(), handle, dir }
+        Self { client: client::Client::new(&url).unwrap(), url, db, http: reqwest::Client::new(), state, handle, dir }
+    }
+
+    /// Starts a second server process's worth of application on the same database (the test
+    /// runs both in one process, but they share nothing except PostgreSQL).
+    pub async fn spawn_peer(&self, adjust: impl FnOnce(&mut Settings)) -> Peer {
+        let dir = unique_dir("peer");
+        let mut settings = Settings::for_tests(dir.join("data"), dir.join("dist"), self.db.url().to_owned());
+        adjust(&mut settings);
+        let app = Application::build(settings).await.expect("the peer starts");
+        let url = app.url();
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        Peer { client: client::Client::new(&url).unwrap(), handle }
+    }
+
+    /// Makes two users friends.
+    pub async fn befriend(&self, a: &Account, b: &Account) {
+        match a.client.send_friend_request(b.id()).await.unwrap() {
+            protocol::social::SendFriendRequestOutcome::Pending { request } => {
+                b.client.accept_friend_request(request.id).await.unwrap();
+            }
+            other => panic!("expected a pending request, got {other:?}"),
+        }
     }
 
     /// Absolute URL of `path`.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
+    }
+}
+
+/// Another server on the test's database.
+pub struct Peer {
+    /// SDK pointed at it.
+    pub client: client::Client,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+impl Account {
+    /// The same user through another server.
+    pub fn via(&self, other: &client::Client) -> client::Client {
+        other.authenticated(&self.auth.access_token)
     }
 }
 
