@@ -123,6 +123,7 @@ impl Application {
 
         let spa = Spa::load(&settings.static_dir);
         let server = serve(listener, state.clone(), spa, settings.workers)?;
+        tokio::spawn(stop_on_signal(server.handle(), state.hub.clone()));
         Ok(Self { server, port, host: settings.host, embedded, state })
     }
 
@@ -176,11 +177,45 @@ fn serve(listener: TcpListener, state: AppState, spa: Spa, workers: usize) -> an
             .configure(routes::configure_api)
             .configure(|cfg| spa.configure(cfg))
     })
-    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS);
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+    // Signals are ours (see `stop_on_signal`), so WebSockets are closed politely first.
+    .disable_signals();
     if workers > 0 {
         server = server.workers(workers);
     }
     Ok(server.listen(listener).context("cannot start the HTTP server")?.run())
+}
+
+/// On SIGINT or SIGTERM: close every WebSocket with "going away" (clients reconnect to another
+/// server or after the restart), then stop the HTTP server gracefully.
+async fn stop_on_signal(server: actix_web::dev::ServerHandle, hub: Hub) {
+    wait_for_signal().await;
+    tracing::info!("shutting down: closing WebSockets, then the HTTP server");
+    hub.close_all(protocol::ws::close::GOING_AWAY, "the server is restarting; reconnect shortly").await;
+    // Let the close frames go out before the workers stop.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    server.stop(true).await;
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn create_data_dir(dir: &Path) -> anyhow::Result<()> {

@@ -84,7 +84,25 @@ fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
     // First start: initialises the cluster and migrates.
     let mut first = start(&data_dir);
     assert!(ready(&first.url));
+    // Shutdown closes live WebSockets with "going away" before stopping.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut socket = runtime.block_on(async {
+        let api = client::Client::new(&first.url).unwrap();
+        let auth = api.register("shutdown", "Shutdown", "shutdown-password-1").await.unwrap();
+        api.authenticated(&auth.access_token).connect().await.unwrap().0
+    });
     signal(&first.child, "-TERM");
+    let closed = runtime.block_on(async {
+        loop {
+            match socket.next_within(Duration::from_secs(10)).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return None,
+                Err(client::ws::SocketError::Closed { code, .. }) => return Some(code),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    });
+    assert_eq!(closed, Some(protocol::ws::close::GOING_AWAY));
     assert!(first.child.wait().unwrap().success(), "graceful shutdown exits 0");
     let log = std::fs::read_to_string(&first.log).unwrap();
     assert!(log.contains("initialising the embedded database cluster"), "{log}");
