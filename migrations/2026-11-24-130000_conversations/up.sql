@@ -49,12 +49,14 @@ CREATE INDEX messages_search ON messages USING GIN (search);
 CREATE INDEX messages_reply_to ON messages (reply_to) WHERE reply_to IS NOT NULL;
 
 -- The log. Message events point at their message and are read joined to it, so a replayed
--- event always shows the message as it is now (edited, or a tombstone).
+-- event always shows the message as it is now (edited, or a tombstone). No foreign key on
+-- message_id: when retention removes a message, its events keep the id and read as its
+-- deletion, so the log stays gap-free and clients learn which message went.
 CREATE TABLE events (
     conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     seq             bigint NOT NULL,
     kind            text NOT NULL,
-    message_id      uuid REFERENCES messages (id) ON DELETE SET NULL,
+    message_id      uuid,
     payload         jsonb NOT NULL DEFAULT '{}',
     created_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (conversation_id, seq)

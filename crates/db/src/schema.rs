@@ -128,7 +128,6 @@ diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(conversation_members -> users (user_id));
 diesel::joinable!(conversations -> users (created_by));
 diesel::joinable!(events -> conversations (conversation_id));
-diesel::joinable!(events -> messages (message_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));

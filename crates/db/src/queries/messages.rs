@@ -353,7 +353,7 @@ pub async fn events_after(
 ) -> QueryResult<Vec<Event>> {
     type Row = (i64, String, Option<Uuid>, serde_json::Value, DateTime<Utc>, Option<MessageRow>);
     let rows: Vec<Row> = events::table
-        .left_join(messages::table)
+        .left_join(messages::table.on(messages::id.nullable().eq(events::message_id)))
         .filter(events::conversation_id.eq(conversation).and(events::seq.gt(after_seq)))
         .order(events::seq)
         .limit(limit)
@@ -374,6 +374,7 @@ pub async fn events_after(
             let kind = match (kind.as_str(), message) {
                 ("message_created", Some(m)) => EventKind::MessageCreated { message: m.to_protocol() },
                 ("message_edited", Some(m)) => EventKind::MessageEdited { message: m.to_protocol() },
+                // Removed since (by retention): it reads as its deletion.
                 ("message_created" | "message_edited", None) => EventKind::MessageDeleted {
                     message_id: MessageId(message_id.unwrap_or_default()),
                     by: UserId(Uuid::nil()),
