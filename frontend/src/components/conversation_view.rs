@@ -101,9 +101,15 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                     {head}
                     <div class="conversation-head-actions">
                         <Show when=move || can_notify.get()>
-                            <button type="button" class="ghost small" on:click=move |_| {
-                                notifications::ask(move |_| can_notify.set(notifications::can_ask()));
-                            }>"Enable notifications"</button>
+                            <button type="button" class="ghost small icon" aria-label="Enable notifications"
+                                title="Enable notifications" on:click=move |_| {
+                                    notifications::ask(move |_| can_notify.set(notifications::can_ask()));
+                                }>
+                                <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                                    <path d="M12 3a6 6 0 0 0-6 6v3.5L4 16h16l-2-3.5V9a6 6 0 0 0-6-6zM10 19a2 2 0 0 0 4 0"
+                                        fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/>
+                                </svg>
+                            </button>
                         </Show>
                         <button type="button" class="ghost small" aria-pressed=move || panel.get().to_string()
                             data-testid="details-toggle" on:click=move |_| panel.update(|p| *p = !*p)>

@@ -28,13 +28,20 @@ pub enum Tick {
 /// The tick mark of an own message.
 #[component]
 pub fn Ticks(#[prop(into)] tick: Signal<Tick>) -> impl IntoView {
-    let (mark, label, state) = (
-        move || match tick.get() {
-            Tick::Pending => "🕓",
-            Tick::Sent => "✓",
-            Tick::Read => "✓✓",
-            Tick::Failed => "!",
-        },
+    // A drawn clock: emoji fonts are not everywhere, and a missing glyph shows as a box.
+    let mark = move || match tick.get() {
+        Tick::Pending => view! {
+            <svg class="clock" viewBox="0 0 16 16" width="11" height="11" aria-hidden="true">
+                <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5"/>
+                <path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/>
+            </svg>
+        }
+        .into_any(),
+        Tick::Sent => "✓".into_any(),
+        Tick::Read => "✓✓".into_any(),
+        Tick::Failed => "!".into_any(),
+    };
+    let (label, state) = (
         move || match tick.get() {
             Tick::Pending => "Sending",
             Tick::Sent => "Sent",
