@@ -7,6 +7,19 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    audit_log (id) {
+        id -> Uuid,
+        actor_id -> Uuid,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Uuid>,
+        detail -> Jsonb,
+        ip -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     blocks (blocker_id, blocked_id) {
         blocker_id -> Uuid,
         blocked_id -> Uuid,
@@ -95,6 +108,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    server_settings (key) {
+        key -> Text,
+        value -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -124,6 +145,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(conversation_members -> users (user_id));
 diesel::joinable!(conversations -> users (created_by));
@@ -133,6 +155,7 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
     blocks,
     conversation_members,
     conversations,
@@ -141,6 +164,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     friendships,
     messages,
     refresh_tokens,
+    server_settings,
     sessions,
     users,
 );

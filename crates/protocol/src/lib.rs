@@ -3,6 +3,7 @@
 //!
 //! Breaking changes get a new [`PROTOCOL_VERSION`], never a silent change to an existing shape.
 
+pub mod admin;
 pub mod auth;
 pub mod conversations;
 pub mod error;

@@ -24,6 +24,27 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API, the WebSocket gateway and the web app (the default).
     Serve,
+    /// Manage administrators (run with the server stopped when it uses the embedded database).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `confab admin ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator account; the password is prompted for (or read from stdin).
+    Create {
+        /// The new account's username.
+        username: String,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Make an existing user an administrator.
+    Promote {
+        /// Their username.
+        username: String,
+    },
 }
 
 /// Server settings.

@@ -1,6 +1,7 @@
 //! Confab's server as a library: the binary in `main.rs` parses settings and calls
 //! [`startup::Application`]; the integration tests start the same application on port 0.
 
+pub mod admin;
 pub mod auth;
 pub mod chat;
 pub mod config;

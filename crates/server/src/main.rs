@@ -12,6 +12,9 @@ fn main() -> ExitCode {
     server::telemetry::init(cli.settings.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings),
+        Command::Admin(command) => {
+            actix_web::rt::System::new().block_on(server::admin::cli::run(cli.settings, command))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -57,31 +57,7 @@ impl Application {
             create_data_dir(&settings.data_dir)?;
         }
 
-        let (database_url, embedded) = match &settings.database_url {
-            Some(url) => (url.expose_secret().to_owned(), None),
-            None => {
-                let root = settings.data_dir.join("postgres");
-                let cluster =
-                    web::block(move || EmbeddedPostgres::start(&Options { root, bin_dir: None, ephemeral: false }))
-                        .await
-                        .map_err(|e| anyhow!("the embedded database start-up was interrupted: {e}"))?
-                        .context("cannot start the embedded PostgreSQL")?;
-                db::pool::create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE)
-                    .await
-                    .context("cannot prepare the embedded database")?;
-                (cluster.url(EMBEDDED_DATABASE), Some(cluster))
-            }
-        };
-
-        let shown_url = redact(&database_url);
-        let migrate_url = database_url.clone();
-        let applied = web::block(move || db::migrations::run_pending(&migrate_url))
-            .await
-            .map_err(|e| anyhow!("migrations were interrupted: {e}"))?
-            .with_context(|| format!("database {shown_url}"))?;
-        if !applied.is_empty() {
-            tracing::info!(count = applied.len(), "applied database migrations");
-        }
+        let (database_url, embedded) = open_database(&settings).await?;
 
         let pool = db::pool::build_pool(&database_url, settings.db_pool_size)?;
         let jwt_secret = secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
@@ -124,6 +100,7 @@ impl Application {
         let spa = Spa::load(&settings.static_dir);
         let server = serve(listener, state.clone(), spa, settings.workers)?;
         tokio::spawn(stop_on_signal(server.handle(), state.hub.clone()));
+        tokio::spawn(crate::admin::retention::run(state.clone()));
         Ok(Self { server, port, host: settings.host, embedded, state })
     }
 
@@ -160,6 +137,38 @@ impl Application {
         }
         result
     }
+}
+
+/// Connects to DATABASE_URL, or starts the embedded cluster, and applies pending migrations.
+/// Returns the URL and the cluster to stop at the end (when embedded).
+pub async fn open_database(settings: &Settings) -> anyhow::Result<(String, Option<EmbeddedPostgres>)> {
+    let (database_url, embedded) = match &settings.database_url {
+        Some(url) => (url.expose_secret().to_owned(), None),
+        None => {
+            let root = settings.data_dir.join("postgres");
+            let cluster =
+                web::block(move || EmbeddedPostgres::start(&Options { root, bin_dir: None, ephemeral: false }))
+                    .await
+                    .map_err(|e| anyhow!("the embedded database start-up was interrupted: {e}"))?
+                    .context("cannot start the embedded PostgreSQL")?;
+            db::pool::create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE)
+                .await
+                .context("cannot prepare the embedded database")?;
+            (cluster.url(EMBEDDED_DATABASE), Some(cluster))
+        }
+    };
+
+    let shown_url = redact(&database_url);
+    let migrate_url = database_url.clone();
+    let applied = web::block(move || db::migrations::run_pending(&migrate_url))
+        .await
+        .map_err(|e| anyhow!("migrations were interrupted: {e}"))?
+        .with_context(|| format!("database {shown_url}"))?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied database migrations");
+    }
+
+    Ok((database_url, embedded))
 }
 
 fn serve(listener: TcpListener, state: AppState, spa: Spa, workers: usize) -> anyhow::Result<Server> {

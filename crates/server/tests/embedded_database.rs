@@ -140,5 +140,45 @@ fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
     assert!(fourth.child.wait().unwrap().success());
     assert!(postgres_processes(&pgdata).is_empty());
 
+    // The first admin comes from the command line: a new account, or a promoted one.
+    let admin_command = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_confab"))
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("admin")
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let created = admin_command(&["create", "boss"], "boss-password-1\n");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created administrator boss"));
+    let promoted = admin_command(&["promote", "shutdown"], "");
+    assert!(promoted.status.success(), "{}", String::from_utf8_lossy(&promoted.stderr));
+    let missing = admin_command(&["promote", "nobody"], "");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no user named"));
+    let mut fifth = start(&data_dir);
+    let stats_status = runtime.block_on(async {
+        let api = client::Client::new(&fifth.url).unwrap();
+        let mut statuses = Vec::new();
+        for (user, password) in [("boss", "boss-password-1"), ("shutdown", "shutdown-password-1")] {
+            let auth = api.login(user, password).await.unwrap();
+            let response = api.authenticated(&auth.access_token).request(reqwest::Method::GET, "/api/v1/admin/stats").unwrap();
+            statuses.push(response.send().await.unwrap().status().as_u16());
+        }
+        statuses
+    });
+    assert_eq!(stats_status, [200, 200]);
+    signal(&fifth.child, "-TERM");
+    assert!(fifth.child.wait().unwrap().success());
+
     std::fs::remove_dir_all(&base).unwrap();
 }

@@ -1,6 +1,7 @@
 //! Queries, one module per area. Each takes `&mut AsyncPgConnection`, so the caller owns the
 //! transaction; functions that must be atomic open their own (nested ones become savepoints).
 
+pub mod admin;
 pub mod conversations;
 pub mod messages;
 pub mod sessions;

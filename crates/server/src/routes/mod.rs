@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource. `configure_api` mounts everything under `/api/v1`;
 //! the operational probes live at the root where load balancers expect them.
 
+pub mod admin;
 pub mod auth;
 pub mod blocks;
 pub mod conversations;
@@ -34,6 +35,7 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(auth::list_sessions)
             .service(auth::revoke_session)
             .service(users::get_me)
+            .service(users::export_me)
             .service(users::update_me)
             .service(users::delete_me)
             .service(users::change_password)
@@ -65,6 +67,23 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(messages::mark_read)
             .service(messages::search_messages)
             .service(crate::ws::session::connect)
+            .service(admin::list_users)
+            .service(admin::create_user)
+            .service(admin::get_user)
+            .service(admin::update_user)
+            .service(admin::reset_password)
+            .service(admin::disable_user)
+            .service(admin::enable_user)
+            .service(admin::delete_user)
+            .service(admin::set_user_role)
+            .service(admin::list_conversations)
+            .service(admin::conversation_history)
+            .service(admin::remove_message)
+            .service(admin::export_conversation)
+            .service(admin::get_retention)
+            .service(admin::set_retention)
+            .service(admin::get_stats)
+            .service(admin::list_audit)
             .default_service(web::to(unknown_route)),
     );
 }

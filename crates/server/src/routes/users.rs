@@ -160,3 +160,31 @@ pub async fn search_users(
     let next_cursor = (users.len() as i64 == limit).then(|| users.last().map(|u| u.username.to_lowercase())).flatten();
     Ok(web::Json(Page { items: users.iter().map(db::models::User::to_public).collect(), next_cursor }))
 }
+
+/// Everything the caller owns, as a JSON download: profile, friends, conversations and every
+/// message they sent.
+#[utoipa::path(tag = "users", path = "/api/v1/users/me/export", security(("bearer" = [])),
+    responses((status = 200, body = protocol::admin::PersonalExport), (status = 401, body = ErrorBody)))]
+#[get("/users/me/export")]
+pub async fn export_me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let friends = social::friends_of(&mut conn, auth.id(), None, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|(u, since)| protocol::social::Friend { user: u.to_public(), since })
+        .collect();
+    let rows = db::queries::conversations::summaries(&mut conn, auth.id(), None, i64::MAX).await?;
+    let conversations = crate::chat::conversations::summaries_view(&mut conn, rows).await?;
+    let messages =
+        db::queries::admin::messages_by(&mut conn, auth.id()).await?.iter().map(|m| m.to_protocol()).collect();
+    let export = protocol::admin::PersonalExport {
+        profile: auth.user.to_me(),
+        friends,
+        conversations,
+        messages,
+        exported_at: chrono::Utc::now(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Disposition", "attachment; filename=\"confab-export.json\""))
+        .json(export))
+}

@@ -86,6 +86,7 @@ enum Command {
     Deliver(BusMessage),
     CloseAll(CloseOrder),
     Stats(oneshot::Sender<HubStats>),
+    IsOnline(Uuid, oneshot::Sender<bool>),
 }
 
 /// A handle to the hub task; cheap to clone.
@@ -146,6 +147,15 @@ impl Hub {
         let _ = self.commands.send(Command::CloseAll(CloseOrder { code, reason })).await;
     }
 
+    /// Whether a user is connected (here, or to another server as far as this one knows).
+    pub async fn is_online(&self, user: Uuid) -> bool {
+        let (reply, answer) = oneshot::channel();
+        if self.commands.send(Command::IsOnline(user, reply)).await.is_err() {
+            return false;
+        }
+        answer.await.unwrap_or(false)
+    }
+
     /// Current counters.
     pub async fn stats(&self) -> HubStats {
         let (reply, answer) = oneshot::channel();
@@ -204,6 +214,9 @@ impl HubState {
                     for id in ids {
                         self.close(id, order.clone());
                     }
+                }
+                Command::IsOnline(user, reply) => {
+                    let _ = reply.send(self.is_online(user));
                 }
                 Command::Stats(reply) => {
                     let _ = reply.send(HubStats { connections: self.conns.len(), users: self.by_user.len() });

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed unwrap fails the test, with its location")]
 
 mod accounts;
+mod admin;
 mod conversations;
 mod health;
 mod realtime;

@@ -1,0 +1,90 @@
+//! `confab admin create <username>` and `confab admin promote <username>`: how the first
+//! administrator comes to exist. They open the same database the server would (DATABASE_URL,
+//! or the embedded cluster in the data dir, which must not be in use by a running server).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, anyhow, bail};
+use db::models::NewUser;
+use uuid::Uuid;
+
+use crate::auth::password::Passwords;
+use crate::config::{AdminCommand, Settings};
+use crate::validate;
+
+/// Runs an admin sub-command to completion.
+pub async fn run(settings: Settings, command: AdminCommand) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    let (url, mut embedded) = crate::startup::open_database(&settings).await?;
+    let result = execute(&url, command).await;
+    if let Some(cluster) = embedded.as_mut() {
+        cluster.stop().context("cannot stop the embedded PostgreSQL")?;
+    }
+    result
+}
+
+async fn execute(url: &str, command: AdminCommand) -> anyhow::Result<()> {
+    let pool = db::pool::build_pool(url, 1)?;
+    let mut conn = db::pool::checkout(&pool).await.map_err(|e| anyhow!("{e}"))?;
+    match command {
+        AdminCommand::Create { username, display_name } => {
+            let username = validate::username(&username).map_err(|e| anyhow!("{}", e.message()))?;
+            let display_name = validate::display_name(display_name.as_deref().unwrap_or(&username))
+                .map_err(|e| anyhow!("{}", e.message()))?;
+            let password = read_password()?;
+            validate::new_password("password", &password).map_err(|e| anyhow!("{}", e.message()))?;
+            let hash = Passwords::new(1).hash(password).await.map_err(|e| anyhow!("{e}"))?;
+            let new = NewUser {
+                id: Uuid::now_v7(),
+                username: &username,
+                display_name: &display_name,
+                avatar_color: validate::default_avatar_color(&username),
+                password_hash: &hash,
+            };
+            let user = match db::queries::users::insert(&mut conn, new).await {
+                Ok(user) => user,
+                Err(e) if crate::error::is_unique_violation(&e) => {
+                    bail!("the username {username:?} is taken; use `confab admin promote {username}`")
+                }
+                Err(e) => return Err(e.into()),
+            };
+            promote(&mut conn, user.id).await?;
+            println!("created administrator {username}");
+        }
+        AdminCommand::Promote { username } => {
+            let user = db::queries::users::by_username(&mut conn, &username)
+                .await?
+                .filter(|u| u.deleted_at.is_none())
+                .ok_or_else(|| anyhow!("no user named {username:?}"))?;
+            promote(&mut conn, user.id).await?;
+            println!("{} is now an administrator", user.username);
+        }
+    }
+    Ok(())
+}
+
+async fn promote(conn: &mut diesel_async::AsyncPgConnection, user: Uuid) -> anyhow::Result<()> {
+    match db::queries::admin::set_role(conn, user, true).await? {
+        db::queries::admin::RoleChange::Changed(_) => Ok(()),
+        _ => bail!("cannot promote this user"),
+    }
+}
+
+/// Reads the password twice from a terminal (not echoed), or once from piped standard input.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Password again: ")?;
+        if first != second {
+            bail!("the passwords differ");
+        }
+        Ok(first)
+    } else {
+        eprint!("Password (from standard input): ");
+        std::io::stderr().flush().ok();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    }
+}

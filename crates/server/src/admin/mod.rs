@@ -1,0 +1,65 @@
+//! Operators: the `Admin` extractor (403 for everyone else, checked on every request), the
+//! audit helper every admin action goes through, the retention sweep, and the command-line
+//! bootstrap of the first admin.
+
+pub mod cli;
+pub mod retention;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use protocol::ErrorCode;
+use protocol::users::Role;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// An authenticated caller whose role is `admin` as of this request.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    /// The admin.
+    pub auth: AuthUser,
+    /// Their address, for the audit log.
+    pub ip: String,
+}
+
+impl Admin {
+    /// The admin's id.
+    pub fn id(&self) -> Uuid {
+        self.auth.id()
+    }
+
+    /// Records an action in the audit log.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        target: (&str, Option<Uuid>),
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let mut conn = db::pool::checkout(&state.pool).await?;
+        db::queries::admin::audit(&mut conn, self.id(), action, target, detail, &self.ip).await?;
+        Ok(())
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let auth = AuthUser::from_request(req, payload);
+        let ip = crate::routes::auth::client_address(req);
+        Box::pin(async move {
+            let auth = auth.await?;
+            if auth.user.role() != Role::Admin {
+                return Err(ApiError::new(ErrorCode::Forbidden, "administrators only"));
+            }
+            Ok(Self { auth, ip })
+        })
+    }
+}

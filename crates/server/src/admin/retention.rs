@@ -1,0 +1,88 @@
+//! The retention sweep: when a policy of N days is set, a background task removes older
+//! messages in small batches (each its own short transaction that skips rows chat is using),
+//! publishing a deletion event for each so live clients drop them too.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use protocol::admin::Retention;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::ws::bus::BusMessage;
+
+/// Settings key of the policy.
+pub const POLICY_KEY: &str = "retention";
+/// Settings key of the sweep's counters.
+pub const STATS_KEY: &str = "retention_stats";
+/// Messages removed per transaction.
+const BATCH: i64 = 500;
+/// Time between sweeps.
+const INTERVAL: Duration = Duration::from_secs(60);
+
+/// What the sweep has done so far.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct SweepStats {
+    /// Messages removed in all.
+    pub removed_total: i64,
+    /// When the last sweep ran.
+    pub last_run_at: Option<DateTime<Utc>>,
+}
+
+/// The stored policy (forever when unset).
+pub async fn policy(state: &AppState) -> Result<Retention, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let value = db::queries::admin::setting(&mut conn, POLICY_KEY).await?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()).unwrap_or(Retention { days: None }))
+}
+
+/// The sweep's counters.
+pub async fn stats(state: &AppState) -> Result<SweepStats, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let value = db::queries::admin::setting(&mut conn, STATS_KEY).await?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default())
+}
+
+/// Runs one sweep now; returns how many messages it removed.
+pub async fn sweep(state: &AppState) -> Result<i64, ApiError> {
+    let Some(days) = policy(state).await?.days else { return Ok(0) };
+    let cutoff = Utc::now() - chrono::Duration::days(i64::from(days));
+    let mut removed = 0;
+    loop {
+        let mut conn = db::pool::checkout(&state.pool).await?;
+        let events = db::queries::admin::retention_batch(&mut conn, cutoff, BATCH).await?;
+        drop(conn);
+        let count = events.len() as i64;
+        for event in events {
+            state.bus.publish(BusMessage::Event { event }).await;
+        }
+        removed += count;
+        if count < BATCH {
+            break;
+        }
+        // Let chat traffic through between batches.
+        tokio::task::yield_now().await;
+    }
+    let mut totals = stats(state).await?;
+    totals.removed_total += removed;
+    totals.last_run_at = Some(Utc::now());
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let value = serde_json::to_value(&totals).map_err(ApiError::internal)?;
+    db::queries::admin::set_setting(&mut conn, STATS_KEY, value).await?;
+    if removed > 0 {
+        tracing::info!(removed, days, "retention removed expired messages");
+    }
+    Ok(removed)
+}
+
+/// Sweeps every minute for as long as the server runs.
+pub async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(INTERVAL);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sweep(&state).await {
+            tracing::error!(error = %e, "retention sweep failed");
+        }
+    }
+}
