@@ -34,7 +34,7 @@ const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
 /// Password hashes running at once: each takes 19 MiB and a core for ~50 ms.
 const MAX_CONCURRENT_HASHES: usize = 4;
 /// Name of the database Confab uses inside its embedded cluster.
-const EMBEDDED_DATABASE: &str = "confab";
+pub const EMBEDDED_DATABASE: &str = "confab";
 
 /// A built, listening application.
 pub struct Application {

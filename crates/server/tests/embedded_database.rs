@@ -171,12 +171,24 @@ fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
         let mut statuses = Vec::new();
         for (user, password) in [("boss", "boss-password-1"), ("shutdown", "shutdown-password-1")] {
             let auth = api.login(user, password).await.unwrap();
-            let response = api.authenticated(&auth.access_token).request(reqwest::Method::GET, "/api/v1/admin/stats").unwrap();
+            let response =
+                api.authenticated(&auth.access_token).request(reqwest::Method::GET, "/api/v1/admin/stats").unwrap();
             statuses.push(response.send().await.unwrap().status().as_u16());
         }
         statuses
     });
     assert_eq!(stats_status, [200, 200]);
+    // Promoting works while the server runs too (through the running cluster).
+    let live = runtime.block_on(async {
+        client::Client::new(&fifth.url).unwrap().register("live", "Live", "live-password-1").await.unwrap()
+    });
+    let promoted = admin_command(&["promote", "live"], "");
+    assert!(promoted.status.success(), "{}", String::from_utf8_lossy(&promoted.stderr));
+    let status = runtime.block_on(async {
+        let api = client::Client::new(&fifth.url).unwrap().authenticated(&live.access_token);
+        api.request(reqwest::Method::GET, "/api/v1/admin/stats").unwrap().send().await.unwrap().status().as_u16()
+    });
+    assert_eq!(status, 200, "the role is read per request, so the promotion applies at once");
     signal(&fifth.child, "-TERM");
     assert!(fifth.child.wait().unwrap().success());
 

@@ -119,6 +119,15 @@ impl EmbeddedPostgres {
         Ok(cluster)
     }
 
+    /// The URL of a cluster another process (a running server) has started under `root`: the
+    /// port from its `postmaster.pid`, the password from the file beside it.
+    pub fn url_of_running(root: &Path, database: &str) -> Option<String> {
+        let password = fs::read_to_string(root.join("superuser-password")).ok()?;
+        let pid_file = fs::read_to_string(root.join("pgdata").join("postmaster.pid")).ok()?;
+        let port: u16 = pid_file.lines().nth(3)?.trim().parse().ok()?;
+        Some(format!("postgres://{SUPERUSER}:{}@127.0.0.1:{port}/{database}", password.trim()))
+    }
+
     /// Starts a throwaway cluster in a fresh directory under the system temp dir.
     pub fn start_ephemeral() -> Result<Self, EmbeddedError> {
         let name = format!(

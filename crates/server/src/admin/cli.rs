@@ -1,6 +1,6 @@
 //! `confab admin create <username>` and `confab admin promote <username>`: how the first
-//! administrator comes to exist. They open the same database the server would (DATABASE_URL,
-//! or the embedded cluster in the data dir, which must not be in use by a running server).
+//! administrator comes to exist. They open the same database the server would: DATABASE_URL,
+//! or the embedded cluster in the data dir (started for the command, or the running server's).
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -16,12 +16,26 @@ use crate::validate;
 pub async fn run(settings: Settings, command: AdminCommand) -> anyhow::Result<()> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
-    let (url, mut embedded) = crate::startup::open_database(&settings).await?;
+    let (url, mut embedded) = match crate::startup::open_database(&settings).await {
+        Ok(opened) => opened,
+        // A running server holds the embedded cluster: use it through its port.
+        Err(e) if is_locked(&e) => {
+            let root = settings.data_dir.join("postgres");
+            let url = db::embedded::EmbeddedPostgres::url_of_running(&root, crate::startup::EMBEDDED_DATABASE)
+                .ok_or_else(|| anyhow!("the embedded database is in use but its address cannot be read"))?;
+            (url, None)
+        }
+        Err(e) => return Err(e),
+    };
     let result = execute(&url, command).await;
     if let Some(cluster) = embedded.as_mut() {
         cluster.stop().context("cannot stop the embedded PostgreSQL")?;
     }
     result
+}
+
+fn is_locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| matches!(cause.downcast_ref(), Some(db::embedded::EmbeddedError::Locked(_))))
 }
 
 async fn execute(url: &str, command: AdminCommand) -> anyhow::Result<()> {
