@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Keeps the load generator working: starts the debug server with its own embedded database on a
-# free loopback port, runs every confab-bench scenario at a tiny size, and stops the server.
+# free loopback port, runs every confab-bench scenario once at a tiny size (20 connections, a
+# few seconds), and stops the server. Real measurements are in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,5 +25,10 @@ for _ in $(seq 1 120); do
 done
 [ -n "$url" ] || { echo "the server did not start" >&2; cat "$log" >&2; exit 1; }
 
-target/debug/confab-bench --url "$url" probe --endpoint healthz --concurrency 4 --seconds 2
-target/debug/confab-bench --url "$url" probe --endpoint readyz --concurrency 4 --seconds 2
+bench=target/debug/confab-bench
+"$bench" --url "$url" probe --endpoint healthz --concurrency 4 --seconds 2
+"$bench" --url "$url" probe --endpoint readyz --concurrency 4 --seconds 2
+"$bench" --url "$url" connect --connections 20 --users 5 --concurrency 8 --hold-seconds 1 --server-pid "$pid"
+"$bench" --url "$url" fanout --rooms 2 --members 5 --rate 20 --seconds 2
+"$bench" --url "$url" max --rooms 2 --members 5 --start 10 --factor 2 --seconds 1 --steps 2
+"$bench" --url "$url" login --rooms 2 --members 5 --rate 10 --seconds 1 --concurrency 2

@@ -3,6 +3,12 @@
 //!
 //! Every scenario is bounded in time and targets the URL it is given (loopback in our runs).
 
+mod connect;
+mod fanout;
+mod login;
+mod population;
+mod procfs;
+
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -10,7 +16,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-/// Load generator for a Confab server.
+use crate::fanout::Fanout;
+
+/// Load generator for a Confab server. Populations (users, friendships, groups) are created
+/// through the API before each measured window; nothing is mocked.
 #[derive(Debug, Parser)]
 #[command(name = "confab-bench", version, about)]
 struct Cli {
@@ -38,6 +47,85 @@ enum Scenario {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Hold N authenticated idle WebSocket connections: handshake rate and latency, and the
+    /// server's resident memory per connection (give --server-pid).
+    Connect {
+        /// Connections to open.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Distinct users they belong to (a user may have many connections).
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        /// Handshakes in flight.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seconds to hold them before measuring memory.
+        #[arg(long, default_value_t = 3)]
+        hold_seconds: u64,
+        /// The server's pid, to read its memory from /proc.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    /// R groups of M members sending on an open-loop schedule totalling T messages/s:
+    /// throughput, end-to-end latency, loss, duplicates, order, and storage.
+    Fanout {
+        /// Groups.
+        #[arg(long, default_value_t = 10)]
+        rooms: usize,
+        /// Members per group.
+        #[arg(long, default_value_t = 10)]
+        members: usize,
+        /// Total messages per second offered.
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+        /// Seconds of sending.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+    /// Raise the fan-out rate step by step until p99 exceeds 100 ms or anything is lost;
+    /// report the last good step.
+    Max {
+        /// Groups.
+        #[arg(long, default_value_t = 10)]
+        rooms: usize,
+        /// Members per group.
+        #[arg(long, default_value_t = 10)]
+        members: usize,
+        /// First rate, messages/s.
+        #[arg(long, default_value_t = 500.0)]
+        start: f64,
+        /// Each step multiplies the rate by this.
+        #[arg(long, default_value_t = 1.5)]
+        factor: f64,
+        /// Seconds per step.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Most steps.
+        #[arg(long, default_value_t = 12)]
+        steps: usize,
+        /// The p99 bound, ms.
+        #[arg(long, default_value_t = 100.0)]
+        p99_ms: f64,
+    },
+    /// Logins per second and their p99 while a fan-out round runs, with the chat latency
+    /// compared to a round without logins.
+    Login {
+        /// Groups.
+        #[arg(long, default_value_t = 10)]
+        rooms: usize,
+        /// Members per group.
+        #[arg(long, default_value_t = 10)]
+        members: usize,
+        /// Fan-out messages per second.
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+        /// Seconds of each round.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Clients logging in concurrently, in a loop.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -46,7 +134,7 @@ enum Probe {
     Readyz,
 }
 
-/// The outcome of a run, printed as a table and optionally written as JSON.
+/// The outcome of a probe run.
 #[derive(Debug, Serialize)]
 struct Report {
     scenario: String,
@@ -60,37 +148,117 @@ struct Report {
     max_ms: f64,
 }
 
+/// Prints a report as a two-column table of its JSON fields.
+fn print_table(title: &str, value: &serde_json::Value) {
+    println!("== {title}");
+    print_fields("", value);
+}
+
+fn print_fields(prefix: &str, value: &serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                if value.is_object() {
+                    print_fields(&name, value);
+                } else {
+                    let shown = match value {
+                        serde_json::Value::Number(n) if n.is_f64() => format!("{:.2}", n.as_f64().unwrap_or_default()),
+                        other => other.to_string(),
+                    };
+                    println!("  {name:<36} {shown}");
+                }
+            }
+        }
+        other => println!("  {prefix:<36} {other}"),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let report = match cli.scenario {
+    // Many sockets need many file descriptors.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let api = client::Client::new(&cli.url)?;
+    api.health().await.with_context(|| format!("the server at {} does not answer", cli.url))?;
+    let (title, value, ok) = match cli.scenario {
         Scenario::Probe { endpoint, concurrency, seconds } => {
-            probe(&cli.url, endpoint, concurrency.clamp(1, 10_000), Duration::from_secs(seconds.clamp(1, 3600))).await?
+            let report =
+                probe(&cli.url, endpoint, concurrency.clamp(1, 10_000), Duration::from_secs(seconds.clamp(1, 3600)))
+                    .await?;
+            let ok = report.requests > 0 && report.errors == 0;
+            ("probe", serde_json::to_value(&report)?, ok)
+        }
+        Scenario::Connect { connections, users, concurrency, hold_seconds, server_pid } => {
+            let report = connect::run(
+                &api,
+                connections.clamp(1, 1_000_000),
+                users,
+                concurrency.clamp(1, 10_000),
+                Duration::from_secs(hold_seconds.min(3600)),
+                server_pid,
+            )
+            .await?;
+            let ok = report.failed == 0;
+            ("connect", serde_json::to_value(&report)?, ok)
+        }
+        Scenario::Fanout { rooms, members, rate, seconds } => {
+            let config = fanout_config(rooms, members, rate, seconds);
+            eprintln!("preparing {} users in {} groups…", config.rooms * config.members, config.rooms);
+            let prepared = fanout::prepare(&api, config.rooms, config.members).await?;
+            eprintln!("sending {:.0} msgs/s for {:.0} s…", config.rate, config.seconds);
+            let report = fanout::run(&cli.url, &prepared, config).await?;
+            let ok = report.clean();
+            ("fanout", serde_json::to_value(&report)?, ok)
+        }
+        Scenario::Max { rooms, members, start, factor, seconds, steps, p99_ms } => {
+            let base = fanout_config(rooms, members, start, seconds);
+            eprintln!("preparing {} users in {} groups…", base.rooms * base.members, base.rooms);
+            let prepared = fanout::prepare(&api, base.rooms, base.members).await?;
+            let mut rate = base.rate;
+            let mut steps_run = Vec::new();
+            let mut last_good = None;
+            for _ in 0..steps.clamp(1, 50) {
+                let report = fanout::run(&cli.url, &prepared, Fanout { rate, ..base }).await?;
+                eprintln!(
+                    "  {:>9.0} msgs/s offered: {:>9.0} stored/s, {:>10.0} delivered/s, p99 {:>8.2} ms, lost {}",
+                    rate, report.stored_per_second, report.delivered_per_second, report.p99_ms, report.lost
+                );
+                let good = report.clean() && report.p99_ms <= p99_ms;
+                steps_run.push(report.clone());
+                if !good {
+                    break;
+                }
+                last_good = Some(report);
+                rate *= factor.max(1.05);
+            }
+            let ok = last_good.is_some();
+            let value = serde_json::json!({ "last_good": last_good, "steps": steps_run });
+            ("max", value, ok)
+        }
+        Scenario::Login { rooms, members, rate, seconds, concurrency } => {
+            let config = fanout_config(rooms, members, rate, seconds);
+            let report = login::run(&cli.url, &api, config, concurrency.clamp(1, 1000)).await?;
+            let ok = report.failed == 0 && report.logins > 0 && report.chat_with_logins.clean();
+            ("login", serde_json::to_value(&report)?, ok)
         }
     };
-    println!(
-        "{:<24} {:>10} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9}",
-        "scenario", "requests", "errors", "per second", "p50 ms", "p99 ms", "p99.9 ms", "max ms"
-    );
-    println!(
-        "{:<24} {:>10} {:>8} {:>12.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-        report.scenario,
-        report.requests,
-        report.errors,
-        report.per_second,
-        report.p50_ms,
-        report.p99_ms,
-        report.p999_ms,
-        report.max_ms
-    );
+    print_table(title, &value);
     if let Some(path) = cli.json {
-        std::fs::write(&path, serde_json::to_vec_pretty(&report)?)
+        std::fs::write(&path, serde_json::to_vec_pretty(&value)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if report.requests == 0 || report.errors > 0 {
-        anyhow::bail!("{} of {} requests failed", report.errors, report.requests + report.errors);
-    }
+    anyhow::ensure!(ok, "the {title} run had failures (see the report)");
     Ok(())
+}
+
+fn fanout_config(rooms: usize, members: usize, rate: f64, seconds: f64) -> Fanout {
+    Fanout {
+        rooms: rooms.clamp(1, 10_000),
+        members: members.clamp(2, protocol::conversations::MAX_GROUP_MEMBERS),
+        rate: rate.clamp(0.1, 10_000_000.0),
+        seconds: seconds.clamp(0.5, 3600.0),
+    }
 }
 
 async fn probe(url: &str, endpoint: Probe, concurrency: usize, duration: Duration) -> anyhow::Result<Report> {

@@ -97,6 +97,37 @@ impl Socket {
         Ok(Self { stream, pending: VecDeque::new(), next_req_id: 1 })
     }
 
+    /// Connects from a chosen local address (the load generator spreads connections over
+    /// 127.0.0.x when one address runs out of ephemeral ports), authenticates, waits for `ready`.
+    pub async fn connect_from(
+        base: &Url,
+        token: &str,
+        local: std::net::IpAddr,
+    ) -> Result<(Self, ServerFrame), SocketError> {
+        let url = gateway_url(base)?;
+        let host = url.host_str().ok_or_else(|| SocketError::Unexpected("no host".into()))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let remote = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| SocketError::Transport(e.into()))?
+            .next()
+            .ok_or_else(|| SocketError::Unexpected("no address".into()))?;
+        let socket = if remote.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+            .map_err(|e| SocketError::Transport(e.into()))?;
+        socket.bind(std::net::SocketAddr::new(local, 0)).map_err(|e| SocketError::Transport(e.into()))?;
+        let tcp = socket.connect(remote).await.map_err(|e| SocketError::Transport(e.into()))?;
+        tcp.set_nodelay(true).map_err(|e| SocketError::Transport(e.into()))?;
+        let (stream, _) = tokio_tungstenite::client_async(url.as_str(), MaybeTlsStream::Plain(tcp)).await?;
+        let mut socket = Self { stream, pending: VecDeque::new(), next_req_id: 1 };
+        socket.send(&ClientFrame::Authenticate { req_id: 0, token: token.to_owned() }).await?;
+        let ready = tokio::time::timeout(READY_TIMEOUT, socket.read()).await.map_err(|_| SocketError::Timeout)??;
+        match ready {
+            ServerFrame::Ready { .. } => Ok((socket, ready)),
+            ServerFrame::Error { error, message, .. } => Err(SocketError::Refused { code: error, message }),
+            other => Err(SocketError::Unexpected(format!("{other:?}"))),
+        }
+    }
+
     /// A fresh request id.
     pub fn next_req_id(&mut self) -> u64 {
         self.next_req_id += 1;
@@ -203,5 +234,61 @@ impl Socket {
     /// Closes the connection politely.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
+    }
+
+    /// Splits into a sending and a receiving half, for programs that write and read
+    /// concurrently (the load generator). Frames kept by `request` are handed to the reader.
+    pub fn into_split(self) -> (SocketSender, SocketReader) {
+        let (sink, stream) = self.stream.split();
+        (SocketSender { sink }, SocketReader { stream, pending: self.pending })
+    }
+}
+
+type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The sending half of a split [`Socket`].
+pub struct SocketSender {
+    sink: futures_util::stream::SplitSink<Stream, WsMessage>,
+}
+
+impl SocketSender {
+    /// Sends one frame.
+    pub async fn send(&mut self, frame: &ClientFrame) -> Result<(), SocketError> {
+        let text = serde_json::to_string(frame).map_err(|e| SocketError::Unexpected(e.to_string()))?;
+        self.sink.send(WsMessage::text(text)).await?;
+        Ok(())
+    }
+}
+
+/// The receiving half of a split [`Socket`].
+pub struct SocketReader {
+    stream: futures_util::stream::SplitStream<Stream>,
+    pending: VecDeque<ServerFrame>,
+}
+
+impl SocketReader {
+    /// The next server frame; `Closed` when the connection ends.
+    pub async fn next(&mut self) -> Result<ServerFrame, SocketError> {
+        if let Some(frame) = self.pending.pop_front() {
+            return Ok(frame);
+        }
+        loop {
+            let Some(message) = self.stream.next().await else {
+                return Err(SocketError::Closed { code: 1006, reason: "connection lost".into() });
+            };
+            match message? {
+                WsMessage::Text(text) => {
+                    return serde_json::from_str(text.as_str())
+                        .map_err(|e| SocketError::Unexpected(format!("{e}: {}", text.as_str())));
+                }
+                WsMessage::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((u16::from(CloseCode::Status), String::new()));
+                    return Err(SocketError::Closed { code, reason });
+                }
+                _ => {}
+            }
+        }
     }
 }

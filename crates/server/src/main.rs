@@ -26,6 +26,10 @@ fn main() -> ExitCode {
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Each WebSocket is a file descriptor: take the whole allowance the system grants.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "cannot raise the open-file limit");
+    }
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings).await?;
         println!("Confab is running at {}", app.url());

@@ -1,0 +1,111 @@
+//! Building the population a scenario needs, through the real API and outside the measured
+//! window: users (registered, or logged in when a previous run made them), friendships, and
+//! groups of friends.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use client::Client;
+use protocol::auth::AuthResponse;
+use protocol::social::SendFriendRequestOutcome;
+use protocol::{ConversationId, ErrorCode, UserId};
+use tokio::sync::Semaphore;
+
+/// Every bench user's password.
+pub const PASSWORD: &str = "bench-password-0";
+/// Registrations or logins in flight (each costs an argon2 hash on the server).
+const CONCURRENCY: usize = 8;
+
+/// A signed-in bench user.
+#[derive(Clone)]
+pub struct Member {
+    /// Their id.
+    pub id: UserId,
+    /// Their username.
+    pub username: String,
+    /// Their access token.
+    pub token: String,
+    /// A client calling as them.
+    pub client: Client,
+}
+
+/// Registers (or, if the name exists, logs in) `count` users named `{prefix}{n}`.
+pub async fn users(api: &Client, prefix: &str, count: usize) -> anyhow::Result<Vec<Member>> {
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut tasks = Vec::with_capacity(count);
+    for n in 0..count {
+        let api = api.clone();
+        let permits = permits.clone();
+        let name = format!("{prefix}{n}");
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire().await?;
+            let auth: AuthResponse = match api.register(&name, &name, PASSWORD).await {
+                Ok(auth) => auth,
+                Err(e) if e.code() == Some(ErrorCode::UsernameTaken) => api.login(&name, PASSWORD).await?,
+                Err(e) => return Err(anyhow::Error::from(e).context(format!("cannot register {name}"))),
+            };
+            Ok::<_, anyhow::Error>(Member {
+                id: auth.user.id,
+                username: name,
+                client: api.authenticated(&auth.access_token),
+                token: auth.access_token,
+            })
+        }));
+    }
+    let mut members = Vec::with_capacity(count);
+    for task in tasks {
+        members.push(task.await??);
+    }
+    Ok(members)
+}
+
+/// Makes `a` and `b` friends (idempotent).
+pub async fn befriend(a: &Member, b: &Member) -> anyhow::Result<()> {
+    match a.client.send_friend_request(b.id).await {
+        Ok(SendFriendRequestOutcome::Pending { request }) => {
+            b.client.accept_friend_request(request.id).await?;
+        }
+        Ok(SendFriendRequestOutcome::Accepted { .. }) => {}
+        Err(e) if e.code() == Some(ErrorCode::Conflict) => {}
+        Err(e) => return Err(e).context("cannot befriend"),
+    }
+    Ok(())
+}
+
+/// Creates `rooms` groups of `size` consecutive members each: the first of each befriends the
+/// others and creates the group. Returns each group with the indexes of its members.
+pub async fn groups(
+    members: &[Member],
+    rooms: usize,
+    size: usize,
+) -> anyhow::Result<Vec<(ConversationId, Vec<usize>)>> {
+    anyhow::ensure!(members.len() >= rooms * size, "not enough users");
+    let mut tasks = Vec::with_capacity(rooms);
+    for room in 0..rooms {
+        let slice: Vec<Member> = members[room * size..(room + 1) * size].to_vec();
+        tasks.push(tokio::spawn(async move {
+            let owner = &slice[0];
+            for other in &slice[1..] {
+                befriend(owner, other).await?;
+            }
+            let ids: Vec<UserId> = slice[1..].iter().map(|m| m.id).collect();
+            let first = ids.len().min(protocol::conversations::MAX_MEMBERS_PER_REQUEST);
+            let group = owner.client.create_group(&format!("bench room {room}"), &ids[..first]).await?;
+            for chunk in ids[first..].chunks(protocol::conversations::MAX_MEMBERS_PER_REQUEST) {
+                owner.client.add_members(group.id, chunk).await?;
+            }
+            Ok::<_, anyhow::Error>(group.id)
+        }));
+    }
+    let mut out = Vec::with_capacity(rooms);
+    for (room, task) in tasks.into_iter().enumerate() {
+        out.push((task.await??, (room * size..(room + 1) * size).collect()));
+    }
+    Ok(out)
+}
+
+/// A prefix no earlier run used, so runs against one server do not collide.
+pub fn fresh_prefix(label: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("b{label}{}_", nanos % 1_000_000_000)
+}
