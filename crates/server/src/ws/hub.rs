@@ -189,6 +189,8 @@ struct HubState {
     watchers: HashMap<Uuid, HashSet<Uuid>>,
     /// User → other servers where they are connected.
     remote_online: HashMap<Uuid, HashSet<Uuid>>,
+    /// Restores seq order per conversation.
+    sequencer: super::sequencer::Sequencer,
 }
 
 /// Serializes a frame once for all its recipients.
@@ -199,7 +201,22 @@ pub fn encode(frame: &ServerFrame) -> ByteString {
 
 impl HubState {
     async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
-        while let Some(command) = inbox.recv().await {
+        loop {
+            let command = match self.sequencer.next_deadline() {
+                Some(deadline) => {
+                    tokio::select! {
+                        command = inbox.recv() => command,
+                        _ = tokio::time::sleep_until(deadline.into()) => {
+                            for event in self.sequencer.expire(std::time::Instant::now()) {
+                                self.deliver_event(event);
+                            }
+                            continue;
+                        }
+                    }
+                }
+                None => inbox.recv().await,
+            };
+            let Some(command) = command else { break };
             match command {
                 Command::Register { id, user, session, friends, frames, close, reply } => {
                     let online = friends.iter().copied().filter(|f| self.is_online(*f)).collect();
@@ -326,9 +343,9 @@ impl HubState {
     fn route(&mut self, message: BusMessage) {
         match message {
             BusMessage::Event { event } => {
-                let conversation = event.conversation_id.0;
-                let frame = encode(&ServerFrame::Event { event });
-                self.deliver_to_conversation(conversation, &frame);
+                for event in self.sequencer.accept(event, std::time::Instant::now()) {
+                    self.deliver_event(event);
+                }
             }
             BusMessage::EventRef { .. } => {
                 // Resolved to an `Event` by the bus before it reaches the hub.
@@ -442,6 +459,12 @@ impl HubState {
                 }
             }
         }
+    }
+
+    fn deliver_event(&mut self, event: protocol::conversations::Event) {
+        let conversation = event.conversation_id.0;
+        let frame = encode(&ServerFrame::Event { event });
+        self.deliver_to_conversation(conversation, &frame);
     }
 
     fn deliver_to_conversation(&mut self, conversation: Uuid, frame: &ByteString) {

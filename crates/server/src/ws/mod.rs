@@ -3,4 +3,5 @@
 
 pub mod bus;
 pub mod hub;
+pub mod sequencer;
 pub mod session;
