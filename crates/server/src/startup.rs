@@ -187,6 +187,9 @@ fn serve(listener: TcpListener, state: AppState, spa: Spa, workers: usize) -> an
             .configure(|cfg| spa.configure(cfg))
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+    // Small frames must leave at once: without it Nagle's algorithm meeting the peer's delayed
+    // ACK held some WebSocket frames for ~40 ms (measured: p99 46 ms at 400 msgs/s).
+    .tcp_nodelay(true)
     // Signals are ours (see `stop_on_signal`), so WebSockets are closed politely first.
     .disable_signals();
     if workers > 0 {
