@@ -7,6 +7,11 @@ use clap::Parser;
 use server::config::{Cli, Command, Settings};
 use server::startup::Application;
 
+/// mimalloc instead of glibc's allocator: glibc kept a per-thread arena copy of argon2's
+/// 19 MiB buffer (measured 523 MB resident after 100 sign-ups); mimalloc returns freed memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     server::telemetry::init(cli.settings.log_format);
