@@ -9,6 +9,10 @@ use leptos_router::path;
 use crate::api::ws::Gateway;
 use crate::components::connection_banner::ConnectionBanner;
 use crate::components::header::Header;
+use crate::pages::admin::{
+    audit::AdminAudit, conversation::AdminConversation, conversations::AdminConversations, dashboard::AdminDashboard,
+    user::AdminUser, users::AdminUsers,
+};
 use crate::pages::{
     blocked::Blocked, chat::ChatPage, friends::Friends, home::Home, not_found::NotFound, people::People,
     profile::Profile, requests::Requests, settings::Settings, sign_in::SignIn, sign_up::SignUp,
@@ -56,6 +60,13 @@ pub fn App() -> impl IntoView {
                         <ProtectedRoute path=path!("/blocked") view=Blocked condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/users/:id") view=Profile condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/settings") view=Settings condition=signed_in redirect_path=|| "/signin"/>
+                        // The admin pages show non-admins a "not allowed" page; the server refuses them anyway.
+                        <ProtectedRoute path=path!("/admin") view=AdminDashboard condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/users") view=AdminUsers condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/users/:id") view=AdminUser condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/conversations") view=AdminConversations condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/conversations/:id") view=AdminConversation condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/audit") view=AdminAudit condition=signed_in redirect_path=|| "/signin"/>
                     </Routes>
                 </main>
             </div>

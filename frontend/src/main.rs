@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod components;
+mod download;
 mod pages;
 mod state;
 mod time;

@@ -66,3 +66,10 @@ pub fn short(ms: f64) -> String {
     }
     format!("{} {}", date.get_date(), &month(&date)[..3.min(month(&date).len())])
 }
+
+/// A date and time for tables: "3 Mar 2025, 14:05".
+pub fn date_time(ms: f64) -> String {
+    let date = local(ms);
+    let month = month(&date);
+    format!("{} {} {}, {}", date.get_date(), &month[..3.min(month.len())], date.get_full_year(), clock(ms))
+}

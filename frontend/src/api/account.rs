@@ -60,3 +60,8 @@ pub async fn change_password(session: Session, current_password: String, new_pas
 pub async fn delete_account(session: Session, password: String) -> Result<(), ApiError> {
     http::authed_empty(session, Method::DELETE, "/api/v1/users/me", Some(&DeleteAccountRequest { password })).await
 }
+
+/// Everything the server keeps about the user, as the JSON text to save.
+pub async fn export(session: Session) -> Result<String, ApiError> {
+    http::authed_text(session, "/api/v1/users/me/export").await
+}

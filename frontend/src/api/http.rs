@@ -142,6 +142,16 @@ pub async fn authed_empty<B: Serialize + ?Sized>(
     if response.ok() { Ok(()) } else { Err(error_of(response).await) }
 }
 
+/// An authenticated call whose answer is kept as text, exactly as sent (JSON downloads, saved
+/// as files without being decoded and re-encoded).
+pub async fn authed_text(session: Session, path: &str) -> Result<String, ApiError> {
+    let response = authed_response::<()>(session, Method::GET, path, None).await?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    response.text().await.map_err(ApiError::network)
+}
+
 /// Percent-encodes a query value.
 pub fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).as_string().unwrap_or_default()

@@ -2,6 +2,7 @@
 //! WebSocket gateway. Nothing outside `api/` does HTTP or opens a socket.
 
 pub mod account;
+pub mod admin;
 pub mod conversations;
 pub mod http;
 pub mod social;

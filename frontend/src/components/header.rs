@@ -1,5 +1,5 @@
-//! The top bar: the Confab mark, the main navigation when signed in, the theme switch and the
-//! account menu.
+//! The top bar: the Confab mark, the main navigation when signed in (with "Admin" for
+//! administrators), the theme switch and the account menu.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
 use crate::components::avatar::Avatar;
+use crate::pages::admin::is_admin;
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 use crate::state::theme::{Mode, Theme};
@@ -72,6 +73,9 @@ pub fn Header() -> impl IntoView {
                     </A>
                     <A href="/people">"Find people"</A>
                     <A href="/blocked">"Blocked"</A>
+                    <Show when=move || is_admin(session)>
+                        <A href="/admin">"Admin"</A>
+                    </Show>
                 </nav>
             </Show>
             <div class="topbar-actions">

@@ -95,6 +95,9 @@ pub fn MessageBubble(
     let id = message.conversation_id;
     let mine = chat.me() == Some(message.sender_id);
     let deleted = message.deleted_at.is_some();
+    // The row is redrawn when the message is deleted, so reading this once is enough.
+    let moderated =
+        deleted && chat.timelines.with_untracked(|t| t.get(&id).is_some_and(|tl| tl.moderated.contains(&message.id)));
     let seq = message.seq;
     let can_moderate = move || chat.summary(id).is_some_and(|s| s.peer.is_none() && s.my_role.can_manage());
     let tick = Signal::derive(move || {
@@ -156,6 +159,8 @@ pub fn MessageBubble(
                             </div>
                         </form>
                     }.into_any()
+                } else if moderated {
+                    view! { <p class="body tombstone" data-testid="moderated">"This message was removed by a moderator"</p> }.into_any()
                 } else if deleted {
                     view! { <p class="body tombstone">"This message was deleted"</p> }.into_any()
                 } else {

@@ -13,11 +13,13 @@ use crate::api::{self, ApiError};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
+pub mod admin;
 pub mod auth_form;
 pub mod blocked;
 pub mod chat;
 pub mod friends;
 pub mod home;
+pub mod not_allowed;
 pub mod not_found;
 pub mod people;
 pub mod profile;

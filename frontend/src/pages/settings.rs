@@ -1,5 +1,5 @@
-//! Settings: profile (display name, bio, colour), password, signed-in devices, and deleting the
-//! account.
+//! Settings: profile (display name, bio, colour), password, signed-in devices, downloading
+//! one's own data, and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +8,7 @@ use protocol::users::UpdateProfileRequest;
 
 use crate::api::{self, ApiError};
 use crate::components::field::Field;
+use crate::download;
 use crate::state::session::Session;
 
 fn error_for(state: RwSignal<Option<Result<String, ApiError>>>, field: &'static str) -> Signal<Option<String>> {
@@ -34,6 +35,7 @@ pub fn Settings() -> impl IntoView {
             <ProfileSettings/>
             <PasswordSettings/>
             <SessionSettings/>
+            <DownloadData/>
             <DeleteAccount/>
         </div>
     }
@@ -171,6 +173,34 @@ fn device_name(agent: &str) -> String {
         (Some(b), None) => b.to_owned(),
         _ if agent.is_empty() => "Unknown device".to_owned(),
         _ => agent.chars().take(40).collect(),
+    }
+}
+
+#[component]
+fn DownloadData() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let state = RwSignal::new(None::<Result<String, ApiError>>);
+    let busy = RwSignal::new(false);
+    let download = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let result = match api::account::export(session).await {
+                Ok(json) => download::save_json("confab-export.json", &json)
+                    .map(|()| "Your data was saved as confab-export.json.".to_owned())
+                    .map_err(|message| ApiError { code: None, field: None, message }),
+                Err(e) => Err(e),
+            };
+            state.set(Some(result));
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Your data"</h2>
+            <p class="lede small">"Your profile, friends, conversations and every message you sent, as one JSON file."</p>
+            {outcome(state)}
+            <button type="button" class="secondary" disabled=move || busy.get() on:click=download>"Download my data"</button>
+        </section>
     }
 }
 

@@ -2,7 +2,7 @@
 //! online and typing, and the outbox. Frames from the gateway and REST catch-up pages go through
 //! one reducer that applies each event exactly once, in seq order, so nothing shows twice or not at all.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -50,6 +50,9 @@ pub struct Timeline {
     pub loading_older: bool,
     /// Other members' read markers, when known: their minimum drives a group's read ticks.
     pub reads: HashMap<UserId, i64>,
+    /// Messages someone other than their author removed (seen in a `message_deleted` event):
+    /// they read as removed by a moderator rather than deleted.
+    pub moderated: HashSet<MessageId>,
 }
 
 impl Timeline {
@@ -62,6 +65,7 @@ impl Timeline {
             history: History::NotLoaded,
             loading_older: false,
             reads: HashMap::new(),
+            moderated: HashSet::new(),
         }
     }
 
@@ -379,10 +383,13 @@ impl Chat {
                         *old = message.clone();
                     }
                 }
-                EventKind::MessageDeleted { message_id, .. } => {
+                EventKind::MessageDeleted { message_id, by, moderated } => {
                     if let Some(old) = timeline.find_mut(*message_id) {
                         old.body.clear();
                         old.deleted_at = Some(event.at);
+                        if *moderated && old.sender_id != *by {
+                            timeline.moderated.insert(*message_id);
+                        }
                     }
                 }
                 EventKind::MemberRemoved { user_id, .. } => {

@@ -1,0 +1,236 @@
+// Administration in the real app: an admin (promoted with the `confab admin` CLI against the
+// running server) finds a user and disables them while they chat (they are signed out with a
+// clear message), removes a message from two other users' DM (it goes live for both, as removed
+// by a moderator), exports it, reads the audit log and the dashboard, and sets retention.
+// Non-admins see "not allowed". Screenshots at desktop and phone widths, light and dark, go to
+// artifacts/.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+const artifacts = 'artifacts';
+const run = Date.now().toString(36).slice(-5);
+const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
+
+type User = { context: BrowserContext; page: Page; username: string; name: string };
+
+async function newUser(browser: Browser, name: string): Promise<User> {
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const username = `${name}_${run}`;
+  const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name').fill(display);
+  await page.getByLabel('Password').fill(`${name}-secret-pw`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  return { context, page, username, name: display };
+}
+
+function nav(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
+}
+
+function adminNav(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name });
+}
+
+async function befriend(a: User, b: User) {
+  await nav(a.page, 'Find people').click();
+  await a.page.getByRole('searchbox', { name: 'Search people' }).fill(b.username);
+  await a.page.getByRole('button', { name: 'Search' }).click();
+  await a.page.locator(`li[data-username="${b.username}"]`).getByRole('button', { name: 'Add friend' }).click();
+  await expect(a.page.getByRole('status')).toContainText('Friend request sent');
+  await expect(b.page.getByTestId('requests-badge')).toHaveText('1');
+  await nav(b.page, 'Requests').click();
+  await b.page.getByTestId('incoming').locator(`li[data-username="${a.username}"]`).getByRole('button', { name: 'Accept' }).click();
+  await expect(b.page.getByRole('status')).toContainText('are friends now');
+}
+
+/** Opens the DM with `peer` from `user`'s friends list. */
+async function openDm(user: User, peer: User) {
+  await nav(user.page, 'Friends').click();
+  await user.page.locator(`li[data-username="${peer.username}"]`).getByRole('button', { name: 'Message' }).click();
+  await expect(user.page.getByTestId('conversation-title')).toHaveText(peer.name);
+}
+
+async function send(page: Page, text: string) {
+  const composer = page.getByTestId('composer');
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+}
+
+function bodies(page: Page) {
+  return page.getByTestId('messages').getByTestId('message-body');
+}
+
+async function shoot(page: Page, name: string) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
+    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png`, fullPage: true });
+  }
+  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+}
+
+async function number(page: Page, stat: string): Promise<number> {
+  return Number(await page.getByTestId(`stat-${stat}`).locator('dd').innerText());
+}
+
+test('an admin disables a chatting user, moderates a DM, and reads the audit log and stats', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const ada = await newUser(browser, 'ada');
+  const dave = await newUser(browser, 'dave');
+  const erin = await newUser(browser, 'erin');
+  const frank = await newUser(browser, 'frank');
+
+  // Ada becomes an administrator through the CLI, against the running server's data dir; the
+  // app learns the role on its next start.
+  execFileSync(server, ['--data-dir', '.data', 'admin', 'promote', ada.username], { stdio: 'pipe' });
+  await ada.page.reload();
+  await expect(nav(ada.page, 'Admin')).toBeVisible();
+
+  // Everyone else sees no link, and "not allowed" at /admin (no admin data is fetched).
+  await expect(nav(dave.page, 'Friends')).toBeVisible();
+  await expect(nav(dave.page, 'Admin')).toHaveCount(0);
+  await dave.page.goto('/admin/users');
+  await expect(dave.page.getByRole('heading', { name: 'Not allowed' })).toBeVisible();
+  await expect(dave.page.getByTestId('admin-users')).toHaveCount(0);
+
+  // Dave and Erin chat; Erin and Frank have a DM too.
+  await befriend(dave, erin);
+  await befriend(erin, frank);
+  await openDm(dave, erin);
+  await send(dave.page, 'Hi Erin, are you there?');
+  await openDm(erin, frank);
+  await send(erin.page, 'Hello Frank');
+  await openDm(frank, erin);
+  await send(frank.page, 'Buy cheap watches at spam.example');
+  await expect(bodies(erin.page)).toHaveText(['Hello Frank', 'Buy cheap watches at spam.example']);
+
+  // Ada finds Dave on the users page and opens him.
+  await nav(ada.page, 'Admin').click();
+  await adminNav(ada.page, 'Users').click();
+  await expect(ada.page.getByTestId('admin-users')).toContainText(ada.username);
+  await ada.page.getByRole('searchbox', { name: 'Search users' }).fill(dave.username);
+  await ada.page.getByRole('button', { name: 'Search' }).click();
+  const rows = ada.page.getByTestId('admin-users').locator('tbody tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-username', dave.username);
+  await rows.first().getByRole('link').click();
+  await expect(ada.page.getByRole('heading', { name: dave.name })).toBeVisible();
+  await expect(ada.page.getByTestId('user-status')).toHaveText('Active');
+
+  // Disabling him signs Dave out at once, mid-conversation, and says why.
+  await ada.page.getByRole('button', { name: 'Disable' }).click();
+  await expect(ada.page.getByRole('status')).toContainText('is disabled and was signed out everywhere');
+  await expect(ada.page.getByTestId('user-status')).toHaveText('Disabled');
+  await expect(dave.page.getByTestId('farewell')).toContainText('disabled by an administrator');
+  await expect(dave.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await shoot(ada.page, 'admin-user-desktop');
+  await shoot(dave.page, 'admin-disabled-signin');
+  // Signing in again is refused with the same reason.
+  await dave.page.getByLabel('Username').fill(dave.username);
+  await dave.page.getByLabel('Password').fill('dave-secret-pw');
+  await dave.page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(dave.page.locator('.form-error')).toContainText('disabled by an administrator');
+
+  // The server's refusals show plainly: Ada cannot demote herself, the last admin.
+  await adminNav(ada.page, 'Users').click();
+  await ada.page.getByTestId('admin-users').locator(`tr[data-username="${ada.username}"] a`).click();
+  await expect(ada.page.getByRole('heading', { name: ada.name })).toBeVisible();
+  await ada.page.getByRole('button', { name: 'Remove admin role' }).click();
+  await expect(ada.page.getByRole('alert').filter({ hasText: 'last administrator' })).toBeVisible();
+
+  // The users list at phone width: rows become cards.
+  await adminNav(ada.page, 'Users').click();
+  await expect(ada.page.getByTestId('admin-users').locator(`tr[data-username="${dave.username}"]`)).toContainText('Disabled');
+  await shoot(ada.page, 'admin-users-desktop');
+  await ada.page.setViewportSize({ width: 390, height: 844 });
+  await shoot(ada.page, 'admin-users-phone');
+  await ada.page.setViewportSize({ width: 1280, height: 800 });
+
+  // Ada opens Erin and Frank's DM and removes Frank's spam: both see it go, live.
+  await adminNav(ada.page, 'Conversations').click();
+  const dm = ada.page.getByTestId('admin-conversations').locator('tbody tr')
+    .filter({ hasText: `@${erin.username}` }).filter({ hasText: `@${frank.username}` });
+  await expect(dm).toHaveCount(1);
+  await expect(dm.locator('td[data-label="Messages"]')).toHaveText('2');
+  await shoot(ada.page, 'admin-conversations-desktop');
+  await dm.getByRole('link').click();
+  const spam = ada.page.getByTestId('admin-message').filter({ hasText: 'Buy cheap watches' });
+  await expect(ada.page.getByTestId('admin-message-body')).toHaveText(['Hello Frank', 'Buy cheap watches at spam.example']);
+  await spam.getByRole('button', { name: 'Remove' }).click();
+  await expect(ada.page.getByTestId('admin-message').nth(1)).toContainText('removed');
+  await expect(ada.page.getByTestId('admin-message-body')).toHaveText(['Hello Frank']);
+  for (const member of [erin, frank]) {
+    await expect(member.page.getByTestId('moderated')).toHaveText('This message was removed by a moderator');
+    await expect(bodies(member.page)).toHaveText(['Hello Frank']);
+  }
+  await shoot(erin.page, 'admin-moderated-chat-desktop');
+  await shoot(ada.page, 'admin-conversation-desktop');
+
+  // The export downloads the whole history as JSON, tombstone included.
+  const exported = ada.page.waitForEvent('download');
+  await ada.page.getByRole('button', { name: 'Export JSON' }).click();
+  const file = await exported;
+  expect(file.suggestedFilename()).toMatch(/^conversation-[0-9a-f-]{36}\.json$/);
+  const history = JSON.parse(readFileSync(await file.path(), 'utf8'));
+  expect(history.messages.map((m: { body: string }) => m.body)).toEqual(['Hello Frank', '']);
+  expect(history.messages[1].deleted_at).not.toBeNull();
+
+  // The audit log lists what Ada did, newest first, and filters by kind of action.
+  await adminNav(ada.page, 'Audit log').click();
+  const audit = ada.page.getByTestId('audit').locator('tbody tr');
+  await expect(audit.first()).toHaveAttribute('data-action', 'conversation.export');
+  const actions = await audit.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')));
+  expect(actions).toEqual(expect.arrayContaining(['conversation.export', 'message.remove', 'user.disable']));
+  await expect(audit.filter({ hasText: 'user.disable' })).toContainText(`@${ada.username}`);
+  await expect(audit.filter({ hasText: 'user.disable' })).toContainText(dave.username);
+  await shoot(ada.page, 'admin-audit-desktop');
+  await ada.page.getByRole('combobox', { name: 'Action' }).selectOption({ label: 'Users' });
+  await expect(audit).toHaveCount(1);
+  await expect(audit.first()).toHaveAttribute('data-action', 'user.disable');
+  await ada.page.getByRole('combobox', { name: 'Action' }).selectOption({ label: 'All actions' });
+  await expect(audit).toHaveCount(3);
+  await ada.page.setViewportSize({ width: 390, height: 844 });
+  await shoot(ada.page, 'admin-audit-phone');
+  await ada.page.setViewportSize({ width: 1280, height: 800 });
+
+  // The dashboard counts users, messages and live connections; retention can be set and undone.
+  await adminNav(ada.page, 'Dashboard').click();
+  await expect(ada.page.getByTestId('stat-users_total')).toBeVisible();
+  expect(await number(ada.page, 'users_total')).toBeGreaterThanOrEqual(4);
+  expect(await number(ada.page, 'messages_total')).toBeGreaterThanOrEqual(3);
+  expect(await number(ada.page, 'messages_today')).toBeGreaterThanOrEqual(3);
+  expect(await number(ada.page, 'websocket_connections')).toBeGreaterThanOrEqual(3);
+  await expect(ada.page.getByTestId('stat-database_size')).toContainText('MB');
+  await expect(ada.page.getByTestId('retention-policy')).toHaveText('Messages are kept forever.');
+  await ada.page.getByLabel('Keep messages for (days)').fill('365');
+  await ada.page.getByRole('button', { name: 'Set retention' }).click();
+  await expect(ada.page.getByTestId('retention-policy')).toHaveText('Messages older than 365 days are removed.');
+  await expect(ada.page.getByTestId('retention-runs')).not.toContainText('never');
+  await shoot(ada.page, 'admin-dashboard-desktop');
+  await ada.page.getByRole('button', { name: 'Keep forever' }).click();
+  await expect(ada.page.getByTestId('retention-policy')).toHaveText('Messages are kept forever.');
+  await ada.page.setViewportSize({ width: 390, height: 844 });
+  await shoot(ada.page, 'admin-dashboard-phone');
+
+  for (const user of [ada, dave, erin, frank]) await user.context.close();
+});
+
+test('anyone can download their own data from the settings', async ({ browser }) => {
+  const gail = await newUser(browser, 'gail');
+  await gail.page.getByRole('link', { name: 'Settings' }).click();
+  const saved = gail.page.waitForEvent('download');
+  await gail.page.getByRole('button', { name: 'Download my data' }).click();
+  const file = await saved;
+  expect(file.suggestedFilename()).toBe('confab-export.json');
+  const data = JSON.parse(readFileSync(await file.path(), 'utf8'));
+  expect(data.profile.username).toBe(gail.username);
+  expect(data.messages).toEqual([]);
+  await expect(gail.page.getByRole('status')).toContainText('confab-export.json');
+  await gail.context.close();
+});

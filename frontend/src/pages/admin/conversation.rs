@@ -1,0 +1,158 @@
+//! `/admin/conversations/:id`: one conversation's history for moderation, oldest at the top,
+//! with "Load older", removed messages shown as such, a "Remove" button on the others (members
+//! see the removal live), and the whole history as a JSON download.
+
+use std::collections::{BTreeMap, HashMap};
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use protocol::conversations::Message;
+use protocol::users::PublicUser;
+use protocol::{ConversationId, UserId};
+
+use super::{AdminFrame, when};
+use crate::api::{self, ApiError};
+use crate::download;
+use crate::state::session::Session;
+
+/// The conversation's admin page.
+#[component]
+pub fn AdminConversation() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok()).map(ConversationId);
+    view! {
+        <AdminFrame>
+            {move || match id() {
+                Some(id) => view! { <History id/> }.into_any(),
+                None => view! { <section class="card"><p class="empty">"There is no such conversation."</p></section> }.into_any(),
+            }}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn History(id: ConversationId) -> impl IntoView {
+    let session = expect_context::<Session>();
+    // Keyed by seq, so pages and removals land in place, oldest first.
+    let messages = RwSignal::new(BTreeMap::<i64, Message>::new());
+    let authors = RwSignal::new(HashMap::<UserId, PublicUser>::new());
+    let before = RwSignal::new(None::<i64>);
+    let loaded = RwSignal::new(false);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let notice = RwSignal::new(None::<String>);
+
+    let load = move |older: bool| {
+        let from = if older { before.get_untracked() } else { None };
+        if older && from.is_none() {
+            return;
+        }
+        loading.set(true);
+        spawn_local(async move {
+            let result = api::admin::messages(session, id, from).await;
+            loading.set(false);
+            match result {
+                Ok(page) => {
+                    authors.update(|a| a.extend(page.users.into_iter().map(|u| (u.id, u))));
+                    messages.update(|m| m.extend(page.items.into_iter().map(|msg| (msg.seq, msg))));
+                    before.set(page.next_before_seq);
+                    loaded.set(true);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    load(false);
+
+    let remove = move |message: Message| {
+        spawn_local(async move {
+            match api::admin::remove_message(session, id, message.id).await {
+                Ok(stored) => {
+                    messages.update(|m| {
+                        m.insert(stored.seq, stored);
+                    });
+                    notice.set(Some("Message removed. Members see it as removed by a moderator.".to_owned()));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let export = move |_| {
+        spawn_local(async move {
+            let saved = match api::admin::export_conversation(session, id).await {
+                Ok(json) => download::save_json(&format!("conversation-{id}.json"), &json),
+                Err(e) => Err(e.message),
+            };
+            notice.set(Some(match saved {
+                Ok(()) => "Export downloaded.".to_owned(),
+                Err(message) => message,
+            }));
+        });
+    };
+    let name = move |user: UserId| {
+        authors
+            .with(|a| a.get(&user).map(|u| format!("{} (@{})", u.display_name, u.username)))
+            .unwrap_or_else(|| "Unknown user".to_owned())
+    };
+    let people = move || {
+        let mut names: Vec<String> = authors.with(|a| a.values().map(|u| u.display_name.clone()).collect());
+        names.sort();
+        names.join(", ")
+    };
+
+    view! {
+        <p class="crumbs"><a href="/admin/conversations">"← All conversations"</a></p>
+        <section class="card">
+            <div class="card-head">
+                <div>
+                    <h1>"Conversation history"</h1>
+                    <p class="lede small">{move || {
+                        let people = people();
+                        if people.is_empty() { "No messages yet.".to_owned() } else { format!("Messages from {people}") }
+                    }}</p>
+                </div>
+                <button type="button" class="secondary" on:click=export>"Export JSON"</button>
+            </div>
+            {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            <Show when=move || before.with(Option::is_some)>
+                <button type="button" class="secondary load-more" disabled=move || loading.get() on:click=move |_| load(true)>
+                    "Load older"
+                </button>
+            </Show>
+            <Show when=move || loaded.get() && messages.with(BTreeMap::is_empty)>
+                <p class="empty">"No messages in this conversation."</p>
+            </Show>
+            <ol class="admin-history" data-testid="admin-messages">
+                <For each=move || messages.get().into_values()
+                    key=|m| (m.id, m.deleted_at.is_some(), m.edited_at) let:message>
+                    {
+                        let removed = message.deleted_at.is_some();
+                        let target = message.clone();
+                        view! {
+                            <li class="admin-message" class:removed=removed data-testid="admin-message" data-seq=message.seq.to_string()>
+                                <div class="admin-message-head">
+                                    <span class="sender">{name(message.sender_id)}</span>
+                                    <time>{when(message.created_at.timestamp_millis())}</time>
+                                    {message.edited_at.is_some().then(|| view! { <span class="edited">"edited"</span> })}
+                                </div>
+                                {if removed {
+                                    view! { <p class="body tombstone">"removed"</p> }.into_any()
+                                } else {
+                                    view! { <p class="body" data-testid="admin-message-body">{message.body.clone()}</p> }.into_any()
+                                }}
+                                {(!removed).then(|| view! {
+                                    <button type="button" class="ghost small danger-text" on:click=move |_| remove(target.clone())>
+                                        "Remove"
+                                    </button>
+                                })}
+                            </li>
+                        }
+                    }
+                </For>
+            </ol>
+        </section>
+    }
+}

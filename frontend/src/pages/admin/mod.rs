@@ -1,0 +1,71 @@
+//! The administration pages under `/admin`, one file each, and what they share: the frame with
+//! the section tabs (which shows non-admins the "not allowed" page instead, before any admin
+//! request is made), the outcome line of an action, and how times are shown.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use protocol::users::Role;
+
+use super::not_allowed::NotAllowed;
+use crate::api::ApiError;
+use crate::state::session::Session;
+use crate::time;
+
+pub mod audit;
+pub mod conversation;
+pub mod conversations;
+pub mod dashboard;
+pub mod user;
+pub mod users;
+
+/// What an admin action came to: a confirmation or the server's refusal, shown under it.
+pub type Outcome = RwSignal<Option<Result<String, ApiError>>>;
+
+/// Whether the signed-in user is an administrator (the header's link and the frame ask).
+pub fn is_admin(session: Session) -> bool {
+    session.user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin))
+}
+
+/// A server time (`timestamp_millis()`) in the browser's timezone.
+pub fn when(ms: i64) -> String {
+    time::date_time(ms as f64)
+}
+
+/// The line under an action: a status for success, an alert with the server's message otherwise
+/// (errors about one form field show beside that field instead).
+pub fn outcome_view(outcome: Outcome) -> impl IntoView {
+    move || {
+        outcome.get().and_then(|r| match r {
+            Ok(message) => Some(view! { <p class="notice" role="status">{message}</p> }.into_any()),
+            Err(e) if e.field.is_none() => {
+                Some(view! { <p class="form-error" role="alert">{e.message}</p> }.into_any())
+            }
+            Err(_) => None,
+        })
+    }
+}
+
+/// The message of `outcome` when it concerns `field`, for a form field.
+pub fn field_error(outcome: Outcome, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || outcome.get().and_then(|r| r.err()).and_then(|e| e.for_field(field)))
+}
+
+/// Every admin page sits in this frame: the section tabs above `children`. `children` is only
+/// built for administrators, so their requests never leave other users' browsers.
+#[component]
+pub fn AdminFrame(children: ChildrenFn) -> impl IntoView {
+    let session = expect_context::<Session>();
+    view! {
+        <Show when=move || is_admin(session) fallback=|| view! { <NotAllowed/> }>
+            <div class="admin">
+                <nav class="admin-nav" aria-label="Administration">
+                    <A href="/admin" exact=true>"Dashboard"</A>
+                    <A href="/admin/users">"Users"</A>
+                    <A href="/admin/conversations">"Conversations"</A>
+                    <A href="/admin/audit">"Audit log"</A>
+                </nav>
+                {children()}
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,135 @@
+//! `/admin/users`: every account, searchable by name prefix and filtered by status, a page at a
+//! time ("Load more"); each row opens the user's admin page.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::admin::AdminUser;
+use protocol::users::Role;
+
+use super::{AdminFrame, when};
+use crate::api::{self, ApiError};
+use crate::state::session::Session;
+
+/// The users page.
+#[component]
+pub fn AdminUsers() -> impl IntoView {
+    view! { <AdminFrame><UserList/></AdminFrame> }
+}
+
+/// The filter values the server takes, with their labels.
+const STATUSES: [(&str, &str); 5] = [
+    ("all", "All"),
+    ("active", "Active"),
+    ("disabled", "Disabled"),
+    ("admin", "Administrators"),
+    ("deleted", "Deleted"),
+];
+
+/// A user's state in one word, for the status column.
+pub fn status_of(user: &AdminUser) -> &'static str {
+    if user.deleted_at.is_some() {
+        "Deleted"
+    } else if user.disabled_at.is_some() {
+        "Disabled"
+    } else {
+        "Active"
+    }
+}
+
+#[component]
+fn UserList() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let query = RwSignal::new(String::new());
+    let status = RwSignal::new("all".to_owned());
+    let users = RwSignal::new(Vec::<AdminUser>::new());
+    let next = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
+    let loading = RwSignal::new(false);
+    // Bumped by every new search, so a slow answer to an older one is dropped.
+    let search_id = StoredValue::new(0u32);
+
+    let load = move |more: bool| {
+        let cursor = if more { next.get_untracked() } else { None };
+        if more && cursor.is_none() {
+            return;
+        }
+        if !more {
+            search_id.update_value(|n| *n = n.wrapping_add(1));
+        }
+        let this = search_id.get_value();
+        let (q, filter) = (query.get_untracked().trim().to_owned(), status.get_untracked());
+        loading.set(true);
+        spawn_local(async move {
+            let result = api::admin::users(session, &q, &filter, cursor.as_deref()).await;
+            if search_id.get_value() != this {
+                return;
+            }
+            loading.set(false);
+            match result {
+                Ok(page) => {
+                    error.set(None);
+                    next.set(page.next_cursor);
+                    if more {
+                        users.update(|list| list.extend(page.items));
+                    } else {
+                        users.set(page.items);
+                    }
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    load(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        load(false);
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Users"</h1>
+            <form class="search admin-filters" on:submit=submit role="search">
+                <input type="search" placeholder="Username or name" aria-label="Search users"
+                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                <select aria-label="Status" prop:value=move || status.get()
+                    on:change=move |ev| { status.set(event_target_value(&ev)); load(false); }>
+                    {STATUSES.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                </select>
+                <button type="submit">"Search"</button>
+            </form>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            <Show when=move || !users.with(Vec::is_empty)
+                fallback=move || view! { <p class="empty">{move || if loading.get() { "Loading…" } else { "Nobody found." }}</p> }>
+                <table class="admin-table" data-testid="admin-users">
+                    <thead>
+                        <tr><th>"User"</th><th>"Role"</th><th>"Status"</th><th>"Last seen"</th><th>"Joined"</th></tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || users.get() key=|u| (u.id, u.role == Role::Admin, u.disabled_at, u.deleted_at) let:user>
+                            <tr data-username=user.username.clone()>
+                                <td data-label="User">
+                                    <a class="user-names" href=format!("/admin/users/{}", user.id)>
+                                        <span class="display-name">{user.display_name.clone()}</span>
+                                        <span class="username">"@"{user.username.clone()}</span>
+                                    </a>
+                                </td>
+                                <td data-label="Role">{if user.role == Role::Admin { "Admin" } else { "User" }}</td>
+                                <td data-label="Status">
+                                    <span class="pill" data-status=status_of(&user).to_lowercase()>{status_of(&user)}</span>
+                                </td>
+                                <td data-label="Last seen">{user.last_seen_at.map(|t| when(t.timestamp_millis())).unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="Joined">{when(user.created_at.timestamp_millis())}</td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </Show>
+            <Show when=move || next.with(Option::is_some)>
+                <button type="button" class="secondary load-more" disabled=move || loading.get() on:click=move |_| load(true)>
+                    "Load more"
+                </button>
+            </Show>
+        </section>
+    }
+}
