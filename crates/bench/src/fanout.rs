@@ -75,7 +75,12 @@ pub struct FanoutReport {
 impl FanoutReport {
     /// No loss, duplicate or disorder, and everything stored.
     pub fn clean(&self) -> bool {
-        self.lost == 0 && self.duplicated == 0 && self.out_of_order == 0 && self.all_stored && self.failed == 0
+        self.acked > 0
+            && self.lost == 0
+            && self.duplicated == 0
+            && self.out_of_order == 0
+            && self.all_stored
+            && self.failed == 0
     }
 }
 
@@ -153,7 +158,8 @@ pub async fn run(url: &str, prepared: &Prepared, config: Fanout) -> anyhow::Resu
     // Open loop: each sender keeps its own schedule whatever the replies do.
     let per_sender = config.rate / senders.len() as f64;
     let interval = Duration::from_secs_f64(1.0 / per_sender.max(0.001));
-    let deadline = epoch + Duration::from_secs_f64(config.seconds) + Duration::from_millis(200);
+    // The window starts once everyone is connected.
+    let deadline = Instant::now() + Duration::from_secs_f64(config.seconds);
     let started = Instant::now();
     let sent_total = Arc::new(AtomicU64::new(0));
     let acked_by_room = Arc::new(Mutex::new(vec![0u64; prepared.rooms.len()]));
