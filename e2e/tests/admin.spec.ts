@@ -169,6 +169,8 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
     await expect(member.page.getByTestId('moderated')).toHaveText('This message was removed by a moderator');
     await expect(bodies(member.page)).toHaveText(['Hello Frank']);
   }
+  await expect(erin.page.getByTestId('conversations').locator(`li[data-title="${frank.name}"]`))
+    .toContainText('This message was removed by a moderator');
   await shoot(erin.page, 'admin-moderated-chat-desktop');
   await shoot(ada.page, 'admin-conversation-desktop');
 

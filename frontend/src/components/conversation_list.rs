@@ -48,6 +48,9 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
             let me = chat.me();
             let preview = match &c.last_message {
                 None => "No messages yet".to_owned(),
+                Some(m) if m.deleted_at.is_some() && chat.moderated(id, m.id) => {
+                    "This message was removed by a moderator".to_owned()
+                }
                 Some(m) if m.deleted_at.is_some() => "This message was deleted".to_owned(),
                 Some(m) if Some(m.sender_id) == me => format!("You: {}", m.body),
                 Some(m) if c.peer.is_none() => format!("{}: {}", chat.name_of(m.sender_id), m.body),

@@ -157,6 +157,12 @@ impl Chat {
         self.conversations.with(|list| list.iter().map(|c| c.unread.max(0)).sum())
     }
 
+    /// Whether someone other than its author removed `message` (read once the message shows as
+    /// deleted: the deletion and this mark land in the same update).
+    pub fn moderated(&self, id: ConversationId, message: MessageId) -> bool {
+        self.timelines.with_untracked(|t| t.get(&id).is_some_and(|tl| tl.moderated.contains(&message)))
+    }
+
     /// A user's display name, if known.
     pub fn name_of(&self, id: UserId) -> String {
         self.users.with(|users| users.get(&id).map(|u| u.display_name.clone())).unwrap_or_else(|| "Someone".into())
