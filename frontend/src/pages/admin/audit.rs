@@ -35,9 +35,11 @@ fn target_of(entry: &AuditEntry) -> AnyView {
     }
 }
 
-/// The first block of a UUID: enough to tell entries apart on screen.
+/// The last eight hex digits of a UUID: enough to tell targets apart on screen. Not the first
+/// ones: ids are UUIDv7, which begin with their creation time and look alike.
 fn short(id: uuid::Uuid) -> String {
-    id.to_string().chars().take(8).collect()
+    let text = id.simple().to_string();
+    text[text.len().saturating_sub(8)..].to_owned()
 }
 
 /// Details as compact JSON, nothing for an empty object.
