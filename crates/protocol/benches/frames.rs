@@ -22,6 +22,7 @@ fn event() -> ServerFrame {
         created_at: chrono::Utc::now(),
         edited_at: None,
         deleted_at: None,
+        moderated: false,
     };
     ServerFrame::Event {
         event: Event {

@@ -76,6 +76,10 @@ pub struct Message {
     pub edited_at: Option<DateTime<Utc>>,
     /// When it was deleted.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// True when someone other than its author removed it (a group admin, an operator, or
+    /// the retention policy), so clients can say "removed by a moderator" after a reload too.
+    #[serde(default)]
+    pub moderated: bool,
 }
 
 /// A member of a conversation.

@@ -48,7 +48,7 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
             let me = chat.me();
             let preview = match &c.last_message {
                 None => "No messages yet".to_owned(),
-                Some(m) if m.deleted_at.is_some() && chat.moderated(id, m.id) => {
+                Some(m) if m.deleted_at.is_some() && m.moderated => {
                     "This message was removed by a moderator".to_owned()
                 }
                 Some(m) if m.deleted_at.is_some() => "This message was deleted".to_owned(),

@@ -95,9 +95,7 @@ pub fn MessageBubble(
     let id = message.conversation_id;
     let mine = chat.me() == Some(message.sender_id);
     let deleted = message.deleted_at.is_some();
-    // The row is redrawn when the message is deleted, so reading this once is enough.
-    let moderated =
-        deleted && chat.timelines.with_untracked(|t| t.get(&id).is_some_and(|tl| tl.moderated.contains(&message.id)));
+    let moderated = deleted && message.moderated;
     let seq = message.seq;
     let can_moderate = move || chat.summary(id).is_some_and(|s| s.peer.is_none() && s.my_role.can_manage());
     let tick = Signal::derive(move || {

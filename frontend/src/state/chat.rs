@@ -2,7 +2,7 @@
 //! online and typing, and the outbox. Frames from the gateway and REST catch-up pages go through
 //! one reducer that applies each event exactly once, in seq order, so nothing shows twice or not at all.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -50,9 +50,6 @@ pub struct Timeline {
     pub loading_older: bool,
     /// Other members' read markers, when known: their minimum drives a group's read ticks.
     pub reads: HashMap<UserId, i64>,
-    /// Messages someone other than their author removed (seen in a `message_deleted` event):
-    /// they read as removed by a moderator rather than deleted.
-    pub moderated: HashSet<MessageId>,
 }
 
 impl Timeline {
@@ -65,7 +62,6 @@ impl Timeline {
             history: History::NotLoaded,
             loading_older: false,
             reads: HashMap::new(),
-            moderated: HashSet::new(),
         }
     }
 
@@ -155,12 +151,6 @@ impl Chat {
     /// Unread messages over all conversations, for the header badge.
     pub fn total_unread(&self) -> i64 {
         self.conversations.with(|list| list.iter().map(|c| c.unread.max(0)).sum())
-    }
-
-    /// Whether someone other than its author removed `message` (read once the message shows as
-    /// deleted: the deletion and this mark land in the same update).
-    pub fn moderated(&self, id: ConversationId, message: MessageId) -> bool {
-        self.timelines.with_untracked(|t| t.get(&id).is_some_and(|tl| tl.moderated.contains(&message)))
     }
 
     /// A user's display name, if known.
@@ -393,9 +383,7 @@ impl Chat {
                     if let Some(old) = timeline.find_mut(*message_id) {
                         old.body.clear();
                         old.deleted_at = Some(event.at);
-                        if *moderated && old.sender_id != *by {
-                            timeline.moderated.insert(*message_id);
-                        }
+                        old.moderated = *moderated && old.sender_id != *by;
                     }
                 }
                 EventKind::MemberRemoved { user_id, .. } => {
@@ -432,10 +420,11 @@ impl Chat {
                     s.last_message = Some(message);
                 }
             }),
-            EventKind::MessageDeleted { message_id, .. } => self.update_summary(id, event.seq, |s| {
+            EventKind::MessageDeleted { message_id, by, moderated } => self.update_summary(id, event.seq, |s| {
                 if let Some(last) = s.last_message.as_mut().filter(|m| m.id == message_id) {
                     last.body.clear();
                     last.deleted_at = Some(at);
+                    last.moderated = moderated && last.sender_id != by;
                 }
             }),
             EventKind::MemberAdded { user, .. } => {

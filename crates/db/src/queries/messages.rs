@@ -57,6 +57,7 @@ impl MessageRow {
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
+            moderated: self.deleted_by.is_some_and(|by| by != self.sender_id),
         }
     }
 }

@@ -64,8 +64,11 @@ pub enum Rotation {
         /// Its user (boxed: the other variants are empty).
         user: Box<User>,
     },
-    /// The token had been used before: stolen or replayed. The session is now revoked.
-    Reused,
+    /// The token had been used before: stolen or replayed. This session is now revoked.
+    Reused {
+        /// The revoked session, whose live sockets must close too.
+        session_id: Uuid,
+    },
     /// No such token, or its session has ended.
     Invalid,
 }
@@ -104,7 +107,7 @@ pub async fn rotate(
                 .set(sessions::revoked_at.eq(now))
                 .execute(conn)
                 .await?;
-            return Ok(Rotation::Reused);
+            return Ok(Rotation::Reused { session_id });
         }
         let Some((session, user)) = active(conn, session_id).await? else {
             return Ok(Rotation::Invalid);

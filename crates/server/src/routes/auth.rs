@@ -148,8 +148,10 @@ pub async fn refresh(
             }
             Ok(token_response(&state, &req, &user, session.id, next, body.token_delivery, false)?)
         }
-        Rotation::Reused => {
+        Rotation::Reused { session_id } => {
+            drop(conn);
             tracing::warn!("a spent refresh token was presented again; its session is revoked");
+            state.bus.publish(BusMessage::CloseSession { session_id, code: close::SESSION_ENDED }).await;
             Err(ApiError::session_ended())
         }
         Rotation::Invalid => Err(ApiError::session_ended()),

@@ -236,7 +236,7 @@ async fn moderation_removes_messages_live_and_exports_history() {
         ok(call(&admin, Method::DELETE, &format!("/api/v1/admin/conversations/{}/messages/{}", dm.id, bad.id), None)
             .await)
         .await;
-    assert!(removed.deleted_at.is_some());
+    assert!(removed.deleted_at.is_some() && removed.moderated);
     let deletion = loop {
         match bob_socket.next_within(Duration::from_secs(5)).await.unwrap() {
             Some(ServerFrame::Event { event }) if matches!(event.kind, EventKind::MessageDeleted { .. }) => {
@@ -251,6 +251,8 @@ async fn moderation_removes_messages_live_and_exports_history() {
         ok(call(&admin, Method::GET, &format!("/api/v1/admin/conversations/{}/export", dm.id), None).await).await;
     assert_eq!(export.messages.len(), 1);
     assert!(export.messages[0].deleted_at.is_some(), "tombstones are exported as such");
+    let history = bob.client.messages(dm.id, None, None).await.unwrap();
+    assert!(history.items[0].moderated, "a reload still shows the removal as moderation");
     assert_eq!(export.members.len(), 2);
     let actions: Vec<String> = audit(&admin).await.into_iter().map(|e| e.action).collect();
     assert_eq!(actions, ["conversation.export", "message.remove"]);

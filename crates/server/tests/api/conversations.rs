@@ -183,6 +183,8 @@ async fn only_authors_edit_and_deletes_leave_tombstones() {
     let history = carol.client.messages(group.id, None, None).await.unwrap();
     assert_eq!(history.items.len(), 2, "tombstones stay in history");
     assert!(history.items.iter().all(|m| m.deleted_at.is_some() && m.body.is_empty()));
+    let moderated: Vec<bool> = history.items.iter().map(|m| m.moderated).collect();
+    assert_eq!(moderated.iter().filter(|m| **m).count(), 1, "history still says which one a moderator removed");
     let events = carol.client.all_events(group.id, 0).await.unwrap();
     let deletions: Vec<bool> = events
         .iter()

@@ -416,6 +416,13 @@ async fn signing_out_or_revoking_closes_live_sockets_at_once() {
     bob.client.change_password(&bob.password, "a-brand-new-password").await.unwrap();
     assert_eq!(closed_with(&mut bob_there).await, close::SESSION_ENDED);
     assert_eq!(bob_here.request(&ClientFrame::Ping { req_id: 6 }).await.unwrap(), AckResult::Done {});
+    // A spent refresh token presented again (a stolen copy) ends its session's sockets too.
+    let carol = app.register("carol").await;
+    let spent = carol.auth.refresh_token.clone().unwrap();
+    let renewed = app.client.refresh(&spent).await.unwrap();
+    let (mut carol_there, _) = app.client.authenticated(&renewed.access_token).connect().await.unwrap();
+    assert!(app.client.refresh(&spent).await.is_err());
+    assert_eq!(closed_with(&mut carol_there).await, close::SESSION_ENDED);
 }
 
 #[tokio::test]
