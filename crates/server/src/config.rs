@@ -89,6 +89,11 @@ pub struct Settings {
     #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = crate::ws::hub::CONNECTION_QUEUE)]
     pub ws_queue: usize,
 
+    /// Group-commit writer tasks storing message sends; each stores a whole batch per commit
+    /// and holds one pooled connection while it does.
+    #[arg(long, env = "CONFAB_WRITERS", default_value_t = 2)]
+    pub writers: usize,
+
     /// Maximum number of pooled database connections.
     #[arg(long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
@@ -124,6 +129,7 @@ impl Settings {
             allowed_origins: Vec::new(),
             bus: crate::ws::bus::BusKind::InProcess,
             ws_queue: crate::ws::hub::CONNECTION_QUEUE,
+            writers: 2,
             db_pool_size: 8,
             workers: 1,
             log_format: LogFormat::Pretty,

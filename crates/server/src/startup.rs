@@ -17,6 +17,7 @@ use secrecy::ExposeSecret;
 use crate::auth::password::Passwords;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenKeys;
+use crate::chat::writer::Writer;
 use crate::config::Settings;
 use crate::error;
 use crate::routes;
@@ -85,9 +86,11 @@ impl Application {
                 (hub, Bus::Postgres(publisher))
             }
         };
+        let writer = Writer::start(pool.clone(), bus.clone(), settings.writers);
         let state = AppState {
             hub,
             bus,
+            writer,
             pool,
             tokens: TokenKeys::new(&jwt_secret),
             passwords: Passwords::new(MAX_CONCURRENT_HASHES),

@@ -9,6 +9,7 @@ use db::DbPool;
 use crate::auth::password::Passwords;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenKeys;
+use crate::chat::writer::Writer;
 use crate::config::Settings;
 use crate::ws::bus::Bus;
 use crate::ws::hub::Hub;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub hub: Hub,
     /// Publishes committed changes to every process's hub.
     pub bus: Bus,
+    /// Stores sends in group-committed batches.
+    pub writer: Writer,
     /// The OpenAPI document, serialized once.
     pub openapi_json: Bytes,
     /// The documentation page, rendered once.

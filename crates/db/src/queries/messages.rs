@@ -12,8 +12,7 @@ use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
 use crate::queries::conversations::{Refusal, append_event, membership, next_seq};
-use crate::queries::social;
-use crate::schema::{conversation_members, conversations, events, messages};
+use crate::schema::{conversations, events, messages};
 
 /// A row of `messages` (without its search vector).
 #[derive(Clone, Debug, Queryable, Selectable, QueryableByName)]
@@ -59,124 +58,6 @@ impl MessageRow {
             deleted_at: self.deleted_at,
             moderated: self.deleted_by.is_some_and(|by| by != self.sender_id),
         }
-    }
-}
-
-/// A stored send: the message, and whether this call stored it (false for a replay of a
-/// `client_msg_id` already used).
-#[derive(Debug)]
-pub struct Sent {
-    /// The message as stored.
-    pub message: MessageRow,
-    /// The event time (for a new message).
-    pub at: DateTime<Utc>,
-    /// True when this call created it.
-    pub created: bool,
-}
-
-async fn by_client_id(
-    conn: &mut AsyncPgConnection,
-    sender: Uuid,
-    client_msg_id: Uuid,
-) -> QueryResult<Option<MessageRow>> {
-    messages::table
-        .filter(messages::sender_id.eq(sender).and(messages::client_msg_id.eq(client_msg_id)))
-        .select(MessageRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-fn replay(found: MessageRow, conversation: Uuid) -> Result<Sent, Refusal> {
-    if found.conversation_id != conversation {
-        return Err(Refusal::Conflict("client_msg_id: already used for a message in another conversation"));
-    }
-    Ok(Sent { at: found.created_at, message: found, created: false })
-}
-
-/// Checks the sender may write here: a member, and in a DM still a friend of the other member.
-async fn check_can_write(
-    conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    kind: &str,
-    sender: Uuid,
-) -> Result<(), Refusal> {
-    membership(conn, conversation, sender).await?.ok_or(Refusal::NotFound("conversation"))?;
-    if kind == "dm" {
-        let peer: Option<Uuid> = conversation_members::table
-            .filter(conversation_members::conversation_id.eq(conversation))
-            .filter(conversation_members::user_id.ne(sender))
-            .select(conversation_members::user_id)
-            .first(conn)
-            .await
-            .optional()?;
-        let friends = match peer {
-            Some(peer) => social::are_friends(conn, sender, peer).await?,
-            None => false,
-        };
-        if !friends {
-            return Err(Refusal::Forbidden("you can only message your friends"));
-        }
-    }
-    Ok(())
-}
-
-/// Stores a message, or returns the one already stored under `(sender, client_msg_id)`.
-pub async fn send(
-    conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    sender: Uuid,
-    client_msg_id: Uuid,
-    body: &str,
-    reply_to: Option<Uuid>,
-) -> Result<Sent, Refusal> {
-    if let Some(found) = by_client_id(conn, sender, client_msg_id).await? {
-        return replay(found, conversation);
-    }
-    let attempt = conn
-        .transaction(async |conn| {
-            // Locks the conversation first: the membership read below then sees every
-            // committed add or remove, since those take the same lock.
-            let row = next_seq(conn, conversation).await?.ok_or(Refusal::NotFound("conversation"))?;
-            check_can_write(conn, conversation, &row.kind, sender).await?;
-            if let Some(reply_to) = reply_to {
-                let exists: bool = diesel::select(diesel::dsl::exists(
-                    messages::table.filter(messages::id.eq(reply_to).and(messages::conversation_id.eq(conversation))),
-                ))
-                .get_result(conn)
-                .await?;
-                if !exists {
-                    return Err(Refusal::Unprocessable("reply_to: no such message in this conversation".into()));
-                }
-            }
-            let message: MessageRow = diesel::insert_into(messages::table)
-                .values((
-                    messages::id.eq(Uuid::now_v7()),
-                    messages::conversation_id.eq(conversation),
-                    messages::seq.eq(row.last_seq),
-                    messages::sender_id.eq(sender),
-                    messages::client_msg_id.eq(client_msg_id),
-                    messages::body.eq(body),
-                    messages::reply_to.eq(reply_to),
-                ))
-                .returning(MessageRow::as_returning())
-                .get_result(conn)
-                .await?;
-            let kind = EventKind::MessageCreated { message: message.to_protocol() };
-            let at = append_event(conn, conversation, row.last_seq, &kind).await?;
-            Ok(Sent { message, at, created: true })
-        })
-        .await;
-    match attempt {
-        // A concurrent retry with the same id won the race: answer with its message.
-        Err(Refusal::Database(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ))) => match by_client_id(conn, sender, client_msg_id).await? {
-            Some(found) => replay(found, conversation),
-            None => Err(Refusal::Conflict("client_msg_id: a concurrent send failed; retry")),
-        },
-        other => other,
     }
 }
 

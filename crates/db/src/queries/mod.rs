@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod conversations;
 pub mod messages;
+pub mod sends;
 pub mod sessions;
 pub mod social;
 pub mod users;

@@ -7,11 +7,11 @@ use std::collections::HashSet;
 use db::models::User;
 use db::queries::conversations as conversation_queries;
 use db::queries::messages::{self as queries, MessageRow};
+use db::queries::sends::NewMessage;
 use db::queries::users as user_queries;
 use diesel_async::AsyncPgConnection;
-use protocol::ConversationId;
 use protocol::conversations::{
-    Event, EventKind, EventPage, MAX_PAGE, Message, MessagePage, SearchHit, SearchResults, SendMessage, check_body,
+    EventKind, EventPage, MAX_PAGE, Message, MessagePage, SearchHit, SearchResults, SendMessage, check_body,
 };
 use protocol::users::PublicUser;
 use uuid::Uuid;
@@ -29,8 +29,9 @@ fn body_error(e: &str) -> ApiError {
     ApiError::invalid(format!("body: {e}"))
 }
 
-/// Sends a message; the bool is true when it was stored now (false: a replay of a
-/// `client_msg_id` already stored, answered with the stored message and published nowhere).
+/// Sends a message through the group-commit writer; the bool is true when it was stored now
+/// (false: a replay of a `client_msg_id` already stored, answered with the stored message and
+/// published nowhere). The writer publishes the event after commit.
 pub async fn send(
     state: &AppState,
     user: Uuid,
@@ -38,22 +39,17 @@ pub async fn send(
     input: &SendMessage,
 ) -> Result<(Message, bool), ApiError> {
     check_body(&input.body).map_err(body_error)?;
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let sent =
-        queries::send(&mut conn, conversation, user, input.client_msg_id, &input.body, input.reply_to.map(|m| m.0))
-            .await?;
-    drop(conn);
-    let message = sent.message.to_protocol();
-    if sent.created {
-        let event = Event {
-            conversation_id: ConversationId(conversation),
-            seq: message.seq,
-            at: sent.at,
-            kind: EventKind::MessageCreated { message: message.clone() },
-        };
-        state.bus.publish(BusMessage::Event { event }).await;
-    }
-    Ok((message, sent.created))
+    let sent = state
+        .writer
+        .send(NewMessage {
+            conversation,
+            sender: user,
+            client_msg_id: input.client_msg_id,
+            body: input.body.clone(),
+            reply_to: input.reply_to.map(|m| m.0),
+        })
+        .await?;
+    Ok((sent.message.to_protocol(), sent.created))
 }
 
 /// Edits the caller's own message.

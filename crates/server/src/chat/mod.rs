@@ -3,6 +3,7 @@
 
 pub mod conversations;
 pub mod messages;
+pub mod writer;
 
 use db::queries::conversations::Refusal;
 use protocol::ErrorCode;

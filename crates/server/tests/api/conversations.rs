@@ -422,3 +422,58 @@ async fn replies_point_into_the_same_conversation() {
     let elsewhere = SendMessage { reply_to: Some(question.id), ..text("wrong place") };
     assert_eq!(code(alice.client.send_message(other.id, &elsewhere).await), ErrorCode::Unprocessable);
 }
+
+/// One group-committed batch mixing every case: each send gets its own answer, a refusal
+/// fails only itself, repeats inside the batch answer with the first, and seqs follow the
+/// batch's order per conversation without gaps.
+#[tokio::test]
+async fn a_batch_of_sends_answers_each_on_its_own() {
+    use db::queries::conversations::Refusal;
+    use db::queries::sends::{NewMessage, send_batch};
+
+    let app = TestApp::spawn().await;
+    let (alice, bob, dave) = (app.register("alice").await, app.register("bob").await, app.register("dave").await);
+    app.befriend(&alice, &bob).await;
+    app.befriend(&alice, &dave).await;
+    let group = alice.client.create_group("Batch", &[bob.id()]).await.unwrap();
+    let dm = alice.client.open_dm(dave.id()).await.unwrap();
+    let elsewhere = say(&alice, dm.id, "in the DM").await;
+    let new = |conversation: ConversationId, sender: &Account, key: Uuid, reply_to: Option<MessageId>| NewMessage {
+        conversation: conversation.0,
+        sender: sender.id().0,
+        client_msg_id: key,
+        body: format!("from {}", sender.auth.user.username),
+        reply_to: reply_to.map(|m| m.0),
+    };
+    let repeated = Uuid::new_v4();
+    let batch = vec![
+        new(group.id, &alice, Uuid::new_v4(), None),
+        new(group.id, &dave, Uuid::new_v4(), None), // not a member
+        new(group.id, &bob, repeated, None),
+        new(dm.id, &dave, Uuid::new_v4(), Some(elsewhere.id)),
+        new(group.id, &bob, repeated, None), // the same send again, before it was answered
+        new(group.id, &alice, Uuid::new_v4(), Some(elsewhere.id)), // a reply into another conversation
+        new(dm.id, &bob, Uuid::new_v4(), None), // not a member of the DM
+        new(group.id, &alice, elsewhere.client_msg_id, None), // a key already used in the DM
+        new(group.id, &bob, Uuid::new_v4(), None),
+    ];
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    let answers = send_batch(&mut conn, &batch).await.unwrap();
+    let seq_of = |i: usize| answers[i].as_ref().map(|s| (s.message.seq, s.created)).map_err(|r| r.to_string());
+    assert_eq!(seq_of(0), Ok((2, true)), "right after the group's creation event (seq 1)");
+    assert!(matches!(answers[1], Err(Refusal::NotFound("conversation"))));
+    assert_eq!(seq_of(2), Ok((3, true)));
+    assert_eq!(seq_of(3), Ok((3, true)), "the DM's next seq, independent of the group's");
+    assert_eq!(seq_of(4), Ok((3, false)), "a repeat answers with the first send's message");
+    assert!(matches!(answers[5], Err(Refusal::Unprocessable(_))));
+    assert!(matches!(answers[6], Err(Refusal::NotFound("conversation"))));
+    assert!(matches!(answers[7], Err(Refusal::Conflict(_))));
+    assert_eq!(seq_of(8), Ok((4, true)));
+    drop(conn);
+    // What was stored is exactly what was acknowledged, in the event log too.
+    let history = bob.client.messages(group.id, None, None).await.unwrap();
+    let bodies: Vec<(i64, &str)> = history.items.iter().rev().map(|m| (m.seq, m.body.as_str())).collect();
+    assert_eq!(bodies, [(2, "from alice"), (3, "from bob"), (4, "from bob")]);
+    let seqs: Vec<i64> = bob.client.all_events(group.id, 0).await.unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+}

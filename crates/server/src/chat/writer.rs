@@ -1,0 +1,101 @@
+//! The group-commit writer: every send, from REST or WebSocket, queues here; a few shard tasks
+//! each take everything waiting, store it in one transaction, publish, then answer each send.
+//!
+//! Why: with durability on, every commit waits for a WAL flush, and one commit per message
+//! capped the server at the disk's flush rate. A batch pays one flush for all its messages and
+//! each sender is still acknowledged only after its message is committed. Sends are sharded by
+//! conversation, so one conversation's sends are stored (and get seqs) in the order they came.
+
+use db::DbPool;
+use db::queries::sends::{self, NewMessage, Sent};
+use protocol::ConversationId;
+use protocol::conversations::{Event, EventKind};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ApiError;
+use crate::ws::bus::{Bus, BusMessage};
+
+/// Most sends stored in one transaction; also bounds the statement's bind parameters.
+pub const MAX_BATCH: usize = 512;
+/// Sends waiting per shard before senders wait for room (back-pressure, not loss).
+const SHARD_QUEUE: usize = 8192;
+
+struct Job {
+    send: NewMessage,
+    answer: oneshot::Sender<Result<Sent, ApiError>>,
+}
+
+/// Handle to the writer's shards; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    shards: Vec<mpsc::Sender<Job>>,
+}
+
+impl Writer {
+    /// Starts `shards` writer tasks (at least one), each using one pooled connection per batch.
+    pub fn start(pool: DbPool, bus: Bus, shards: usize) -> Self {
+        let shards = (0..shards.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(SHARD_QUEUE);
+                tokio::spawn(run_shard(rx, pool.clone(), bus.clone()));
+                tx
+            })
+            .collect();
+        Self { shards }
+    }
+
+    /// Queues a send and waits until it is committed (or refused).
+    pub async fn send(&self, send: NewMessage) -> Result<Sent, ApiError> {
+        // UUIDv7's low bits are random, so conversations spread evenly over the shards.
+        let shard = (send.conversation.as_u128() % self.shards.len() as u128) as usize;
+        let (answer, answered) = oneshot::channel();
+        self.shards[shard].send(Job { send, answer }).await.map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("the message writer has stopped"))
+}
+
+async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let batch: Vec<NewMessage> = jobs.iter().map(|j| j.send.clone()).collect();
+        let outcome = match db::pool::checkout(&pool).await {
+            Ok(mut conn) => sends::send_batch(&mut conn, &batch).await.map_err(ApiError::internal),
+            Err(e) => Err(ApiError::from(e)),
+        };
+        match outcome {
+            Ok(answers) => {
+                // Published before anyone is answered: a sender that sees its ack may rely on
+                // the event being on its way to every member.
+                for sent in answers.iter().flatten().filter(|s| s.created) {
+                    let message = sent.message.to_protocol();
+                    let event = Event {
+                        conversation_id: ConversationId(sent.message.conversation_id),
+                        seq: message.seq,
+                        at: sent.at,
+                        kind: EventKind::MessageCreated { message },
+                    };
+                    bus.publish(BusMessage::Event { event }).await;
+                }
+                for (job, answer) in jobs.drain(..).zip(answers) {
+                    // A sender that went away still had its message stored and delivered.
+                    let _ = job.answer.send(answer.map_err(ApiError::from));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, sends = jobs.len(), "a batch of sends failed; nothing of it was stored");
+                for job in jobs.drain(..) {
+                    let _ = job.answer.send(Err(failed(&e)));
+                }
+            }
+        }
+    }
+}
+
+/// The same failure for every send of a failed batch (the cause was logged once, above).
+fn failed(e: &ApiError) -> ApiError {
+    ApiError::new(e.code(), e.message())
+}
