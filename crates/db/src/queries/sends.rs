@@ -1,22 +1,22 @@
 //! Stores message sends in batches: one transaction, one commit (one WAL flush) for many sends,
 //! while each send keeps its own answer, its own refusal and its idempotency on `client_msg_id`.
 //!
-//! A batch costs the same handful of round trips whatever its size: set-based reads for the
-//! replays, the locks, memberships, friendships and reply targets, then one `UPDATE` of the
-//! conversations' counters and one multi-row `INSERT` each for the messages and their events.
+//! A batch costs the same few round trips whatever its size: the replays read, `BEGIN`, the
+//! locks with the memberships, (for DMs: friendships; for replies: their targets), one
+//! statement writing counters, messages and events, and `COMMIT`.
 
 use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::queries::conversations::Refusal;
 use crate::queries::messages::MessageRow;
-use crate::schema::{conversation_members, conversations, events, friendships, messages};
+use crate::schema::{conversation_members, friendships, messages};
 
 /// One send waiting to be stored.
 #[derive(Clone, Debug)]
@@ -151,6 +151,19 @@ struct Facts {
     replies: HashMap<Uuid, Uuid>,
 }
 
+/// A locked conversation and which of the batch's senders belong to it.
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = BigInt)]
+    last_seq: i64,
+    #[diesel(sql_type = Array<SqlUuid>)]
+    senders: Vec<Uuid>,
+}
+
 fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
     if a < b { (a, b) } else { (b, a) }
 }
@@ -161,22 +174,20 @@ async fn read_facts(conn: &mut AsyncPgConnection, sends: &[&NewMessage]) -> Quer
     conversation_ids.dedup();
     // Locked in id order, so two batches (or a batch and a member change) never deadlock; the
     // lock makes the membership read below current, since member changes take it too.
-    let locked: Vec<(Uuid, String, i64)> = conversations::table
-        .filter(conversations::id.eq_any(&conversation_ids))
-        .order(conversations::id)
-        .select((conversations::id, conversations::kind, conversations::last_seq))
-        .for_update()
-        .load(conn)
-        .await?;
-    let senders: HashSet<Uuid> = sends.iter().map(|s| s.sender).collect();
-    let members: HashSet<(Uuid, Uuid)> = conversation_members::table
-        .filter(conversation_members::conversation_id.eq_any(&conversation_ids))
-        .filter(conversation_members::user_id.eq_any(&senders))
-        .select((conversation_members::conversation_id, conversation_members::user_id))
-        .load::<(Uuid, Uuid)>(conn)
-        .await?
-        .into_iter()
-        .collect();
+    // One round trip: the locks, and which of the batch's senders are members of each.
+    let senders: Vec<Uuid> = sends.iter().map(|s| s.sender).collect::<HashSet<_>>().into_iter().collect();
+    let locked: Vec<Locked> = diesel::sql_query(
+        "SELECT c.id, c.kind, c.last_seq, ARRAY(SELECT m.user_id FROM conversation_members m \
+         WHERE m.conversation_id = c.id AND m.user_id = ANY($2)) AS senders \
+         FROM conversations c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c",
+    )
+    .bind::<Array<SqlUuid>, _>(&conversation_ids)
+    .bind::<Array<SqlUuid>, _>(&senders)
+    .load(conn)
+    .await?;
+    let members: HashSet<(Uuid, Uuid)> =
+        locked.iter().flat_map(|c| c.senders.iter().map(|user| (c.id, *user))).collect();
+    let locked: Vec<(Uuid, String, i64)> = locked.into_iter().map(|c| (c.id, c.kind, c.last_seq)).collect();
     let dms: Vec<Uuid> = locked.iter().filter(|(_, kind, _)| kind == "dm").map(|(id, _, _)| *id).collect();
     let mut dm_members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     let mut friends = HashSet::new();
@@ -290,72 +301,49 @@ async fn store(
         .collect())
 }
 
-/// Writes the accepted sends: the counters, the messages and their events; returns the stored
-/// messages by id and the event time.
+/// The accepted sends' counters, messages and events in one statement (one round trip):
+/// data-modifying CTEs all run to completion, read by the final `SELECT` or not.
+const WRITE: &str = "\
+WITH moved AS (
+    UPDATE conversations AS c SET last_seq = v.last_seq, last_activity_at = now()
+    FROM unnest($1, $2) AS v(id, last_seq) WHERE c.id = v.id
+), stored AS (
+    INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to)
+    SELECT * FROM unnest($3, $4, $5, $6, $7, $8, $9)
+    RETURNING id, conversation_id, seq, sender_id, client_msg_id, body, reply_to,
+              created_at, edited_at, deleted_at, deleted_by
+), logged AS (
+    INSERT INTO events (conversation_id, seq, kind, message_id, payload)
+    SELECT conversation_id, seq, 'message_created', id, '{}'::jsonb FROM stored
+)
+SELECT * FROM stored";
+
+/// Writes the accepted sends; returns the stored messages by id and the event time (the
+/// transaction's `now()`, which the messages' `created_at` and the events share).
 async fn write(
     conn: &mut AsyncPgConnection,
     facts: &Facts,
     last_seq: &HashMap<Uuid, i64>,
     accepted: &[(&NewMessage, Uuid, i64)],
 ) -> QueryResult<(HashMap<Uuid, MessageRow>, DateTime<Utc>)> {
-    advance_counters(conn, facts, last_seq).await?;
-    let rows: Vec<_> = accepted
-        .iter()
-        .map(|(send, id, seq)| {
-            (
-                messages::id.eq(*id),
-                messages::conversation_id.eq(send.conversation),
-                messages::seq.eq(*seq),
-                messages::sender_id.eq(send.sender),
-                messages::client_msg_id.eq(send.client_msg_id),
-                messages::body.eq(send.body.as_str()),
-                messages::reply_to.eq(send.reply_to),
-            )
-        })
-        .collect();
-    let stored: Vec<MessageRow> = diesel::insert_into(messages::table)
-        .values(rows)
-        .returning(MessageRow::as_returning())
-        .get_results(conn)
-        .await?;
-    let event_rows: Vec<_> = accepted
-        .iter()
-        .map(|(send, id, seq)| {
-            (
-                events::conversation_id.eq(send.conversation),
-                events::seq.eq(*seq),
-                events::kind.eq("message_created"),
-                events::message_id.eq(Some(*id)),
-                events::payload.eq(serde_json::json!({})),
-            )
-        })
-        .collect();
-    let times: Vec<DateTime<Utc>> =
-        diesel::insert_into(events::table).values(event_rows).returning(events::created_at).get_results(conn).await?;
-    // Every row of one transaction gets the same `now()`.
-    let at = times.into_iter().next().unwrap_or_else(Utc::now);
-    Ok((stored.into_iter().map(|m| (m.id, m)).collect(), at))
-}
-
-/// Moves each touched conversation's `last_seq` to its new value, in one statement.
-async fn advance_counters(
-    conn: &mut AsyncPgConnection,
-    facts: &Facts,
-    last_seq: &HashMap<Uuid, i64>,
-) -> QueryResult<()> {
-    let moved: Vec<(Uuid, i64)> = last_seq
+    let (moved_ids, moved_seqs): (Vec<Uuid>, Vec<i64>) = last_seq
         .iter()
         .filter(|(id, seq)| facts.conversations.get(id).is_some_and(|(_, before)| before != *seq))
         .map(|(id, seq)| (*id, *seq))
-        .collect();
-    let (ids, seqs): (Vec<Uuid>, Vec<i64>) = moved.into_iter().unzip();
-    diesel::sql_query(
-        "UPDATE conversations AS c SET last_seq = v.last_seq, last_activity_at = now() \
-         FROM unnest($1, $2) AS v(id, last_seq) WHERE c.id = v.id",
-    )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Array<BigInt>, _>(seqs)
-    .execute(conn)
-    .await?;
-    Ok(())
+        .unzip();
+    let uuids = |f: fn(&(&NewMessage, Uuid, i64)) -> Uuid| accepted.iter().map(f).collect::<Vec<Uuid>>();
+    let stored: Vec<MessageRow> = diesel::sql_query(WRITE)
+        .bind::<Array<SqlUuid>, _>(moved_ids)
+        .bind::<Array<BigInt>, _>(moved_seqs)
+        .bind::<Array<SqlUuid>, _>(uuids(|a| a.1))
+        .bind::<Array<SqlUuid>, _>(uuids(|a| a.0.conversation))
+        .bind::<Array<BigInt>, _>(accepted.iter().map(|a| a.2).collect::<Vec<i64>>())
+        .bind::<Array<SqlUuid>, _>(uuids(|a| a.0.sender))
+        .bind::<Array<SqlUuid>, _>(uuids(|a| a.0.client_msg_id))
+        .bind::<Array<Text>, _>(accepted.iter().map(|a| a.0.body.as_str()).collect::<Vec<&str>>())
+        .bind::<Array<Nullable<SqlUuid>>, _>(accepted.iter().map(|a| a.0.reply_to).collect::<Vec<Option<Uuid>>>())
+        .load(conn)
+        .await?;
+    let at = stored.iter().next().map_or_else(Utc::now, |m| m.created_at);
+    Ok((stored.into_iter().map(|m| (m.id, m)).collect(), at))
 }
