@@ -2,8 +2,9 @@
 // running server) finds a user and disables them while they chat (they are signed out with a
 // clear message), removes a message from two other users' DM (it goes live for both, as removed
 // by a moderator), exports it, reads the audit log and the dashboard, and sets retention.
-// Non-admins see "not allowed". Screenshots at desktop and phone widths, light and dark, go to
-// artifacts/.
+// Non-admins see "not allowed". An admin creates an account through the form (a taken username
+// is refused beside the field) and its owner signs in. Screenshots at desktop and phone widths,
+// light and dark, go to artifacts/.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
@@ -221,6 +222,57 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
   await shoot(ada.page, 'admin-dashboard-phone');
 
   for (const user of [ada, dave, erin, frank]) await user.context.close();
+});
+
+test('an admin creates an account through the form, and its owner can sign in', async ({ browser }) => {
+  const kim = await newUser(browser, 'kim');
+  execFileSync(server, ['--data-dir', '.data', 'admin', 'promote', kim.username], { stdio: 'pipe' });
+  await kim.page.reload();
+  await nav(kim.page, 'Admin').click();
+  await adminNav(kim.page, 'Users').click();
+  await kim.page.getByRole('button', { name: 'New user' }).click();
+  const form = kim.page.getByTestId('new-user-form');
+  await expect(form.getByLabel('Username')).toBeFocused();
+
+  // A taken username is refused beside the field, and nothing else is lost.
+  const username = `lena_${run}`;
+  await form.getByLabel('Username').fill(kim.username);
+  await form.getByLabel('Display name').fill(`Lena ${run}`);
+  await form.getByLabel('Password').fill('lena-first-pw');
+  await form.getByRole('button', { name: 'Create user' }).click();
+  await expect(kim.page.locator('#field-username-error')).toHaveText('This username is taken');
+  await expect(form.getByLabel('Username')).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByLabel('Display name')).toHaveValue(`Lena ${run}`);
+  await shoot(kim.page, 'admin-new-user-error-desktop');
+  await kim.page.setViewportSize({ width: 390, height: 844 });
+  await shoot(kim.page, 'admin-new-user-error-phone');
+  await kim.page.setViewportSize({ width: 1280, height: 800 });
+
+  // Corrected, the account is made: the form says so, empties, and the list shows it.
+  await form.getByLabel('Username').fill(username);
+  await form.getByRole('button', { name: 'Create user' }).click();
+  await expect(kim.page.getByRole('status')).toContainText(`Created Lena ${run} (@${username}).`);
+  await expect(form.getByLabel('Username')).toHaveValue('');
+  await expect(form.getByLabel('Password')).toHaveValue('');
+  const row = kim.page.getByTestId('admin-users').locator(`tr[data-username="${username}"]`);
+  await expect(row).toContainText('Active');
+  await expect(row).toContainText('User');
+  await shoot(kim.page, 'admin-new-user-desktop');
+  await kim.page.getByRole('status').getByRole('link', { name: 'Open their page' }).click();
+  await expect(kim.page.getByRole('heading', { name: `Lena ${run}` })).toBeVisible();
+
+  // Lena signs in with the password the admin chose.
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 800 } });
+  const lena = await context.newPage();
+  await lena.goto('/signin');
+  await lena.getByLabel('Username').fill(username);
+  await lena.getByLabel('Password').fill('lena-first-pw');
+  await lena.getByRole('button', { name: 'Sign in' }).click();
+  await expect(lena.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  await expect(nav(lena, 'Admin')).toHaveCount(0);
+
+  await context.close();
+  await kim.context.close();
 });
 
 test('anyone can download their own data from the settings', async ({ browser }) => {

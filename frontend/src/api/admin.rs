@@ -3,8 +3,8 @@
 
 use gloo_net::http::Method;
 use protocol::admin::{
-    AdminConversation, AdminResetPassword, AdminSetRole, AdminUpdateUser, AdminUser, AdminUserDetail, AuditEntry,
-    Retention, Stats,
+    AdminConversation, AdminCreateUser, AdminResetPassword, AdminSetRole, AdminUpdateUser, AdminUser, AdminUserDetail,
+    AuditEntry, Retention, Stats,
 };
 use protocol::conversations::{Message, MessagePage};
 use protocol::users::{Page, Role};
@@ -31,6 +31,12 @@ pub async fn users(session: Session, q: &str, status: &str, cursor: Option<&str>
 /// One user with their counts.
 pub async fn user(session: Session, id: UserId) -> Result<AdminUserDetail, ApiError> {
     http::authed::<_, ()>(session, Method::GET, &format!("/api/v1/admin/users/{id}"), None).await
+}
+
+/// Creates an account with a first password (the server applies the sign-up rules and answers
+/// `username_taken` for a name in use).
+pub async fn create_user(session: Session, account: AdminCreateUser) -> Result<AdminUser, ApiError> {
+    http::authed(session, Method::POST, "/api/v1/admin/users", Some(&account)).await
 }
 
 /// Renames a user (username, display name or both).

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod conversation;
 pub mod conversations;
 pub mod dashboard;
+pub mod new_user;
 pub mod user;
 pub mod users;
 

@@ -1,11 +1,13 @@
 //! `/admin/users`: every account, searchable by name prefix and filtered by status, a page at a
-//! time ("Load more"); each row opens the user's admin page.
+//! time ("Load more"); each row opens the user's admin page. "New user" creates an account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::admin::AdminUser;
 use protocol::users::Role;
+use wasm_bindgen::JsCast;
 
+use super::new_user::NewUserForm;
 use super::{AdminFrame, when};
 use crate::api::{self, ApiError};
 use crate::state::session::Session;
@@ -85,10 +87,34 @@ fn UserList() -> impl IntoView {
         ev.prevent_default();
         load(false);
     };
+    let creating = RwSignal::new(false);
+    // A new account shows in the list at once (where its name sorts, under the current filter).
+    let on_created = Callback::new(move |_: AdminUser| load(false));
+    let toggle_form = move |_| {
+        creating.update(|c| *c = !*c);
+        if creating.get_untracked() {
+            // The form appears above the list: take the keyboard there, to its first field.
+            request_animation_frame(|| {
+                let field = document().get_element_by_id("field-username");
+                if let Some(field) = field.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = field.focus();
+                }
+            });
+        }
+    };
 
     view! {
+        <Show when=move || creating.get()>
+            <NewUserForm on_created open=creating/>
+        </Show>
         <section class="card">
-            <h1>"Users"</h1>
+            <div class="card-head">
+                <h1>"Users"</h1>
+                <button type="button" class="secondary" aria-controls="new-user"
+                    aria-expanded=move || creating.get().to_string() on:click=toggle_form>
+                    "New user"
+                </button>
+            </div>
             <form class="search admin-filters" on:submit=submit role="search">
                 <input type="search" placeholder="Username or name" aria-label="Search users"
                     prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
