@@ -1,15 +1,15 @@
-//! Conversations over REST: the list, creating DMs and groups, members, history pages and the
-//! event log a reconnecting client replays. Live traffic (sending, typing, read markers) goes
-//! over the WebSocket in [`super::ws`].
+//! Conversations over REST: the list, creating DMs and groups, members, history pages, the
+//! event log a reconnecting client replays, and message search. Live traffic (sending, typing,
+//! read markers) goes over the WebSocket in [`super::ws`].
 
 use gloo_net::http::Method;
 use protocol::conversations::{
     AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, EventPage, Member,
-    MemberRole, Message, MessagePage, SetRole, UpdateConversation,
+    MemberRole, Message, MessagePage, SearchResults, SetRole, UpdateConversation,
 };
 use protocol::{ConversationId, MessageId, UserId};
 
-use super::http::{self, ApiError};
+use super::http::{self, ApiError, encode};
 use crate::state::session::Session;
 
 /// Page size for history and event pages: large enough that a reconnect usually needs one.
@@ -87,4 +87,9 @@ pub async fn edit(session: Session, id: ConversationId, message: MessageId, body
 pub async fn delete(session: Session, id: ConversationId, message: MessageId) -> Result<Message, ApiError> {
     http::authed::<_, ()>(session, Method::DELETE, &format!("/api/v1/conversations/{id}/messages/{message}"), None)
         .await
+}
+
+/// Full-text search over every conversation the user belongs to, best match first.
+pub async fn search(session: Session, query: &str) -> Result<SearchResults, ApiError> {
+    http::authed::<_, ()>(session, Method::GET, &format!("/api/v1/search?q={}", encode(query)), None).await
 }

@@ -4,10 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 use protocol::ConversationId;
 use protocol::conversations::Message;
 
 use crate::api;
+use crate::api::http::encode;
 use crate::api::ws::{Gateway, Link};
 use crate::components::avatar::Avatar;
 use crate::components::composer::Composer;
@@ -93,11 +95,18 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
         })
     };
 
+    // Opened from a search hit, "back" (on phones) returns to the hits rather than the list.
+    let query = use_query_map();
+    let back = move || match query.with(|q| q.get("q")) {
+        Some(q) => format!("/chat?q={}", encode(&q)),
+        None => "/chat".to_owned(),
+    };
+
     view! {
         <div class="conversation" class:with-panel=move || panel.get()>
             <div class="conversation-main">
                 <header class="conversation-head">
-                    <A href="/chat" attr:class="back" attr:aria-label="Back to conversations">"←"</A>
+                    <A href=back attr:class="back" attr:aria-label="Back to conversations">"←"</A>
                     {head}
                     <div class="conversation-head-actions">
                         <Show when=move || can_notify.get()>

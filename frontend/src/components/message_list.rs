@@ -1,11 +1,14 @@
 //! The scrolling history of one conversation: day separators, stored messages then pending
 //! ones, older pages loaded when scrolled to the top (keeping the view still), follows new
-//! messages while at the bottom, and offers "Jump to latest" otherwise.
+//! messages while at the bottom, and offers "Jump to latest" otherwise. A search hit's message
+//! (`?seq=` in the URL) is scrolled to and briefly highlighted.
 
 use leptos::html::Div;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use protocol::ConversationId;
 use protocol::conversations::Message;
+use wasm_bindgen::JsCast;
 
 use crate::components::message_bubble::{MessageBubble, PendingBubble};
 use crate::state::chat::{Chat, History};
@@ -16,6 +19,11 @@ use crate::time;
 const BOTTOM_SLACK: i32 = 48;
 /// Distance from the top (px) at which the older page is fetched.
 const TOP_SLACK: i32 = 150;
+/// Older pages fetched at most to reach a search hit (100 messages each): a hit deeper in a
+/// long history is not chased further, and the view stays where it is.
+const MAX_PAGES_TO_HIT: u32 = 10;
+/// How long a search hit stays highlighted, in milliseconds (the CSS animation's length).
+const HIGHLIGHT_MS: u64 = 2_400;
 
 /// One row of the history.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,6 +139,34 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
         at_bottom.set(true);
     });
 
+    // The message a search hit points at: fetch older pages until it is loaded (a bounded
+    // number), then, once drawn, centre it and highlight it. Each hit is shown once, so new
+    // messages arriving later do not pull the view back to it.
+    let query = use_query_map();
+    let target = Memo::new(move |_| query.with(|q| q.get("seq")).and_then(|s| s.parse::<i64>().ok()));
+    let shown_target = StoredValue::new(None::<i64>);
+    let pages_fetched = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let Some(seq) = target.get() else { return };
+        if shown_target.get_value() == Some(seq) {
+            return;
+        }
+        let loaded = rows.with(|r| r.iter().any(|row| matches!(row, Row::Stored(m, _) if m.seq == seq)));
+        if !loaded {
+            if let Some((History::Partial(before), false)) = history.get()
+                && seq < before
+                && pages_fetched.get_value() < MAX_PAGES_TO_HIT
+            {
+                pages_fetched.update_value(|n| *n += 1);
+                chat.load_older(id);
+            }
+            return;
+        }
+        shown_target.set_value(Some(seq));
+        // Two frames: the first is when the rows effect above scrolls to the bottom.
+        request_animation_frame(move || request_animation_frame(move || reveal(scroller, seq)));
+    });
+
     let jump = move |_| {
         if let Some(el) = scroller.get_untracked() {
             el.set_scroll_top(el.scroll_height());
@@ -162,4 +198,22 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
             </Show>
         </div>
     }
+}
+
+/// Centres message `seq` in `scroller` and flashes it.
+fn reveal(scroller: NodeRef<Div>, seq: i64) {
+    let Some(list) = scroller.get_untracked() else { return };
+    let selector = format!("[data-testid=\"message\"][data-seq=\"{seq}\"]");
+    let Some(message) = list.query_selector(&selector).ok().flatten() else { return };
+    let Ok(message) = message.dyn_into::<web_sys::HtmlElement>() else { return };
+    // `.messages` is positioned, so offsets are measured from its top.
+    let top = message.offset_top() - (list.client_height() - message.offset_height()).max(0) / 2;
+    list.set_scroll_top(top.max(0));
+    let _ = message.set_attribute("data-highlight", "true");
+    set_timeout(
+        move || {
+            let _ = message.remove_attribute("data-highlight");
+        },
+        std::time::Duration::from_millis(HIGHLIGHT_MS),
+    );
 }

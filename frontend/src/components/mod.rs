@@ -10,6 +10,7 @@ pub mod header;
 pub mod members_panel;
 pub mod message_bubble;
 pub mod message_list;
+pub mod message_search;
 pub mod new_group;
 pub mod server_status;
 pub mod user_row;

@@ -1,5 +1,5 @@
-//! The chat page at `/chat` and `/chat/:id`: the conversation list beside the open
-//! conversation (the one in the URL). On phones it shows one or the other.
+//! The chat page at `/chat` and `/chat/:id`: the conversation list (or message search hits)
+//! beside the open conversation (the one in the URL). On phones it shows one or the other.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -7,6 +7,7 @@ use protocol::ConversationId;
 
 use crate::components::conversation_list::ConversationList;
 use crate::components::conversation_view::ConversationView;
+use crate::components::message_search::MessageSearch;
 use crate::components::new_group::NewGroup;
 use crate::state::chat::Chat;
 
@@ -31,7 +32,7 @@ pub fn ChatPage() -> impl IntoView {
                     <h1>"Chats"</h1>
                     <button type="button" class="secondary small" on:click=move |_| new_group.set(true)>"New group"</button>
                 </div>
-                <ConversationList/>
+                <MessageSearch><ConversationList/></MessageSearch>
             </aside>
             <section class="chat-main">
                 {move || match (open.get(), exists.get()) {
