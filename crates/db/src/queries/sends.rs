@@ -344,6 +344,6 @@ async fn write(
         .bind::<Array<Nullable<SqlUuid>>, _>(accepted.iter().map(|a| a.0.reply_to).collect::<Vec<Option<Uuid>>>())
         .load(conn)
         .await?;
-    let at = stored.iter().next().map_or_else(Utc::now, |m| m.created_at);
+    let at = <[MessageRow]>::first(&stored).map_or_else(Utc::now, |m| m.created_at);
     Ok((stored.into_iter().map(|m| (m.id, m)).collect(), at))
 }
