@@ -8,6 +8,8 @@ use db::models::User;
 use db::queries::conversations as conversation_queries;
 use db::queries::messages::{self as queries, MessageRow};
 use db::queries::sends::NewMessage;
+
+use crate::chat::writer::Committed;
 use db::queries::users as user_queries;
 use diesel_async::AsyncPgConnection;
 use protocol::conversations::{
@@ -38,17 +40,33 @@ pub async fn send(
     conversation: Uuid,
     input: &SendMessage,
 ) -> Result<(Message, bool), ApiError> {
+    committed(queue_send(state, user, conversation, input).await?).await
+}
+
+/// Checks and queues a send without waiting for its commit, so a WebSocket can go on
+/// delivering while its own sends are stored; [`committed`] gives the answer.
+pub async fn queue_send(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    input: &SendMessage,
+) -> Result<Committed, ApiError> {
     check_body(&input.body).map_err(body_error)?;
-    let sent = state
+    state
         .writer
-        .send(NewMessage {
+        .queue(NewMessage {
             conversation,
             sender: user,
             client_msg_id: input.client_msg_id,
             body: input.body.clone(),
             reply_to: input.reply_to.map(|m| m.0),
         })
-        .await?;
+        .await
+}
+
+/// The answer to a queued send: the stored message, and whether it was stored now.
+pub async fn committed(queued: Committed) -> Result<(Message, bool), ApiError> {
+    let sent = queued.wait().await?;
     Ok((sent.message.to_protocol(), sent.created))
 }
 

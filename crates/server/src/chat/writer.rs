@@ -44,13 +44,25 @@ impl Writer {
         Self { shards }
     }
 
-    /// Queues a send and waits until it is committed (or refused).
-    pub async fn send(&self, send: NewMessage) -> Result<Sent, ApiError> {
+    /// Queues a send (waiting only for room in the queue) and returns where its answer will
+    /// come once it is committed or refused. Sends queued one after the other from one task
+    /// are stored in that order.
+    pub async fn queue(&self, send: NewMessage) -> Result<Committed, ApiError> {
         // UUIDv7's low bits are random, so conversations spread evenly over the shards.
         let shard = (send.conversation.as_u128() % self.shards.len() as u128) as usize;
         let (answer, answered) = oneshot::channel();
         self.shards[shard].send(Job { send, answer }).await.map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
+        Ok(Committed(answered))
+    }
+}
+
+/// The answer to a queued send, once its batch is committed.
+pub struct Committed(oneshot::Receiver<Result<Sent, ApiError>>);
+
+impl Committed {
+    /// Waits for the commit (or the refusal).
+    pub async fn wait(self) -> Result<Sent, ApiError> {
+        self.0.await.map_err(|_| stopped())?
     }
 }
 

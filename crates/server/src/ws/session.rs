@@ -2,11 +2,15 @@
 //! 10 s, registration with the hub, `ready`, then a loop over the socket, the hub's queue,
 //! the hub's close order and the heartbeat. Requests are answered in the order they came.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use db::queries::conversations as conversation_queries;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 use protocol::ErrorCode;
 use protocol::social::Friend;
 use protocol::ws::{
@@ -27,6 +31,20 @@ const MAX_READY_FRIENDS: i64 = 5_000;
 const MAX_READY_CONVERSATIONS: i64 = 1_000;
 /// Shortest interval between two typing notices a connection relays.
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
+/// Sends a connection may have waiting for their commit; past it, the connection stops reading
+/// frames until acks come back (back-pressure instead of an unbounded queue).
+const MAX_PENDING_SENDS: usize = 64;
+
+/// A send's ack or error, ready once its batch is committed.
+type PendingAck = Pin<Box<dyn Future<Output = ServerFrame>>>;
+
+/// What a client frame gets back.
+enum Reply {
+    /// An answer to send now.
+    Now(ServerFrame),
+    /// A queued send: its answer follows its commit, and deliveries go on meanwhile.
+    Later(PendingAck),
+}
 
 /// Upgrades to a WebSocket. Browsers must come from our own origin or an allowed one.
 #[utoipa::path(tag = "realtime", path = "/api/v1/ws",
@@ -234,6 +252,8 @@ async fn serve(
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
     let mut last_typing: Option<Instant> = None;
+    // Acks leave in the order the sends came; the writer stores them in that order too.
+    let mut pending: FuturesOrdered<PendingAck> = FuturesOrdered::new();
     let reason = loop {
         tokio::select! {
             biased;
@@ -258,17 +278,22 @@ async fn serve(
                     return;
                 }
             }
-            message = stream.recv() => {
+            Some(ack) = pending.next(), if !pending.is_empty() => {
+                if !send(&mut session, &ack).await {
+                    return;
+                }
+            }
+            message = stream.recv(), if pending.len() < MAX_PENDING_SENDS => {
                 last_heard = Instant::now();
                 match message {
-                    Some(Ok(AggregatedMessage::Text(text))) => {
-                        let reply = handle(state, user, &text, &mut last_typing).await;
-                        if let Some(reply) = reply
-                            && !send(&mut session, &reply).await
-                        {
-                            return;
+                    Some(Ok(AggregatedMessage::Text(text))) => match handle(state, user, &text, &mut last_typing).await {
+                        Reply::Now(reply) => {
+                            if !send(&mut session, &reply).await {
+                                return;
+                            }
                         }
-                    }
+                        Reply::Later(ack) => pending.push_back(ack),
+                    },
                     Some(Ok(AggregatedMessage::Binary(_))) => {
                         let error = ApiError::new(ErrorCode::MalformedJson, "frames are JSON text, not binary");
                         if !send(&mut session, &error_frame(None, &error)).await {
@@ -308,23 +333,29 @@ async fn load_summary(
 }
 
 /// Answers one client frame: an `ack` or an `error`, never a dropped connection.
-async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Option<Instant>) -> Option<ServerFrame> {
+async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Option<Instant>) -> Reply {
     let frame: ClientFrame = match serde_json::from_str(text) {
         Ok(frame) => frame,
         Err(e) => {
             // Echo the req_id when the frame had a readable one.
             let req_id = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("req_id")?.as_u64());
             let error = ApiError::new(ErrorCode::MalformedJson, format!("unreadable frame: {e}"));
-            return Some(error_frame(req_id, &error));
+            return Reply::Now(error_frame(req_id, &error));
         }
     };
     let req_id = frame.req_id();
     let result = match frame {
         ClientFrame::Authenticate { .. } => Err(ApiError::new(ErrorCode::Conflict, "already authenticated")),
         ClientFrame::SendMessage { conversation_id, message, .. } => {
-            chat::messages::send(state, user, conversation_id.0, &message)
-                .await
-                .map(|(m, _)| AckResult::Message(Box::new(m)))
+            match chat::messages::queue_send(state, user, conversation_id.0, &message).await {
+                Ok(queued) => {
+                    return Reply::Later(Box::pin(async move {
+                        let result = chat::messages::committed(queued).await;
+                        answer(req_id, result.map(|(m, _)| AckResult::Message(Box::new(m))))
+                    }));
+                }
+                Err(e) => Err(e),
+            }
         }
         ClientFrame::EditMessage { conversation_id, message_id, body, .. } => {
             chat::messages::edit(state, user, conversation_id.0, message_id.0, &body)
@@ -352,7 +383,12 @@ async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Opti
         }
         ClientFrame::Ping { .. } => Ok(AckResult::Done {}),
     };
-    Some(match result {
+    Reply::Now(answer(req_id, result))
+}
+
+/// The `ack` or `error` frame for a request's outcome.
+fn answer(req_id: u64, result: Result<AckResult, ApiError>) -> ServerFrame {
+    match result {
         Ok(result) => ServerFrame::Ack { req_id, result },
         Err(e) => {
             if e.code() == ErrorCode::Internal {
@@ -360,5 +396,5 @@ async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Opti
             }
             error_frame(Some(req_id), &e)
         }
-    })
+    }
 }

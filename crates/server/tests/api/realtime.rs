@@ -486,3 +486,45 @@ async fn two_servers_on_one_database_deliver_to_each_others_clients() {
     assert_eq!(event.seq, sent.seq);
     assert_eq!(created_body(event), big);
 }
+
+/// A client may send many messages without waiting for acks: they are stored in the order
+/// sent, each is acked once in that order, and deliveries keep flowing meanwhile.
+#[tokio::test]
+async fn pipelined_sends_keep_their_order_and_each_is_acked() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    app.befriend(&alice, &bob).await;
+    let dm = alice.client.open_dm(bob.id()).await.unwrap();
+    let (mut alice_socket, _) = connect(&alice).await;
+    let (mut bob_socket, _) = connect(&bob).await;
+    let mut req_ids = Vec::new();
+    for n in 0..100 {
+        let req_id = alice_socket.next_req_id();
+        let message = SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None };
+        alice_socket.send(&ClientFrame::SendMessage { req_id, conversation_id: dm.id, message }).await.unwrap();
+        req_ids.push(req_id);
+    }
+    let mut acked = Vec::new();
+    let mut seen = Vec::new();
+    while acked.len() < 100 || seen.len() < 100 {
+        match alice_socket.next_within(Duration::from_secs(10)).await.unwrap() {
+            Some(ServerFrame::Ack { req_id, result: AckResult::Message(m) }) => acked.push((req_id, m.seq, m.body)),
+            Some(ServerFrame::Event { event }) => seen.push(event.seq),
+            Some(ServerFrame::Error { error, .. }) => panic!("a send failed: {error:?}"),
+            Some(_) => {}
+            None => panic!("stalled after {} acks and {} events", acked.len(), seen.len()),
+        }
+    }
+    assert_eq!(acked.iter().map(|a| a.0).collect::<Vec<_>>(), req_ids, "acks come in the order sent");
+    let bodies: Vec<String> = acked.iter().map(|a| a.2.clone()).collect();
+    assert_eq!(bodies, (0..100).map(|n| format!("m{n}")).collect::<Vec<_>>());
+    let seqs: Vec<i64> = acked.iter().map(|a| a.1).collect();
+    assert_eq!(seqs, (2..102).collect::<Vec<i64>>(), "stored in the order sent, without gaps");
+    assert_eq!(seen, seqs, "the sender's own socket gets every event too");
+    let mut delivered = Vec::new();
+    while delivered.len() < 100 {
+        let event = wait_for_event(&mut bob_socket).await;
+        delivered.push(event.seq);
+    }
+    assert_eq!(delivered, seqs);
+}
