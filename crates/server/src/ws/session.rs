@@ -39,6 +39,7 @@ const MAX_PENDING_SENDS: usize = 64;
 type PendingAck = Pin<Box<dyn Future<Output = ServerFrame>>>;
 
 /// What a client frame gets back.
+#[expect(clippy::large_enum_variant, reason = "one lives at a time, on the stack of one frame's handling")]
 enum Reply {
     /// An answer to send now.
     Now(ServerFrame),
