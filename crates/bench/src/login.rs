@@ -30,8 +30,15 @@ pub struct LoginReport {
     pub chat_with_logins: FanoutReport,
 }
 
-/// Runs a fan-out round alone, then again with `concurrency` clients logging in in a loop.
-pub async fn run(url: &str, api: &client::Client, config: Fanout, concurrency: usize) -> anyhow::Result<LoginReport> {
+/// Runs a fan-out round alone, then again with `concurrency` clients logging in in a loop:
+/// as fast as they can, or together at most `login_rate` logins/s (each client paced to its share).
+pub async fn run(
+    url: &str,
+    api: &client::Client,
+    config: Fanout,
+    concurrency: usize,
+    login_rate: Option<f64>,
+) -> anyhow::Result<LoginReport> {
     let prepared = fanout::prepare(api, config.rooms, config.members).await?;
     let accounts = population::users(api, &population::fresh_prefix("l"), concurrency.max(1)).await?;
     let chat_alone = fanout::run(url, &prepared, config).await?;
@@ -42,11 +49,20 @@ pub async fn run(url: &str, api: &client::Client, config: Fanout, concurrency: u
         let api = api.clone();
         let stop = stop.clone();
         let login_name = accounts[n % accounts.len()].username.clone();
+        let mut pace = login_rate.map(|rate| {
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(concurrency.max(1) as f64 / rate.max(0.01)));
+            // A slow login is not made up for with a burst: the rate is a ceiling.
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick
+        });
         tasks.push(tokio::spawn(async move {
             #[expect(clippy::unwrap_used, reason = "constant, valid histogram bounds")]
             let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).unwrap();
             let mut failed = 0u64;
             while !stop.load(Ordering::Relaxed) {
+                if let Some(pace) = pace.as_mut() {
+                    pace.tick().await;
+                }
                 let begun = Instant::now();
                 match api.login(&login_name, population::PASSWORD).await {
                     Ok(_) => histogram.saturating_record(begun.elapsed().as_micros() as u64),

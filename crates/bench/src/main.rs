@@ -125,6 +125,10 @@ enum Scenario {
         /// Clients logging in concurrently, in a loop.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// Cap on the logins per second of all clients together (paced); without it they log
+        /// in as fast as the server answers.
+        #[arg(long)]
+        login_rate: Option<f64>,
     },
 }
 
@@ -236,9 +240,10 @@ async fn main() -> anyhow::Result<()> {
             let value = serde_json::json!({ "last_good": last_good, "steps": steps_run });
             ("max", value, ok)
         }
-        Scenario::Login { rooms, members, rate, seconds, concurrency } => {
+        Scenario::Login { rooms, members, rate, seconds, concurrency, login_rate } => {
             let config = fanout_config(rooms, members, rate, seconds);
-            let report = login::run(&cli.url, &api, config, concurrency.clamp(1, 1000)).await?;
+            let login_rate = login_rate.filter(|r| *r > 0.0);
+            let report = login::run(&cli.url, &api, config, concurrency.clamp(1, 1000), login_rate).await?;
             let ok = report.failed == 0 && report.logins > 0 && report.chat_with_logins.clean();
             ("login", serde_json::to_value(&report)?, ok)
         }

@@ -91,7 +91,7 @@ pub struct Settings {
 
     /// Group-commit writer tasks storing message sends; each stores a whole batch per commit
     /// and holds one pooled connection while it does.
-    #[arg(long, env = "CONFAB_WRITERS", default_value_t = 2)]
+    #[arg(long, env = "CONFAB_WRITERS", default_value_t = 4)]
     pub writers: usize,
 
     /// Maximum number of pooled database connections.

@@ -32,8 +32,9 @@ use crate::ws::hub::Hub;
 const JSON_LIMIT: usize = 64 * 1024;
 /// Seconds in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
-/// Password hashes running at once: each takes 19 MiB and a core for ~50 ms.
-const MAX_CONCURRENT_HASHES: usize = 4;
+/// Password hashes running at once: each takes 19 MiB and a core for ~20-50 ms. Two keep
+/// ≥ 60 logins/s possible on two cores while leaving room for chat traffic (BENCHMARKS.md).
+const MAX_CONCURRENT_HASHES: usize = 2;
 /// Name of the database Confab uses inside its embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "confab";
 
