@@ -122,14 +122,17 @@ fn histogram() -> Histogram<u64> {
     Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).unwrap()
 }
 
-/// Runs one round at `config.rate` for `config.seconds` on a prepared population.
-pub async fn run(url: &str, prepared: &Prepared, config: Fanout) -> anyhow::Result<FanoutReport> {
-    let base = url::Url::parse(url)?;
+/// Runs one round at `config.rate` for `config.seconds` on a prepared population. Members'
+/// WebSockets go to `urls` in turn, so with several servers every group spans them all.
+pub async fn run(urls: &[String], prepared: &Prepared, config: Fanout) -> anyhow::Result<FanoutReport> {
+    let bases = urls.iter().map(|u| url::Url::parse(u)).collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(!bases.is_empty(), "no server URL to connect to");
     let epoch = Instant::now();
     // Connect everyone; note each conversation's seq before sending starts.
     let mut halves = Vec::with_capacity(prepared.members.len());
     for (n, member) in prepared.members.iter().enumerate() {
-        let (socket, _) = Socket::connect_from(&base, &member.token, local_ip(n)).await?;
+        let base = &bases[n % bases.len()];
+        let (socket, _) = Socket::connect_from(base, &member.token, local_ip(n)).await?;
         halves.push(socket.into_split());
     }
     let mut base_seq = Vec::with_capacity(prepared.rooms.len());

@@ -33,7 +33,7 @@ pub struct LoginReport {
 /// Runs a fan-out round alone, then again with `concurrency` clients logging in in a loop:
 /// as fast as they can, or together at most `login_rate` logins/s (each client paced to its share).
 pub async fn run(
-    url: &str,
+    urls: &[String],
     api: &client::Client,
     config: Fanout,
     concurrency: usize,
@@ -41,7 +41,7 @@ pub async fn run(
 ) -> anyhow::Result<LoginReport> {
     let prepared = fanout::prepare(api, config.rooms, config.members).await?;
     let accounts = population::users(api, &population::fresh_prefix("l"), concurrency.max(1)).await?;
-    let chat_alone = fanout::run(url, &prepared, config).await?;
+    let chat_alone = fanout::run(urls, &prepared, config).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -72,7 +72,7 @@ pub async fn run(
             (histogram, failed)
         }));
     }
-    let chat_with_logins = fanout::run(url, &prepared, config).await?;
+    let chat_with_logins = fanout::run(urls, &prepared, config).await?;
     stop.store(true, Ordering::Relaxed);
     let elapsed = started.elapsed().as_secs_f64().max(0.001);
     #[expect(clippy::unwrap_used, reason = "constant, valid histogram bounds")]

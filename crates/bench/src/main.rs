@@ -29,6 +29,10 @@ struct Cli {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Servers the WebSockets connect to, comma-separated, taken in turn per member (e.g.
+    /// two processes sharing one database with `--bus postgres`); default: `--url`.
+    #[arg(long, value_delimiter = ',')]
+    ws_url: Vec<String>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -184,6 +188,7 @@ async fn main() -> anyhow::Result<()> {
     // Many sockets need many file descriptors.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     let api = client::Client::new(&cli.url)?;
+    let ws_urls = if cli.ws_url.is_empty() { vec![cli.url.clone()] } else { cli.ws_url.clone() };
     api.health().await.with_context(|| format!("the server at {} does not answer", cli.url))?;
     let (title, value, ok) = match cli.scenario {
         Scenario::Probe { endpoint, concurrency, seconds } => {
@@ -211,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("preparing {} users in {} groups…", config.rooms * config.members, config.rooms);
             let prepared = fanout::prepare(&api, config.rooms, config.members).await?;
             eprintln!("sending {:.0} msgs/s for {:.0} s…", config.rate, config.seconds);
-            let report = fanout::run(&cli.url, &prepared, config).await?;
+            let report = fanout::run(&ws_urls, &prepared, config).await?;
             let ok = report.clean();
             ("fanout", serde_json::to_value(&report)?, ok)
         }
@@ -223,7 +228,7 @@ async fn main() -> anyhow::Result<()> {
             let mut steps_run = Vec::new();
             let mut last_good = None;
             for _ in 0..steps.clamp(1, 50) {
-                let report = fanout::run(&cli.url, &prepared, Fanout { rate, ..base }).await?;
+                let report = fanout::run(&ws_urls, &prepared, Fanout { rate, ..base }).await?;
                 eprintln!(
                     "  {:>9.0} msgs/s offered: {:>9.0} stored/s, {:>10.0} delivered/s, p99 {:>8.2} ms, lost {}",
                     rate, report.stored_per_second, report.delivered_per_second, report.p99_ms, report.lost
@@ -243,7 +248,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Login { rooms, members, rate, seconds, concurrency, login_rate } => {
             let config = fanout_config(rooms, members, rate, seconds);
             let login_rate = login_rate.filter(|r| *r > 0.0);
-            let report = login::run(&cli.url, &api, config, concurrency.clamp(1, 1000), login_rate).await?;
+            let report = login::run(&ws_urls, &api, config, concurrency.clamp(1, 1000), login_rate).await?;
             let ok = report.failed == 0 && report.logins > 0 && report.chat_with_logins.clean();
             ("login", serde_json::to_value(&report)?, ok)
         }
