@@ -41,6 +41,9 @@ pub struct ConnectReport {
     pub held_seconds: u64,
 }
 
+/// Longest wait for one handshake before it counts as failed.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Opens `count` connections for `users` users with `concurrency` handshakes in flight.
 pub async fn run(
     api: &client::Client,
@@ -64,7 +67,10 @@ pub async fn run(
         tasks.push(tokio::spawn(async move {
             let permit = permits.acquire_owned().await.ok()?;
             let begun = Instant::now();
-            let (socket, _) = Socket::connect_from(&base, &token, local_ip(n)).await.ok()?;
+            // A server out of file descriptors leaves connections in its accept backlog
+            // unanswered: count those as failures instead of waiting forever.
+            let connecting = Socket::connect_from(&base, &token, local_ip(n));
+            let (socket, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting).await.ok()?.ok()?;
             let took = begun.elapsed();
             drop(permit);
             // Keep reading (answers the server's pings) until the run ends.

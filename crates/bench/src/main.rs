@@ -186,7 +186,11 @@ fn print_fields(prefix: &str, value: &serde_json::Value) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // Many sockets need many file descriptors.
-    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    // Every connection is a file descriptor; as root, go past the hard limit up to fs.nr_open.
+    let nr_open = std::fs::read_to_string("/proc/sys/fs/nr_open").ok().and_then(|s| s.trim().parse().ok());
+    if nr_open.is_none_or(|n: u64| rlimit::setrlimit(rlimit::Resource::NOFILE, n, n).is_err()) {
+        let _ = rlimit::increase_nofile_limit(u64::MAX);
+    }
     let api = client::Client::new(&cli.url)?;
     let ws_urls = if cli.ws_url.is_empty() { vec![cli.url.clone()] } else { cli.ws_url.clone() };
     api.health().await.with_context(|| format!("the server at {} does not answer", cli.url))?;
