@@ -128,21 +128,24 @@ pub async fn run(urls: &[String], prepared: &Prepared, config: Fanout) -> anyhow
     let bases = urls.iter().map(|u| url::Url::parse(u)).collect::<Result<Vec<_>, _>>()?;
     anyhow::ensure!(!bases.is_empty(), "no server URL to connect to");
     let epoch = Instant::now();
-    // Connect everyone; note each conversation's seq before sending starts.
-    let mut halves = Vec::with_capacity(prepared.members.len());
+    let stop_reading = Arc::new(AtomicBool::new(false));
+    let delivered_total = Arc::new(AtomicU64::new(0));
+    // Connect everyone, reading from the start: a member with many friends gets a presence
+    // frame per friend connecting, and an unread socket fills its queue and is closed (4008).
+    let mut readers = Vec::with_capacity(prepared.members.len());
+    let mut socket_senders = Vec::with_capacity(prepared.members.len());
     for (n, member) in prepared.members.iter().enumerate() {
         let base = &bases[n % bases.len()];
         let (socket, _) = Socket::connect_from(base, &member.token, local_ip(n)).await?;
-        halves.push(socket.into_split());
+        let (sender, reader) = socket.into_split();
+        readers.push(tokio::spawn(read_loop(reader, epoch, stop_reading.clone(), delivered_total.clone())));
+        socket_senders.push(sender);
     }
     let mut base_seq = Vec::with_capacity(prepared.rooms.len());
     for (conversation, indexes) in &prepared.rooms {
         let detail = prepared.members[indexes[0]].client.conversation(*conversation).await?;
         base_seq.push(detail.conversation.last_seq);
     }
-    let stop_reading = Arc::new(AtomicBool::new(false));
-    let delivered_total = Arc::new(AtomicU64::new(0));
-    let mut readers = Vec::new();
     let mut senders: Vec<(SocketSender, ConversationId, usize)> = Vec::new();
     let room_of: Vec<usize> = {
         let mut room_of = vec![0; prepared.members.len()];
@@ -153,10 +156,8 @@ pub async fn run(urls: &[String], prepared: &Prepared, config: Fanout) -> anyhow
         }
         room_of
     };
-    for (n, (sender, reader)) in halves.into_iter().enumerate() {
-        let room = room_of[n];
-        senders.push((sender, prepared.rooms[room].0, n));
-        readers.push(tokio::spawn(read_loop(reader, epoch, stop_reading.clone(), delivered_total.clone())));
+    for (n, sender) in socket_senders.into_iter().enumerate() {
+        senders.push((sender, prepared.rooms[room_of[n]].0, n));
     }
     // Open loop: each sender keeps its own schedule whatever the replies do.
     let per_sender = config.rate / senders.len() as f64;
