@@ -3,13 +3,6 @@
 //! two near-simultaneous sends can reach the hub swapped. An event that arrives early is held
 //! until its predecessor comes, or for at most `HOLD` (its publisher may have died after
 //! committing; clients then fetch the gap with `events?after_seq=`).
-//!
-//! The first event of a conversation this hub has not seen before has no predecessor to wait
-//! for, so it waits `FIRST_HOLD` for any earlier one: with several servers, two sends
-//! committed by different processes can arrive swapped as the very first events (measured:
-//! one out-of-order delivery per conversation in the two-server benchmark before this; with a
-//! 20 ms wait, still 35 in 10,000 deliveries in one run of three). This costs up to 100 ms once
-//! per conversation per process; committing the NOTIFY with the message would remove it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -19,14 +12,11 @@ use uuid::Uuid;
 
 /// Longest an event waits for a missing predecessor.
 pub const HOLD: Duration = Duration::from_millis(250);
-/// How long a conversation's first event seen here waits for earlier ones.
-pub const FIRST_HOLD: Duration = Duration::from_millis(100);
 
 /// Per-conversation reordering.
 #[derive(Default)]
 pub struct Sequencer {
     next: HashMap<Uuid, i64>,
-    /// Held events with the time they must go out by.
     held: HashMap<Uuid, BTreeMap<i64, (Instant, Event)>>,
 }
 
@@ -36,17 +26,16 @@ impl Sequencer {
         let conversation = event.conversation_id.0;
         let seq = event.seq;
         let Some(&next) = self.next.get(&conversation) else {
-            // No baseline yet: hold briefly for earlier events; `expire` then releases them
-            // in order and sets the baseline.
-            self.held.entry(conversation).or_default().insert(seq, (now + FIRST_HOLD, event));
-            return Vec::new();
+            // The first event seen for this conversation sets the baseline.
+            self.next.insert(conversation, seq + 1);
+            return vec![event];
         };
         if seq < next {
             // Late (released past by a timeout) or repeated: clients skip seqs they have.
             return vec![event];
         }
         if seq > next {
-            self.held.entry(conversation).or_default().insert(seq, (now + HOLD, event));
+            self.held.entry(conversation).or_default().insert(seq, (now, event));
             return Vec::new();
         }
         let mut ready = vec![event];
@@ -67,12 +56,12 @@ impl Sequencer {
         ready
     }
 
-    /// Releases, in order, what has waited its time for a missing predecessor.
+    /// Releases, in order, what has waited longer than [`HOLD`] for a missing predecessor.
     pub fn expire(&mut self, now: Instant) -> Vec<Event> {
         let stale: Vec<Uuid> = self
             .held
             .iter()
-            .filter(|(_, held)| held.values().any(|(deadline, _)| now >= *deadline))
+            .filter(|(_, held)| held.values().any(|(at, _)| now.duration_since(*at) >= HOLD))
             .map(|(c, _)| *c)
             .collect();
         let mut ready = Vec::new();
@@ -90,7 +79,7 @@ impl Sequencer {
 
     /// When the oldest held event times out, if any is held.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.held.values().flat_map(|h| h.values().map(|(deadline, _)| *deadline)).min()
+        self.held.values().flat_map(|h| h.values().map(|(at, _)| *at + HOLD)).min()
     }
 }
 
@@ -118,8 +107,7 @@ mod tests {
         let mut s = Sequencer::default();
         let c = Uuid::now_v7();
         let now = Instant::now();
-        assert!(s.accept(event(c, 10), now).is_empty());
-        assert_eq!(seqs(&s.expire(now + FIRST_HOLD)), [10]);
+        assert_eq!(seqs(&s.accept(event(c, 10), now)), [10]);
         assert!(s.accept(event(c, 12), now).is_empty());
         assert!(s.accept(event(c, 13), now).is_empty());
         assert_eq!(seqs(&s.accept(event(c, 11), now)), [11, 12, 13]);
@@ -133,7 +121,6 @@ mod tests {
         let c = Uuid::now_v7();
         let now = Instant::now();
         s.accept(event(c, 1), now);
-        assert_eq!(seqs(&s.expire(now + FIRST_HOLD)), [1]);
         assert!(s.accept(event(c, 3), now).is_empty());
         assert!(s.expire(now + HOLD / 2).is_empty());
         assert_eq!(s.next_deadline(), Some(now + HOLD));
@@ -141,20 +128,5 @@ mod tests {
         assert_eq!(seqs(&s.accept(event(c, 4), now)), [4]);
         // The straggler still goes out; clients skip what they have.
         assert_eq!(seqs(&s.accept(event(c, 2), now)), [2]);
-    }
-
-    #[test]
-    fn the_first_events_seen_wait_briefly_for_earlier_ones() {
-        let mut s = Sequencer::default();
-        let c = Uuid::now_v7();
-        let now = Instant::now();
-        // Another server's commit (seq 5) reaches this hub after seq 6.
-        assert!(s.accept(event(c, 6), now).is_empty());
-        assert!(s.accept(event(c, 5), now + Duration::from_millis(3)).is_empty());
-        assert_eq!(s.next_deadline(), Some(now + FIRST_HOLD));
-        assert!(s.expire(now + FIRST_HOLD / 2).is_empty());
-        assert_eq!(seqs(&s.expire(now + FIRST_HOLD)), [5, 6]);
-        // From then on the baseline is known: in-order events go straight out.
-        assert_eq!(seqs(&s.accept(event(c, 7), now)), [7]);
     }
 }
