@@ -7,73 +7,19 @@
 // light and dark, go to artifacts/.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
+import { befriend, bodies, nav, newUser, openDm, runSuffix, send, shoot as shootThemes } from './support';
 
-const artifacts = 'artifacts';
-const run = Date.now().toString(36).slice(-5);
+const run = runSuffix();
 const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
-
-type User = { context: BrowserContext; page: Page; username: string; name: string };
-
-async function newUser(browser: Browser, name: string): Promise<User> {
-  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const username = `${name}_${run}`;
-  const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(display);
-  await page.getByLabel('Password').fill(`${name}-secret-pw`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
-  return { context, page, username, name: display };
-}
-
-function nav(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
-}
 
 function adminNav(page: Page, name: string) {
   return page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name });
 }
 
-async function befriend(a: User, b: User) {
-  await nav(a.page, 'Find people').click();
-  await a.page.getByRole('searchbox', { name: 'Search people' }).fill(b.username);
-  await a.page.getByRole('button', { name: 'Search' }).click();
-  await a.page.locator(`li[data-username="${b.username}"]`).getByRole('button', { name: 'Add friend' }).click();
-  await expect(a.page.getByRole('status')).toContainText('Friend request sent');
-  await expect(b.page.getByTestId('requests-badge')).toHaveText('1');
-  await nav(b.page, 'Requests').click();
-  await b.page.getByTestId('incoming').locator(`li[data-username="${a.username}"]`).getByRole('button', { name: 'Accept' }).click();
-  await expect(b.page.getByRole('status')).toContainText('are friends now');
-}
-
-/** Opens the DM with `peer` from `user`'s friends list. */
-async function openDm(user: User, peer: User) {
-  await nav(user.page, 'Friends').click();
-  await user.page.locator(`li[data-username="${peer.username}"]`).getByRole('button', { name: 'Message' }).click();
-  await expect(user.page.getByTestId('conversation-title')).toHaveText(peer.name);
-}
-
-async function send(page: Page, text: string) {
-  const composer = page.getByTestId('composer');
-  await composer.fill(text);
-  await composer.press('Enter');
-  await expect(composer).toHaveValue('');
-}
-
-function bodies(page: Page) {
-  return page.getByTestId('messages').getByTestId('message-body');
-}
-
-async function shoot(page: Page, name: string) {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
-    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png`, fullPage: true });
-  }
-  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+/** This spec's screenshots are full-page. */
+function shoot(page: Page, name: string) {
+  return shootThemes(page, name, { fullPage: true });
 }
 
 async function number(page: Page, stat: string): Promise<number> {
@@ -82,10 +28,10 @@ async function number(page: Page, stat: string): Promise<number> {
 
 test('an admin disables a chatting user, moderates a DM, and reads the audit log and stats', async ({ browser }) => {
   test.setTimeout(180_000);
-  const ada = await newUser(browser, 'ada');
-  const dave = await newUser(browser, 'dave');
-  const erin = await newUser(browser, 'erin');
-  const frank = await newUser(browser, 'frank');
+  const ada = await newUser(browser, 'ada', run);
+  const dave = await newUser(browser, 'dave', run);
+  const erin = await newUser(browser, 'erin', run);
+  const frank = await newUser(browser, 'frank', run);
 
   // Ada becomes an administrator through the CLI, against the running server's data dir; the
   // app learns the role on its next start.
@@ -225,7 +171,7 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
 });
 
 test('an admin creates an account through the form, and its owner can sign in', async ({ browser }) => {
-  const kim = await newUser(browser, 'kim');
+  const kim = await newUser(browser, 'kim', run);
   execFileSync(server, ['--data-dir', '.data', 'admin', 'promote', kim.username], { stdio: 'pipe' });
   await kim.page.reload();
   await nav(kim.page, 'Admin').click();
@@ -276,7 +222,7 @@ test('an admin creates an account through the form, and its owner can sign in', 
 });
 
 test('anyone can download their own data from the settings', async ({ browser }) => {
-  const gail = await newUser(browser, 'gail');
+  const gail = await newUser(browser, 'gail', run);
   await gail.page.getByRole('link', { name: 'Settings' }).click();
   const saved = gail.page.waitForEvent('download');
   await gail.page.getByRole('button', { name: 'Download my data' }).click();

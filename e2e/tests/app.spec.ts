@@ -1,8 +1,7 @@
 // The web app loads under the strict Content-Security-Policy, talks to the real server, and
 // renders in light and dark themes at phone and desktop widths (screenshots in artifacts/).
 import { test, expect, type Page } from '@playwright/test';
-
-const artifacts = 'artifacts';
+import { artifacts } from './support';
 
 function collectErrors(page: Page): string[] {
   const errors: string[] = [];

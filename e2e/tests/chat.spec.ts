@@ -2,54 +2,10 @@
 // replies, edits, deletions), a third joins a group, and one goes offline while the others
 // write: back online, they see every message exactly once, in order. Screenshots at desktop
 // and phone widths, light and dark, go to artifacts/.
-import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
+import { befriend, bodies, nav, newUser, runSuffix, send, shoot } from './support';
 
-const artifacts = 'artifacts';
-const run = Date.now().toString(36).slice(-5);
-
-type User = { context: BrowserContext; page: Page; username: string; name: string };
-
-async function newUser(browser: Browser, name: string): Promise<User> {
-  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const username = `${name}_${run}`;
-  const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(display);
-  await page.getByLabel('Password').fill(`${name}-secret-pw`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
-  return { context, page, username, name: display };
-}
-
-function nav(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
-}
-
-async function befriend(a: User, b: User) {
-  await nav(a.page, 'Find people').click();
-  await a.page.getByRole('searchbox', { name: 'Search people' }).fill(b.username);
-  await a.page.getByRole('button', { name: 'Search' }).click();
-  await a.page.locator(`li[data-username="${b.username}"]`).getByRole('button', { name: 'Add friend' }).click();
-  await expect(a.page.getByRole('status')).toContainText('Friend request sent');
-  // The request reaches b live over the socket: the header badge appears without a reload.
-  await expect(b.page.getByTestId('requests-badge')).toHaveText('1');
-  await nav(b.page, 'Requests').click();
-  await b.page.getByTestId('incoming').locator(`li[data-username="${a.username}"]`).getByRole('button', { name: 'Accept' }).click();
-  await expect(b.page.getByRole('status')).toContainText('are friends now');
-}
-
-function bodies(page: Page) {
-  return page.getByTestId('messages').getByTestId('message-body');
-}
-
-async function send(page: Page, text: string) {
-  const composer = page.getByTestId('composer');
-  await composer.fill(text);
-  await composer.press('Enter');
-  await expect(composer).toHaveValue('');
-}
+const run = runSuffix();
 
 async function openConversation(page: Page, title: string) {
   await nav(page, 'Chats').click();
@@ -57,20 +13,11 @@ async function openConversation(page: Page, title: string) {
   await expect(page.getByTestId('conversation-title')).toHaveText(title);
 }
 
-async function shoot(page: Page, name: string) {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
-    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png` });
-  }
-  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
-}
-
 test('friends chat live in a DM and a group, and nothing is lost while offline', async ({ browser }) => {
   test.setTimeout(180_000);
-  const alice = await newUser(browser, 'alice');
-  const bob = await newUser(browser, 'bob');
-  const carol = await newUser(browser, 'carol');
+  const alice = await newUser(browser, 'alice', run);
+  const bob = await newUser(browser, 'bob', run);
+  const carol = await newUser(browser, 'carol', run);
   await befriend(alice, bob);
   await befriend(alice, carol);
 

@@ -2,70 +2,16 @@
 // their own conversations (not from a DM they are not in), gets clear empty and "no results"
 // states, and a hit opens its conversation scrolled to the message, highlighted. Escape closes
 // the search. Screenshots at desktop and phone widths, light and dark, go to artifacts/.
-import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { befriend, nav, newUser, openDm, runSuffix, send, shoot } from './support';
 
-const artifacts = 'artifacts';
-const run = Date.now().toString(36).slice(-5);
-
-type User = { context: BrowserContext; page: Page; username: string; name: string };
-
-async function newUser(browser: Browser, name: string): Promise<User> {
-  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const username = `${name}_${run}`;
-  const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(display);
-  await page.getByLabel('Password').fill(`${name}-secret-pw`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
-  return { context, page, username, name: display };
-}
-
-function nav(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
-}
-
-async function befriend(a: User, b: User) {
-  await nav(a.page, 'Find people').click();
-  await a.page.getByRole('searchbox', { name: 'Search people' }).fill(b.username);
-  await a.page.getByRole('button', { name: 'Search' }).click();
-  await a.page.locator(`li[data-username="${b.username}"]`).getByRole('button', { name: 'Add friend' }).click();
-  await expect(a.page.getByRole('status')).toContainText('Friend request sent');
-  await expect(b.page.getByTestId('requests-badge')).toHaveText('1');
-  await nav(b.page, 'Requests').click();
-  await b.page.getByTestId('incoming').locator(`li[data-username="${a.username}"]`).getByRole('button', { name: 'Accept' }).click();
-  await expect(b.page.getByRole('status')).toContainText('are friends now');
-}
-
-async function openDm(user: User, peer: User) {
-  await nav(user.page, 'Friends').click();
-  await user.page.locator(`li[data-username="${peer.username}"]`).getByRole('button', { name: 'Message' }).click();
-  await expect(user.page.getByTestId('conversation-title')).toHaveText(peer.name);
-}
-
-async function send(page: Page, text: string) {
-  const composer = page.getByTestId('composer');
-  await composer.fill(text);
-  await composer.press('Enter');
-  await expect(composer).toHaveValue('');
-}
-
-async function shoot(page: Page, name: string) {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
-    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png` });
-  }
-  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
-}
+const run = runSuffix();
 
 test('a user finds an earlier message in their own conversations and jumps to it', async ({ browser }) => {
   test.setTimeout(180_000);
-  const hana = await newUser(browser, 'hana');
-  const ivan = await newUser(browser, 'ivan');
-  const jude = await newUser(browser, 'jude');
+  const hana = await newUser(browser, 'hana', run);
+  const ivan = await newUser(browser, 'ivan', run);
+  const jude = await newUser(browser, 'jude', run);
   await befriend(hana, ivan);
   await befriend(ivan, jude);
   // A word only this run uses, so hits from other tests (same server) cannot interfere.

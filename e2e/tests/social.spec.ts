@@ -1,35 +1,14 @@
 // Accounts and friends in the real app: people sign up, find each other, send, accept and
 // decline friend requests, and see each other in their friends lists. Screenshots of each page
 // in light and dark themes go to artifacts/.
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
+import { nav, newUser, runSuffix, shoot as shootThemes } from './support';
 
-const artifacts = 'artifacts';
-const run = Date.now().toString(36).slice(-5);
+const run = runSuffix();
 
-async function newUser(browser: Browser, name: string, scheme: 'light' | 'dark' = 'light') {
-  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const username = `${name}_${run}`;
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(`${name[0].toUpperCase()}${name.slice(1)} ${run}`);
-  await page.getByLabel('Password').fill(`${name}-secret-pw`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  // Signing up lands on the chats.
-  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
-  return { context, page, username };
-}
-
-function nav(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
-}
-
-async function shoot(page: Page, name: string) {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
-    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png`, fullPage: true });
-  }
+/** This spec's screenshots are full-page, and leave the page in the dark theme. */
+function shoot(page: Page, name: string) {
+  return shootThemes(page, name, { fullPage: true, backToLight: false });
 }
 
 test('sign-up shows rule and server errors beside the fields', async ({ page, request }) => {
@@ -61,9 +40,9 @@ test('sign-up shows rule and server errors beside the fields', async ({ page, re
 });
 
 test('two people befriend each other and a third is declined', async ({ browser }) => {
-  const alice = await newUser(browser, 'alice');
-  const bob = await newUser(browser, 'bob', 'dark');
-  const carol = await newUser(browser, 'carol');
+  const alice = await newUser(browser, 'alice', run);
+  const bob = await newUser(browser, 'bob', run, 'dark');
+  const carol = await newUser(browser, 'carol', run);
 
   // Alice finds Bob and asks.
   await nav(alice.page, 'Find people').click();

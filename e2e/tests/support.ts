@@ -1,0 +1,87 @@
+// Helpers the specs share: signing a new user up in their own browser context, the main
+// navigation, befriending, opening a DM, sending, reading messages, and light/dark screenshots.
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+export const artifacts = 'artifacts';
+
+/** A suffix that makes this spec's usernames unique on the shared server. Call it once per spec
+ * file: this module is loaded once per worker, so a constant here would be the same in every
+ * spec, and two specs signing up "alice" would collide. */
+export function runSuffix(): string {
+  return Date.now().toString(36).slice(-5);
+}
+
+export type User = { context: BrowserContext; page: Page; username: string; name: string };
+
+/** Signs `name`_`run` up in a new desktop-sized browser context; lands on the chats. */
+export async function newUser(
+  browser: Browser,
+  name: string,
+  run: string,
+  scheme: 'light' | 'dark' = 'light',
+): Promise<User> {
+  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const username = `${name}_${run}`;
+  const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name').fill(display);
+  await page.getByLabel('Password').fill(`${name}-secret-pw`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  // Signing up lands on the chats.
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  return { context, page, username, name: display };
+}
+
+export function nav(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
+}
+
+/** `a` finds `b` and sends a friend request; `b` accepts it. */
+export async function befriend(a: User, b: User) {
+  await nav(a.page, 'Find people').click();
+  await a.page.getByRole('searchbox', { name: 'Search people' }).fill(b.username);
+  await a.page.getByRole('button', { name: 'Search' }).click();
+  await a.page.locator(`li[data-username="${b.username}"]`).getByRole('button', { name: 'Add friend' }).click();
+  await expect(a.page.getByRole('status')).toContainText('Friend request sent');
+  // The request reaches b live over the socket: the header badge appears without a reload.
+  await expect(b.page.getByTestId('requests-badge')).toHaveText('1');
+  await nav(b.page, 'Requests').click();
+  await b.page.getByTestId('incoming').locator(`li[data-username="${a.username}"]`).getByRole('button', { name: 'Accept' }).click();
+  await expect(b.page.getByRole('status')).toContainText('are friends now');
+}
+
+/** Opens the DM with `peer` from `user`'s friends list. */
+export async function openDm(user: User, peer: User) {
+  await nav(user.page, 'Friends').click();
+  await user.page.locator(`li[data-username="${peer.username}"]`).getByRole('button', { name: 'Message' }).click();
+  await expect(user.page.getByTestId('conversation-title')).toHaveText(peer.name);
+}
+
+export async function send(page: Page, text: string) {
+  const composer = page.getByTestId('composer');
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+}
+
+/** The message texts of the open conversation, in order. */
+export function bodies(page: Page) {
+  return page.getByTestId('messages').getByTestId('message-body');
+}
+
+/** Screenshots `page` as artifacts/`name`-light.png and -dark.png; by default of the viewport
+ * only, and switching the page back to the light theme afterwards. */
+export async function shoot(
+  page: Page,
+  name: string,
+  { fullPage = false, backToLight = true }: { fullPage?: boolean; backToLight?: boolean } = {},
+) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
+    await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png`, fullPage });
+  }
+  if (backToLight) await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+}
