@@ -172,26 +172,7 @@ impl Socket {
     }
 
     async fn read(&mut self) -> Result<ServerFrame, SocketError> {
-        loop {
-            let Some(message) = self.stream.next().await else {
-                return Err(SocketError::Closed { code: 1006, reason: "connection lost".into() });
-            };
-            match message? {
-                WsMessage::Text(text) => {
-                    return serde_json::from_str(text.as_str())
-                        .map_err(|e| SocketError::Unexpected(format!("{e}: {}", text.as_str())));
-                }
-                WsMessage::Close(frame) => {
-                    let (code, reason) = frame
-                        .map(|f| (u16::from(f.code), f.reason.to_string()))
-                        .unwrap_or((u16::from(CloseCode::Status), String::new()));
-                    return Err(SocketError::Closed { code, reason });
-                }
-                // tungstenite answers pings itself.
-                WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => {}
-                WsMessage::Binary(_) => return Err(SocketError::Unexpected("binary frame".into())),
-            }
-        }
+        read_frame(&mut self.stream).await
     }
 
     /// Sends a request and waits for its `ack` (or `error`), keeping other frames for `next`.
@@ -272,23 +253,33 @@ impl SocketReader {
         if let Some(frame) = self.pending.pop_front() {
             return Ok(frame);
         }
-        loop {
-            let Some(message) = self.stream.next().await else {
-                return Err(SocketError::Closed { code: 1006, reason: "connection lost".into() });
-            };
-            match message? {
-                WsMessage::Text(text) => {
-                    return serde_json::from_str(text.as_str())
-                        .map_err(|e| SocketError::Unexpected(format!("{e}: {}", text.as_str())));
-                }
-                WsMessage::Close(frame) => {
-                    let (code, reason) = frame
-                        .map(|f| (u16::from(f.code), f.reason.to_string()))
-                        .unwrap_or((u16::from(CloseCode::Status), String::new()));
-                    return Err(SocketError::Closed { code, reason });
-                }
-                _ => {}
+        read_frame(&mut self.stream).await
+    }
+}
+
+/// The next server frame from either half of a socket; `Closed` when the connection ends.
+async fn read_frame<S>(stream: &mut S) -> Result<ServerFrame, SocketError>
+where
+    S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let Some(message) = stream.next().await else {
+            return Err(SocketError::Closed { code: 1006, reason: "connection lost".into() });
+        };
+        match message? {
+            WsMessage::Text(text) => {
+                return serde_json::from_str(text.as_str())
+                    .map_err(|e| SocketError::Unexpected(format!("{e}: {}", text.as_str())));
             }
+            WsMessage::Close(frame) => {
+                let (code, reason) = frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((u16::from(CloseCode::Status), String::new()));
+                return Err(SocketError::Closed { code, reason });
+            }
+            // tungstenite answers pings itself.
+            WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => {}
+            WsMessage::Binary(_) => return Err(SocketError::Unexpected("binary frame".into())),
         }
     }
 }

@@ -73,7 +73,9 @@ fn stopped() -> ApiError {
 async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let batch: Vec<NewMessage> = jobs.iter().map(|j| j.send.clone()).collect();
+        // Moved apart rather than cloned: the sends (bodies up to 4,000 chars) go to the
+        // database as they are, the answer channels wait here.
+        let (batch, waiting): (Vec<NewMessage>, Vec<_>) = jobs.drain(..).map(|j| (j.send, j.answer)).unzip();
         let outcome = match db::pool::checkout(&pool).await {
             Ok(mut conn) => sends::send_batch(&mut conn, &batch).await.map_err(ApiError::internal),
             Err(e) => Err(ApiError::from(e)),
@@ -92,15 +94,15 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
                     };
                     bus.publish(BusMessage::Event { event }).await;
                 }
-                for (job, answer) in jobs.drain(..).zip(answers) {
+                for (waiter, answer) in waiting.into_iter().zip(answers) {
                     // A sender that went away still had its message stored and delivered.
-                    let _ = job.answer.send(answer.map_err(ApiError::from));
+                    let _ = waiter.send(answer.map_err(ApiError::from));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, sends = jobs.len(), "a batch of sends failed; nothing of it was stored");
-                for job in jobs.drain(..) {
-                    let _ = job.answer.send(Err(failed(&e)));
+                tracing::error!(error = %e, sends = waiting.len(), "a batch of sends failed; nothing of it was stored");
+                for waiter in waiting {
+                    let _ = waiter.send(Err(failed(&e)));
                 }
             }
         }
