@@ -5,9 +5,10 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, anyhow, bail};
-use db::models::NewUser;
+use protocol::ErrorCode;
 use uuid::Uuid;
 
+use crate::auth::accounts;
 use crate::auth::password::Passwords;
 use crate::config::{AdminCommand, Settings};
 use crate::validate;
@@ -43,25 +44,20 @@ async fn execute(url: &str, command: AdminCommand) -> anyhow::Result<()> {
     let mut conn = db::pool::checkout(&pool).await.map_err(|e| anyhow!("{e}"))?;
     match command {
         AdminCommand::Create { username, display_name } => {
-            let username = validate::username(&username).map_err(|e| anyhow!("{}", e.message()))?;
-            let display_name = validate::display_name(display_name.as_deref().unwrap_or(&username))
-                .map_err(|e| anyhow!("{}", e.message()))?;
+            // A bad username is said before the password is asked for.
+            validate::username(&username).map_err(|e| anyhow!("{}", e.message()))?;
+            let display_name = display_name.unwrap_or_else(|| username.clone());
             let password = read_password()?;
-            validate::new_password("password", &password).map_err(|e| anyhow!("{}", e.message()))?;
-            let hash = Passwords::new(1).hash(password).await.map_err(|e| anyhow!("{e}"))?;
-            let new = NewUser {
-                id: Uuid::now_v7(),
-                username: &username,
-                display_name: &display_name,
-                avatar_color: validate::default_avatar_color(&username),
-                password_hash: &hash,
-            };
-            let user = match db::queries::users::insert(&mut conn, new).await {
+            let account = accounts::prepare(&Passwords::new(1), &username, &display_name, password)
+                .await
+                .map_err(|e| anyhow!("{}", e.message()))?;
+            let username = account.username.clone();
+            let user = match accounts::insert(&mut conn, &account).await {
                 Ok(user) => user,
-                Err(e) if crate::error::is_unique_violation(&e) => {
+                Err(e) if e.code() == ErrorCode::UsernameTaken => {
                     bail!("the username {username:?} is taken; use `confab admin promote {username}`")
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(anyhow!("{e}")),
             };
             promote(&mut conn, user.id).await?;
             println!("created administrator {username}");

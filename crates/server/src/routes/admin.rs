@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
-use db::models::{NewUser, User};
+use db::models::User;
 use db::queries::admin::{self as queries, RoleChange, UserFilter};
 use protocol::admin::{
     AdminConversation, AdminCreateUser, AdminResetPassword, AdminSetRole, AdminUpdateUser, AdminUser, AdminUserDetail,
@@ -19,6 +19,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::admin::{Admin, retention};
+use crate::auth::accounts;
 use crate::error::{ApiError, is_unique_violation};
 use crate::state::AppState;
 use crate::validate;
@@ -134,25 +135,10 @@ pub async fn create_user(
     body: web::Json<AdminCreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let username = validate::username(&body.username)?;
-    let display_name = validate::display_name(&body.display_name)?;
-    validate::new_password("password", &body.password)?;
-    let hash = state.passwords.hash(body.password).await?;
+    let account = accounts::prepare(&state.passwords, &body.username, &body.display_name, body.password).await?;
+    let username = account.username.clone();
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let new = NewUser {
-        id: Uuid::now_v7(),
-        username: &username,
-        display_name: &display_name,
-        avatar_color: validate::default_avatar_color(&username),
-        password_hash: &hash,
-    };
-    let mut user = match db::queries::users::insert(&mut conn, new).await {
-        Ok(user) => user,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::new(ErrorCode::UsernameTaken, "username: this username is taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let mut user = accounts::insert(&mut conn, &account).await?;
     if body.role == Some(Role::Admin)
         && let RoleChange::Changed(promoted) = queries::set_role(&mut conn, user.id, true).await?
     {

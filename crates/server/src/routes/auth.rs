@@ -6,7 +6,7 @@
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::Utc;
-use db::models::{NewUser, User};
+use db::models::User;
 use db::queries::sessions::{self as session_queries, NewSession, Rotation};
 use protocol::ErrorBody;
 use protocol::ErrorCode;
@@ -14,8 +14,9 @@ use protocol::auth::{AuthResponse, LoginRequest, RefreshRequest, RegisterRequest
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::auth::accounts;
 use crate::auth::tokens::{self, ACCESS_TTL_SECS, SESSION_TTL_DAYS};
-use crate::error::{ApiError, is_unique_violation};
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate;
 use crate::ws::bus::BusMessage;
@@ -44,25 +45,9 @@ pub async fn register(
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let username = validate::username(&body.username)?;
-    let display_name = validate::display_name(&body.display_name)?;
-    validate::new_password("password", &body.password)?;
-    let hash = state.passwords.hash(body.password).await?;
+    let account = accounts::prepare(&state.passwords, &body.username, &body.display_name, body.password).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let new = NewUser {
-        id: Uuid::now_v7(),
-        username: &username,
-        display_name: &display_name,
-        avatar_color: validate::default_avatar_color(&username),
-        password_hash: &hash,
-    };
-    let user = match db::queries::users::insert(&mut conn, new).await {
-        Ok(user) => user,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::new(ErrorCode::UsernameTaken, "username: this username is taken"));
-        }
-        Err(e) => return Err(ApiError::internal(e)),
-    };
+    let user = accounts::insert(&mut conn, &account).await?;
     tracing::info!(user = %user.id, "account created");
     start_session(&state, &req, &mut conn, user, body.token_delivery, true).await
 }
