@@ -12,7 +12,7 @@ mod procfs;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
@@ -73,28 +73,14 @@ enum Scenario {
     /// R groups of M members sending on an open-loop schedule totalling T messages/s:
     /// throughput, end-to-end latency, loss, duplicates, order, and storage.
     Fanout {
-        /// Groups.
-        #[arg(long, default_value_t = 10)]
-        rooms: usize,
-        /// Members per group.
-        #[arg(long, default_value_t = 10)]
-        members: usize,
-        /// Total messages per second offered.
-        #[arg(long, default_value_t = 500.0)]
-        rate: f64,
-        /// Seconds of sending.
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
+        #[command(flatten)]
+        round: Round,
     },
     /// Raise the fan-out rate step by step until p99 exceeds 100 ms or anything is lost;
     /// report the last good step.
     Max {
-        /// Groups.
-        #[arg(long, default_value_t = 10)]
-        rooms: usize,
-        /// Members per group.
-        #[arg(long, default_value_t = 10)]
-        members: usize,
+        #[command(flatten)]
+        groups: Groups,
         /// First rate, messages/s.
         #[arg(long, default_value_t = 500.0)]
         start: f64,
@@ -114,18 +100,8 @@ enum Scenario {
     /// Logins per second and their p99 while a fan-out round runs, with the chat latency
     /// compared to a round without logins.
     Login {
-        /// Groups.
-        #[arg(long, default_value_t = 10)]
-        rooms: usize,
-        /// Members per group.
-        #[arg(long, default_value_t = 10)]
-        members: usize,
-        /// Fan-out messages per second.
-        #[arg(long, default_value_t = 500.0)]
-        rate: f64,
-        /// Seconds of each round.
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
+        #[command(flatten)]
+        round: Round,
         /// Clients logging in concurrently, in a loop.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
@@ -134,6 +110,30 @@ enum Scenario {
         #[arg(long)]
         login_rate: Option<f64>,
     },
+}
+
+/// The population of a fan-out: R groups of M members.
+#[derive(Debug, Args)]
+struct Groups {
+    /// Groups.
+    #[arg(long, default_value_t = 10)]
+    rooms: usize,
+    /// Members per group.
+    #[arg(long, default_value_t = 10)]
+    members: usize,
+}
+
+/// One fan-out round: the groups, the total rate and its length.
+#[derive(Debug, Args)]
+struct Round {
+    #[command(flatten)]
+    groups: Groups,
+    /// Total messages per second offered.
+    #[arg(long, default_value_t = 500.0)]
+    rate: f64,
+    /// Seconds of sending (of each round, for `login`).
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -215,8 +215,8 @@ async fn main() -> anyhow::Result<()> {
             let ok = report.failed == 0;
             ("connect", serde_json::to_value(&report)?, ok)
         }
-        Scenario::Fanout { rooms, members, rate, seconds } => {
-            let config = fanout_config(rooms, members, rate, seconds);
+        Scenario::Fanout { round } => {
+            let config = fanout_config(&round.groups, round.rate, round.seconds);
             eprintln!("preparing {} users in {} groups…", config.rooms * config.members, config.rooms);
             let prepared = fanout::prepare(&api, config.rooms, config.members).await?;
             eprintln!("sending {:.0} msgs/s for {:.0} s…", config.rate, config.seconds);
@@ -224,8 +224,8 @@ async fn main() -> anyhow::Result<()> {
             let ok = report.clean();
             ("fanout", serde_json::to_value(&report)?, ok)
         }
-        Scenario::Max { rooms, members, start, factor, seconds, steps, p99_ms } => {
-            let base = fanout_config(rooms, members, start, seconds);
+        Scenario::Max { groups, start, factor, seconds, steps, p99_ms } => {
+            let base = fanout_config(&groups, start, seconds);
             eprintln!("preparing {} users in {} groups…", base.rooms * base.members, base.rooms);
             let prepared = fanout::prepare(&api, base.rooms, base.members).await?;
             let mut rate = base.rate;
@@ -249,8 +249,8 @@ async fn main() -> anyhow::Result<()> {
             let value = serde_json::json!({ "last_good": last_good, "steps": steps_run });
             ("max", value, ok)
         }
-        Scenario::Login { rooms, members, rate, seconds, concurrency, login_rate } => {
-            let config = fanout_config(rooms, members, rate, seconds);
+        Scenario::Login { round, concurrency, login_rate } => {
+            let config = fanout_config(&round.groups, round.rate, round.seconds);
             let login_rate = login_rate.filter(|r| *r > 0.0);
             let report = login::run(&ws_urls, &api, config, concurrency.clamp(1, 1000), login_rate).await?;
             let ok = report.failed == 0 && report.logins > 0 && report.chat_with_logins.clean();
@@ -266,10 +266,10 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fanout_config(rooms: usize, members: usize, rate: f64, seconds: f64) -> Fanout {
+fn fanout_config(groups: &Groups, rate: f64, seconds: f64) -> Fanout {
     Fanout {
-        rooms: rooms.clamp(1, 10_000),
-        members: members.clamp(2, protocol::conversations::MAX_GROUP_MEMBERS),
+        rooms: groups.rooms.clamp(1, 10_000),
+        members: groups.members.clamp(2, protocol::conversations::MAX_GROUP_MEMBERS),
         rate: rate.clamp(0.1, 10_000_000.0),
         seconds: seconds.clamp(0.5, 3600.0),
     }
