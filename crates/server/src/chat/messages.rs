@@ -38,7 +38,7 @@ pub async fn send(
     state: &AppState,
     user: Uuid,
     conversation: Uuid,
-    input: &SendMessage,
+    input: SendMessage,
 ) -> Result<(Message, bool), ApiError> {
     committed(queue_send(state, user, conversation, input).await?).await
 }
@@ -49,7 +49,7 @@ pub async fn queue_send(
     state: &AppState,
     user: Uuid,
     conversation: Uuid,
-    input: &SendMessage,
+    input: SendMessage,
 ) -> Result<Committed, ApiError> {
     check_body(&input.body).map_err(body_error)?;
     state
@@ -58,7 +58,7 @@ pub async fn queue_send(
             conversation,
             sender: user,
             client_msg_id: input.client_msg_id,
-            body: input.body.clone(),
+            body: input.body,
             reply_to: input.reply_to.map(|m| m.0),
         })
         .await

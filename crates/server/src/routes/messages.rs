@@ -84,7 +84,7 @@ pub async fn send_message(
     path: web::Path<Uuid>,
     body: web::Json<SendMessage>,
 ) -> Result<HttpResponse, ApiError> {
-    let (message, created) = chat::send(&state, auth.id(), path.into_inner(), &body).await?;
+    let (message, created) = chat::send(&state, auth.id(), path.into_inner(), body.into_inner()).await?;
     Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(message))
 }
 

@@ -348,7 +348,7 @@ async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Opti
     let result = match frame {
         ClientFrame::Authenticate { .. } => Err(ApiError::new(ErrorCode::Conflict, "already authenticated")),
         ClientFrame::SendMessage { conversation_id, message, .. } => {
-            match chat::messages::queue_send(state, user, conversation_id.0, &message).await {
+            match chat::messages::queue_send(state, user, conversation_id.0, message).await {
                 Ok(queued) => {
                     return Reply::Later(Box::pin(async move {
                         let result = chat::messages::committed(queued).await;
