@@ -51,12 +51,13 @@ pub async fn sweep(state: &AppState) -> Result<i64, ApiError> {
     let mut removed = 0;
     loop {
         let mut conn = db::pool::checkout(&state.pool).await?;
-        let events = db::queries::admin::retention_batch(&mut conn, cutoff, BATCH).await?;
+        let count = (state.bus)
+            .publishing(&mut conn, async |conn| {
+                let events = db::queries::admin::retention_batch(conn, cutoff, BATCH).await?;
+                Ok((events.len() as i64, events.into_iter().map(|event| BusMessage::Event { event }).collect()))
+            })
+            .await?;
         drop(conn);
-        let count = events.len() as i64;
-        for event in events {
-            state.bus.publish(BusMessage::Event { event }).await;
-        }
         removed += count;
         if count < BATCH {
             break;

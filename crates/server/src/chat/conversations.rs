@@ -76,12 +76,14 @@ pub async fn open_dm(state: &AppState, user: Uuid, peer: Uuid) -> Result<(Conver
         return Err(ApiError::new(protocol::ErrorCode::Unprocessable, "user_id: you cannot message yourself"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let (row, created) = queries::open_dm(&mut conn, user, peer).await?;
+    let (row, created) = (state.bus)
+        .publishing(&mut conn, async |conn| {
+            let (row, created) = queries::open_dm(conn, user, peer).await?;
+            let joined = created.then(|| BusMessage::Joined { conversation_id: row.id, user_ids: vec![user, peer] });
+            Ok(((row, created), joined.into_iter().collect()))
+        })
+        .await?;
     let summary = summary_of(&mut conn, user, row.id).await?;
-    drop(conn);
-    if created {
-        state.bus.publish(BusMessage::Joined { conversation_id: row.id, user_ids: vec![user, peer] }).await;
-    }
     Ok((summary, created))
 }
 
@@ -97,20 +99,25 @@ pub async fn create_group(
         return Err(ApiError::invalid("member_ids: at most 200 members per request; add more afterwards"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let row = queries::create_group(&mut conn, user, title.trim(), member_ids).await?;
-    let summary = summary_of(&mut conn, user, row.id).await?;
-    let members = queries::member_ids(&mut conn, row.id).await?;
-    drop(conn);
-    state.bus.publish(BusMessage::Joined { conversation_id: row.id, user_ids: members }).await;
-    Ok(summary)
+    let row = (state.bus)
+        .publishing(&mut conn, async |conn| {
+            let row = queries::create_group(conn, user, title.trim(), member_ids).await?;
+            let members = queries::member_ids(conn, row.id).await?;
+            let joined = BusMessage::Joined { conversation_id: row.id, user_ids: members };
+            Ok((row, vec![joined]))
+        })
+        .await?;
+    summary_of(&mut conn, user, row.id).await
 }
 
-async fn publish_change(state: &AppState, change: &Change) {
-    for (seq, at, kind) in &change.events {
-        let event =
-            Event { conversation_id: ConversationId(change.conversation.id), seq: *seq, at: *at, kind: kind.clone() };
-        state.bus.publish(BusMessage::Event { event }).await;
-    }
+/// A change's events, to publish.
+fn events_of(change: &Change) -> Vec<BusMessage> {
+    (change.events.iter())
+        .map(|(seq, at, kind)| {
+            let conversation_id = ConversationId(change.conversation.id);
+            BusMessage::Event { event: Event { conversation_id, seq: *seq, at: *at, kind: kind.clone() } }
+        })
+        .collect()
 }
 
 /// Renames a group.
@@ -122,11 +129,13 @@ pub async fn rename(
 ) -> Result<ConversationSummary, ApiError> {
     check_title(title).map_err(|e| ApiError::invalid(format!("title: {e}")))?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let change = queries::rename(&mut conn, conversation, user, title.trim()).await?;
-    let summary = summary_of(&mut conn, user, conversation).await?;
-    drop(conn);
-    publish_change(state, &change).await;
-    Ok(summary)
+    (state.bus)
+        .publishing(&mut conn, async |conn| {
+            let change = queries::rename(conn, conversation, user, title.trim()).await?;
+            Ok(((), events_of(&change)))
+        })
+        .await?;
+    summary_of(&mut conn, user, conversation).await
 }
 
 /// Adds friends of the caller to a group.
@@ -140,23 +149,31 @@ pub async fn add_members(
         return Err(ApiError::invalid("user_ids: give 1 to 200 users"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let (change, added) = queries::add_members(&mut conn, conversation, user, user_ids).await?;
+    (state.bus)
+        .publishing(&mut conn, async |conn| {
+            let (change, added) = queries::add_members(conn, conversation, user, user_ids).await?;
+            let mut messages = events_of(&change);
+            if !added.is_empty() {
+                messages.push(BusMessage::Joined { conversation_id: conversation, user_ids: added });
+            }
+            Ok(((), messages))
+        })
+        .await?;
     drop(conn);
-    publish_change(state, &change).await;
-    if !added.is_empty() {
-        state.bus.publish(BusMessage::Joined { conversation_id: conversation, user_ids: added }).await;
-    }
     detail(state, user, conversation).await
 }
 
 /// Removes a member, or leaves when `target == user`.
 pub async fn remove_member(state: &AppState, user: Uuid, conversation: Uuid, target: Uuid) -> Result<(), ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let change = queries::remove_member(&mut conn, conversation, user, target).await?;
-    drop(conn);
-    publish_change(state, &change).await;
-    state.bus.publish(BusMessage::Left { conversation_id: conversation, user_ids: vec![target] }).await;
-    Ok(())
+    (state.bus)
+        .publishing(&mut conn, async |conn| {
+            let change = queries::remove_member(conn, conversation, user, target).await?;
+            let mut messages = events_of(&change);
+            messages.push(BusMessage::Left { conversation_id: conversation, user_ids: vec![target] });
+            Ok(((), messages))
+        })
+        .await
 }
 
 /// Promotes or demotes a member.
@@ -168,10 +185,13 @@ pub async fn set_role(
     role: MemberRole,
 ) -> Result<Member, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let (change, member) = queries::set_role(&mut conn, conversation, user, target, role).await?;
+    let member = (state.bus)
+        .publishing(&mut conn, async |conn| {
+            let (change, member) = queries::set_role(conn, conversation, user, target, role).await?;
+            Ok((member, events_of(&change)))
+        })
+        .await?;
     let profile = user_queries::by_id(&mut conn, target).await?.ok_or_else(|| ApiError::not_found("member"))?;
-    drop(conn);
-    publish_change(state, &change).await;
     Ok(Member {
         user: profile.to_public(),
         role: member.role(),

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use db::models::User;
 use db::queries::conversations as conversation_queries;
-use db::queries::messages::{self as queries, MessageRow};
+use db::queries::messages::{self as queries, MessageChange, MessageRow};
 use db::queries::sends::NewMessage;
 
 use crate::chat::writer::Committed;
@@ -80,23 +80,28 @@ pub async fn edit(
 ) -> Result<Message, ApiError> {
     check_body(body).map_err(body_error)?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let change = queries::edit(&mut conn, conversation, user, message, body).await?;
-    drop(conn);
-    if let Some(event) = change.event {
-        state.bus.publish(BusMessage::Event { event }).await;
-    }
-    Ok(change.message.to_protocol())
+    let message = (state.bus)
+        .publishing(&mut conn, async |conn| {
+            Ok(to_publish(queries::edit(conn, conversation, user, message, body).await?))
+        })
+        .await?;
+    Ok(message.to_protocol())
 }
 
 /// Deletes a message (own, or any as a group owner or admin), leaving a tombstone.
 pub async fn delete(state: &AppState, user: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let change = queries::delete(&mut conn, conversation, user, message, false).await?;
-    drop(conn);
-    if let Some(event) = change.event {
-        state.bus.publish(BusMessage::Event { event }).await;
-    }
-    Ok(change.message.to_protocol())
+    let message = (state.bus)
+        .publishing(&mut conn, async |conn| {
+            Ok(to_publish(queries::delete(conn, conversation, user, message, false).await?))
+        })
+        .await?;
+    Ok(message.to_protocol())
+}
+
+/// A message change as the changed message and its event to publish.
+pub fn to_publish(change: MessageChange) -> (MessageRow, Vec<BusMessage>) {
+    (change.message, change.event.map(|event| BusMessage::Event { event }).into_iter().collect())
 }
 
 /// Moves the caller's read marker forward and tells the other members.

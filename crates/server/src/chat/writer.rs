@@ -76,24 +76,21 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
         // Moved apart rather than cloned: the sends (bodies up to 4,000 chars) go to the
         // database as they are, the answer channels wait here.
         let (batch, waiting): (Vec<NewMessage>, Vec<_>) = jobs.drain(..).map(|j| (j.send, j.answer)).unzip();
+        // Published in commit order and before anyone is answered: a sender that sees its ack
+        // may rely on the event being on its way to every member.
         let outcome = match db::pool::checkout(&pool).await {
-            Ok(mut conn) => sends::send_batch(&mut conn, &batch).await.map_err(ApiError::internal),
+            Ok(mut conn) => {
+                bus.publishing(&mut conn, async |conn| {
+                    let answers = sends::send_batch(conn, &batch).await.map_err(ApiError::internal)?;
+                    let events = answers.iter().flatten().filter(|s| s.created).map(created_event).collect();
+                    Ok((answers, events))
+                })
+                .await
+            }
             Err(e) => Err(ApiError::from(e)),
         };
         match outcome {
             Ok(answers) => {
-                // Published before anyone is answered: a sender that sees its ack may rely on
-                // the event being on its way to every member.
-                for sent in answers.iter().flatten().filter(|s| s.created) {
-                    let message = sent.message.to_protocol();
-                    let event = Event {
-                        conversation_id: ConversationId(sent.message.conversation_id),
-                        seq: message.seq,
-                        at: sent.at,
-                        kind: EventKind::MessageCreated { message },
-                    };
-                    bus.publish(BusMessage::Event { event }).await;
-                }
                 for (waiter, answer) in waiting.into_iter().zip(answers) {
                     // A sender that went away still had its message stored and delivered.
                     let _ = waiter.send(answer.map_err(ApiError::from));
@@ -107,6 +104,17 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
             }
         }
     }
+}
+
+fn created_event(sent: &Sent) -> BusMessage {
+    let message = sent.message.to_protocol();
+    let event = Event {
+        conversation_id: ConversationId(sent.message.conversation_id),
+        seq: message.seq,
+        at: sent.at,
+        kind: EventKind::MessageCreated { message },
+    };
+    BusMessage::Event { event }
 }
 
 /// The same failure for every send of a failed batch (the cause was logged once, above).

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::admin::{Admin, retention};
 use crate::auth::accounts;
+use crate::chat::messages::to_publish;
 use crate::error::{ApiError, is_unique_violation};
 use crate::state::AppState;
 use crate::validate;
@@ -398,14 +399,15 @@ pub async fn remove_message(
 ) -> Result<web::Json<Message>, ApiError> {
     let (conversation, message) = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let change = db::queries::messages::delete(&mut conn, conversation, admin.id(), message, true).await?;
+    let removed = (state.bus)
+        .publishing(&mut conn, async |conn| {
+            Ok(to_publish(db::queries::messages::delete(conn, conversation, admin.id(), message, true).await?))
+        })
+        .await?;
     drop(conn);
-    if let Some(event) = change.event {
-        state.bus.publish(BusMessage::Event { event }).await;
-    }
-    let detail = json!({"conversation_id": conversation, "sender_id": change.message.sender_id});
+    let detail = json!({"conversation_id": conversation, "sender_id": removed.sender_id});
     admin.audit(&state, "message.remove", ("message", Some(message)), detail).await?;
-    Ok(web::Json(change.message.to_protocol()))
+    Ok(web::Json(removed.to_protocol()))
 }
 
 /// Downloads a conversation's whole history as JSON.

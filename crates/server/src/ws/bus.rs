@@ -3,10 +3,16 @@
 //! and each server LISTENs and feeds its hub, its own messages included, so all servers see
 //! one order. NOTIFY payloads are capped at 8,000 bytes: an event too large travels as its
 //! (conversation, seq) and the receiving servers read it from the database.
+//!
+//! Changes made by a transaction (events, membership) go through [`Bus::publishing`]: on the
+//! PostgreSQL bus they are NOTIFYed inside that transaction, and PostgreSQL delivers the
+//! notifications of different transactions in commit order, which for one conversation is
+//! seq order (its row lock serializes them). NOTIFYed after commit instead, two servers'
+//! events could reach listeners swapped.
 
 use std::time::Duration;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AnsiTransactionManager, AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use futures_util::StreamExt;
 use protocol::conversations::Event;
 use protocol::social::Friend;
@@ -16,6 +22,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::hub::Hub;
+use crate::error::ApiError;
 
 /// The NOTIFY channel.
 const CHANNEL: &str = "confab_bus";
@@ -140,7 +147,10 @@ pub enum Bus {
 }
 
 impl Bus {
-    /// Publishes, after commit. Waits while the bus is saturated (back-pressure on writers).
+    /// Publishes something whose order against conversation events does not matter (typing,
+    /// presence, read markers, friend notices, closing sessions), after its commit if any;
+    /// events and membership changes go through [`Bus::publishing`]. Waits while the bus is
+    /// saturated (back-pressure on writers).
     pub async fn publish(&self, message: BusMessage) {
         match self {
             Self::InProcess(hub) => hub.deliver(message).await,
@@ -153,6 +163,64 @@ impl Bus {
             }
         }
     }
+}
+
+impl Bus {
+    /// Runs `work`, which returns a value and the bus messages its changes produce, and
+    /// publishes those messages in commit order (see the module docs): on the PostgreSQL bus
+    /// `work` runs in a transaction (a savepoint if one is open) that also NOTIFYs them; on
+    /// the in-process bus they go to the hub after `work` (which commits its own changes).
+    pub async fn publishing<T>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<(T, Vec<BusMessage>), ApiError>,
+    ) -> Result<T, ApiError> {
+        match self {
+            Self::InProcess(hub) => {
+                let (value, messages) = work(conn).await?;
+                for message in messages {
+                    hub.deliver(message).await;
+                }
+                Ok(value)
+            }
+            Self::Postgres(_) => {
+                // Begun and ended by hand rather than with `conn.transaction`, whose callback
+                // must be provably `Send` in general; this future is `Send` whenever `work` is.
+                AnsiTransactionManager::begin_transaction(conn).await?;
+                let done = async {
+                    let (value, messages) = work(conn).await?;
+                    notify(conn, messages).await?;
+                    Ok(value)
+                }
+                .await;
+                match done {
+                    Ok(value) => {
+                        AnsiTransactionManager::commit_transaction(conn).await?;
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        AnsiTransactionManager::rollback_transaction(conn).await?;
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// NOTIFYs `messages` in the open transaction, in order, with one statement. (PostgreSQL
+/// folds identical payloads of one transaction into one; ours differ by seq or content.)
+async fn notify(conn: &mut AsyncPgConnection, messages: Vec<BusMessage>) -> diesel::QueryResult<()> {
+    let payloads: Vec<String> = messages.into_iter().flat_map(split).filter_map(|m| encode_for_notify(&m)).collect();
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
+        .bind::<diesel::sql_types::Text, _>(CHANNEL)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Splits membership notices so each fits a NOTIFY payload.

@@ -487,6 +487,53 @@ async fn two_servers_on_one_database_deliver_to_each_others_clients() {
     assert_eq!(created_body(event), big);
 }
 
+/// Two servers storing sends to the same conversations at once: every client, on either
+/// server, gets each conversation's events in seq order, first ones included (the bus
+/// NOTIFYs inside the storing transaction, so PostgreSQL delivers them in commit order).
+#[tokio::test]
+async fn two_servers_sending_at_once_deliver_every_conversation_in_seq_order() {
+    const GROUPS: usize = 100;
+    let shared = |s: &mut server::config::Settings| {
+        s.bus = server::ws::bus::BusKind::Postgres;
+        s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
+    };
+    let app = TestApp::spawn_with(shared).await;
+    let peer = app.spawn_peer(shared).await;
+    let (alice, bob, carol) = (app.register("alice").await, app.register("bob").await, app.register("carol").await);
+    app.befriend(&alice, &bob).await;
+    app.befriend(&alice, &carol).await;
+    let mut groups = Vec::new();
+    for n in 0..GROUPS {
+        groups.push(alice.client.create_group(&format!("g{n}"), &[bob.id(), carol.id()]).await.unwrap().id);
+    }
+    let (mut alice_socket, _) = connect(&alice).await;
+    let (mut bob_socket, _) = bob.via(&peer.client).connect().await.unwrap();
+    let (mut carol_here, _) = connect(&carol).await;
+    let (mut carol_there, _) = carol.via(&peer.client).connect().await.unwrap();
+    // Each sender pipelines one message to every group, both at the same time, so each
+    // group's first two messages are stored by different servers in quick succession.
+    let pipeline = async |socket: &mut Socket, who: &str| {
+        for (n, group) in groups.iter().enumerate() {
+            let message = SendMessage { client_msg_id: Uuid::new_v4(), body: format!("{who} {n}"), reply_to: None };
+            let req_id = socket.next_req_id();
+            socket.send(&ClientFrame::SendMessage { req_id, conversation_id: *group, message }).await.unwrap();
+        }
+    };
+    tokio::join!(pipeline(&mut alice_socket, "alice"), pipeline(&mut bob_socket, "bob"));
+    for socket in [&mut carol_here, &mut carol_there] {
+        let mut seen: std::collections::HashMap<_, Vec<i64>> = std::collections::HashMap::new();
+        while seen.values().map(Vec::len).sum::<usize>() < 2 * GROUPS {
+            let event = wait_for_event(socket).await;
+            created_body(&event);
+            seen.entry(event.conversation_id).or_default().push(event.seq);
+        }
+        assert_eq!(seen.len(), GROUPS);
+        for (group, seqs) in &seen {
+            assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{group:?} arrived as seqs {seqs:?}");
+        }
+    }
+}
+
 /// A client may send many messages without waiting for acks: they are stored in the order
 /// sent, each is acked once in that order, and deliveries keep flowing meanwhile.
 #[tokio::test]
