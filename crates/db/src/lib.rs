@@ -7,6 +7,7 @@ pub mod embedded;
 pub mod migrations;
 pub mod models;
 pub mod pool;
+pub mod prepared;
 pub mod queries;
 pub mod schema;
 #[cfg(feature = "testing")]

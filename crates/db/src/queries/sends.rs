@@ -14,6 +14,7 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::prepared::prepared;
 use crate::queries::conversations::Refusal;
 use crate::queries::messages::MessageRow;
 use crate::schema::{conversation_members, friendships, messages};
@@ -176,13 +177,13 @@ async fn read_facts(conn: &mut AsyncPgConnection, sends: &[&NewMessage]) -> Quer
     // lock makes the membership read below current, since member changes take it too.
     // One round trip: the locks, and which of the batch's senders are members of each.
     let senders: Vec<Uuid> = sends.iter().map(|s| s.sender).collect::<HashSet<_>>().into_iter().collect();
-    let locked: Vec<Locked> = diesel::sql_query(
+    let locked: Vec<Locked> = prepared(
         "SELECT c.id, c.kind, c.last_seq, ARRAY(SELECT m.user_id FROM conversation_members m \
          WHERE m.conversation_id = c.id AND m.user_id = ANY($2)) AS senders \
          FROM conversations c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c",
     )
-    .bind::<Array<SqlUuid>, _>(&conversation_ids)
-    .bind::<Array<SqlUuid>, _>(&senders)
+    .bind::<Array<SqlUuid>, _>(conversation_ids)
+    .bind::<Array<SqlUuid>, _>(senders)
     .load(conn)
     .await?;
     let members: HashSet<(Uuid, Uuid)> =
@@ -332,7 +333,7 @@ async fn write(
         .map(|(id, seq)| (*id, *seq))
         .unzip();
     let uuids = |f: fn(&(&NewMessage, Uuid, i64)) -> Uuid| accepted.iter().map(f).collect::<Vec<Uuid>>();
-    let stored: Vec<MessageRow> = diesel::sql_query(WRITE)
+    let stored: Vec<MessageRow> = prepared(WRITE)
         .bind::<Array<SqlUuid>, _>(moved_ids)
         .bind::<Array<BigInt>, _>(moved_seqs)
         .bind::<Array<SqlUuid>, _>(uuids(|a| a.1))

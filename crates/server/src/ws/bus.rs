@@ -215,7 +215,7 @@ async fn notify(conn: &mut AsyncPgConnection, messages: Vec<BusMessage>) -> dies
     if payloads.is_empty() {
         return Ok(());
     }
-    diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
+    db::prepared::prepared("SELECT pg_notify($1, p) FROM unnest($2) AS p")
         .bind::<diesel::sql_types::Text, _>(CHANNEL)
         .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
         .execute(conn)
@@ -283,9 +283,9 @@ async fn publish_loop(url: String, mut rx: mpsc::Receiver<BusMessage>) {
     while let Some(message) = rx.recv().await {
         let Some(payload) = encode_for_notify(&message) else { continue };
         loop {
-            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+            let sent = db::prepared::prepared("SELECT pg_notify($1, $2)")
                 .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                .bind::<diesel::sql_types::Text, _>(&payload)
+                .bind::<diesel::sql_types::Text, _>(payload.as_str())
                 .execute(&mut conn)
                 .await;
             match sent {
