@@ -1,8 +1,10 @@
 //! Puts each conversation's events back in seq order before the hub delivers them. Writers
-//! commit in seq order (the conversation row lock sees to that) but publish after commit, so
-//! two near-simultaneous sends can reach the hub swapped. An event that arrives early is held
-//! until its predecessor comes, or for at most `HOLD` (its publisher may have died after
-//! committing; clients then fetch the gap with `events?after_seq=`).
+//! commit in seq order (the conversation row lock sees to that); the PostgreSQL bus NOTIFYs
+//! inside the commit and so arrives in order, but the in-process bus publishes after commit,
+//! so two near-simultaneous changes (a send and an edit) can reach the hub swapped. An event
+//! that arrives early is held until its predecessor comes, or for at most `HOLD` (its
+//! publisher may have died after committing; clients then fetch the gap with
+//! `events?after_seq=`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
