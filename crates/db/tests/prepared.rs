@@ -1,5 +1,5 @@
-//! Hand-written SQL through `db::prepared`: right results, and one statement prepared per
-//! connection however often it runs (what `diesel::sql_query` cannot do).
+//! Statement preparation and planning: `db::prepared` gives right results and one prepared
+//! statement per connection (what `diesel::sql_query` cannot); pooled connections re-plan.
 
 use db::prepared::prepared;
 use diesel::QueryableByName;
@@ -47,4 +47,21 @@ async fn a_placeholder_without_a_value_is_refused_not_sent() {
     let mut conn = AsyncPgConnection::establish(database.url()).await.unwrap();
     let refused = prepared("SELECT $1 AS total, $2 AS items").bind::<BigInt, _>(1_i64).load::<Row>(&mut conn).await;
     assert!(matches!(refused, Err(diesel::result::Error::QueryBuilderError(_))), "{:?}", refused.err());
+}
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = Text)]
+    plan_cache_mode: String,
+}
+
+/// Pooled connections plan every run for its values: a generic plan made while a table was
+/// small would otherwise keep its sequential scan on that connection (see `db::pool`).
+#[tokio::test]
+async fn pooled_connections_plan_each_run_for_its_values() {
+    let database = db::testing::TestDatabase::create().await;
+    let pool = db::pool::build_pool(database.url(), 2).unwrap();
+    let mut conn = db::pool::checkout(&pool).await.unwrap();
+    let shown: Vec<Setting> = diesel::sql_query("SHOW plan_cache_mode").load(&mut conn).await.unwrap();
+    assert_eq!(shown[0].plan_cache_mode, "force_custom_plan");
 }
