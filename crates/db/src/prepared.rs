@@ -1,11 +1,13 @@
 //! Hand-written SQL that each connection prepares once and then reuses, unlike diesel's
-//! `sql_query`, which PostgreSQL parses and plans again on every execution.
+//! `sql_query`, which PostgreSQL parses and analyses again on every execution.
 //!
 //! Why: the send path's statements are large (a locking read with a sub-select, a
-//! three-part writing CTE) and the profile at saturation put PostgreSQL's parse and plan at
-//! about 15 % of all CPU. diesel-async keeps prepared statements per connection keyed by the
-//! SQL text and bind types whenever the query does not mark itself unsafe to cache, which
-//! `sql_query` always does and this type does not. Only use it for fixed SQL texts.
+//! three-part writing CTE) and the profile at saturation put PostgreSQL's parse, analysis and
+//! planning at about 15 % of all CPU. diesel-async keeps prepared statements per connection
+//! keyed by the SQL text and bind types whenever the query does not mark itself unsafe to
+//! cache, which `sql_query` always does and this type does not. Pooled connections still plan
+//! each run for its values (see `pool`), so what this saves is the parse and analysis. Only
+//! use it for fixed SQL texts.
 
 use std::marker::PhantomData;
 

@@ -90,17 +90,33 @@ pub async fn edit(
 
 /// Deletes a message (own, or any as a group owner or admin), leaving a tombstone.
 pub async fn delete(state: &AppState, user: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
+    remove(state, user, conversation, message, false).await
+}
+
+/// Removes any message as an operator (no membership needed); members see it deleted live,
+/// marked as moderated.
+pub async fn moderate(state: &AppState, admin: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
+    remove(state, admin, conversation, message, true).await
+}
+
+async fn remove(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    message: Uuid,
+    as_moderator: bool,
+) -> Result<Message, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let message = (state.bus)
         .publishing(&mut conn, async |conn| {
-            Ok(to_publish(queries::delete(conn, conversation, user, message, false).await?))
+            Ok(to_publish(queries::delete(conn, conversation, user, message, as_moderator).await?))
         })
         .await?;
     Ok(message.to_protocol())
 }
 
 /// A message change as the changed message and its event to publish.
-pub fn to_publish(change: MessageChange) -> (MessageRow, Vec<BusMessage>) {
+fn to_publish(change: MessageChange) -> (MessageRow, Vec<BusMessage>) {
     (change.message, change.event.map(|event| BusMessage::Event { event }).into_iter().collect())
 }
 

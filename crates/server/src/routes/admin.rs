@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use crate::admin::{Admin, retention};
 use crate::auth::accounts;
-use crate::chat::messages::to_publish;
 use crate::error::{ApiError, is_unique_violation};
 use crate::state::AppState;
 use crate::validate;
@@ -398,16 +397,10 @@ pub async fn remove_message(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Message>, ApiError> {
     let (conversation, message) = path.into_inner();
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let removed = (state.bus)
-        .publishing(&mut conn, async |conn| {
-            Ok(to_publish(db::queries::messages::delete(conn, conversation, admin.id(), message, true).await?))
-        })
-        .await?;
-    drop(conn);
+    let removed = crate::chat::messages::moderate(&state, admin.id(), conversation, message).await?;
     let detail = json!({"conversation_id": conversation, "sender_id": removed.sender_id});
     admin.audit(&state, "message.remove", ("message", Some(message)), detail).await?;
-    Ok(web::Json(removed.to_protocol()))
+    Ok(web::Json(removed))
 }
 
 /// Downloads a conversation's whole history as JSON.

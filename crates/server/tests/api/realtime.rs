@@ -478,6 +478,23 @@ async fn two_servers_on_one_database_deliver_to_each_others_clients() {
         assert_eq!(event.seq, sent.seq);
         assert_eq!(created_body(event), format!("hop {n}"));
     }
+    // An edit made on one server reaches the other one's client (NOTIFYed in its transaction).
+    let first = alice_socket.send_message(dm.id, "before").await.unwrap();
+    alice.client.edit_message(dm.id, first.id, "after").await.unwrap();
+    let frame = wait_for(&mut bob_socket, |f| {
+        event_of(f).is_some_and(|e| matches!(&e.kind, EventKind::MessageEdited { message } if message.id == first.id))
+    })
+    .await;
+    let edited = event_of(&frame).unwrap();
+    assert!(matches!(&edited.kind, EventKind::MessageEdited { message } if message.body == "after"));
+    // A refused change on the second server rolls its transaction back, changes nothing, and
+    // that server's connections stay usable for the next change.
+    let refused = bob.via(&peer.client).edit_message(dm.id, first.id, "not yours").await;
+    assert!(refused.is_err(), "{refused:?}");
+    let kept = bob_socket.send_message(dm.id, "still fine").await.unwrap();
+    assert_eq!(kept.seq, edited.seq + 1, "the refused edit used no seq");
+    let history = alice.client.messages(dm.id, None, None).await.unwrap();
+    assert!(history.items.iter().any(|m| m.id == first.id && m.body == "after"));
     // A large event (over NOTIFY's 8,000 bytes) travels by reference.
     let big = "ü".repeat(4_000);
     let sent = alice_socket.send_message(dm.id, &big).await.unwrap();
