@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 /// A pool of PostgreSQL connections.
@@ -31,6 +31,10 @@ pub enum PoolError {
 pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(|url| Box::pin(connect(url)));
+    // Recycle without a `SELECT 1` per checkout: a connection the server closed is still
+    // caught (its client is closed), and one that fails mid-query is marked broken and
+    // dropped. The check cost a round trip on every checkout, four per WebSocket handshake.
+    config.recycling_method = RecyclingMethod::Fast;
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     Pool::builder(manager)
         .max_size(max_size)

@@ -12,6 +12,7 @@ use protocol::conversations::{EventKind, MemberRole};
 use uuid::Uuid;
 
 use crate::models::User;
+use crate::prepared::prepared;
 use crate::queries::social;
 use crate::schema::{conversation_members, conversations, events, users};
 
@@ -263,7 +264,11 @@ pub struct SummaryRow {
     pub last_message_id: Option<Uuid>,
 }
 
-const SUMMARY_SELECT: &str = "
+/// The summary columns of the caller's (`$1`) memberships; a macro so that each use is one
+/// fixed text, prepared once per connection.
+macro_rules! summary_select {
+    () => {
+        "
 SELECT c.id, c.kind, c.title, c.last_seq, c.last_activity_at, c.created_at, m.role, m.read_seq,
   (SELECT count(*) FROM conversation_members x WHERE x.conversation_id = c.id) AS member_count,
   (SELECT count(*) FROM messages g WHERE g.conversation_id = c.id AND g.seq > m.read_seq
@@ -274,7 +279,9 @@ SELECT c.id, c.kind, c.title, c.last_seq, c.last_activity_at, c.created_at, m.ro
      WHERE c.kind = 'dm' AND o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) AS peer_id,
   (SELECT g.id FROM messages g WHERE g.conversation_id = c.id ORDER BY g.seq DESC LIMIT 1) AS last_message_id
 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-WHERE m.user_id = $1";
+WHERE m.user_id = $1"
+    };
+}
 
 /// The caller's conversations, newest activity first, after the `(last_activity_at, id)`
 /// cursor when given.
@@ -284,30 +291,32 @@ pub async fn summaries(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<SummaryRow>> {
-    let order = " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2";
     match after {
         None => {
-            diesel::sql_query(format!("{SUMMARY_SELECT}{order}"))
+            prepared(concat!(summary_select!(), " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2"))
                 .bind::<SqlUuid, _>(user)
                 .bind::<BigInt, _>(limit)
                 .load(conn)
                 .await
         }
         Some((at, id)) => {
-            diesel::sql_query(format!("{SUMMARY_SELECT} AND (c.last_activity_at, c.id) < ($3, $4){order}"))
-                .bind::<SqlUuid, _>(user)
-                .bind::<BigInt, _>(limit)
-                .bind::<Timestamptz, _>(at)
-                .bind::<SqlUuid, _>(id)
-                .load(conn)
-                .await
+            prepared(concat!(
+                summary_select!(),
+                " AND (c.last_activity_at, c.id) < ($3, $4) ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2"
+            ))
+            .bind::<SqlUuid, _>(user)
+            .bind::<BigInt, _>(limit)
+            .bind::<Timestamptz, _>(at)
+            .bind::<SqlUuid, _>(id)
+            .load(conn)
+            .await
         }
     }
 }
 
 /// One conversation's summary line for the caller; `None` unless they are a member.
 pub async fn summary(conn: &mut AsyncPgConnection, user: Uuid, conversation: Uuid) -> QueryResult<Option<SummaryRow>> {
-    diesel::sql_query(format!("{SUMMARY_SELECT} AND c.id = $2"))
+    prepared(concat!(summary_select!(), " AND c.id = $2"))
         .bind::<SqlUuid, _>(user)
         .bind::<SqlUuid, _>(conversation)
         .get_result(conn)

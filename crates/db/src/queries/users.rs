@@ -34,6 +34,9 @@ pub async fn by_username(conn: &mut AsyncPgConnection, username: &str) -> QueryR
 
 /// Users by id, for assembling lists.
 pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, User>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows: Vec<User> = users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await?;
     Ok(rows.into_iter().map(|u| (u.id, u)).collect())
 }
@@ -132,17 +135,4 @@ pub async fn search(
 pub async fn touch_last_seen(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::last_seen_at.eq(diesel::dsl::now)).execute(conn).await?;
     Ok(())
-}
-
-/// When each of `ids` was last connected (those never connected are absent).
-pub async fn last_seen_of(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, chrono::DateTime<chrono::Utc>>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Uuid, Option<chrono::DateTime<chrono::Utc>>)> =
-        users::table.filter(users::id.eq_any(ids)).select((users::id, users::last_seen_at)).load(conn).await?;
-    Ok(rows.into_iter().filter_map(|(id, seen)| Some((id, seen?))).collect())
 }

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use chrono::{DateTime, Utc};
+use db::models::User;
 use db::queries::conversations as conversation_queries;
+use diesel_async::AsyncPgConnection;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use protocol::ErrorCode;
@@ -96,26 +99,29 @@ async fn send(session: &mut Session, frame: &ServerFrame) -> bool {
 }
 
 async fn run(state: std::sync::Arc<AppState>, mut session: Session, mut stream: AggregatedMessageStream) {
-    let Some((auth, req_id)) = authenticate(&state, &mut session, &mut stream).await else { return };
+    let Some((auth, req_id, mut conn)) = authenticate(&state, &mut session, &mut stream).await else { return };
     let user = auth.id();
     let span = tracing::info_span!("ws", user = %user, session = %auth.session_id);
     let _guard = span.enter();
     drop(_guard);
 
-    let friends = match load_friends(&state, user).await {
-        Ok(f) => f,
+    // The whole handshake reads on the connection that checked the token: one checkout.
+    let friends = match db::queries::social::friends_of(&mut conn, user, None, MAX_READY_FRIENDS).await {
+        Ok(rows) => rows,
         Err(e) => {
-            let _ = send(&mut session, &error_frame(Some(req_id), &e)).await;
+            let _ = send(&mut session, &error_frame(Some(req_id), &ApiError::from(e))).await;
             let _ = session.close(close_reason(close::GOING_AWAY, "try again shortly")).await;
             return;
         }
     };
-    let friend_ids = friends.iter().map(|f| f.user.id.0).collect();
+    let friend_ids = friends.iter().map(|(friend, _)| friend.id).collect();
     let Some((conn_id, queues, online)) = state.hub.register(user, auth.session_id, friend_ids).await else {
         let _ = session.close(close_reason(close::GOING_AWAY, "the server is shutting down")).await;
         return;
     };
-    let ready = match ready(&state, &auth, conn_id, req_id, friends, &online).await {
+    let ready = ready(&state, &mut conn, &auth, conn_id, req_id, friends, &online).await;
+    drop(conn);
+    let ready = match ready {
         Ok(frame) => frame,
         Err(e) => {
             state.hub.unregister(conn_id).await;
@@ -138,7 +144,7 @@ async fn authenticate(
     state: &AppState,
     session: &mut Session,
     stream: &mut AggregatedMessageStream,
-) -> Option<(AuthUser, u64)> {
+) -> Option<(AuthUser, u64, db::pool::PooledConn)> {
     let deadline = tokio::time::sleep(Duration::from_secs(AUTH_TIMEOUT_SECS));
     tokio::pin!(deadline);
     let refuse = async |session: Session, text: &str| {
@@ -159,8 +165,8 @@ async fn authenticate(
                         refuse(session.clone(), "the first frame must be authenticate").await;
                         return None;
                     };
-                    return match AuthUser::from_token(state, &token).await {
-                        Ok(auth) => Some((auth, req_id)),
+                    return match AuthUser::from_token_on(state, &token).await {
+                        Ok((auth, conn)) => Some((auth, req_id, conn)),
                         Err(e) => {
                             let _ = send(session, &error_frame(Some(req_id), &e)).await;
                             let code = if e.code() == ErrorCode::AccountDisabled { close::ACCOUNT_DISABLED } else { close::UNAUTHENTICATED };
@@ -192,42 +198,31 @@ fn protocol_close(e: &actix_ws::ProtocolError) -> Option<CloseReason> {
     }
 }
 
-async fn load_friends(state: &AppState, user: Uuid) -> Result<Vec<Friend>, ApiError> {
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = db::queries::social::friends_of(&mut conn, user, None, MAX_READY_FRIENDS).await?;
-    Ok(rows.into_iter().map(|(u, since)| Friend { user: u.to_public(), since }).collect())
-}
-
 /// Subscribes the connection to the user's conversations, then reads the state to send in
 /// `ready`. Reading after subscribing means nothing committed in between can be missed: it is
 /// either within the `last_seq` read here or delivered live (or both; clients skip seen seqs).
 async fn ready(
     state: &AppState,
+    conn: &mut AsyncPgConnection,
     auth: &AuthUser,
     conn_id: ConnId,
     req_id: u64,
-    friends: Vec<Friend>,
+    friends: Vec<(User, DateTime<Utc>)>,
     online: &std::collections::HashSet<Uuid>,
 ) -> Result<ServerFrame, ApiError> {
     let user = auth.id();
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let ids = conversation_queries::ids_of(&mut conn, user).await?;
+    let ids = conversation_queries::ids_of(conn, user).await?;
     state.hub.subscribe(conn_id, ids).await;
-    let rows = conversation_queries::summaries(&mut conn, user, None, MAX_READY_CONVERSATIONS).await?;
-    let conversations = chat::conversations::summaries_view(&mut conn, rows).await?;
-    let requests = crate::routes::friend_requests::load_requests(&mut conn, user).await?;
-    let last_seen =
-        db::queries::users::last_seen_of(&mut conn, &friends.iter().map(|f| f.user.id.0).collect::<Vec<_>>()).await?;
+    let rows = conversation_queries::summaries(conn, user, None, MAX_READY_CONVERSATIONS).await?;
+    let conversations = chat::conversations::summaries_view(conn, rows).await?;
+    let requests = crate::routes::friend_requests::load_requests(conn, user).await?;
     let friends = friends
         .into_iter()
-        .map(|friend| {
-            let id = friend.user.id.0;
-            let is_online = online.contains(&id);
-            FriendPresence {
-                friend,
-                online: is_online,
-                last_seen_at: if is_online { None } else { last_seen.get(&id).copied() },
-            }
+        .map(|(friend, since)| {
+            let online = online.contains(&friend.id);
+            // The row read above already has when they were last seen.
+            let last_seen_at = if online { None } else { friend.last_seen_at };
+            FriendPresence { friend: Friend { user: friend.to_public(), since }, online, last_seen_at }
         })
         .collect();
     Ok(ServerFrame::Ready {
