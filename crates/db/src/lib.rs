@@ -10,6 +10,7 @@ pub mod pool;
 pub mod prepared;
 pub mod queries;
 pub mod schema;
+pub mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
 

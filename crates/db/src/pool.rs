@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// A pool of PostgreSQL connections.
 pub type DbPool = Pool<AsyncPgConnection>;
@@ -30,7 +30,6 @@ pub enum PoolError {
 /// Builds a pool of at most `max_size` connections to `url`, without connecting yet.
 pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
     let mut config = ManagerConfig::default();
-    config.custom_setup = Box::new(|url| Box::pin(connect(url)));
     // Recycle without a `SELECT 1` per checkout: a connection the server closed is still
     // caught (its client is closed), and one that fails mid-query is marked broken and
     // dropped. The check cost a round trip on every checkout, four per WebSocket handshake.
@@ -44,21 +43,6 @@ pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| PoolError::Build(e.to_string()))
-}
-
-/// Opens a pooled connection. Prepared statements are re-planned for their values on every
-/// run (`force_custom_plan`; parsing is still saved). Why: PostgreSQL switches a prepared
-/// statement to a generic plan after five runs, and on a fresh database that plan was made
-/// while `messages` was empty: a sequential scan, kept by that connection until the next
-/// ANALYZE. A profile at 4,000 msgs/s caught the replay check scanning 86 million rows in
-/// 30 s this way (PostgreSQL 70 % of all CPU, half of it comparing UUIDs).
-async fn connect(url: &str) -> diesel::ConnectionResult<AsyncPgConnection> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
-    diesel::sql_query("SET plan_cache_mode = force_custom_plan")
-        .execute(&mut conn)
-        .await
-        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    Ok(conn)
 }
 
 /// Checks out a connection, mapping pool failures to [`PoolError::Unavailable`].

@@ -6,8 +6,11 @@
 //! each sender is still acknowledged only after its message is committed. Sends are sharded by
 //! conversation, so one conversation's sends are stored (and get seqs) in the order they came.
 
+use std::sync::Arc;
+
 use db::DbPool;
 use db::queries::sends::{self, NewMessage, Sent};
+use db::statistics::Growth;
 use protocol::ConversationId;
 use protocol::conversations::{Event, EventKind};
 use tokio::sync::{mpsc, oneshot};
@@ -34,10 +37,11 @@ pub struct Writer {
 impl Writer {
     /// Starts `shards` writer tasks (at least one), each using one pooled connection per batch.
     pub fn start(pool: DbPool, bus: Bus, shards: usize) -> Self {
+        let growth = Arc::new(Growth::default());
         let shards = (0..shards.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(SHARD_QUEUE);
-                tokio::spawn(run_shard(rx, pool.clone(), bus.clone()));
+                tokio::spawn(run_shard(rx, pool.clone(), bus.clone(), growth.clone()));
                 tx
             })
             .collect();
@@ -70,7 +74,7 @@ fn stopped() -> ApiError {
     ApiError::internal(anyhow::anyhow!("the message writer has stopped"))
 }
 
-async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
+async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: Arc<Growth>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         // Moved apart rather than cloned: the sends (bodies up to 4,000 chars) go to the
@@ -91,6 +95,10 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
         };
         match outcome {
             Ok(answers) => {
+                let stored = answers.iter().flatten().filter(|s| s.created).count() as u64;
+                if growth.stored(stored) {
+                    tokio::spawn(refresh_statistics(pool.clone()));
+                }
                 for (waiter, answer) in waiting.into_iter().zip(answers) {
                     // A sender that went away still had its message stored and delivered.
                     let _ = waiter.send(answer.map_err(ApiError::from));
@@ -103,6 +111,17 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus) {
                 }
             }
         }
+    }
+}
+
+/// Re-plans every connection's statements against the grown tables (see `db::statistics`).
+async fn refresh_statistics(pool: DbPool) {
+    let refreshed = match db::pool::checkout(&pool).await {
+        Ok(mut conn) => db::statistics::refresh(&mut conn).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = refreshed {
+        tracing::warn!(error = %e, "could not refresh the planner's statistics");
     }
 }
 
