@@ -5,9 +5,9 @@
 //! three-part writing CTE) and the profile at saturation put PostgreSQL's parse, analysis and
 //! planning at about 15 % of all CPU. diesel-async keeps prepared statements per connection
 //! keyed by the SQL text and bind types whenever the query does not mark itself unsafe to
-//! cache, which `sql_query` always does and this type does not. Pooled connections still plan
-//! each run for its values (see `pool`), so what this saves is the parse and analysis. Only
-//! use it for fixed SQL texts.
+//! cache, which `sql_query` always does and this type does not. After five runs PostgreSQL
+//! may also keep a generic plan, so planning is saved too (`statistics` keeps those plans
+//! fresh as messages grow). Only use it for fixed SQL texts.
 
 use std::marker::PhantomData;
 
