@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use client::ws::{Socket, SocketReader, SocketSender};
@@ -89,6 +89,8 @@ pub struct Prepared {
     rooms: Vec<(ConversationId, Vec<usize>)>,
     members: Vec<Member>,
     shape: (usize, usize),
+    api: client::Client,
+    signed_in: Instant,
 }
 
 /// The local address for the n-th connection: 127.0.0.1, then .2, … every 20,000 connections,
@@ -97,12 +99,37 @@ pub fn local_ip(n: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (n / 20_000 % 250) as u8))
 }
 
+/// Handshakes in flight while a round connects its members.
+const CONNECT_CONCURRENCY: usize = 32;
+/// Refresh the population's tokens before a round once they are this old (they last 15 min).
+const TOKEN_REFRESH_AGE: Duration = Duration::from_secs(10 * 60);
+
 /// Registers the users and creates the groups (not measured).
 pub async fn prepare(api: &client::Client, rooms: usize, members: usize) -> anyhow::Result<Prepared> {
     let prefix = population::fresh_prefix("f");
     let users = population::users(api, &prefix, rooms * members).await?;
     let groups = population::groups(&users, rooms, members).await?;
-    Ok(Prepared { rooms: groups, members: users, shape: (rooms, members) })
+    let mut prepared = Prepared {
+        rooms: groups,
+        members: users,
+        shape: (rooms, members),
+        api: api.clone(),
+        signed_in: Instant::now(),
+    };
+    // Registering thousands of users takes minutes: the first tokens may be near expiry.
+    prepared.refresh_if_older_than(Duration::ZERO).await?;
+    Ok(prepared)
+}
+
+impl Prepared {
+    /// Refreshes every member's tokens when the last sign-in is older than `age`.
+    async fn refresh_if_older_than(&mut self, age: Duration) -> anyhow::Result<()> {
+        if self.signed_in.elapsed() >= age {
+            population::refresh(&self.api, &mut self.members).await?;
+            self.signed_in = Instant::now();
+        }
+        Ok(())
+    }
 }
 
 struct Reader {
@@ -124,21 +151,38 @@ fn histogram() -> Histogram<u64> {
 
 /// Runs one round at `config.rate` for `config.seconds` on a prepared population. Members'
 /// WebSockets go to `urls` in turn, so with several servers every group spans them all.
-pub async fn run(urls: &[String], prepared: &Prepared, config: Fanout) -> anyhow::Result<FanoutReport> {
+pub async fn run(urls: &[String], prepared: &mut Prepared, config: Fanout) -> anyhow::Result<FanoutReport> {
+    // Access tokens last 15 minutes; a `max` series on a large population runs longer.
+    prepared.refresh_if_older_than(TOKEN_REFRESH_AGE).await?;
+    let prepared = &*prepared;
     let bases = urls.iter().map(|u| url::Url::parse(u)).collect::<Result<Vec<_>, _>>()?;
     anyhow::ensure!(!bases.is_empty(), "no server URL to connect to");
     let epoch = Instant::now();
-    let stop_reading = Arc::new(AtomicBool::new(false));
+    // Readers wait on their socket or on this, with no polling: 10,000 readers waking every
+    // 250 ms to check a flag cost the load generator a fifth of a core.
+    let (stop_reading, reading_stopped) = tokio::sync::watch::channel(false);
     let delivered_total = Arc::new(AtomicU64::new(0));
     // Connect everyone, reading from the start: a member with many friends gets a presence
     // frame per friend connecting, and an unread socket fills its queue and is closed (4008).
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONNECT_CONCURRENCY));
+    let mut connecting = Vec::with_capacity(prepared.members.len());
+    for (n, member) in prepared.members.iter().enumerate() {
+        let base = bases[n % bases.len()].clone();
+        let (token, permits) = (member.token.clone(), permits.clone());
+        let (stop, delivered_total) = (reading_stopped.clone(), delivered_total.clone());
+        connecting.push(tokio::spawn(async move {
+            let _permit = permits.acquire().await?;
+            let (socket, _) = Socket::connect_from(&base, &token, local_ip(n)).await?;
+            let (sender, reader) = socket.into_split();
+            let reader = tokio::spawn(read_loop(reader, epoch, stop, delivered_total));
+            anyhow::Ok((sender, reader))
+        }));
+    }
     let mut readers = Vec::with_capacity(prepared.members.len());
     let mut socket_senders = Vec::with_capacity(prepared.members.len());
-    for (n, member) in prepared.members.iter().enumerate() {
-        let base = &bases[n % bases.len()];
-        let (socket, _) = Socket::connect_from(base, &member.token, local_ip(n)).await?;
-        let (sender, reader) = socket.into_split();
-        readers.push(tokio::spawn(read_loop(reader, epoch, stop_reading.clone(), delivered_total.clone())));
+    for task in connecting {
+        let (sender, reader) = task.await??;
+        readers.push(reader);
         socket_senders.push(sender);
     }
     let mut base_seq = Vec::with_capacity(prepared.rooms.len());
@@ -173,7 +217,9 @@ pub async fn run(urls: &[String], prepared: &Prepared, config: Fanout) -> anyhow
         // Spread the senders' phases over one interval.
         let phase = interval.mul_f64(index as f64 / prepared.members.len() as f64);
         send_tasks.push(tokio::spawn(async move {
-            tokio::time::sleep(phase).await;
+            // A sender whose turn falls after the window does not send (at low rates per
+            // sender only some of them do, which keeps the total rate), and does not wait.
+            tokio::time::sleep_until((started + phase).min(deadline).into()).await;
             let mut tick = tokio::time::interval(interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             let mut req_id = 1u64;
@@ -211,7 +257,8 @@ pub async fn run(urls: &[String], prepared: &Prepared, config: Fanout) -> anyhow
         }
         last = now;
     }
-    stop_reading.store(true, Ordering::Relaxed);
+    // Receivers only go away when their reader has ended, which is fine to ignore.
+    let _ = stop_reading.send(true);
     drop(open);
     let mut total = histogram();
     let (mut delivered, mut duplicated, mut out_of_order, mut acks, mut refused) = (0, 0, 0, 0, 0);
@@ -264,7 +311,7 @@ pub async fn run(urls: &[String], prepared: &Prepared, config: Fanout) -> anyhow
 async fn read_loop(
     mut reader: SocketReader,
     epoch: Instant,
-    stop: Arc<AtomicBool>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
     delivered_total: Arc<AtomicU64>,
 ) -> Reader {
     let mut state = Reader {
@@ -278,11 +325,13 @@ async fn read_loop(
         refused: 0,
     };
     loop {
-        let frame = match tokio::time::timeout(Duration::from_millis(250), reader.next()).await {
-            Ok(Ok(frame)) => frame,
-            Ok(Err(_)) => break,
-            Err(_) if stop.load(Ordering::Relaxed) => break,
-            Err(_) => continue,
+        // Both are cancel-safe: a frame half read stays buffered in the socket.
+        let frame = tokio::select! {
+            frame = reader.next() => match frame {
+                Ok(frame) => frame,
+                Err(_) => break,
+            },
+            _ = stop.wait_for(|stopped| *stopped) => break,
         };
         match frame {
             ServerFrame::Event { event } => {

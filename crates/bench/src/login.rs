@@ -39,9 +39,9 @@ pub async fn run(
     concurrency: usize,
     login_rate: Option<f64>,
 ) -> anyhow::Result<LoginReport> {
-    let prepared = fanout::prepare(api, config.rooms, config.members).await?;
+    let mut prepared = fanout::prepare(api, config.rooms, config.members).await?;
     let accounts = population::users(api, &population::fresh_prefix("l"), concurrency.max(1)).await?;
-    let chat_alone = fanout::run(urls, &prepared, config).await?;
+    let chat_alone = fanout::run(urls, &mut prepared, config).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -72,7 +72,7 @@ pub async fn run(
             (histogram, failed)
         }));
     }
-    let chat_with_logins = fanout::run(urls, &prepared, config).await?;
+    let chat_with_logins = fanout::run(urls, &mut prepared, config).await?;
     stop.store(true, Ordering::Relaxed);
     let elapsed = started.elapsed().as_secs_f64().max(0.001);
     #[expect(clippy::unwrap_used, reason = "constant, valid histogram bounds")]

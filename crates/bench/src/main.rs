@@ -218,21 +218,21 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Fanout { round } => {
             let config = fanout_config(&round.groups, round.rate, round.seconds);
             eprintln!("preparing {} users in {} groups…", config.rooms * config.members, config.rooms);
-            let prepared = fanout::prepare(&api, config.rooms, config.members).await?;
+            let mut prepared = fanout::prepare(&api, config.rooms, config.members).await?;
             eprintln!("sending {:.0} msgs/s for {:.0} s…", config.rate, config.seconds);
-            let report = fanout::run(&ws_urls, &prepared, config).await?;
+            let report = fanout::run(&ws_urls, &mut prepared, config).await?;
             let ok = report.clean();
             ("fanout", serde_json::to_value(&report)?, ok)
         }
         Scenario::Max { groups, start, factor, seconds, steps, p99_ms } => {
             let base = fanout_config(&groups, start, seconds);
             eprintln!("preparing {} users in {} groups…", base.rooms * base.members, base.rooms);
-            let prepared = fanout::prepare(&api, base.rooms, base.members).await?;
+            let mut prepared = fanout::prepare(&api, base.rooms, base.members).await?;
             let mut rate = base.rate;
             let mut steps_run = Vec::new();
             let mut last_good = None;
             for _ in 0..steps.clamp(1, 50) {
-                let report = fanout::run(&ws_urls, &prepared, Fanout { rate, ..base }).await?;
+                let report = fanout::run(&ws_urls, &mut prepared, Fanout { rate, ..base }).await?;
                 eprintln!(
                     "  {:>9.0} msgs/s offered: {:>9.0} stored/s, {:>10.0} delivered/s, p99 {:>8.2} ms, lost {}",
                     rate, report.stored_per_second, report.delivered_per_second, report.p99_ms, report.lost

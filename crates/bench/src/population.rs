@@ -15,6 +15,8 @@ use tokio::sync::Semaphore;
 pub const PASSWORD: &str = "bench-password-0";
 /// Registrations or logins in flight (each costs an argon2 hash on the server).
 const CONCURRENCY: usize = 8;
+/// Token refreshes in flight (no hashing: one small transaction each).
+const REFRESH_CONCURRENCY: usize = 32;
 
 /// A signed-in bench user.
 #[derive(Clone)]
@@ -25,8 +27,42 @@ pub struct Member {
     pub username: String,
     /// Their access token.
     pub token: String,
+    /// Their refresh token (single use; replaced by [`refresh`]).
+    pub refresh_token: String,
     /// A client calling as them.
     pub client: Client,
+}
+
+impl Member {
+    fn signed_in(api: &Client, username: String, auth: AuthResponse) -> anyhow::Result<Self> {
+        let refresh_token = auth.refresh_token.context("the server sent no refresh token in JSON")?;
+        Ok(Self {
+            id: auth.user.id,
+            username,
+            client: api.authenticated(&auth.access_token),
+            token: auth.access_token,
+            refresh_token,
+        })
+    }
+}
+
+/// Refreshes every member's tokens (a long preparation outlasts the access tokens, 15 min).
+pub async fn refresh(api: &Client, members: &mut [Member]) -> anyhow::Result<()> {
+    let permits = Arc::new(Semaphore::new(REFRESH_CONCURRENCY));
+    let mut tasks = Vec::with_capacity(members.len());
+    for member in members.iter() {
+        let (api, permits) = (api.clone(), permits.clone());
+        let (username, refresh_token) = (member.username.clone(), member.refresh_token.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire().await?;
+            let auth = api.refresh(&refresh_token).await.with_context(|| format!("cannot refresh {username}"))?;
+            Member::signed_in(&api, username, auth)
+        }));
+    }
+    for (member, task) in members.iter_mut().zip(tasks) {
+        *member = task.await??;
+    }
+    Ok(())
 }
 
 /// Registers (or, if the name exists, logs in) `count` users named `{prefix}{n}`.
@@ -44,12 +80,7 @@ pub async fn users(api: &Client, prefix: &str, count: usize) -> anyhow::Result<V
                 Err(e) if e.code() == Some(ErrorCode::UsernameTaken) => api.login(&name, PASSWORD).await?,
                 Err(e) => return Err(anyhow::Error::from(e).context(format!("cannot register {name}"))),
             };
-            Ok::<_, anyhow::Error>(Member {
-                id: auth.user.id,
-                username: name,
-                client: api.authenticated(&auth.access_token),
-                token: auth.access_token,
-            })
+            Member::signed_in(&api, name, auth)
         }));
     }
     let mut members = Vec::with_capacity(count);

@@ -127,7 +127,8 @@ impl Socket {
         let tcp = socket.connect(remote).await.map_err(|e| SocketError::Transport(e.into()))?;
         tcp.set_nodelay(true).map_err(|e| SocketError::Transport(e.into()))?;
         let (stream, _) =
-            tokio_tungstenite::client_async_with_config(url.as_str(), MaybeTlsStream::Plain(tcp), Some(config())).await?;
+            tokio_tungstenite::client_async_with_config(url.as_str(), MaybeTlsStream::Plain(tcp), Some(config()))
+                .await?;
         let mut socket = Self { stream, pending: VecDeque::new(), next_req_id: 1 };
         socket.send(&ClientFrame::Authenticate { req_id: 0, token: token.to_owned() }).await?;
         let ready = tokio::time::timeout(READY_TIMEOUT, socket.read()).await.map_err(|_| SocketError::Timeout)??;
