@@ -223,8 +223,8 @@ pub async fn run(urls: &[String], prepared: &mut Prepared, config: Fanout) -> an
             let mut tick = tokio::time::interval(interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             let mut req_id = 1u64;
-            while Instant::now() < deadline {
-                tick.tick().await;
+            // The next tick may be after the window (a slow schedule): stop at the deadline.
+            while tokio::time::timeout_at(deadline.into(), tick.tick()).await.is_ok() {
                 req_id += 1;
                 let sent_at = epoch.elapsed().as_micros();
                 let body = format!("{sent_at} {n} {req_id}");
