@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::fanout::local_ip;
+use crate::fanout::{CONNECTIONS_PER_ADDRESS, local_ip};
 use crate::population;
 use crate::procfs;
 
@@ -44,7 +44,8 @@ pub struct ConnectReport {
 /// Longest wait for one handshake before it counts as failed.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Opens `count` connections for `users` users with `concurrency` handshakes in flight.
+/// Opens `count` connections for `users` users with `concurrency` handshakes in flight, from
+/// the source addresses of `source_block` on (see `fanout::local_ip`).
 pub async fn run(
     api: &client::Client,
     count: usize,
@@ -52,6 +53,7 @@ pub async fn run(
     concurrency: usize,
     hold: Duration,
     server_pid: Option<u32>,
+    source_block: usize,
 ) -> anyhow::Result<ConnectReport> {
     let members = population::users(api, &population::fresh_prefix("c"), users.clamp(1, count.max(1))).await?;
     let base = api.base_url().clone();
@@ -69,7 +71,7 @@ pub async fn run(
             let begun = Instant::now();
             // A server out of file descriptors leaves connections in its accept backlog
             // unanswered: count those as failures instead of waiting forever.
-            let connecting = Socket::connect_from(&base, &token, local_ip(n));
+            let connecting = Socket::connect_from(&base, &token, local_ip(source_block * CONNECTIONS_PER_ADDRESS + n));
             let (socket, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting).await.ok()?.ok()?;
             let took = begun.elapsed();
             drop(permit);

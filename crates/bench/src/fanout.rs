@@ -93,10 +93,13 @@ pub struct Prepared {
     signed_in: Instant,
 }
 
+/// Connections opened from one source address before the next is used.
+pub const CONNECTIONS_PER_ADDRESS: usize = 20_000;
+
 /// The local address for the n-th connection: 127.0.0.1, then .2, … every 20,000 connections,
 /// so a large run does not exhaust one address's ephemeral ports.
 pub fn local_ip(n: usize) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (n / 20_000 % 250) as u8))
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (n / CONNECTIONS_PER_ADDRESS % 250) as u8))
 }
 
 /// Handshakes in flight while a round connects its members.

@@ -69,6 +69,11 @@ enum Scenario {
         /// The server's pid, to read its memory from /proc.
         #[arg(long)]
         server_pid: Option<u32>,
+        /// First block of source addresses: connections come from 127.0.0.(1 + block), then
+        /// the next address every 20,000. Give each of several load generators its own block
+        /// so they do not share one address's ephemeral ports.
+        #[arg(long, default_value_t = 0)]
+        source_block: usize,
     },
     /// R groups of M members sending on an open-loop schedule totalling T messages/s:
     /// throughput, end-to-end latency, loss, duplicates, order, and storage.
@@ -202,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
             let ok = report.requests > 0 && report.errors == 0;
             ("probe", serde_json::to_value(&report)?, ok)
         }
-        Scenario::Connect { connections, users, concurrency, hold_seconds, server_pid } => {
+        Scenario::Connect { connections, users, concurrency, hold_seconds, server_pid, source_block } => {
             let report = connect::run(
                 &api,
                 connections.clamp(1, 1_000_000),
@@ -210,6 +215,7 @@ async fn main() -> anyhow::Result<()> {
                 concurrency.clamp(1, 10_000),
                 Duration::from_secs(hold_seconds.min(3600)),
                 server_pid,
+                source_block.min(249),
             )
             .await?;
             let ok = report.failed == 0;
