@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::fanout::{CONNECTIONS_PER_ADDRESS, local_ip};
+use crate::fanout::{CONNECTIONS_PER_ADDRESS, local_addr};
 use crate::population;
 use crate::procfs;
 
@@ -45,7 +45,7 @@ pub struct ConnectReport {
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Opens `count` connections for `users` users with `concurrency` handshakes in flight, from
-/// the source addresses of `source_block` on (see `fanout::local_ip`).
+/// the source addresses of `source_block` on (see `fanout::local_addr`).
 pub async fn run(
     api: &client::Client,
     count: usize,
@@ -71,7 +71,8 @@ pub async fn run(
             let begun = Instant::now();
             // A server out of file descriptors leaves connections in its accept backlog
             // unanswered: count those as failures instead of waiting forever.
-            let connecting = Socket::connect_from(&base, &token, local_ip(source_block * CONNECTIONS_PER_ADDRESS + n));
+            let connecting =
+                Socket::connect_from(&base, &token, local_addr(source_block * CONNECTIONS_PER_ADDRESS + n));
             let (socket, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting).await.ok()?.ok()?;
             let took = begun.elapsed();
             drop(permit);

@@ -5,7 +5,7 @@
 //! database must hold every acknowledged message.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -95,11 +95,16 @@ pub struct Prepared {
 
 /// Connections opened from one source address before the next is used.
 pub const CONNECTIONS_PER_ADDRESS: usize = 20_000;
+/// The first source port `local_addr` gives out (ports up to 21,999; the system's ephemeral
+/// range starts at 32,768).
+const FIRST_SOURCE_PORT: u16 = 2_000;
 
 /// The local address for the n-th connection: 127.0.0.1, then .2, … every 20,000 connections,
-/// so a large run does not exhaust one address's ephemeral ports.
-pub fn local_ip(n: usize) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (n / CONNECTIONS_PER_ADDRESS % 250) as u8))
+/// so a large run does not exhaust one address's ephemeral ports; and a port of our choosing
+/// (below the system's ephemeral range), which binds without a scan of the bound ports.
+pub fn local_addr(n: usize) -> SocketAddr {
+    let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (n / CONNECTIONS_PER_ADDRESS % 250) as u8));
+    SocketAddr::new(ip, FIRST_SOURCE_PORT + (n % CONNECTIONS_PER_ADDRESS) as u16)
 }
 
 /// Handshakes in flight while a round connects its members.
@@ -175,7 +180,7 @@ pub async fn run(urls: &[String], prepared: &mut Prepared, config: Fanout) -> an
         let (stop, delivered_total) = (reading_stopped.clone(), delivered_total.clone());
         connecting.push(tokio::spawn(async move {
             let _permit = permits.acquire().await?;
-            let (socket, _) = Socket::connect_from(&base, &token, local_ip(n)).await?;
+            let (socket, _) = Socket::connect_from(&base, &token, local_addr(n)).await?;
             let (sender, reader) = socket.into_split();
             let reader = tokio::spawn(read_loop(reader, epoch, stop, delivered_total));
             anyhow::Ok((sender, reader))

@@ -108,10 +108,13 @@ impl Socket {
 
     /// Connects from a chosen local address (the load generator spreads connections over
     /// 127.0.0.x when one address runs out of ephemeral ports), authenticates, waits for `ready`.
+    /// A port of 0 lets the system choose one, which scans every socket already bound to that
+    /// address (with thousands bound, that scan dominated the load generator's CPU); a port
+    /// already in use falls back to that.
     pub async fn connect_from(
         base: &Url,
         token: &str,
-        local: std::net::IpAddr,
+        local: std::net::SocketAddr,
     ) -> Result<(Self, ServerFrame), SocketError> {
         let url = gateway_url(base)?;
         let host = url.host_str().ok_or_else(|| SocketError::Unexpected("no host".into()))?;
@@ -121,9 +124,19 @@ impl Socket {
             .map_err(|e| SocketError::Transport(e.into()))?
             .next()
             .ok_or_else(|| SocketError::Unexpected("no address".into()))?;
-        let socket = if remote.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
-            .map_err(|e| SocketError::Transport(e.into()))?;
-        socket.bind(std::net::SocketAddr::new(local, 0)).map_err(|e| SocketError::Transport(e.into()))?;
+        let bound = |port: u16| -> std::io::Result<tokio::net::TcpSocket> {
+            let socket =
+                if remote.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }?;
+            // A port a previous run left in TIME_WAIT may be bound again.
+            socket.set_reuseaddr(true)?;
+            socket.bind(std::net::SocketAddr::new(local.ip(), port))?;
+            Ok(socket)
+        };
+        let socket = match bound(local.port()) {
+            Err(e) if local.port() != 0 && e.kind() == std::io::ErrorKind::AddrInUse => bound(0),
+            other => other,
+        }
+        .map_err(|e| SocketError::Transport(e.into()))?;
         let tcp = socket.connect(remote).await.map_err(|e| SocketError::Transport(e.into()))?;
         tcp.set_nodelay(true).map_err(|e| SocketError::Transport(e.into()))?;
         let (stream, _) =
