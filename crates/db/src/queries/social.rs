@@ -253,28 +253,20 @@ pub async fn friends_of(
     limit: i64,
 ) -> QueryResult<Vec<(User, DateTime<Utc>)>> {
     let after = after.unwrap_or(Uuid::nil());
-    let as_a: Vec<(User, DateTime<Utc>)> = friendships::table
-        .inner_join(users::table.on(users::id.eq(friendships::user_b)))
-        .filter(friendships::user_a.eq(user))
-        .filter(friendships::user_b.gt(after))
-        .order(friendships::user_b)
+    // One query for both sides (a WebSocket handshake reads this): the friend is whichever
+    // of the pair is not `user`; PostgreSQL combines the two indexes.
+    let is_friend = users::id
+        .eq(friendships::user_b)
+        .and(friendships::user_a.eq(user))
+        .or(users::id.eq(friendships::user_a).and(friendships::user_b.eq(user)));
+    friendships::table
+        .inner_join(users::table.on(is_friend))
+        .filter(users::id.gt(after))
+        .order(users::id)
         .limit(limit)
         .select((User::as_select(), friendships::created_at))
         .load(conn)
-        .await?;
-    let as_b: Vec<(User, DateTime<Utc>)> = friendships::table
-        .inner_join(users::table.on(users::id.eq(friendships::user_a)))
-        .filter(friendships::user_b.eq(user))
-        .filter(friendships::user_a.gt(after))
-        .order(friendships::user_a)
-        .limit(limit)
-        .select((User::as_select(), friendships::created_at))
-        .load(conn)
-        .await?;
-    let mut all: Vec<_> = as_a.into_iter().chain(as_b).collect();
-    all.sort_by_key(|(friend, _)| friend.id);
-    all.truncate(usize::try_from(limit).unwrap_or(0));
-    Ok(all)
+        .await
 }
 
 /// Ends the friendship of `a` and `b`; false if there was none.
