@@ -9,11 +9,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use db::models::User;
-use diesel_async::AsyncPgConnection;
 use protocol::ErrorCode;
 use uuid::Uuid;
 
-use super::tokens::Claims;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -43,9 +41,8 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
 impl AuthUser {
     /// Checks an access token: signature and expiry, a live session, a usable account.
     pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
-        let claims = state.tokens.verify(token)?;
-        let mut conn = db::pool::checkout(&state.pool).await?;
-        Self::from_claims(&mut conn, &claims).await
+        // The connection goes back to the pool here.
+        Self::from_token_on(state, token).await.map(|(auth, _)| auth)
     }
 
     /// As [`AuthUser::from_token`], on a connection the caller goes on using (a WebSocket
@@ -54,17 +51,12 @@ impl AuthUser {
     pub async fn from_token_on(state: &AppState, token: &str) -> Result<(Self, db::pool::PooledConn), ApiError> {
         let claims = state.tokens.verify(token)?;
         let mut conn = db::pool::checkout(&state.pool).await?;
-        let auth = Self::from_claims(&mut conn, &claims).await?;
-        Ok((auth, conn))
-    }
-
-    async fn from_claims(conn: &mut AsyncPgConnection, claims: &Claims) -> Result<Self, ApiError> {
-        match db::queries::sessions::active(conn, claims.sid).await? {
+        match db::queries::sessions::active(&mut conn, claims.sid).await? {
             Some((session, user)) if user.id == claims.sub => {
                 if user.disabled_at.is_some() {
                     return Err(ApiError::account_disabled());
                 }
-                Ok(Self { user, session_id: session.id })
+                Ok((Self { user, session_id: session.id }, conn))
             }
             _ => Err(ApiError::session_ended()),
         }

@@ -125,11 +125,7 @@ async fn join(state: &AppState, session: &mut Session, stream: &mut AggregatedMe
     // The whole handshake reads on the connection that checked the token: one checkout.
     let friends = match db::queries::social::friends_of(&mut conn, user, None, MAX_READY_FRIENDS).await {
         Ok(rows) => rows,
-        Err(e) => {
-            let _ = send(session, error_frame(Some(req_id), &ApiError::from(e))).await;
-            let _ = session.clone().close(close_reason(close::GOING_AWAY, "try again shortly")).await;
-            return None;
-        }
+        Err(e) => return try_again_later(session, req_id, &ApiError::from(e)).await,
     };
     let friend_ids = friends.iter().map(|(friend, _)| friend.id).collect();
     let Some((conn_id, queues, online)) = state.hub.register(user, auth.session_id, friend_ids).await else {
@@ -142,9 +138,7 @@ async fn join(state: &AppState, session: &mut Session, stream: &mut AggregatedMe
         Ok(frame) => frame,
         Err(e) => {
             state.hub.unregister(conn_id).await;
-            let _ = send(session, error_frame(Some(req_id), &e)).await;
-            let _ = session.clone().close(close_reason(close::GOING_AWAY, "try again shortly")).await;
-            return None;
+            return try_again_later(session, req_id, &e).await;
         }
     };
     if !send(session, ready).await {
@@ -152,6 +146,14 @@ async fn join(state: &AppState, session: &mut Session, stream: &mut AggregatedMe
         return None;
     }
     Some(Joined { auth, conn_id, queues })
+}
+
+/// Answers the `authenticate` request with the error and closes as going away: the handshake
+/// failed on our side (the database), so the client should reconnect shortly.
+async fn try_again_later(session: &mut Session, req_id: u64, error: &ApiError) -> Option<Joined> {
+    let _ = send(session, error_frame(Some(req_id), error)).await;
+    let _ = session.clone().close(close_reason(close::GOING_AWAY, "try again shortly")).await;
+    None
 }
 
 /// Unregisters a connection that has ended and records when its user was last seen.
