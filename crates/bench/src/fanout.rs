@@ -115,18 +115,11 @@ const TOKEN_REFRESH_AGE: Duration = Duration::from_secs(10 * 60);
 /// Registers the users and creates the groups (not measured).
 pub async fn prepare(api: &client::Client, rooms: usize, members: usize) -> anyhow::Result<Prepared> {
     let prefix = population::fresh_prefix("f");
+    // The oldest token is as old as the preparation: registering thousands takes minutes.
+    let signed_in = Instant::now();
     let users = population::users(api, &prefix, rooms * members).await?;
     let groups = population::groups(&users, rooms, members).await?;
-    let mut prepared = Prepared {
-        rooms: groups,
-        members: users,
-        shape: (rooms, members),
-        api: api.clone(),
-        signed_in: Instant::now(),
-    };
-    // Registering thousands of users takes minutes: the first tokens may be near expiry.
-    prepared.refresh_if_older_than(Duration::ZERO).await?;
-    Ok(prepared)
+    Ok(Prepared { rooms: groups, members: users, shape: (rooms, members), api: api.clone(), signed_in })
 }
 
 impl Prepared {
@@ -172,27 +165,19 @@ pub async fn run(urls: &[String], prepared: &mut Prepared, config: Fanout) -> an
     let delivered_total = Arc::new(AtomicU64::new(0));
     // Connect everyone, reading from the start: a member with many friends gets a presence
     // frame per friend connecting, and an unread socket fills its queue and is closed (4008).
-    let permits = Arc::new(tokio::sync::Semaphore::new(CONNECT_CONCURRENCY));
-    let mut connecting = Vec::with_capacity(prepared.members.len());
-    for (n, member) in prepared.members.iter().enumerate() {
+    let connected = population::in_order(prepared.members.iter().enumerate(), CONNECT_CONCURRENCY, |(n, member)| {
         let base = bases[n % bases.len()].clone();
-        let (token, permits) = (member.token.clone(), permits.clone());
+        let token = member.token.clone();
         let (stop, delivered_total) = (reading_stopped.clone(), delivered_total.clone());
-        connecting.push(tokio::spawn(async move {
-            let _permit = permits.acquire().await?;
+        async move {
             let (socket, _) = Socket::connect_from(&base, &token, local_addr(n)).await?;
             let (sender, reader) = socket.into_split();
             let reader = tokio::spawn(read_loop(reader, epoch, stop, delivered_total));
             anyhow::Ok((sender, reader))
-        }));
-    }
-    let mut readers = Vec::with_capacity(prepared.members.len());
-    let mut socket_senders = Vec::with_capacity(prepared.members.len());
-    for task in connecting {
-        let (sender, reader) = task.await??;
-        readers.push(reader);
-        socket_senders.push(sender);
-    }
+        }
+    })
+    .await?;
+    let (socket_senders, readers): (Vec<_>, Vec<_>) = connected.into_iter().unzip();
     let mut base_seq = Vec::with_capacity(prepared.rooms.len());
     for (conversation, indexes) in &prepared.rooms {
         let detail = prepared.members[indexes[0]].client.conversation(*conversation).await?;

@@ -48,46 +48,66 @@ impl Member {
 
 /// Refreshes every member's tokens (a long preparation outlasts the access tokens, 15 min).
 pub async fn refresh(api: &Client, members: &mut [Member]) -> anyhow::Result<()> {
-    let permits = Arc::new(Semaphore::new(REFRESH_CONCURRENCY));
-    let mut tasks = Vec::with_capacity(members.len());
-    for member in members.iter() {
-        let (api, permits) = (api.clone(), permits.clone());
-        let (username, refresh_token) = (member.username.clone(), member.refresh_token.clone());
-        tasks.push(tokio::spawn(async move {
-            let _permit = permits.acquire().await?;
+    let sessions: Vec<(String, String)> =
+        members.iter().map(|m| (m.username.clone(), m.refresh_token.clone())).collect();
+    let refreshed = in_order(sessions, REFRESH_CONCURRENCY, |(username, refresh_token)| {
+        let api = api.clone();
+        async move {
             let auth = api.refresh(&refresh_token).await.with_context(|| format!("cannot refresh {username}"))?;
             Member::signed_in(&api, username, auth)
-        }));
-    }
-    for (member, task) in members.iter_mut().zip(tasks) {
-        *member = task.await??;
+        }
+    })
+    .await?;
+    for (member, fresh) in members.iter_mut().zip(refreshed) {
+        *member = fresh;
     }
     Ok(())
 }
 
 /// Registers (or, if the name exists, logs in) `count` users named `{prefix}{n}`.
 pub async fn users(api: &Client, prefix: &str, count: usize) -> anyhow::Result<Vec<Member>> {
-    let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    let mut tasks = Vec::with_capacity(count);
-    for n in 0..count {
+    in_order(0..count, CONCURRENCY, |n| {
         let api = api.clone();
-        let permits = permits.clone();
         let name = format!("{prefix}{n}");
-        tasks.push(tokio::spawn(async move {
-            let _permit = permits.acquire().await?;
+        async move {
             let auth: AuthResponse = match api.register(&name, &name, PASSWORD).await {
                 Ok(auth) => auth,
                 Err(e) if e.code() == Some(ErrorCode::UsernameTaken) => api.login(&name, PASSWORD).await?,
                 Err(e) => return Err(anyhow::Error::from(e).context(format!("cannot register {name}"))),
             };
             Member::signed_in(&api, name, auth)
-        }));
-    }
-    let mut members = Vec::with_capacity(count);
+        }
+    })
+    .await
+}
+
+/// Runs `work` on every item as its own task, at most `limit` at a time, and returns the
+/// results in the items' order (the first failure ends it).
+pub async fn in_order<T, R, Job>(
+    items: impl IntoIterator<Item = T>,
+    limit: usize,
+    work: impl Fn(T) -> Job,
+) -> anyhow::Result<Vec<R>>
+where
+    R: Send + 'static,
+    Job: Future<Output = anyhow::Result<R>> + Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(limit.max(1)));
+    let tasks: Vec<_> = items
+        .into_iter()
+        .map(|item| {
+            let (permits, job) = (permits.clone(), work(item));
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await?;
+                job.await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
-        members.push(task.await??);
+        results.push(task.await??);
     }
-    Ok(members)
+    Ok(results)
 }
 
 /// Makes `a` and `b` friends (idempotent).

@@ -109,8 +109,8 @@ impl Socket {
     /// Connects from a chosen local address (the load generator spreads connections over
     /// 127.0.0.x when one address runs out of ephemeral ports), authenticates, waits for `ready`.
     /// A port of 0 lets the system choose one, which scans every socket already bound to that
-    /// address (with thousands bound, that scan dominated the load generator's CPU); a port
-    /// already in use falls back to that.
+    /// address (with thousands bound, that scan dominated the load generator's CPU); when the
+    /// given port is in use, the system chooses after all.
     pub async fn connect_from(
         base: &Url,
         token: &str,
