@@ -1,6 +1,7 @@
 //! The WebSocket gateway: authentication, `ready`, live delivery to every member and tab,
 //! errors for bad frames, the resync procedure after a forced disconnect, slow readers, live
-//! social events, sockets closed by sign-out, and two servers sharing one database.
+//! social events, sockets closed by sign-out, two servers sharing one database, and the
+//! writer refreshing planner statistics as messages grow.
 
 use std::time::Duration;
 
@@ -591,4 +592,60 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
         delivered.push(event.seq);
     }
     assert_eq!(delivered, seqs);
+}
+
+/// Sends `count` messages on one socket without waiting, then reads until each is acked.
+async fn pipeline(socket: &mut Socket, conversation: protocol::ConversationId, count: usize) {
+    for n in 0..count {
+        let req_id = socket.next_req_id();
+        let message = SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None };
+        socket.send(&ClientFrame::SendMessage { req_id, conversation_id: conversation, message }).await.unwrap();
+    }
+    let mut acked = 0;
+    while acked < count {
+        match socket.next_within(WAIT).await.unwrap() {
+            Some(ServerFrame::Ack { result: AckResult::Message(_), .. }) => acked += 1,
+            Some(ServerFrame::Error { error, .. }) => panic!("a send failed: {error:?}"),
+            Some(_) => {}
+            None => panic!("stalled after {acked} acks"),
+        }
+    }
+}
+
+/// Manual ANALYZEs of `messages` in the test's database (autovacuum's are counted apart).
+async fn analyses_of_messages(app: &TestApp) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    let query = diesel::sql_query("SELECT analyze_count AS n FROM pg_stat_user_tables WHERE relname = 'messages'");
+    let count: Count = diesel_async::RunQueryDsl::get_result(query, &mut conn).await.unwrap();
+    count.n
+}
+
+/// The writer refreshes the planner's statistics once the messages it stored reach 1,000 (and
+/// again at each doubling), so plans made on the empty table are replaced (see
+/// `db::statistics`; crates/db/tests/prepared.rs shows what the refresh changes).
+#[tokio::test]
+async fn the_writer_refreshes_planner_statistics_as_messages_grow() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    app.befriend(&alice, &bob).await;
+    let dm = alice.client.open_dm(bob.id()).await.unwrap();
+    let (mut socket, _) = connect(&alice).await;
+    pipeline(&mut socket, dm.id, 999).await;
+    // Time for a refresh that should not have happened to show up.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(analyses_of_messages(&app).await, 0, "no refresh before the 1,000th message");
+    pipeline(&mut socket, dm.id, 1).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while analyses_of_messages(&app).await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no refresh within {WAIT:?} of the 1,000th message");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pipeline(&mut socket, dm.id, 500).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(analyses_of_messages(&app).await, 1, "one refresh until the count doubles");
 }
