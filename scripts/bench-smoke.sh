@@ -30,5 +30,6 @@ bench=target/debug/confab-bench
 "$bench" --url "$url" probe --endpoint readyz --concurrency 4 --seconds 2
 "$bench" --url "$url" connect --connections 20 --users 5 --concurrency 8 --hold-seconds 1 --server-pid "$pid"
 "$bench" --url "$url" fanout --rooms 2 --members 5 --rate 20 --seconds 2
+"$bench" --url "$url" fanout --rooms 2 --members 5 --rate 20 --seconds 2 --change-share 0.2
 "$bench" --url "$url" max --rooms 2 --members 5 --start 10 --factor 2 --seconds 1 --steps 2
 "$bench" --url "$url" login --rooms 2 --members 5 --rate 10 --seconds 1 --concurrency 2

@@ -3,6 +3,7 @@
 //!
 //! Every scenario is bounded in time and targets the URL it is given (loopback in our runs).
 
+mod changes;
 mod connect;
 mod fanout;
 mod login;
@@ -75,8 +76,9 @@ enum Scenario {
         #[arg(long, default_value_t = 0)]
         source_block: usize,
     },
-    /// R groups of M members sending on an open-loop schedule totalling T messages/s:
-    /// throughput, end-to-end latency, loss, duplicates, order, and storage.
+    /// R groups of M members sending on an open-loop schedule totalling T commands/s (new
+    /// messages, and with --change-share edits and deletes too): throughput, end-to-end
+    /// latency, loss, duplicates, order, and storage.
     Fanout {
         #[command(flatten)]
         round: Round,
@@ -86,7 +88,9 @@ enum Scenario {
     Max {
         #[command(flatten)]
         groups: Groups,
-        /// First rate, messages/s.
+        #[command(flatten)]
+        mix: Mix,
+        /// First rate, commands/s (messages/s without --change-share).
         #[arg(long, default_value_t = 500.0)]
         start: f64,
         /// Each step multiplies the rate by this.
@@ -128,17 +132,29 @@ struct Groups {
     members: usize,
 }
 
-/// One fan-out round: the groups, the total rate and its length.
+/// What the members send besides new messages.
+#[derive(Debug, Args)]
+struct Mix {
+    /// Share of each member's commands (0 to 0.5) that change one of its own recent
+    /// acknowledged messages instead of sending a new one: alternately an edit and a delete
+    /// (never of a deleted message). Counted in the rate.
+    #[arg(long, default_value_t = 0.0)]
+    change_share: f64,
+}
+
+/// One fan-out round: the groups, the total rate, its length and its mix of commands.
 #[derive(Debug, Args)]
 struct Round {
     #[command(flatten)]
     groups: Groups,
-    /// Total messages per second offered.
+    /// Total commands per second offered.
     #[arg(long, default_value_t = 500.0)]
     rate: f64,
     /// Seconds of sending (of each round, for `login`).
     #[arg(long, default_value_t = 5.0)]
     seconds: f64,
+    #[command(flatten)]
+    mix: Mix,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -222,7 +238,7 @@ async fn main() -> anyhow::Result<()> {
             ("connect", serde_json::to_value(&report)?, ok)
         }
         Scenario::Fanout { round } => {
-            let config = fanout_config(&round.groups, round.rate, round.seconds);
+            let config = fanout_config(&round.groups, round.rate, round.seconds, &round.mix);
             eprintln!("preparing {} users in {} groups…", config.rooms * config.members, config.rooms);
             let mut prepared = fanout::prepare(&api, config.rooms, config.members).await?;
             eprintln!("sending {:.0} msgs/s for {:.0} s…", config.rate, config.seconds);
@@ -230,8 +246,8 @@ async fn main() -> anyhow::Result<()> {
             let ok = report.clean();
             ("fanout", serde_json::to_value(&report)?, ok)
         }
-        Scenario::Max { groups, start, factor, seconds, steps, p99_ms } => {
-            let base = fanout_config(&groups, start, seconds);
+        Scenario::Max { groups, mix, start, factor, seconds, steps, p99_ms } => {
+            let base = fanout_config(&groups, start, seconds, &mix);
             eprintln!("preparing {} users in {} groups…", base.rooms * base.members, base.rooms);
             let mut prepared = fanout::prepare(&api, base.rooms, base.members).await?;
             let mut rate = base.rate;
@@ -240,8 +256,13 @@ async fn main() -> anyhow::Result<()> {
             for _ in 0..steps.clamp(1, 50) {
                 let report = fanout::run(&ws_urls, &mut prepared, Fanout { rate, ..base }).await?;
                 eprintln!(
-                    "  {:>9.0} msgs/s offered: {:>9.0} stored/s, {:>10.0} delivered/s, p99 {:>8.2} ms, lost {}",
-                    rate, report.stored_per_second, report.delivered_per_second, report.p99_ms, report.lost
+                    "  {:>9.0} msgs/s offered: {:>9.0} stored/s, {:>10.0} delivered/s, p99 {:>8.2} ms, lost {}{}",
+                    rate,
+                    report.stored_per_second,
+                    report.delivered_per_second,
+                    report.p99_ms,
+                    report.lost,
+                    report.changes.as_ref().map(step_changes).unwrap_or_default(),
                 );
                 let good = report.clean() && report.p99_ms <= p99_ms;
                 steps_run.push(report.clone());
@@ -256,7 +277,7 @@ async fn main() -> anyhow::Result<()> {
             ("max", value, ok)
         }
         Scenario::Login { round, concurrency, login_rate } => {
-            let config = fanout_config(&round.groups, round.rate, round.seconds);
+            let config = fanout_config(&round.groups, round.rate, round.seconds, &round.mix);
             let login_rate = login_rate.filter(|r| *r > 0.0);
             let report = login::run(&ws_urls, &api, config, concurrency.clamp(1, 1000), login_rate).await?;
             let ok = report.failed == 0 && report.logins > 0 && report.chat_with_logins.clean();
@@ -272,13 +293,33 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fanout_config(groups: &Groups, rate: f64, seconds: f64) -> Fanout {
+fn fanout_config(groups: &Groups, rate: f64, seconds: f64, mix: &Mix) -> Fanout {
     Fanout {
         rooms: groups.rooms.clamp(1, 10_000),
         members: groups.members.clamp(2, protocol::conversations::MAX_GROUP_MEMBERS),
         rate: rate.clamp(0.1, 10_000_000.0),
         seconds: seconds.clamp(0.5, 3600.0),
+        // `--change-share NaN` parses: it means none.
+        change_share: if mix.change_share.is_nan() {
+            0.0
+        } else {
+            mix.change_share.clamp(0.0, changes::MAX_CHANGE_SHARE)
+        },
     }
+}
+
+/// The edits and deletes of a `max` step, for its progress line.
+fn step_changes(changes: &changes::ChangeReport) -> String {
+    format!(
+        "; {:>9.0} commands acked/s, edits {}/{} acked p99 {:.2} ms, deletes {}/{} acked p99 {:.2} ms",
+        changes.commands_acked_per_second,
+        changes.edits_acked,
+        changes.edits_offered,
+        changes.edit_p99_ms,
+        changes.deletes_acked,
+        changes.deletes_offered,
+        changes.delete_p99_ms,
+    )
 }
 
 async fn probe(url: &str, endpoint: Probe, concurrency: usize, duration: Duration) -> anyhow::Result<Report> {
