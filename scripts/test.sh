@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check Confab has: formatting, clippy (warnings are errors) on the native crates and
 # on the wasm frontend, the protocol crate's browser-safety, all Rust tests against a real
-# PostgreSQL, the load generator at a tiny size, and the Playwright e2e suite in Chromium.
+# PostgreSQL, the frontend's unit tests (natively), the load generator at a tiny size, and the
+# Playwright e2e suite in Chromium.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,9 @@ cargo clippy --locked --all-targets -- -D warnings
 step "clippy (frontend, wasm32)"
 cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 
+step "clippy (frontend unit tests, native)"
+cargo clippy --locked -p frontend --all-targets -- -D warnings
+
 step "protocol is browser-safe"
 cargo build --locked -p protocol --target wasm32-unknown-unknown
 if cargo tree --locked -p protocol -e normal --prefix none | grep -E '^(diesel|diesel-async|actix[a-z_-]*|tokio) ' ; then
@@ -28,6 +32,12 @@ fi
 
 step "Rust tests (real PostgreSQL)"
 cargo test --locked
+
+# The frontend is left out of the default members (it ships as wasm32), but its pure parts
+# (the chat reducer, the catch-up's stopping rule) are plain Rust: their unit tests run
+# natively, no browser needed.
+step "frontend unit tests (native)"
+cargo test --locked -p frontend --bins
 
 step "build for e2e (web app + server)"
 trunk build --release >/dev/null

@@ -16,8 +16,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::{Chat, now_ms};
-use crate::state::outbox::OutboxEntry;
 use crate::state::session::Session;
 
 /// How often the client pings: a dead connection (a network that vanished without a close)

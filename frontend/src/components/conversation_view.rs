@@ -16,7 +16,7 @@ use crate::components::composer::Composer;
 use crate::components::members_panel::MembersPanel;
 use crate::components::message_list::MessageList;
 use crate::state::chat::Chat;
-use crate::state::notifications;
+use crate::state::chat::notifications;
 use crate::state::session::Session;
 
 /// Conversation `id`, whose summary the chat state holds.

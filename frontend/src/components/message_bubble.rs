@@ -8,7 +8,7 @@ use protocol::conversations::{Message, check_body};
 
 use crate::api;
 use crate::state::chat::Chat;
-use crate::state::outbox::OutboxEntry;
+use crate::state::chat::outbox::OutboxEntry;
 use crate::state::session::Session;
 use crate::time;
 

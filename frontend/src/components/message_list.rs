@@ -11,8 +11,8 @@ use protocol::conversations::Message;
 use wasm_bindgen::JsCast;
 
 use crate::components::message_bubble::{MessageBubble, PendingBubble};
+use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::{Chat, History};
-use crate::state::outbox::OutboxEntry;
 use crate::time;
 
 /// Distance from the bottom (px) that still counts as "at the bottom".

@@ -2,9 +2,12 @@
 //! reload or a lost connection never loses one: each is resent with the same `client_msg_id`
 //! until acknowledged, and the server's idempotency makes a resend never a duplicate.
 
+use leptos::prelude::*;
 use protocol::{ConversationId, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use super::{Chat, now_ms};
 
 /// One unacknowledged message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,4 +70,77 @@ pub fn new_client_msg_id() -> Uuid {
         }
     }
     uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+impl Chat {
+    /// Queues a message for sending and returns it (the gateway sends it when connected).
+    pub fn queue(&self, conversation_id: ConversationId, body: String, reply_to: Option<MessageId>) -> OutboxEntry {
+        self.ensure_outbox();
+        let entry = OutboxEntry {
+            client_msg_id: new_client_msg_id(),
+            conversation_id,
+            body,
+            reply_to,
+            written_at: now_ms(),
+            failed: None,
+        };
+        self.outbox.update(|o| o.push(entry.clone()));
+        self.save_outbox();
+        entry
+    }
+
+    /// The server refused a message for good: it stays, marked, for the user to retry or discard.
+    pub fn on_refused(&self, client_msg_id: Uuid, reason: String) {
+        self.outbox.update(|o| {
+            for entry in o.iter_mut().filter(|e| e.client_msg_id == client_msg_id) {
+                entry.failed = Some(reason.clone());
+            }
+        });
+        self.save_outbox();
+    }
+
+    /// Clears a refusal so the entry is sent again; returns it.
+    pub fn retry(&self, client_msg_id: Uuid) -> Option<OutboxEntry> {
+        let mut found = None;
+        self.outbox.update(|o| {
+            if let Some(entry) = o.iter_mut().find(|e| e.client_msg_id == client_msg_id) {
+                entry.failed = None;
+                found = Some(entry.clone());
+            }
+        });
+        self.save_outbox();
+        found
+    }
+
+    /// Drops an entry without sending it (or once the server stored it).
+    pub fn drop_from_outbox(&self, client_msg_id: Uuid) {
+        let present = self.outbox.with_untracked(|o| o.iter().any(|e| e.client_msg_id == client_msg_id));
+        if present {
+            self.outbox.update(|o| o.retain(|e| e.client_msg_id != client_msg_id));
+            self.save_outbox();
+        }
+    }
+
+    /// Loads the signed-in user's saved outbox once, keeping anything queued before it loaded.
+    pub(super) fn ensure_outbox(&self) {
+        let Some(me) = self.me() else { return };
+        if self.owner.get_untracked() == Some(me) {
+            return;
+        }
+        let mut saved = load(me);
+        for entry in self.outbox.get_untracked() {
+            if !saved.iter().any(|e| e.client_msg_id == entry.client_msg_id) {
+                saved.push(entry);
+            }
+        }
+        self.owner.set(Some(me));
+        self.outbox.set(saved);
+        self.save_outbox();
+    }
+
+    fn save_outbox(&self) {
+        if let Some(me) = self.owner.get_untracked().or_else(|| self.me()) {
+            self.outbox.with_untracked(|o| save(me, o));
+        }
+    }
 }

@@ -1,9 +1,27 @@
 //! Browser notifications for messages the user is not looking at: asked for from a button (never
 //! on load), shown only while the page is hidden or another conversation is open.
 
+use leptos::prelude::*;
 use protocol::ConversationId;
+use protocol::conversations::Message;
 use wasm_bindgen::JsCast;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
+
+use super::Chat;
+
+impl Chat {
+    /// Notifies of a live message from someone else, unless its conversation is on screen
+    /// and the user is looking at the page.
+    pub(super) fn notify(&self, id: ConversationId, message: &Message) {
+        let open_and_seen = self.open.get_untracked() == Some(id) && page_visible();
+        if open_and_seen {
+            return;
+        }
+        let title = self.summary(id).map(|s| Self::title_of(&s)).unwrap_or_default();
+        let sender = self.name_of(message.sender_id);
+        show(&title, &format!("{sender}: {}", message.body), id);
+    }
+}
 
 /// Whether the browser can notify at all.
 pub fn supported() -> bool {
