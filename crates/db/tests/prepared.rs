@@ -5,10 +5,11 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test, with its location")]
 
 use db::prepared::prepared;
-use db::queries::sends::{NewMessage, send_batch};
+use db::queries::changes::{Command, NewMessage, apply_batch};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
 #[derive(QueryableByName)]
@@ -60,8 +61,14 @@ struct Count {
     n: i64,
 }
 
-fn one_send(conversation: Uuid, sender: Uuid) -> NewMessage {
-    NewMessage { conversation, sender, client_msg_id: Uuid::now_v7(), body: "hello".into(), reply_to: None }
+fn one_send(conversation: Uuid, sender: Uuid) -> Command {
+    Command::Send(NewMessage {
+        conversation: ConversationId(conversation),
+        sender: UserId(sender),
+        client_msg_id: Uuid::now_v7(),
+        body: "hello".into(),
+        reply_to: None,
+    })
 }
 
 /// Sequential scans of `messages` made by one send (the replay check looks the batch's keys up).
@@ -77,7 +84,7 @@ async fn scans_by_one_send(conn: &mut AsyncPgConnection, conversation: Uuid, sen
     };
     conn.transaction(async |conn| {
         let before = pending(conn).await?;
-        let sent = send_batch(conn, &[one_send(conversation, sender)]).await?;
+        let sent = apply_batch(conn, &[one_send(conversation, sender)]).await?;
         assert!(sent[0].is_ok(), "the send is stored");
         Ok::<_, diesel::result::Error>(pending(conn).await? - before)
     })
@@ -113,7 +120,7 @@ async fn refreshed_statistics_replace_plans_made_on_the_empty_table() {
     }
     // PostgreSQL settles on a generic plan at a statement's sixth run.
     for _ in 0..8 {
-        let sent = send_batch(&mut conn, &[one_send(conversation, user)]).await.unwrap();
+        let sent = apply_batch(&mut conn, &[one_send(conversation, user)]).await.unwrap();
         assert!(sent[0].is_ok());
     }
     // Others' conversations grow it: 500 groups of 100 messages.

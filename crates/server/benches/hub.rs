@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, reason = "benchmark fixtures")]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use server::ws::bus::BusMessage;
+use server::bus::BusMessage;
 use server::ws::hub::{ConnectionQueues, Hub};
 use uuid::Uuid;
 

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+/// Frames queued per WebSocket before a too-slow client is closed (the default of `--ws-queue`).
+pub const DEFAULT_WS_QUEUE: usize = 512;
+
 /// Confab: a real-time chat server.
 #[derive(Debug, Parser)]
 #[command(name = "confab", version, about)]
@@ -82,11 +85,11 @@ pub struct Settings {
     /// How committed changes reach live connections: `in-process` for one server, `postgres`
     /// (LISTEN/NOTIFY) for several server processes sharing one database.
     #[arg(long, env = "CONFAB_BUS", value_enum, default_value = "in-process")]
-    pub bus: crate::ws::bus::BusKind,
+    pub bus: crate::bus::BusKind,
 
     /// Frames queued for each WebSocket before a client that reads too slowly is disconnected
     /// (close code 4008; it resyncs on reconnect).
-    #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = crate::ws::hub::CONNECTION_QUEUE)]
+    #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = DEFAULT_WS_QUEUE)]
     pub ws_queue: usize,
 
     /// Group-commit writer tasks storing message sends; each stores a whole batch per commit
@@ -127,8 +130,8 @@ impl Settings {
             static_dir,
             jwt_secret: None,
             allowed_origins: Vec::new(),
-            bus: crate::ws::bus::BusKind::InProcess,
-            ws_queue: crate::ws::hub::CONNECTION_QUEUE,
+            bus: crate::bus::BusKind::InProcess,
+            ws_queue: DEFAULT_WS_QUEUE,
             writers: 2,
             db_pool_size: 8,
             workers: 1,

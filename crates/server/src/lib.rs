@@ -3,13 +3,16 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bus;
 pub mod chat;
 pub mod config;
 pub mod error;
 pub mod openapi;
+pub mod presence;
 pub mod routes;
 pub mod secrets;
 pub mod security;
+pub mod social;
 pub mod spa;
 pub mod startup;
 pub mod state;

@@ -53,7 +53,6 @@ use utoipa::OpenApi;
         crate::routes::messages::delete_message,
         crate::routes::messages::mark_read,
         crate::routes::messages::search_messages,
-        crate::ws::session::connect,
         crate::routes::users::export_me,
         crate::routes::admin::list_users,
         crate::routes::admin::create_user,

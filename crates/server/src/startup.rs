@@ -17,6 +17,7 @@ use secrecy::ExposeSecret;
 use crate::auth::password::Passwords;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenKeys;
+use crate::bus::{Bus, BusKind};
 use crate::chat::writer::Writer;
 use crate::config::Settings;
 use crate::error;
@@ -25,7 +26,6 @@ use crate::secrets;
 use crate::security;
 use crate::spa::Spa;
 use crate::state::AppState;
-use crate::ws::bus::{Bus, BusKind};
 use crate::ws::hub::Hub;
 
 /// Largest JSON body any route accepts; routes with bigger needs configure their own.
@@ -63,19 +63,20 @@ impl Application {
 
         let pool = db::pool::build_pool(&database_url, settings.db_pool_size)?;
         let jwt_secret = secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
-        let doc = crate::openapi::document();
+        let mut doc = crate::openapi::document();
+        doc.merge(<crate::ws::session::GatewayApi as utoipa::OpenApi>::openapi());
         let server_id = uuid::Uuid::now_v7();
         let (hub, bus) = match settings.bus {
             BusKind::InProcess => {
                 let hub = Hub::start(server_id, None, settings.ws_queue);
-                (hub.clone(), Bus::InProcess(hub))
+                (hub.clone(), Bus::InProcess(Arc::new(hub)))
             }
             BusKind::Postgres => {
                 // The hub's presence changes go out through the same publisher; the hub is
                 // given its sender once the bus exists.
                 let (presence_tx, mut presence_rx) = tokio::sync::mpsc::channel(4096);
                 let hub = Hub::start(server_id, Some(presence_tx), settings.ws_queue);
-                let publisher = crate::ws::bus::start_postgres(database_url.clone(), pool.clone(), hub.clone());
+                let publisher = crate::bus::start_postgres(database_url.clone(), pool.clone(), Arc::new(hub.clone()));
                 let forward = publisher.clone();
                 tokio::spawn(async move {
                     while let Some(message) = presence_rx.recv().await {
@@ -89,7 +90,7 @@ impl Application {
         };
         let writer = Writer::start(pool.clone(), bus.clone(), settings.writers);
         let state = AppState {
-            hub,
+            presence: Arc::new(hub.clone()),
             bus,
             writer,
             pool,
@@ -102,8 +103,8 @@ impl Application {
         };
 
         let spa = Spa::load(&settings.static_dir);
-        let server = serve(listener, state.clone(), spa, settings.workers)?;
-        tokio::spawn(stop_on_signal(server.handle(), state.hub.clone()));
+        let server = serve(listener, state.clone(), hub.clone(), spa, settings.workers)?;
+        tokio::spawn(stop_on_signal(server.handle(), hub));
         tokio::spawn(crate::admin::retention::run(state.clone()));
         Ok(Self { server, port, host: settings.host, embedded, state })
     }
@@ -175,9 +176,10 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<(String, Optio
     Ok((database_url, embedded))
 }
 
-fn serve(listener: TcpListener, state: AppState, spa: Spa, workers: usize) -> anyhow::Result<Server> {
+fn serve(listener: TcpListener, state: AppState, hub: Hub, spa: Spa, workers: usize) -> anyhow::Result<Server> {
     let script_hashes = spa.script_hashes.clone();
     let data = web::Data::new(state);
+    let gateway = web::Data::new(hub);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -186,7 +188,9 @@ fn serve(listener: TcpListener, state: AppState, spa: Spa, workers: usize) -> an
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .wrap(security::headers(&script_hashes))
             .wrap(from_fn(crate::telemetry::trace_request))
+            .app_data(gateway.clone())
             .configure(routes::configure_root)
+            .configure(crate::ws::session::configure)
             .configure(routes::configure_api)
             .configure(|cfg| spa.configure(cfg))
     })

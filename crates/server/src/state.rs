@@ -9,10 +9,10 @@ use db::DbPool;
 use crate::auth::password::Passwords;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenKeys;
+use crate::bus::Bus;
 use crate::chat::writer::Writer;
 use crate::config::Settings;
-use crate::ws::bus::Bus;
-use crate::ws::hub::Hub;
+use crate::presence::Presence;
 
 /// Shared, cheaply clonable application state.
 #[derive(Clone)]
@@ -27,8 +27,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Login failure limits.
     pub login_limiter: Arc<LoginLimiter>,
-    /// This process's live connections.
-    pub hub: Hub,
+    /// Who is connected (answered by the gateway).
+    pub presence: Arc<dyn Presence>,
     /// Publishes committed changes to every process's hub.
     pub bus: Bus,
     /// Stores sends in group-committed batches.

@@ -6,12 +6,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use protocol::conversations::EventKind;
-use protocol::{MessageId, UserId};
 use uuid::Uuid;
 
 use crate::models::User;
-use crate::queries::conversations::append_event;
 use crate::queries::{like_prefix, lower};
 use crate::schema::{audit_log, conversation_members, conversations, messages, server_settings, sessions, users};
 
@@ -333,60 +330,22 @@ pub async fn set_setting(conn: &mut AsyncPgConnection, key: &str, value: serde_j
     Ok(())
 }
 
-/// One batch of the retention sweep: removes up to `limit` messages created before `cutoff`
-/// and appends a `message_deleted` event for each (by the nil "system" user), so live clients
-/// drop them and the log stays gap-free. Skips rows other transactions hold, so chat never
-/// waits on it. Returns the events to publish.
-pub async fn retention_batch(
+/// Up to `limit` of the oldest messages created before `cutoff`, as `(conversation, message)`
+/// sorted by conversation: what the retention sweep hands the writer to expire next.
+pub async fn expired_messages(
     conn: &mut AsyncPgConnection,
     cutoff: DateTime<Utc>,
     limit: i64,
-) -> QueryResult<Vec<protocol::conversations::Event>> {
-    conn.transaction(async |conn| {
-        let mut doomed: Vec<(Uuid, Uuid)> = messages::table
-            .filter(messages::created_at.lt(cutoff))
-            .order(messages::created_at)
-            .limit(limit)
-            .select((messages::conversation_id, messages::id))
-            .for_update()
-            .skip_locked()
-            .load(conn)
-            .await?;
-        if doomed.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Conversations in id order, so concurrent sweeps cannot deadlock.
-        doomed.sort();
-        let mut events = Vec::with_capacity(doomed.len());
-        for group in doomed.chunk_by(|a, b| a.0 == b.0) {
-            let conversation = group[0].0;
-            let count = group.len() as i64;
-            let last: i64 = diesel::update(conversations::table.find(conversation))
-                .set(conversations::last_seq.eq(conversations::last_seq + count))
-                .returning(conversations::last_seq)
-                .get_result(conn)
-                .await?;
-            for (n, (_, message)) in group.iter().enumerate() {
-                let seq = last - count + 1 + n as i64;
-                let kind = EventKind::MessageDeleted {
-                    message_id: MessageId(*message),
-                    by: UserId(Uuid::nil()),
-                    moderated: true,
-                };
-                let at = append_event(conn, conversation, seq, &kind).await?;
-                events.push(protocol::conversations::Event {
-                    conversation_id: protocol::ConversationId(conversation),
-                    seq,
-                    at,
-                    kind,
-                });
-            }
-        }
-        let ids: Vec<Uuid> = doomed.iter().map(|(_, m)| *m).collect();
-        diesel::delete(messages::table.filter(messages::id.eq_any(&ids))).execute(conn).await?;
-        Ok(events)
-    })
-    .await
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    let mut doomed: Vec<(Uuid, Uuid)> = messages::table
+        .filter(messages::created_at.lt(cutoff))
+        .order(messages::created_at)
+        .limit(limit)
+        .select((messages::conversation_id, messages::id))
+        .load(conn)
+        .await?;
+    doomed.sort_unstable();
+    Ok(doomed)
 }
 
 /// Numbers for the stats page: users, conversations, messages today and in all, database size.

@@ -1,18 +1,17 @@
-//! Messages and the event log: idempotent sends, edits, tombstoning deletes, read markers,
-//! history pages, the `events?after_seq=` catch-up read, and full-text search.
+//! Reading messages and the event log: history pages, the `events?after_seq=` catch-up read,
+//! full-text search, and read markers. Messages are written only through `changes`.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use protocol::conversations::{Event, EventKind, Message};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
-use crate::queries::conversations::{Refusal, append_event, membership, next_seq};
-use crate::schema::{conversations, events, messages};
+use crate::schema::{events, messages};
 
 /// A row of `messages` (without its search vector).
 #[derive(Clone, Debug, Queryable, Selectable, QueryableByName)]
@@ -58,111 +57,6 @@ impl MessageRow {
             deleted_at: self.deleted_at,
             moderated: self.deleted_by.is_some_and(|by| by != self.sender_id),
         }
-    }
-}
-
-/// A change to one message and the event recording it.
-#[derive(Debug)]
-pub struct MessageChange {
-    /// The message after the change.
-    pub message: MessageRow,
-    /// The event, when one was appended (deleting a deleted message appends none).
-    pub event: Option<Event>,
-}
-
-async fn lock_message(
-    conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    message: Uuid,
-) -> Result<(i64, MessageRow), Refusal> {
-    let row = next_seq(conn, conversation).await?.ok_or(Refusal::NotFound("conversation"))?;
-    let message = messages::table
-        .filter(messages::id.eq(message).and(messages::conversation_id.eq(conversation)))
-        .select(MessageRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(Refusal::NotFound("message"))?;
-    Ok((row.last_seq, message))
-}
-
-/// Replaces the text of the editor's own message and marks it edited.
-pub async fn edit(
-    conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    editor: Uuid,
-    message: Uuid,
-    body: &str,
-) -> Result<MessageChange, Refusal> {
-    conn.transaction(async |conn| {
-        let (seq, found) = lock_message(conn, conversation, message).await?;
-        membership(conn, conversation, editor).await?.ok_or(Refusal::NotFound("conversation"))?;
-        if found.sender_id != editor {
-            return Err(Refusal::Forbidden("only its author can edit a message"));
-        }
-        if found.deleted_at.is_some() {
-            return Err(Refusal::Unprocessable("this message was deleted".into()));
-        }
-        let message: MessageRow = diesel::update(messages::table.find(message))
-            .set((messages::body.eq(body), messages::edited_at.eq(diesel::dsl::now)))
-            .returning(MessageRow::as_returning())
-            .get_result(conn)
-            .await?;
-        let kind = EventKind::MessageEdited { message: message.to_protocol() };
-        let at = append_event(conn, conversation, seq, &kind).await?;
-        let event = Event { conversation_id: ConversationId(conversation), seq, at, kind };
-        Ok(MessageChange { message, event: Some(event) })
-    })
-    .await
-}
-
-/// Deletes a message, leaving a tombstone. Authors delete their own; group owners and admins
-/// delete any (`moderated`). `as_moderator` lets operators delete anywhere without membership.
-pub async fn delete(
-    conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    actor: Uuid,
-    message: Uuid,
-    as_moderator: bool,
-) -> Result<MessageChange, Refusal> {
-    let outcome = conn
-        .transaction(async |conn| {
-            let (seq, found) = lock_message(conn, conversation, message).await?;
-            if !as_moderator {
-                let me = membership(conn, conversation, actor).await?.ok_or(Refusal::NotFound("conversation"))?;
-                let kind: String =
-                    conversations::table.find(conversation).select(conversations::kind).first(conn).await?;
-                let allowed = found.sender_id == actor || (kind == "group" && me.role().can_manage());
-                if !allowed {
-                    return Err(Refusal::Forbidden("you can only delete your own messages"));
-                }
-            }
-            if found.deleted_at.is_some() {
-                // Nothing changes: roll back the seq taken above.
-                return Err(Refusal::Conflict("already deleted"));
-            }
-            let message: MessageRow = diesel::update(messages::table.find(message))
-                .set((messages::body.eq(""), messages::deleted_at.eq(diesel::dsl::now), messages::deleted_by.eq(actor)))
-                .returning(MessageRow::as_returning())
-                .get_result(conn)
-                .await?;
-            let kind = EventKind::MessageDeleted {
-                message_id: MessageId(message.id),
-                by: UserId(actor),
-                moderated: message.sender_id != actor,
-            };
-            let at = append_event(conn, conversation, seq, &kind).await?;
-            let event = Event { conversation_id: ConversationId(conversation), seq, at, kind };
-            Ok(MessageChange { message, event: Some(event) })
-        })
-        .await;
-    match outcome {
-        Err(Refusal::Conflict("already deleted")) => {
-            let message = messages::table.find(message).select(MessageRow::as_select()).first(conn).await?;
-            Ok(MessageChange { message, event: None })
-        }
-        other => other,
     }
 }
 

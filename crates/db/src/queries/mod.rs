@@ -2,11 +2,12 @@
 //! transaction; functions that must be atomic open their own (nested ones become savepoints).
 
 pub mod admin;
+pub mod changes;
 pub mod conversations;
 pub mod messages;
-pub mod sends;
 pub mod sessions;
 pub mod social;
+pub mod summaries;
 pub mod users;
 
 diesel::define_sql_function! {

@@ -1,16 +1,17 @@
 //! The retention sweep: when a policy of N days is set, a background task removes older
-//! messages in small batches (each its own short transaction that skips rows chat is using),
-//! publishing a deletion event for each so live clients drop them too.
+//! messages in batches, as commands to the writer like every other change, so each removal
+//! is a deletion event in its conversation's log and live clients drop the message too.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use db::queries::changes::{Command, Outcome};
 use protocol::admin::Retention;
+use protocol::{ConversationId, MessageId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ws::bus::BusMessage;
 
 /// Settings key of the policy.
 pub const POLICY_KEY: &str = "retention";
@@ -51,15 +52,24 @@ pub async fn sweep(state: &AppState) -> Result<i64, ApiError> {
     let mut removed = 0;
     loop {
         let mut conn = db::pool::checkout(&state.pool).await?;
-        let count = (state.bus)
-            .publishing(&mut conn, async |conn| {
-                let events = db::queries::admin::retention_batch(conn, cutoff, BATCH).await?;
-                Ok((events.len() as i64, events.into_iter().map(|event| BusMessage::Event { event }).collect()))
-            })
-            .await?;
+        let doomed = db::queries::admin::expired_messages(&mut conn, cutoff, BATCH).await?;
         drop(conn);
-        removed += count;
-        if count < BATCH {
+        // One command per conversation, all queued before any is awaited, so the writer can
+        // store them together; it skips messages already gone.
+        let mut queued = Vec::new();
+        for group in doomed.chunk_by(|a, b| a.0 == b.0) {
+            let command = Command::Expire {
+                conversation: ConversationId(group[0].0),
+                messages: group.iter().map(|(_, m)| MessageId(*m)).collect(),
+            };
+            queued.push(state.writer.queue(command).await?);
+        }
+        for answer in queued {
+            if let Outcome::Expired(count) = answer.wait().await? {
+                removed += count as i64;
+            }
+        }
+        if (doomed.len() as i64) < BATCH {
             break;
         }
         // Let chat traffic through between batches.

@@ -1,23 +1,23 @@
 //! Conversation operations: the caller's list and one conversation's detail, opening DMs,
-//! creating groups, renaming, adding and removing members, roles, leaving. Changes publish
-//! their events, then `Joined`/`Left` for the users whose membership changed.
+//! creating groups, renaming, adding and removing members, roles, leaving. Every change is a
+//! command to the writer, which publishes its events, then `Joined`/`Left` for the users whose
+//! membership changed.
 
 use std::collections::HashMap;
 
 use db::models::User;
-use db::queries::conversations::{self as queries, Change, SummaryRow, parse_role};
+use db::queries::changes::{Command, Outcome};
+use db::queries::conversations::{self as queries, parse_kind, parse_role};
 use db::queries::messages as message_queries;
+use db::queries::summaries::{self, SummaryRow};
 use db::queries::users as user_queries;
 use diesel_async::AsyncPgConnection;
-use protocol::ConversationId;
-use protocol::conversations::{
-    ConversationDetail, ConversationKind, ConversationSummary, Event, Member, MemberRole, check_title,
-};
+use protocol::conversations::{ConversationDetail, ConversationSummary, Member, MemberRole, check_title};
+use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ws::bus::BusMessage;
 
 /// Turns summary rows into the protocol view, loading peers and last messages in two queries.
 pub async fn summaries_view(
@@ -32,7 +32,7 @@ pub async fn summaries_view(
         .into_iter()
         .map(|r| ConversationSummary {
             id: ConversationId(r.id),
-            kind: if r.kind == "dm" { ConversationKind::Dm } else { ConversationKind::Group },
+            kind: parse_kind(&r.kind),
             title: r.title,
             peer: r.peer_id.and_then(|p| peers.get(&p)).map(User::to_public),
             member_count: r.member_count,
@@ -54,7 +54,7 @@ pub async fn summary_of(
     user: Uuid,
     conversation: Uuid,
 ) -> Result<ConversationSummary, ApiError> {
-    let row = queries::summary(conn, user, conversation).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let row = summaries::summary(conn, user, conversation).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
     summaries_view(conn, vec![row]).await?.pop().ok_or_else(|| ApiError::not_found("conversation"))
 }
 
@@ -70,21 +70,35 @@ pub async fn detail(state: &AppState, user: Uuid, conversation: Uuid) -> Result<
     Ok(ConversationDetail { conversation: summary, members })
 }
 
+/// Runs a command that changes a conversation itself and returns its id and whether it was
+/// created now.
+async fn change(state: &AppState, command: Command) -> Result<(ConversationId, bool), ApiError> {
+    match state.writer.run(command).await? {
+        Outcome::Conversation { id, created, .. } => Ok((id, created)),
+        other => Err(super::messages::unexpected(other)),
+    }
+}
+
 /// Opens the DM with a friend (or returns the existing one); the bool says whether it is new.
 pub async fn open_dm(state: &AppState, user: Uuid, peer: Uuid) -> Result<(ConversationSummary, bool), ApiError> {
     if peer == user {
         return Err(ApiError::new(protocol::ErrorCode::Unprocessable, "user_id: you cannot message yourself"));
     }
+    let (opener, peer) = (UserId(user), UserId(peer));
+    // Most opens find the DM they already have: answer those without the writer.
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let (row, created) = (state.bus)
-        .publishing(&mut conn, async |conn| {
-            let (row, created) = queries::open_dm(conn, user, peer).await?;
-            let joined = created.then(|| BusMessage::Joined { conversation_id: row.id, user_ids: vec![user, peer] });
-            Ok(((row, created), joined.into_iter().collect()))
-        })
-        .await?;
-    let summary = summary_of(&mut conn, user, row.id).await?;
-    Ok((summary, created))
+    let id = match queries::dm_between(&mut conn, opener.0, peer.0).await? {
+        Some(existing) => (ConversationId(existing), false),
+        None => {
+            drop(conn);
+            let command = Command::OpenDm { conversation: ConversationId(Uuid::now_v7()), opener, peer };
+            let opened = change(state, command).await?;
+            conn = db::pool::checkout(&state.pool).await?;
+            opened
+        }
+    };
+    let summary = summary_of(&mut conn, user, id.0.0).await?;
+    Ok((summary, id.1))
 }
 
 /// Creates a group of the caller and some friends.
@@ -98,26 +112,15 @@ pub async fn create_group(
     if member_ids.len() > protocol::conversations::MAX_MEMBERS_PER_REQUEST {
         return Err(ApiError::invalid("member_ids: at most 200 members per request; add more afterwards"));
     }
+    let command = Command::CreateGroup {
+        conversation: ConversationId(Uuid::now_v7()),
+        creator: UserId(user),
+        title: title.trim().to_owned(),
+        members: member_ids.iter().map(|u| UserId(*u)).collect(),
+    };
+    let (id, _) = change(state, command).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let row = (state.bus)
-        .publishing(&mut conn, async |conn| {
-            let row = queries::create_group(conn, user, title.trim(), member_ids).await?;
-            let members = queries::member_ids(conn, row.id).await?;
-            let joined = BusMessage::Joined { conversation_id: row.id, user_ids: members };
-            Ok((row, vec![joined]))
-        })
-        .await?;
-    summary_of(&mut conn, user, row.id).await
-}
-
-/// A change's events, to publish.
-fn events_of(change: &Change) -> Vec<BusMessage> {
-    (change.events.iter())
-        .map(|(seq, at, kind)| {
-            let conversation_id = ConversationId(change.conversation.id);
-            BusMessage::Event { event: Event { conversation_id, seq: *seq, at: *at, kind: kind.clone() } }
-        })
-        .collect()
+    summary_of(&mut conn, user, id.0).await
 }
 
 /// Renames a group.
@@ -128,13 +131,13 @@ pub async fn rename(
     title: &str,
 ) -> Result<ConversationSummary, ApiError> {
     check_title(title).map_err(|e| ApiError::invalid(format!("title: {e}")))?;
+    let command = Command::Rename {
+        conversation: ConversationId(conversation),
+        actor: UserId(user),
+        title: title.trim().to_owned(),
+    };
+    change(state, command).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    (state.bus)
-        .publishing(&mut conn, async |conn| {
-            let change = queries::rename(conn, conversation, user, title.trim()).await?;
-            Ok(((), events_of(&change)))
-        })
-        .await?;
     summary_of(&mut conn, user, conversation).await
 }
 
@@ -148,32 +151,23 @@ pub async fn add_members(
     if user_ids.is_empty() || user_ids.len() > protocol::conversations::MAX_MEMBERS_PER_REQUEST {
         return Err(ApiError::invalid("user_ids: give 1 to 200 users"));
     }
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    (state.bus)
-        .publishing(&mut conn, async |conn| {
-            let (change, added) = queries::add_members(conn, conversation, user, user_ids).await?;
-            let mut messages = events_of(&change);
-            if !added.is_empty() {
-                messages.push(BusMessage::Joined { conversation_id: conversation, user_ids: added });
-            }
-            Ok(((), messages))
-        })
-        .await?;
-    drop(conn);
+    let command = Command::AddMembers {
+        conversation: ConversationId(conversation),
+        actor: UserId(user),
+        users: user_ids.iter().map(|u| UserId(*u)).collect(),
+    };
+    change(state, command).await?;
     detail(state, user, conversation).await
 }
 
 /// Removes a member, or leaves when `target == user`.
 pub async fn remove_member(state: &AppState, user: Uuid, conversation: Uuid, target: Uuid) -> Result<(), ApiError> {
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    (state.bus)
-        .publishing(&mut conn, async |conn| {
-            let change = queries::remove_member(conn, conversation, user, target).await?;
-            let mut messages = events_of(&change);
-            messages.push(BusMessage::Left { conversation_id: conversation, user_ids: vec![target] });
-            Ok(((), messages))
-        })
-        .await
+    let command = Command::RemoveMember {
+        conversation: ConversationId(conversation),
+        actor: UserId(user),
+        target: UserId(target),
+    };
+    change(state, command).await.map(|_| ())
 }
 
 /// Promotes or demotes a member.
@@ -184,13 +178,16 @@ pub async fn set_role(
     target: Uuid,
     role: MemberRole,
 ) -> Result<Member, ApiError> {
+    let command = Command::SetRole {
+        conversation: ConversationId(conversation),
+        actor: UserId(user),
+        target: UserId(target),
+        role,
+    };
+    change(state, command).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let member = (state.bus)
-        .publishing(&mut conn, async |conn| {
-            let (change, member) = queries::set_role(conn, conversation, user, target, role).await?;
-            Ok((member, events_of(&change)))
-        })
-        .await?;
+    let member =
+        queries::membership(&mut conn, conversation, target).await?.ok_or_else(|| ApiError::not_found("member"))?;
     let profile = user_queries::by_id(&mut conn, target).await?.ok_or_else(|| ApiError::not_found("member"))?;
     Ok(Member {
         user: profile.to_public(),

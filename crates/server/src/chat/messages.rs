@@ -5,9 +5,9 @@
 use std::collections::HashSet;
 
 use db::models::User;
+use db::queries::changes::{Command, Deleter, NewMessage, Outcome};
 use db::queries::conversations as conversation_queries;
-use db::queries::messages::{self as queries, MessageChange, MessageRow};
-use db::queries::sends::NewMessage;
+use db::queries::messages::{self as queries, MessageRow};
 
 use crate::chat::writer::Committed;
 use db::queries::users as user_queries;
@@ -16,11 +16,12 @@ use protocol::conversations::{
     EventKind, EventPage, MAX_PAGE, Message, MessagePage, SearchHit, SearchResults, SendMessage, check_body,
 };
 use protocol::users::PublicUser;
+use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
+use crate::bus::BusMessage;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ws::bus::BusMessage;
 
 /// Longest search query, in characters.
 const MAX_QUERY_CHARS: usize = 200;
@@ -31,9 +32,9 @@ fn body_error(e: &str) -> ApiError {
     ApiError::invalid(format!("body: {e}"))
 }
 
-/// Sends a message through the group-commit writer; the bool is true when it was stored now
-/// (false: a replay of a `client_msg_id` already stored, answered with the stored message and
-/// published nowhere). The writer publishes the event after commit.
+/// Sends a message through the writer; the bool is true when it was stored now (false: a
+/// replay of a `client_msg_id` already stored, answered with the stored message and published
+/// nowhere). The writer publishes the event after commit.
 pub async fn send(
     state: &AppState,
     user: Uuid,
@@ -54,20 +55,40 @@ pub async fn queue_send(
     check_body(&input.body).map_err(body_error)?;
     state
         .writer
-        .queue(NewMessage {
-            conversation,
-            sender: user,
+        .queue(Command::Send(NewMessage {
+            conversation: ConversationId(conversation),
+            sender: UserId(user),
             client_msg_id: input.client_msg_id,
             body: input.body,
-            reply_to: input.reply_to.map(|m| m.0),
-        })
+            reply_to: input.reply_to,
+        }))
         .await
 }
 
 /// The answer to a queued send: the stored message, and whether it was stored now.
 pub async fn committed(queued: Committed) -> Result<(Message, bool), ApiError> {
-    let sent = queued.wait().await?;
-    Ok((sent.message.to_protocol(), sent.created))
+    match queued.wait().await? {
+        Outcome::Sent { message, created } => Ok((message.to_protocol(), created)),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// Queues an edit of the caller's own message without waiting for its commit.
+pub async fn queue_edit(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    message: Uuid,
+    body: String,
+) -> Result<Committed, ApiError> {
+    check_body(&body).map_err(body_error)?;
+    let command = Command::Edit {
+        conversation: ConversationId(conversation),
+        editor: UserId(user),
+        message: MessageId(message),
+        body,
+    };
+    state.writer.queue(command).await
 }
 
 /// Edits the caller's own message.
@@ -76,48 +97,54 @@ pub async fn edit(
     user: Uuid,
     conversation: Uuid,
     message: Uuid,
-    body: &str,
+    body: String,
 ) -> Result<Message, ApiError> {
-    check_body(body).map_err(body_error)?;
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let message = (state.bus)
-        .publishing(&mut conn, async |conn| {
-            Ok(to_publish(queries::edit(conn, conversation, user, message, body).await?))
-        })
-        .await?;
-    Ok(message.to_protocol())
+    changed_message(queue_edit(state, user, conversation, message, body).await?).await
+}
+
+/// Queues the deletion of a message (own, or any as a group owner or admin), leaving a
+/// tombstone, without waiting for its commit.
+pub async fn queue_delete(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    message: Uuid,
+) -> Result<Committed, ApiError> {
+    let command = Command::Delete {
+        conversation: ConversationId(conversation),
+        by: Deleter::Member(UserId(user)),
+        message: MessageId(message),
+    };
+    state.writer.queue(command).await
 }
 
 /// Deletes a message (own, or any as a group owner or admin), leaving a tombstone.
 pub async fn delete(state: &AppState, user: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
-    remove(state, user, conversation, message, false).await
+    changed_message(queue_delete(state, user, conversation, message).await?).await
 }
 
 /// Removes any message as an operator (no membership needed); members see it deleted live,
 /// marked as moderated.
 pub async fn moderate(state: &AppState, admin: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
-    remove(state, admin, conversation, message, true).await
+    let command = Command::Delete {
+        conversation: ConversationId(conversation),
+        by: Deleter::Operator(UserId(admin)),
+        message: MessageId(message),
+    };
+    changed_message(state.writer.queue(command).await?).await
 }
 
-async fn remove(
-    state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
-    as_moderator: bool,
-) -> Result<Message, ApiError> {
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let message = (state.bus)
-        .publishing(&mut conn, async |conn| {
-            Ok(to_publish(queries::delete(conn, conversation, user, message, as_moderator).await?))
-        })
-        .await?;
-    Ok(message.to_protocol())
+/// The answer to a queued edit or deletion: the message after it.
+pub async fn changed_message(queued: Committed) -> Result<Message, ApiError> {
+    match queued.wait().await? {
+        Outcome::Message(message) => Ok(message.to_protocol()),
+        other => Err(unexpected(other)),
+    }
 }
 
-/// A message change as the changed message and its event to publish.
-fn to_publish(change: MessageChange) -> (MessageRow, Vec<BusMessage>) {
-    (change.message, change.event.map(|event| BusMessage::Event { event }).into_iter().collect())
+/// A writer answer of the wrong kind for its command: a bug, reported as one.
+pub(crate) fn unexpected(outcome: Outcome) -> ApiError {
+    ApiError::internal(anyhow::anyhow!("the writer answered a command with {outcome:?}"))
 }
 
 /// Moves the caller's read marker forward and tells the other members.

@@ -1,5 +1,6 @@
 //! The chat domain used by both doors, REST routes and the WebSocket gateway: each operation
-//! validates, runs one transaction through `db`, and only after commit publishes to the bus.
+//! validates, then either reads through `db` or queues a typed command to the `writer`, the
+//! only way into a conversation's log, which publishes to the bus after commit.
 
 pub mod conversations;
 pub mod messages;

@@ -1,31 +1,35 @@
-//! The group-commit writer: every send, from REST or WebSocket, queues here; a few shard tasks
-//! each take everything waiting, store it in one transaction, publish, then answer each send.
+//! The writer: the only way into a conversation's log. Every change (send, edit, delete,
+//! moderation, expiry, members, roles, renames, creation), from REST, WebSocket or the
+//! retention sweep, is a typed command queued here; a few shard tasks each take everything
+//! waiting, store it in one transaction (`db::queries::changes`), publish the events in commit
+//! order, then answer each caller.
 //!
-//! Why: with durability on, every commit waits for a WAL flush, and one commit per message
-//! capped the server at the disk's flush rate. A batch pays one flush for all its messages and
-//! each sender is still acknowledged only after its message is committed. Sends are sharded by
-//! conversation, so one conversation's sends are stored (and get seqs) in the order they came.
+//! Why: with durability on, every commit waits for a WAL flush, and one commit per change
+//! capped the server at the disk's flush rate; a batch pays one flush for all its commands and
+//! each caller is still answered only after its change is committed. Commands are sharded by
+//! conversation, so one conversation's changes are stored, numbered and published by one
+//! task in the order they came, and every receiver gets them in seq order with nothing held
+//! back to re-sort.
 
 use std::sync::Arc;
 
 use db::DbPool;
-use db::queries::sends::{self, NewMessage, Sent};
+use db::queries::changes::{self, Applied, Command, Outcome};
 use db::statistics::Growth;
 use protocol::ConversationId;
-use protocol::conversations::{Event, EventKind};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::bus::{Bus, BusMessage};
 use crate::error::ApiError;
-use crate::ws::bus::{Bus, BusMessage};
 
-/// Most sends stored in one transaction; also bounds the statement's bind parameters.
+/// Most commands stored in one transaction; also bounds the statement's array sizes.
 pub const MAX_BATCH: usize = 512;
-/// Sends waiting per shard before senders wait for room (back-pressure, not loss).
+/// Commands waiting per shard before callers wait for room (back-pressure, not loss).
 const SHARD_QUEUE: usize = 8192;
 
 struct Job {
-    send: NewMessage,
-    answer: oneshot::Sender<Result<Sent, ApiError>>,
+    command: Command,
+    answer: oneshot::Sender<Result<Outcome, ApiError>>,
 }
 
 /// Handle to the writer's shards; cheap to clone.
@@ -48,46 +52,55 @@ impl Writer {
         Self { shards }
     }
 
-    /// Queues a send (waiting only for room in the queue) and returns where its answer will
-    /// come once it is committed or refused. Sends queued one after the other from one task
-    /// are stored in that order.
-    pub async fn queue(&self, send: NewMessage) -> Result<Committed, ApiError> {
-        // UUIDv7's low bits are random, so conversations spread evenly over the shards.
-        let shard = (send.conversation.as_u128() % self.shards.len() as u128) as usize;
+    /// Queues a command (waiting only for room in the queue) and returns where its answer
+    /// will come once it is committed or refused. Commands on one conversation queued one
+    /// after the other from one task are stored in that order.
+    pub async fn queue(&self, command: Command) -> Result<Committed, ApiError> {
+        let shard = self.shard_of(command.conversation());
         let (answer, answered) = oneshot::channel();
-        self.shards[shard].send(Job { send, answer }).await.map_err(|_| stopped())?;
+        self.shards[shard].send(Job { command, answer }).await.map_err(|_| stopped())?;
         Ok(Committed(answered))
+    }
+
+    /// Queues a command and waits for its answer.
+    pub async fn run(&self, command: Command) -> Result<Outcome, ApiError> {
+        self.queue(command).await?.wait().await
+    }
+
+    fn shard_of(&self, conversation: ConversationId) -> usize {
+        // UUIDv7's low bits are random, so conversations spread evenly over the shards.
+        (conversation.0.as_u128() % self.shards.len() as u128) as usize
     }
 }
 
-/// The answer to a queued send, once its batch is committed.
-pub struct Committed(oneshot::Receiver<Result<Sent, ApiError>>);
+/// The answer to a queued command, once its batch is committed.
+pub struct Committed(oneshot::Receiver<Result<Outcome, ApiError>>);
 
 impl Committed {
     /// Waits for the commit (or the refusal).
-    pub async fn wait(self) -> Result<Sent, ApiError> {
+    pub async fn wait(self) -> Result<Outcome, ApiError> {
         self.0.await.map_err(|_| stopped())?
     }
 }
 
 fn stopped() -> ApiError {
-    ApiError::internal(anyhow::anyhow!("the message writer has stopped"))
+    ApiError::internal(anyhow::anyhow!("the writer has stopped"))
 }
 
 async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: Arc<Growth>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        // Moved apart rather than cloned: the sends (bodies up to 4,000 chars) go to the
+        // Moved apart rather than cloned: the commands (bodies up to 4,000 chars) go to the
         // database as they are, the answer channels wait here.
-        let (batch, waiting): (Vec<NewMessage>, Vec<_>) = jobs.drain(..).map(|j| (j.send, j.answer)).unzip();
-        // Published in commit order and before anyone is answered: a sender that sees its ack
-        // may rely on the event being on its way to every member.
+        let (batch, waiting): (Vec<Command>, Vec<_>) = jobs.drain(..).map(|j| (j.command, j.answer)).unzip();
+        // Published in commit order and before anyone is answered: a caller that sees its
+        // answer may rely on the events being on their way to every member.
         let outcome = match db::pool::checkout(&pool).await {
             Ok(mut conn) => {
                 bus.publishing(&mut conn, async |conn| {
-                    let answers = sends::send_batch(conn, &batch).await.map_err(ApiError::internal)?;
-                    let events = answers.iter().flatten().filter(|s| s.created).map(created_event).collect();
-                    Ok((answers, events))
+                    let answers = changes::apply_batch(conn, &batch).await.map_err(ApiError::internal)?;
+                    let messages = answers.iter().flatten().flat_map(to_publish).collect();
+                    Ok((answers, messages))
                 })
                 .await
             }
@@ -95,23 +108,41 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
         };
         match outcome {
             Ok(answers) => {
-                let stored = answers.iter().flatten().filter(|s| s.created).count() as u64;
-                if growth.stored(stored) {
+                let stored =
+                    answers.iter().flatten().filter(|a| matches!(a.outcome, Outcome::Sent { created: true, .. }));
+                if growth.stored(stored.count() as u64) {
                     tokio::spawn(refresh_statistics(pool.clone()));
                 }
                 for (waiter, answer) in waiting.into_iter().zip(answers) {
-                    // A sender that went away still had its message stored and delivered.
-                    let _ = waiter.send(answer.map_err(ApiError::from));
+                    // A caller that went away still had its change stored and delivered.
+                    let _ = waiter.send(answer.map(|a| a.outcome).map_err(ApiError::from));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, sends = waiting.len(), "a batch of sends failed; nothing of it was stored");
+                tracing::error!(error = %e, commands = waiting.len(), "a batch of commands failed; nothing of it was stored");
                 for waiter in waiting {
                     let _ = waiter.send(Err(failed(&e)));
                 }
             }
         }
     }
+}
+
+/// What an accepted command tells the hubs: its events in seq order, then whose membership
+/// changed (so a new member's connections subscribe after the events they need not see).
+fn to_publish(applied: &Applied) -> Vec<BusMessage> {
+    let mut messages: Vec<BusMessage> =
+        applied.events.iter().map(|event| BusMessage::Event { event: event.clone() }).collect();
+    if let Outcome::Conversation { id, .. } = applied.outcome {
+        let ids = |users: &[protocol::UserId]| users.iter().map(|u| u.0).collect::<Vec<_>>();
+        if !applied.joined.is_empty() {
+            messages.push(BusMessage::Joined { conversation_id: id.0, user_ids: ids(&applied.joined) });
+        }
+        if !applied.left.is_empty() {
+            messages.push(BusMessage::Left { conversation_id: id.0, user_ids: ids(&applied.left) });
+        }
+    }
+    messages
 }
 
 /// Re-plans every connection's statements against the grown tables (see `db::statistics`).
@@ -125,18 +156,7 @@ async fn refresh_statistics(pool: DbPool) {
     }
 }
 
-fn created_event(sent: &Sent) -> BusMessage {
-    let message = sent.message.to_protocol();
-    let event = Event {
-        conversation_id: ConversationId(sent.message.conversation_id),
-        seq: message.seq,
-        at: sent.at,
-        kind: EventKind::MessageCreated { message },
-    };
-    BusMessage::Event { event }
-}
-
-/// The same failure for every send of a failed batch (the cause was logged once, above).
+/// The same failure for every command of a failed batch (the cause was logged once, above).
 fn failed(e: &ApiError) -> ApiError {
     ApiError::new(e.code(), e.message())
 }

@@ -15,12 +15,11 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::accounts;
+use crate::auth::signout;
 use crate::auth::tokens::{self, ACCESS_TTL_SECS, SESSION_TTL_DAYS};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate;
-use crate::ws::bus::BusMessage;
-use protocol::ws::close;
 
 /// Name of the refresh-token cookie used by browsers.
 pub const REFRESH_COOKIE: &str = "confab_refresh";
@@ -136,7 +135,7 @@ pub async fn refresh(
         Rotation::Reused { session_id } => {
             drop(conn);
             tracing::warn!("a spent refresh token was presented again; its session is revoked");
-            state.bus.publish(BusMessage::CloseSession { session_id, code: close::SESSION_ENDED }).await;
+            signout::session_ended(&state, session_id).await;
             Err(ApiError::session_ended())
         }
         Rotation::Invalid => Err(ApiError::session_ended()),
@@ -153,8 +152,7 @@ pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
     let mut conn = db::pool::checkout(&state.pool).await?;
     session_queries::revoke(&mut conn, auth.id(), auth.session_id).await?;
     drop(conn);
-    let close = BusMessage::CloseSession { session_id: auth.session_id, code: close::SESSION_ENDED };
-    state.bus.publish(close).await;
+    signout::session_ended(&state, auth.session_id).await;
     Ok(HttpResponse::NoContent().cookie(expired_cookie()).finish())
 }
 
@@ -202,7 +200,7 @@ pub async fn revoke_session(
         return Err(ApiError::not_found("session"));
     }
     drop(conn);
-    state.bus.publish(BusMessage::CloseSession { session_id, code: close::SESSION_ENDED }).await;
+    signout::session_ended(&state, session_id).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

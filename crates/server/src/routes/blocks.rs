@@ -48,7 +48,7 @@ pub async fn block_user(
     drop(conn);
     // Only a friendship's end is visible to the blocked user, as an unfriending would be.
     if were_friends {
-        crate::routes::friends::publish_unfriended(&state, auth.id(), target).await;
+        crate::social::friendship_ended(&state, auth.id(), target).await;
     }
     Ok(HttpResponse::NoContent().finish())
 }

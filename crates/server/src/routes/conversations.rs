@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
-use db::queries::conversations as queries;
 use protocol::ErrorBody;
 use protocol::conversations::{
     AddMembers, ConversationDetail, ConversationSummary, CreateConversation, Member, SetRole, UpdateConversation,
@@ -45,7 +44,7 @@ pub async fn list_conversations(
     let after = query.cursor.as_deref().map(parse_cursor).transpose()?;
     let limit = crate::chat::messages::page_size(query.limit);
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = queries::summaries(&mut conn, auth.id(), after, limit + 1).await?;
+    let rows = db::queries::summaries::summaries(&mut conn, auth.id(), after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     let mut items = chat::summaries_view(&mut conn, rows).await?;
     items.truncate(limit as usize);

@@ -2,8 +2,7 @@
 //! accept and decline (the recipient), cancel (the sender). Others see 404.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use db::queries::social::{self, RequestRow, SendOutcome};
-use db::queries::users as user_queries;
+use db::queries::social::{self, SendOutcome};
 use protocol::ErrorBody;
 use protocol::ErrorCode;
 use protocol::social::{Friend, FriendRequest, FriendRequests, SendFriendRequest, SendFriendRequestOutcome};
@@ -12,11 +11,6 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ws::bus::BusMessage;
-use protocol::ws::ServerFrame;
-
-/// Most pending requests listed each way.
-const MAX_LISTED: i64 = 200;
 
 /// Pending requests to and from the caller.
 #[utoipa::path(tag = "friends", path = "/api/v1/friend-requests", security(("bearer" = [])),
@@ -24,7 +18,7 @@ const MAX_LISTED: i64 = 200;
 #[get("/friend-requests")]
 pub async fn list_requests(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<FriendRequests>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    Ok(web::Json(load_requests(&mut conn, auth.id()).await?))
+    Ok(web::Json(crate::social::load_requests(&mut conn, auth.id()).await?))
 }
 
 /// Asks a user to be friends.
@@ -56,13 +50,12 @@ pub async fn send_request(
                 to: recipient.to_public(),
                 created_at: row.created_at,
             };
-            let frame = ServerFrame::FriendRequestReceived { request: request.clone() };
-            state.bus.publish(BusMessage::ToUsers { user_ids: vec![to], frame }).await;
+            crate::social::request_sent(&state, &request).await;
             SendFriendRequestOutcome::Pending { request }
         }
         SendOutcome::Accepted { since, recipient } => {
             let friend = Friend { user: recipient.to_public(), since };
-            publish_friendship(&state, &auth.user, &friend).await;
+            crate::social::friendship_started(&state, &auth.user, &friend).await;
             SendFriendRequestOutcome::Accepted { friend }
         }
         SendOutcome::AlreadyFriends => return Err(ApiError::new(ErrorCode::Conflict, "you are already friends")),
@@ -93,7 +86,7 @@ pub async fn accept_request(
     };
     drop(conn);
     let friend = Friend { user: sender.to_public(), since };
-    publish_friendship(&state, &auth.user, &friend).await;
+    crate::social::friendship_started(&state, &auth.user, &friend).await;
     Ok(web::Json(friend))
 }
 
@@ -111,7 +104,7 @@ pub async fn decline_request(
     match social::decline_request(&mut conn, path.into_inner(), auth.id()).await? {
         Some(row) => {
             drop(conn);
-            publish_request_removed(&state, &row).await;
+            crate::social::request_removed(&state, &row).await;
             Ok(HttpResponse::NoContent().finish())
         }
         None => Err(ApiError::not_found("friend request")),
@@ -132,46 +125,9 @@ pub async fn cancel_request(
     match social::cancel_request(&mut conn, path.into_inner(), auth.id()).await? {
         Some(row) => {
             drop(conn);
-            publish_request_removed(&state, &row).await;
+            crate::social::request_removed(&state, &row).await;
             Ok(HttpResponse::NoContent().finish())
         }
         None => Err(ApiError::not_found("friend request")),
     }
-}
-
-/// Pending requests to and from `user`, with both profiles (also sent in the gateway's `ready`).
-pub async fn load_requests(conn: &mut diesel_async::AsyncPgConnection, user: Uuid) -> Result<FriendRequests, ApiError> {
-    let (incoming, outgoing) = social::requests_of(conn, user, MAX_LISTED).await?;
-    let ids: Vec<Uuid> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
-    let users = user_queries::by_ids(conn, &ids).await?;
-    let view = |rows: Vec<RequestRow>| -> Vec<FriendRequest> {
-        rows.into_iter()
-            .filter_map(|r| {
-                Some(FriendRequest {
-                    id: r.id,
-                    from: users.get(&r.from_user)?.to_public(),
-                    to: users.get(&r.to_user)?.to_public(),
-                    created_at: r.created_at,
-                })
-            })
-            .collect()
-    };
-    Ok(FriendRequests { incoming: view(incoming), outgoing: view(outgoing) })
-}
-
-/// Tells both users' live connections about a new friendship.
-async fn publish_friendship(state: &AppState, me: &db::models::User, friend: &Friend) {
-    let mine = BusMessage::FriendAdded { user_id: me.id, friend: friend.clone() };
-    let theirs = BusMessage::FriendAdded {
-        user_id: friend.user.id.0,
-        friend: Friend { user: me.to_public(), since: friend.since },
-    };
-    state.bus.publish(mine).await;
-    state.bus.publish(theirs).await;
-}
-
-/// Tells both users a pending request is gone (declined or cancelled).
-async fn publish_request_removed(state: &AppState, row: &RequestRow) {
-    let frame = ServerFrame::FriendRequestRemoved { request_id: row.id };
-    state.bus.publish(BusMessage::ToUsers { user_ids: vec![row.from_user, row.to_user], frame }).await;
 }

@@ -14,7 +14,6 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate;
-use crate::ws::bus::BusMessage;
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 200;
@@ -63,12 +62,6 @@ pub async fn remove_friend(
         return Err(ApiError::not_found("friend"));
     }
     drop(conn);
-    publish_unfriended(&state, auth.id(), other).await;
+    crate::social::friendship_ended(&state, auth.id(), other).await;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Tells both users' live connections a friendship ended (and stops presence between them).
-pub async fn publish_unfriended(state: &AppState, a: uuid::Uuid, b: uuid::Uuid) {
-    state.bus.publish(BusMessage::FriendRemoved { user_id: a, other: b }).await;
-    state.bus.publish(BusMessage::FriendRemoved { user_id: b, other: a }).await;
 }

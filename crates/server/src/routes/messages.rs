@@ -101,7 +101,7 @@ pub async fn edit_message(
     body: web::Json<EditMessage>,
 ) -> Result<web::Json<Message>, ApiError> {
     let (conversation, message) = path.into_inner();
-    Ok(web::Json(chat::edit(&state, auth.id(), conversation, message, &body.body).await?))
+    Ok(web::Json(chat::edit(&state, auth.id(), conversation, message, body.into_inner().body).await?))
 }
 
 /// Deletes a message (own, or any as a group owner or admin); the tombstone is returned.

@@ -66,7 +66,6 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(messages::delete_message)
             .service(messages::mark_read)
             .service(messages::search_messages)
-            .service(crate::ws::session::connect)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::get_user)

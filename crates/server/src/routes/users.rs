@@ -12,10 +12,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
+use crate::auth::signout;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate;
-use crate::ws::bus::BusMessage;
 use protocol::ws::close;
 
 /// Longest accepted search text.
@@ -75,9 +75,7 @@ pub async fn change_password(
     user_queries::set_password_hash(&mut conn, auth.id(), &hash).await?;
     session_queries::revoke_all_except(&mut conn, auth.id(), Some(auth.session_id)).await?;
     drop(conn);
-    let close =
-        BusMessage::CloseUser { user_id: auth.id(), except_session: Some(auth.session_id), code: close::SESSION_ENDED };
-    state.bus.publish(close).await;
+    signout::user_sessions_ended(&state, auth.id(), Some(auth.session_id), close::SESSION_ENDED).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -99,8 +97,7 @@ pub async fn delete_me(
     let mut conn = db::pool::checkout(&state.pool).await?;
     user_queries::soft_delete(&mut conn, auth.id()).await?;
     drop(conn);
-    let close = BusMessage::CloseUser { user_id: auth.id(), except_session: None, code: close::SESSION_ENDED };
-    state.bus.publish(close).await;
+    signout::user_sessions_ended(&state, auth.id(), None, close::SESSION_ENDED).await;
     tracing::info!(user = %auth.id(), "account deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -173,7 +170,7 @@ pub async fn export_me(state: web::Data<AppState>, auth: AuthUser) -> Result<Htt
         .into_iter()
         .map(|(u, since)| protocol::social::Friend { user: u.to_public(), since })
         .collect();
-    let rows = db::queries::conversations::summaries(&mut conn, auth.id(), None, i64::MAX).await?;
+    let rows = db::queries::summaries::summaries(&mut conn, auth.id(), None, i64::MAX).await?;
     let conversations = crate::chat::conversations::summaries_view(&mut conn, rows).await?;
     let messages =
         db::queries::admin::messages_by(&mut conn, auth.id()).await?.iter().map(|m| m.to_protocol()).collect();

@@ -1,5 +1,6 @@
 //! The hub: one task per process that owns every live connection, indexed by user and by
-//! subscribed conversation, and routes bus messages to them. No locks: sessions and the bus
+//! subscribed conversation, and routes what the bus delivers to them (it is the bus's
+//! `Subscriber`). No locks: sessions and the bus
 //! talk to it over one bounded channel, so everything it does happens in one order.
 //!
 //! A frame is serialized once and the same bytes are queued to every recipient. Each
@@ -15,10 +16,13 @@ use protocol::{ConversationId, UserId};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::bus::BusMessage;
+use futures_util::future::BoxFuture;
 
-/// Frames queued per connection before it counts as too slow (the default of `--ws-queue`).
-pub const CONNECTION_QUEUE: usize = 512;
+use crate::bus::{BusMessage, Subscriber};
+use crate::presence::{LiveCounts, Presence};
+
+#[cfg(test)]
+const CONNECTION_QUEUE: usize = crate::config::DEFAULT_WS_QUEUE;
 /// Commands queued for the hub before senders wait.
 const HUB_QUEUE: usize = 16 * 1024;
 
@@ -166,6 +170,29 @@ impl Hub {
     }
 }
 
+impl Subscriber for Hub {
+    fn deliver(&self, message: BusMessage) -> BoxFuture<'_, ()> {
+        Box::pin(Hub::deliver(self, message))
+    }
+
+    fn feed_lost(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.close_all(close::GOING_AWAY, "the server lost its event feed; reconnect"))
+    }
+}
+
+impl Presence for Hub {
+    fn is_online(&self, user: Uuid) -> BoxFuture<'_, bool> {
+        Box::pin(Hub::is_online(self, user))
+    }
+
+    fn counts(&self) -> BoxFuture<'_, LiveCounts> {
+        Box::pin(async {
+            let stats = self.stats().await;
+            LiveCounts { connections: stats.connections, users: stats.users }
+        })
+    }
+}
+
 struct Conn {
     user: Uuid,
     session: Uuid,
@@ -189,8 +216,6 @@ struct HubState {
     watchers: HashMap<Uuid, HashSet<Uuid>>,
     /// User → other servers where they are connected.
     remote_online: HashMap<Uuid, HashSet<Uuid>>,
-    /// Restores seq order per conversation.
-    sequencer: super::sequencer::Sequencer,
 }
 
 /// Serializes a frame once for all its recipients.
@@ -201,22 +226,7 @@ pub fn encode(frame: &ServerFrame) -> ByteString {
 
 impl HubState {
     async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
-        loop {
-            let command = match self.sequencer.next_deadline() {
-                Some(deadline) => {
-                    tokio::select! {
-                        command = inbox.recv() => command,
-                        _ = tokio::time::sleep_until(deadline.into()) => {
-                            for event in self.sequencer.expire(std::time::Instant::now()) {
-                                self.deliver_event(event);
-                            }
-                            continue;
-                        }
-                    }
-                }
-                None => inbox.recv().await,
-            };
-            let Some(command) = command else { break };
+        while let Some(command) = inbox.recv().await {
             match command {
                 Command::Register { id, user, session, friends, frames, close, reply } => {
                     let online = friends.iter().copied().filter(|f| self.is_online(*f)).collect();
@@ -342,11 +352,8 @@ impl HubState {
 
     fn route(&mut self, message: BusMessage) {
         match message {
-            BusMessage::Event { event } => {
-                for event in self.sequencer.accept(event, std::time::Instant::now()) {
-                    self.deliver_event(event);
-                }
-            }
+            // Each conversation's events come in seq order (see `bus`): delivered as they come.
+            BusMessage::Event { event } => self.deliver_event(event),
             BusMessage::EventRef { .. } => {
                 // Resolved to an `Event` by the bus before it reaches the hub.
                 tracing::warn!("unresolved event reference reached the hub");

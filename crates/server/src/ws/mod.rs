@@ -1,7 +1,6 @@
-//! The real-time side: `session` serves one WebSocket, `hub` routes frames to live
-//! connections in this process, `bus` carries committed changes between processes.
+//! The WebSocket gateway: `session` serves one WebSocket, `hub` routes what the domain's bus
+//! delivers to the live connections in this process. The gateway depends on the domain
+//! (`chat`, `bus`), never the reverse.
 
-pub mod bus;
 pub mod hub;
-pub mod sequencer;
 pub mod session;

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use chrono::{DateTime, Utc};
 use db::models::User;
@@ -22,7 +22,7 @@ use protocol::ws::{
 };
 use uuid::Uuid;
 
-use super::hub::{ConnId, ConnectionQueues, Outbound, encode};
+use super::hub::{ConnId, ConnectionQueues, Hub, Outbound, encode};
 use crate::auth::AuthUser;
 use crate::chat;
 use crate::error::ApiError;
@@ -46,19 +46,30 @@ type PendingAck = Pin<Box<dyn Future<Output = ServerFrame>>>;
 enum Reply {
     /// An answer to send now.
     Now(ServerFrame),
-    /// A queued send: its answer follows its commit, and deliveries go on meanwhile.
+    /// A queued change (send, edit, delete): its answer follows its commit, and deliveries go
+    /// on meanwhile.
     Later(PendingAck),
 }
 
+/// The gateway's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(connect))]
+pub struct GatewayApi;
+
+/// The gateway's route, mounted by `startup` ahead of the REST scope.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(format!("{}/ws", protocol::API_PREFIX)).route(web::get().to(connect)));
+}
+
 /// Upgrades to a WebSocket. Browsers must come from our own origin or an allowed one.
-#[utoipa::path(tag = "realtime", path = "/api/v1/ws",
+#[utoipa::path(get, tag = "realtime", path = "/api/v1/ws",
     description = "WebSocket upgrade. Protocol: docs/protocol.md (first frame `authenticate`).",
     responses((status = 101, description = "Switching protocols"), (status = 403, description = "`forbidden`: origin not allowed")))]
-#[get("/ws")]
 pub async fn connect(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
+    hub: web::Data<Hub>,
 ) -> Result<HttpResponse, actix_web::Error> {
     if !origin_allowed(&req, &state.settings.allowed_origins) {
         return Err(ApiError::new(ErrorCode::Forbidden, "this origin may not open a WebSocket here").into());
@@ -69,7 +80,7 @@ pub async fn connect(
         .aggregate_continuations()
         .max_continuation_size(MAX_CLIENT_FRAME_BYTES);
     let state = state.into_inner();
-    actix_web::rt::spawn(run(state, session, stream));
+    actix_web::rt::spawn(run(state, hub.get_ref().clone(), session, stream));
     Ok(response)
 }
 
@@ -101,13 +112,13 @@ fn send(session: &mut Session, frame: ServerFrame) -> impl Future<Output = bool>
     async move { session.text(text).await.is_ok() }
 }
 
-async fn run(state: std::sync::Arc<AppState>, mut session: Session, mut stream: AggregatedMessageStream) {
+async fn run(state: std::sync::Arc<AppState>, hub: Hub, mut session: Session, mut stream: AggregatedMessageStream) {
     // The handshake's futures (the token check, the reads for `ready`) are large and live only
     // while it runs. Boxed, they do not size the task every idle connection keeps for its whole
     // life (8.4 KiB with them inline, 3.0 KiB now, measured with `size_of_val`).
-    let Some(joined) = Box::pin(join(&state, &mut session, &mut stream)).await else { return };
+    let Some(joined) = Box::pin(join(&state, &hub, &mut session, &mut stream)).await else { return };
     serve(&state, &joined.auth, session, stream, joined.queues).await;
-    Box::pin(leave(&state, joined.conn_id, joined.auth.id())).await;
+    Box::pin(leave(&state, &hub, joined.conn_id, joined.auth.id())).await;
 }
 
 /// A connection past its handshake.
@@ -119,7 +130,12 @@ struct Joined {
 
 /// Authenticates, registers with the hub and sends `ready`; `None` once the connection is
 /// closed or refused.
-async fn join(state: &AppState, session: &mut Session, stream: &mut AggregatedMessageStream) -> Option<Joined> {
+async fn join(
+    state: &AppState,
+    hub: &Hub,
+    session: &mut Session,
+    stream: &mut AggregatedMessageStream,
+) -> Option<Joined> {
     let (auth, req_id, mut conn) = authenticate(state, session, stream).await?;
     let user = auth.id();
     // The whole handshake reads on the connection that checked the token: one checkout.
@@ -128,21 +144,21 @@ async fn join(state: &AppState, session: &mut Session, stream: &mut AggregatedMe
         Err(e) => return try_again_later(session, req_id, &ApiError::from(e)).await,
     };
     let friend_ids = friends.iter().map(|(friend, _)| friend.id).collect();
-    let Some((conn_id, queues, online)) = state.hub.register(user, auth.session_id, friend_ids).await else {
+    let Some((conn_id, queues, online)) = hub.register(user, auth.session_id, friend_ids).await else {
         let _ = session.clone().close(close_reason(close::GOING_AWAY, "the server is shutting down")).await;
         return None;
     };
-    let ready = ready(state, &mut conn, &auth, conn_id, req_id, friends, &online).await;
+    let ready = ready(hub, &mut conn, &auth, conn_id, req_id, friends, &online).await;
     drop(conn);
     let ready = match ready {
         Ok(frame) => frame,
         Err(e) => {
-            state.hub.unregister(conn_id).await;
+            hub.unregister(conn_id).await;
             return try_again_later(session, req_id, &e).await;
         }
     };
     if !send(session, ready).await {
-        leave(state, conn_id, user).await;
+        leave(state, hub, conn_id, user).await;
         return None;
     }
     Some(Joined { auth, conn_id, queues })
@@ -157,8 +173,8 @@ async fn try_again_later(session: &mut Session, req_id: u64, error: &ApiError) -
 }
 
 /// Unregisters a connection that has ended and records when its user was last seen.
-async fn leave(state: &AppState, conn_id: ConnId, user: Uuid) {
-    state.hub.unregister(conn_id).await;
+async fn leave(state: &AppState, hub: &Hub, conn_id: ConnId, user: Uuid) {
+    hub.unregister(conn_id).await;
     if let Ok(mut conn) = db::pool::checkout(&state.pool).await {
         let _ = db::queries::users::touch_last_seen(&mut conn, user).await;
     }
@@ -227,7 +243,7 @@ fn protocol_close(e: &actix_ws::ProtocolError) -> Option<CloseReason> {
 /// `ready`. Reading after subscribing means nothing committed in between can be missed: it is
 /// either within the `last_seq` read here or delivered live (or both; clients skip seen seqs).
 async fn ready(
-    state: &AppState,
+    hub: &Hub,
     conn: &mut AsyncPgConnection,
     auth: &AuthUser,
     conn_id: ConnId,
@@ -237,10 +253,10 @@ async fn ready(
 ) -> Result<ServerFrame, ApiError> {
     let user = auth.id();
     let ids = conversation_queries::ids_of(conn, user).await?;
-    state.hub.subscribe(conn_id, ids).await;
-    let rows = conversation_queries::summaries(conn, user, None, MAX_READY_CONVERSATIONS).await?;
+    hub.subscribe(conn_id, ids).await;
+    let rows = db::queries::summaries::summaries(conn, user, None, MAX_READY_CONVERSATIONS).await?;
     let conversations = chat::conversations::summaries_view(conn, rows).await?;
-    let requests = crate::routes::friend_requests::load_requests(conn, user).await?;
+    let requests = crate::social::load_requests(conn, user).await?;
     let friends = friends
         .into_iter()
         .map(|(friend, since)| {
@@ -381,14 +397,16 @@ async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Opti
             }
         }
         ClientFrame::EditMessage { conversation_id, message_id, body, .. } => {
-            chat::messages::edit(state, user, conversation_id.0, message_id.0, &body)
-                .await
-                .map(|m| AckResult::Message(Box::new(m)))
+            match chat::messages::queue_edit(state, user, conversation_id.0, message_id.0, body).await {
+                Ok(queued) => return Reply::Later(Box::pin(changed_later(req_id, queued))),
+                Err(e) => Err(e),
+            }
         }
         ClientFrame::DeleteMessage { conversation_id, message_id, .. } => {
-            chat::messages::delete(state, user, conversation_id.0, message_id.0)
-                .await
-                .map(|m| AckResult::Message(Box::new(m)))
+            match chat::messages::queue_delete(state, user, conversation_id.0, message_id.0).await {
+                Ok(queued) => return Reply::Later(Box::pin(changed_later(req_id, queued))),
+                Err(e) => Err(e),
+            }
         }
         ClientFrame::MarkRead { conversation_id, seq, .. } => {
             chat::messages::mark_read(state, user, conversation_id.0, seq)
@@ -407,6 +425,12 @@ async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Opti
         ClientFrame::Ping { .. } => Ok(AckResult::Done {}),
     };
     Reply::Now(answer(req_id, result))
+}
+
+/// The answer to a queued edit or deletion, once it is committed.
+async fn changed_later(req_id: u64, queued: chat::writer::Committed) -> ServerFrame {
+    let result = chat::messages::changed_message(queued).await;
+    answer(req_id, result.map(|m| AckResult::Message(Box::new(m))))
 }
 
 /// The `ack` or `error` frame for a request's outcome.

@@ -423,13 +423,13 @@ async fn replies_point_into_the_same_conversation() {
     assert_eq!(code(alice.client.send_message(other.id, &elsewhere).await), ErrorCode::Unprocessable);
 }
 
-/// One group-committed batch mixing every case: each send gets its own answer, a refusal
+/// One group-committed batch of sends mixing every case: each send gets its own answer, a refusal
 /// fails only itself, repeats inside the batch answer with the first, and seqs follow the
 /// batch's order per conversation without gaps.
 #[tokio::test]
 async fn a_batch_of_sends_answers_each_on_its_own() {
+    use db::queries::changes::{Command, NewMessage, Outcome, apply_batch};
     use db::queries::conversations::Refusal;
-    use db::queries::sends::{NewMessage, send_batch};
 
     let app = TestApp::spawn().await;
     let (alice, bob, dave) = (app.register("alice").await, app.register("bob").await, app.register("dave").await);
@@ -438,12 +438,14 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
     let group = alice.client.create_group("Batch", &[bob.id()]).await.unwrap();
     let dm = alice.client.open_dm(dave.id()).await.unwrap();
     let elsewhere = say(&alice, dm.id, "in the DM").await;
-    let new = |conversation: ConversationId, sender: &Account, key: Uuid, reply_to: Option<MessageId>| NewMessage {
-        conversation: conversation.0,
-        sender: sender.id().0,
-        client_msg_id: key,
-        body: format!("from {}", sender.auth.user.username),
-        reply_to: reply_to.map(|m| m.0),
+    let new = |conversation: ConversationId, sender: &Account, key: Uuid, reply_to: Option<MessageId>| {
+        Command::Send(NewMessage {
+            conversation,
+            sender: sender.id(),
+            client_msg_id: key,
+            body: format!("from {}", sender.auth.user.username),
+            reply_to,
+        })
     };
     let repeated = Uuid::new_v4();
     let batch = vec![
@@ -458,8 +460,14 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
         new(group.id, &bob, Uuid::new_v4(), None),
     ];
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-    let answers = send_batch(&mut conn, &batch).await.unwrap();
-    let seq_of = |i: usize| answers[i].as_ref().map(|s| (s.message.seq, s.created)).map_err(|r| r.to_string());
+    let answers = apply_batch(&mut conn, &batch).await.unwrap();
+    let seq_of = |i: usize| match &answers[i] {
+        Ok(applied) => match &applied.outcome {
+            Outcome::Sent { message, created } => Ok((message.seq, *created)),
+            other => panic!("a send answered {other:?}"),
+        },
+        Err(refusal) => Err(refusal.to_string()),
+    };
     assert_eq!(seq_of(0), Ok((2, true)), "right after the group's creation event (seq 1)");
     assert!(matches!(answers[1], Err(Refusal::NotFound("conversation"))));
     assert_eq!(seq_of(2), Ok((3, true)));

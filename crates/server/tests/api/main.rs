@@ -12,3 +12,4 @@ mod social;
 mod startup;
 mod static_files;
 mod support;
+mod write_path;

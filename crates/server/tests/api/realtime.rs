@@ -330,11 +330,11 @@ async fn a_slow_reader_is_closed_and_others_are_unaffected() {
     for _ in 0..3_000 {
         sent.push(sender.send_message(group.id, &body).await.unwrap().seq);
         // Stop once the hub has dropped the slow connection (4 → 3... sockets: 3 users).
-        if sent.len() % 50 == 0 && app.state.hub.stats().await.connections < 3 {
+        if sent.len() % 50 == 0 && app.state.presence.counts().await.connections < 3 {
             break;
         }
     }
-    assert!(app.state.hub.stats().await.connections < 3, "the slow reader was never closed");
+    assert!(app.state.presence.counts().await.connections < 3, "the slow reader was never closed");
     let received = reader.await.unwrap();
     assert_eq!(received, sent, "the fast reader got every message, in order");
     assert_eq!(closed_with(&mut slow).await, close::TOO_SLOW);
@@ -455,7 +455,7 @@ async fn removed_members_stop_receiving_at_once() {
 async fn two_servers_on_one_database_deliver_to_each_others_clients() {
     // Servers of one deployment share the database and the token secret.
     let shared = |s: &mut server::config::Settings| {
-        s.bus = server::ws::bus::BusKind::Postgres;
+        s.bus = server::bus::BusKind::Postgres;
         s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
     };
     let app = TestApp::spawn_with(shared).await;
@@ -512,7 +512,7 @@ async fn two_servers_on_one_database_deliver_to_each_others_clients() {
 async fn two_servers_sending_at_once_deliver_every_conversation_in_seq_order() {
     const GROUPS: usize = 100;
     let shared = |s: &mut server::config::Settings| {
-        s.bus = server::ws::bus::BusKind::Postgres;
+        s.bus = server::bus::BusKind::Postgres;
         s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
     };
     let app = TestApp::spawn_with(shared).await;

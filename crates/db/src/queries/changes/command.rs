@@ -1,0 +1,223 @@
+//! The commands a conversation's log takes, and what an accepted one answers.
+
+use protocol::conversations::{ConversationKind, Event, MemberRole};
+use protocol::{ConversationId, MessageId, UserId};
+use uuid::Uuid;
+
+use crate::queries::messages::MessageRow;
+
+/// One send waiting to be stored (body and reply already parsed by the caller).
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    /// The conversation it is sent to.
+    pub conversation: ConversationId,
+    /// Its author.
+    pub sender: UserId,
+    /// The sender's idempotency key: a retry with the same key answers the stored message.
+    pub client_msg_id: Uuid,
+    /// The text, already checked against the length rules.
+    pub body: String,
+    /// The message it answers, which must be in the same conversation.
+    pub reply_to: Option<MessageId>,
+}
+
+/// Who removes a message, which decides what they must be allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deleter {
+    /// A member: the author, or a group's owner or admin.
+    Member(UserId),
+    /// An operator: anywhere, no membership needed; members see it as moderated.
+    Operator(UserId),
+}
+
+impl Deleter {
+    /// The account recorded as having deleted it.
+    pub fn user(self) -> UserId {
+        match self {
+            Self::Member(user) | Self::Operator(user) => user,
+        }
+    }
+}
+
+/// A change to one conversation. Every kind of change goes through the writer as one of these.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// A new message.
+    Send(NewMessage),
+    /// The author replaces a message's text.
+    Edit {
+        /// Where the message is.
+        conversation: ConversationId,
+        /// Who edits (must be the author).
+        editor: UserId,
+        /// Which message.
+        message: MessageId,
+        /// The new text, already checked.
+        body: String,
+    },
+    /// A message becomes a tombstone.
+    Delete {
+        /// Where the message is.
+        conversation: ConversationId,
+        /// Who deletes it, and in which capacity.
+        by: Deleter,
+        /// Which message.
+        message: MessageId,
+    },
+    /// The retention sweep removes expired messages; each removal is a deletion event.
+    Expire {
+        /// Where the messages are.
+        conversation: ConversationId,
+        /// Which messages (those already gone are skipped).
+        messages: Vec<MessageId>,
+    },
+    /// A group gets a new title.
+    Rename {
+        /// Which group.
+        conversation: ConversationId,
+        /// An owner or admin.
+        actor: UserId,
+        /// The new title, trimmed and checked.
+        title: String,
+    },
+    /// An owner or admin adds some of their friends to a group.
+    AddMembers {
+        /// Which group.
+        conversation: ConversationId,
+        /// An owner or admin.
+        actor: UserId,
+        /// Who to add (members already in it are skipped).
+        users: Vec<UserId>,
+    },
+    /// A member is removed, or leaves when `target == actor`.
+    RemoveMember {
+        /// Which group.
+        conversation: ConversationId,
+        /// Who removes.
+        actor: UserId,
+        /// Who goes.
+        target: UserId,
+    },
+    /// An admin is made or unmade.
+    SetRole {
+        /// Which group.
+        conversation: ConversationId,
+        /// An owner or admin.
+        actor: UserId,
+        /// Whose role changes.
+        target: UserId,
+        /// Admin or member (ownership is only inherited).
+        role: MemberRole,
+    },
+    /// A new group of the creator and some of their friends.
+    CreateGroup {
+        /// The id chosen for it.
+        conversation: ConversationId,
+        /// Its owner.
+        creator: UserId,
+        /// Its title, trimmed and checked.
+        title: String,
+        /// Friends to add.
+        members: Vec<UserId>,
+    },
+    /// The DM between two friends, created unless they have one.
+    OpenDm {
+        /// The id it gets if it is created now.
+        conversation: ConversationId,
+        /// Who opens it.
+        opener: UserId,
+        /// The friend (never the opener).
+        peer: UserId,
+    },
+}
+
+impl Command {
+    /// The conversation it changes (for a creation, the id it will have).
+    pub fn conversation(&self) -> ConversationId {
+        match self {
+            Self::Send(send) => send.conversation,
+            Self::Edit { conversation, .. }
+            | Self::Delete { conversation, .. }
+            | Self::Expire { conversation, .. }
+            | Self::Rename { conversation, .. }
+            | Self::AddMembers { conversation, .. }
+            | Self::RemoveMember { conversation, .. }
+            | Self::SetRole { conversation, .. }
+            | Self::CreateGroup { conversation, .. }
+            | Self::OpenDm { conversation, .. } => *conversation,
+        }
+    }
+
+    /// The user acting, when the command has one (whose membership the batch reads).
+    pub(super) fn actor(&self) -> Option<UserId> {
+        match self {
+            Self::Send(send) => Some(send.sender),
+            Self::Edit { editor, .. } => Some(*editor),
+            Self::Delete { by: Deleter::Member(user), .. } => Some(*user),
+            Self::Rename { actor, .. }
+            | Self::AddMembers { actor, .. }
+            | Self::RemoveMember { actor, .. }
+            | Self::SetRole { actor, .. } => Some(*actor),
+            Self::Delete { by: Deleter::Operator(_), .. }
+            | Self::Expire { .. }
+            | Self::CreateGroup { .. }
+            | Self::OpenDm { .. } => None,
+        }
+    }
+
+    /// Whether the command may change the member list, so the batch needs all of it.
+    pub(super) fn needs_all_members(&self) -> bool {
+        matches!(self, Self::AddMembers { .. } | Self::RemoveMember { .. } | Self::SetRole { .. })
+    }
+
+    /// Whether it creates a conversation (which has no row to lock yet).
+    pub(super) fn creates(&self) -> bool {
+        matches!(self, Self::CreateGroup { .. } | Self::OpenDm { .. })
+    }
+}
+
+/// What an accepted command answers its caller.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The stored message; `created` is false for a replay of a `client_msg_id` already used.
+    Sent {
+        /// The message as stored.
+        message: MessageRow,
+        /// Whether this command stored it.
+        created: bool,
+    },
+    /// The message after an edit or a deletion.
+    Message(MessageRow),
+    /// How many messages the retention sweep removed.
+    Expired(usize),
+    /// The conversation changed (members, roles, title) or was opened.
+    Conversation {
+        /// Which.
+        id: ConversationId,
+        /// Its kind.
+        kind: ConversationKind,
+        /// Whether this command created it.
+        created: bool,
+    },
+}
+
+/// An accepted command: its answer, the events it appended (in seq order), and whose
+/// membership it changed, for the bus.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    /// The answer.
+    pub outcome: Outcome,
+    /// The events appended, in seq order.
+    pub events: Vec<Event>,
+    /// Users who joined the conversation.
+    pub joined: Vec<UserId>,
+    /// Users who left it or were removed.
+    pub left: Vec<UserId>,
+}
+
+impl Applied {
+    /// An answer that changed nothing (a replayed send, a second delete).
+    pub fn quiet(outcome: Outcome) -> Self {
+        Self { outcome, events: Vec::new(), joined: Vec::new(), left: Vec::new() }
+    }
+}

@@ -1,0 +1,233 @@
+//! What a batch needs to judge its commands, read inside its transaction under the row locks
+//! of every conversation it touches: kinds, titles, last seqs, the memberships concerned,
+//! the messages named, the friendships that matter, and the profiles of users being added.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use protocol::conversations::{ConversationKind, MemberRole};
+use protocol::{ConversationId, MessageId, UserId};
+use uuid::Uuid;
+
+use super::command::Command;
+use crate::models::User;
+use crate::prepared::prepared;
+use crate::queries::conversations::{dm_key, parse_kind, parse_role};
+use crate::queries::messages::MessageRow;
+use crate::queries::{social, users};
+use crate::schema::messages;
+
+/// A member as the batch knows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Membership {
+    pub role: MemberRole,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A locked conversation.
+#[derive(Clone, Debug)]
+pub(super) struct Locked {
+    pub kind: ConversationKind,
+    pub title: String,
+    pub last_seq: i64,
+    /// The batch's actors who are members; every member for DMs and for conversations whose
+    /// member list a command may change.
+    pub members: HashMap<UserId, Membership>,
+}
+
+/// Everything a batch's rules read.
+#[derive(Debug)]
+pub(super) struct Facts {
+    /// The batch's time: every row and event it writes carries it.
+    pub at: DateTime<Utc>,
+    pub conversations: HashMap<ConversationId, Locked>,
+    pub messages: HashMap<MessageId, MessageRow>,
+    /// Friend pairs, as `pair(a, b)`.
+    pub friends: HashSet<(UserId, UserId)>,
+    pub profiles: HashMap<UserId, User>,
+    /// Existing DMs by pair key, for the batch's `OpenDm`s.
+    pub dms: HashMap<String, ConversationId>,
+}
+
+/// A pair of users in a fixed order, as `friendships` stores them.
+pub(super) fn pair(a: UserId, b: UserId) -> (UserId, UserId) {
+    if a < b { (a, b) } else { (b, a) }
+}
+
+/// A locked conversation row with the memberships the batch asked for.
+#[derive(QueryableByName)]
+struct LockedRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = BigInt)]
+    last_seq: i64,
+    #[diesel(sql_type = Array<SqlUuid>)]
+    member_ids: Vec<Uuid>,
+    #[diesel(sql_type = Array<Text>)]
+    member_roles: Vec<String>,
+    #[diesel(sql_type = Array<Timestamptz>)]
+    member_joined: Vec<DateTime<Utc>>,
+}
+
+/// Reads the facts for `commands` (the transaction is open).
+pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) -> QueryResult<Facts> {
+    let at = Utc::now().trunc_subsecs(6);
+    let mut existing: Vec<Uuid> = commands.iter().filter(|c| !c.creates()).map(|c| c.conversation().0).collect();
+    existing.sort_unstable();
+    existing.dedup();
+    let actors: Vec<Uuid> =
+        commands.iter().filter_map(|c| c.actor()).map(|u| u.0).collect::<HashSet<_>>().into_iter().collect();
+    let mut whole: Vec<Uuid> = commands.iter().filter(|c| c.needs_all_members()).map(|c| c.conversation().0).collect();
+    whole.sort_unstable();
+    whole.dedup();
+    let conversations = if existing.is_empty() { HashMap::new() } else { lock(conn, existing, actors, whole).await? };
+
+    let mut message_ids: Vec<Uuid> = Vec::new();
+    let mut pairs: HashSet<(UserId, UserId)> = HashSet::new();
+    let mut adding: Vec<Uuid> = Vec::new();
+    let mut dm_keys: Vec<String> = Vec::new();
+    let mut opening: Vec<(UserId, UserId)> = Vec::new();
+    for command in commands {
+        match command {
+            Command::Send(send) => {
+                message_ids.extend(send.reply_to.map(|m| m.0));
+                let dm = conversations.get(&send.conversation).filter(|c| c.kind == ConversationKind::Dm);
+                if let Some(peer) = dm.and_then(|c| c.members.keys().find(|u| **u != send.sender)) {
+                    pairs.insert(pair(send.sender, *peer));
+                }
+            }
+            Command::Edit { message, .. } | Command::Delete { message, .. } => message_ids.push(message.0),
+            Command::Expire { messages, .. } => message_ids.extend(messages.iter().map(|m| m.0)),
+            Command::AddMembers { actor, users, .. } => {
+                pairs.extend(users.iter().map(|u| pair(*actor, *u)));
+                adding.extend(users.iter().map(|u| u.0));
+            }
+            Command::CreateGroup { creator, members, .. } => {
+                pairs.extend(members.iter().map(|u| pair(*creator, *u)));
+            }
+            Command::OpenDm { opener, peer, .. } => {
+                pairs.insert(pair(*opener, *peer));
+                dm_keys.push(dm_key(opener.0, peer.0));
+                opening.push(pair(*opener, *peer));
+            }
+            Command::Rename { .. } | Command::RemoveMember { .. } | Command::SetRole { .. } => {}
+        }
+    }
+    // A DM is opened under both users' row locks, as every friendship change takes them, so
+    // the friendship read below holds until commit.
+    opening.sort_unstable();
+    opening.dedup();
+    for (a, b) in &opening {
+        social::lock_pair(conn, a.0, b.0).await?;
+    }
+    let messages = if message_ids.is_empty() {
+        HashMap::new()
+    } else {
+        let rows: Vec<MessageRow> =
+            messages::table.filter(messages::id.eq_any(message_ids)).select(MessageRow::as_select()).load(conn).await?;
+        rows.into_iter().map(|m| (MessageId(m.id), m)).collect()
+    };
+    let friends = if pairs.is_empty() { HashSet::new() } else { friendships(conn, pairs).await? };
+    let profiles = if adding.is_empty() {
+        HashMap::new()
+    } else {
+        users::by_ids(conn, &adding).await?.into_iter().map(|(id, user)| (UserId(id), user)).collect()
+    };
+    let dms = if dm_keys.is_empty() { HashMap::new() } else { existing_dms(conn, dm_keys).await? };
+    Ok(Facts { at, conversations, messages, friends, profiles, dms })
+}
+
+async fn lock(
+    conn: &mut AsyncPgConnection,
+    ids: Vec<Uuid>,
+    actors: Vec<Uuid>,
+    whole: Vec<Uuid>,
+) -> QueryResult<HashMap<ConversationId, Locked>> {
+    let rows: Vec<LockedRow> = prepared(LOCK_SQL)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<SqlUuid>, _>(actors)
+        .bind::<Array<SqlUuid>, _>(whole)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let members = (row.member_ids.into_iter().zip(row.member_roles).zip(row.member_joined))
+                .map(|((user, role), joined_at)| (UserId(user), Membership { role: parse_role(&role), joined_at }))
+                .collect();
+            let locked = Locked { kind: parse_kind(&row.kind), title: row.title, last_seq: row.last_seq, members };
+            (ConversationId(row.id), locked)
+        })
+        .collect())
+}
+
+/// The member sub-select, spelled out once per array: a macro keeps the three copies
+/// identical and the text fixed, so the statement is prepared once per connection.
+macro_rules! members_of {
+    ($column:literal) => {
+        concat!(
+            "ARRAY(SELECT ",
+            $column,
+            " FROM (SELECT m.user_id, m.role, m.joined_at FROM conversation_members AS m \
+             WHERE m.conversation_id = c.id AND m.user_id = ANY($2) \
+             UNION SELECT m.user_id, m.role, m.joined_at FROM conversation_members AS m \
+             WHERE m.conversation_id = c.id AND (c.kind = 'dm' OR c.id = ANY($3))) AS x \
+             ORDER BY x.joined_at, x.user_id)"
+        )
+    };
+}
+
+/// Locks the conversations in id order (so two batches, or a batch and the retention sweep,
+/// never deadlock) and reads the memberships of the batch's actors (`$2`), or every
+/// membership of DMs and of the conversations in `$3`. The second branch's condition names
+/// only the outer row, so PostgreSQL skips it entirely for ordinary group sends.
+const LOCK_SQL: &str = concat!(
+    "SELECT c.id, c.kind, c.title, c.last_seq, ",
+    members_of!("x.user_id"),
+    " AS member_ids, ",
+    members_of!("x.role"),
+    " AS member_roles, ",
+    members_of!("x.joined_at"),
+    " AS member_joined FROM conversations AS c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c"
+);
+
+#[derive(QueryableByName)]
+struct FriendPair {
+    #[diesel(sql_type = SqlUuid)]
+    user_a: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    user_b: Uuid,
+}
+
+async fn friendships(
+    conn: &mut AsyncPgConnection,
+    pairs: HashSet<(UserId, UserId)>,
+) -> QueryResult<HashSet<(UserId, UserId)>> {
+    let (lows, highs): (Vec<Uuid>, Vec<Uuid>) = pairs.into_iter().map(|(a, b)| (a.0, b.0)).unzip();
+    let found: Vec<FriendPair> = prepared(
+        "SELECT f.user_a, f.user_b FROM friendships AS f \
+         JOIN unnest($1::uuid[], $2::uuid[]) AS p(a, b) ON f.user_a = p.a AND f.user_b = p.b",
+    )
+    .bind::<Array<SqlUuid>, _>(lows)
+    .bind::<Array<SqlUuid>, _>(highs)
+    .load(conn)
+    .await?;
+    Ok(found.into_iter().map(|f| (UserId(f.user_a), UserId(f.user_b))).collect())
+}
+
+async fn existing_dms(conn: &mut AsyncPgConnection, keys: Vec<String>) -> QueryResult<HashMap<String, ConversationId>> {
+    use crate::schema::conversations;
+    let rows: Vec<(Option<String>, Uuid)> = conversations::table
+        .filter(conversations::dm_key.eq_any(keys))
+        .select((conversations::dm_key, conversations::id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(key, id)| Some((key?, ConversationId(id)))).collect())
+}

@@ -1,0 +1,145 @@
+//! The only way into a conversation's log: typed commands (send, edit, delete, expire, rename,
+//! members, roles, creation) stored in batches, each batch one transaction with one commit.
+//!
+//! A batch reads what its commands need under the conversations' row locks (`facts`), judges
+//! and applies each command in order to an in-memory draft of those conversations (`rules`,
+//! pure), and writes the draft's rows and events with one statement (`store`). One seq
+//! allocator and one event writer serve every kind of change, so a conversation's events are
+//! numbered, stored and published in one order; a refused command fails alone.
+
+mod command;
+mod facts;
+mod rules;
+mod store;
+
+use std::collections::{HashMap, HashSet, hash_map::Entry};
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use protocol::UserId;
+use uuid::Uuid;
+
+pub use command::{Applied, Command, Deleter, NewMessage, Outcome};
+
+use crate::queries::conversations::Refusal;
+use crate::queries::messages::MessageRow;
+
+/// How often a batch is tried again after losing a race on a unique key to another process
+/// (`(sender, client_msg_id)`, a DM's pair key): the next try finds the winner's row.
+const ATTEMPTS: usize = 3;
+
+/// Stores `batch` in one transaction and answers each command in the batch's order.
+///
+/// Commands on one conversation are applied, and get their seqs, in the batch's order. A
+/// refused command fails alone. `Err` means the transaction failed as a whole and nothing was
+/// stored.
+pub async fn apply_batch(
+    conn: &mut AsyncPgConnection,
+    batch: &[Command],
+) -> diesel::QueryResult<Vec<Result<Applied, Refusal>>> {
+    let mut attempt = 1;
+    loop {
+        match try_batch(conn, batch).await {
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempt < ATTEMPTS => {
+                attempt += 1
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn try_batch(
+    conn: &mut AsyncPgConnection,
+    batch: &[Command],
+) -> diesel::QueryResult<Vec<Result<Applied, Refusal>>> {
+    let mut answers: Vec<Option<Result<Applied, Refusal>>> = batch.iter().map(|_| None).collect();
+    // Sends already stored (a client retrying after a lost ack) are answered from the stored
+    // row without a lock; so are repeats of one send within this batch, after the first.
+    let stored = already_stored(conn, batch).await?;
+    let mut first_of: HashMap<(UserId, Uuid), usize> = HashMap::new();
+    let mut fresh = Vec::with_capacity(batch.len());
+    let mut repeats = Vec::new();
+    for (i, command) in batch.iter().enumerate() {
+        let Command::Send(send) = command else {
+            fresh.push(i);
+            continue;
+        };
+        let key = (send.sender, send.client_msg_id);
+        if let Some(found) = stored.get(&key) {
+            answers[i] = Some(replay(found.clone(), send));
+            continue;
+        }
+        match first_of.entry(key) {
+            Entry::Occupied(first) => repeats.push((i, *first.get())),
+            Entry::Vacant(slot) => {
+                slot.insert(i);
+                fresh.push(i);
+            }
+        }
+    }
+    if !fresh.is_empty() {
+        let commands: Vec<&Command> = fresh.iter().map(|&i| &batch[i]).collect();
+        let outcomes = conn.transaction(async |conn| apply_locked(conn, &commands).await).await?;
+        for (i, outcome) in fresh.into_iter().zip(outcomes) {
+            answers[i] = Some(outcome);
+        }
+    }
+    for (i, first) in repeats {
+        let Command::Send(send) = &batch[i] else { continue };
+        answers[i] = Some(match &answers[first] {
+            Some(Ok(Applied { outcome: Outcome::Sent { message, .. }, .. })) => replay(message.clone(), send),
+            Some(Err(refusal)) => Err(refusal.same()),
+            _ => Err(Refusal::Conflict("client_msg_id: a concurrent send failed; retry")),
+        });
+    }
+    Ok(answers.into_iter().map(|a| a.unwrap_or(Err(Refusal::Conflict("command was not processed; retry")))).collect())
+}
+
+/// Inside the transaction: reads the facts under the locks, applies every command to the
+/// draft, and writes what the accepted ones changed.
+async fn apply_locked(
+    conn: &mut AsyncPgConnection,
+    commands: &[&Command],
+) -> diesel::QueryResult<Vec<Result<Applied, Refusal>>> {
+    let facts = facts::read(conn, commands).await?;
+    let mut draft = rules::Draft::new(facts);
+    let outcomes: Vec<Result<Applied, Refusal>> = commands.iter().map(|command| draft.apply(command)).collect();
+    store::write(conn, &draft.into_changes()).await?;
+    Ok(outcomes)
+}
+
+/// Messages already stored under the batch's `(sender, client_msg_id)` keys.
+async fn already_stored(
+    conn: &mut AsyncPgConnection,
+    batch: &[Command],
+) -> diesel::QueryResult<HashMap<(UserId, Uuid), MessageRow>> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    use crate::schema::messages;
+
+    let sends = batch.iter().filter_map(|c| match c {
+        Command::Send(send) => Some(send),
+        _ => None,
+    });
+    let (senders, keys): (HashSet<Uuid>, Vec<Uuid>) = sends.map(|s| (s.sender.0, s.client_msg_id)).unzip();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<MessageRow> = messages::table
+        .filter(messages::sender_id.eq_any(senders))
+        .filter(messages::client_msg_id.eq_any(keys))
+        .select(MessageRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|m| ((UserId(m.sender_id), m.client_msg_id), m)).collect())
+}
+
+/// The answer to a send whose `client_msg_id` was already used: the stored message, if it
+/// was sent to the same conversation.
+fn replay(found: MessageRow, send: &NewMessage) -> Result<Applied, Refusal> {
+    if found.conversation_id != send.conversation.0 {
+        return Err(Refusal::Conflict("client_msg_id: already used for a message in another conversation"));
+    }
+    Ok(Applied::quiet(Outcome::Sent { message: found, created: false }))
+}

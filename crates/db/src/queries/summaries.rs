@@ -1,0 +1,116 @@
+//! The caller's conversation list: one line per membership with unread counts, the other
+//! members' read markers, the DM peer and the newest message, as fixed prepared statements
+//! (the WebSocket handshake reads it for `ready`).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::prepared::prepared;
+
+/// One line of the caller's conversation list, before profiles and the last message are
+/// attached.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct SummaryRow {
+    /// Conversation.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// `dm` or `group`.
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    /// Title.
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    /// Newest seq.
+    #[diesel(sql_type = BigInt)]
+    pub last_seq: i64,
+    /// Newest activity.
+    #[diesel(sql_type = Timestamptz)]
+    pub last_activity_at: DateTime<Utc>,
+    /// Creation.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    /// The caller's role.
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    /// The caller's read marker.
+    #[diesel(sql_type = BigInt)]
+    pub read_seq: i64,
+    /// Members.
+    #[diesel(sql_type = BigInt)]
+    pub member_count: i64,
+    /// Others' messages after the caller's marker.
+    #[diesel(sql_type = BigInt)]
+    pub unread: i64,
+    /// The lowest read marker among the other members.
+    #[diesel(sql_type = BigInt)]
+    pub others_read_seq: i64,
+    /// The other member of a DM.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub peer_id: Option<Uuid>,
+    /// The newest message.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub last_message_id: Option<Uuid>,
+}
+
+/// The summary columns of the caller's (`$1`) memberships; a macro so that each use is one
+/// fixed text, prepared once per connection.
+macro_rules! summary_select {
+    () => {
+        "
+SELECT c.id, c.kind, c.title, c.last_seq, c.last_activity_at, c.created_at, m.role, m.read_seq,
+  (SELECT count(*) FROM conversation_members x WHERE x.conversation_id = c.id) AS member_count,
+  (SELECT count(*) FROM messages g WHERE g.conversation_id = c.id AND g.seq > m.read_seq
+     AND g.sender_id <> m.user_id AND g.deleted_at IS NULL) AS unread,
+  COALESCE((SELECT min(o.read_seq) FROM conversation_members o
+     WHERE o.conversation_id = c.id AND o.user_id <> m.user_id), 0)::int8 AS others_read_seq,
+  (SELECT o.user_id FROM conversation_members o
+     WHERE c.kind = 'dm' AND o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) AS peer_id,
+  (SELECT g.id FROM messages g WHERE g.conversation_id = c.id ORDER BY g.seq DESC LIMIT 1) AS last_message_id
+FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.user_id = $1"
+    };
+}
+
+/// The caller's conversations, newest activity first, after the `(last_activity_at, id)`
+/// cursor when given.
+pub async fn summaries(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<SummaryRow>> {
+    match after {
+        None => {
+            prepared(concat!(summary_select!(), " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2"))
+                .bind::<SqlUuid, _>(user)
+                .bind::<BigInt, _>(limit)
+                .load(conn)
+                .await
+        }
+        Some((at, id)) => {
+            prepared(concat!(
+                summary_select!(),
+                " AND (c.last_activity_at, c.id) < ($3, $4) ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2"
+            ))
+            .bind::<SqlUuid, _>(user)
+            .bind::<BigInt, _>(limit)
+            .bind::<Timestamptz, _>(at)
+            .bind::<SqlUuid, _>(id)
+            .load(conn)
+            .await
+        }
+    }
+}
+
+/// One conversation's summary line for the caller; `None` unless they are a member.
+pub async fn summary(conn: &mut AsyncPgConnection, user: Uuid, conversation: Uuid) -> QueryResult<Option<SummaryRow>> {
+    prepared(concat!(summary_select!(), " AND c.id = $2"))
+        .bind::<SqlUuid, _>(user)
+        .bind::<SqlUuid, _>(conversation)
+        .get_result(conn)
+        .await
+        .optional()
+}

@@ -1,0 +1,216 @@
+//! The bus carries committed changes from the domain to every server's live connections. It
+//! belongs to the domain: the chat writer, social and session changes publish here, and the
+//! gateway's hub subscribes ([`Subscriber`]); the bus knows nothing of WebSockets.
+//!
+//! In-process (one server): straight to the local subscriber. PostgreSQL (several servers on
+//! one database, `postgres`): NOTIFY on one channel, and each server LISTENs and feeds its
+//! subscriber, its own messages included, so all servers see one order.
+//!
+//! Changes made by a transaction (events, membership) go through [`Bus::publishing`]: on the
+//! PostgreSQL bus they are NOTIFYed inside that transaction, and PostgreSQL delivers the
+//! notifications of different transactions in commit order, which for one conversation is
+//! seq order (its row lock serializes them); in-process they are delivered right after the
+//! commit by the writer shard that made them, the only one writing that conversation's log at
+//! that moment. Either way a conversation's events arrive in seq order, and nothing is held
+//! back to re-sort them.
+
+mod postgres;
+
+use std::sync::Arc;
+
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
+use futures_util::future::BoxFuture;
+use protocol::conversations::Event;
+use protocol::social::Friend;
+use protocol::ws::ServerFrame;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+pub use postgres::start as start_postgres;
+
+use crate::error::ApiError;
+
+/// What receives a server's bus messages: the gateway's hub, which routes them to live
+/// connections. A trait so that the bus, a domain part, does not depend on the gateway.
+pub trait Subscriber: Send + Sync + 'static {
+    /// Takes one message; waits while the subscriber is saturated (back-pressure).
+    fn deliver(&self, message: BusMessage) -> BoxFuture<'_, ()>;
+    /// Messages may have been lost (the feed was cut): every client must resync.
+    fn feed_lost(&self) -> BoxFuture<'_, ()>;
+}
+
+/// Something the hubs must route.
+#[expect(clippy::large_enum_variant, reason = "events are the common case; boxing them would allocate per message")]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum BusMessage {
+    /// A committed conversation event, to every subscribed connection.
+    Event {
+        /// The event.
+        event: Event,
+    },
+    /// An event too large for a NOTIFY: the receiver loads it.
+    EventRef {
+        /// Where.
+        conversation_id: Uuid,
+        /// Which.
+        seq: i64,
+    },
+    /// Users joined a conversation: subscribe their connections and tell them.
+    Joined {
+        /// Which.
+        conversation_id: Uuid,
+        /// Who.
+        user_ids: Vec<Uuid>,
+    },
+    /// Users left or were removed: unsubscribe their connections and tell them.
+    Left {
+        /// Which.
+        conversation_id: Uuid,
+        /// Who.
+        user_ids: Vec<Uuid>,
+    },
+    /// A read marker moved.
+    Read {
+        /// Where.
+        conversation_id: Uuid,
+        /// Who.
+        user_id: Uuid,
+        /// Up to where.
+        seq: i64,
+    },
+    /// Someone is typing.
+    Typing {
+        /// Where.
+        conversation_id: Uuid,
+        /// Who.
+        user_id: Uuid,
+    },
+    /// A user's presence on server `origin` changed.
+    Presence {
+        /// Who.
+        user_id: Uuid,
+        /// Connected there now.
+        online: bool,
+        /// Which server.
+        origin: Uuid,
+    },
+    /// A frame for every connection of some users.
+    ToUsers {
+        /// Whose.
+        user_ids: Vec<Uuid>,
+        /// What.
+        frame: ServerFrame,
+    },
+    /// `user_id` has a new friend (the hub adds presence and starts showing it).
+    FriendAdded {
+        /// Whose friend list.
+        user_id: Uuid,
+        /// The friend.
+        friend: Friend,
+    },
+    /// `user_id` and `other` are no longer friends.
+    FriendRemoved {
+        /// Whose friend list.
+        user_id: Uuid,
+        /// The former friend.
+        other: Uuid,
+    },
+    /// Close the connections of one session (sign-out, revocation).
+    CloseSession {
+        /// Which.
+        session_id: Uuid,
+        /// Close code.
+        code: u16,
+    },
+    /// Close a user's connections, but those of `except_session`.
+    CloseUser {
+        /// Whose.
+        user_id: Uuid,
+        /// Spared session (a password change keeps the current one).
+        except_session: Option<Uuid>,
+        /// Close code.
+        code: u16,
+    },
+}
+
+/// Which bus to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BusKind {
+    /// One server process.
+    InProcess,
+    /// Several server processes sharing one PostgreSQL database.
+    Postgres,
+}
+
+/// Publishes committed changes.
+#[derive(Clone)]
+pub enum Bus {
+    /// Straight to this process's subscriber.
+    InProcess(Arc<dyn Subscriber>),
+    /// Through PostgreSQL NOTIFY.
+    Postgres(mpsc::Sender<BusMessage>),
+}
+
+impl Bus {
+    /// Publishes something whose order against conversation events does not matter (typing,
+    /// presence, read markers, friend notices, closing sessions), after its commit if any;
+    /// events and membership changes go through [`Bus::publishing`]. Waits while the bus is
+    /// saturated (back-pressure on writers).
+    pub async fn publish(&self, message: BusMessage) {
+        match self {
+            Self::InProcess(local) => local.deliver(message).await,
+            Self::Postgres(queue) => {
+                for part in postgres::split(message) {
+                    if queue.send(part).await.is_err() {
+                        tracing::error!("the bus publisher has stopped");
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Bus {
+    /// Runs `work`, which returns a value and the bus messages its changes produce, and
+    /// publishes those messages in commit order (see the module docs): on the PostgreSQL bus
+    /// `work` runs in a transaction (a savepoint if one is open) that also NOTIFYs them; on
+    /// the in-process bus they go to the hub after `work` (which commits its own changes).
+    pub async fn publishing<T>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<(T, Vec<BusMessage>), ApiError>,
+    ) -> Result<T, ApiError> {
+        match self {
+            Self::InProcess(local) => {
+                let (value, messages) = work(conn).await?;
+                for message in messages {
+                    local.deliver(message).await;
+                }
+                Ok(value)
+            }
+            Self::Postgres(_) => {
+                // Begun and ended by hand rather than with `conn.transaction`, whose callback
+                // must be provably `Send` in general; this future is `Send` whenever `work` is.
+                AnsiTransactionManager::begin_transaction(conn).await?;
+                let done = async {
+                    let (value, messages) = work(conn).await?;
+                    postgres::notify(conn, messages).await?;
+                    Ok(value)
+                }
+                .await;
+                match done {
+                    Ok(value) => {
+                        AnsiTransactionManager::commit_transaction(conn).await?;
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        AnsiTransactionManager::rollback_transaction(conn).await?;
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Who is connected, as the domain asks it (an operator's user page and stats): answered by
+//! the gateway's hub, behind a trait so that the domain does not depend on the gateway.
+
+use futures_util::future::BoxFuture;
+use uuid::Uuid;
+
+/// Live connection counts of this process.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LiveCounts {
+    /// Open connections.
+    pub connections: usize,
+    /// Distinct users among them.
+    pub users: usize,
+}
+
+/// Answers presence questions.
+pub trait Presence: Send + Sync + 'static {
+    /// Whether a user is connected (here, or to another server as far as this one knows).
+    fn is_online(&self, user: Uuid) -> BoxFuture<'_, bool>;
+    /// This process's live connection counts.
+    fn counts(&self) -> BoxFuture<'_, LiveCounts>;
+}

@@ -1,0 +1,39 @@
+//! `/api/v1/admin/retention`: how long messages are kept; a change sweeps at once.
+
+use actix_web::{get, put, web};
+use protocol::ErrorBody;
+use protocol::admin::Retention;
+use serde_json::json;
+
+use crate::admin::{Admin, retention};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The retention policy.
+#[utoipa::path(tag = "admin", path = "/api/v1/admin/retention", security(("bearer" = [])),
+    responses((status = 200, body = Retention), (status = 403, body = ErrorBody)))]
+#[get("/admin/retention")]
+pub async fn get_retention(state: web::Data<AppState>, _admin: Admin) -> Result<web::Json<Retention>, ApiError> {
+    Ok(web::Json(retention::policy(&state).await?))
+}
+
+/// Sets the retention policy (`days: null` keeps messages forever) and sweeps at once.
+#[utoipa::path(tag = "admin", path = "/api/v1/admin/retention", security(("bearer" = [])), request_body = Retention,
+    responses((status = 200, body = Retention), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[put("/admin/retention")]
+pub async fn set_retention(
+    state: web::Data<AppState>,
+    admin: Admin,
+    body: web::Json<Retention>,
+) -> Result<web::Json<Retention>, ApiError> {
+    if body.days.is_some_and(|d| d == 0 || d > 36_500) {
+        return Err(ApiError::invalid("days: 1 to 36,500, or null to keep messages forever"));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let value = serde_json::to_value(&*body).map_err(ApiError::internal)?;
+    db::queries::admin::set_setting(&mut conn, retention::POLICY_KEY, value).await?;
+    drop(conn);
+    admin.audit(&state, "retention.set", ("settings", None), json!({"days": body.days})).await?;
+    retention::sweep(&state).await?;
+    Ok(web::Json(body.into_inner()))
+}
