@@ -3,6 +3,7 @@
 //!
 //! Query functions take `&mut AsyncPgConnection`, so the caller decides the transaction.
 
+pub mod columns;
 pub mod embedded;
 pub mod migrations;
 pub mod models;

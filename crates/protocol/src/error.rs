@@ -1,7 +1,9 @@
 //! The one stable list of error codes the API answers with, and the JSON error body
-//! `{"error": "snake_case_code", "message": "human text"}`.
+//! `{"error": "snake_case_code", "message": "human text", "field": "input_name"}` (`field` only
+//! when the error is about one input).
 //!
-//! Clients branch on `error`; `message` is for people and may change between versions.
+//! Clients branch on `error` and place the message with `field`; `message` is for people and
+//! may change between versions.
 
 use std::fmt;
 
@@ -82,6 +84,10 @@ pub struct ErrorBody {
     pub error: ErrorCode,
     /// Human-readable explanation, safe to show to a user.
     pub message: String,
+    /// The input field the error is about (`username`, `body`, ...), when it is about one, so a
+    /// client can show the message beside that input. The message starts with it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl fmt::Display for ErrorBody {
@@ -124,7 +130,7 @@ mod tests {
     proptest! {
         #[test]
         fn error_body_round_trips(index in 0..ALL.len(), message in ".*") {
-            let body = ErrorBody { error: ALL[index], message };
+            let body = ErrorBody { error: ALL[index], message, field: None };
             let json = serde_json::to_string(&body).unwrap();
             let back: ErrorBody = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(back, body);

@@ -92,7 +92,7 @@ pub struct Settings {
     #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = DEFAULT_WS_QUEUE)]
     pub ws_queue: usize,
 
-    /// Group-commit writer tasks storing message sends; each stores a whole batch per commit
+    /// Writer shards storing every conversation change; each stores a whole batch per commit
     /// and holds one pooled connection while it does.
     #[arg(long, env = "CONFAB_WRITERS", default_value_t = 4)]
     pub writers: usize,

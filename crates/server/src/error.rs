@@ -10,11 +10,13 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use protocol::{ErrorBody, ErrorCode};
 
-/// An error answered to a client as `{"error": code, "message": text}`.
+/// An error answered to a client as `{"error": code, "message": text}`, plus `"field"` when
+/// it concerns one input field.
 #[derive(Debug)]
 pub struct ApiError {
     code: ErrorCode,
     message: String,
+    field: Option<String>,
     retry_after_secs: Option<u64>,
     cause: Option<anyhow::Error>,
 }
@@ -22,12 +24,25 @@ pub struct ApiError {
 impl ApiError {
     /// An error with `code` and a message that is safe to show to the user.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry_after_secs: None, cause: None }
+        Self { code, message: message.into(), field: None, retry_after_secs: None, cause: None }
     }
 
-    /// 400: the input fails validation; `message` says which field and why.
+    /// An error about one input field: the body names it in `field`, so a client can show the
+    /// message beside that input; the message still starts with it for readers of the text.
+    pub fn field(code: ErrorCode, field: impl Into<String>, why: impl fmt::Display) -> Self {
+        let field = field.into();
+        Self { message: format!("{field}: {why}"), field: Some(field), ..Self::new(code, "") }
+    }
+
+    /// 400: the input fails validation; `message` says why (prefer [`ApiError::invalid_field`]
+    /// when one field is at fault).
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    /// 400: `field` fails validation, for the reason `why`.
+    pub fn invalid_field(field: impl Into<String>, why: impl fmt::Display) -> Self {
+        Self::field(ErrorCode::InvalidInput, field, why)
     }
 
     /// 404: absent, or not visible to the caller (the two are indistinguishable on purpose).
@@ -50,6 +65,7 @@ impl ApiError {
         Self {
             code: ErrorCode::Internal,
             message: "something went wrong on our side; please try again".into(),
+            field: None,
             retry_after_secs: None,
             cause: Some(cause.into()),
         }
@@ -114,7 +130,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
         }
-        response.json(ErrorBody { error: self.code, message: self.message.clone() })
+        response.json(ErrorBody { error: self.code, message: self.message.clone(), field: self.field.clone() })
     }
 }
 

@@ -10,14 +10,13 @@ pub fn username(raw: &str) -> Result<String, ApiError> {
     let name = raw.trim();
     let len = name.chars().count();
     if !(limits::USERNAME_MIN..=limits::USERNAME_MAX).contains(&len) {
-        return Err(ApiError::invalid(format!(
-            "username: must be {} to {} characters",
-            limits::USERNAME_MIN,
-            limits::USERNAME_MAX
-        )));
+        return Err(ApiError::invalid_field(
+            "username",
+            format!("must be {} to {} characters", limits::USERNAME_MIN, limits::USERNAME_MAX),
+        ));
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
-        return Err(ApiError::invalid("username: only letters, digits, '_', '.' and '-' are allowed"));
+        return Err(ApiError::invalid_field("username", "only letters, digits, '_', '.' and '-' are allowed"));
     }
     Ok(name.to_owned())
 }
@@ -26,13 +25,16 @@ pub fn username(raw: &str) -> Result<String, ApiError> {
 pub fn display_name(raw: &str) -> Result<String, ApiError> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(ApiError::invalid("display_name: must not be empty"));
+        return Err(ApiError::invalid_field("display_name", "must not be empty"));
     }
     if name.chars().count() > limits::DISPLAY_NAME_MAX {
-        return Err(ApiError::invalid(format!("display_name: at most {} characters", limits::DISPLAY_NAME_MAX)));
+        return Err(ApiError::invalid_field(
+            "display_name",
+            format!("at most {} characters", limits::DISPLAY_NAME_MAX),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid("display_name: must not contain control characters"));
+        return Err(ApiError::invalid_field("display_name", "must not contain control characters"));
     }
     Ok(name.to_owned())
 }
@@ -40,10 +42,10 @@ pub fn display_name(raw: &str) -> Result<String, ApiError> {
 /// A valid new password: at least 8 characters, at most 256 bytes.
 pub fn new_password(field: &str, raw: &str) -> Result<(), ApiError> {
     if raw.chars().count() < limits::PASSWORD_MIN_CHARS {
-        return Err(ApiError::invalid(format!("{field}: at least {} characters", limits::PASSWORD_MIN_CHARS)));
+        return Err(ApiError::invalid_field(field, format!("at least {} characters", limits::PASSWORD_MIN_CHARS)));
     }
     if raw.len() > limits::PASSWORD_MAX_BYTES {
-        return Err(ApiError::invalid(format!("{field}: at most {} bytes", limits::PASSWORD_MAX_BYTES)));
+        return Err(ApiError::invalid_field(field, format!("at most {} bytes", limits::PASSWORD_MAX_BYTES)));
     }
     Ok(())
 }
@@ -51,7 +53,7 @@ pub fn new_password(field: &str, raw: &str) -> Result<(), ApiError> {
 /// A presented password: bounded so nobody can make us hash megabytes.
 pub fn presented_password(raw: &str) -> Result<(), ApiError> {
     if raw.len() > limits::PASSWORD_MAX_BYTES {
-        return Err(ApiError::invalid(format!("password: at most {} bytes", limits::PASSWORD_MAX_BYTES)));
+        return Err(ApiError::invalid_field("password", format!("at most {} bytes", limits::PASSWORD_MAX_BYTES)));
     }
     Ok(())
 }
@@ -60,7 +62,7 @@ pub fn presented_password(raw: &str) -> Result<(), ApiError> {
 pub fn bio(raw: &str) -> Result<String, ApiError> {
     let bio = raw.trim();
     if bio.chars().count() > limits::BIO_MAX {
-        return Err(ApiError::invalid(format!("bio: at most {} characters", limits::BIO_MAX)));
+        return Err(ApiError::invalid_field("bio", format!("at most {} characters", limits::BIO_MAX)));
     }
     Ok(bio.to_owned())
 }
@@ -69,7 +71,7 @@ pub fn bio(raw: &str) -> Result<String, ApiError> {
 pub fn avatar_color(raw: &str) -> Result<String, ApiError> {
     let ok = raw.len() == 7 && raw.starts_with('#') && raw[1..].chars().all(|c| c.is_ascii_hexdigit());
     if !ok {
-        return Err(ApiError::invalid("avatar_color: must look like #3b6ef5"));
+        return Err(ApiError::invalid_field("avatar_color", "must look like #3b6ef5"));
     }
     Ok(raw.to_lowercase())
 }

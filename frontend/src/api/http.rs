@@ -14,7 +14,7 @@ use crate::state::session::Session;
 pub struct ApiError {
     /// The server's code, if it answered with one.
     pub code: Option<ErrorCode>,
-    /// The form field the message is about (`username: …` from the server), if any.
+    /// The form field the message is about (the server's `field`), if any.
     pub field: Option<String>,
     /// A human-readable sentence.
     pub message: String,
@@ -26,14 +26,13 @@ impl ApiError {
     }
 
     fn from_body(body: ErrorBody) -> Self {
-        // The server prefixes validation messages with the field name: "username: …".
-        let (field, message) = match body.message.split_once(": ") {
-            Some((field, rest)) if !field.is_empty() && field.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
-                (Some(field.to_owned()), capitalise(rest))
-            }
-            _ => (None, capitalise(&body.message)),
+        // An error about one input names it in `field`; its message then starts with
+        // "field: ", which the form does not repeat beside that field.
+        let message = match &body.field {
+            Some(field) => body.message.strip_prefix(&format!("{field}: ")).unwrap_or(&body.message),
+            None => &body.message,
         };
-        Self { code: Some(body.error), field, message }
+        Self { code: Some(body.error), message: capitalise(message), field: body.field }
     }
 
     /// The message if it concerns `field`.

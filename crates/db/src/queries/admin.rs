@@ -218,9 +218,9 @@ pub struct ConversationOverview {
     /// Id.
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: Uuid,
-    /// `dm` or `group`.
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub kind: String,
+    /// Direct or group.
+    #[diesel(sql_type = diesel::sql_types::Text, deserialize_as = crate::columns::StoredKind)]
+    pub kind: protocol::conversations::ConversationKind,
     /// Title.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub title: String,

@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use protocol::conversations::{ConversationKind, MemberRole};
 use uuid::Uuid;
 
+use crate::columns::{StoredKind, StoredRole};
 use crate::models::User;
 use crate::schema::{conversation_members, conversations, users};
 
@@ -24,6 +25,9 @@ pub enum Refusal {
     /// The request makes no sense in this state.
     #[error("{0}")]
     Unprocessable(String),
+    /// One input field makes no sense in this state: the field, and why.
+    #[error("{0}: {1}")]
+    UnprocessableField(&'static str, String),
     /// It clashes with what exists.
     #[error("{0}")]
     Conflict(&'static str),
@@ -40,6 +44,7 @@ impl Refusal {
             Self::NotFound(what) => Self::NotFound(what),
             Self::Forbidden(why) => Self::Forbidden(why),
             Self::Unprocessable(why) => Self::Unprocessable(why.clone()),
+            Self::UnprocessableField(field, why) => Self::UnprocessableField(field, why.clone()),
             Self::Conflict(why) => Self::Conflict(why),
             Self::Database(_) => Self::Conflict("a concurrent change failed; retry"),
         }
@@ -52,8 +57,9 @@ impl Refusal {
 pub struct ConversationRow {
     /// Id.
     pub id: Uuid,
-    /// `dm` or `group`.
-    pub kind: String,
+    /// Direct or group.
+    #[diesel(deserialize_as = StoredKind)]
+    pub kind: ConversationKind,
     /// Group title.
     pub title: String,
     /// Pair key of a DM.
@@ -71,7 +77,7 @@ pub struct ConversationRow {
 impl ConversationRow {
     /// Whether this is a group.
     pub fn is_group(&self) -> bool {
-        self.kind == "group"
+        self.kind == ConversationKind::Group
     }
 }
 
@@ -83,8 +89,9 @@ pub struct MemberRow {
     pub conversation_id: Uuid,
     /// Member.
     pub user_id: Uuid,
-    /// `owner`, `admin` or `member`.
-    pub role: String,
+    /// Owner, admin or member.
+    #[diesel(deserialize_as = StoredRole)]
+    pub role: MemberRole,
     /// When they joined.
     pub joined_at: DateTime<Utc>,
     /// How far they have read.
@@ -92,40 +99,9 @@ pub struct MemberRow {
 }
 
 impl MemberRow {
-    /// The role as the protocol enum.
+    /// The role (kept as a method for callers that read it through one).
     pub fn role(&self) -> MemberRole {
-        parse_role(&self.role)
-    }
-}
-
-/// Reads a stored kind; the column's CHECK admits only these two.
-pub fn parse_kind(kind: &str) -> ConversationKind {
-    if kind == "dm" { ConversationKind::Dm } else { ConversationKind::Group }
-}
-
-/// The stored name of a kind.
-pub fn kind_name(kind: ConversationKind) -> &'static str {
-    match kind {
-        ConversationKind::Dm => "dm",
-        ConversationKind::Group => "group",
-    }
-}
-
-/// Reads a stored role; the column's CHECK admits only these three.
-pub fn parse_role(role: &str) -> MemberRole {
-    match role {
-        "owner" => MemberRole::Owner,
-        "admin" => MemberRole::Admin,
-        _ => MemberRole::Member,
-    }
-}
-
-/// The stored name of a role.
-pub fn role_name(role: MemberRole) -> &'static str {
-    match role {
-        MemberRole::Owner => "owner",
-        MemberRole::Admin => "admin",
-        MemberRole::Member => "member",
+        self.role
     }
 }
 

@@ -8,7 +8,9 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::columns::{StoredKind, StoredRole};
 use crate::prepared::prepared;
+use protocol::conversations::{ConversationKind, MemberRole};
 
 /// One line of the caller's conversation list, before profiles and the last message are
 /// attached.
@@ -17,9 +19,9 @@ pub struct SummaryRow {
     /// Conversation.
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
-    /// `dm` or `group`.
-    #[diesel(sql_type = Text)]
-    pub kind: String,
+    /// Direct or group.
+    #[diesel(sql_type = Text, deserialize_as = StoredKind)]
+    pub kind: ConversationKind,
     /// Title.
     #[diesel(sql_type = Text)]
     pub title: String,
@@ -33,8 +35,8 @@ pub struct SummaryRow {
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
     /// The caller's role.
-    #[diesel(sql_type = Text)]
-    pub role: String,
+    #[diesel(sql_type = Text, deserialize_as = StoredRole)]
+    pub role: MemberRole,
     /// The caller's read marker.
     #[diesel(sql_type = BigInt)]
     pub read_seq: i64,

@@ -45,7 +45,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, account: &NewAccount) -> Resul
     match db::queries::users::insert(conn, new).await {
         Ok(user) => Ok(user),
         Err(e) if is_unique_violation(&e) => {
-            Err(ApiError::new(ErrorCode::UsernameTaken, "username: this username is taken"))
+            Err(ApiError::field(ErrorCode::UsernameTaken, "username", "this username is taken"))
         }
         Err(e) => Err(ApiError::internal(e)),
     }

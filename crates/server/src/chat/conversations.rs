@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use db::models::User;
 use db::queries::changes::{Command, Outcome};
-use db::queries::conversations::{self as queries, parse_kind, parse_role};
+use db::queries::conversations as queries;
 use db::queries::messages as message_queries;
 use db::queries::summaries::{self, SummaryRow};
 use db::queries::users as user_queries;
@@ -32,11 +32,11 @@ pub async fn summaries_view(
         .into_iter()
         .map(|r| ConversationSummary {
             id: ConversationId(r.id),
-            kind: parse_kind(&r.kind),
+            kind: r.kind,
             title: r.title,
             peer: r.peer_id.and_then(|p| peers.get(&p)).map(User::to_public),
             member_count: r.member_count,
-            my_role: parse_role(&r.role),
+            my_role: r.role,
             last_seq: r.last_seq,
             read_seq: r.read_seq,
             unread: r.unread,
@@ -108,9 +108,9 @@ pub async fn create_group(
     title: &str,
     member_ids: &[Uuid],
 ) -> Result<ConversationSummary, ApiError> {
-    check_title(title).map_err(|e| ApiError::invalid(format!("title: {e}")))?;
+    check_title(title).map_err(|e| ApiError::invalid_field("title", e))?;
     if member_ids.len() > protocol::conversations::MAX_MEMBERS_PER_REQUEST {
-        return Err(ApiError::invalid("member_ids: at most 200 members per request; add more afterwards"));
+        return Err(ApiError::invalid_field("member_ids", "at most 200 members per request; add more afterwards"));
     }
     let command = Command::CreateGroup {
         conversation: ConversationId(Uuid::now_v7()),
@@ -130,7 +130,7 @@ pub async fn rename(
     conversation: Uuid,
     title: &str,
 ) -> Result<ConversationSummary, ApiError> {
-    check_title(title).map_err(|e| ApiError::invalid(format!("title: {e}")))?;
+    check_title(title).map_err(|e| ApiError::invalid_field("title", e))?;
     let command = Command::Rename {
         conversation: ConversationId(conversation),
         actor: UserId(user),
@@ -149,7 +149,7 @@ pub async fn add_members(
     user_ids: &[Uuid],
 ) -> Result<ConversationDetail, ApiError> {
     if user_ids.is_empty() || user_ids.len() > protocol::conversations::MAX_MEMBERS_PER_REQUEST {
-        return Err(ApiError::invalid("user_ids: give 1 to 200 users"));
+        return Err(ApiError::invalid_field("user_ids", "give 1 to 200 users"));
     }
     let command = Command::AddMembers {
         conversation: ConversationId(conversation),

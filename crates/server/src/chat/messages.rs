@@ -29,7 +29,7 @@ const MAX_QUERY_CHARS: usize = 200;
 const MAX_HITS: i64 = 50;
 
 fn body_error(e: &str) -> ApiError {
-    ApiError::invalid(format!("body: {e}"))
+    ApiError::invalid_field("body", e)
 }
 
 /// Sends a message through the writer; the bool is true when it was stored now (false: a
@@ -150,7 +150,7 @@ pub(crate) fn unexpected(outcome: Outcome) -> ApiError {
 /// Moves the caller's read marker forward and tells the other members.
 pub async fn mark_read(state: &AppState, user: Uuid, conversation: Uuid, seq: i64) -> Result<i64, ApiError> {
     if seq < 0 {
-        return Err(ApiError::invalid("seq: must be 0 or more"));
+        return Err(ApiError::invalid_field("seq", "must be 0 or more"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let read = queries::mark_read(&mut conn, conversation, user, seq)
@@ -219,7 +219,7 @@ pub async fn events(
     limit: Option<u32>,
 ) -> Result<EventPage, ApiError> {
     if after_seq < 0 {
-        return Err(ApiError::invalid("after_seq: must be 0 or more"));
+        return Err(ApiError::invalid_field("after_seq", "must be 0 or more"));
     }
     let limit = page_size(limit);
     let mut conn = db::pool::checkout(&state.pool).await?;
@@ -241,7 +241,7 @@ pub async fn events(
 pub async fn search(state: &AppState, user: Uuid, q: &str) -> Result<SearchResults, ApiError> {
     let q = q.trim();
     if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS || q.contains('\0') {
-        return Err(ApiError::invalid("q: give 1 to 200 characters"));
+        return Err(ApiError::invalid_field("q", "give 1 to 200 characters"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = queries::search(&mut conn, user, q, MAX_HITS).await?;

@@ -17,6 +17,7 @@ impl From<Refusal> for ApiError {
             Refusal::NotFound(what) => ApiError::not_found(what),
             Refusal::Forbidden(why) => ApiError::new(ErrorCode::Forbidden, why),
             Refusal::Unprocessable(why) => ApiError::new(ErrorCode::Unprocessable, why),
+            Refusal::UnprocessableField(field, why) => ApiError::field(ErrorCode::Unprocessable, field, why),
             Refusal::Conflict(why) => ApiError::new(ErrorCode::Conflict, why),
             Refusal::Database(e) => ApiError::internal(e),
         }

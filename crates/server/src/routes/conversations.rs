@@ -26,7 +26,7 @@ pub struct ListQuery {
 }
 
 fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let bad = || ApiError::invalid("cursor: not a cursor from this API");
+    let bad = || ApiError::invalid_field("cursor", "not a cursor from this API");
     let (micros, id) = cursor.split_once('_').ok_or_else(bad)?;
     let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
     Ok((at, id.parse().map_err(|_| bad())?))

@@ -68,7 +68,7 @@ pub async fn change_password(
     validate::presented_password(&body.current_password)?;
     validate::new_password("new_password", &body.new_password)?;
     if !state.passwords.verify(body.current_password, Some(auth.user.password_hash.clone())).await? {
-        return Err(ApiError::new(ErrorCode::InvalidCredentials, "current_password: wrong password"));
+        return Err(ApiError::field(ErrorCode::InvalidCredentials, "current_password", "wrong password"));
     }
     let hash = state.passwords.hash(body.new_password).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
@@ -92,7 +92,7 @@ pub async fn delete_me(
     let body = body.into_inner();
     validate::presented_password(&body.password)?;
     if !state.passwords.verify(body.password, Some(auth.user.password_hash.clone())).await? {
-        return Err(ApiError::new(ErrorCode::InvalidCredentials, "password: wrong password"));
+        return Err(ApiError::field(ErrorCode::InvalidCredentials, "password", "wrong password"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     user_queries::soft_delete(&mut conn, auth.id()).await?;
@@ -146,10 +146,10 @@ pub async fn search_users(
 ) -> Result<web::Json<Page<PublicUser>>, ApiError> {
     let q = query.q.trim();
     if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::invalid(format!("q: 1 to {MAX_QUERY_CHARS} characters")));
+        return Err(ApiError::invalid_field("q", format!("1 to {MAX_QUERY_CHARS} characters")));
     }
     if query.cursor.as_ref().is_some_and(|c| c.len() > 64) {
-        return Err(ApiError::invalid("cursor: not a cursor from this API"));
+        return Err(ApiError::invalid_field("cursor", "not a cursor from this API"));
     }
     let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);
     let mut conn = db::pool::checkout(&state.pool).await?;

@@ -36,7 +36,10 @@ async fn invalid_registrations_are_refused_and_create_nothing() {
     for (username, display, password, field) in cases {
         let err = app.client.register(username, display, password).await.unwrap_err();
         assert_eq!(err.code(), Some(ErrorCode::InvalidInput), "{username}: {err}");
-        assert!(err.to_string().contains(field), "{err}");
+        // The field at fault is named in the body, and the message still starts with it.
+        let client::ClientError::Api { body, .. } = &err else { panic!("{err}") };
+        assert_eq!(body.field.as_deref(), Some(field), "{err}");
+        assert!(body.message.starts_with(&format!("{field}: ")), "{err}");
     }
     let huge = "é".repeat(129);
     assert_eq!(code(app.client.register("carol", "Carol", &huge).await), ErrorCode::InvalidInput);
@@ -47,7 +50,10 @@ async fn invalid_registrations_are_refused_and_create_nothing() {
 async fn usernames_are_unique_ignoring_case() {
     let app = TestApp::spawn().await;
     app.register("Dave").await;
-    assert_eq!(code(app.client.register("dave", "Other", "password123").await), ErrorCode::UsernameTaken);
+    let taken = app.client.register("dave", "Other", "password123").await.unwrap_err();
+    assert_eq!(taken.code(), Some(ErrorCode::UsernameTaken));
+    let client::ClientError::Api { body, .. } = &taken else { panic!("{taken}") };
+    assert_eq!(body.field.as_deref(), Some("username"));
 }
 
 #[tokio::test]

@@ -473,7 +473,7 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
     assert_eq!(seq_of(2), Ok((3, true)));
     assert_eq!(seq_of(3), Ok((3, true)), "the DM's next seq, independent of the group's");
     assert_eq!(seq_of(4), Ok((3, false)), "a repeat answers with the first send's message");
-    assert!(matches!(answers[5], Err(Refusal::Unprocessable(_))));
+    assert!(matches!(answers[5], Err(Refusal::UnprocessableField("reply_to", _))));
     assert!(matches!(answers[6], Err(Refusal::NotFound("conversation"))));
     assert!(matches!(answers[7], Err(Refusal::Conflict(_))));
     assert_eq!(seq_of(8), Ok((4, true)));

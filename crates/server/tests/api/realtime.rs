@@ -453,13 +453,7 @@ async fn removed_members_stop_receiving_at_once() {
 
 #[tokio::test]
 async fn two_servers_on_one_database_deliver_to_each_others_clients() {
-    // Servers of one deployment share the database and the token secret.
-    let shared = |s: &mut server::config::Settings| {
-        s.bus = server::bus::BusKind::Postgres;
-        s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
-    };
-    let app = TestApp::spawn_with(shared).await;
-    let peer = app.spawn_peer(shared).await;
+    let (app, peer) = TestApp::spawn_two_servers().await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.befriend(&alice, &bob).await;
     let (mut alice_socket, _) = connect(&alice).await;
@@ -511,12 +505,7 @@ async fn two_servers_on_one_database_deliver_to_each_others_clients() {
 #[tokio::test]
 async fn two_servers_sending_at_once_deliver_every_conversation_in_seq_order() {
     const GROUPS: usize = 100;
-    let shared = |s: &mut server::config::Settings| {
-        s.bus = server::bus::BusKind::Postgres;
-        s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
-    };
-    let app = TestApp::spawn_with(shared).await;
-    let peer = app.spawn_peer(shared).await;
+    let (app, peer) = TestApp::spawn_two_servers().await;
     let (alice, bob, carol) = (app.register("alice").await, app.register("bob").await, app.register("carol").await);
     app.befriend(&alice, &bob).await;
     app.befriend(&alice, &carol).await;

@@ -67,6 +67,17 @@ impl TestApp {
         Peer { client: client::Client::new(&url).unwrap(), handle }
     }
 
+    /// Two servers of one deployment: the same database and token secret, the PostgreSQL bus.
+    pub async fn spawn_two_servers() -> (Self, Peer) {
+        let shared = |s: &mut Settings| {
+            s.bus = server::bus::BusKind::Postgres;
+            s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
+        };
+        let app = Self::spawn_with(shared).await;
+        let peer = app.spawn_peer(shared).await;
+        (app, peer)
+    }
+
     /// Makes two users friends.
     pub async fn befriend(&self, a: &Account, b: &Account) {
         match a.client.send_friend_request(b.id()).await.unwrap() {

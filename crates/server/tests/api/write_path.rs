@@ -279,12 +279,7 @@ async fn a_refused_command_in_a_batch_fails_alone() {
 #[tokio::test]
 async fn two_servers_deliver_a_mixed_stream_in_seq_order() {
     const GROUPS: usize = 20;
-    let shared = |s: &mut server::config::Settings| {
-        s.bus = server::bus::BusKind::Postgres;
-        s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
-    };
-    let app = TestApp::spawn_with(shared).await;
-    let peer = app.spawn_peer(shared).await;
+    let (app, peer) = TestApp::spawn_two_servers().await;
     let (alice, bob, carol) = (app.register("alice").await, app.register("bob").await, app.register("carol").await);
     app.befriend(&alice, &bob).await;
     app.befriend(&alice, &carol).await;

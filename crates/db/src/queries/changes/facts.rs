@@ -13,9 +13,10 @@ use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
 use super::command::Command;
+use crate::columns::{StoredKind, StoredRole};
 use crate::models::User;
 use crate::prepared::prepared;
-use crate::queries::conversations::{dm_key, parse_kind, parse_role};
+use crate::queries::conversations::dm_key;
 use crate::queries::messages::MessageRow;
 use crate::queries::{social, users};
 use crate::schema::messages;
@@ -63,7 +64,7 @@ struct LockedRow {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
     #[diesel(sql_type = Text)]
-    kind: String,
+    kind: StoredKind,
     #[diesel(sql_type = Text)]
     title: String,
     #[diesel(sql_type = BigInt)]
@@ -71,7 +72,7 @@ struct LockedRow {
     #[diesel(sql_type = Array<SqlUuid>)]
     member_ids: Vec<Uuid>,
     #[diesel(sql_type = Array<Text>)]
-    member_roles: Vec<String>,
+    member_roles: Vec<StoredRole>,
     #[diesel(sql_type = Array<Timestamptz>)]
     member_joined: Vec<DateTime<Utc>>,
 }
@@ -160,43 +161,35 @@ async fn lock(
         .into_iter()
         .map(|row| {
             let members = (row.member_ids.into_iter().zip(row.member_roles).zip(row.member_joined))
-                .map(|((user, role), joined_at)| (UserId(user), Membership { role: parse_role(&role), joined_at }))
+                .map(|((user, role), joined_at)| (UserId(user), Membership { role: role.0, joined_at }))
                 .collect();
-            let locked = Locked { kind: parse_kind(&row.kind), title: row.title, last_seq: row.last_seq, members };
+            let locked = Locked { kind: row.kind.0, title: row.title, last_seq: row.last_seq, members };
             (ConversationId(row.id), locked)
         })
         .collect())
 }
 
-/// The member sub-select, spelled out once per array: a macro keeps the three copies
-/// identical and the text fixed, so the statement is prepared once per connection.
-macro_rules! members_of {
-    ($column:literal) => {
-        concat!(
-            "ARRAY(SELECT ",
-            $column,
-            " FROM (SELECT m.user_id, m.role, m.joined_at FROM conversation_members AS m \
-             WHERE m.conversation_id = c.id AND m.user_id = ANY($2) \
-             UNION SELECT m.user_id, m.role, m.joined_at FROM conversation_members AS m \
-             WHERE m.conversation_id = c.id AND (c.kind = 'dm' OR c.id = ANY($3))) AS x \
-             ORDER BY x.joined_at, x.user_id)"
-        )
-    };
-}
-
 /// Locks the conversations in id order (so two batches, or a batch and the retention sweep,
-/// never deadlock) and reads the memberships of the batch's actors (`$2`), or every
-/// membership of DMs and of the conversations in `$3`. The second branch's condition names
-/// only the outer row, so PostgreSQL skips it entirely for ordinary group sends.
-const LOCK_SQL: &str = concat!(
-    "SELECT c.id, c.kind, c.title, c.last_seq, ",
-    members_of!("x.user_id"),
-    " AS member_ids, ",
-    members_of!("x.role"),
-    " AS member_roles, ",
-    members_of!("x.joined_at"),
-    " AS member_joined FROM conversations AS c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c"
-);
+/// never deadlock) and reads, in one pass per conversation, the memberships of the batch's
+/// actors (`$2`), or every membership of DMs and of the conversations in `$3`. The two arms
+/// are disjoint, and each one's condition on the outer row is a one-time filter, so a group
+/// send costs one index probe per actor and no sort or de-duplication.
+const LOCK_SQL: &str = "\
+SELECT c.id, c.kind, c.title, c.last_seq, m.member_ids, m.member_roles, m.member_joined
+FROM conversations AS c
+CROSS JOIN LATERAL (
+    SELECT COALESCE(array_agg(x.user_id), '{}'::uuid[]) AS member_ids,
+           COALESCE(array_agg(x.role), '{}'::text[]) AS member_roles,
+           COALESCE(array_agg(x.joined_at), '{}'::timestamptz[]) AS member_joined
+    FROM (
+        SELECT y.user_id, y.role, y.joined_at FROM conversation_members AS y
+        WHERE y.conversation_id = c.id AND y.user_id = ANY($2) AND NOT (c.kind = 'dm' OR c.id = ANY($3))
+        UNION ALL
+        SELECT y.user_id, y.role, y.joined_at FROM conversation_members AS y
+        WHERE y.conversation_id = c.id AND (c.kind = 'dm' OR c.id = ANY($3))
+    ) AS x
+) AS m
+WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c";
 
 #[derive(QueryableByName)]
 struct FriendPair {

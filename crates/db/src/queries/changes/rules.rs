@@ -187,7 +187,7 @@ impl Draft {
         if let Some(reply_to) = send.reply_to
             && self.message_in(send.conversation, reply_to).is_err()
         {
-            return Err(Refusal::Unprocessable("reply_to: no such message in this conversation".into()));
+            return Err(Refusal::UnprocessableField("reply_to", "no such message in this conversation".into()));
         }
         let message = MessageRow {
             id: Uuid::now_v7(),
@@ -322,9 +322,10 @@ impl Draft {
             .filter(|u| !self.friends.contains(&pair(actor, **u)) || !self.profiles.contains_key(u))
             .count();
         if strangers > 0 {
-            return Err(Refusal::Unprocessable(format!(
-                "user_ids: you can only add your friends ({strangers} are not)"
-            )));
+            return Err(Refusal::UnprocessableField(
+                "user_ids",
+                format!("you can only add your friends ({strangers} are not)"),
+            ));
         }
         let mut events = Vec::with_capacity(wanted.len());
         for user in &wanted {
@@ -390,7 +391,7 @@ impl Draft {
         role: MemberRole,
     ) -> Result<Applied, Refusal> {
         if role == MemberRole::Owner {
-            return Err(Refusal::Unprocessable("role: ownership passes only when the last owner leaves".into()));
+            return Err(Refusal::UnprocessableField("role", "ownership passes only when the last owner leaves".into()));
         }
         let (found, _) = self.as_manager(conversation, actor)?;
         let kind = found.kind;
@@ -423,9 +424,10 @@ impl Draft {
         }
         let strangers = invited.iter().filter(|u| !self.friends.contains(&pair(creator, **u))).count();
         if strangers > 0 {
-            return Err(Refusal::Unprocessable(format!(
-                "member_ids: you can only add your friends ({strangers} are not)"
-            )));
+            return Err(Refusal::UnprocessableField(
+                "member_ids",
+                format!("you can only add your friends ({strangers} are not)"),
+            ));
         }
         let at = self.at;
         let members = std::iter::once((creator, MemberRole::Owner))

@@ -6,7 +6,7 @@ use chrono::Utc;
 use db::models::User;
 use db::queries::admin::{self as queries};
 use protocol::admin::{AdminConversation, ConversationExport};
-use protocol::conversations::{ConversationKind, Member, Message, MessagePage};
+use protocol::conversations::{Member, Message, MessagePage};
 use protocol::users::Page;
 use protocol::{ConversationId, ErrorBody};
 use serde::Deserialize;
@@ -27,7 +27,7 @@ async fn overview_view(
     let members = queries::some_members(conn, row.id, 20).await?;
     Ok(AdminConversation {
         id: ConversationId(row.id),
-        kind: if row.kind == "dm" { ConversationKind::Dm } else { ConversationKind::Group },
+        kind: row.kind,
         title: row.title,
         members: members.iter().map(User::to_public).collect(),
         member_count: row.member_count,

@@ -27,7 +27,7 @@ pub async fn set_retention(
     body: web::Json<Retention>,
 ) -> Result<web::Json<Retention>, ApiError> {
     if body.days.is_some_and(|d| d == 0 || d > 36_500) {
-        return Err(ApiError::invalid("days: 1 to 36,500, or null to keep messages forever"));
+        return Err(ApiError::invalid_field("days", "1 to 36,500, or null to keep messages forever"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let value = serde_json::to_value(&*body).map_err(ApiError::internal)?;

@@ -58,7 +58,7 @@ pub async fn list_users(
         "disabled" => UserFilter::Disabled,
         "admin" => UserFilter::Admins,
         "deleted" => UserFilter::Deleted,
-        _ => return Err(ApiError::invalid("status: one of all, active, disabled, admin, deleted")),
+        _ => return Err(ApiError::invalid_field("status", "one of all, active, disabled, admin, deleted")),
     };
     let limit = validate::page_size(query.limit, 50, MAX_PAGE);
     let prefix = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
@@ -141,7 +141,7 @@ pub async fn update_user(
         Ok(Some(user)) => user,
         Ok(None) => return Err(ApiError::not_found("user")),
         Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::new(ErrorCode::UsernameTaken, "username: this username is taken"));
+            return Err(ApiError::field(ErrorCode::UsernameTaken, "username", "this username is taken"));
         }
         Err(e) => return Err(e.into()),
     };
