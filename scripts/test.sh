@@ -17,11 +17,9 @@ cargo fmt --all -- --check
 step "clippy (native crates)"
 cargo clippy --locked --all-targets -- -D warnings
 
+# --all-targets lints the frontend's unit tests too, without a native build of the frontend.
 step "clippy (frontend, wasm32)"
-cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
-
-step "clippy (frontend unit tests, native)"
-cargo clippy --locked -p frontend --all-targets -- -D warnings
+cargo clippy --locked -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "protocol is browser-safe"
 cargo build --locked -p protocol --target wasm32-unknown-unknown
