@@ -74,13 +74,6 @@ pub struct ConversationRow {
     pub created_at: DateTime<Utc>,
 }
 
-impl ConversationRow {
-    /// Whether this is a group.
-    pub fn is_group(&self) -> bool {
-        self.kind == ConversationKind::Group
-    }
-}
-
 /// A row of `conversation_members`.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = conversation_members, check_for_backend(diesel::pg::Pg))]

@@ -46,24 +46,6 @@ pub async fn are_friends(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> Quer
     diesel::select(diesel::dsl::exists(friendships::table.find((low, high)))).get_result(conn).await
 }
 
-/// Of `candidates`, those who are friends of `user`.
-pub async fn friend_ids_among(conn: &mut AsyncPgConnection, user: Uuid, candidates: &[Uuid]) -> QueryResult<Vec<Uuid>> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let as_a: Vec<Uuid> = friendships::table
-        .filter(friendships::user_a.eq(user).and(friendships::user_b.eq_any(candidates)))
-        .select(friendships::user_b)
-        .load(conn)
-        .await?;
-    let as_b: Vec<Uuid> = friendships::table
-        .filter(friendships::user_b.eq(user).and(friendships::user_a.eq_any(candidates)))
-        .select(friendships::user_a)
-        .load(conn)
-        .await?;
-    Ok(as_a.into_iter().chain(as_b).collect())
-}
-
 /// Ids of all of a user's friends.
 pub async fn friend_ids(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<Uuid>> {
     let as_a: Vec<Uuid> =

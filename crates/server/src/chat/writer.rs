@@ -98,8 +98,8 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
         let outcome = match db::pool::checkout(&pool).await {
             Ok(mut conn) => {
                 bus.publishing(&mut conn, async |conn| {
-                    let answers = changes::apply_batch(conn, &batch).await.map_err(ApiError::internal)?;
-                    let messages = answers.iter().flatten().flat_map(to_publish).collect();
+                    let mut answers = changes::apply_batch(conn, &batch).await.map_err(ApiError::internal)?;
+                    let messages = answers.iter_mut().flatten().flat_map(to_publish).collect();
                     Ok((answers, messages))
                 })
                 .await
@@ -130,9 +130,10 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
 
 /// What an accepted command tells the hubs: its events in seq order, then whose membership
 /// changed (so a new member's connections subscribe after the events they need not see).
-fn to_publish(applied: &Applied) -> Vec<BusMessage> {
+/// The events are moved out: callers are answered with the outcome alone.
+fn to_publish(applied: &mut Applied) -> Vec<BusMessage> {
     let mut messages: Vec<BusMessage> =
-        applied.events.iter().map(|event| BusMessage::Event { event: event.clone() }).collect();
+        std::mem::take(&mut applied.events).into_iter().map(|event| BusMessage::Event { event }).collect();
     if let Outcome::Conversation { id, .. } = applied.outcome {
         let ids = |users: &[protocol::UserId]| users.iter().map(|u| u.0).collect::<Vec<_>>();
         if !applied.joined.is_empty() {

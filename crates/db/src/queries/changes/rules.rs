@@ -52,9 +52,10 @@ pub(super) struct NewConversation {
 }
 
 /// Everything the batch writes, derived from the draft once every command is applied.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Changes {
-    pub at: Option<DateTime<Utc>>,
+    /// The batch's time, which every row and event it writes carries.
+    pub at: DateTime<Utc>,
     pub created: Vec<NewConversation>,
     /// Existing conversations whose seq or title moved: `(id, last_seq, title)`.
     pub moved: Vec<(ConversationId, i64, String)>,
@@ -474,8 +475,19 @@ impl Draft {
     }
 
     /// What the batch writes: the difference between the draft and the facts it began from.
-    pub(super) fn into_changes(self) -> Changes {
-        let mut changes = Changes { at: Some(self.at), ..Changes::default() };
+    pub(super) fn into_changes(mut self) -> Changes {
+        let mut changes = Changes {
+            at: self.at,
+            created: Vec::new(),
+            moved: Vec::new(),
+            joined: Vec::new(),
+            parted: Vec::new(),
+            roles: Vec::new(),
+            stored: Vec::new(),
+            changed: Vec::new(),
+            expired: Vec::new(),
+            events: Vec::new(),
+        };
         let mut ids: Vec<&ConversationId> = self.conversations.keys().collect();
         ids.sort_unstable();
         for id in ids {
@@ -505,9 +517,9 @@ impl Draft {
             }
             changes.parted.extend(before_members.keys().filter(|u| !c.now.members.contains_key(u)).map(|u| (*id, *u)));
         }
-        let final_state = |ids: &[MessageId]| -> Vec<MessageRow> {
-            ids.iter().filter_map(|id| self.messages.get(id).cloned()).collect()
-        };
+        // Moved out, not cloned: the draft ends here.
+        let mut final_state =
+            |ids: &[MessageId]| -> Vec<MessageRow> { ids.iter().filter_map(|id| self.messages.remove(id)).collect() };
         changes.stored = final_state(&self.created_messages);
         changes.changed = final_state(&self.changed_messages);
         changes.expired = self.expired;

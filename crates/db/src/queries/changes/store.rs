@@ -69,7 +69,7 @@ WHERE m.conversation_id = v.c AND m.user_id = v.u";
 
 /// Writes `changes` in the open transaction.
 pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> QueryResult<()> {
-    let Some(at) = changes.at else { return Ok(()) };
+    let at = changes.at;
     if !changes.created.is_empty() {
         let c = &changes.created;
         prepared(CREATE)
