@@ -95,6 +95,19 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         deleted_by -> Nullable<Uuid>,
         search -> Nullable<Tsvector>,
+        mentions -> Array<Uuid>,
+        forwarded -> Bool,
+        pinned_at -> Nullable<Timestamptz>,
+        pinned_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    message_reactions (message_id, emoji, user_id) {
+        message_id -> Uuid,
+        emoji -> Text,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -150,6 +163,8 @@ diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(conversation_members -> users (user_id));
 diesel::joinable!(conversations -> users (created_by));
 diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(message_reactions -> messages (message_id));
+diesel::joinable!(message_reactions -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -162,6 +177,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     friend_requests,
     friendships,
+    message_reactions,
     messages,
     refresh_tokens,
     server_settings,

@@ -68,6 +68,8 @@ fn one_send(conversation: Uuid, sender: Uuid) -> Command {
         client_msg_id: Uuid::now_v7(),
         body: "hello".into(),
         reply_to: None,
+        mentions: Vec::new(),
+        forwarded: false,
     })
 }
 

@@ -23,6 +23,10 @@ fn event() -> ServerFrame {
         edited_at: None,
         deleted_at: None,
         moderated: false,
+        mentions: Vec::new(),
+        forwarded: false,
+        reactions: Vec::new(),
+        pin: None,
     };
     ServerFrame::Event {
         event: Event {

@@ -20,6 +20,16 @@ pub const MAX_MEMBERS_PER_REQUEST: usize = 200;
 pub const MAX_PAGE: u32 = 200;
 /// Page size when the client does not say.
 pub const DEFAULT_PAGE: u32 = 50;
+/// Most users one message may mention.
+pub const MAX_MENTIONS: usize = 50;
+/// Most pinned messages a conversation may have.
+pub const MAX_PINS: usize = 50;
+/// Most different emoji one message may carry as reactions.
+pub const MAX_REACTION_KINDS: usize = 20;
+/// Most conversations one message may be forwarded to at once.
+pub const MAX_FORWARD_TARGETS: usize = 10;
+/// Most group events (joins, renames, pins) one history page carries.
+pub const MAX_PAGE_EVENTS: u32 = 500;
 
 /// Direct (exactly two friends) or group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -80,6 +90,39 @@ pub struct Message {
     /// the retention policy), so clients can say "removed by a moderator" after a reload too.
     #[serde(default)]
     pub moderated: bool,
+    /// Users the message mentions (members when it was sent), as the sender's client chose
+    /// them; the text itself is not parsed for mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
+    /// A copy forwarded from another conversation (which it does not name).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
+    /// Reactions, one entry per emoji in the order each was first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// Set while the message is pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<Pin>,
+}
+
+/// One emoji's reactions to a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    /// The emoji, fully qualified (as `emojis::get` spells it).
+    pub emoji: String,
+    /// Who reacted with it, in the order they did.
+    pub user_ids: Vec<UserId>,
+}
+
+/// Who pinned a message, and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pin {
+    /// Who pinned it (the nil id once their account is gone).
+    pub by: UserId,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// A member of a conversation.
@@ -192,6 +235,38 @@ pub struct SendMessage {
     /// The message this one answers (in the same conversation).
     #[serde(default)]
     pub reply_to: Option<MessageId>,
+    /// Members the message mentions (at most 50): they see it highlighted and counted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
+}
+
+/// `POST /api/v1/conversations/{id}/messages/{message_id}/forward`: copies a message into
+/// other conversations of the caller's, marked "forwarded".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForwardMessage {
+    /// Where to (1 to 10 conversations the caller belongs to).
+    pub conversation_ids: Vec<ConversationId>,
+    /// A UUID the client picks: forwarding again with it stores nothing twice.
+    pub client_msg_id: Uuid,
+}
+
+/// The copies a forward stored, one per target conversation, in the request's order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Forwarded {
+    /// The stored copies.
+    pub items: Vec<Message>,
+}
+
+/// `GET /api/v1/conversations/{id}/pins`: the pinned messages, most recently pinned first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinnedMessages {
+    /// The pinned messages.
+    pub items: Vec<Message>,
+    /// Their authors.
+    pub users: Vec<PublicUser>,
 }
 
 /// `PATCH /api/v1/conversations/{id}/messages/{message_id}`.
@@ -228,10 +303,15 @@ pub struct ReadMarker {
 pub struct MessagePage {
     /// Messages, newest first (tombstones included).
     pub items: Vec<Message>,
-    /// Authors of these messages (deleted accounts appear as "Deleted user").
+    /// Authors of these messages and the people the page's events name (deleted accounts
+    /// appear as "Deleted user").
     pub users: Vec<PublicUser>,
     /// Pass as `before_seq` for the next (older) page; absent at the beginning of history.
     pub next_before_seq: Option<i64>,
+    /// The conversation's own events between this page's messages (created, members, roles,
+    /// renames, pins), oldest first, to show as lines in the history; at most 500.
+    #[serde(default)]
+    pub events: Vec<Event>,
 }
 
 /// One change in a conversation. Message events carry the message as it is now, so an edit or
@@ -298,6 +378,54 @@ pub enum EventKind {
         /// Who renamed it.
         by: UserId,
     },
+    /// Someone reacted to a message with an emoji.
+    ReactionAdded {
+        /// Which message.
+        message_id: MessageId,
+        /// Who.
+        user_id: UserId,
+        /// The emoji (fully qualified).
+        emoji: String,
+    },
+    /// Someone took their reaction back.
+    ReactionRemoved {
+        /// Which message.
+        message_id: MessageId,
+        /// Who.
+        user_id: UserId,
+        /// The emoji.
+        emoji: String,
+    },
+    /// A message was pinned.
+    MessagePinned {
+        /// Which.
+        message_id: MessageId,
+        /// Who pinned it.
+        by: UserId,
+    },
+    /// A message was unpinned (deleting a message unpins it without this event).
+    MessageUnpinned {
+        /// Which.
+        message_id: MessageId,
+        /// Who unpinned it.
+        by: UserId,
+    },
+}
+
+impl EventKind {
+    /// Whether a history page shows it as a line of its own (a change to the conversation
+    /// rather than to one message's text or reactions).
+    pub fn is_conversation_line(&self) -> bool {
+        matches!(
+            self,
+            Self::ConversationCreated { .. }
+                | Self::MemberAdded { .. }
+                | Self::MemberRemoved { .. }
+                | Self::MemberRoleChanged { .. }
+                | Self::ConversationRenamed { .. }
+                | Self::MessagePinned { .. }
+        )
+    }
 }
 
 /// An event in a conversation's log.
@@ -362,6 +490,12 @@ pub fn check_body(body: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The fully qualified form of `emoji` if it is one emoji of the Unicode set (skin tones
+/// included), so "❤" and "❤️" count as one reaction.
+pub fn normalize_emoji(emoji: &str) -> Option<&'static str> {
+    emojis::get(emoji).map(emojis::Emoji::as_str)
+}
+
 /// Checks a group title: 1 to [`MAX_TITLE_CHARS`] characters after trimming.
 pub fn check_title(title: &str) -> Result<(), &'static str> {
     let trimmed = title.trim();
@@ -387,6 +521,15 @@ mod tests {
         assert!(check_body(&"é".repeat(MAX_BODY_CHARS + 1)).is_err());
         assert!(check_body(" \n\t").is_err());
         assert!(check_body("").is_err());
+    }
+
+    #[test]
+    fn reactions_take_single_emoji_in_one_spelling() {
+        assert_eq!(normalize_emoji("\u{2764}"), Some("\u{2764}\u{fe0f}"));
+        assert_eq!(normalize_emoji("\u{1f44d}\u{1f3fd}"), Some("\u{1f44d}\u{1f3fd}"));
+        assert_eq!(normalize_emoji("lol"), None);
+        assert_eq!(normalize_emoji("\u{1f44d}\u{1f44d}"), None);
+        assert_eq!(normalize_emoji(""), None);
     }
 
     #[test]

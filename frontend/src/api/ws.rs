@@ -384,7 +384,7 @@ impl Gateway {
         self.send(Request::Send(client_msg_id), |req_id| ClientFrame::SendMessage {
             req_id,
             conversation_id,
-            message: SendMessage { client_msg_id, body, reply_to },
+            message: SendMessage { client_msg_id, body, reply_to, mentions: Vec::new() },
         });
     }
 

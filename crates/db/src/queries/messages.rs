@@ -1,5 +1,6 @@
-//! Reading messages and the event log: history pages, the `events?after_seq=` catch-up read,
-//! full-text search, and read markers. Messages are written only through `changes`.
+//! Reading messages and the event log: history pages and the conversation's own events
+//! between them, the `events?after_seq=` catch-up read, pins, full-text search, and read
+//! markers. Messages are written only through `changes`.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use protocol::conversations::{Event, EventKind, Message};
+use protocol::conversations::{Event, EventKind, Message, Pin};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -39,6 +40,14 @@ pub struct MessageRow {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Who deleted it.
     pub deleted_by: Option<Uuid>,
+    /// Users it mentions.
+    pub mentions: Vec<Uuid>,
+    /// A forwarded copy.
+    pub forwarded: bool,
+    /// When it was pinned, while it is.
+    pub pinned_at: Option<DateTime<Utc>>,
+    /// Who pinned it.
+    pub pinned_by: Option<Uuid>,
 }
 
 impl MessageRow {
@@ -56,6 +65,11 @@ impl MessageRow {
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
             moderated: self.deleted_by.is_some_and(|by| by != self.sender_id),
+            mentions: self.mentions.iter().copied().map(UserId).collect(),
+            forwarded: self.forwarded,
+            // Kept in their own table: `reactions::attach` fills them where a read needs them.
+            reactions: Vec::new(),
+            pin: self.pinned_at.map(|at| Pin { by: UserId(self.pinned_by.unwrap_or_default()), at }),
         }
     }
 }
@@ -106,6 +120,59 @@ pub async fn history(
         query = query.filter(messages::seq.lt(before));
     }
     query.load(conn).await
+}
+
+/// The conversation's own events (see `EventKind::is_conversation_line`) with a seq in
+/// `after_seq < seq < before_seq`, oldest first, at most `limit` (the newest ones if more).
+pub async fn conversation_lines(
+    conn: &mut AsyncPgConnection,
+    conversation: Uuid,
+    after_seq: i64,
+    before_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let rows: Vec<(i64, serde_json::Value, DateTime<Utc>)> = events::table
+        .filter(events::conversation_id.eq(conversation))
+        .filter(events::seq.gt(after_seq).and(events::seq.lt(before_seq)))
+        .filter(events::kind.eq_any(LINE_KINDS))
+        .order(events::seq.desc())
+        .limit(limit)
+        .select((events::seq, events::payload, events::created_at))
+        .load(conn)
+        .await?;
+    let conversation_id = ConversationId(conversation);
+    let mut lines: Vec<Event> = rows
+        .into_iter()
+        .filter_map(|(seq, payload, at)| {
+            let kind = serde_json::from_value(payload)
+                .inspect_err(|e| tracing::error!(%conversation, seq, error = %e, "unreadable event payload"))
+                .ok()?;
+            Some(Event { conversation_id, seq, at, kind })
+        })
+        .collect();
+    lines.reverse();
+    Ok(lines)
+}
+
+/// The stored kinds of the events a history page shows as lines of their own.
+const LINE_KINDS: [&str; 6] = [
+    "conversation_created",
+    "member_added",
+    "member_removed",
+    "member_role_changed",
+    "conversation_renamed",
+    "message_pinned",
+];
+
+/// The conversation's pinned messages, most recently pinned first.
+pub async fn pinned(conn: &mut AsyncPgConnection, conversation: Uuid) -> QueryResult<Vec<MessageRow>> {
+    messages::table
+        .filter(messages::conversation_id.eq(conversation).and(messages::pinned_at.is_not_null()))
+        .order(messages::pinned_at.desc())
+        .limit(protocol::conversations::MAX_PINS as i64)
+        .select(MessageRow::as_select())
+        .load(conn)
+        .await
 }
 
 /// Messages by id (for previews).
@@ -179,7 +246,8 @@ pub async fn event_at(conn: &mut AsyncPgConnection, conversation: Uuid, seq: i64
 pub async fn search(conn: &mut AsyncPgConnection, user: Uuid, q: &str, limit: i64) -> QueryResult<Vec<MessageRow>> {
     diesel::sql_query(
         "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to,
-                m.created_at, m.edited_at, m.deleted_at, m.deleted_by
+                m.created_at, m.edited_at, m.deleted_at, m.deleted_by, m.mentions, m.forwarded,
+                m.pinned_at, m.pinned_by
          FROM messages m
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1
          WHERE m.search @@ websearch_to_tsquery('simple', $2) AND m.deleted_at IS NULL

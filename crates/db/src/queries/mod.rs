@@ -5,6 +5,7 @@ pub mod admin;
 pub mod changes;
 pub mod conversations;
 pub mod messages;
+pub mod reactions;
 pub mod sessions;
 pub mod social;
 pub mod summaries;

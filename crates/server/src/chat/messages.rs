@@ -8,12 +8,14 @@ use db::models::User;
 use db::queries::changes::{Command, Deleter, NewMessage, Outcome};
 use db::queries::conversations as conversation_queries;
 use db::queries::messages::{self as queries, MessageRow};
+use db::queries::reactions;
 
 use crate::chat::writer::Committed;
 use db::queries::users as user_queries;
 use diesel_async::AsyncPgConnection;
 use protocol::conversations::{
-    EventKind, EventPage, MAX_PAGE, Message, MessagePage, SearchHit, SearchResults, SendMessage, check_body,
+    EventKind, EventPage, MAX_MENTIONS, MAX_PAGE, MAX_PAGE_EVENTS, Message, MessagePage, SearchHit, SearchResults,
+    SendMessage, check_body,
 };
 use protocol::users::PublicUser;
 use protocol::{ConversationId, MessageId, UserId};
@@ -53,6 +55,12 @@ pub async fn queue_send(
     input: SendMessage,
 ) -> Result<Committed, ApiError> {
     check_body(&input.body).map_err(body_error)?;
+    let mut mentions = input.mentions;
+    mentions.sort_unstable();
+    mentions.dedup();
+    if mentions.len() > MAX_MENTIONS {
+        return Err(ApiError::invalid_field("mentions", "a message can mention at most 50 people"));
+    }
     state
         .writer
         .queue(Command::Send(NewMessage {
@@ -61,6 +69,8 @@ pub async fn queue_send(
             client_msg_id: input.client_msg_id,
             body: input.body,
             reply_to: input.reply_to,
+            mentions,
+            forwarded: false,
         }))
         .await
 }
@@ -137,7 +147,7 @@ pub async fn moderate(state: &AppState, admin: Uuid, conversation: Uuid, message
 /// The answer to a queued edit or deletion: the message after it.
 pub async fn changed_message(queued: Committed) -> Result<Message, ApiError> {
     match queued.wait().await? {
-        Outcome::Message(message) => Ok(message.to_protocol()),
+        Outcome::Message(message) => Ok(*message),
         other => Err(unexpected(other)),
     }
 }
@@ -172,7 +182,11 @@ pub async fn typing(state: &AppState, user: Uuid, conversation: Uuid) -> Result<
     Ok(())
 }
 
-async fn require_member(conn: &mut AsyncPgConnection, conversation: Uuid, user: Uuid) -> Result<(), ApiError> {
+pub(crate) async fn require_member(
+    conn: &mut AsyncPgConnection,
+    conversation: Uuid,
+    user: Uuid,
+) -> Result<(), ApiError> {
     conversation_queries::membership(conn, conversation, user)
         .await?
         .map(|_| ())
@@ -180,7 +194,10 @@ async fn require_member(conn: &mut AsyncPgConnection, conversation: Uuid, user: 
 }
 
 /// Profiles of the given users; deleted accounts show as "Deleted user".
-async fn authors(conn: &mut AsyncPgConnection, ids: impl Iterator<Item = Uuid>) -> Result<Vec<PublicUser>, ApiError> {
+pub(crate) async fn authors(
+    conn: &mut AsyncPgConnection,
+    ids: impl Iterator<Item = Uuid>,
+) -> Result<Vec<PublicUser>, ApiError> {
     let ids: Vec<Uuid> = ids.collect::<HashSet<_>>().into_iter().collect();
     let users = user_queries::by_ids(conn, &ids).await?;
     Ok(users.values().map(User::to_public).collect())
@@ -199,15 +216,58 @@ pub async fn history(
     before_seq: Option<i64>,
     limit: Option<u32>,
 ) -> Result<MessagePage, ApiError> {
-    let limit = page_size(limit);
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_member(&mut conn, conversation, user).await?;
-    let mut rows = queries::history(&mut conn, conversation, before_seq, limit + 1).await?;
+    history_page(&mut conn, conversation, before_seq, limit).await
+}
+
+/// A page of any conversation's history, newest first, with the conversation's own events
+/// between its messages (the caller has checked who may read it).
+pub(crate) async fn history_page(
+    conn: &mut AsyncPgConnection,
+    conversation: Uuid,
+    before_seq: Option<i64>,
+    limit: Option<u32>,
+) -> Result<MessagePage, ApiError> {
+    let limit = page_size(limit);
+    let mut rows = queries::history(conn, conversation, before_seq, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_before_seq = if more { rows.last().map(|m| m.seq) } else { None };
-    let users = authors(&mut conn, rows.iter().map(|m| m.sender_id)).await?;
-    Ok(MessagePage { items: rows.iter().map(MessageRow::to_protocol).collect(), users, next_before_seq })
+    // The lines between this page's oldest message and the next page's newest belong here; the
+    // first page also takes those after its newest message.
+    let after = next_before_seq.unwrap_or(0);
+    let events = queries::conversation_lines(
+        conn,
+        conversation,
+        after,
+        before_seq.unwrap_or(i64::MAX),
+        i64::from(MAX_PAGE_EVENTS),
+    )
+    .await?;
+    let mut items: Vec<Message> = rows.iter().map(MessageRow::to_protocol).collect();
+    reactions::attach(conn, &mut items).await?;
+    let named = rows.iter().map(|m| m.sender_id).chain(events.iter().flat_map(|e| named_users(&e.kind)));
+    let users = authors(conn, named).await?;
+    Ok(MessagePage { items, users, next_before_seq, events })
+}
+
+/// The users an event names besides a message's author, whose profiles a client needs to
+/// show it.
+fn named_users(kind: &EventKind) -> Vec<Uuid> {
+    match kind {
+        EventKind::ConversationCreated { by, .. }
+        | EventKind::ConversationRenamed { by, .. }
+        | EventKind::MessagePinned { by, .. }
+        | EventKind::MessageUnpinned { by, .. } => vec![by.0],
+        EventKind::MemberAdded { user, by, .. } => vec![user.id.0, by.0],
+        EventKind::MemberRemoved { user_id, by } | EventKind::MemberRoleChanged { user_id, by, .. } => {
+            vec![user_id.0, by.0]
+        }
+        EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => vec![message.sender_id.0],
+        EventKind::ReactionAdded { user_id, .. } | EventKind::ReactionRemoved { user_id, .. } => vec![user_id.0],
+        EventKind::MessageDeleted { .. } => Vec::new(),
+    }
 }
 
 /// What the caller missed: events after `after_seq`, oldest first.
@@ -229,11 +289,9 @@ pub async fn events(
     let mut items = queries::events_after(&mut conn, conversation, after_seq, limit + 1).await?;
     let has_more = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    let senders = items.iter().filter_map(|e| match &e.kind {
-        EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => Some(message.sender_id.0),
-        _ => None,
-    });
-    let users = authors(&mut conn, senders.collect::<Vec<_>>().into_iter()).await?;
+    reactions::attach_to_events(&mut conn, &mut items).await?;
+    let named: Vec<Uuid> = items.iter().flat_map(|e| named_users(&e.kind)).filter(|u| !u.is_nil()).collect();
+    let users = authors(&mut conn, named.into_iter()).await?;
     Ok(EventPage { items, users, last_seq: row.last_seq, has_more })
 }
 

@@ -3,7 +3,10 @@
 //! only way into a conversation's log, which publishes to the bus after commit.
 
 pub mod conversations;
+pub mod forward;
 pub mod messages;
+pub mod pins;
+pub mod reactions;
 pub mod writer;
 
 use db::queries::conversations::Refusal;

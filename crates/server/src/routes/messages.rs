@@ -4,7 +4,8 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use protocol::ErrorBody;
 use protocol::conversations::{
-    EditMessage, EventPage, MarkRead, Message, MessagePage, ReadMarker, SearchResults, SendMessage,
+    EditMessage, EventPage, ForwardMessage, Forwarded, MarkRead, Message, MessagePage, ReadMarker, SearchResults,
+    SendMessage,
 };
 use protocol::{ConversationId, UserId};
 use serde::Deserialize;
@@ -116,6 +117,27 @@ pub async fn delete_message(
 ) -> Result<web::Json<Message>, ApiError> {
     let (conversation, message) = path.into_inner();
     Ok(web::Json(chat::delete(&state, auth.id(), conversation, message).await?))
+}
+
+/// Copies a message into other conversations of the caller's, marked "forwarded" (the copies
+/// do not say where it came from).
+#[utoipa::path(tag = "messages", path = "/api/v1/conversations/{id}/messages/{message_id}/forward", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id"), ("message_id" = Uuid, Path, description = "Message id")),
+    request_body = ForwardMessage,
+    responses((status = 201, body = Forwarded),
+        (status = 400, description = "`invalid_input`: 1 to 10 conversations", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a target DM with someone no longer your friend", body = ErrorBody),
+        (status = 404, description = "`not_found`: the message, or a target you are not in", body = ErrorBody)))]
+#[post("/conversations/{id}/messages/{message_id}/forward")]
+pub async fn forward_message(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<ForwardMessage>,
+) -> Result<HttpResponse, ApiError> {
+    let (conversation, message) = path.into_inner();
+    let copies = crate::chat::forward::forward(&state, auth.id(), conversation, message, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(copies))
 }
 
 /// Moves the caller's read marker forward (it never moves back).

@@ -10,6 +10,8 @@ pub mod friend_requests;
 pub mod friends;
 pub mod health;
 pub mod messages;
+pub mod pins;
+pub mod reactions;
 pub mod users;
 
 use actix_web::web;
@@ -65,7 +67,13 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(messages::edit_message)
             .service(messages::delete_message)
             .service(messages::mark_read)
+            .service(messages::forward_message)
             .service(messages::search_messages)
+            .service(reactions::add_reaction)
+            .service(reactions::remove_reaction)
+            .service(pins::list_pins)
+            .service(pins::pin_message)
+            .service(pins::unpin_message)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::get_user)

@@ -225,7 +225,15 @@ async fn moderation_removes_messages_live_and_exports_history() {
     let (mut bob_socket, _) = bob.client.connect().await.unwrap();
     let bad = alice
         .client
-        .send_message(dm.id, &SendMessage { client_msg_id: Uuid::new_v4(), body: "spam spam".into(), reply_to: None })
+        .send_message(
+            dm.id,
+            &SendMessage {
+                client_msg_id: Uuid::new_v4(),
+                body: "spam spam".into(),
+                reply_to: None,
+                mentions: Vec::new(),
+            },
+        )
         .await
         .unwrap();
     let list: Page<AdminConversation> = ok(call(&admin, Method::GET, "/api/v1/admin/conversations", None).await).await;
@@ -274,7 +282,12 @@ async fn retention_removes_exactly_the_expired_messages_and_resync_stays_gap_fre
     let dm = alice.client.open_dm(bob.id()).await.unwrap();
     let mut sent = Vec::new();
     for n in 0..4 {
-        let message = SendMessage { client_msg_id: Uuid::new_v4(), body: format!("message {n}"), reply_to: None };
+        let message = SendMessage {
+            client_msg_id: Uuid::new_v4(),
+            body: format!("message {n}"),
+            reply_to: None,
+            mentions: Vec::new(),
+        };
         sent.push(alice.client.send_message(dm.id, &message).await.unwrap());
     }
     // Age the first two by ten days.
@@ -336,12 +349,18 @@ async fn users_export_their_own_data() {
     for body in ["one", "two"] {
         alice
             .client
-            .send_message(dm.id, &SendMessage { client_msg_id: Uuid::new_v4(), body: body.into(), reply_to: None })
+            .send_message(
+                dm.id,
+                &SendMessage { client_msg_id: Uuid::new_v4(), body: body.into(), reply_to: None, mentions: Vec::new() },
+            )
             .await
             .unwrap();
     }
     bob.client
-        .send_message(dm.id, &SendMessage { client_msg_id: Uuid::new_v4(), body: "bob's".into(), reply_to: None })
+        .send_message(
+            dm.id,
+            &SendMessage { client_msg_id: Uuid::new_v4(), body: "bob's".into(), reply_to: None, mentions: Vec::new() },
+        )
         .await
         .unwrap();
     let response = call(&alice, Method::GET, "/api/v1/users/me/export", None).await;

@@ -14,7 +14,7 @@ fn code(result: Result<impl std::fmt::Debug, client::ClientError>) -> ErrorCode 
 }
 
 fn text(body: &str) -> SendMessage {
-    SendMessage { client_msg_id: Uuid::new_v4(), body: body.to_owned(), reply_to: None }
+    SendMessage { client_msg_id: Uuid::new_v4(), body: body.to_owned(), reply_to: None, mentions: Vec::new() }
 }
 
 async fn say(who: &Account, conversation: ConversationId, body: &str) -> protocol::conversations::Message {
@@ -445,6 +445,8 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
             client_msg_id: key,
             body: format!("from {}", sender.auth.user.username),
             reply_to,
+            mentions: Vec::new(),
+            forwarded: false,
         })
     };
     let repeated = Uuid::new_v4();

@@ -101,7 +101,10 @@ async fn ready_carries_friends_requests_and_conversations() {
     carol.client.send_friend_request(alice.id()).await.unwrap();
     let dm = bob.client.open_dm(alice.id()).await.unwrap();
     bob.client
-        .send_message(dm.id, &SendMessage { client_msg_id: Uuid::new_v4(), body: "hi".into(), reply_to: None })
+        .send_message(
+            dm.id,
+            &SendMessage { client_msg_id: Uuid::new_v4(), body: "hi".into(), reply_to: None, mentions: Vec::new() },
+        )
         .await
         .unwrap();
     let (_bob_socket, _) = connect(&bob).await;
@@ -201,7 +204,12 @@ async fn bad_frames_get_error_frames_and_the_connection_survives() {
         ClientFrame::SendMessage {
             req_id: 50,
             conversation_id: c,
-            message: SendMessage { client_msg_id: Uuid::new_v4(), body: "hi".into(), reply_to: None },
+            message: SendMessage {
+                client_msg_id: Uuid::new_v4(),
+                body: "hi".into(),
+                reply_to: None,
+                mentions: Vec::new(),
+            },
         },
         ClientFrame::EditMessage { req_id: 51, conversation_id: c, message_id: m, body: "x".into() },
         ClientFrame::DeleteMessage { req_id: 52, conversation_id: c, message_id: m },
@@ -290,7 +298,8 @@ async fn resending_with_the_same_client_msg_id_delivers_once() {
     app.befriend(&alice, &bob).await;
     let dm = alice.client.open_dm(bob.id()).await.unwrap();
     let (mut bob_socket, _) = connect(&bob).await;
-    let message = SendMessage { client_msg_id: Uuid::new_v4(), body: "once".into(), reply_to: None };
+    let message =
+        SendMessage { client_msg_id: Uuid::new_v4(), body: "once".into(), reply_to: None, mentions: Vec::new() };
     let (mut first, _) = connect(&alice).await;
     let stored = first.send_message_with(dm.id, message.clone()).await.unwrap();
     first.close().await;
@@ -521,7 +530,12 @@ async fn two_servers_sending_at_once_deliver_every_conversation_in_seq_order() {
     // group's first two messages are stored by different servers in quick succession.
     let pipeline = async |socket: &mut Socket, who: &str| {
         for (n, group) in groups.iter().enumerate() {
-            let message = SendMessage { client_msg_id: Uuid::new_v4(), body: format!("{who} {n}"), reply_to: None };
+            let message = SendMessage {
+                client_msg_id: Uuid::new_v4(),
+                body: format!("{who} {n}"),
+                reply_to: None,
+                mentions: Vec::new(),
+            };
             let req_id = socket.next_req_id();
             socket.send(&ClientFrame::SendMessage { req_id, conversation_id: *group, message }).await.unwrap();
         }
@@ -554,7 +568,8 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
     let mut req_ids = Vec::new();
     for n in 0..100 {
         let req_id = alice_socket.next_req_id();
-        let message = SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None };
+        let message =
+            SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None, mentions: Vec::new() };
         alice_socket.send(&ClientFrame::SendMessage { req_id, conversation_id: dm.id, message }).await.unwrap();
         req_ids.push(req_id);
     }
@@ -587,7 +602,8 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
 async fn pipeline(socket: &mut Socket, conversation: protocol::ConversationId, count: usize) {
     for n in 0..count {
         let req_id = socket.next_req_id();
-        let message = SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None };
+        let message =
+            SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None, mentions: Vec::new() };
         socket.send(&ClientFrame::SendMessage { req_id, conversation_id: conversation, message }).await.unwrap();
     }
     let mut acked = 0;

@@ -5,7 +5,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, HashMap};
 
-use protocol::conversations::{ConversationSummary, Event, EventKind, Message, MessagePage};
+use protocol::conversations::{ConversationSummary, Event, EventKind, Message, MessagePage, Pin, Reaction};
 use protocol::social::Friend;
 use protocol::users::PublicUser;
 use protocol::{ConversationId, MessageId, UserId};
@@ -134,6 +134,8 @@ pub struct Applied {
     pub joined: Option<PublicUser>,
     /// The member list changed (a join, a leave, a role), so a shown one must be read again.
     pub members_changed: bool,
+    /// A message was pinned or unpinned, so a shown pinned bar must be read again.
+    pub pins_changed: bool,
 }
 
 /// Applies `event` to its conversation's timeline and summary if it is the next one (see
@@ -161,6 +163,28 @@ pub fn apply(
                 old.body.clear();
                 old.deleted_at = Some(event.at);
                 old.moderated = *moderated && old.sender_id != *by;
+                old.reactions.clear();
+                old.pin = None;
+            }
+        }
+        EventKind::ReactionAdded { message_id, user_id, emoji } => {
+            if let Some(old) = timeline.find_mut(*message_id) {
+                add_reaction(old, emoji, *user_id);
+            }
+        }
+        EventKind::ReactionRemoved { message_id, user_id, emoji } => {
+            if let Some(old) = timeline.find_mut(*message_id) {
+                remove_reaction(old, emoji, *user_id);
+            }
+        }
+        EventKind::MessagePinned { message_id, by } => {
+            if let Some(old) = timeline.find_mut(*message_id) {
+                old.pin = Some(Pin { by: *by, at: event.at });
+            }
+        }
+        EventKind::MessageUnpinned { message_id, .. } => {
+            if let Some(old) = timeline.find_mut(*message_id) {
+                old.pin = None;
             }
         }
         EventKind::MemberRemoved { user_id, .. } => {
@@ -226,9 +250,32 @@ pub fn apply(
             s.last_activity_at = s.last_activity_at.max(at);
             s.title = title;
         }),
-        EventKind::ConversationCreated { .. } => update_summary(conversations, id, seq, |_| {}),
+        EventKind::ConversationCreated { .. } | EventKind::ReactionAdded { .. } | EventKind::ReactionRemoved { .. } => {
+            update_summary(conversations, id, seq, |_| {})
+        }
+        EventKind::MessagePinned { .. } | EventKind::MessageUnpinned { .. } => {
+            update_summary(conversations, id, seq, |_| {});
+            applied.pins_changed = true;
+        }
     }
     Some(applied)
+}
+
+/// Adds `user`'s `emoji` to a message's reactions (once: replaying it changes nothing).
+pub fn add_reaction(message: &mut Message, emoji: &str, user: UserId) {
+    match message.reactions.iter_mut().find(|r| r.emoji == emoji) {
+        Some(reaction) if !reaction.user_ids.contains(&user) => reaction.user_ids.push(user),
+        Some(_) => {}
+        None => message.reactions.push(Reaction { emoji: emoji.to_owned(), user_ids: vec![user] }),
+    }
+}
+
+/// Takes `user`'s `emoji` off a message; an emoji nobody uses any more disappears.
+pub fn remove_reaction(message: &mut Message, emoji: &str, user: UserId) {
+    for reaction in message.reactions.iter_mut().filter(|r| r.emoji == emoji) {
+        reaction.user_ids.retain(|u| *u != user);
+    }
+    message.reactions.retain(|r| !r.user_ids.is_empty());
 }
 
 /// Moves a summary's `last_seq` to `seq`, applies `change` (which moves `last_activity_at`
@@ -450,6 +497,10 @@ mod tests {
             edited_at: None,
             deleted_at: None,
             moderated: false,
+            mentions: Vec::new(),
+            forwarded: false,
+            reactions: Vec::new(),
+            pin: None,
         }
     }
 
@@ -873,7 +924,8 @@ mod tests {
         // Only the live message is here; the edit found nothing loaded to change.
         assert_eq!(state.shown(DM), shown(&[(4, "live")]));
 
-        let page = |items, next_before_seq| MessagePage { items, users: Vec::new(), next_before_seq };
+        let page =
+            |items, next_before_seq| MessagePage { items, users: Vec::new(), next_before_seq, events: Vec::new() };
         let newest = page(vec![message(DM, 4, ANN, "live"), message(DM, 2, ANN, "edited")], Some(2));
         history_page(&mut state.timelines, DM, None, Some(newest));
         assert_eq!(state.timeline(DM).history, History::Partial(2));

@@ -1,6 +1,6 @@
 //! The commands a conversation's log takes, and what an accepted one answers.
 
-use protocol::conversations::{ConversationKind, Event, MemberRole};
+use protocol::conversations::{ConversationKind, Event, MemberRole, Message};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -19,6 +19,10 @@ pub struct NewMessage {
     pub body: String,
     /// The message it answers, which must be in the same conversation.
     pub reply_to: Option<MessageId>,
+    /// Users it mentions (distinct, at most `MAX_MENTIONS`), who must be members.
+    pub mentions: Vec<UserId>,
+    /// A copy forwarded from another conversation.
+    pub forwarded: bool,
 }
 
 /// Who removes a message, which decides what they must be allowed.
@@ -63,6 +67,30 @@ pub enum Command {
         by: Deleter,
         /// Which message.
         message: MessageId,
+    },
+    /// A member adds or takes back a reaction (one per emoji per user per message).
+    React {
+        /// Where the message is.
+        conversation: ConversationId,
+        /// Who reacts.
+        user: UserId,
+        /// Which message.
+        message: MessageId,
+        /// The emoji, already normalised to its fully qualified form.
+        emoji: String,
+        /// True to add it, false to take it back.
+        add: bool,
+    },
+    /// A message is pinned or unpinned (by a group's owner or admin, by either member of a DM).
+    Pin {
+        /// Where the message is.
+        conversation: ConversationId,
+        /// Who pins.
+        actor: UserId,
+        /// Which message.
+        message: MessageId,
+        /// True to pin, false to unpin.
+        pinned: bool,
     },
     /// The retention sweep removes expired messages; each removal is a deletion event.
     Expire {
@@ -138,6 +166,8 @@ impl Command {
             Self::Send(send) => send.conversation,
             Self::Edit { conversation, .. }
             | Self::Delete { conversation, .. }
+            | Self::React { conversation, .. }
+            | Self::Pin { conversation, .. }
             | Self::Expire { conversation, .. }
             | Self::Rename { conversation, .. }
             | Self::AddMembers { conversation, .. }
@@ -148,20 +178,23 @@ impl Command {
         }
     }
 
-    /// The user acting, when the command has one (whose membership the batch reads).
-    pub(super) fn actor(&self) -> Option<UserId> {
+    /// The users whose membership the batch must read: the one acting, and those a send
+    /// mentions.
+    pub(super) fn concerned(&self) -> Vec<UserId> {
         match self {
-            Self::Send(send) => Some(send.sender),
-            Self::Edit { editor, .. } => Some(*editor),
-            Self::Delete { by: Deleter::Member(user), .. } => Some(*user),
-            Self::Rename { actor, .. }
-            | Self::AddMembers { actor, .. }
-            | Self::RemoveMember { actor, .. }
-            | Self::SetRole { actor, .. } => Some(*actor),
+            Self::Send(send) => std::iter::once(send.sender).chain(send.mentions.iter().copied()).collect(),
+            Self::Edit { editor: user, .. }
+            | Self::Delete { by: Deleter::Member(user), .. }
+            | Self::React { user, .. }
+            | Self::Pin { actor: user, .. }
+            | Self::Rename { actor: user, .. }
+            | Self::AddMembers { actor: user, .. }
+            | Self::RemoveMember { actor: user, .. }
+            | Self::SetRole { actor: user, .. } => vec![*user],
             Self::Delete { by: Deleter::Operator(_), .. }
             | Self::Expire { .. }
             | Self::CreateGroup { .. }
-            | Self::OpenDm { .. } => None,
+            | Self::OpenDm { .. } => Vec::new(),
         }
     }
 
@@ -186,8 +219,8 @@ pub enum Outcome {
         /// Whether this command stored it.
         created: bool,
     },
-    /// The message after an edit or a deletion.
-    Message(MessageRow),
+    /// The message after an edit, a deletion, a reaction or a pin, with its reactions.
+    Message(Box<Message>),
     /// How many messages the retention sweep removed.
     Expired(usize),
     /// The conversation changed (members, roles, title) or was opened.

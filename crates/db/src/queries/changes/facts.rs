@@ -1,6 +1,7 @@
 //! What a batch needs to judge its commands, read inside its transaction under the row locks
 //! of every conversation it touches: kinds, titles, last seqs, the memberships concerned,
-//! the messages named, the friendships that matter, and the profiles of users being added.
+//! the messages named (with their reactions where a command changes or shows them), pin
+//! counts, the friendships that matter, and the profiles of users being added.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,7 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use protocol::conversations::{ConversationKind, MemberRole};
+use protocol::conversations::{ConversationKind, MemberRole, Reaction};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ use crate::models::User;
 use crate::prepared::prepared;
 use crate::queries::conversations::dm_key;
 use crate::queries::messages::MessageRow;
-use crate::queries::{social, users};
+use crate::queries::{reactions, social, users};
 use crate::schema::messages;
 
 /// A member as the batch knows them.
@@ -46,6 +47,10 @@ pub(super) struct Facts {
     pub at: DateTime<Utc>,
     pub conversations: HashMap<ConversationId, Locked>,
     pub messages: HashMap<MessageId, MessageRow>,
+    /// Reactions of the messages edited, deleted, reacted to or pinned.
+    pub reactions: HashMap<MessageId, Vec<Reaction>>,
+    /// How many messages are pinned, for conversations with a pin command.
+    pub pins: HashMap<ConversationId, usize>,
     /// Friend pairs, as `pair(a, b)`.
     pub friends: HashSet<(UserId, UserId)>,
     pub profiles: HashMap<UserId, User>,
@@ -84,13 +89,15 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
     existing.sort_unstable();
     existing.dedup();
     let actors: Vec<Uuid> =
-        commands.iter().filter_map(|c| c.actor()).map(|u| u.0).collect::<HashSet<_>>().into_iter().collect();
+        commands.iter().flat_map(|c| c.concerned()).map(|u| u.0).collect::<HashSet<_>>().into_iter().collect();
     let mut whole: Vec<Uuid> = commands.iter().filter(|c| c.needs_all_members()).map(|c| c.conversation().0).collect();
     whole.sort_unstable();
     whole.dedup();
     let conversations = if existing.is_empty() { HashMap::new() } else { lock(conn, existing, actors, whole).await? };
 
     let mut message_ids: Vec<Uuid> = Vec::new();
+    let mut shown: Vec<Uuid> = Vec::new();
+    let mut pinning: Vec<Uuid> = Vec::new();
     let mut pairs: HashSet<(UserId, UserId)> = HashSet::new();
     let mut adding: Vec<Uuid> = Vec::new();
     let mut dm_keys: Vec<String> = Vec::new();
@@ -104,7 +111,15 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
                     pairs.insert(pair(send.sender, *peer));
                 }
             }
-            Command::Edit { message, .. } | Command::Delete { message, .. } => message_ids.push(message.0),
+            Command::Edit { message, .. } | Command::Delete { message, .. } | Command::React { message, .. } => {
+                message_ids.push(message.0);
+                shown.push(message.0);
+            }
+            Command::Pin { conversation, message, .. } => {
+                message_ids.push(message.0);
+                shown.push(message.0);
+                pinning.push(conversation.0);
+            }
             Command::Expire { messages, .. } => message_ids.extend(messages.iter().map(|m| m.0)),
             Command::AddMembers { actor, users, .. } => {
                 pairs.extend(users.iter().map(|u| pair(*actor, *u)));
@@ -135,6 +150,13 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
             messages::table.filter(messages::id.eq_any(message_ids)).select(MessageRow::as_select()).load(conn).await?;
         rows.into_iter().map(|m| (MessageId(m.id), m)).collect()
     };
+    let reactions = if shown.is_empty() {
+        HashMap::new()
+    } else {
+        let found = reactions::of_messages(conn, &shown).await?;
+        found.into_iter().map(|(id, r)| (MessageId(id), r)).collect()
+    };
+    let pins = if pinning.is_empty() { HashMap::new() } else { pin_counts(conn, pinning).await? };
     let friends = if pairs.is_empty() { HashSet::new() } else { friendships(conn, pairs).await? };
     let profiles = if adding.is_empty() {
         HashMap::new()
@@ -142,7 +164,7 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
         users::by_ids(conn, &adding).await?.into_iter().map(|(id, user)| (UserId(id), user)).collect()
     };
     let dms = if dm_keys.is_empty() { HashMap::new() } else { existing_dms(conn, dm_keys).await? };
-    Ok(Facts { at, conversations, messages, friends, profiles, dms })
+    Ok(Facts { at, conversations, messages, reactions, pins, friends, profiles, dms })
 }
 
 async fn lock(
@@ -213,6 +235,19 @@ async fn friendships(
     .load(conn)
     .await?;
     Ok(found.into_iter().map(|f| (UserId(f.user_a), UserId(f.user_b))).collect())
+}
+
+async fn pin_counts(
+    conn: &mut AsyncPgConnection,
+    conversations: Vec<Uuid>,
+) -> QueryResult<HashMap<ConversationId, usize>> {
+    let rows: Vec<(Uuid, i64)> = messages::table
+        .filter(messages::conversation_id.eq_any(conversations).and(messages::pinned_at.is_not_null()))
+        .group_by(messages::conversation_id)
+        .select((messages::conversation_id, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n)| (ConversationId(id), usize::try_from(n).unwrap_or(usize::MAX))).collect())
 }
 
 async fn existing_dms(conn: &mut AsyncPgConnection, keys: Vec<String>) -> QueryResult<HashMap<String, ConversationId>> {

@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use protocol::conversations::{ConversationKind, Event, EventKind, MAX_GROUP_MEMBERS, MemberRole};
+use protocol::conversations::{
+    ConversationKind, Event, EventKind, MAX_GROUP_MEMBERS, MAX_PINS, MAX_REACTION_KINDS, MemberRole, Message, Reaction,
+};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -69,6 +71,9 @@ pub(super) struct Changes {
     pub changed: Vec<MessageRow>,
     /// Messages removed by retention.
     pub expired: Vec<MessageId>,
+    /// Reactions to add and to remove: `(message, emoji, user)`.
+    pub reactions_added: Vec<(MessageId, String, UserId)>,
+    pub reactions_removed: Vec<(MessageId, String, UserId)>,
     pub events: Vec<EventRow>,
 }
 
@@ -77,6 +82,11 @@ pub(super) struct Draft {
     at: DateTime<Utc>,
     conversations: HashMap<ConversationId, Working>,
     messages: HashMap<MessageId, MessageRow>,
+    /// Reactions of the messages whose reactions the batch reads or changes, as it left them,
+    /// and as they were read.
+    reactions: HashMap<MessageId, Vec<Reaction>>,
+    reactions_before: HashMap<MessageId, Vec<Reaction>>,
+    pins: HashMap<ConversationId, usize>,
     friends: HashSet<(UserId, UserId)>,
     profiles: HashMap<UserId, User>,
     dms: HashMap<String, ConversationId>,
@@ -98,6 +108,9 @@ impl Draft {
             at: facts.at,
             conversations,
             messages: facts.messages,
+            reactions_before: facts.reactions.clone(),
+            reactions: facts.reactions,
+            pins: facts.pins,
             friends: facts.friends,
             profiles: facts.profiles,
             dms: facts.dms,
@@ -114,6 +127,10 @@ impl Draft {
             Command::Send(send) => self.send(send),
             Command::Edit { conversation, editor, message, body } => self.edit(*conversation, *editor, *message, body),
             Command::Delete { conversation, by, message } => self.delete(*conversation, *by, *message),
+            Command::React { conversation, user, message, emoji, add } => {
+                self.react(*conversation, *user, *message, emoji, *add)
+            }
+            Command::Pin { conversation, actor, message, pinned } => self.pin(*conversation, *actor, *message, *pinned),
             Command::Expire { conversation, messages } => self.expire(*conversation, messages),
             Command::Rename { conversation, actor, title } => self.rename(*conversation, *actor, title),
             Command::AddMembers { conversation, actor, users } => self.add_members(*conversation, *actor, users),
@@ -190,6 +207,12 @@ impl Draft {
         {
             return Err(Refusal::UnprocessableField("reply_to", "no such message in this conversation".into()));
         }
+        if send.mentions.iter().any(|user| !found.members.contains_key(user)) {
+            return Err(Refusal::UnprocessableField(
+                "mentions",
+                "you can only mention members of this conversation".into(),
+            ));
+        }
         let message = MessageRow {
             id: Uuid::now_v7(),
             conversation_id: send.conversation.0,
@@ -202,6 +225,10 @@ impl Draft {
             edited_at: None,
             deleted_at: None,
             deleted_by: None,
+            mentions: send.mentions.iter().map(|u| u.0).collect(),
+            forwarded: send.forwarded,
+            pinned_at: None,
+            pinned_by: None,
         };
         let event = self.push_event(send.conversation, EventKind::MessageCreated { message: message.to_protocol() });
         let id = MessageId(message.id);
@@ -226,9 +253,10 @@ impl Draft {
             return Err(Refusal::Unprocessable("this message was deleted".into()));
         }
         let edited = MessageRow { body: body.to_owned(), edited_at: Some(self.at), ..found.clone() };
-        let event = self.push_event(conversation, EventKind::MessageEdited { message: edited.to_protocol() });
-        self.replace(edited.clone());
-        Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Message(edited)) })
+        let view = self.view(&edited);
+        let event = self.push_event(conversation, EventKind::MessageEdited { message: view.clone() });
+        self.replace(edited);
+        Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Message(Box::new(view))) })
     }
 
     fn delete(&mut self, conversation: ConversationId, by: Deleter, message: MessageId) -> Result<Applied, Refusal> {
@@ -252,15 +280,130 @@ impl Draft {
         }
         if found.deleted_at.is_some() {
             // Deleting twice changes nothing and appends nothing.
-            return Ok(Applied::quiet(Outcome::Message(found.clone())));
+            return Ok(Applied::quiet(Outcome::Message(Box::new(found.to_protocol()))));
         }
-        let deleted =
-            MessageRow { body: String::new(), deleted_at: Some(self.at), deleted_by: Some(actor.0), ..found.clone() };
+        // A tombstone keeps no text, no reactions and no pin.
+        let deleted = MessageRow {
+            body: String::new(),
+            deleted_at: Some(self.at),
+            deleted_by: Some(actor.0),
+            pinned_at: None,
+            pinned_by: None,
+            ..found.clone()
+        };
+        if found.pinned_at.is_some() {
+            self.count_pin(conversation, false);
+        }
+        self.reactions.insert(message, Vec::new());
         let moderated = deleted.sender_id != actor.0;
         let event =
             self.push_event(conversation, EventKind::MessageDeleted { message_id: message, by: actor, moderated });
-        self.replace(deleted.clone());
-        Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Message(deleted)) })
+        let view = deleted.to_protocol();
+        self.replace(deleted);
+        Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Message(Box::new(view))) })
+    }
+
+    /// A message as clients see it: with its reactions as the draft has them.
+    fn view(&self, row: &MessageRow) -> Message {
+        let mut message = row.to_protocol();
+        message.reactions = self.reactions.get(&message.id).cloned().unwrap_or_default();
+        message
+    }
+
+    /// Keeps the conversation's pin count as the batch changes it.
+    fn count_pin(&mut self, conversation: ConversationId, pinned: bool) {
+        let count = self.pins.entry(conversation).or_default();
+        *count = if pinned { *count + 1 } else { count.saturating_sub(1) };
+    }
+
+    fn react(
+        &mut self,
+        conversation: ConversationId,
+        user: UserId,
+        message: MessageId,
+        emoji: &str,
+        add: bool,
+    ) -> Result<Applied, Refusal> {
+        self.as_member(conversation, user)?;
+        let found = self.message_in(conversation, message)?;
+        if found.deleted_at.is_some() {
+            return Err(Refusal::Unprocessable("this message was deleted".into()));
+        }
+        let reactions = self.reactions.get(&message).map(Vec::as_slice).unwrap_or_default();
+        let same = reactions.iter().find(|r| r.emoji == emoji);
+        let has = same.is_some_and(|r| r.user_ids.contains(&user));
+        if has == add {
+            // Adding twice, or taking back what is not there, changes nothing.
+            let view = self.view(found);
+            return Ok(Applied::quiet(Outcome::Message(Box::new(view))));
+        }
+        if add && same.is_none() && reactions.len() >= MAX_REACTION_KINDS {
+            return Err(Refusal::UnprocessableField(
+                "emoji",
+                format!("a message can have at most {MAX_REACTION_KINDS} different reactions"),
+            ));
+        }
+        let reactions = self.reactions.entry(message).or_default();
+        if add {
+            match reactions.iter_mut().find(|r| r.emoji == emoji) {
+                Some(reaction) => reaction.user_ids.push(user),
+                None => reactions.push(Reaction { emoji: emoji.to_owned(), user_ids: vec![user] }),
+            }
+        } else {
+            if let Some(reaction) = reactions.iter_mut().find(|r| r.emoji == emoji) {
+                reaction.user_ids.retain(|u| *u != user);
+            }
+            reactions.retain(|r| !r.user_ids.is_empty());
+        }
+        let (message_id, user_id, emoji) = (message, user, emoji.to_owned());
+        let kind = if add {
+            EventKind::ReactionAdded { message_id, user_id, emoji }
+        } else {
+            EventKind::ReactionRemoved { message_id, user_id, emoji }
+        };
+        let event = self.push_event(conversation, kind);
+        let view = self.messages.get(&message).map(|row| self.view(row));
+        let outcome = Outcome::Message(Box::new(view.ok_or(Refusal::NotFound("message"))?));
+        Ok(Applied { events: vec![event], ..Applied::quiet(outcome) })
+    }
+
+    fn pin(
+        &mut self,
+        conversation: ConversationId,
+        actor: UserId,
+        message: MessageId,
+        pinned: bool,
+    ) -> Result<Applied, Refusal> {
+        let (found, me) = self.as_member(conversation, actor)?;
+        if found.kind == ConversationKind::Group && !me.role.can_manage() {
+            return Err(Refusal::Forbidden("only the group's owners and admins can pin messages"));
+        }
+        let found = self.message_in(conversation, message)?;
+        if found.deleted_at.is_some() {
+            return Err(Refusal::Unprocessable("this message was deleted".into()));
+        }
+        if found.pinned_at.is_some() == pinned {
+            let view = self.view(found);
+            return Ok(Applied::quiet(Outcome::Message(Box::new(view))));
+        }
+        if pinned && self.pins.get(&conversation).copied().unwrap_or_default() >= MAX_PINS {
+            return Err(Refusal::Unprocessable(format!("a conversation can have at most {MAX_PINS} pinned messages")));
+        }
+        let changed = if pinned {
+            MessageRow { pinned_at: Some(self.at), pinned_by: Some(actor.0), ..found.clone() }
+        } else {
+            MessageRow { pinned_at: None, pinned_by: None, ..found.clone() }
+        };
+        self.count_pin(conversation, pinned);
+        let kind = if pinned {
+            EventKind::MessagePinned { message_id: message, by: actor }
+        } else {
+            EventKind::MessageUnpinned { message_id: message, by: actor }
+        };
+        let event = self.push_event(conversation, kind);
+        let view = self.view(&changed);
+        self.replace(changed);
+        Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Message(Box::new(view))) })
     }
 
     /// Records a message's new state (an edit or deletion of a stored or a new message).
@@ -285,6 +428,9 @@ impl Draft {
             let kind = EventKind::MessageDeleted { message_id: *message, by: UserId(Uuid::nil()), moderated: true };
             events.push(self.push_event(conversation, kind));
             self.messages.remove(message);
+            // Its reaction rows go with it (ON DELETE CASCADE): nothing to diff.
+            self.reactions.remove(message);
+            self.reactions_before.remove(message);
             self.created_messages.retain(|m| m != message);
             self.changed_messages.retain(|m| m != message);
             self.expired.push(*message);
@@ -486,8 +632,15 @@ impl Draft {
             stored: Vec::new(),
             changed: Vec::new(),
             expired: Vec::new(),
+            reactions_added: Vec::new(),
+            reactions_removed: Vec::new(),
             events: Vec::new(),
         };
+        for (message, now) in &self.reactions {
+            let before = self.reactions_before.get(message).map(Vec::as_slice).unwrap_or_default();
+            changes.reactions_added.extend(missing_from(now, before).map(|(e, u)| (*message, e, u)));
+            changes.reactions_removed.extend(missing_from(before, now).map(|(e, u)| (*message, e, u)));
+        }
         let mut ids: Vec<&ConversationId> = self.conversations.keys().collect();
         ids.sort_unstable();
         for id in ids {
@@ -528,6 +681,17 @@ impl Draft {
     }
 }
 
+/// The `(emoji, user)` pairs of `these` that `those` lacks.
+fn missing_from<'a>(these: &'a [Reaction], those: &'a [Reaction]) -> impl Iterator<Item = (String, UserId)> + 'a {
+    these.iter().flat_map(move |r| {
+        let other = those.iter().find(|o| o.emoji == r.emoji);
+        r.user_ids
+            .iter()
+            .filter(move |u| !other.is_some_and(|o| o.user_ids.contains(u)))
+            .map(move |u| (r.emoji.clone(), *u))
+    })
+}
+
 impl Applied {
     fn with_events(mut self, events: Vec<Event>) -> Self {
         self.events = events;
@@ -556,6 +720,10 @@ fn stored_form(kind: &EventKind) -> (&'static str, Option<Uuid>, serde_json::Val
         EventKind::MemberRemoved { .. } => ("member_removed", None, payload()),
         EventKind::MemberRoleChanged { .. } => ("member_role_changed", None, payload()),
         EventKind::ConversationRenamed { .. } => ("conversation_renamed", None, payload()),
+        EventKind::ReactionAdded { message_id, .. } => ("reaction_added", Some(message_id.0), payload()),
+        EventKind::ReactionRemoved { message_id, .. } => ("reaction_removed", Some(message_id.0), payload()),
+        EventKind::MessagePinned { message_id, .. } => ("message_pinned", Some(message_id.0), payload()),
+        EventKind::MessageUnpinned { message_id, .. } => ("message_unpinned", Some(message_id.0), payload()),
     }
 }
 
@@ -584,6 +752,8 @@ mod tests {
             at: Utc::now(),
             conversations: conversations.into_iter().collect(),
             messages: HashMap::new(),
+            reactions: HashMap::new(),
+            pins: HashMap::new(),
             friends: friends.iter().map(|(a, b)| pair(*a, *b)).collect(),
             profiles: HashMap::new(),
             dms: HashMap::new(),
@@ -597,6 +767,8 @@ mod tests {
             client_msg_id: Uuid::now_v7(),
             body: body.into(),
             reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
         })
     }
 
@@ -604,9 +776,10 @@ mod tests {
         applied.events.iter().map(|e| e.seq).collect()
     }
 
-    fn sent(applied: &Result<Applied, Refusal>) -> MessageRow {
+    fn sent(applied: &Result<Applied, Refusal>) -> Message {
         match applied.as_ref().map(|a| &a.outcome) {
-            Ok(Outcome::Sent { message, .. } | Outcome::Message(message)) => message.clone(),
+            Ok(Outcome::Sent { message, .. }) => message.to_protocol(),
+            Ok(Outcome::Message(message)) => (**message).clone(),
             other => panic!("expected a message, got {other:?}"),
         }
     }
@@ -652,7 +825,7 @@ mod tests {
         let c = ConversationId(Uuid::from_u128(1));
         let alice = user(10);
         let mut d = draft(vec![(c, group(&[(alice, MemberRole::Owner)], 1))], &[]);
-        let message = MessageId(sent(&d.apply(&send(c, alice, "draft"))).id);
+        let message = sent(&d.apply(&send(c, alice, "draft"))).id;
         let edit = Command::Edit { conversation: c, editor: alice, message, body: "final".into() };
         assert_eq!(sent(&d.apply(&edit)).body, "final");
         let delete = Command::Delete { conversation: c, by: Deleter::Member(alice), message };

@@ -1,6 +1,7 @@
 //! Writes a batch's changes: the conversations' counters, new messages and every event in one
 //! statement (all a batch of sends needs: one round trip whatever its size), and one more
-//! statement for each other kind of row only when the batch has some.
+//! statement for each other kind of row (created conversations, changed messages, reactions,
+//! memberships, expired messages) only when the batch has some.
 //!
 //! Why several statements rather than one with a part per kind: PostgreSQL plans a prepared
 //! statement afresh while its custom plans look cheaper than its generic one, and a part fed
@@ -13,7 +14,7 @@
 //! edited) and each row appears at most once.
 
 use diesel::QueryResult;
-use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -35,24 +36,39 @@ WITH moved AS (
     FROM unnest($1::uuid[], $2::int8[], $3::text[]) AS v(id, last_seq, title) WHERE c.id = v.id
 ), stored AS (
     INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to,
-                          created_at, edited_at, deleted_at, deleted_by)
-    SELECT v.id, v.c, v.seq, v.sender, v.key, v.body, v.reply_to, $4, v.edited_at, v.deleted_at, v.deleted_by
+                          created_at, edited_at, deleted_at, deleted_by, mentions, forwarded, pinned_at, pinned_by)
+    SELECT v.id, v.c, v.seq, v.sender, v.key, v.body, v.reply_to, $4, v.edited_at, v.deleted_at, v.deleted_by,
+           v.mentions::uuid[], v.forwarded, v.pinned_at, v.pinned_by
     FROM unnest($5::uuid[], $6::uuid[], $7::int8[], $8::uuid[], $9::uuid[], $10::text[], $11::uuid[],
-                $12::timestamptz[], $13::timestamptz[], $14::uuid[])
-         AS v(id, c, seq, sender, key, body, reply_to, edited_at, deleted_at, deleted_by)
+                $12::timestamptz[], $13::timestamptz[], $14::uuid[], $20::text[], $21::bool[],
+                $22::timestamptz[], $23::uuid[])
+         AS v(id, c, seq, sender, key, body, reply_to, edited_at, deleted_at, deleted_by, mentions, forwarded,
+              pinned_at, pinned_by)
 )
 INSERT INTO events (conversation_id, seq, kind, message_id, payload, created_at)
 SELECT v.c, v.seq, v.kind, v.message_id, v.payload, $4
 FROM unnest($15::uuid[], $16::int8[], $17::text[], $18::uuid[], $19::jsonb[])
      AS v(c, seq, kind, message_id, payload)";
 
-/// Stored messages edited or deleted.
+/// Stored messages edited, deleted, pinned or unpinned.
 const CHANGE_MESSAGES: &str = "\
 UPDATE messages AS m
-SET body = v.body, edited_at = v.edited_at, deleted_at = v.deleted_at, deleted_by = v.deleted_by
-FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::uuid[])
-     AS v(id, body, edited_at, deleted_at, deleted_by)
+SET body = v.body, edited_at = v.edited_at, deleted_at = v.deleted_at, deleted_by = v.deleted_by,
+    pinned_at = v.pinned_at, pinned_by = v.pinned_by
+FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::uuid[], $6::timestamptz[],
+            $7::uuid[])
+     AS v(id, body, edited_at, deleted_at, deleted_by, pinned_at, pinned_by)
 WHERE m.id = v.id";
+
+/// Reactions added and taken back (the draft hands over each row's net change, so no row is
+/// both added and removed).
+const CHANGE_REACTIONS: &str = "\
+WITH added AS (
+    INSERT INTO message_reactions (message_id, emoji, user_id, created_at)
+    SELECT v.m, v.e, v.u, $7 FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(m, e, u)
+)
+DELETE FROM message_reactions AS r USING unnest($4::uuid[], $5::text[], $6::uuid[]) AS v(m, e, u)
+WHERE r.message_id = v.m AND r.emoji = v.e AND r.user_id = v.u";
 
 /// Memberships added, removed and re-roled.
 const CHANGE_MEMBERS: &str = "\
@@ -66,6 +82,22 @@ WITH joined AS (
 UPDATE conversation_members AS m SET role = v.role
 FROM unnest($7::uuid[], $8::uuid[], $9::text[]) AS v(c, u, role)
 WHERE m.conversation_id = v.c AND m.user_id = v.u";
+
+/// A `uuid[]` as PostgreSQL's array literal, `{a,b}`: a one-dimensional array per message
+/// cannot travel inside the batch's `unnest` (arrays of arrays must be rectangular and unnest
+/// flattens them), so each travels as text and is cast back in the statement.
+fn uuid_array_literal(ids: &[Uuid]) -> String {
+    let mut literal = String::with_capacity(2 + ids.len() * 37);
+    literal.push('{');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            literal.push(',');
+        }
+        literal.push_str(&id.hyphenated().to_string());
+    }
+    literal.push('}');
+    literal
+}
 
 /// Writes `changes` in the open transaction.
 pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> QueryResult<()> {
@@ -106,6 +138,10 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
             .bind::<Array<Text>, _>(e.iter().map(|e| e.kind).collect::<Vec<_>>())
             .bind::<Array<Nullable<SqlUuid>>, _>(e.iter().map(|e| e.message_id).collect::<Vec<_>>())
             .bind::<Array<Jsonb>, _>(e.iter().map(|e| &e.payload).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(m.iter().map(|m| uuid_array_literal(&m.mentions)).collect::<Vec<_>>())
+            .bind::<Array<Bool>, _>(m.iter().map(|m| m.forwarded).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
+            .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
             .execute(conn)
             .await?;
     }
@@ -117,6 +153,21 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
             .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.edited_at).collect::<Vec<_>>())
             .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.deleted_at).collect::<Vec<_>>())
             .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.deleted_by).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
+            .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
+            .execute(conn)
+            .await?;
+    }
+    if !changes.reactions_added.is_empty() || !changes.reactions_removed.is_empty() {
+        let (added, removed) = (&changes.reactions_added, &changes.reactions_removed);
+        prepared(CHANGE_REACTIONS)
+            .bind::<Array<SqlUuid>, _>(added.iter().map(|r| r.0.0).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(added.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(added.iter().map(|r| r.2.0).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(removed.iter().map(|r| r.0.0).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(removed.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(removed.iter().map(|r| r.2.0).collect::<Vec<_>>())
+            .bind::<Timestamptz, _>(at)
             .execute(conn)
             .await?;
     }

@@ -80,19 +80,9 @@ pub async fn conversation_history(
     query: web::Query<HistoryQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     let id = path.into_inner();
-    let limit = crate::chat::messages::page_size(query.limit);
     let mut conn = db::pool::checkout(&state.pool).await?;
     queries::conversation_overview(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-    let mut rows = db::queries::messages::history(&mut conn, id, query.before_seq, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let ids: Vec<Uuid> = rows.iter().map(|m| m.sender_id).collect();
-    let users = db::queries::users::by_ids(&mut conn, &ids).await?;
-    Ok(web::Json(MessagePage {
-        next_before_seq: if more { rows.last().map(|m| m.seq) } else { None },
-        items: rows.iter().map(|m| m.to_protocol()).collect(),
-        users: users.values().map(User::to_public).collect(),
-    }))
+    Ok(web::Json(crate::chat::messages::history_page(&mut conn, id, query.before_seq, query.limit).await?))
 }
 
 /// Removes a message as moderation: members see it deleted live ("removed by moderation").

@@ -1,0 +1,70 @@
+//! Forwarding: a member copies a message into other conversations they are in. The copy is a
+//! new message marked "forwarded" that keeps no link to its source, so the members of the
+//! target learn nothing about the conversation it came from.
+
+use db::queries::changes::{Command, NewMessage};
+use db::queries::{conversations as conversation_queries, messages as queries};
+use futures_util::future::try_join_all;
+use protocol::conversations::{ForwardMessage, Forwarded, MAX_FORWARD_TARGETS};
+use protocol::{ConversationId, UserId};
+use uuid::Uuid;
+
+use crate::chat::messages::{committed, require_member};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Copies message `message` of `conversation` into each of `input.conversation_ids`.
+///
+/// Every target is checked before anything is stored: one the caller is not in refuses the
+/// whole request with 404, as if it did not exist. Each copy's `client_msg_id` is derived from
+/// the request's and the target's id, so a retried forward stores nothing twice.
+pub async fn forward(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    message: Uuid,
+    input: ForwardMessage,
+) -> Result<Forwarded, ApiError> {
+    let mut targets = input.conversation_ids;
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert(*t));
+    if targets.is_empty() || targets.len() > MAX_FORWARD_TARGETS {
+        return Err(ApiError::invalid_field("conversation_ids", "give 1 to 10 conversations"));
+    }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    require_member(&mut conn, conversation, user).await?;
+    let source = queries::by_ids(&mut conn, &[message])
+        .await?
+        .remove(&message)
+        .filter(|m| m.conversation_id == conversation)
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    if source.deleted_at.is_some() {
+        return Err(ApiError::new(protocol::ErrorCode::Unprocessable, "this message was deleted"));
+    }
+    for target in &targets {
+        conversation_queries::membership(&mut conn, target.0, user).await?.ok_or_else(|| {
+            ApiError::field(protocol::ErrorCode::NotFound, "conversation_ids", "conversation not found")
+        })?;
+    }
+    drop(conn);
+    let mut queued = Vec::with_capacity(targets.len());
+    for target in targets {
+        let command = Command::Send(NewMessage {
+            conversation: target,
+            sender: UserId(user),
+            client_msg_id: copy_key(input.client_msg_id, target),
+            body: source.body.clone(),
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: true,
+        });
+        queued.push(state.writer.queue(command).await?);
+    }
+    let items = try_join_all(queued.into_iter().map(committed)).await?;
+    Ok(Forwarded { items: items.into_iter().map(|(message, _)| message).collect() })
+}
+
+/// The idempotency key of a forward's copy in `target`.
+fn copy_key(client_msg_id: Uuid, target: ConversationId) -> Uuid {
+    Uuid::new_v5(&client_msg_id, target.0.as_bytes())
+}

@@ -1,0 +1,32 @@
+//! Reactions: a member adds or takes back an emoji on a message, through the writer, so every
+//! member sees it live and a client that was away gets it on resync.
+
+use db::queries::changes::Command;
+use protocol::conversations::{Message, normalize_emoji};
+use protocol::{ConversationId, MessageId, UserId};
+use uuid::Uuid;
+
+use crate::chat::messages::changed_message;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Adds (`add`) or takes back the caller's `emoji` on a message; doing either twice changes
+/// nothing. Answers the message with its reactions.
+pub async fn react(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    message: Uuid,
+    emoji: &str,
+    add: bool,
+) -> Result<Message, ApiError> {
+    let emoji = normalize_emoji(emoji).ok_or_else(|| ApiError::invalid_field("emoji", "give one emoji"))?;
+    let command = Command::React {
+        conversation: ConversationId(conversation),
+        user: UserId(user),
+        message: MessageId(message),
+        emoji: emoji.to_owned(),
+        add,
+    };
+    changed_message(state.writer.queue(command).await?).await
+}
