@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod components;
 mod download;
+mod markdown;
 mod pages;
 mod state;
 mod time;

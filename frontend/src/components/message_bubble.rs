@@ -1,12 +1,14 @@
 //! One message: own on the right with delivery ticks, others' on the left (named in groups),
 //! the quoted message it replies to, and its actions: reply, edit own (inline), delete own (or
-//! any as a group owner or admin). Text is rendered as text, never as HTML.
+//! any as a group owner or admin). The text is formatted (`crate::markdown`), never rendered as
+//! HTML.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::conversations::{Message, check_body};
 
 use crate::api;
+use crate::markdown::Markdown;
 use crate::state::chat::Chat;
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::session::Session;
@@ -162,7 +164,7 @@ pub fn MessageBubble(
                 } else if deleted {
                     view! { <p class="body tombstone">"This message was deleted"</p> }.into_any()
                 } else {
-                    view! { <p class="body" data-testid="message-body">{body.clone()}</p> }.into_any()
+                    view! { <div class="body" data-testid="message-body"><Markdown source=body.clone()/></div> }.into_any()
                 }}
                 <span class="meta">
                     {edited.then(|| view! { <span class="edited">"edited"</span> })}
@@ -198,7 +200,7 @@ pub fn PendingBubble(entry: OutboxEntry) -> impl IntoView {
     view! {
         <div class="message mine pending" data-testid="message" data-pending="true">
             <div class="bubble">
-                <p class="body" data-testid="message-body">{entry.body.clone()}</p>
+                <div class="body" data-testid="message-body"><Markdown source=entry.body.clone()/></div>
                 <span class="meta">
                     <time>{time::clock(entry.written_at)}</time>
                     <Ticks tick=Signal::stored(tick)/>
