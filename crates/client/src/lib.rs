@@ -8,8 +8,9 @@ use protocol::auth::{
     SessionInfo, TokenDelivery,
 };
 use protocol::conversations::{
-    AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, Event, EventPage, MarkRead,
-    Member, MemberRole, Message, MessagePage, ReadMarker, SearchResults, SendMessage, SetRole, UpdateConversation,
+    AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, Event, EventPage,
+    ForwardMessage, Forwarded, MarkRead, Member, MemberRole, Message, MessagePage, PinnedMessages, ReadMarker,
+    SearchResults, SendMessage, SetRole, UpdateConversation,
 };
 use protocol::social::{BlockedUser, Friend, FriendRequests, SendFriendRequest, SendFriendRequestOutcome};
 use protocol::users::{Me, Page, PublicUser, UpdateProfileRequest};
@@ -55,6 +56,14 @@ impl ClientError {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             Self::Api { body, .. } => Some(body.error),
+            _ => None,
+        }
+    }
+
+    /// The input field the server named as wrong, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Api { body, .. } => body.field.as_deref(),
             _ => None,
         }
     }
@@ -368,6 +377,41 @@ impl Client {
     /// `DELETE /api/v1/conversations/{id}/messages/{message}`: returns the tombstone.
     pub async fn delete_message(&self, id: ConversationId, message: MessageId) -> Result<Message, ClientError> {
         self.send(Method::DELETE, &format!("api/v1/conversations/{id}/messages/{message}"), None::<&()>).await
+    }
+
+    /// `PUT` (`add`) or `DELETE .../messages/{message}/reactions/{emoji}`: the message with
+    /// its reactions after the change.
+    pub async fn react(
+        &self,
+        id: ConversationId,
+        message: MessageId,
+        emoji: &str,
+        add: bool,
+    ) -> Result<Message, ClientError> {
+        let method = if add { Method::PUT } else { Method::DELETE };
+        // The URL parser percent-encodes the emoji.
+        self.send(method, &format!("api/v1/conversations/{id}/messages/{message}/reactions/{emoji}"), None::<&()>).await
+    }
+
+    /// `PUT` (`pinned`) or `DELETE /api/v1/conversations/{id}/pins/{message}`.
+    pub async fn pin(&self, id: ConversationId, message: MessageId, pinned: bool) -> Result<Message, ClientError> {
+        let method = if pinned { Method::PUT } else { Method::DELETE };
+        self.send(method, &format!("api/v1/conversations/{id}/pins/{message}"), None::<&()>).await
+    }
+
+    /// `GET /api/v1/conversations/{id}/pins`: pinned messages, most recently pinned first.
+    pub async fn pins(&self, id: ConversationId) -> Result<PinnedMessages, ClientError> {
+        self.get_json(&format!("api/v1/conversations/{id}/pins")).await
+    }
+
+    /// `POST /api/v1/conversations/{id}/messages/{message}/forward`: one copy per target.
+    pub async fn forward(
+        &self,
+        id: ConversationId,
+        message: MessageId,
+        request: &ForwardMessage,
+    ) -> Result<Forwarded, ClientError> {
+        self.send(Method::POST, &format!("api/v1/conversations/{id}/messages/{message}/forward"), Some(request)).await
     }
 
     /// `POST /api/v1/conversations/{id}/read`.

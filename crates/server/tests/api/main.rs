@@ -8,6 +8,7 @@ mod admin;
 mod conversations;
 mod health;
 mod realtime;
+mod rich_messages;
 mod social;
 mod startup;
 mod static_files;

@@ -883,4 +883,24 @@ mod tests {
         assert_eq!(changes.created.len(), 1);
         assert_eq!(changes.joined.len(), 2);
     }
+
+    #[test]
+    fn reactions_made_and_taken_back_in_one_batch_write_only_their_net_change() {
+        let c = ConversationId(Uuid::from_u128(1));
+        let (alice, bob, carol) = (user(1), user(2), user(3));
+        let members = [(alice, MemberRole::Owner), (bob, MemberRole::Member), (carol, MemberRole::Member)];
+        let mut d = draft(vec![(c, group(&members, 1))], &[]);
+        let message = sent(&d.apply(&send(c, alice, "vote"))).id;
+        let react = |user, add| Command::React { conversation: c, user, message, emoji: "x".into(), add };
+        d.apply(&react(bob, true)).unwrap();
+        let shown = sent(&d.apply(&react(carol, true)));
+        assert_eq!(shown.reactions, [Reaction { emoji: "x".into(), user_ids: vec![bob, carol] }]);
+        assert_eq!(seqs(&d.apply(&react(bob, false)).unwrap()), [5]);
+        assert!(d.apply(&react(bob, false)).unwrap().events.is_empty(), "taking back twice appends nothing");
+        let pin = Command::Pin { conversation: c, actor: bob, message, pinned: true };
+        assert!(matches!(d.apply(&pin), Err(Refusal::Forbidden(_))), "a plain member of a group");
+        let changes = d.into_changes();
+        assert_eq!(changes.reactions_added, [(message, "x".to_owned(), carol)]);
+        assert!(changes.reactions_removed.is_empty());
+    }
 }

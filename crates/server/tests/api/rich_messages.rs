@@ -1,0 +1,327 @@
+//! Rich messages over REST and the WebSocket: reactions toggled and counted, pins (admins in
+//! groups, anyone in a DM, at most 50), mentions of members only, forwarding into the caller's
+//! own conversations without a link back, all of them events that reach clients live and on
+//! resync; and history pages that carry the group's changes as lines.
+
+use std::time::Duration;
+
+use protocol::conversations::{Event, EventKind, ForwardMessage, Message, SendMessage};
+use protocol::ws::ServerFrame;
+use protocol::{ConversationId, ErrorCode, UserId};
+use uuid::Uuid;
+
+use crate::support::{Account, TestApp};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn code(result: Result<impl std::fmt::Debug, client::ClientError>) -> ErrorCode {
+    result.unwrap_err().code().expect("an API error with a code")
+}
+
+fn text(body: &str) -> SendMessage {
+    SendMessage { client_msg_id: Uuid::new_v4(), body: body.to_owned(), reply_to: None, mentions: Vec::new() }
+}
+
+async fn say(who: &Account, conversation: ConversationId, body: &str) -> Message {
+    who.client.send_message(conversation, &text(body)).await.unwrap()
+}
+
+/// `(emoji, reactors)` of a message, in the order the emoji were first used.
+fn tally(message: &Message) -> Vec<(String, Vec<UserId>)> {
+    message.reactions.iter().map(|r| (r.emoji.clone(), r.user_ids.clone())).collect()
+}
+
+/// A group of Alice (owner) with Bob and Carol, all friends of Alice.
+async fn crew(app: &TestApp) -> (Account, Account, Account, ConversationId) {
+    let (alice, bob, carol) = (app.register("alice").await, app.register("bob").await, app.register("carol").await);
+    app.befriend(&alice, &bob).await;
+    app.befriend(&alice, &carol).await;
+    let group = alice.client.create_group("Crew", &[bob.id(), carol.id()]).await.unwrap();
+    (alice, bob, carol, group.id)
+}
+
+async fn last_seq(who: &Account, conversation: ConversationId) -> i64 {
+    who.client.conversation(conversation).await.unwrap().conversation.last_seq
+}
+
+/// The next event frame on `socket`, skipping presence, typing and read frames.
+async fn next_event(socket: &mut client::ws::Socket) -> Event {
+    loop {
+        match tokio::time::timeout(WAIT, socket.next()).await.expect("an event in time").unwrap() {
+            ServerFrame::Event { event } => return event,
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn reactions_are_toggled_per_user_and_emoji_and_counted() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    let message = say(&alice, group, "lunch?").await;
+    let thumbs = "\u{1f44d}";
+    bob.client.react(group, message.id, thumbs, true).await.unwrap();
+    carol.client.react(group, message.id, thumbs, true).await.unwrap();
+    // An unqualified heart is the same reaction as the fully qualified one.
+    let after = bob.client.react(group, message.id, "\u{2764}", true).await.unwrap();
+    let heart = "\u{2764}\u{fe0f}".to_owned();
+    assert_eq!(tally(&after), [(thumbs.to_owned(), vec![bob.id(), carol.id()]), (heart.clone(), vec![bob.id()])]);
+
+    let before = last_seq(&alice, group).await;
+    let again = bob.client.react(group, message.id, "\u{2764}\u{fe0f}", true).await.unwrap();
+    assert_eq!(tally(&again), tally(&after), "reacting twice changes nothing");
+    assert_eq!(last_seq(&alice, group).await, before, "and appends no event");
+
+    let taken_back = bob.client.react(group, message.id, thumbs, false).await.unwrap();
+    assert_eq!(tally(&taken_back), [(thumbs.to_owned(), vec![carol.id()]), (heart.clone(), vec![bob.id()])]);
+    let history = alice.client.messages(group, None, None).await.unwrap();
+    let shown = history.items.iter().find(|m| m.id == message.id).unwrap();
+    assert_eq!(tally(shown), tally(&taken_back), "history shows the reactions as they are");
+
+    let kinds: Vec<_> = (alice.client.all_events(group, before - 1).await.unwrap().into_iter())
+        .map(|e| match e.kind {
+            EventKind::ReactionAdded { user_id, emoji, .. } => format!("+{emoji} {}", user_id == bob.id()),
+            EventKind::ReactionRemoved { user_id, emoji, .. } => format!("-{emoji} {}", user_id == bob.id()),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, [format!("+{heart} true"), format!("-{thumbs} true")]);
+
+    for not_an_emoji in ["lol", "\u{1f44d}\u{1f44d}", "x\u{1f44d}"] {
+        let refused = bob.client.react(group, message.id, not_an_emoji, true).await;
+        assert_eq!(code(refused), ErrorCode::InvalidInput, "{not_an_emoji:?}");
+    }
+    // A deleted message keeps no reactions and takes none.
+    let tombstone = alice.client.delete_message(group, message.id).await.unwrap();
+    assert!(tombstone.reactions.is_empty());
+    assert_eq!(code(carol.client.react(group, message.id, thumbs, true).await), ErrorCode::Unprocessable);
+    let history = alice.client.messages(group, None, None).await.unwrap();
+    assert!(history.items.iter().all(|m| m.reactions.is_empty()), "the reaction rows went with the text");
+}
+
+#[tokio::test]
+async fn a_message_carries_at_most_twenty_different_reactions() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, _carol, group) = crew(&app).await;
+    let message = say(&alice, group, "rate me").await;
+    let faces: Vec<&str> = emojis::Group::SmileysAndEmotion.emojis().map(|e| e.as_str()).take(21).collect();
+    for face in &faces[..20] {
+        alice.client.react(group, message.id, face, true).await.unwrap();
+    }
+    let refused = bob.client.react(group, message.id, faces[20], true).await;
+    assert_eq!(code(refused), ErrorCode::Unprocessable);
+    let joined = bob.client.react(group, message.id, faces[0], true).await.unwrap();
+    assert_eq!(joined.reactions.len(), 20, "joining an existing reaction is still allowed");
+    assert_eq!(joined.reactions[0].user_ids, [alice.id(), bob.id()]);
+}
+
+#[tokio::test]
+async fn strangers_cannot_react_pin_forward_or_read_pins_and_learn_nothing() {
+    let app = TestApp::spawn().await;
+    let (alice, _bob, _carol, group) = crew(&app).await;
+    let mallory = app.register("mallory").await;
+    let message = say(&alice, group, "members only").await;
+    let nowhere = ConversationId(Uuid::new_v4());
+    for conversation in [group, nowhere] {
+        assert_eq!(code(mallory.client.react(conversation, message.id, "\u{1f44d}", true).await), ErrorCode::NotFound);
+        assert_eq!(code(mallory.client.pin(conversation, message.id, true).await), ErrorCode::NotFound);
+        assert_eq!(code(mallory.client.pins(conversation).await), ErrorCode::NotFound);
+        let forward = ForwardMessage { conversation_ids: vec![group], client_msg_id: Uuid::new_v4() };
+        assert_eq!(code(mallory.client.forward(conversation, message.id, &forward).await), ErrorCode::NotFound);
+    }
+    let history = alice.client.messages(group, None, None).await.unwrap();
+    assert!(history.items.iter().all(|m| m.reactions.is_empty() && m.pin.is_none()));
+}
+
+#[tokio::test]
+async fn reactions_and_pins_reach_members_live_and_on_resync() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    let message = say(&alice, group, "pin me").await;
+    let (mut carol_socket, _) = carol.client.connect().await.unwrap();
+    let (bob_socket, _) = bob.client.connect().await.unwrap();
+    let bob_knows = last_seq(&bob, group).await;
+    bob_socket.close().await;
+
+    alice.client.react(group, message.id, "\u{1f389}", true).await.unwrap();
+    alice.client.pin(group, message.id, true).await.unwrap();
+    let live = [next_event(&mut carol_socket).await, next_event(&mut carol_socket).await];
+    assert!(matches!(&live[0].kind, EventKind::ReactionAdded { emoji, user_id, .. }
+        if emoji == "\u{1f389}" && *user_id == alice.id()));
+    assert!(
+        matches!(live[1].kind, EventKind::MessagePinned { message_id, by } if message_id == message.id && by == alice.id())
+    );
+    assert_eq!(live[1].seq, live[0].seq + 1);
+
+    // Bob was away: the catch-up read gives him both, and the message as it is now.
+    let missed = bob.client.all_events(group, bob_knows).await.unwrap();
+    assert_eq!(missed.iter().map(|e| e.seq).collect::<Vec<_>>(), [live[0].seq, live[1].seq]);
+    let from_start = bob.client.all_events(group, 0).await.unwrap();
+    let created = from_start.iter().find_map(|e| match &e.kind {
+        EventKind::MessageCreated { message: m } if m.id == message.id => Some(m),
+        _ => None,
+    });
+    let created = created.expect("the message's creation");
+    assert_eq!(created.reactions.len(), 1, "a replayed message shows its reactions now");
+    assert_eq!(created.pin.map(|p| p.by), Some(alice.id()));
+    let pins = bob.client.pins(group).await.unwrap();
+    assert_eq!(pins.items.iter().map(|m| m.id).collect::<Vec<_>>(), [message.id]);
+    assert!(pins.users.iter().any(|u| u.id == alice.id()));
+}
+
+#[tokio::test]
+async fn pins_belong_to_group_admins_and_to_both_sides_of_a_dm_and_stop_at_fifty() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, _carol, group) = crew(&app).await;
+    let message = say(&bob, group, "worth keeping").await;
+    assert_eq!(code(bob.client.pin(group, message.id, true).await), ErrorCode::Forbidden, "a plain member");
+    let pinned = alice.client.pin(group, message.id, true).await.unwrap();
+    assert_eq!(pinned.pin.map(|p| p.by), Some(alice.id()));
+    let seq = last_seq(&alice, group).await;
+    alice.client.pin(group, message.id, true).await.unwrap();
+    assert_eq!(last_seq(&alice, group).await, seq, "pinning twice appends nothing");
+    // Deleting a pinned message unpins it.
+    bob.client.delete_message(group, message.id).await.unwrap();
+    assert!(alice.client.pins(group).await.unwrap().items.is_empty());
+    assert_eq!(code(alice.client.pin(group, message.id, true).await), ErrorCode::Unprocessable);
+
+    let dm = bob.client.open_dm(alice.id()).await.unwrap().id;
+    let mut sent = Vec::new();
+    for n in 0..51 {
+        sent.push(say(&alice, dm, &format!("note {n}")).await);
+    }
+    for message in &sent[..50] {
+        bob.client.pin(dm, message.id, true).await.unwrap();
+    }
+    assert_eq!(code(alice.client.pin(dm, sent[50].id, true).await), ErrorCode::Unprocessable, "the 51st pin");
+    let unpinned = alice.client.pin(dm, sent[0].id, false).await.unwrap();
+    assert!(unpinned.pin.is_none());
+    alice.client.pin(dm, sent[50].id, true).await.unwrap();
+    let pins = alice.client.pins(dm).await.unwrap();
+    assert_eq!(pins.items.len(), 50);
+    assert_eq!(pins.items[0].id, sent[50].id, "most recently pinned first");
+}
+
+#[tokio::test]
+async fn mentions_name_members_only_and_are_kept_with_the_message() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    let stranger = app.register("dave").await;
+    let mention = |who: Vec<UserId>| SendMessage { mentions: who, ..text("@bob look") };
+    let sent = alice.client.send_message(group, &mention(vec![bob.id(), bob.id()])).await.unwrap();
+    assert_eq!(sent.mentions, [bob.id()], "repeats are one mention");
+    let seen = carol.client.messages(group, None, None).await.unwrap();
+    assert_eq!(seen.items[0].mentions, [bob.id()]);
+
+    let before = last_seq(&alice, group).await;
+    let outsider = alice.client.send_message(group, &mention(vec![bob.id(), stranger.id()])).await;
+    let error = outsider.unwrap_err();
+    assert_eq!(error.code(), Some(ErrorCode::Unprocessable));
+    assert_eq!(error.field(), Some("mentions"));
+    let crowd: Vec<UserId> = (0..51).map(|_| UserId(Uuid::new_v4())).collect();
+    assert_eq!(code(alice.client.send_message(group, &mention(crowd)).await), ErrorCode::InvalidInput);
+    assert_eq!(last_seq(&alice, group).await, before, "a refused send stores nothing");
+}
+
+#[tokio::test]
+async fn forwarding_copies_into_the_callers_conversations_without_a_link_back() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    let dm_bob = alice.client.open_dm(bob.id()).await.unwrap().id;
+    let dm_carol = alice.client.open_dm(carol.id()).await.unwrap().id;
+    let question = say(&alice, group, "first").await;
+    let source = alice
+        .client
+        .send_message(group, &SendMessage { reply_to: Some(question.id), mentions: vec![bob.id()], ..text("the plan") })
+        .await
+        .unwrap();
+
+    let request = ForwardMessage { conversation_ids: vec![dm_bob, dm_carol], client_msg_id: Uuid::new_v4() };
+    let copies = alice.client.forward(group, source.id, &request).await.unwrap().items;
+    assert_eq!(copies.iter().map(|m| m.conversation_id).collect::<Vec<_>>(), [dm_bob, dm_carol]);
+    for copy in &copies {
+        assert_eq!((copy.body.as_str(), copy.forwarded, copy.sender_id), ("the plan", true, alice.id()));
+        assert!(copy.reply_to.is_none() && copy.mentions.is_empty(), "nothing points back: {copy:?}");
+        assert_ne!(copy.id, source.id);
+    }
+    let again = alice.client.forward(group, source.id, &request).await.unwrap().items;
+    assert_eq!(again.iter().map(|m| m.id).collect::<Vec<_>>(), copies.iter().map(|m| m.id).collect::<Vec<_>>());
+    let seen = bob.client.messages(dm_bob, None, None).await.unwrap();
+    assert_eq!(seen.items.len(), 1, "a retried forward stores nothing twice");
+    assert!(seen.items[0].forwarded);
+
+    // A target the caller is not in refuses the whole forward.
+    let theirs = {
+        app.befriend(&bob, &carol).await;
+        bob.client.open_dm(carol.id()).await.unwrap().id
+    };
+    let into_theirs = ForwardMessage { conversation_ids: vec![dm_bob, theirs], client_msg_id: Uuid::new_v4() };
+    let refused = alice.client.forward(group, source.id, &into_theirs).await;
+    assert_eq!(code(refused), ErrorCode::NotFound);
+    assert_eq!(bob.client.messages(dm_bob, None, None).await.unwrap().items.len(), 1, "not even the allowed one");
+    assert!(bob.client.messages(theirs, None, None).await.unwrap().items.is_empty());
+    // Bob can forward what he can read, but not a message of a conversation he is not in.
+    let elsewhere = ForwardMessage { conversation_ids: vec![dm_bob], client_msg_id: Uuid::new_v4() };
+    let carols = say(&alice, dm_carol, "just for carol").await;
+    assert_eq!(code(bob.client.forward(dm_carol, carols.id, &elsewhere).await), ErrorCode::NotFound);
+    assert_eq!(code(bob.client.forward(group, carols.id, &elsewhere).await), ErrorCode::NotFound);
+    let none = ForwardMessage { conversation_ids: Vec::new(), client_msg_id: Uuid::new_v4() };
+    assert_eq!(code(alice.client.forward(group, source.id, &none).await), ErrorCode::InvalidInput);
+}
+
+#[tokio::test]
+async fn history_pages_carry_the_groups_changes_between_their_messages() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    let dave = app.register("dave").await;
+    app.befriend(&alice, &dave).await;
+    let first = say(&alice, group, "one").await;
+    alice.client.rename_conversation(group, "Crew 2").await.unwrap();
+    alice.client.add_members(group, &[dave.id()]).await.unwrap();
+    say(&bob, group, "two").await;
+    alice.client.remove_member(group, bob.id()).await.unwrap();
+    alice.client.pin(group, first.id, true).await.unwrap();
+    alice.client.react(group, first.id, "\u{1f44d}", true).await.unwrap();
+    say(&carol, group, "three").await;
+
+    let describe = |events: &[Event]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match &e.kind {
+                EventKind::ConversationCreated { .. } => "created".to_owned(),
+                EventKind::MemberAdded { user, .. } => format!("added {}", user.username),
+                EventKind::ConversationRenamed { title, .. } => format!("renamed {title}"),
+                EventKind::MemberRemoved { user_id, .. } => format!("removed {}", *user_id == bob.id()),
+                EventKind::MessagePinned { .. } => "pinned".to_owned(),
+                other => format!("unexpected {other:?}"),
+            })
+            .collect()
+    };
+    let whole = alice.client.messages(group, None, None).await.unwrap();
+    assert_eq!(
+        describe(&whole.events),
+        ["created", "renamed Crew 2", "added dave", "removed true", "pinned"],
+        "reactions and messages are not lines"
+    );
+    assert!(whole.events.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+    assert!(whole.users.iter().any(|u| u.id == bob.id() && u.username == "bob"), "named users come with the page");
+
+    // One message per page: every line lands on exactly one page, next to its messages.
+    let mut pages = Vec::new();
+    let mut before = None;
+    loop {
+        let page = alice.client.messages(group, before, Some(1)).await.unwrap();
+        pages.push(page.clone());
+        match page.next_before_seq {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    let mut lines: Vec<Event> = pages.iter().rev().flat_map(|p| p.events.clone()).collect();
+    lines.sort_by_key(|e| e.seq);
+    assert_eq!(lines, whole.events);
+    let bodies: Vec<&str> = pages.iter().map(|p| p.items[0].body.as_str()).collect();
+    assert_eq!(bodies, ["three", "two", "one"]);
+    assert_eq!(describe(&pages[1].events), ["removed true", "pinned"], "the lines between \"two\" and \"three\"");
+    assert_eq!(describe(&pages[2].events), ["created", "renamed Crew 2", "added dave"]);
+}
