@@ -1,6 +1,6 @@
 //! The message composer: Enter sends, Shift+Enter starts a new line, empty or over-long text is
 //! refused before it leaves (the server's own rule, `check_body`), "Replying to …" while
-//! answering, and a typing signal at most every few seconds.
+//! answering, a typing signal at most every few seconds, and an emoji picker.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -8,6 +8,7 @@ use protocol::ConversationId;
 use protocol::conversations::{MAX_BODY_CHARS, Message, check_body};
 
 use crate::api::ws::Gateway;
+use crate::components::emoji_picker::EmojiPicker;
 use crate::state::chat::{Chat, now_ms};
 
 /// Least time between two typing frames, in milliseconds.
@@ -70,6 +71,7 @@ pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Tri
                 }
             })}
             <div class="composer-row">
+                <EmojiPicker input text/>
                 <textarea
                     node_ref=input
                     rows="1"

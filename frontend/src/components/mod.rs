@@ -5,6 +5,7 @@ pub mod composer;
 pub mod connection_banner;
 pub mod conversation_list;
 pub mod conversation_view;
+pub mod emoji_picker;
 pub mod field;
 pub mod header;
 pub mod members_panel;

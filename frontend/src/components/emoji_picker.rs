@@ -1,0 +1,299 @@
+//! The composer's emoji picker: a button opening a popover of every emoji by category, with a
+//! search by name or shortcode; the chosen one goes in at the caret and the focus goes back to
+//! the text. Keyboard: the search box takes the focus, Enter there picks the first match, ↓
+//! enters the grid, the arrows move in it, Enter picks, Esc closes. The data is compiled in by
+//! `frontend/build.rs`; the grid handles clicks and keys once for all its buttons.
+
+use leptos::ev::{FocusEvent, KeyboardEvent, MouseEvent};
+use leptos::html::{Div, Input, Textarea};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, Node};
+
+include!(concat!(env!("OUT_DIR"), "/emoji_data.rs"));
+
+/// Columns of the grid (`.emoji-grid` in main.css has as many): ↑ and ↓ move by a row.
+const COLUMNS: usize = 8;
+
+/// One emoji of the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    emoji: &'static str,
+    name: &'static str,
+    shortcodes: &'static str,
+}
+
+/// The entries of one category's lines.
+fn entries(lines: &'static str) -> impl Iterator<Item = Entry> {
+    lines.lines().filter_map(|line| {
+        let mut parts = line.split('\t');
+        Some(Entry { emoji: parts.next()?, name: parts.next()?, shortcodes: parts.next().unwrap_or_default() })
+    })
+}
+
+/// Whether every word of `words` (lower case) is in the entry's name or shortcodes.
+fn matches(entry: &Entry, words: &[&str]) -> bool {
+    words.is_empty() || {
+        let name = entry.name.to_lowercase();
+        words.iter().all(|w| name.contains(w) || entry.shortcodes.contains(w))
+    }
+}
+
+/// The categories, each with the entries matching `query`, leaving out those with none.
+fn search(query: &str) -> Vec<(usize, &'static str, Vec<Entry>)> {
+    let query = query.to_lowercase();
+    let words = query.split_whitespace().collect::<Vec<_>>();
+    EMOJI_GROUPS
+        .iter()
+        .enumerate()
+        .map(|(i, (label, lines))| (i, *label, entries(lines).filter(|e| matches(e, &words)).collect::<Vec<_>>()))
+        .filter(|(_, _, found)| !found.is_empty())
+        .collect()
+}
+
+/// `text` with `insert` in place of the selection `start..end`, given in UTF-16 units as a text
+/// box reports it (the end of the text when unknown), and the caret's place after the insert.
+pub fn insert_at(text: &str, start: Option<u32>, end: Option<u32>, insert: &str) -> (String, u32) {
+    let byte = |units: Option<u32>| {
+        let Some(units) = units else { return text.len() };
+        let mut seen = 0;
+        text.char_indices()
+            .find(|(_, c)| {
+                let reached = seen >= units;
+                seen += c.len_utf16() as u32;
+                reached
+            })
+            .map_or(text.len(), |(i, _)| i)
+    };
+    let (a, b) = (byte(start), byte(end));
+    let (start, end) = (a.min(b), a.max(b));
+    let joined = [&text[..start], insert, &text[end..]].concat();
+    let caret = text[..start].encode_utf16().count() + insert.encode_utf16().count();
+    (joined, u32::try_from(caret).unwrap_or(u32::MAX))
+}
+
+/// Focuses the grid's button number `index`; false if there is none.
+fn focus_emoji(grid: NodeRef<Div>, index: usize) -> bool {
+    let Some(grid) = grid.get_untracked() else { return false };
+    let Ok(Some(button)) = grid.query_selector(&format!("[data-i=\"{index}\"]")) else { return false };
+    button.dyn_into::<HtmlElement>().is_ok_and(|b| b.focus().is_ok())
+}
+
+/// The emoji button of the composer and its popover; the emoji goes into `input`, whose text
+/// the composer keeps in `text`.
+#[component]
+pub fn EmojiPicker(
+    /// The composer's text box.
+    input: NodeRef<Textarea>,
+    /// The composer's text.
+    text: RwSignal<String>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let query = RwSignal::new(String::new());
+    let root = NodeRef::<Div>::new();
+    let search_box = NodeRef::<Input>::new();
+    let grid = NodeRef::<Div>::new();
+
+    // The search box takes the focus as soon as the popover is shown.
+    Effect::new(move || {
+        if let Some(el) = search_box.get() {
+            let _ = el.focus();
+        }
+    });
+
+    let close = move |back_to_text: bool| {
+        open.set(false);
+        query.set(String::new());
+        if back_to_text && let Some(el) = input.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    let pick = move |emoji: &str| {
+        let Some(el) = input.get_untracked() else { return };
+        let (start, end) = (el.selection_start().ok().flatten(), el.selection_end().ok().flatten());
+        let (value, caret) = insert_at(&el.value(), start, end, emoji);
+        el.set_value(&value);
+        text.set(value);
+        close(true);
+        let _ = el.set_selection_range(caret, caret);
+    };
+    let on_grid_click = move |ev: MouseEvent| {
+        let button =
+            ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|el| el.closest("[data-i]").ok()?);
+        if let Some(emoji) = button.and_then(|b| b.text_content()) {
+            pick(&emoji);
+        }
+    };
+    let on_grid_keydown = move |ev: KeyboardEvent| {
+        let current =
+            ev.target().and_then(|t| t.dyn_into::<Element>().ok()?.get_attribute("data-i")?.parse::<usize>().ok());
+        let Some(current) = current else { return };
+        let next = match ev.key().as_str() {
+            "ArrowRight" => current + 1,
+            "ArrowDown" => current + COLUMNS,
+            "ArrowLeft" | "ArrowUp" => {
+                let step = if ev.key() == "ArrowUp" { COLUMNS } else { 1 };
+                match current.checked_sub(step) {
+                    Some(i) => i,
+                    None => {
+                        // Above the first row: back to the search box.
+                        ev.prevent_default();
+                        if let Some(el) = search_box.get_untracked() {
+                            let _ = el.focus();
+                        }
+                        return;
+                    }
+                }
+            }
+            "Home" => 0,
+            _ => return,
+        };
+        ev.prevent_default();
+        focus_emoji(grid, next);
+    };
+    let on_search_keydown = move |ev: KeyboardEvent| match ev.key().as_str() {
+        "Enter" => {
+            ev.prevent_default();
+            let first =
+                query.with_untracked(|q| search(q).into_iter().next().and_then(|(_, _, found)| found.first().copied()));
+            if let Some(entry) = first {
+                pick(entry.emoji);
+            }
+        }
+        "ArrowDown" => {
+            ev.prevent_default();
+            focus_emoji(grid, 0);
+        }
+        _ => {}
+    };
+    // Esc anywhere in the picker closes it; leaving it (Tab, a click elsewhere) does too.
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            ev.prevent_default();
+            ev.stop_propagation();
+            close(true);
+        }
+    };
+    let on_focusout = move |ev: FocusEvent| {
+        let to = ev.related_target().and_then(|t| t.dyn_into::<Node>().ok());
+        let inside = root.get_untracked().is_some_and(|r| to.is_some_and(|n| r.contains(Some(&n))));
+        if !inside && open.get_untracked() {
+            close(false);
+        }
+    };
+
+    let groups = move || {
+        let found = query.with(|q| search(q));
+        if found.is_empty() {
+            return view! { <p class="emoji-none">"No emoji found"</p> }.into_any();
+        }
+        let mut index = 0usize;
+        found
+            .into_iter()
+            .map(|(group, label, entries)| {
+                let buttons = entries
+                    .into_iter()
+                    .map(|e| {
+                        let i = index;
+                        index += 1;
+                        view! {
+                            <button type="button" class="emoji" data-i=i.to_string()
+                                tabindex=if i == 0 { "0" } else { "-1" } title=e.name aria-label=e.name>
+                                {e.emoji}
+                            </button>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <section class="emoji-group" id=format!("emoji-group-{group}")>
+                        <h3 class="emoji-group-title" id=format!("emoji-group-{group}-title")>{label}</h3>
+                        <div class="emoji-grid" role="group" aria-labelledby=format!("emoji-group-{group}-title")>
+                            {buttons}
+                        </div>
+                    </section>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    let categories = move || {
+        EMOJI_GROUPS
+            .iter()
+            .enumerate()
+            .map(|(group, (label, lines))| {
+                let icon = entries(lines).next().map(|e| e.emoji).unwrap_or_default();
+                let jump = move |_| {
+                    if let Some(section) = document().get_element_by_id(&format!("emoji-group-{group}")) {
+                        section.scroll_into_view();
+                    }
+                };
+                view! { <button type="button" aria-label=*label title=*label on:click=jump>{icon}</button> }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <div class="emoji-picker" node_ref=root on:keydown=on_keydown on:focusout=on_focusout>
+            <button type="button" class="ghost emoji-toggle" aria-label="Emoji" title="Emoji"
+                aria-haspopup="dialog" aria-controls="emoji-popover" aria-expanded=move || open.get().to_string()
+                on:click=move |_| if open.get_untracked() { close(true) } else { open.set(true) }>
+                // Drawn, not a glyph: emoji fonts are not everywhere.
+                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor"
+                    stroke-width="1.8" stroke-linecap="round">
+                    <circle cx="12" cy="12" r="9"/>
+                    <path d="M8.5 14.5a4.5 4.5 0 0 0 7 0"/>
+                    <path d="M9 9.5h.01M15 9.5h.01" stroke-width="2.6"/>
+                </svg>
+            </button>
+            <Show when=move || open.get()>
+                <div class="emoji-popover" id="emoji-popover" role="dialog" aria-label="Emoji picker" tabindex="-1">
+                    <input node_ref=search_box type="search" class="emoji-search" placeholder="Search emoji"
+                        aria-label="Search emoji" autocomplete="off" prop:value=move || query.get()
+                        on:input=move |ev| query.set(event_target_value(&ev)) on:keydown=on_search_keydown/>
+                    <Show when=move || query.with(|q| q.trim().is_empty())>
+                        <nav class="emoji-categories" aria-label="Emoji categories">{categories}</nav>
+                    </Show>
+                    <div class="emoji-scroll" node_ref=grid on:click=on_grid_click on:keydown=on_grid_keydown>
+                        {groups}
+                    </div>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_emoji_goes_in_at_the_caret_counted_in_utf16_units() {
+        assert_eq!(insert_at("Hi there", Some(2), Some(2), "🎉"), ("Hi🎉 there".to_owned(), 4));
+        // The text before the caret has a character outside the BMP (two UTF-16 units).
+        assert_eq!(insert_at("😀ab", Some(3), Some(3), "!"), ("😀a!b".to_owned(), 4));
+        // A selection is replaced, whichever way round it was made.
+        assert_eq!(insert_at("abcdef", Some(4), Some(1), "é"), ("aéef".to_owned(), 2));
+        // No caret known: at the end.
+        assert_eq!(insert_at("abc", None, None, "👍"), ("abc👍".to_owned(), 5));
+        assert_eq!(insert_at("abc", Some(99), Some(99), "x"), ("abcx".to_owned(), 4));
+    }
+
+    #[test]
+    fn search_finds_emoji_by_name_and_shortcode() {
+        let first = |q: &str| search(q).first().and_then(|(_, _, found)| found.first().map(|e| e.emoji));
+        assert_eq!(first("party popper"), Some("🎉"));
+        assert_eq!(first("tada"), Some("🎉"));
+        assert_eq!(first("THUMBS up"), Some("👍"));
+        assert_eq!(first("no such emoji at all"), None);
+        assert_eq!(search("").len(), EMOJI_GROUPS.len());
+    }
+
+    #[test]
+    fn the_data_has_every_category_and_no_skin_tone_variants() {
+        assert_eq!(EMOJI_GROUPS.len(), 9);
+        let all = EMOJI_GROUPS.iter().flat_map(|(_, lines)| entries(lines)).collect::<Vec<_>>();
+        assert!(all.len() > 1_500, "{}", all.len());
+        assert!(all.iter().all(|e| !e.emoji.is_empty() && !e.name.is_empty()));
+        assert!(!all.iter().any(|e| e.emoji == "👍🏽"));
+    }
+}
