@@ -4,8 +4,8 @@
 
 use gloo_net::http::Method;
 use protocol::conversations::{
-    AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, EventPage, Member,
-    MemberRole, Message, MessagePage, SearchResults, SetRole, UpdateConversation,
+    AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, EventPage, ForwardMessage,
+    Forwarded, Member, MemberRole, Message, MessagePage, PinnedMessages, SearchResults, SetRole, UpdateConversation,
 };
 use protocol::{ConversationId, MessageId, UserId};
 
@@ -87,6 +87,41 @@ pub async fn edit(session: Session, id: ConversationId, message: MessageId, body
 pub async fn delete(session: Session, id: ConversationId, message: MessageId) -> Result<Message, ApiError> {
     http::authed::<_, ()>(session, Method::DELETE, &format!("/api/v1/conversations/{id}/messages/{message}"), None)
         .await
+}
+
+/// Adds (`add`) or takes back the user's reaction with `emoji`; the change arrives as an event.
+pub async fn react(
+    session: Session,
+    id: ConversationId,
+    message: MessageId,
+    emoji: &str,
+    add: bool,
+) -> Result<Message, ApiError> {
+    let method = if add { Method::PUT } else { Method::DELETE };
+    let path = format!("/api/v1/conversations/{id}/messages/{message}/reactions/{}", encode(emoji));
+    http::authed::<_, ()>(session, method, &path, None).await
+}
+
+/// Pins or unpins a message.
+pub async fn pin(session: Session, id: ConversationId, message: MessageId, pinned: bool) -> Result<Message, ApiError> {
+    let method = if pinned { Method::PUT } else { Method::DELETE };
+    http::authed::<_, ()>(session, method, &format!("/api/v1/conversations/{id}/pins/{message}"), None).await
+}
+
+/// The pinned messages, most recently pinned first.
+pub async fn pins(session: Session, id: ConversationId) -> Result<PinnedMessages, ApiError> {
+    http::authed::<_, ()>(session, Method::GET, &format!("/api/v1/conversations/{id}/pins"), None).await
+}
+
+/// Copies a message into other conversations of the user's.
+pub async fn forward(
+    session: Session,
+    id: ConversationId,
+    message: MessageId,
+    body: ForwardMessage,
+) -> Result<Forwarded, ApiError> {
+    let path = format!("/api/v1/conversations/{id}/messages/{message}/forward");
+    http::authed(session, Method::POST, &path, Some(&body)).await
 }
 
 /// Full-text search over every conversation the user belongs to, best match first.

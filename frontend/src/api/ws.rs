@@ -380,17 +380,23 @@ impl Gateway {
     }
 
     fn send_entry(&self, entry: OutboxEntry) {
-        let OutboxEntry { client_msg_id, conversation_id, body, reply_to, .. } = entry;
+        let OutboxEntry { client_msg_id, conversation_id, body, reply_to, mentions, .. } = entry;
         self.send(Request::Send(client_msg_id), |req_id| ClientFrame::SendMessage {
             req_id,
             conversation_id,
-            message: SendMessage { client_msg_id, body, reply_to, mentions: Vec::new() },
+            message: SendMessage { client_msg_id, body, reply_to, mentions },
         });
     }
 
     /// Queues a message in the outbox and sends it now if connected (otherwise on reconnect).
-    pub fn send_message(&self, conversation: ConversationId, body: String, reply_to: Option<protocol::MessageId>) {
-        let entry = self.chat.queue(conversation, body, reply_to);
+    pub fn send_message(
+        &self,
+        conversation: ConversationId,
+        body: String,
+        reply_to: Option<protocol::MessageId>,
+        mentions: Vec<protocol::UserId>,
+    ) {
+        let entry = self.chat.queue(conversation, body, reply_to, mentions);
         self.send_entry(entry);
     }
 

@@ -1,14 +1,17 @@
 //! The message composer: Enter sends, Shift+Enter starts a new line, empty or over-long text is
 //! refused before it leaves (the server's own rule, `check_body`), "Replying to …" while
-//! answering, a typing signal at most every few seconds, and an emoji picker.
+//! answering, a typing signal at most every few seconds, an emoji picker, and `@` mentions of
+//! the conversation's members.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use protocol::ConversationId;
 use protocol::conversations::{MAX_BODY_CHARS, Message, check_body};
+use protocol::users::PublicUser;
 
 use crate::api::ws::Gateway;
 use crate::components::emoji_picker::EmojiPicker;
+use crate::components::mention_picker::{MentionPicker, candidates, mention_query, mentioned};
 use crate::state::chat::{Chat, now_ms};
 
 /// Least time between two typing frames, in milliseconds.
@@ -16,13 +19,44 @@ const TYPING_EVERY_MS: f64 = 3_000.0;
 
 /// The composer of conversation `id`; `stick` fires after a send so the history follows.
 #[component]
-pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Trigger) -> impl IntoView {
+pub fn Composer(
+    id: ConversationId,
+    reply: RwSignal<Option<Message>>,
+    stick: Trigger,
+    /// The conversation's members, to mention.
+    #[prop(into)]
+    members: Signal<Vec<PublicUser>>,
+) -> impl IntoView {
     let gateway = expect_context::<Gateway>();
     let chat = expect_context::<Chat>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
     let last_typing = StoredValue::new(0.0);
     let input = NodeRef::<Textarea>::new();
+    // The mention being typed: where its `@` is and what follows it.
+    let mention = RwSignal::new(None::<(usize, String)>);
+    let selected = RwSignal::new(0usize);
+    let offered = Memo::new(move |_| {
+        let me = chat.me();
+        mention.with(|m| {
+            m.as_ref().map_or_else(Vec::new, |(_, query)| {
+                members.with(|all| candidates(all, query, me).into_iter().cloned().collect::<Vec<_>>())
+            })
+        })
+    });
+    let pick = Callback::new(move |user: PublicUser| {
+        let Some((at, query)) = mention.get_untracked() else { return };
+        let end = at + 1 + query.len();
+        let completed = format!("@{} ", user.username);
+        let caret = text.with_untracked(|t| utf16_len(&t[..at]) + utf16_len(&completed));
+        text.update(|t| t.replace_range(at..end.min(t.len()), &completed));
+        mention.set(None);
+        if let Some(el) = input.get_untracked() {
+            el.set_value(&text.get_untracked());
+            let _ = el.set_selection_range(caret, caret);
+            let _ = el.focus();
+        }
+    });
 
     let send = move || {
         let body = text.get_untracked();
@@ -31,7 +65,9 @@ pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Tri
             return;
         }
         let reply_to = reply.get_untracked().map(|m| m.id);
-        gateway.send_message(id, body, reply_to);
+        let mentions = members.with_untracked(|all| mentioned(&body, all));
+        gateway.send_message(id, body, reply_to, mentions);
+        mention.set(None);
         text.set(String::new());
         reply.set(None);
         error.set(None);
@@ -44,6 +80,13 @@ pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Tri
     let on_input = move |ev| {
         text.set(event_target_value(&ev));
         error.set(None);
+        let caret = input.get_untracked().and_then(|el| el.selection_start().ok().flatten());
+        let typed = text.with_untracked(|t| {
+            let caret = byte_offset(t, caret.unwrap_or(u32::MAX));
+            mention_query(t, caret).map(|(at, query)| (at, query.to_owned()))
+        });
+        mention.set(typed);
+        selected.set(0);
         let now = now_ms();
         if now - last_typing.get_value() >= TYPING_EVERY_MS && !text.with_untracked(|t| t.trim().is_empty()) {
             last_typing.set_value(now);
@@ -51,6 +94,29 @@ pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Tri
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let choices = offered.with_untracked(Vec::len);
+        if choices > 0 {
+            match ev.key().as_str() {
+                "ArrowDown" | "ArrowUp" => {
+                    ev.prevent_default();
+                    let step = if ev.key() == "ArrowDown" { 1 } else { choices - 1 };
+                    selected.update(|s| *s = (*s + step) % choices);
+                    return;
+                }
+                "Enter" | "Tab" if !ev.shift_key() && !ev.is_composing() => {
+                    ev.prevent_default();
+                    if let Some(user) = offered.with_untracked(|o| o.get(selected.get_untracked()).cloned()) {
+                        pick.run(user);
+                    }
+                    return;
+                }
+                "Escape" => {
+                    mention.set(None);
+                    return;
+                }
+                _ => {}
+            }
+        }
         // Enter while composing with an input method confirms the composition, not the message.
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
@@ -70,6 +136,7 @@ pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Tri
                     </div>
                 }
             })}
+            <MentionPicker offered=offered selected=selected pick/>
             <div class="composer-row">
                 <EmojiPicker input text/>
                 <textarea
@@ -77,6 +144,10 @@ pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Tri
                     rows="1"
                     placeholder="Write a message"
                     aria-label="Message"
+                    aria-autocomplete="list"
+                    aria-controls="mention-list"
+                    aria-expanded=move || (!offered.with(Vec::is_empty)).to_string()
+                    aria-activedescendant=move || (!offered.with(Vec::is_empty)).then(|| format!("mention-{}", selected.get()))
                     data-testid="composer"
                     prop:value=move || text.get()
                     on:input=on_input
@@ -97,4 +168,21 @@ pub fn Composer(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Tri
             }}
         </form>
     }
+}
+
+/// The length of `text` in UTF-16 code units, as the textarea counts its caret.
+fn utf16_len(text: &str) -> u32 {
+    text.chars().map(|c| c.len_utf16() as u32).sum()
+}
+
+/// The byte offset in `text` of the textarea caret `units` (UTF-16 code units) from its start.
+fn byte_offset(text: &str, units: u32) -> usize {
+    let mut counted = 0;
+    for (at, c) in text.char_indices() {
+        if counted >= units {
+            return at;
+        }
+        counted += c.len_utf16() as u32;
+    }
+    text.len()
 }

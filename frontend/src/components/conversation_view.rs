@@ -15,6 +15,7 @@ use crate::components::avatar::Avatar;
 use crate::components::composer::Composer;
 use crate::components::members_panel::MembersPanel;
 use crate::components::message_list::MessageList;
+use crate::components::pinned_bar::PinnedBar;
 use crate::state::chat::Chat;
 use crate::state::chat::notifications;
 use crate::state::session::Session;
@@ -43,6 +44,10 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             }
             detail
         }
+    });
+
+    let members = Signal::derive(move || {
+        detail.get().and_then(Result::ok).map(|d| d.members.into_iter().map(|m| m.user).collect()).unwrap_or_default()
     });
 
     // Read while on screen: the window must be visible and focused.
@@ -126,9 +131,10 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                         </button>
                     </div>
                 </header>
+                <PinnedBar id/>
                 <MessageList id reply stick/>
                 <p class="typing" data-testid="typing" aria-live="polite">{typing}</p>
-                <Composer id reply stick/>
+                <Composer id reply stick members/>
             </div>
             <Show when=move || panel.get()>
                 <MembersPanel id detail close=panel/>

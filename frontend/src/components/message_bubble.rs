@@ -1,13 +1,16 @@
 //! One message: own on the right with delivery ticks, others' on the left (named in groups),
-//! the quoted message it replies to, and its actions: reply, edit own (inline), delete own (or
-//! any as a group owner or admin). The text is formatted (`crate::markdown`), never rendered as
-//! HTML.
+//! the quoted message it replies to, "Forwarded", its reactions, highlighted when it mentions
+//! the reader, and its actions: react, reply, forward, pin (group admins; anyone in a DM), edit
+//! own (inline), delete own (or any as a group owner or admin). The text is formatted
+//! (`crate::markdown`), never rendered as HTML.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::conversations::{Message, check_body};
 
 use crate::api;
+use crate::components::forward_dialog::ForwardDialog;
+use crate::components::reactions::{QuickReactions, ReactionChips};
 use crate::markdown::Markdown;
 use crate::state::chat::Chat;
 use crate::state::chat::outbox::OutboxEntry;
@@ -138,11 +141,32 @@ pub fn MessageBubble(
     let at = message.created_at.timestamp_millis() as f64;
     let edited = message.edited_at.is_some() && !deleted;
     let body = message.body.clone();
+    let mentions_me = !deleted && chat.me().is_some_and(|me| message.mentions.contains(&me));
+    let pinned = message.pin.is_some();
+    let can_pin = move || chat.summary(id).is_some_and(|s| s.peer.is_some() || s.my_role.can_manage());
+    let reacting = RwSignal::new(false);
+    let forwarding = RwSignal::new(false);
+    let toggle_pin = move |_| {
+        spawn_local(async move {
+            if let Err(e) = api::conversations::pin(session, id, message_id, !pinned).await {
+                error.set(Some(e.message));
+            }
+        });
+    };
+    let for_palette = message.clone();
+    let for_forward = message.clone();
+    let chips = (!deleted && !message.reactions.is_empty()).then(|| {
+        let message = message.clone();
+        view! { <ReactionChips message error/> }
+    });
 
     view! {
-        <div class="message" class:mine=mine class:deleted=deleted data-testid="message" data-seq=seq.to_string()>
+        <div class="message" class:mine=mine class:deleted=deleted class:mentions-me=mentions_me class:pinned=pinned
+            data-testid="message" data-seq=seq.to_string()>
+            <div class="bubble-column">
             <div class="bubble">
                 {(show_sender && !mine).then(|| view! { <span class="sender">{sender}</span> })}
+                {(message.forwarded && !deleted).then(|| view! { <span class="forwarded" data-testid="forwarded">"Forwarded"</span> })}
                 {(!deleted).then(|| quote(chat, &message))}
                 {move || if editing.get() {
                     view! {
@@ -167,15 +191,29 @@ pub fn MessageBubble(
                     view! { <div class="body" data-testid="message-body"><Markdown source=body.clone()/></div> }.into_any()
                 }}
                 <span class="meta">
+                    {pinned.then(|| view! { <span class="pinned-mark" title="Pinned" aria-label="Pinned">"📌"</span> })}
                     {edited.then(|| view! { <span class="edited">"edited"</span> })}
                     <time>{time::clock(at)}</time>
                     {mine.then(|| view! { <Ticks tick/> })}
                 </span>
                 {move || error.get().map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
             </div>
+            {chips}
+            {move || reacting.get().then(|| view! { <QuickReactions message=for_palette.clone() open=reacting error/> })}
+            </div>
+            {move || forwarding.get().then(|| view! { <ForwardDialog message=for_forward.clone() open=forwarding/> })}
             {(!deleted).then(|| view! {
                 <div class="message-actions">
+                    <button type="button" class="ghost small" aria-expanded=move || reacting.get().to_string()
+                        data-testid="react" on:click=move |_| reacting.update(|r| *r = !*r)>"React"</button>
                     <button type="button" class="ghost small" on:click=move |_| reply.set(Some(for_reply.clone()))>"Reply"</button>
+                    <button type="button" class="ghost small" data-testid="forward"
+                        on:click=move |_| forwarding.set(true)>"Forward"</button>
+                    <Show when=can_pin>
+                        <button type="button" class="ghost small" data-testid="pin" on:click=toggle_pin>
+                            {if pinned { "Unpin" } else { "Pin" }}
+                        </button>
+                    </Show>
                     {mine.then(|| view! {
                         <button type="button" class="ghost small" on:click=move |_| editing.set(true)>"Edit"</button>
                     })}

@@ -1,5 +1,5 @@
-//! The scrolling history of one conversation: day separators, stored messages then pending
-//! ones, older pages loaded when scrolled to the top (keeping the view still), follows new
+//! The scrolling history of one conversation: day separators, stored messages with the
+//! conversation's own changes as lines between them, then pending ones, older pages loaded when scrolled to the top (keeping the view still), follows new
 //! messages while at the bottom, and offers "Jump to latest" otherwise. A search hit's message
 //! (`?seq=` in the URL) is scrolled to and briefly highlighted.
 
@@ -7,9 +7,10 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use protocol::ConversationId;
-use protocol::conversations::Message;
+use protocol::conversations::{Event, Message};
 use wasm_bindgen::JsCast;
 
+use crate::components::conversation_line::ConversationLine;
 use crate::components::message_bubble::{MessageBubble, PendingBubble};
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::{Chat, History};
@@ -30,6 +31,7 @@ const HIGHLIGHT_MS: u64 = 2_400;
 enum Row {
     Day(String),
     Stored(Message, bool),
+    Line(Event),
     Pending(OutboxEntry),
 }
 
@@ -39,11 +41,14 @@ impl Row {
         match self {
             Row::Day(label) => format!("d{label}"),
             Row::Stored(m, named) => format!(
-                "m{}:{}:{}:{named}",
+                "m{}:{}:{}:{named}:{}:{}",
                 m.id,
                 m.edited_at.map(|t| t.timestamp_millis()).unwrap_or(0),
-                m.deleted_at.is_some()
+                m.deleted_at.is_some(),
+                m.pin.is_some(),
+                m.reactions.iter().map(|r| format!("{}{:?}", r.emoji, r.user_ids)).collect::<String>(),
             ),
+            Row::Line(e) => format!("l{}", e.seq),
             Row::Pending(e) => format!("p{}:{}", e.client_msg_id, e.failed.is_some()),
         }
     }
@@ -62,17 +67,38 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
         let mut last_sender = None;
         chat.timelines.with(|t| {
             let Some(tl) = t.get(&id) else { return };
-            for message in tl.messages.values() {
-                let at = message.created_at.timestamp_millis() as f64;
+            // Lines older than the loaded history wait until their page is loaded.
+            let from = match tl.history {
+                History::Complete => 0,
+                _ => tl.messages.keys().next().copied().unwrap_or(i64::MAX),
+            };
+            let lines = tl.lines.range(from..).map(|(seq, e)| (*seq, Err(e)));
+            let messages = tl.messages.iter().map(|(seq, m)| (*seq, Ok(m)));
+            let mut merged: Vec<(i64, Result<&Message, &Event>)> = messages.chain(lines).collect();
+            merged.sort_by_key(|(seq, _)| *seq);
+            for (_, row) in merged {
+                let at = match row {
+                    Ok(m) => m.created_at,
+                    Err(e) => e.at,
+                }
+                .timestamp_millis() as f64;
                 let day = time::day(at);
                 if last_day != Some(day) {
                     rows.push(Row::Day(time::day_label(at)));
                     last_day = Some(day);
                     last_sender = None;
                 }
-                let named = group && last_sender != Some(message.sender_id);
-                last_sender = Some(message.sender_id);
-                rows.push(Row::Stored(message.clone(), named));
+                match row {
+                    Ok(message) => {
+                        let named = group && last_sender != Some(message.sender_id);
+                        last_sender = Some(message.sender_id);
+                        rows.push(Row::Stored(message.clone(), named));
+                    }
+                    Err(line) => {
+                        last_sender = None;
+                        rows.push(Row::Line(line.clone()));
+                    }
+                }
             }
         });
         chat.outbox.with(|o| {
@@ -189,6 +215,7 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                     {match row {
                         Row::Day(label) => view! { <div class="day-separator" role="separator"><span>{label}</span></div> }.into_any(),
                         Row::Stored(message, named) => view! { <MessageBubble message show_sender=named reply/> }.into_any(),
+                        Row::Line(event) => view! { <ConversationLine event/> }.into_any(),
                         Row::Pending(entry) => view! { <PendingBubble entry/> }.into_any(),
                     }}
                 </For>

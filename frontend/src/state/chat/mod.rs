@@ -46,6 +46,8 @@ pub struct Chat {
     pub synced: RwSignal<bool>,
     /// Bumped when a conversation's members change, so the members panel re-reads them.
     pub members_changed: RwSignal<u32>,
+    /// Bumped when a message is pinned or unpinned, so a shown pinned bar re-reads the pins.
+    pub pins_changed: RwSignal<u32>,
     /// Why the user was signed out by the server, shown until dismissed.
     pub farewell: RwSignal<Option<String>>,
     session: Session,
@@ -72,6 +74,7 @@ impl Chat {
             open: RwSignal::new(None),
             synced: RwSignal::new(false),
             members_changed: RwSignal::new(0),
+            pins_changed: RwSignal::new(0),
             farewell: RwSignal::new(None),
             session,
             owner: RwSignal::new(None),
@@ -228,6 +231,9 @@ impl Chat {
         }
         if applied.members_changed {
             self.members_changed.update(|n| *n = n.wrapping_add(1));
+        }
+        if applied.pins_changed {
+            self.pins_changed.update(|n| *n = n.wrapping_add(1));
         }
         if let Some(message) = applied.from_other {
             self.stop_typing(id, message.sender_id);

@@ -20,6 +20,9 @@ pub struct OutboxEntry {
     pub body: String,
     /// The message it answers.
     pub reply_to: Option<MessageId>,
+    /// Members it mentions (absent in entries saved before mentions existed).
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
     /// When it was written (milliseconds since the epoch), to show a time while pending.
     pub written_at: f64,
     /// Why the server refused it, when it did: then it waits for the user to retry or discard.
@@ -74,13 +77,20 @@ pub fn new_client_msg_id() -> Uuid {
 
 impl Chat {
     /// Queues a message for sending and returns it (the gateway sends it when connected).
-    pub fn queue(&self, conversation_id: ConversationId, body: String, reply_to: Option<MessageId>) -> OutboxEntry {
+    pub fn queue(
+        &self,
+        conversation_id: ConversationId,
+        body: String,
+        reply_to: Option<MessageId>,
+        mentions: Vec<UserId>,
+    ) -> OutboxEntry {
         self.ensure_outbox();
         let entry = OutboxEntry {
             client_msg_id: new_client_msg_id(),
             conversation_id,
             body,
             reply_to,
+            mentions,
             written_at: now_ms(),
             failed: None,
         };

@@ -43,6 +43,9 @@ pub struct Timeline {
     pub loading_older: bool,
     /// Other members' read markers, when known: their minimum drives a group's read ticks.
     pub reads: HashMap<UserId, i64>,
+    /// The conversation's own changes (joins, renames, pins) by seq, shown as lines between
+    /// the messages: from history pages and from events applied.
+    pub lines: BTreeMap<i64, Event>,
 }
 
 impl Timeline {
@@ -57,6 +60,7 @@ impl Timeline {
             history: History::NotLoaded,
             loading_older: false,
             reads: HashMap::new(),
+            lines: BTreeMap::new(),
         }
     }
 
@@ -149,6 +153,9 @@ pub fn apply(
     let id = event.conversation_id;
     let timeline = timelines.get_mut(&id).filter(|t| event.seq == t.known_seq + 1)?;
     timeline.known_seq = event.seq;
+    if event.kind.is_conversation_line() {
+        timeline.lines.insert(event.seq, event.clone());
+    }
     match &event.kind {
         EventKind::MessageCreated { message } => {
             timeline.messages.insert(message.seq, message.clone());
@@ -396,6 +403,9 @@ pub fn history_page(timelines: &mut Timelines, id: ConversationId, before: Optio
     let Some(page) = page else { return };
     for message in page.items {
         timeline.messages.entry(message.seq).or_insert(message);
+    }
+    for line in page.events {
+        timeline.lines.entry(line.seq).or_insert(line);
     }
     let next = match page.next_before_seq {
         Some(before) => History::Partial(before),
@@ -943,5 +953,59 @@ mod tests {
         history_page(&mut state.timelines, DM, None, Some(page(vec![message(DM, 4, ANN, "stale")], Some(4))));
         assert_eq!(state.timeline(DM).history, History::Complete);
         assert_eq!(state.shown(DM), shown(&[(1, "first"), (2, "edited"), (4, "live")]));
+    }
+
+    // ---- reactions, pins, lines ----
+
+    #[test]
+    fn reactions_apply_as_set_operations_so_a_replay_changes_nothing() {
+        let mut state = State::new();
+        state.timelines.insert(GROUP, Timeline::new(0));
+        state.live(said(GROUP, 1, ANN, "vote"));
+        let id = message_id(GROUP, 1);
+        let add = |seq, user| {
+            event(GROUP, seq, EventKind::ReactionAdded { message_id: id, user_id: user, emoji: "x".into() })
+        };
+        state.live(add(2, ME));
+        state.live(add(3, ANN));
+        let again = add(3, ANN);
+        assert!(state.live(again).1.is_none(), "an event already applied is not applied twice");
+        let reactions = |state: &State| state.timeline(GROUP).messages[&1].reactions.clone();
+        assert_eq!(reactions(&state), [Reaction { emoji: "x".into(), user_ids: vec![ME, ANN] }]);
+        // The same set change arriving inside a fresher copy of the message adds nothing either.
+        let mut copy = state.timeline(GROUP).messages[&1].clone();
+        add_reaction(&mut copy, "x", ANN);
+        assert_eq!(copy.reactions, reactions(&state));
+        state.live(event(GROUP, 4, EventKind::ReactionRemoved { message_id: id, user_id: ME, emoji: "x".into() }));
+        state.live(event(GROUP, 5, EventKind::ReactionRemoved { message_id: id, user_id: ANN, emoji: "x".into() }));
+        assert!(reactions(&state).is_empty(), "an emoji nobody uses any more disappears");
+    }
+
+    #[test]
+    fn pins_and_group_changes_are_kept_and_deletion_clears_a_pin() {
+        let mut state = State::new();
+        state.timelines.insert(GROUP, Timeline::new(0));
+        state.live(event(GROUP, 1, EventKind::ConversationCreated { by: ANN, title: "Team".into() }));
+        state.live(said(GROUP, 2, ANN, "keep"));
+        let id = message_id(GROUP, 2);
+        let (_, applied) = state.live(event(GROUP, 3, EventKind::MessagePinned { message_id: id, by: ANN }));
+        assert!(applied.unwrap().pins_changed);
+        assert_eq!(state.timeline(GROUP).messages[&2].pin.map(|p| p.by), Some(ANN));
+        state.live(event(GROUP, 4, EventKind::ReactionAdded { message_id: id, user_id: ME, emoji: "x".into() }));
+        state.live(event(GROUP, 5, EventKind::MessageDeleted { message_id: id, by: ANN, moderated: false }));
+        let gone = &state.timeline(GROUP).messages[&2];
+        assert!(gone.pin.is_none() && gone.reactions.is_empty());
+        let lines: Vec<i64> = state.timeline(GROUP).lines.keys().copied().collect();
+        assert_eq!(lines, [1, 3], "creation and pin are lines; messages and reactions are not");
+
+        let older = Event {
+            conversation_id: GROUP,
+            seq: 0,
+            at: at(1),
+            kind: EventKind::ConversationRenamed { title: "T".into(), by: ANN },
+        };
+        let page = MessagePage { items: Vec::new(), users: Vec::new(), next_before_seq: None, events: vec![older] };
+        history_page(&mut state.timelines, GROUP, None, Some(page));
+        assert_eq!(state.timeline(GROUP).lines.keys().copied().collect::<Vec<_>>(), [0, 1, 3]);
     }
 }

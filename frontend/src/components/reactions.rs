@@ -1,0 +1,95 @@
+//! A message's reactions: one chip per emoji with its count (pressed when the reader is among
+//! those who reacted; the names on hover and to screen readers), toggled by a click, and a
+//! small palette of common emoji to add one. The change comes back as an event.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::conversations::Message;
+use protocol::{ConversationId, MessageId};
+
+use crate::api;
+use crate::state::chat::Chat;
+use crate::state::session::Session;
+
+/// The emoji offered first, as most chat apps do.
+pub const QUICK: [&str; 6] = ["\u{1f44d}", "\u{2764}\u{fe0f}", "\u{1f602}", "\u{1f62e}", "\u{1f622}", "\u{1f389}"];
+
+/// Adds or takes back the reader's `emoji` on a message; a refusal shows in `error`.
+pub fn toggle(
+    session: Session,
+    conversation: ConversationId,
+    message: MessageId,
+    emoji: String,
+    add: bool,
+    error: RwSignal<Option<String>>,
+) {
+    spawn_local(async move {
+        if let Err(e) = api::conversations::react(session, conversation, message, &emoji, add).await {
+            error.set(Some(e.message));
+        }
+    });
+}
+
+/// The chips under a message.
+#[component]
+pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let session = expect_context::<Session>();
+    let me = chat.me();
+    let (conversation, id) = (message.conversation_id, message.id);
+    let chips = message
+        .reactions
+        .into_iter()
+        .map(|reaction| {
+            let mine = me.is_some_and(|me| reaction.user_ids.contains(&me));
+            let names: Vec<String> = reaction
+                .user_ids
+                .iter()
+                .map(|u| if Some(*u) == me { "You".to_owned() } else { chat.name_of(*u) })
+                .collect();
+            let count = reaction.user_ids.len();
+            let label = format!("{} reacted with {}", names.join(", "), reaction.emoji);
+            let emoji = reaction.emoji.clone();
+            view! {
+                <button type="button" class="reaction" class:mine=mine aria-pressed=mine.to_string()
+                    title=label.clone() aria-label=label data-testid="reaction" data-emoji=reaction.emoji.clone()
+                    on:click=move |_| toggle(session, conversation, id, emoji.clone(), !mine, error)>
+                    <span class="reaction-emoji" aria-hidden="true">{reaction.emoji.clone()}</span>
+                    <span class="reaction-count" aria-hidden="true">{count}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    view! { <div class="reactions" data-testid="reactions">{chips}</div> }
+}
+
+/// The palette opened from a message's "React" action.
+#[component]
+pub fn QuickReactions(message: Message, open: RwSignal<bool>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let session = expect_context::<Session>();
+    let me = chat.me();
+    let (conversation, id) = (message.conversation_id, message.id);
+    let reactions = message.reactions;
+    let buttons = QUICK
+        .iter()
+        .map(|emoji| {
+            let mine = reactions.iter().any(|r| r.emoji == *emoji && me.is_some_and(|me| r.user_ids.contains(&me)));
+            let emoji = (*emoji).to_owned();
+            let label = format!("React with {emoji}");
+            view! {
+                <button type="button" class="ghost quick-reaction" aria-label=label aria-pressed=mine.to_string()
+                    on:click=move |_| {
+                        toggle(session, conversation, id, emoji.clone(), !mine, error);
+                        open.set(false);
+                    }>{emoji.clone()}</button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="quick-reactions" role="group" aria-label="Reactions" data-testid="quick-reactions"
+            on:keydown=move |ev| if ev.key() == "Escape" { open.set(false); }>
+            {buttons}
+        </div>
+    }
+}
