@@ -92,11 +92,16 @@ pub fn EmojiPicker(
     let query = RwSignal::new(String::new());
     let root = NodeRef::<Div>::new();
     let search_box = NodeRef::<Input>::new();
+    let popover = NodeRef::<Div>::new();
     let grid = NodeRef::<Div>::new();
 
-    // The search box takes the focus as soon as the popover is shown.
+    // The search box takes the focus as soon as the popover is shown; on a touch screen the
+    // popover does, so that opening it does not also raise the on-screen keyboard over it.
     Effect::new(move || {
-        if let Some(el) = search_box.get() {
+        let touch = window().match_media("(pointer: coarse)").ok().flatten().is_some_and(|q| q.matches());
+        let target: Option<HtmlElement> =
+            if touch { popover.get().map(Into::into) } else { search_box.get().map(Into::into) };
+        if let Some(el) = target {
             let _ = el.focus();
         }
     });
@@ -246,7 +251,7 @@ pub fn EmojiPicker(
                 </svg>
             </button>
             <Show when=move || open.get()>
-                <div class="emoji-popover" id="emoji-popover" role="dialog" aria-label="Emoji picker" tabindex="-1">
+                <div class="emoji-popover" id="emoji-popover" node_ref=popover role="dialog" aria-label="Emoji picker" tabindex="-1">
                     <input node_ref=search_box type="search" class="emoji-search" placeholder="Search emoji"
                         aria-label="Search emoji" autocomplete="off" prop:value=move || query.get()
                         on:input=move |ev| query.set(event_target_value(&ev)) on:keydown=on_search_keydown/>
