@@ -21,8 +21,12 @@ pub enum ErrorCode {
     MalformedJson,
     /// No valid credentials were presented (401).
     Unauthenticated,
-    /// Wrong username or password; which one is never said (401).
+    /// Wrong username or password at sign-in; which one is never said (401).
     InvalidCredentials,
+    /// The password confirming a sensitive change (the current password when changing it, the
+    /// password when deleting the account) is wrong (403). The session is still valid: unlike a
+    /// 401, this must not make a client refresh its token or sign out; `field` names the input.
+    WrongPassword,
     /// The account is disabled by an operator (403).
     AccountDisabled,
     /// The username is already in use (409).
@@ -55,6 +59,7 @@ impl ErrorCode {
             Self::MalformedJson => "malformed_json",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::WrongPassword => "wrong_password",
             Self::AccountDisabled => "account_disabled",
             Self::UsernameTaken => "username_taken",
             Self::Forbidden => "forbidden",
@@ -101,11 +106,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: [ErrorCode; 15] = [
+    const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidInput,
         ErrorCode::MalformedJson,
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidCredentials,
+        ErrorCode::WrongPassword,
         ErrorCode::AccountDisabled,
         ErrorCode::UsernameTaken,
         ErrorCode::Forbidden,

@@ -1,6 +1,7 @@
-//! REST plumbing over `fetch`: JSON in and out, the bearer token, one silent refresh on 401,
-//! and the server's `{"error", "message"}` bodies decoded into [`ApiError`], so pages show a
-//! sentence (beside the right form field when the message names one), never raw JSON.
+//! REST plumbing over `fetch`: JSON in and out, the bearer token, one silent refresh when the
+//! server says the session ended (401 `unauthenticated`, never any other refusal), and the
+//! server's `{"error", "message"}` bodies decoded into [`ApiError`], so pages show a sentence
+//! (beside the right form field when the message names one), never raw JSON.
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use protocol::{ErrorBody, ErrorCode};
@@ -35,6 +36,13 @@ impl ApiError {
         Self { code: Some(body.error), message: capitalise(message), field: body.field }
     }
 
+    /// Whether a 401 with this error means the session is over (expired access token, revoked
+    /// or signed-out session): the server's `unauthenticated`, or a body that is not ours
+    /// (a proxy's page). Only then is a refresh worth trying.
+    fn ends_session(&self) -> bool {
+        matches!(self.code, None | Some(ErrorCode::Unauthenticated))
+    }
+
     /// The message if it concerns `field`.
     pub fn for_field(&self, field: &str) -> Option<String> {
         (self.field.as_deref() == Some(field)).then(|| self.message.clone())
@@ -49,35 +57,48 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-/// Sends one request, with `token` as bearer and `body` as JSON.
-async fn send<B: Serialize + ?Sized>(
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&B>,
-) -> Result<Response, ApiError> {
+// Only the thin typed ends below are generic: bodies are serialized first and answers parsed
+// last, so the async plumbing between (sending, the refresh dance, reading) is compiled once
+// instead of once per body and answer type.
+
+/// Serializes a request body.
+fn json_body<B: Serialize + ?Sized>(body: Option<&B>) -> Result<Option<String>, ApiError> {
+    body.map(serde_json::to_string).transpose().map_err(|e| ApiError {
+        code: None,
+        field: None,
+        message: format!("The request could not be prepared ({e})."),
+    })
+}
+
+/// Parses a success body as `T`.
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError {
+        code: None,
+        field: None,
+        message: format!("The server sent an unexpected answer ({e})."),
+    })
+}
+
+/// Sends one request, with `token` as bearer and `json` as the body.
+async fn send(method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Result<Response, ApiError> {
     let mut builder = RequestBuilder::new(path).method(method).header("Accept", "application/json");
     if let Some(token) = token {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
-    let request = match body {
-        Some(body) => builder.json(body),
+    let request = match json {
+        Some(json) => builder.header("Content-Type", "application/json").body(json),
         None => builder.build(),
     }
     .map_err(ApiError::network)?;
     request.send().await.map_err(ApiError::network)
 }
 
-/// Decodes a success body as `T`, or an error body as [`ApiError`].
-pub async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    if response.ok() {
-        return response.json::<T>().await.map_err(|e| ApiError {
-            code: None,
-            field: None,
-            message: format!("The server sent an unexpected answer ({e})."),
-        });
+/// The text of a success answer, or the error an unsuccessful one carries.
+async fn success_text(response: Response) -> Result<String, ApiError> {
+    if !response.ok() {
+        return Err(error_of(response).await);
     }
-    Err(error_of(response).await)
+    response.text().await.map_err(ApiError::network)
 }
 
 async fn error_of(response: Response) -> ApiError {
@@ -94,30 +115,41 @@ pub async fn public<T: DeserializeOwned, B: Serialize + ?Sized>(
     path: &str,
     body: Option<&B>,
 ) -> Result<T, ApiError> {
-    decode(send(method, path, None, body).await?).await
+    let json = json_body(body)?;
+    parse(&success_text(send(method, path, None, json.as_deref()).await?).await?)
 }
 
-/// A call as the signed-in user; on 401 the session refreshes once and retries, and if that
-/// fails the user is signed out.
-pub async fn authed_response<B: Serialize + ?Sized>(
+/// A call as the signed-in user. When the server says the session ended (401
+/// `unauthenticated`), the session refreshes once and retries, and if that fails the user is
+/// signed out. Any other refusal, such as a wrong password confirming a change (403
+/// `wrong_password`), is the caller's error to show: it never signs anyone out.
+async fn authed_response(
     session: Session,
     method: Method,
     path: &str,
-    body: Option<&B>,
+    json: Option<&str>,
 ) -> Result<Response, ApiError> {
     let token = session.token();
-    let response = send(method.clone(), path, token.as_deref(), body).await?;
+    let response = send(method.clone(), path, token.as_deref(), json).await?;
     if response.status() != 401 {
         return Ok(response);
     }
+    let mut error = error_of(response).await;
+    if !error.ends_session() {
+        return Err(error);
+    }
     if session.refresh().await {
-        let response = send(method, path, session.token().as_deref(), body).await?;
+        let response = send(method, path, session.token().as_deref(), json).await?;
         if response.status() != 401 {
             return Ok(response);
         }
+        error = error_of(response).await;
+        if !error.ends_session() {
+            return Err(error);
+        }
     }
     session.signed_out();
-    Ok(response)
+    Err(error)
 }
 
 /// An authenticated call decoding a JSON answer.
@@ -127,7 +159,8 @@ pub async fn authed<T: DeserializeOwned, B: Serialize + ?Sized>(
     path: &str,
     body: Option<&B>,
 ) -> Result<T, ApiError> {
-    decode(authed_response(session, method, path, body).await?).await
+    let json = json_body(body)?;
+    parse(&success_text(authed_response(session, method, path, json.as_deref()).await?).await?)
 }
 
 /// An authenticated call whose success has no body (204).
@@ -137,21 +170,46 @@ pub async fn authed_empty<B: Serialize + ?Sized>(
     path: &str,
     body: Option<&B>,
 ) -> Result<(), ApiError> {
-    let response = authed_response(session, method, path, body).await?;
+    let json = json_body(body)?;
+    let response = authed_response(session, method, path, json.as_deref()).await?;
     if response.ok() { Ok(()) } else { Err(error_of(response).await) }
 }
 
 /// An authenticated call whose answer is kept as text, exactly as sent (JSON downloads, saved
 /// as files without being decoded and re-encoded).
 pub async fn authed_text(session: Session, path: &str) -> Result<String, ApiError> {
-    let response = authed_response::<()>(session, Method::GET, path, None).await?;
-    if !response.ok() {
-        return Err(error_of(response).await);
-    }
-    response.text().await.map_err(ApiError::network)
+    success_text(authed_response(session, Method::GET, path, None).await?).await
 }
 
 /// Percent-encodes a query value.
 pub fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).as_string().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: ErrorCode, field: Option<&str>) -> ApiError {
+        ApiError::from_body(ErrorBody {
+            error: code,
+            message: format!("{}wrong password", field.map(|f| format!("{f}: ")).unwrap_or_default()),
+            field: field.map(str::to_owned),
+        })
+    }
+
+    #[test]
+    fn only_an_ended_session_triggers_a_refresh() {
+        assert!(error(ErrorCode::Unauthenticated, None).ends_session());
+        assert!(ApiError::network("offline").ends_session(), "a 401 without our body (a proxy's)");
+        assert!(!error(ErrorCode::WrongPassword, Some("current_password")).ends_session());
+        assert!(!error(ErrorCode::InvalidCredentials, None).ends_session());
+    }
+
+    #[test]
+    fn a_field_error_is_shown_beside_its_field_without_the_prefix() {
+        let wrong = error(ErrorCode::WrongPassword, Some("current_password"));
+        assert_eq!(wrong.for_field("current_password").as_deref(), Some("Wrong password"));
+        assert_eq!(wrong.for_field("new_password"), None);
+    }
 }

@@ -57,7 +57,7 @@ pub async fn update_me(
 #[utoipa::path(tag = "users", path = "/api/v1/users/me/password", security(("bearer" = [])), request_body = ChangePasswordRequest,
     responses((status = 204, description = "Changed; other sessions revoked"),
         (status = 400, description = "`invalid_input`: the new password breaks a rule", body = ErrorBody),
-        (status = 401, description = "`invalid_credentials`: wrong current password", body = ErrorBody)))]
+        (status = 403, description = "`wrong_password` (field `current_password`): the current password is wrong; the session stays valid", body = ErrorBody)))]
 #[put("/users/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
@@ -68,7 +68,7 @@ pub async fn change_password(
     validate::presented_password(&body.current_password)?;
     validate::new_password("new_password", &body.new_password)?;
     if !state.passwords.verify(body.current_password, Some(auth.user.password_hash.clone())).await? {
-        return Err(ApiError::field(ErrorCode::InvalidCredentials, "current_password", "wrong password"));
+        return Err(ApiError::field(ErrorCode::WrongPassword, "current_password", "wrong password"));
     }
     let hash = state.passwords.hash(body.new_password).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
@@ -82,7 +82,8 @@ pub async fn change_password(
 /// Deletes the caller's account after confirming the password. Messages stay, shown as from
 /// "Deleted user"; the username becomes free.
 #[utoipa::path(tag = "users", path = "/api/v1/users/me", security(("bearer" = [])), request_body = DeleteAccountRequest,
-    responses((status = 204, description = "Deleted"), (status = 401, description = "`invalid_credentials`", body = ErrorBody)))]
+    responses((status = 204, description = "Deleted"),
+        (status = 403, description = "`wrong_password` (field `password`): the password is wrong; nothing is deleted and the session stays valid", body = ErrorBody)))]
 #[delete("/users/me")]
 pub async fn delete_me(
     state: web::Data<AppState>,
@@ -92,7 +93,7 @@ pub async fn delete_me(
     let body = body.into_inner();
     validate::presented_password(&body.password)?;
     if !state.passwords.verify(body.password, Some(auth.user.password_hash.clone())).await? {
-        return Err(ApiError::field(ErrorCode::InvalidCredentials, "password", "wrong password"));
+        return Err(ApiError::field(ErrorCode::WrongPassword, "password", "wrong password"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     user_queries::soft_delete(&mut conn, auth.id()).await?;
