@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build and test Confab, and nothing it already has:
-# Debian packages (PostgreSQL, Chromium), the wasm32 target, trunk, wasm-bindgen-cli at the
+# Debian packages (PostgreSQL, brotli, Chromium), the wasm32 target, trunk, wasm-bindgen-cli at the
 # version Cargo.lock resolves, and the npm tools (wasm-opt from binaryen, Playwright).
 # Nothing here downloads a prebuilt binary: Rust tools are compiled from the Rust registry,
 # wasm-opt is binaryen's npm build, the browser is Debian's.
@@ -27,7 +27,8 @@ as_root() {
 }
 
 # --- Debian packages -------------------------------------------------------------------
-apt_packages=(postgresql-15 acl)
+# brotli compresses the web app's assets at build time (scripts/compress-assets.sh).
+apt_packages=(postgresql-15 acl brotli)
 if [ "$WITH_E2E" = 1 ]; then apt_packages+=(chromium); fi
 missing=()
 for pkg in "${apt_packages[@]}"; do

@@ -1,5 +1,6 @@
 //! Entry point of Confab's web app: installs the panic hook (panics go to the console, never
-//! to the page) and mounts [`app::App`] on the document body.
+//! to the page), mounts [`app::App`] on the document body, and takes down the static loading
+//! shell `index.html` painted while the wasm was on its way.
 
 mod api;
 mod app;
@@ -13,4 +14,8 @@ mod time;
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+    // The app has drawn its first view in this same task, so no frame shows neither.
+    if let Some(shell) = leptos::prelude::document().get_element_by_id("app-shell") {
+        shell.remove();
+    }
 }

@@ -1,26 +1,42 @@
 //! Browser hardening headers on every response: a Content-Security-Policy allowing only our own
-//! scripts (plus the wasm compiler and trunk's inline loader, by hash), no framing, no sniffing.
+//! scripts and styles (plus the wasm compiler, and the inline code of `index.html` by hash:
+//! trunk's loader script and the loading shell's style sheet), no framing, no sniffing.
 
 use actix_web::middleware::DefaultHeaders;
 
-/// The Content-Security-Policy for a web app whose inline scripts hash to `script_hashes`.
-pub fn content_security_policy(script_hashes: &[String]) -> String {
-    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
-    for hash in script_hashes {
-        script_src.push(' ');
-        script_src.push_str(hash);
-    }
+/// The inline code `index.html` may run, as CSP hash sources (`'sha256-…'`). Anything else
+/// inline (an injected `<script>` or `<style>`, a `style` attribute) stays blocked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InlineHashes {
+    /// Hashes of the inline `<script>` elements.
+    pub scripts: Vec<String>,
+    /// Hashes of the inline `<style>` elements.
+    pub styles: Vec<String>,
+}
+
+/// The Content-Security-Policy for a web app whose inline scripts and styles hash to `inline`.
+pub fn content_security_policy(inline: &InlineHashes) -> String {
+    let sources = |base: &str, hashes: &[String]| {
+        let mut list = String::from(base);
+        for hash in hashes {
+            list.push(' ');
+            list.push_str(hash);
+        }
+        list
+    };
+    let script_src = sources("'self' 'wasm-unsafe-eval'", &inline.scripts);
+    let style_src = sources("'self'", &inline.styles);
     format!(
-        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+        "default-src 'self'; script-src {script_src}; style-src {style_src}; img-src 'self' data:; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
 
 /// The middleware adding the hardening headers (unless a handler set its own).
-pub fn headers(script_hashes: &[String]) -> DefaultHeaders {
+pub fn headers(inline: &InlineHashes) -> DefaultHeaders {
     DefaultHeaders::new()
-        .add(("Content-Security-Policy", content_security_policy(script_hashes)))
+        .add(("Content-Security-Policy", content_security_policy(inline)))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
@@ -33,8 +49,10 @@ mod tests {
 
     #[test]
     fn policy_allows_only_own_scripts_and_forbids_framing() {
-        let csp = content_security_policy(&["'sha256-abc'".into()]);
+        let inline = InlineHashes { scripts: vec!["'sha256-abc'".into()], styles: vec!["'sha256-def'".into()] };
+        let csp = content_security_policy(&inline);
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-abc';"));
+        assert!(csp.contains("style-src 'self' 'sha256-def';"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
     }

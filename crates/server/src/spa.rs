@@ -1,25 +1,45 @@
 //! Serves the built single-page app from the static dir: files as they are, and `index.html`
 //! for every other path, so client-side routes like `/chat/…` survive a reload.
 //!
-//! It also reads the inline scripts trunk puts in `index.html`, so the Content-Security-Policy
-//! can allow exactly those (by hash) and nothing else.
+//! First visits on slow phones are what this is tuned for (issue #15: a blank page for ~20 s on
+//! Slow 4G). Files are precompressed at build time (`scripts/compress-assets.sh`, brotli -q 11
+//! and gzip -9, run by trunk's post-build hook), and actix-files' `try_compressed` answers each
+//! request with the `.br` or `.gz` sibling its `Accept-Encoding` allows, with the original's
+//! Content-Type and a `Content-Encoding`: the best ratio at no CPU cost per request, which
+//! on-the-fly compression (actix's `Compress`) cannot give at quality 11. Trunk names every
+//! asset after a hash of its content, so those are cached for a year as `immutable`; anything
+//! else (and `index.html`, which names the assets of the current build) is `no-cache`.
+//!
+//! It also reads the inline scripts and style sheets of `index.html` (trunk's loader, the
+//! loading shell's style), so the Content-Security-Policy can allow exactly those, by hash.
 
 use std::path::{Path, PathBuf};
 
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
+
+use crate::security::InlineHashes;
+
+/// `Cache-Control` of a file whose name carries a hash of its content: a new build gives it a
+/// new name, so a browser never needs to ask again.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `Cache-Control` of everything else: cached, but revalidated (by ETag) before each use.
+pub const REVALIDATE: &str = "no-cache";
 
 /// The loaded web app.
 #[derive(Clone, Debug)]
 pub struct Spa {
     dir: PathBuf,
     index_html: Bytes,
-    /// CSP sources (`'sha256-…'`) of the inline scripts in `index.html`.
-    pub script_hashes: Vec<String>,
+    /// CSP sources (`'sha256-…'`) of the inline scripts and styles in `index.html`.
+    pub inline_hashes: InlineHashes,
 }
 
 impl Spa {
@@ -28,7 +48,10 @@ impl Spa {
         match std::fs::read_to_string(dir.join("index.html")) {
             Ok(html) => Self {
                 dir: dir.to_path_buf(),
-                script_hashes: inline_script_hashes(&html),
+                inline_hashes: InlineHashes {
+                    scripts: inline_hashes(&html, "script"),
+                    styles: inline_hashes(&html, "style"),
+                },
                 index_html: Bytes::from(html),
             },
             Err(_) => {
@@ -36,16 +59,16 @@ impl Spa {
                 Self {
                     dir: dir.to_path_buf(),
                     index_html: Bytes::from_static(NOT_BUILT.as_bytes()),
-                    script_hashes: Vec::new(),
+                    inline_hashes: InlineHashes::default(),
                 }
             }
         }
     }
 
-    /// Mounts the app: `/` and unknown paths get `index.html`, existing files are served as is.
+    /// Mounts the app: `/`, `/index.html` and unknown paths get `index.html` (uncached), existing
+    /// files are served as is, precompressed when the client accepts it, with their cache policy.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         let index = self.index_html.clone();
-        let root_index = index.clone();
         let fallback = fn_service(move |req: ServiceRequest| {
             let index = index.clone();
             async move {
@@ -54,12 +77,20 @@ impl Spa {
             }
         });
         // actix-files answers a directory itself (an error without `index_file`, or a cacheable
-        // file with it), so `/` gets its own route that serves the uncached index.
-        cfg.service(web::resource("/").route(web::get().to(move || {
-            let index = root_index.clone();
-            async move { index_response(index) }
-        })))
-        .service(actix_files::Files::new("/", &self.dir).default_handler(fallback));
+        // file with it), so `/` gets its own route that serves the uncached index; so does
+        // `/index.html`, which would otherwise be served as a plain, revalidated file.
+        for path in ["/", "/index.html"] {
+            let index = self.index_html.clone();
+            cfg.service(web::resource(path).route(web::get().to(move || {
+                let index = index.clone();
+                async move { index_response(index) }
+            })));
+        }
+        cfg.service(
+            web::scope("")
+                .wrap(from_fn(cache_policy))
+                .service(actix_files::Files::new("/", &self.dir).try_compressed().default_handler(fallback)),
+        );
     }
 }
 
@@ -67,8 +98,43 @@ fn index_response(index: Bytes) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         // index.html names the hashed assets of the current build: never cache it.
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CACHE_CONTROL, REVALIDATE))
         .body(index)
+}
+
+/// Gives a static file its `Cache-Control` (see [`IMMUTABLE`]) and `Vary: Accept-Encoding`.
+/// actix-files adds `Vary` only to a compressed answer; the identity answer varies by the
+/// same header, and a shared cache must not hand it to a browser that accepts brotli.
+/// Answers that set their own policy (the `index.html` fallback) are left alone.
+async fn cache_policy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let hashed = is_content_hashed(req.path());
+    let mut response = next.call(req).await?;
+    let status = response.status();
+    let headers = response.headers_mut();
+    if headers.contains_key(header::CACHE_CONTROL) {
+        return Ok(response);
+    }
+    let cacheable = status.is_success() || status == actix_web::http::StatusCode::NOT_MODIFIED;
+    let policy = if hashed && cacheable { IMMUTABLE } else { REVALIDATE };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    if !headers.contains_key(header::VARY) {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    Ok(response)
+}
+
+/// Whether the last segment of `path` carries a content hash as trunk writes them: a u64 in
+/// lowercase hex between `-`, `_` or `.` (`main-6f0c1d2e3a4b5c6d.css`,
+/// `frontend-6f0c1d2e3a4b5c6d_bg.wasm`). Trunk does not pad the hex, so 12 to 16 digits are
+/// accepted; a hash that happens to be shorter (one in 65,536) is merely revalidated.
+pub fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.split(['-', '_', '.'])
+        .skip(1)
+        .any(|part| (12..=16).contains(&part.len()) && part.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Confab</title></head>\
@@ -76,24 +142,27 @@ const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"
 or point <code>--static-dir</code> at trunk's output.</p><p>The API is at <a href=\"/api/v1/docs\">/api/v1/docs</a>.</p>\
 </body></html>";
 
-/// CSP hash sources of every inline `<script>` (one without `src`) in `html`.
-pub fn inline_script_hashes(html: &str) -> Vec<String> {
+/// CSP hash sources of every inline `<tag>` element in `html` (`script` or `style`); a script
+/// with `src` is not inline and needs no hash.
+pub fn inline_hashes(html: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
     let mut hashes = Vec::new();
     let mut rest = html;
-    while let Some(start) = rest.find("<script") {
+    while let Some(start) = rest.find(&open) {
         rest = &rest[start..];
         let Some(tag_end) = rest.find('>') else { break };
-        let tag = &rest[..tag_end];
+        let attributes = &rest[..tag_end];
         let body_start = tag_end + 1;
-        let Some(close) = rest[body_start..].find("</script>") else {
+        let Some(body_len) = rest[body_start..].find(&close) else {
             break;
         };
-        let body = &rest[body_start..body_start + close];
-        if !tag.contains(" src=") && !body.is_empty() {
+        let body = &rest[body_start..body_start + body_len];
+        if !attributes.contains(" src=") && !body.is_empty() {
             let digest = Sha256::digest(body.as_bytes());
             hashes.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         }
-        rest = &rest[body_start + close..];
+        rest = &rest[body_start + body_len..];
     }
     hashes
 }
@@ -105,15 +174,39 @@ mod tests {
     #[test]
     fn hashes_inline_scripts_only() {
         let html = r#"<html><script src="/app.js"></script><script type="module">init()</script></html>"#;
-        let hashes = inline_script_hashes(html);
+        let hashes = inline_hashes(html, "script");
         assert_eq!(hashes.len(), 1);
         let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));
         assert_eq!(hashes[0], format!("'sha256-{expected}'"));
     }
 
     #[test]
+    fn hashes_inline_styles_apart_from_scripts() {
+        let html = "<head><style>body{margin:0}</style><script>go()</script></head>";
+        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"body{margin:0}"));
+        assert_eq!(inline_hashes(html, "style"), [format!("'sha256-{expected}'")]);
+        assert_eq!(inline_hashes(html, "script").len(), 1);
+    }
+
+    #[test]
     fn unterminated_script_is_ignored_without_panic() {
-        assert!(inline_script_hashes("<script>never closed").is_empty());
-        assert!(inline_script_hashes("<script").is_empty());
+        assert!(inline_hashes("<script>never closed", "script").is_empty());
+        assert!(inline_hashes("<script", "script").is_empty());
+    }
+
+    #[test]
+    fn trunk_hashed_names_are_recognised() {
+        for hashed in [
+            "/main-6f0c1d2e3a4b5c6d.css",
+            "/frontend-6f0c1d2e3a4b5c6d_bg.wasm",
+            "/frontend-6f0c1d2e3a4b5c6d_bg.wasm.br",
+            "/frontend-f0c1d2e3a4b5c6d.js",
+            "/favicon-123456789abc.svg",
+        ] {
+            assert!(is_content_hashed(hashed), "{hashed}");
+        }
+        for plain in ["/", "/index.html", "/favicon.svg", "/robots.txt", "/6f0c1d2e3a4b5c6d.js", "/app-cafe.js"] {
+            assert!(!is_content_hashed(plain), "{plain}");
+        }
     }
 }

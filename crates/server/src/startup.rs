@@ -177,7 +177,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<(String, Optio
 }
 
 fn serve(listener: TcpListener, state: AppState, hub: Hub, spa: Spa, workers: usize) -> anyhow::Result<Server> {
-    let script_hashes = spa.script_hashes.clone();
+    let inline_hashes = spa.inline_hashes.clone();
     let data = web::Data::new(state);
     let gateway = web::Data::new(hub);
     let mut server = HttpServer::new(move || {
@@ -186,7 +186,7 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub, spa: Spa, workers: us
             .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(error::json_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
-            .wrap(security::headers(&script_hashes))
+            .wrap(security::headers(&inline_hashes))
             .wrap(from_fn(crate::telemetry::trace_request))
             .app_data(gateway.clone())
             .configure(routes::configure_root)

@@ -10,6 +10,18 @@ use server::startup::Application;
 /// Inline script of the fixture web app, to check its CSP hash.
 pub const INLINE_SCRIPT: &str = "import init from '/app.js'; init();";
 
+/// Inline style sheet of the fixture web app (like the loading shell's), to check its CSP hash.
+pub const INLINE_STYLE: &str = "#app-shell { display: grid; }";
+
+/// A content-hashed asset of the fixture web app, as trunk names them, built with `.br` and
+/// `.gz` siblings as `scripts/compress-assets.sh` makes them.
+pub const HASHED_ASSET: &str = "/app-6f0c1d2e3a4b5c6d_bg.js";
+
+/// The bytes of [`HASHED_ASSET`]: repetitive, so both encodings shrink it.
+pub fn hashed_asset_bytes() -> Vec<u8> {
+    "export function add(a, b) { return a + b; }\n".repeat(200).into_bytes()
+}
+
 /// A running application and what it runs on.
 pub struct TestApp {
     /// SDK pointed at the server.
@@ -40,10 +52,14 @@ impl TestApp {
         std::fs::create_dir_all(&static_dir).unwrap();
         std::fs::write(
             static_dir.join("index.html"),
-            format!("<!doctype html><html><head><script type=\"module\">{INLINE_SCRIPT}</script></head><body>confab test app</body></html>"),
+            format!(
+                "<!doctype html><html><head><style>{INLINE_STYLE}</style><script type=\"module\">{INLINE_SCRIPT}</script></head>\
+                 <body>confab test app</body></html>"
+            ),
         )
         .unwrap();
         std::fs::write(static_dir.join("app.js"), "export default function init() {}").unwrap();
+        write_precompressed(&static_dir.join(HASHED_ASSET.trim_start_matches('/')), &hashed_asset_bytes());
         let mut settings = Settings::for_tests(dir.join("data"), static_dir, db.url().to_owned());
         adjust(&mut settings);
         let app = Application::build(settings).await.expect("the application starts");
@@ -120,6 +136,23 @@ impl Drop for TestApp {
         drop(self.handle.stop(false));
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Writes `bytes` at `path` with its `.br` and `.gz` siblings.
+fn write_precompressed(path: &std::path::Path, bytes: &[u8]) {
+    use std::io::Write;
+    std::fs::write(path, bytes).unwrap();
+    let sibling = |extension: &str| {
+        let mut name = path.file_name().unwrap().to_owned();
+        name.push(extension);
+        path.with_file_name(name)
+    };
+    let mut br = Vec::new();
+    brotli::BrotliCompress(&mut &bytes[..], &mut br, &brotli::enc::BrotliEncoderParams::default()).unwrap();
+    std::fs::write(sibling(".br"), br).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).unwrap();
+    std::fs::write(sibling(".gz"), gz.finish().unwrap()).unwrap();
 }
 
 /// A fresh directory under the system temp dir.

@@ -1,0 +1,65 @@
+// The first visit: index.html carries a static loading shell (logo, name, spinner) styled
+// inline, so it paints before the stylesheet and the wasm arrive, under the strict CSP (its
+// style is allowed by hash), light or dark as the system prefers; the app replaces it when it
+// mounts. The wasm comes brotli-compressed and cached for a year. Screenshots of the shell at
+// phone width, light and dark, go to artifacts/. (Timings are measured by
+// e2e/measure/first-load.ts, not asserted here.)
+import { test, expect, type Page } from '@playwright/test';
+import { artifacts } from './support';
+
+/** Holds every request for the wasm until `release` is called. */
+async function holdWasm(page: Page) {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  return release;
+}
+
+test('the page itself carries the shell, before any script runs', async ({ request }) => {
+  const response = await request.get('/');
+  const html = await response.text();
+  expect(html).toContain('<div id="app-shell"');
+  // Its style is inline, and the stylesheet link comes after it, so nothing holds its paint.
+  expect(html.indexOf('<style>')).toBeLessThan(html.indexOf('id="app-shell"'));
+  expect(html.indexOf('id="app-shell"')).toBeLessThan(html.indexOf('rel="stylesheet"'));
+  const csp = response.headers()['content-security-policy'];
+  expect(csp).toMatch(/style-src 'self' 'sha256-[A-Za-z0-9+/=]+';/);
+  expect(csp).not.toContain('unsafe-inline');
+});
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the shell shows while the wasm loads and goes when the app mounts (${scheme})`, async ({ browser }) => {
+    const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    // A CSP refusal of the shell's inline style would be reported here.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    });
+    const release = await holdWasm(page);
+    const wasm = page.waitForResponse(/_bg\.wasm$/);
+
+    await page.goto('/', { waitUntil: 'commit' });
+    const shell = page.locator('#app-shell');
+    await expect(shell).toBeVisible();
+    await expect(shell).toContainText('Confab');
+    await expect(shell).toHaveAttribute('role', 'status');
+    // Styled by its own inline style (the CSP let it through), in the system's scheme.
+    const background = await shell.evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(background).toBe(scheme === 'dark' ? 'rgb(15, 19, 26)' : 'rgb(244, 246, 250)');
+    await page.screenshot({ path: `${artifacts}/shell-phone-${scheme}.png` });
+
+    release();
+    const served = await wasm;
+    expect(served.headers()['content-encoding']).toBe('br');
+    expect(served.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+    await expect(page.getByRole('heading', { name: 'Confab' })).toBeVisible();
+    await expect(shell).toHaveCount(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+}
