@@ -110,6 +110,29 @@ test('friends react, mention, pin, forward and see group changes as lines', asyn
   await expect(bodies(alice.page)).toHaveText([`Dinner on Friday? @${bob.username}`]);
   await expect(message(alice.page, 'Dinner on Friday?').getByTestId('forwarded')).toHaveText('Forwarded');
 
+  // Read by: Bob has read Alice's message in the group.
+  await openConversation(alice.page, renamed);
+  const hers = message(alice.page, 'Dinner on Friday?');
+  await hers.hover();
+  await hers.getByTestId('read-by-toggle').click();
+  await expect(alice.page.getByTestId('readers')).toContainText(bob.name);
+
+  // Bob mutes and archives the group: it leaves his list (behind "Archived (1)") until Alice
+  // writes again; the mute shows as a bell and a grey badge.
+  await bob.page.getByTestId('mute').selectOption('week');
+  await expect(bob.page.getByTestId('mute')).toHaveValue('keep');
+  await bob.page.getByTestId('archive').click();
+  await expect(bob.page.getByTestId('archive')).toHaveText('Unarchive');
+  await openDm(bob, alice);
+  const bobsList = bob.page.getByTestId('conversations');
+  await expect(bobsList.locator(`li[data-title="${renamed}"]`)).toHaveCount(0);
+  await expect(bob.page.getByTestId('archive-toggle')).toHaveText('Archived (1)');
+  await send(alice.page, 'Still on?');
+  const back = bobsList.locator(`li[data-title="${renamed}"]`);
+  await expect(back).toHaveCount(1);
+  await expect(back.getByTestId('unread')).toHaveClass(/muted/);
+  await expect(back.getByLabel('Muted')).toBeVisible();
+
   // Phone width, light and dark.
   await bob.page.setViewportSize({ width: 390, height: 844 });
   await openConversation(bob.page, renamed);

@@ -8,9 +8,9 @@ use protocol::auth::{
     SessionInfo, TokenDelivery,
 };
 use protocol::conversations::{
-    AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, Event, EventPage,
-    ForwardMessage, Forwarded, MarkRead, Member, MemberRole, Message, MessagePage, PinnedMessages, ReadMarker,
-    SearchResults, SendMessage, SetRole, UpdateConversation,
+    AddMembers, ConversationDetail, ConversationSettings, ConversationSummary, CreateConversation, EditMessage, Event,
+    EventPage, ForwardMessage, Forwarded, MarkRead, Member, MemberRole, Message, MessagePage, MessageReaders,
+    PinnedMessages, ReadMarker, SearchResults, SendMessage, SetRole, UpdateConversation, UpdateConversationSettings,
 };
 use protocol::social::{BlockedUser, Friend, FriendRequests, SendFriendRequest, SendFriendRequestOutcome};
 use protocol::users::{Me, Page, PublicUser, UpdateProfileRequest};
@@ -412,6 +412,20 @@ impl Client {
         request: &ForwardMessage,
     ) -> Result<Forwarded, ClientError> {
         self.send(Method::POST, &format!("api/v1/conversations/{id}/messages/{message}/forward"), Some(request)).await
+    }
+
+    /// `PUT /api/v1/conversations/{id}/settings`: mute, unmute, archive, unarchive.
+    pub async fn update_settings(
+        &self,
+        id: ConversationId,
+        settings: &UpdateConversationSettings,
+    ) -> Result<ConversationSettings, ClientError> {
+        self.send(Method::PUT, &format!("api/v1/conversations/{id}/settings"), Some(settings)).await
+    }
+
+    /// `GET /api/v1/conversations/{id}/messages/{message}/readers`.
+    pub async fn readers(&self, id: ConversationId, message: MessageId) -> Result<MessageReaders, ClientError> {
+        self.get_json(&format!("api/v1/conversations/{id}/messages/{message}/readers")).await
     }
 
     /// `POST /api/v1/conversations/{id}/read`.

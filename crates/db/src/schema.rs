@@ -34,6 +34,9 @@ diesel::table! {
         role -> Text,
         joined_at -> Timestamptz,
         read_seq -> Int8,
+        muted_until -> Nullable<Timestamptz>,
+        archived_at -> Nullable<Timestamptz>,
+        read_at -> Nullable<Timestamptz>,
     }
 }
 

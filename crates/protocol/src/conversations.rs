@@ -161,6 +161,12 @@ pub struct ConversationSummary {
     pub read_seq: i64,
     /// Messages from others after `read_seq` (deleted ones excluded).
     pub unread: i64,
+    /// Those of them that mention the caller (shown even when muted).
+    #[serde(default)]
+    pub unread_mentions: i64,
+    /// The caller's own settings (muted, archived).
+    #[serde(default, flatten)]
+    pub settings: ConversationSettings,
     /// How far every other member has read (the lowest of their read markers): drives read ticks.
     pub others_read_seq: i64,
     /// The newest message, for the preview.
@@ -169,6 +175,57 @@ pub struct ConversationSummary {
     pub last_activity_at: DateTime<Utc>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+}
+
+/// A member's own settings of a conversation, the same on all their devices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationSettings {
+    /// No notifications (but for mentions) until then; absent when not muted. Muting "until
+    /// unmuted" is a time far ahead.
+    #[serde(default)]
+    pub muted_until: Option<DateTime<Utc>>,
+    /// When it was archived: hidden from the list until a message newer than this arrives.
+    #[serde(default)]
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl ConversationSettings {
+    /// Whether notifications are off at `now`.
+    pub fn muted_at(&self, now: DateTime<Utc>) -> bool {
+        self.muted_until.is_some_and(|until| until > now)
+    }
+}
+
+/// `PUT /api/v1/conversations/{id}/settings`: mute, unmute, archive, unarchive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateConversationSettings {
+    /// Mute until then (in the future), or `null` to unmute.
+    pub muted_until: Option<DateTime<Utc>>,
+    /// Archive (true) or bring back (false).
+    pub archived: bool,
+}
+
+/// `GET /api/v1/conversations/{id}/messages/{message_id}/readers`: who has read a message, from
+/// the members' read markers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageReaders {
+    /// Members whose marker passed the message (its author excluded), most recent first.
+    pub read: Vec<Reader>,
+    /// Members who have not read it yet.
+    pub unread: Vec<PublicUser>,
+}
+
+/// A member who has read a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reader {
+    /// Who.
+    pub user: PublicUser,
+    /// When their marker last moved (they had read the message by then).
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 /// `GET /api/v1/conversations/{id}`: the summary and every member.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::conversations::{ConversationSummary, Event, Message, SendMessage};
+use crate::conversations::{ConversationSettings, ConversationSummary, Event, Message, SendMessage};
 use crate::error::ErrorCode;
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::social::{Friend, FriendRequest, FriendRequests};
@@ -189,12 +189,19 @@ pub enum ServerFrame {
     /// The caller joined a conversation (created it, or was added).
     ConversationAdded {
         /// It, from the caller's point of view.
-        conversation: ConversationSummary,
+        conversation: Box<ConversationSummary>,
     },
     /// The caller left or was removed: forget it.
     ConversationRemoved {
         /// Which.
         conversation_id: ConversationId,
+    },
+    /// The caller changed their own settings of a conversation (on this or another device).
+    ConversationSettingsChanged {
+        /// Which.
+        conversation_id: ConversationId,
+        /// The settings now.
+        settings: ConversationSettings,
     },
     /// A member's read marker moved.
     Read {

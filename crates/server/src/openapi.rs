@@ -59,6 +59,8 @@ use utoipa::OpenApi;
         crate::routes::pins::list_pins,
         crate::routes::pins::pin_message,
         crate::routes::pins::unpin_message,
+        crate::routes::readers::list_readers,
+        crate::routes::conversation_settings::update_settings,
         crate::routes::users::export_me,
         crate::routes::admin::list_users,
         crate::routes::admin::create_user,

@@ -4,8 +4,9 @@
 
 use gloo_net::http::Method;
 use protocol::conversations::{
-    AddMembers, ConversationDetail, ConversationSummary, CreateConversation, EditMessage, EventPage, ForwardMessage,
-    Forwarded, Member, MemberRole, Message, MessagePage, PinnedMessages, SearchResults, SetRole, UpdateConversation,
+    AddMembers, ConversationDetail, ConversationSettings, ConversationSummary, CreateConversation, EditMessage,
+    EventPage, ForwardMessage, Forwarded, Member, MemberRole, Message, MessagePage, MessageReaders, PinnedMessages,
+    SearchResults, SetRole, UpdateConversation, UpdateConversationSettings,
 };
 use protocol::{ConversationId, MessageId, UserId};
 
@@ -122,6 +123,21 @@ pub async fn forward(
 ) -> Result<Forwarded, ApiError> {
     let path = format!("/api/v1/conversations/{id}/messages/{message}/forward");
     http::authed(session, Method::POST, &path, Some(&body)).await
+}
+
+/// Changes the user's own settings of a conversation (muted, archived).
+pub async fn update_settings(
+    session: Session,
+    id: ConversationId,
+    body: UpdateConversationSettings,
+) -> Result<ConversationSettings, ApiError> {
+    http::authed(session, Method::PUT, &format!("/api/v1/conversations/{id}/settings"), Some(&body)).await
+}
+
+/// Who has read one of the user's messages, and who has not yet.
+pub async fn readers(session: Session, id: ConversationId, message: MessageId) -> Result<MessageReaders, ApiError> {
+    let path = format!("/api/v1/conversations/{id}/messages/{message}/readers");
+    http::authed::<_, ()>(session, Method::GET, &path, None).await
 }
 
 /// Full-text search over every conversation the user belongs to, best match first.

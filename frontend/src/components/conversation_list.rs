@@ -1,5 +1,6 @@
-//! The list of conversations beside the open one: who or what, the newest message, when, and
-//! how many are unread; DM peers carry a presence dot.
+//! The list of conversations beside the open one: who or what, the newest message, when, how
+//! many are unread (grey when muted) and how many mention the reader; DM peers carry a presence
+//! dot. Archived conversations wait behind an "Archived" button until a newer message arrives.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -7,14 +8,25 @@ use protocol::ConversationId;
 use protocol::conversations::ConversationSummary;
 
 use crate::components::avatar::Avatar;
-use crate::state::chat::Chat;
+use crate::state::chat::{Chat, is_archived, is_muted, now_ms};
 use crate::time;
 
 /// Every conversation, newest activity first.
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let ids = Memo::new(move |_| chat.conversations.with(|list| list.iter().map(|c| c.id).collect::<Vec<_>>()));
+    let show_archived = RwSignal::new(false);
+    // Archived ones stay out of the list until a newer message arrives (or the user opens the
+    // archive); the open one always shows.
+    let ids = Memo::new(move |_| {
+        let open = chat.open.get();
+        let archive = show_archived.get();
+        chat.conversations.with(|list| {
+            list.iter().filter(|c| archive == is_archived(c) || open == Some(c.id)).map(|c| c.id).collect::<Vec<_>>()
+        })
+    });
+    let archived_count =
+        Memo::new(move |_| chat.conversations.with(|list| list.iter().filter(|c| is_archived(c)).count()));
     view! {
         <Show
             when=move || !ids.with(Vec::is_empty)
@@ -29,6 +41,12 @@ pub fn ConversationList() -> impl IntoView {
                     <ConversationItem id/>
                 </For>
             </ul>
+        </Show>
+        <Show when=move || show_archived.get() || archived_count.get() != 0>
+            <button type="button" class="ghost small archive-toggle" data-testid="archive-toggle"
+                aria-pressed=move || show_archived.get().to_string() on:click=move |_| show_archived.update(|s| *s = !*s)>
+                {move || if show_archived.get() { "Back to chats".to_owned() } else { format!("Archived ({})", archived_count.get()) }}
+            </button>
         </Show>
     }
 }
@@ -58,6 +76,8 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
             };
             let when = c.last_message.as_ref().map_or(c.last_activity_at, |m| m.created_at).timestamp_millis() as f64;
             let unread = c.unread;
+            let mentions = c.unread_mentions;
+            let muted = is_muted(&c, now_ms());
             let data_title = title.clone();
             view! {
                 <li class="conversation-item" class:active=active data-testid="conversation" data-title=data_title>
@@ -76,8 +96,13 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                             </span>
                             <span class="conversation-bottom">
                                 <span class="conversation-preview">{preview}</span>
+                                {muted.then(|| view! { <span class="muted-mark" title="Muted" aria-label="Muted">"🔕"</span> })}
+                                {(mentions > 0).then(|| view! {
+                                    <span class="badge mention-badge" data-testid="mentions"
+                                        aria-label=format!("{mentions} mentioning you")>{format!("@{mentions}")}</span>
+                                })}
                                 {(unread > 0).then(|| view! {
-                                    <span class="badge" data-testid="unread" aria-label=format!("{unread} unread")>{unread}</span>
+                                    <span class="badge" class:muted=muted data-testid="unread" aria-label=format!("{unread} unread")>{unread}</span>
                                 })}
                             </span>
                         </span>

@@ -13,6 +13,7 @@ use crate::api::http::encode;
 use crate::api::ws::{Gateway, Link};
 use crate::components::avatar::Avatar;
 use crate::components::composer::Composer;
+use crate::components::conversation_settings::ConversationSettingsControls;
 use crate::components::members_panel::MembersPanel;
 use crate::components::message_list::MessageList;
 use crate::components::pinned_bar::PinnedBar;
@@ -125,6 +126,7 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                                 </svg>
                             </button>
                         </Show>
+                        <ConversationSettingsControls id/>
                         <button type="button" class="ghost small" aria-pressed=move || panel.get().to_string()
                             data-testid="details-toggle" on:click=move |_| panel.update(|p| *p = !*p)>
                             {move || if summary.get().is_some_and(|s| s.peer.is_none()) { "Members" } else { "Details" }}

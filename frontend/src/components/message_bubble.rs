@@ -11,6 +11,7 @@ use protocol::conversations::{Message, check_body};
 use crate::api;
 use crate::components::forward_dialog::ForwardDialog;
 use crate::components::reactions::{QuickReactions, ReactionChips};
+use crate::components::read_by::ReadBy;
 use crate::markdown::Markdown;
 use crate::state::chat::Chat;
 use crate::state::chat::outbox::OutboxEntry;
@@ -145,6 +146,8 @@ pub fn MessageBubble(
     let pinned = message.pin.is_some();
     let can_pin = move || chat.summary(id).is_some_and(|s| s.peer.is_some() || s.my_role.can_manage());
     let reacting = RwSignal::new(false);
+    let reading = RwSignal::new(false);
+    let in_group = move || chat.summary(id).is_some_and(|s| s.peer.is_none());
     let forwarding = RwSignal::new(false);
     let toggle_pin = move |_| {
         spawn_local(async move {
@@ -200,6 +203,7 @@ pub fn MessageBubble(
             </div>
             {chips}
             {move || reacting.get().then(|| view! { <QuickReactions message=for_palette.clone() open=reacting error/> })}
+            {move || reading.get().then(|| view! { <ReadBy conversation=id message=message_id open=reading/> })}
             </div>
             {move || forwarding.get().then(|| view! { <ForwardDialog message=for_forward.clone() open=forwarding/> })}
             {(!deleted).then(|| view! {
@@ -216,6 +220,11 @@ pub fn MessageBubble(
                     </Show>
                     {mine.then(|| view! {
                         <button type="button" class="ghost small" on:click=move |_| editing.set(true)>"Edit"</button>
+                        <Show when=in_group>
+                            <button type="button" class="ghost small" data-testid="read-by-toggle"
+                                aria-expanded=move || reading.get().to_string()
+                                on:click=move |_| reading.update(|r| *r = !*r)>"Read by"</button>
+                        </Show>
                     })}
                     <Show when=move || mine || can_moderate()>
                         <button type="button" class="ghost small danger-text" on:click=delete>"Delete"</button>

@@ -1,4 +1,5 @@
-//! Find people by username or display name and ask them to be friends.
+//! Find people by username or any word of their display name, answered as you type (after a
+//! short pause, newest answer only), and ask them to be friends.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,6 +10,9 @@ use crate::api;
 use crate::components::user_row::UserRow;
 use crate::state::session::Session;
 
+/// How long typing must pause before a search goes out, in milliseconds.
+const TYPING_PAUSE_MS: u32 = 250;
+
 /// The people search page.
 #[component]
 pub fn People() -> impl IntoView {
@@ -18,18 +22,33 @@ pub fn People() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let searching = RwSignal::new(false);
 
-    let search = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Each search gets a number; only the newest one's answer is shown.
+    let generation = StoredValue::new(0u32);
+    let run = move |pause_ms: u32| {
         let q = query.get_untracked().trim().to_owned();
+        generation.update_value(|g| *g = g.wrapping_add(1));
+        let mine = generation.get_value();
         if q.is_empty() {
+            results.set(None);
             return;
         }
-        searching.set(true);
-        notice.set(None);
         spawn_local(async move {
-            results.set(Some(api::social::search(session, q).await.map(|page| page.items)));
-            searching.set(false);
+            gloo_timers::future::TimeoutFuture::new(pause_ms).await;
+            if generation.get_value() != mine {
+                return;
+            }
+            searching.set(true);
+            let found = api::social::search(session, q).await.map(|page| page.items);
+            if generation.get_value() == mine {
+                results.set(Some(found));
+                searching.set(false);
+            }
         });
+    };
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        notice.set(None);
+        run(0);
     };
 
     let ask = move |user: PublicUser| {
@@ -52,12 +71,15 @@ pub fn People() -> impl IntoView {
             <h1>"Find people"</h1>
             <form class="search" on:submit=search role="search">
                 <input type="search" placeholder="Username or name" aria-label="Search people"
-                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                    prop:value=move || query.get() on:input=move |ev| {
+                        query.set(event_target_value(&ev));
+                        run(TYPING_PAUSE_MS);
+                    }/>
                 <button type="submit" disabled=move || searching.get()>"Search"</button>
             </form>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             {move || match results.get() {
-                None => view! { <p class="empty">"Search by the start of a username or a name."</p> }.into_any(),
+                None => view! { <p class="empty">"Search by the start of a username or of any word of a name."</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
                 Some(Ok(users)) if users.is_empty() => view! { <p class="empty">"Nobody found."</p> }.into_any(),
                 Some(Ok(users)) => view! {

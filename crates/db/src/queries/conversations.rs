@@ -89,6 +89,8 @@ pub struct MemberRow {
     pub joined_at: DateTime<Utc>,
     /// How far they have read.
     pub read_seq: i64,
+    /// When their read marker last moved.
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 impl MemberRow {
@@ -125,6 +127,24 @@ pub async fn visible(
         .filter(conversation_members::user_id.eq(user))
         .select((ConversationRow::as_select(), MemberRow::as_select()))
         .first(conn)
+        .await
+        .optional()
+}
+
+/// Sets `user`'s own settings of `conversation` (archiving again moves `archived_at` to now);
+/// returns `(muted_until, archived_at)` as stored, or `None` unless they are a member.
+pub async fn update_settings(
+    conn: &mut AsyncPgConnection,
+    conversation: Uuid,
+    user: Uuid,
+    muted_until: Option<DateTime<Utc>>,
+    archived: bool,
+) -> QueryResult<Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>> {
+    let archived_at = if archived { Some(Utc::now()) } else { None };
+    diesel::update(conversation_members::table.find((conversation, user)))
+        .set((conversation_members::muted_until.eq(muted_until), conversation_members::archived_at.eq(archived_at)))
+        .returning((conversation_members::muted_until, conversation_members::archived_at))
+        .get_result(conn)
         .await
         .optional()
 }

@@ -83,7 +83,8 @@ pub async fn mark_read(
     seq: i64,
 ) -> QueryResult<Option<i64>> {
     diesel::sql_query(
-        "UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, LEAST($3, c.last_seq))
+        "UPDATE conversation_members m SET read_seq = GREATEST(m.read_seq, LEAST($3, c.last_seq)),
+           read_at = CASE WHEN LEAST($3, c.last_seq) > m.read_seq THEN now() ELSE m.read_at END
          FROM conversations c WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
          RETURNING m.read_seq",
     )
@@ -241,21 +242,36 @@ pub async fn event_at(conn: &mut AsyncPgConnection, conversation: Uuid, seq: i64
     Ok(events_after(conn, conversation, seq - 1, 1).await?.into_iter().next())
 }
 
-/// Full-text search over the messages of every conversation `user` belongs to, best match
-/// first. `q` uses web-search syntax ("quoted phrases", -excluded, or).
+/// Search over the messages of every conversation `user` belongs to, best match first. `q`
+/// uses web-search syntax ("quoted phrases", -excluded, or), and every word also matches as
+/// the start of a word ("prob" finds "problem"); a plain query (no quotes, exclusions or `or`)
+/// of three characters or more also finds parts of words ("blem" finds "problem", through the
+/// trigram index), ranked after whole and prefix matches.
 pub async fn search(conn: &mut AsyncPgConnection, user: Uuid, q: &str, limit: i64) -> QueryResult<Vec<MessageRow>> {
+    let plain = !q.contains('"')
+        && q.chars().count() >= 3
+        && q.split_whitespace().all(|w| !w.starts_with('-') && !w.eq_ignore_ascii_case("or"));
+    // `like_prefix` escapes the wildcards and ends with `%`; a leading one makes it "contains".
+    let partial = plain.then(|| format!("%{}", crate::queries::like_prefix(q)));
     diesel::sql_query(
-        "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to,
+        // The web-search query's text form quotes each lexeme ('pizza' <-> 'night'); adding :*
+        // after each quote makes every word a prefix match and keeps the operators.
+        r"WITH q AS (
+           SELECT to_tsquery('simple', regexp_replace(websearch_to_tsquery('simple', $2)::text,
+                  '''((?:[^'']|'''')+)''', '''\1'':*', 'g')) AS query
+         )
+         SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to,
                 m.created_at, m.edited_at, m.deleted_at, m.deleted_by, m.mentions, m.forwarded,
                 m.pinned_at, m.pinned_by
-         FROM messages m
+         FROM q, messages m
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1
-         WHERE m.search @@ websearch_to_tsquery('simple', $2) AND m.deleted_at IS NULL
-         ORDER BY ts_rank(m.search, websearch_to_tsquery('simple', $2)) DESC, m.created_at DESC
-         LIMIT $3",
+         WHERE m.deleted_at IS NULL AND (m.search @@ q.query OR m.body ILIKE $3)
+         ORDER BY ts_rank(m.search, q.query) DESC, m.created_at DESC
+         LIMIT $4",
     )
     .bind::<SqlUuid, _>(user)
     .bind::<Text, _>(q)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(partial)
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await

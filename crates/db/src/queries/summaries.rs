@@ -46,6 +46,15 @@ pub struct SummaryRow {
     /// Others' messages after the caller's marker.
     #[diesel(sql_type = BigInt)]
     pub unread: i64,
+    /// Those of them that mention the caller.
+    #[diesel(sql_type = BigInt)]
+    pub unread_mentions: i64,
+    /// The caller muted it until then.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub muted_until: Option<DateTime<Utc>>,
+    /// The caller archived it then.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub archived_at: Option<DateTime<Utc>>,
     /// The lowest read marker among the other members.
     #[diesel(sql_type = BigInt)]
     pub others_read_seq: i64,
@@ -63,15 +72,20 @@ macro_rules! summary_select {
     () => {
         "
 SELECT c.id, c.kind, c.title, c.last_seq, c.last_activity_at, c.created_at, m.role, m.read_seq,
+  m.muted_until, m.archived_at,
   (SELECT count(*) FROM conversation_members x WHERE x.conversation_id = c.id) AS member_count,
-  (SELECT count(*) FROM messages g WHERE g.conversation_id = c.id AND g.seq > m.read_seq
-     AND g.sender_id <> m.user_id AND g.deleted_at IS NULL) AS unread,
+  u.unread, u.unread_mentions,
   COALESCE((SELECT min(o.read_seq) FROM conversation_members o
      WHERE o.conversation_id = c.id AND o.user_id <> m.user_id), 0)::int8 AS others_read_seq,
   (SELECT o.user_id FROM conversation_members o
      WHERE c.kind = 'dm' AND o.conversation_id = c.id AND o.user_id <> m.user_id LIMIT 1) AS peer_id,
   (SELECT g.id FROM messages g WHERE g.conversation_id = c.id ORDER BY g.seq DESC LIMIT 1) AS last_message_id
 FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+CROSS JOIN LATERAL (
+  SELECT count(*) AS unread, count(*) FILTER (WHERE m.user_id = ANY(g.mentions)) AS unread_mentions
+  FROM messages g WHERE g.conversation_id = c.id AND g.seq > m.read_seq
+    AND g.sender_id <> m.user_id AND g.deleted_at IS NULL
+) AS u
 WHERE m.user_id = $1"
     };
 }

@@ -102,8 +102,9 @@ pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
     .await
 }
 
-/// Live users whose username or display name starts with `prefix` (ignoring case), excluding
-/// `viewer` and anyone blocked either way, ordered by username, after the cursor `after`.
+/// Live users whose username, or any word of whose display name, starts with `prefix`
+/// (ignoring case), excluding `viewer` and anyone blocked either way, ordered by username,
+/// after the cursor `after`.
 pub async fn search(
     conn: &mut AsyncPgConnection,
     viewer: Uuid,
@@ -112,13 +113,20 @@ pub async fn search(
     limit: i64,
 ) -> QueryResult<Vec<User>> {
     let pattern = like_prefix(&prefix.to_lowercase());
+    // Any word of the display name, not only its first.
+    let later_word = format!("% {pattern}");
     let blocked_by_viewer = blocks::table.filter(blocks::blocker_id.eq(viewer)).select(blocks::blocked_id);
     let blocking_viewer = blocks::table.filter(blocks::blocked_id.eq(viewer)).select(blocks::blocker_id);
     let mut query = users::table
         .filter(users::deleted_at.is_null())
         .filter(users::disabled_at.is_null())
         .filter(users::id.ne(viewer))
-        .filter(lower(users::username).like(pattern.clone()).or(lower(users::display_name).like(pattern)))
+        .filter(
+            lower(users::username)
+                .like(pattern.clone())
+                .or(lower(users::display_name).like(pattern))
+                .or(lower(users::display_name).like(later_word)),
+        )
         .filter(users::id.ne_all(blocked_by_viewer))
         .filter(users::id.ne_all(blocking_viewer))
         .select(User::as_select())

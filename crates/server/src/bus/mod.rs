@@ -41,7 +41,6 @@ pub trait Subscriber: Send + Sync + 'static {
 }
 
 /// Something the hubs must route.
-#[expect(clippy::large_enum_variant, reason = "events are the common case; boxing them would allocate per message")]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum BusMessage {

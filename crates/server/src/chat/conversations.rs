@@ -12,7 +12,9 @@ use db::queries::messages as message_queries;
 use db::queries::summaries::{self, SummaryRow};
 use db::queries::users as user_queries;
 use diesel_async::AsyncPgConnection;
-use protocol::conversations::{ConversationDetail, ConversationSummary, Member, MemberRole, check_title};
+use protocol::conversations::{
+    ConversationDetail, ConversationSettings, ConversationSummary, Member, MemberRole, check_title,
+};
 use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
@@ -40,6 +42,8 @@ pub async fn summaries_view(
             last_seq: r.last_seq,
             read_seq: r.read_seq,
             unread: r.unread,
+            unread_mentions: r.unread_mentions,
+            settings: ConversationSettings { muted_until: r.muted_until, archived_at: r.archived_at },
             others_read_seq: r.others_read_seq,
             last_message: r.last_message_id.and_then(|m| messages.get(&m)).map(|m| m.to_protocol()),
             last_activity_at: r.last_activity_at,

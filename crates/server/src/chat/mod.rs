@@ -7,6 +7,8 @@ pub mod forward;
 pub mod messages;
 pub mod pins;
 pub mod reactions;
+pub mod readers;
+pub mod settings;
 pub mod writer;
 
 use db::queries::conversations::Refusal;

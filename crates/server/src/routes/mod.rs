@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blocks;
+pub mod conversation_settings;
 pub mod conversations;
 pub mod docs;
 pub mod friend_requests;
@@ -12,6 +13,7 @@ pub mod health;
 pub mod messages;
 pub mod pins;
 pub mod reactions;
+pub mod readers;
 pub mod users;
 
 use actix_web::web;
@@ -74,6 +76,8 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(pins::list_pins)
             .service(pins::pin_message)
             .service(pins::unpin_message)
+            .service(readers::list_readers)
+            .service(conversation_settings::update_settings)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::get_user)

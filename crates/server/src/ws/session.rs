@@ -305,7 +305,9 @@ async fn serve(
                     Some(Outbound::Frame(bytes)) => session.text(bytes).await.is_ok(),
                     Some(Outbound::Joined(conversation)) => {
                         match Box::pin(load_summary(state, user, conversation)).await {
-                            Some(conversation) => send(&mut session, ServerFrame::ConversationAdded { conversation }).await,
+                            Some(conversation) => {
+                                send(&mut session, ServerFrame::ConversationAdded { conversation: Box::new(conversation) }).await
+                            }
                             None => true,
                         }
                     }

@@ -325,3 +325,134 @@ async fn history_pages_carry_the_groups_changes_between_their_messages() {
     assert_eq!(describe(&pages[1].events), ["removed true", "pinned"], "the lines between \"two\" and \"three\"");
     assert_eq!(describe(&pages[2].events), ["created", "renamed Crew 2", "added dave"]);
 }
+
+#[tokio::test]
+async fn mentions_are_counted_apart_from_unread_and_cleared_by_reading() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    say(&alice, group, "plain").await;
+    let mention = |body: &str| SendMessage { mentions: vec![bob.id()], ..text(body) };
+    alice.client.send_message(group, &mention("@bob one")).await.unwrap();
+    let last = carol.client.send_message(group, &mention("@bob two")).await.unwrap();
+    let unread = |who: &Account| {
+        let client = who.client.clone();
+        async move {
+            let s = client.conversation(group).await.unwrap().conversation;
+            (s.unread, s.unread_mentions)
+        }
+    };
+    assert_eq!(unread(&bob).await, (3, 2));
+    assert_eq!(unread(&carol).await, (2, 0), "mentions of someone else do not count");
+    bob.client.mark_read(group, last.seq - 1).await.unwrap();
+    assert_eq!(unread(&bob).await, (1, 1));
+    bob.client.mark_read(group, last.seq).await.unwrap();
+    assert_eq!(unread(&bob).await, (0, 0));
+}
+
+#[tokio::test]
+async fn muting_and_archiving_are_per_user_and_reach_their_other_devices() {
+    use protocol::conversations::UpdateConversationSettings;
+
+    let app = TestApp::spawn().await;
+    let (alice, bob, _carol, group) = crew(&app).await;
+    let (mut other_device, _) = bob.client.connect().await.unwrap();
+    let (mut alice_socket, _) = alice.client.connect().await.unwrap();
+    let week = chrono::Utc::now() + chrono::Duration::days(7);
+    let muted = UpdateConversationSettings { muted_until: Some(week), archived: true };
+    let stored = bob.client.update_settings(group, &muted).await.unwrap();
+    assert_eq!(stored.muted_until.map(|t| t.timestamp()), Some(week.timestamp()));
+    let archived_at = stored.archived_at.expect("archived");
+
+    let frame = loop {
+        match tokio::time::timeout(WAIT, other_device.next()).await.expect("a frame in time").unwrap() {
+            frame @ ServerFrame::ConversationSettingsChanged { .. } => break frame,
+            _ => continue,
+        }
+    };
+    let ServerFrame::ConversationSettingsChanged { conversation_id, settings } = frame else { unreachable!() };
+    assert_eq!((conversation_id, settings), (group, stored), "Bob's other device learns it live");
+    let bobs = bob.client.conversation(group).await.unwrap().conversation.settings;
+    assert_eq!(bobs.archived_at, Some(archived_at));
+    assert!(bobs.muted_at(chrono::Utc::now()));
+    let alices = alice.client.conversation(group).await.unwrap().conversation.settings;
+    assert_eq!(alices, Default::default(), "Alice's settings are her own");
+    let heard = tokio::time::timeout(Duration::from_millis(500), async {
+        loop {
+            if let Ok(ServerFrame::ConversationSettingsChanged { .. }) = alice_socket.next().await {
+                return;
+            }
+        }
+    });
+    assert!(heard.await.is_err(), "nobody else hears of it");
+
+    let past = UpdateConversationSettings { muted_until: Some(chrono::Utc::now()), archived: false };
+    let refused = bob.client.update_settings(group, &past).await.unwrap_err();
+    assert_eq!((refused.code(), refused.field()), (Some(ErrorCode::InvalidInput), Some("muted_until")));
+    let stranger = app.register("mallory").await;
+    let none = UpdateConversationSettings { muted_until: None, archived: false };
+    assert_eq!(code(stranger.client.update_settings(group, &none).await), ErrorCode::NotFound);
+    let back = bob.client.update_settings(group, &none).await.unwrap();
+    assert_eq!(back, Default::default());
+}
+
+#[tokio::test]
+async fn read_by_lists_exactly_the_members_whose_marker_passed_the_message() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    let first = say(&alice, group, "first").await;
+    let second = say(&alice, group, "second").await;
+    bob.client.mark_read(group, second.seq).await.unwrap();
+    carol.client.mark_read(group, first.seq).await.unwrap();
+    let of = |m: &Message| {
+        let client = alice.client.clone();
+        let id = m.id;
+        async move { client.readers(group, id).await.unwrap() }
+    };
+    let on_first = of(&first).await;
+    let mut read: Vec<UserId> = on_first.read.iter().map(|r| r.user.id).collect();
+    read.sort();
+    let mut both = vec![bob.id(), carol.id()];
+    both.sort();
+    assert_eq!(read, both);
+    assert!(on_first.unread.is_empty());
+    assert!(on_first.read.iter().all(|r| r.read_at.is_some()));
+    let on_second = of(&second).await;
+    assert_eq!(on_second.read.iter().map(|r| r.user.id).collect::<Vec<_>>(), [bob.id()]);
+    assert_eq!(on_second.unread.iter().map(|u| u.id).collect::<Vec<_>>(), [carol.id()]);
+    let stranger = app.register("mallory").await;
+    assert_eq!(code(stranger.client.readers(group, first.id).await), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn search_finds_word_prefixes_and_parts_of_words_still_ranked() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, _carol, group) = crew(&app).await;
+    say(&alice, group, "We have a problem with the heating").await;
+    say(&bob, group, "Flights to Lisbon are cheap").await;
+    say(&bob, group, "no problems here, prob fine").await;
+    let bodies = |hits: protocol::conversations::SearchResults| {
+        hits.items.into_iter().map(|h| h.message.body).collect::<Vec<_>>()
+    };
+    assert_eq!(bodies(alice.client.search_messages("Lisb").await.unwrap()), ["Flights to Lisbon are cheap"]);
+    let prob = bodies(alice.client.search_messages("prob").await.unwrap());
+    assert_eq!(prob.len(), 2);
+    assert_eq!(prob[0], "no problems here, prob fine", "a whole-word match ranks first");
+    let part = bodies(alice.client.search_messages("blem").await.unwrap());
+    assert_eq!(part.len(), 2, "parts of words: {part:?}");
+    assert!(alice.client.search_messages("\"problem with\" -heating").await.unwrap().items.is_empty());
+    let stranger = app.register("mallory").await;
+    assert!(stranger.client.search_messages("blem").await.unwrap().items.is_empty(), "only your conversations");
+
+    // People: any word of the display name, not only the first.
+    let robert = app.register("robert").await;
+    robert
+        .client
+        .update_me(&protocol::users::UpdateProfileRequest {
+            display_name: Some("Robert Annan".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let found = alice.client.search_users("ann", None, None).await.unwrap();
+    assert!(found.items.iter().any(|u| u.id == robert.id()), "{:?}", found.items);
+}

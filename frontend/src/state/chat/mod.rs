@@ -12,7 +12,7 @@ mod typing;
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use protocol::conversations::{ConversationSummary, Event, Message};
+use protocol::conversations::{ConversationSettings, ConversationSummary, Event, Message};
 use protocol::social::Friend;
 use protocol::users::PublicUser;
 use protocol::ws::{FriendPresence, ServerFrame};
@@ -20,7 +20,7 @@ use protocol::{ConversationId, UserId};
 
 use self::outbox::OutboxEntry;
 use self::reducer::Arrival;
-pub use self::reducer::{History, Timeline};
+pub use self::reducer::{History, Timeline, is_archived, is_muted};
 use super::session::Session;
 
 /// The chat context (all signals, so it is `Copy`).
@@ -160,13 +160,16 @@ impl Chat {
             ServerFrame::ConversationAdded { conversation } => {
                 self.remember_users(conversation.peer.clone());
                 self.timelines.update(|t| reducer::track(t, &conversation));
-                self.conversations.update(|list| reducer::upsert(list, conversation));
+                self.conversations.update(|list| reducer::upsert(list, *conversation));
             }
             ServerFrame::ConversationRemoved { conversation_id } => {
                 self.conversations.update(|list| list.retain(|c| c.id != conversation_id));
                 self.timelines.update(|t| {
                     t.remove(&conversation_id);
                 });
+            }
+            ServerFrame::ConversationSettingsChanged { conversation_id, settings } => {
+                self.conversations.update(|list| reducer::settings_changed(list, conversation_id, settings));
             }
             ServerFrame::Read { conversation_id, user_id, seq } => self.on_read(conversation_id, user_id, seq),
             ServerFrame::Typing { conversation_id, user_id } => self.on_typing(conversation_id, user_id),
@@ -250,6 +253,11 @@ impl Chat {
         self.timelines.update(|t| reducer::track(t, &summary));
         self.remember_users(summary.peer.clone());
         self.conversations.update(|list| reducer::upsert(list, summary));
+    }
+
+    /// The user's own settings of a conversation as the server stored them.
+    pub fn set_settings(&self, id: ConversationId, settings: ConversationSettings) {
+        self.conversations.update(|list| reducer::settings_changed(list, id, settings));
     }
 
     /// Forgets a conversation the user left.

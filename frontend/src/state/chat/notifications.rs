@@ -1,5 +1,6 @@
 //! Browser notifications for messages the user is not looking at: asked for from a button (never
-//! on load), shown only while the page is hidden or another conversation is open.
+//! on load), shown only while the page is hidden or another conversation is open, and in a
+//! muted conversation only for mentions.
 
 use leptos::prelude::*;
 use protocol::ConversationId;
@@ -7,14 +8,15 @@ use protocol::conversations::Message;
 use wasm_bindgen::JsCast;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
-use super::Chat;
+use super::{Chat, now_ms, reducer};
 
 impl Chat {
     /// Notifies of a live message from someone else, unless its conversation is on screen
     /// and the user is looking at the page.
     pub(super) fn notify(&self, id: ConversationId, message: &Message) {
         let open_and_seen = self.open.get_untracked() == Some(id) && page_visible();
-        if open_and_seen {
+        let muted = self.summary(id).is_some_and(|s| !reducer::deserves_notice(&s, message, self.me(), now_ms()));
+        if open_and_seen || muted {
             return;
         }
         let title = self.summary(id).map(|s| Self::title_of(&s)).unwrap_or_default();

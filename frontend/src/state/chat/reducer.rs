@@ -5,7 +5,9 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, HashMap};
 
-use protocol::conversations::{ConversationSummary, Event, EventKind, Message, MessagePage, Pin, Reaction};
+use protocol::conversations::{
+    ConversationSettings, ConversationSummary, Event, EventKind, Message, MessagePage, Pin, Reaction,
+};
 use protocol::social::Friend;
 use protocol::users::PublicUser;
 use protocol::{ConversationId, MessageId, UserId};
@@ -212,6 +214,9 @@ pub fn apply(
                 s.last_activity_at = s.last_activity_at.max(at);
                 if from_other && message.seq > s.read_seq {
                     s.unread += 1;
+                    if me.is_some_and(|me| message.mentions.contains(&me)) {
+                        s.unread_mentions += 1;
+                    }
                 }
                 s.last_message = Some(message.clone());
             });
@@ -363,16 +368,22 @@ pub fn read_by_me(
     me: Option<UserId>,
 ) {
     let unread_after = timelines.get(&id).map(|t| {
-        t.messages.range(seq + 1..).filter(|(_, m)| Some(m.sender_id) != me && m.deleted_at.is_none()).count()
+        let after = t.messages.range(seq + 1..).map(|(_, m)| m);
+        let unread: Vec<&Message> = after.filter(|m| Some(m.sender_id) != me && m.deleted_at.is_none()).collect();
+        let mentions = unread.iter().filter(|m| me.is_some_and(|me| m.mentions.contains(&me))).count();
+        (unread.len(), mentions)
     });
     if let Some(summary) = conversations.iter_mut().find(|c| c.id == id)
         && seq > summary.read_seq
     {
         summary.read_seq = seq;
-        summary.unread = if seq >= summary.last_seq {
-            0
+        let count = |n: usize| i64::try_from(n).unwrap_or(0);
+        (summary.unread, summary.unread_mentions) = if seq >= summary.last_seq {
+            (0, 0)
         } else {
-            unread_after.map_or(summary.unread, |n| i64::try_from(n).unwrap_or(0))
+            unread_after.map_or((summary.unread, summary.unread_mentions), |(unread, mentions)| {
+                (count(unread), count(mentions))
+            })
         };
     }
 }
@@ -414,6 +425,30 @@ pub fn history_page(timelines: &mut Timelines, id: ConversationId, before: Optio
     if before.is_some() || timeline.history == History::NotLoaded {
         timeline.history = next;
     }
+}
+
+/// The user's own settings of a conversation changed (here or on another device).
+pub fn settings_changed(conversations: &mut [ConversationSummary], id: ConversationId, settings: ConversationSettings) {
+    if let Some(summary) = conversations.iter_mut().find(|c| c.id == id) {
+        summary.settings = settings;
+    }
+}
+
+/// Whether an archived conversation stays out of the list: until a message newer than the
+/// archiving arrives.
+pub fn is_archived(summary: &ConversationSummary) -> bool {
+    summary.settings.archived_at.is_some_and(|at| summary.last_message.as_ref().is_none_or(|m| m.created_at <= at))
+}
+
+/// Whether notifications are off for `summary` at `now_ms` (milliseconds since the epoch).
+pub fn is_muted(summary: &ConversationSummary, now_ms: f64) -> bool {
+    summary.settings.muted_until.is_some_and(|until| until.timestamp_millis() as f64 > now_ms)
+}
+
+/// Whether a message from someone else deserves a notification: always when it mentions the
+/// user, otherwise unless the conversation is muted.
+pub fn deserves_notice(summary: &ConversationSummary, message: &Message, me: Option<UserId>, now_ms: f64) -> bool {
+    me.is_some_and(|me| message.mentions.contains(&me)) || !is_muted(summary, now_ms)
 }
 
 /// A new friend: replaces any older copy in the list.
@@ -482,6 +517,8 @@ mod tests {
             last_seq: 0,
             read_seq: 0,
             unread: 0,
+            unread_mentions: 0,
+            settings: ConversationSettings::default(),
             others_read_seq: 0,
             last_message: None,
             last_activity_at: at(last_activity),
@@ -1007,5 +1044,52 @@ mod tests {
         let page = MessagePage { items: Vec::new(), users: Vec::new(), next_before_seq: None, events: vec![older] };
         history_page(&mut state.timelines, GROUP, None, Some(page));
         assert_eq!(state.timeline(GROUP).lines.keys().copied().collect::<Vec<_>>(), [0, 1, 3]);
+    }
+
+    // ---- mentions, mute, archive ----
+
+    #[test]
+    fn mentions_count_apart_and_reading_clears_them() {
+        let mut state = State::new();
+        state.timelines.insert(GROUP, Timeline::new(0));
+        state.live(said(GROUP, 1, ANN, "plain"));
+        let mut mention = message(GROUP, 2, ANN, "@me");
+        mention.mentions = vec![ME];
+        state.live(event(GROUP, 2, EventKind::MessageCreated { message: mention }));
+        let counts = |state: &State| (state.summary(GROUP).unread, state.summary(GROUP).unread_mentions);
+        assert_eq!(counts(&state), (2, 1));
+        read_by_me(&state.timelines, &mut state.conversations, GROUP, 1, Some(ME));
+        assert_eq!(counts(&state), (1, 1));
+        read_by_me(&state.timelines, &mut state.conversations, GROUP, 2, Some(ME));
+        assert_eq!(counts(&state), (0, 0));
+    }
+
+    #[test]
+    fn muted_conversations_notify_only_mentions_and_archived_ones_return_with_a_new_message() {
+        let mut state = State::new();
+        let (archived, until) = (at(30), at(45));
+        let muted = ConversationSettings { muted_until: Some(until), archived_at: Some(archived) };
+        // Milliseconds at `m` minutes past the hour, on the fixtures' clock.
+        let minute = |m: i64| until.timestamp_millis() as f64 + ((m - 45) * 60_000) as f64;
+        let now = minute(40);
+        settings_changed(&mut state.conversations, GROUP, muted);
+        let summary = state.summary(GROUP).clone();
+        assert!(is_muted(&summary, now));
+        assert!(!is_muted(&summary, minute(50)), "the mute ran out");
+        let mut hello = message(GROUP, 1, ANN, "hello");
+        assert!(!deserves_notice(&summary, &hello, Some(ME), now));
+        hello.mentions = vec![ME];
+        assert!(deserves_notice(&summary, &hello, Some(ME), now), "a mention gets through");
+
+        assert!(is_archived(&summary), "archived with nothing newer");
+        state.timelines.insert(GROUP, Timeline::new(0));
+        state.live(said(GROUP, 1, ANN, "older")); // sent at minute 11, before the archiving
+        assert!(is_archived(state.summary(GROUP)));
+        state.live(event(
+            GROUP,
+            2,
+            EventKind::MessageCreated { message: Message { created_at: at(55), ..message(GROUP, 2, ANN, "new") } },
+        ));
+        assert!(!is_archived(state.summary(GROUP)), "a newer message brings it back");
     }
 }

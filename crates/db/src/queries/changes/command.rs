@@ -215,7 +215,7 @@ pub enum Outcome {
     /// The stored message; `created` is false for a replay of a `client_msg_id` already used.
     Sent {
         /// The message as stored.
-        message: MessageRow,
+        message: Box<MessageRow>,
         /// Whether this command stored it.
         created: bool,
     },

@@ -87,7 +87,7 @@ async fn try_batch(
     for (i, first) in repeats {
         let Command::Send(send) = &batch[i] else { continue };
         answers[i] = Some(match &answers[first] {
-            Some(Ok(Applied { outcome: Outcome::Sent { message, .. }, .. })) => replay(message.clone(), send),
+            Some(Ok(Applied { outcome: Outcome::Sent { message, .. }, .. })) => replay((**message).clone(), send),
             Some(Err(refusal)) => Err(refusal.same()),
             _ => Err(Refusal::Conflict("client_msg_id: a concurrent send failed; retry")),
         });
@@ -141,5 +141,5 @@ fn replay(found: MessageRow, send: &NewMessage) -> Result<Applied, Refusal> {
     if found.conversation_id != send.conversation.0 {
         return Err(Refusal::Conflict("client_msg_id: already used for a message in another conversation"));
     }
-    Ok(Applied::quiet(Outcome::Sent { message: found, created: false }))
+    Ok(Applied::quiet(Outcome::Sent { message: Box::new(found), created: false }))
 }

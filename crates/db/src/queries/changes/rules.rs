@@ -234,7 +234,10 @@ impl Draft {
         let id = MessageId(message.id);
         self.created_messages.push(id);
         self.messages.insert(id, message.clone());
-        Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Sent { message, created: true }) })
+        Ok(Applied {
+            events: vec![event],
+            ..Applied::quiet(Outcome::Sent { message: Box::new(message), created: true })
+        })
     }
 
     fn edit(

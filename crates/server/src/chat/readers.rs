@@ -1,0 +1,38 @@
+//! "Read by": for a message, the members whose read marker has passed it (and when their marker
+//! last moved) and those who have not read it yet, from the markers the members keep.
+
+use db::models::User;
+use db::queries::{conversations as conversation_queries, messages as message_queries};
+use protocol::conversations::{MessageReaders, Reader};
+use uuid::Uuid;
+
+use crate::chat::messages::require_member;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Who has read message `message` of `conversation` (asked by a member).
+pub async fn readers(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    message: Uuid,
+) -> Result<MessageReaders, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    require_member(&mut conn, conversation, user).await?;
+    let found = message_queries::by_ids(&mut conn, &[message])
+        .await?
+        .remove(&message)
+        .filter(|m| m.conversation_id == conversation)
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    let members = conversation_queries::members(&mut conn, conversation).await?;
+    let (mut read, mut unread) = (Vec::new(), Vec::new());
+    for (member, profile) in members.into_iter().filter(|(m, _)| m.user_id != found.sender_id) {
+        if member.read_seq >= found.seq {
+            read.push(Reader { user: User::to_public(&profile), read_at: member.read_at });
+        } else {
+            unread.push(profile.to_public());
+        }
+    }
+    read.sort_by_key(|r| std::cmp::Reverse(r.read_at));
+    Ok(MessageReaders { read, unread })
+}

@@ -1,0 +1,42 @@
+//! "Read by" for one of the reader's messages in a group: who has read it (and by when, from
+//! their read markers) and who has not yet, read from the server when opened.
+
+use leptos::prelude::*;
+use protocol::{ConversationId, MessageId};
+
+use crate::api;
+use crate::state::session::Session;
+use crate::time;
+
+/// The read-by list of `message`, shown under it while `open`.
+#[component]
+pub fn ReadBy(conversation: ConversationId, message: MessageId, open: RwSignal<bool>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let readers = LocalResource::new(move || api::conversations::readers(session, conversation, message));
+    view! {
+        <div class="read-by" role="region" aria-label="Read by" data-testid="read-by"
+            on:keydown=move |ev| if ev.key() == "Escape" { open.set(false); }>
+            {move || match readers.get() {
+                None => view! { <p class="small">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error small" role="alert">{e.message}</p> }.into_any(),
+                Some(Ok(found)) => view! {
+                    <h3>"Read by"</h3>
+                    {found.read.is_empty().then(|| view! { <p class="small empty">"Nobody yet"</p> })}
+                    <ul data-testid="readers">
+                        {found.read.into_iter().map(|r| {
+                            let when = r.read_at.map(|t| time::date_time(t.timestamp_millis() as f64));
+                            view! { <li>{r.user.display_name}{when.map(|w| view! { <time>{w}</time> })}</li> }
+                        }).collect_view()}
+                    </ul>
+                    {(!found.unread.is_empty()).then(|| view! {
+                        <h3>"Not read yet"</h3>
+                        <ul data-testid="not-read">
+                            {found.unread.into_iter().map(|u| view! { <li>{u.display_name}</li> }).collect_view()}
+                        </ul>
+                    })}
+                }.into_any(),
+            }}
+            <button type="button" class="ghost small" on:click=move |_| open.set(false)>"Close"</button>
+        </div>
+    }
+}
