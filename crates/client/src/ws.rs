@@ -207,7 +207,7 @@ impl Socket {
             loop {
                 match self.read().await? {
                     ServerFrame::Ack { req_id: r, result } if r == req_id => return Ok(result),
-                    ServerFrame::Error { req_id: Some(r), error, message } if r == req_id => {
+                    ServerFrame::Error { req_id: Some(r), error, message, .. } if r == req_id => {
                         return Err(SocketError::Refused { code: error, message });
                     }
                     other => self.pending.push_back(other),

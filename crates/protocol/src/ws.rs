@@ -180,6 +180,9 @@ pub enum ServerFrame {
         error: ErrorCode,
         /// Human-readable explanation.
         message: String,
+        /// The input field that was wrong, when one was (as in REST error bodies).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
     },
     /// A stored change in a conversation the caller belongs to.
     Event {

@@ -87,6 +87,11 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The input field it names, if any.
+    pub fn field_name(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
 }
 
 impl fmt::Display for ApiError {

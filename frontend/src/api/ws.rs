@@ -331,7 +331,7 @@ impl Gateway {
                     self.chat.on_sent(*message);
                 }
             }
-            ServerFrame::Error { req_id, error, message } => {
+            ServerFrame::Error { req_id, error, message, .. } => {
                 let request = req_id.and_then(|id| self.inner.try_update_value(|i| i.pending.remove(&id)).flatten());
                 match request {
                     Some(Request::Send(client_msg_id)) if error == ErrorCode::RateLimited => {

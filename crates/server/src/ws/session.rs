@@ -102,7 +102,12 @@ fn close_reason(code: u16, text: &str) -> Option<CloseReason> {
 }
 
 fn error_frame(req_id: Option<u64>, error: &ApiError) -> ServerFrame {
-    ServerFrame::Error { req_id, error: error.code(), message: error.message().to_owned() }
+    ServerFrame::Error {
+        req_id,
+        error: error.code(),
+        message: error.message().to_owned(),
+        field: error.field_name().map(str::to_owned),
+    }
 }
 
 /// Sends one frame. It is encoded before anything is awaited, so the frame itself takes no

@@ -456,3 +456,24 @@ async fn search_finds_word_prefixes_and_parts_of_words_still_ranked() {
     let found = alice.client.search_users("ann", None, None).await.unwrap();
     assert!(found.items.iter().any(|u| u.id == robert.id()), "{:?}", found.items);
 }
+
+#[tokio::test]
+async fn a_refused_websocket_send_names_the_wrong_field() {
+    use protocol::ws::ClientFrame;
+
+    let app = TestApp::spawn().await;
+    let (alice, _bob, _carol, group) = crew(&app).await;
+    let stranger = app.register("mallory").await;
+    let (mut socket, _) = alice.client.connect().await.unwrap();
+    let req_id = socket.next_req_id();
+    let message = SendMessage { mentions: vec![stranger.id()], ..text("@mallory hi") };
+    socket.send(&ClientFrame::SendMessage { req_id, conversation_id: group, message }).await.unwrap();
+    let refused = loop {
+        match tokio::time::timeout(WAIT, socket.next()).await.expect("an answer in time").unwrap() {
+            ServerFrame::Error { req_id: Some(r), error, field, .. } if r == req_id => break (error, field),
+            ServerFrame::Ack { req_id: r, .. } if r == req_id => panic!("a mention of a stranger was stored"),
+            _ => continue,
+        }
+    };
+    assert_eq!(refused, (ErrorCode::Unprocessable, Some("mentions".to_owned())));
+}
