@@ -82,12 +82,16 @@ test('friends react, mention, pin, forward and see group changes as lines', asyn
   const renamed = `Friday ${run}`;
   await alice.page.getByLabel('Group title').fill(renamed);
   await alice.page.getByRole('button', { name: 'Rename' }).click();
+  await alice.page.getByTestId('description-input').fill('Where and when we eat');
+  await alice.page.getByRole('button', { name: 'Save description' }).click();
+  await expect(bob.page.getByTestId('conversation-sub')).toContainText('Where and when we eat');
   await alice.page.locator(`li[data-username="${carol.username}"]`).getByRole('button', { name: 'Remove' }).click();
   await alice.page.getByTestId('details-toggle').click();
   for (const user of [alice, bob]) {
     const lines = user.page.getByTestId('conversation-line');
     await expect(lines.filter({ hasText: `renamed the group to “${renamed}”` })).toHaveCount(1);
     await expect(lines.filter({ hasText: `removed ${carol.name}` })).toHaveCount(1);
+    await expect(lines.filter({ hasText: 'changed the group description' })).toHaveCount(1);
   }
   await expect(alice.page.getByTestId('conversation-line').filter({ hasText: 'removed' })).toContainText('You removed');
   await shoot(bob.page, 'rich-group-desktop');

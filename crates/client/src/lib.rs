@@ -287,9 +287,19 @@ impl Client {
         self.send(
             Method::PATCH,
             &format!("api/v1/conversations/{id}"),
-            Some(&UpdateConversation { title: title.to_owned() }),
+            Some(&UpdateConversation { title: Some(title.to_owned()), description: None }),
         )
         .await
+    }
+
+    /// `PATCH /api/v1/conversations/{id}`: changes a group's description (empty removes it).
+    pub async fn describe_conversation(
+        &self,
+        id: ConversationId,
+        description: &str,
+    ) -> Result<ConversationSummary, ClientError> {
+        let body = UpdateConversation { title: None, description: Some(description.to_owned()) };
+        self.send(Method::PATCH, &format!("api/v1/conversations/{id}"), Some(&body)).await
     }
 
     /// `POST /api/v1/conversations/{id}/members`.

@@ -50,6 +50,7 @@ diesel::table! {
         last_seq -> Int8,
         last_activity_at -> Timestamptz,
         created_at -> Timestamptz,
+        description -> Text,
     }
 }
 

@@ -12,6 +12,8 @@ use crate::users::PublicUser;
 pub const MAX_BODY_CHARS: usize = 4_000;
 /// Longest group title, in characters.
 pub const MAX_TITLE_CHARS: usize = 100;
+/// Longest group description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
 /// Most members a group may have.
 pub const MAX_GROUP_MEMBERS: usize = 1_000;
 /// Most members added in one request (group creation or `POST .../members`).
@@ -149,6 +151,9 @@ pub struct ConversationSummary {
     pub kind: ConversationKind,
     /// The group's title (empty for DMs: show the peer's name).
     pub title: String,
+    /// The group's description (empty when it has none).
+    #[serde(default)]
+    pub description: String,
     /// For a DM, the other person.
     pub peer: Option<PublicUser>,
     /// How many members it has.
@@ -257,12 +262,16 @@ pub enum CreateConversation {
     },
 }
 
-/// `PATCH /api/v1/conversations/{id}`: rename a group.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `PATCH /api/v1/conversations/{id}`: rename a group or change its description (at least one).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateConversation {
     /// The new title.
-    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The new description (up to 500 characters; empty removes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// `POST /api/v1/conversations/{id}/members`.
@@ -435,6 +444,13 @@ pub enum EventKind {
         /// Who renamed it.
         by: UserId,
     },
+    /// The group's description changed.
+    DescriptionChanged {
+        /// The new description (empty: removed).
+        description: String,
+        /// Who changed it.
+        by: UserId,
+    },
     /// Someone reacted to a message with an emoji.
     ReactionAdded {
         /// Which message.
@@ -480,6 +496,7 @@ impl EventKind {
                 | Self::MemberRemoved { .. }
                 | Self::MemberRoleChanged { .. }
                 | Self::ConversationRenamed { .. }
+                | Self::DescriptionChanged { .. }
                 | Self::MessagePinned { .. }
         )
     }
@@ -551,6 +568,17 @@ pub fn check_body(body: &str) -> Result<(), &'static str> {
 /// included), so "❤" and "❤️" count as one reaction.
 pub fn normalize_emoji(emoji: &str) -> Option<&'static str> {
     emojis::get(emoji).map(emojis::Emoji::as_str)
+}
+
+/// Checks a group description: at most [`MAX_DESCRIPTION_CHARS`] characters after trimming.
+pub fn check_description(description: &str) -> Result<(), &'static str> {
+    if description.trim().chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err("a description can be at most 500 characters");
+    }
+    if description.contains('\0') {
+        return Err("a description cannot contain NUL characters");
+    }
+    Ok(())
 }
 
 /// Checks a group title: 1 to [`MAX_TITLE_CHARS`] characters after trimming.

@@ -28,8 +28,18 @@ pub async fn detail(session: Session, id: ConversationId) -> Result<Conversation
 
 /// Renames a group.
 pub async fn rename(session: Session, id: ConversationId, title: String) -> Result<ConversationSummary, ApiError> {
-    http::authed(session, Method::PATCH, &format!("/api/v1/conversations/{id}"), Some(&UpdateConversation { title }))
-        .await
+    let body = UpdateConversation { title: Some(title), description: None };
+    http::authed(session, Method::PATCH, &format!("/api/v1/conversations/{id}"), Some(&body)).await
+}
+
+/// Changes a group's description (empty removes it).
+pub async fn describe(
+    session: Session,
+    id: ConversationId,
+    description: String,
+) -> Result<ConversationSummary, ApiError> {
+    let body = UpdateConversation { title: None, description: Some(description) };
+    http::authed(session, Method::PATCH, &format!("/api/v1/conversations/{id}"), Some(&body)).await
 }
 
 /// Adds friends to a group.

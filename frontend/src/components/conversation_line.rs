@@ -29,6 +29,10 @@ pub fn describe(kind: &EventKind, name: impl Fn(UserId) -> String) -> String {
             format!("{} made {} a member", name(*by), name(*user_id))
         }
         EventKind::ConversationRenamed { title, by } => format!("{} renamed the group to “{title}”", name(*by)),
+        EventKind::DescriptionChanged { by, description } if description.is_empty() => {
+            format!("{} removed the group description", name(*by))
+        }
+        EventKind::DescriptionChanged { by, .. } => format!("{} changed the group description", name(*by)),
         EventKind::MessagePinned { by, .. } => format!("{} pinned a message", name(*by)),
         EventKind::MessageUnpinned { by, .. } => format!("{} unpinned a message", name(*by)),
         EventKind::MessageCreated { .. }

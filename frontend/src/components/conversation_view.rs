@@ -87,8 +87,8 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                 Some(p) if chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)) => "online".to_owned(),
                 Some(_) => "offline".to_owned(),
                 None => {
-                    let n = chat.summary(id).map_or(0, |s| s.member_count);
-                    format!("{n} members")
+                    let (n, about) = chat.summary(id).map_or((0, String::new()), |s| (s.member_count, s.description));
+                    if about.is_empty() { format!("{n} members") } else { format!("{n} members · {about}") }
                 }
             };
             view! {

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use protocol::conversations::{ConversationDetail, MemberRole, check_title};
+use protocol::conversations::{ConversationDetail, MemberRole, check_description, check_title};
 use protocol::{ConversationId, UserId};
 
 use crate::api::{self, ApiError};
@@ -35,6 +35,7 @@ pub fn MembersPanel(
     let navigate = use_navigate();
     let notice = RwSignal::new(None::<String>);
     let title = RwSignal::new(chat.summary(id).map(|s| s.title).unwrap_or_default());
+    let about = RwSignal::new(chat.summary(id).map(|s| s.description).unwrap_or_default());
     let picked = RwSignal::new(HashSet::<UserId>::new());
     let me = chat.me();
 
@@ -55,6 +56,19 @@ pub fn MembersPanel(
             let summary = api::conversations::rename(session, id, new_title).await?;
             chat.upsert_summary(summary);
             Ok("Renamed.".to_owned())
+        }));
+    };
+    let describe = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = about.get_untracked().trim().to_owned();
+        if let Err(e) = check_description(&text) {
+            notice.set(Some(e.to_owned()));
+            return;
+        }
+        run(Box::pin(async move {
+            let summary = api::conversations::describe(session, id, text).await?;
+            chat.upsert_summary(summary);
+            Ok("Description saved.".to_owned())
         }));
     };
     let add = move |_| {
@@ -108,6 +122,16 @@ pub fn MembersPanel(
                                         on:input=move |ev| title.set(event_target_value(&ev))/>
                                     <button type="submit" class="secondary">"Rename"</button>
                                 </form>
+                                <form class="describe-form" on:submit=describe>
+                                    <textarea aria-label="Group description" rows="2" maxlength="500"
+                                        placeholder="What is this group about?" data-testid="description-input"
+                                        prop:value=move || about.get()
+                                        on:input=move |ev| about.set(event_target_value(&ev))></textarea>
+                                    <button type="submit" class="secondary">"Save description"</button>
+                                </form>
+                            })}
+                            {(!manage && !detail.conversation.description.is_empty()).then(|| view! {
+                                <p class="group-description">{detail.conversation.description.clone()}</p>
                             })}
                             <ul class="list members" data-testid="members">
                                 {detail.members.into_iter().map(|member| {

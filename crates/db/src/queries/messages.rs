@@ -156,12 +156,13 @@ pub async fn conversation_lines(
 }
 
 /// The stored kinds of the events a history page shows as lines of their own.
-const LINE_KINDS: [&str; 6] = [
+const LINE_KINDS: [&str; 7] = [
     "conversation_created",
     "member_added",
     "member_removed",
     "member_role_changed",
     "conversation_renamed",
+    "description_changed",
     "message_pinned",
 ];
 

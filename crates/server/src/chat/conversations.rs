@@ -13,7 +13,8 @@ use db::queries::summaries::{self, SummaryRow};
 use db::queries::users as user_queries;
 use diesel_async::AsyncPgConnection;
 use protocol::conversations::{
-    ConversationDetail, ConversationSettings, ConversationSummary, Member, MemberRole, check_title,
+    ConversationDetail, ConversationSettings, ConversationSummary, Member, MemberRole, UpdateConversation,
+    check_description, check_title,
 };
 use protocol::{ConversationId, UserId};
 use uuid::Uuid;
@@ -36,6 +37,7 @@ pub async fn summaries_view(
             id: ConversationId(r.id),
             kind: r.kind,
             title: r.title,
+            description: r.description,
             peer: r.peer_id.and_then(|p| peers.get(&p)).map(User::to_public),
             member_count: r.member_count,
             my_role: r.role,
@@ -127,20 +129,29 @@ pub async fn create_group(
     summary_of(&mut conn, user, id.0).await
 }
 
-/// Renames a group.
-pub async fn rename(
+/// Renames a group and/or changes its description (both checked before either is queued).
+pub async fn update(
     state: &AppState,
     user: Uuid,
     conversation: Uuid,
-    title: &str,
+    input: UpdateConversation,
 ) -> Result<ConversationSummary, ApiError> {
-    check_title(title).map_err(|e| ApiError::invalid_field("title", e))?;
-    let command = Command::Rename {
-        conversation: ConversationId(conversation),
-        actor: UserId(user),
-        title: title.trim().to_owned(),
-    };
-    change(state, command).await?;
+    let (id, actor) = (ConversationId(conversation), UserId(user));
+    let mut commands = Vec::new();
+    if let Some(title) = input.title {
+        check_title(&title).map_err(|e| ApiError::invalid_field("title", e))?;
+        commands.push(Command::Rename { conversation: id, actor, title: title.trim().to_owned() });
+    }
+    if let Some(description) = input.description {
+        check_description(&description).map_err(|e| ApiError::invalid_field("description", e))?;
+        commands.push(Command::Describe { conversation: id, actor, description: description.trim().to_owned() });
+    }
+    if commands.is_empty() {
+        return Err(ApiError::invalid_field("title", "give a title, a description, or both"));
+    }
+    for command in commands {
+        change(state, command).await?;
+    }
     let mut conn = db::pool::checkout(&state.pool).await?;
     summary_of(&mut conn, user, conversation).await
 }

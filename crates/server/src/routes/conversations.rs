@@ -96,7 +96,7 @@ pub async fn get_conversation(
     Ok(web::Json(chat::detail(&state, auth.id(), path.into_inner()).await?))
 }
 
-/// Renames a group (owners and admins).
+/// Renames a group and/or changes its description (owners and admins).
 #[utoipa::path(tag = "conversations", path = "/api/v1/conversations/{id}", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Conversation id")), request_body = UpdateConversation,
     responses((status = 200, body = ConversationSummary), (status = 403, description = "`forbidden`: not an owner or admin", body = ErrorBody),
@@ -108,7 +108,7 @@ pub async fn update_conversation(
     path: web::Path<Uuid>,
     body: web::Json<UpdateConversation>,
 ) -> Result<web::Json<ConversationSummary>, ApiError> {
-    Ok(web::Json(chat::rename(&state, auth.id(), path.into_inner(), &body.title).await?))
+    Ok(web::Json(chat::update(&state, auth.id(), path.into_inner(), body.into_inner()).await?))
 }
 
 /// Adds friends of the caller to a group (owners and admins).

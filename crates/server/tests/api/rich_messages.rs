@@ -477,3 +477,30 @@ async fn a_refused_websocket_send_names_the_wrong_field() {
     };
     assert_eq!(refused, (ErrorCode::Unprocessable, Some("mentions".to_owned())));
 }
+
+#[tokio::test]
+async fn a_groups_description_is_set_by_its_admins_and_shown_as_a_line() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, _carol, group) = crew(&app).await;
+    let described = alice.client.describe_conversation(group, "  Weekend trips and plans  ").await.unwrap();
+    assert_eq!(described.description, "Weekend trips and plans");
+    assert_eq!(bob.client.conversation(group).await.unwrap().conversation.description, "Weekend trips and plans");
+    assert_eq!(code(bob.client.describe_conversation(group, "mine now").await), ErrorCode::Forbidden);
+    let long = "x".repeat(501);
+    let refused = alice.client.describe_conversation(group, &long).await.unwrap_err();
+    assert_eq!((refused.code(), refused.field()), (Some(ErrorCode::InvalidInput), Some("description")));
+    alice.client.describe_conversation(group, "").await.unwrap();
+    let page = bob.client.messages(group, None, None).await.unwrap();
+    let lines: Vec<String> = page
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::DescriptionChanged { description, by } if *by == alice.id() => Some(description.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines, ["Weekend trips and plans", ""]);
+    assert_eq!(bob.client.conversation(group).await.unwrap().conversation.description, "");
+    let dm = alice.client.open_dm(bob.id()).await.unwrap().id;
+    assert_eq!(code(alice.client.describe_conversation(dm, "us").await), ErrorCode::Unprocessable);
+}

@@ -262,6 +262,9 @@ pub fn apply(
             s.last_activity_at = s.last_activity_at.max(at);
             s.title = title;
         }),
+        EventKind::DescriptionChanged { description, .. } => {
+            update_summary(conversations, id, seq, |s| s.description = description)
+        }
         EventKind::ConversationCreated { .. } | EventKind::ReactionAdded { .. } | EventKind::ReactionRemoved { .. } => {
             update_summary(conversations, id, seq, |_| {})
         }
@@ -511,6 +514,7 @@ mod tests {
             id,
             kind: if peer.is_some() { ConversationKind::Dm } else { ConversationKind::Group },
             title: if peer.is_some() { String::new() } else { "Team".into() },
+            description: String::new(),
             member_count: if peer.is_some() { 2 } else { 3 },
             peer,
             my_role: MemberRole::Member,

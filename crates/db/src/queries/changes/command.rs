@@ -108,6 +108,15 @@ pub enum Command {
         /// The new title, trimmed and checked.
         title: String,
     },
+    /// A group gets a new description.
+    Describe {
+        /// Which group.
+        conversation: ConversationId,
+        /// An owner or admin.
+        actor: UserId,
+        /// The new description, trimmed and checked (empty removes it).
+        description: String,
+    },
     /// An owner or admin adds some of their friends to a group.
     AddMembers {
         /// Which group.
@@ -170,6 +179,7 @@ impl Command {
             | Self::Pin { conversation, .. }
             | Self::Expire { conversation, .. }
             | Self::Rename { conversation, .. }
+            | Self::Describe { conversation, .. }
             | Self::AddMembers { conversation, .. }
             | Self::RemoveMember { conversation, .. }
             | Self::SetRole { conversation, .. }
@@ -188,6 +198,7 @@ impl Command {
             | Self::React { user, .. }
             | Self::Pin { actor: user, .. }
             | Self::Rename { actor: user, .. }
+            | Self::Describe { actor: user, .. }
             | Self::AddMembers { actor: user, .. }
             | Self::RemoveMember { actor: user, .. }
             | Self::SetRole { actor: user, .. } => vec![*user],

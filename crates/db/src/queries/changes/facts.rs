@@ -133,7 +133,10 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
                 dm_keys.push(dm_key(opener.0, peer.0));
                 opening.push(pair(*opener, *peer));
             }
-            Command::Rename { .. } | Command::RemoveMember { .. } | Command::SetRole { .. } => {}
+            Command::Rename { .. }
+            | Command::Describe { .. }
+            | Command::RemoveMember { .. }
+            | Command::SetRole { .. } => {}
         }
     }
     // A DM is opened under both users' row locks, as every friendship change takes them, so

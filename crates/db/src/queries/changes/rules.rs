@@ -69,6 +69,8 @@ pub(super) struct Changes {
     pub stored: Vec<MessageRow>,
     /// Existing messages edited or deleted, in their final state.
     pub changed: Vec<MessageRow>,
+    /// New descriptions of existing conversations.
+    pub described: Vec<(ConversationId, String)>,
     /// Messages removed by retention.
     pub expired: Vec<MessageId>,
     /// Reactions to add and to remove: `(message, emoji, user)`.
@@ -87,6 +89,8 @@ pub(super) struct Draft {
     reactions: HashMap<MessageId, Vec<Reaction>>,
     reactions_before: HashMap<MessageId, Vec<Reaction>>,
     pins: HashMap<ConversationId, usize>,
+    /// Descriptions set by the batch, the last one per conversation.
+    described: HashMap<ConversationId, String>,
     friends: HashSet<(UserId, UserId)>,
     profiles: HashMap<UserId, User>,
     dms: HashMap<String, ConversationId>,
@@ -111,6 +115,7 @@ impl Draft {
             reactions_before: facts.reactions.clone(),
             reactions: facts.reactions,
             pins: facts.pins,
+            described: HashMap::new(),
             friends: facts.friends,
             profiles: facts.profiles,
             dms: facts.dms,
@@ -133,6 +138,7 @@ impl Draft {
             Command::Pin { conversation, actor, message, pinned } => self.pin(*conversation, *actor, *message, *pinned),
             Command::Expire { conversation, messages } => self.expire(*conversation, messages),
             Command::Rename { conversation, actor, title } => self.rename(*conversation, *actor, title),
+            Command::Describe { conversation, actor, description } => self.describe(*conversation, *actor, description),
             Command::AddMembers { conversation, actor, users } => self.add_members(*conversation, *actor, users),
             Command::RemoveMember { conversation, actor, target } => self.remove_member(*conversation, *actor, *target),
             Command::SetRole { conversation, actor, target, role } => {
@@ -452,6 +458,15 @@ impl Draft {
         Ok(changed(conversation, kind, false).with_events(vec![event]))
     }
 
+    fn describe(&mut self, conversation: ConversationId, actor: UserId, description: &str) -> Result<Applied, Refusal> {
+        let (found, _) = self.as_manager(conversation, actor)?;
+        let kind = found.kind;
+        self.described.insert(conversation, description.to_owned());
+        let event = self
+            .push_event(conversation, EventKind::DescriptionChanged { description: description.to_owned(), by: actor });
+        Ok(changed(conversation, kind, false).with_events(vec![event]))
+    }
+
     fn add_members(
         &mut self,
         conversation: ConversationId,
@@ -634,6 +649,7 @@ impl Draft {
             roles: Vec::new(),
             stored: Vec::new(),
             changed: Vec::new(),
+            described: Vec::new(),
             expired: Vec::new(),
             reactions_added: Vec::new(),
             reactions_removed: Vec::new(),
@@ -678,6 +694,7 @@ impl Draft {
             |ids: &[MessageId]| -> Vec<MessageRow> { ids.iter().filter_map(|id| self.messages.remove(id)).collect() };
         changes.stored = final_state(&self.created_messages);
         changes.changed = final_state(&self.changed_messages);
+        changes.described = self.described.into_iter().collect();
         changes.expired = self.expired;
         changes.events = self.events;
         changes
@@ -723,6 +740,7 @@ fn stored_form(kind: &EventKind) -> (&'static str, Option<Uuid>, serde_json::Val
         EventKind::MemberRemoved { .. } => ("member_removed", None, payload()),
         EventKind::MemberRoleChanged { .. } => ("member_role_changed", None, payload()),
         EventKind::ConversationRenamed { .. } => ("conversation_renamed", None, payload()),
+        EventKind::DescriptionChanged { .. } => ("description_changed", None, payload()),
         EventKind::ReactionAdded { message_id, .. } => ("reaction_added", Some(message_id.0), payload()),
         EventKind::ReactionRemoved { message_id, .. } => ("reaction_removed", Some(message_id.0), payload()),
         EventKind::MessagePinned { message_id, .. } => ("message_pinned", Some(message_id.0), payload()),

@@ -70,6 +70,11 @@ WITH added AS (
 DELETE FROM message_reactions AS r USING unnest($4::uuid[], $5::text[], $6::uuid[]) AS v(m, e, u)
 WHERE r.message_id = v.m AND r.emoji = v.e AND r.user_id = v.u";
 
+/// Group descriptions changed (rare: a statement of their own keeps them out of every send's).
+const DESCRIBE: &str = "\
+UPDATE conversations AS c SET description = v.description
+FROM unnest($1::uuid[], $2::text[]) AS v(id, description) WHERE c.id = v.id";
+
 /// Memberships added, removed and re-roled.
 const CHANGE_MEMBERS: &str = "\
 WITH joined AS (
@@ -155,6 +160,13 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
             .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.deleted_by).collect::<Vec<_>>())
             .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
             .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
+            .execute(conn)
+            .await?;
+    }
+    if !changes.described.is_empty() {
+        prepared(DESCRIBE)
+            .bind::<Array<SqlUuid>, _>(changes.described.iter().map(|d| d.0.0).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(changes.described.iter().map(|d| d.1.as_str()).collect::<Vec<_>>())
             .execute(conn)
             .await?;
     }
