@@ -3,7 +3,7 @@
 // write: back online, they see every message exactly once, in order. Screenshots at desktop
 // and phone widths, light and dark, go to artifacts/.
 import { test, expect, type Page } from '@playwright/test';
-import { befriend, bodies, nav, newUser, runSuffix, send, shoot } from './support';
+import { befriend, bodies, createGroup, nav, newUser, runSuffix, send, shoot } from './support';
 
 const run = runSuffix();
 
@@ -72,13 +72,7 @@ test('friends chat live in a DM and a group, and nothing is lost while offline',
 
   // Alice starts a group with Bob and Carol; all three talk.
   const group = `Trip ${run}`;
-  await nav(alice.page, 'Chats').click();
-  await alice.page.getByRole('button', { name: 'New group' }).click();
-  await alice.page.getByLabel('Title').fill(group);
-  await alice.page.locator(`label[data-username="${bob.username}"] input`).check();
-  await alice.page.locator(`label[data-username="${carol.username}"] input`).check();
-  await alice.page.getByRole('button', { name: 'Create group' }).click();
-  await expect(alice.page.getByTestId('conversation-title')).toHaveText(group);
+  await createGroup(alice, group, [bob, carol]);
   await openConversation(bob.page, group);
   await openConversation(carol.page, group);
   await send(alice.page, 'Welcome to the group');

@@ -4,7 +4,7 @@
 // history at both ends, also after a reload. Screenshots at phone and desktop width, light and
 // dark, go to artifacts/.
 import { test, expect, type Page } from '@playwright/test';
-import { befriend, bodies, nav, newUser, openDm, runSuffix, send, shoot } from './support';
+import { befriend, bodies, createGroup, nav, newUser, openDm, runSuffix, send, shoot } from './support';
 
 const run = runSuffix();
 
@@ -27,13 +27,7 @@ test('friends react, mention, pin, forward and see group changes as lines', asyn
   await befriend(alice, carol);
 
   const group = `Plans ${run}`;
-  await nav(alice.page, 'Chats').click();
-  await alice.page.getByRole('button', { name: 'New group' }).click();
-  await alice.page.getByLabel('Title').fill(group);
-  await alice.page.locator(`label[data-username="${bob.username}"] input`).check();
-  await alice.page.locator(`label[data-username="${carol.username}"] input`).check();
-  await alice.page.getByRole('button', { name: 'Create group' }).click();
-  await expect(alice.page.getByTestId('conversation-title')).toHaveText(group);
+  await createGroup(alice, group, [bob, carol]);
   await openConversation(bob.page, group);
   await expect(bob.page.getByTestId('conversation-line').first()).toContainText(`created the group “${group}”`);
 

@@ -59,6 +59,16 @@ export async function openDm(user: User, peer: User) {
   await expect(user.page.getByTestId('conversation-title')).toHaveText(peer.name);
 }
 
+/** `owner` creates the group `title` with some of their friends; it opens. */
+export async function createGroup(owner: User, title: string, members: User[]) {
+  await nav(owner.page, 'Chats').click();
+  await owner.page.getByRole('button', { name: 'New group' }).click();
+  await owner.page.getByLabel('Title').fill(title);
+  for (const member of members) await owner.page.locator(`label[data-username="${member.username}"] input`).check();
+  await owner.page.getByRole('button', { name: 'Create group' }).click();
+  await expect(owner.page.getByTestId('conversation-title')).toHaveText(title);
+}
+
 export async function send(page: Page, text: string) {
   const composer = page.getByTestId('composer');
   await composer.fill(text);

@@ -3,13 +3,13 @@
 //! target learn nothing about the conversation it came from.
 
 use db::queries::changes::{Command, NewMessage};
-use db::queries::{conversations as conversation_queries, messages as queries};
+use db::queries::conversations as conversation_queries;
 use futures_util::future::try_join_all;
 use protocol::conversations::{ForwardMessage, Forwarded, MAX_FORWARD_TARGETS};
 use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
-use crate::chat::messages::{committed, require_member};
+use crate::chat::messages::{committed, readable_message};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -32,12 +32,7 @@ pub async fn forward(
         return Err(ApiError::invalid_field("conversation_ids", "give 1 to 10 conversations"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    require_member(&mut conn, conversation, user).await?;
-    let source = queries::by_ids(&mut conn, &[message])
-        .await?
-        .remove(&message)
-        .filter(|m| m.conversation_id == conversation)
-        .ok_or_else(|| ApiError::not_found("message"))?;
+    let source = readable_message(&mut conn, conversation, user, message).await?;
     if source.deleted_at.is_some() {
         return Err(ApiError::new(protocol::ErrorCode::Unprocessable, "this message was deleted"));
     }

@@ -193,6 +193,22 @@ pub(crate) async fn require_member(
         .ok_or_else(|| ApiError::not_found("conversation"))
 }
 
+/// Message `message` of `conversation`, read by `user`: 404 unless they are a member and the
+/// message is in that conversation (whichever is wrong, the answer is the same).
+pub(crate) async fn readable_message(
+    conn: &mut AsyncPgConnection,
+    conversation: Uuid,
+    user: Uuid,
+    message: Uuid,
+) -> Result<MessageRow, ApiError> {
+    require_member(conn, conversation, user).await?;
+    queries::by_ids(conn, &[message])
+        .await?
+        .remove(&message)
+        .filter(|m| m.conversation_id == conversation)
+        .ok_or_else(|| ApiError::not_found("message"))
+}
+
 /// Profiles of the given users; deleted accounts show as "Deleted user".
 pub(crate) async fn authors(
     conn: &mut AsyncPgConnection,

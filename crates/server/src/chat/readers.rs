@@ -2,11 +2,11 @@
 //! last moved) and those who have not read it yet, from the markers the members keep.
 
 use db::models::User;
-use db::queries::{conversations as conversation_queries, messages as message_queries};
+use db::queries::conversations as conversation_queries;
 use protocol::conversations::{MessageReaders, Reader};
 use uuid::Uuid;
 
-use crate::chat::messages::require_member;
+use crate::chat::messages::readable_message;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -18,12 +18,7 @@ pub async fn readers(
     message: Uuid,
 ) -> Result<MessageReaders, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    require_member(&mut conn, conversation, user).await?;
-    let found = message_queries::by_ids(&mut conn, &[message])
-        .await?
-        .remove(&message)
-        .filter(|m| m.conversation_id == conversation)
-        .ok_or_else(|| ApiError::not_found("message"))?;
+    let found = readable_message(&mut conn, conversation, user, message).await?;
     let members = conversation_queries::members(&mut conn, conversation).await?;
     let (mut read, mut unread) = (Vec::new(), Vec::new());
     for (member, profile) in members.into_iter().filter(|(m, _)| m.user_id != found.sender_id) {
