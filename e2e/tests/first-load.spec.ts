@@ -1,11 +1,14 @@
 // The first visit: index.html carries a static loading shell (logo, name, spinner) styled
 // inline, so it paints before the stylesheet and the wasm arrive, under the strict CSP (its
 // style is allowed by hash), light or dark as the system prefers; the app replaces it when it
-// mounts. The wasm comes brotli-compressed and cached for a year. Screenshots of the shell at
-// phone width, light and dark, go to artifacts/. (Timings are measured by
+// mounts. The wasm comes brotli-compressed and cached for a year, and a returning visitor's
+// session refresh is sent by the page while the wasm is still on its way. Screenshots of the
+// shell at phone width, light and dark, go to artifacts/. (Timings are measured by
 // e2e/measure/first-load.ts, not asserted here.)
 import { test, expect, type Page } from '@playwright/test';
-import { artifacts } from './support';
+import { artifacts, newUser, runSuffix } from './support';
+
+const run = runSuffix();
 
 /** Holds every request for the wasm until `release` is called. */
 async function holdWasm(page: Page) {
@@ -63,3 +66,21 @@ for (const scheme of ['light', 'dark'] as const) {
     await context.close();
   });
 }
+
+test('a returning visitor is refreshed once, by the page, while the wasm is on its way', async ({ browser }) => {
+  const rae = await newUser(browser, 'rae', run);
+  const refreshes: number[] = [];
+  rae.page.on('request', (request) => {
+    if (request.url().endsWith('/api/v1/auth/refresh')) refreshes.push(Date.now());
+  });
+  const release = await holdWasm(rae.page);
+  await rae.page.reload({ waitUntil: 'commit' });
+  await expect.poll(() => refreshes.length).toBe(1);
+  await expect(rae.page.locator('#app-shell')).toBeVisible();
+  release();
+  // The app takes that answer instead of asking again.
+  await expect(rae.page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  await expect(rae.page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  expect(refreshes).toHaveLength(1);
+  await rae.context.close();
+});

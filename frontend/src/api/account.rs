@@ -24,6 +24,25 @@ pub async fn login(username: String, password: String) -> Result<AuthResponse, A
     http::public(Method::POST, "/api/v1/auth/login", Some(&body)).await
 }
 
+/// The refresh `index.html` started for a returning visitor while the wasm was still
+/// downloading (its inline script), taken once: a round trip less before the first screen on a
+/// slow network. `None` if there was none, or it could not be sent.
+pub async fn early_refresh() -> Option<Result<AuthResponse, ApiError>> {
+    use wasm_bindgen::{JsCast, JsValue};
+
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("confabEarlyRefresh");
+    let pending = js_sys::Reflect::get(&window, &key).ok()?;
+    // Taken once: a later restore in this page asks the server itself.
+    let _ = js_sys::Reflect::delete_property(&window, &key);
+    let promise = pending.dyn_into::<js_sys::Promise>().ok()?;
+    // The script's promise never rejects: `{status, body}`, or null when nothing was sent.
+    let answer = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let status = js_sys::Reflect::get(&answer, &JsValue::from_str("status")).ok()?.as_f64()?;
+    let body = js_sys::Reflect::get(&answer, &JsValue::from_str("body")).ok()?.as_string()?;
+    Some(http::answer(status, &body))
+}
+
 /// Spends the refresh cookie for a new access token (and a new cookie).
 pub async fn refresh() -> Result<AuthResponse, ApiError> {
     let body = RefreshRequest { refresh_token: None, token_delivery: TokenDelivery::Cookie };

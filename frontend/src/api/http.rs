@@ -79,6 +79,18 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     })
 }
 
+/// Decodes an answer read elsewhere (by `index.html`'s early refresh): `T` on a 2xx status,
+/// the error body otherwise.
+pub fn answer<T: DeserializeOwned>(status: f64, body: &str) -> Result<T, ApiError> {
+    if (200.0..300.0).contains(&status) {
+        return parse(body);
+    }
+    Err(match serde_json::from_str::<ErrorBody>(body) {
+        Ok(body) => ApiError::from_body(body),
+        Err(_) => ApiError { code: None, field: None, message: format!("The server answered with status {status}.") },
+    })
+}
+
 /// Sends one request, with `token` as bearer and `json` as the body.
 async fn send(method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Result<Response, ApiError> {
     let mut builder = RequestBuilder::new(path).method(method).header("Accept", "application/json");

@@ -45,7 +45,11 @@ impl Session {
         // would be a pointless request answered with 401.
         if had_session() {
             spawn_local(async move {
-                if !session.refresh().await {
+                // index.html may have started the refresh while the wasm downloaded; any
+                // failure there is retried here, where another tab's refresh is waited out.
+                if let Some(Ok(auth)) = api::account::early_refresh().await {
+                    session.signed_in(auth);
+                } else if !session.refresh().await {
                     session.signed_out();
                 }
             });
