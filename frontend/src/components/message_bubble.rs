@@ -164,8 +164,9 @@ pub fn MessageBubble(
     });
 
     view! {
+        // Focusable, so a tap on a phone (or Tab) brings up its actions.
         <div class="message" class:mine=mine class:deleted=deleted class:mentions-me=mentions_me class:pinned=pinned
-            data-testid="message" data-seq=seq.to_string()>
+            tabindex="0" data-testid="message" data-seq=seq.to_string()>
             <div class="bubble-column">
             <div class="bubble">
                 {(show_sender && !mine).then(|| view! { <span class="sender">{sender}</span> })}

@@ -1,6 +1,8 @@
 //! The chat page at `/chat` and `/chat/:id`: the conversation list (or message search hits)
 //! beside the open conversation (the one in the URL). On phones it shows one or the other.
 
+use std::sync::{Arc, Mutex};
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use protocol::ConversationId;
@@ -20,8 +22,27 @@ pub fn ChatPage() -> impl IntoView {
         params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok()).map(ConversationId)
     });
     // The chat state learns which conversation is on screen (no notifications, no unread for it).
-    Effect::new(move |_| chat.open.set(open.get()));
-    on_cleanup(move || chat.open.set(None));
+    // Moving between `/chat` and `/chat/:id` swaps one page for another, and the router may drop
+    // the old page after the new one has set its conversation (it keeps the old one while the
+    // new one's data loads): the old page clears only what it set itself.
+    // (Plain shared state, not a signal: the page's own signals are gone by its cleanup.)
+    let shown = Arc::new(Mutex::new(None::<ConversationId>));
+    Effect::new({
+        let shown = Arc::clone(&shown);
+        move |_| {
+            let id = open.get();
+            if let Ok(mut shown) = shown.lock() {
+                *shown = id;
+            }
+            chat.open.set(id);
+        }
+    });
+    on_cleanup(move || {
+        let mine = shown.lock().map(|s| *s).unwrap_or_default();
+        if chat.open.get_untracked() == mine {
+            chat.open.set(None);
+        }
+    });
     let new_group = RwSignal::new(false);
     let exists = Memo::new(move |_| open.get().map(|id| chat.summary(id).is_some()));
 
