@@ -2,6 +2,8 @@
 
 use protocol::conversations::{ConversationKind, Event, MemberRole, Message};
 use protocol::{ConversationId, MessageId, UserId};
+use std::collections::HashSet;
+
 use uuid::Uuid;
 
 use crate::queries::messages::MessageRow;
@@ -188,11 +190,14 @@ impl Command {
         }
     }
 
-    /// The users whose membership the batch must read: the one acting, and those a send
-    /// mentions.
-    pub(super) fn concerned(&self) -> Vec<UserId> {
+    /// Adds to `out` the users whose membership the batch must read: the one acting, and those
+    /// a send mentions (no allocation per command: every send of a batch passes here).
+    pub(super) fn concerned(&self, out: &mut HashSet<Uuid>) {
         match self {
-            Self::Send(send) => std::iter::once(send.sender).chain(send.mentions.iter().copied()).collect(),
+            Self::Send(send) => {
+                out.insert(send.sender.0);
+                out.extend(send.mentions.iter().map(|u| u.0));
+            }
             Self::Edit { editor: user, .. }
             | Self::Delete { by: Deleter::Member(user), .. }
             | Self::React { user, .. }
@@ -201,11 +206,13 @@ impl Command {
             | Self::Describe { actor: user, .. }
             | Self::AddMembers { actor: user, .. }
             | Self::RemoveMember { actor: user, .. }
-            | Self::SetRole { actor: user, .. } => vec![*user],
+            | Self::SetRole { actor: user, .. } => {
+                out.insert(user.0);
+            }
             Self::Delete { by: Deleter::Operator(_), .. }
             | Self::Expire { .. }
             | Self::CreateGroup { .. }
-            | Self::OpenDm { .. } => Vec::new(),
+            | Self::OpenDm { .. } => {}
         }
     }
 

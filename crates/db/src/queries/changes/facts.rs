@@ -88,8 +88,9 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
     let mut existing: Vec<Uuid> = commands.iter().filter(|c| !c.creates()).map(|c| c.conversation().0).collect();
     existing.sort_unstable();
     existing.dedup();
-    let actors: Vec<Uuid> =
-        commands.iter().flat_map(|c| c.concerned()).map(|u| u.0).collect::<HashSet<_>>().into_iter().collect();
+    let mut concerned = HashSet::new();
+    commands.iter().for_each(|c| c.concerned(&mut concerned));
+    let actors: Vec<Uuid> = concerned.into_iter().collect();
     let mut whole: Vec<Uuid> = commands.iter().filter(|c| c.needs_all_members()).map(|c| c.conversation().0).collect();
     whole.sort_unstable();
     whole.dedup();
