@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build and test Confab, and nothing it already has:
 # Debian packages (PostgreSQL, brotli, Chromium), the wasm32 target, trunk, wasm-bindgen-cli at the
-# version Cargo.lock resolves, and the npm tools (wasm-opt from binaryen, Playwright).
+# version Cargo.lock resolves, the npm tools (wasm-opt from binaryen, Playwright), and moto (an
+# S3-compatible server for the media-store tests) in a Python venv under .tools/.
 # Nothing here downloads a prebuilt binary: Rust tools are compiled from the Rust registry,
-# wasm-opt is binaryen's npm build, the browser is Debian's.
+# wasm-opt is binaryen's npm build, the browser is Debian's, moto comes from the Python registry.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TRUNK_VERSION=0.21.14
+# moto in server mode: the S3-compatible server that the media-store tests start on loopback.
+MOTO_SPEC='moto[server]==5.2.6'
 WITH_E2E=0
 for arg in "$@"; do
   case "$arg" in
@@ -30,6 +33,8 @@ as_root() {
 # brotli compresses the web app's assets at build time (scripts/compress-assets.sh).
 apt_packages=(postgresql-15 acl brotli)
 if [ "$WITH_E2E" = 1 ]; then apt_packages+=(chromium); fi
+# The moto venv below needs `python3 -m venv` with ensurepip, which Debian ships apart.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -86,5 +91,20 @@ npm_install() {
 }
 npm_install "$ROOT/frontend"
 if [ "$WITH_E2E" = 1 ]; then npm_install "$ROOT/e2e"; fi
+
+# --- Python tools -----------------------------------------------------------------------
+# moto_server speaks S3 over HTTP; crates/server/tests/api/s3_server.rs starts one per test run
+# from .tools/moto/bin/moto_server. A venv of its own keeps it off the system's Python; the stamp
+# records the spec installed, so changing MOTO_SPEC reinstalls from scratch.
+MOTO_VENV=$ROOT/.tools/moto
+moto_stamp=$MOTO_VENV/.confab-installed
+if [ ! -x "$MOTO_VENV/bin/moto_server" ] || ! "$MOTO_VENV/bin/python" -c '' 2>/dev/null \
+  || [ "$(cat "$moto_stamp" 2>/dev/null)" != "$MOTO_SPEC" ]; then
+  say "installing $MOTO_SPEC in ${MOTO_VENV#"$ROOT"/} (~1 min)"
+  rm -rf "$MOTO_VENV"
+  python3 -m venv "$MOTO_VENV"
+  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$MOTO_SPEC"
+  printf '%s\n' "$MOTO_SPEC" >"$moto_stamp"
+fi
 
 say "tools ready"
