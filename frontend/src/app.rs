@@ -18,6 +18,7 @@ use crate::pages::{
     profile::Profile, requests::Requests, settings::Settings, sign_in::SignIn, sign_up::SignUp,
 };
 use crate::state::chat::Chat;
+use crate::state::media::Media;
 use crate::state::session::{Session, Status};
 use crate::state::theme::Theme;
 
@@ -31,11 +32,18 @@ pub fn App() -> impl IntoView {
     provide_context(chat);
     let gateway = Gateway::new(chat, session);
     provide_context(gateway);
-    // The live connection follows the session: open while signed in, closed and forgotten after.
+    let media = Media::new(session);
+    provide_context(media);
+    // The live connection and the media-access token follow the session: kept while signed in,
+    // closed and forgotten after.
     Effect::new(move |_| match session.status.get() {
-        Status::SignedIn => gateway.start(),
+        Status::SignedIn => {
+            gateway.start();
+            media.start();
+        }
         Status::SignedOut => {
             gateway.stop();
+            media.stop();
             chat.reset();
         }
         Status::Checking => {}

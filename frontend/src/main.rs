@@ -7,6 +7,7 @@ mod app;
 mod components;
 mod download;
 mod markdown;
+mod media;
 mod pages;
 mod state;
 mod time;

@@ -39,7 +39,7 @@ impl ApiError {
     /// Whether a 401 with this error means the session is over (expired access token, revoked
     /// or signed-out session): the server's `unauthenticated`, or a body that is not ours
     /// (a proxy's page). Only then is a refresh worth trying.
-    fn ends_session(&self) -> bool {
+    pub(crate) fn ends_session(&self) -> bool {
         matches!(self.code, None | Some(ErrorCode::Unauthenticated))
     }
 

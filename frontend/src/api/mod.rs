@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod conversations;
 pub mod http;
+pub mod media;
 pub mod social;
 pub mod ws;
 

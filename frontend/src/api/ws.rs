@@ -380,11 +380,12 @@ impl Gateway {
     }
 
     fn send_entry(&self, entry: OutboxEntry) {
-        let OutboxEntry { client_msg_id, conversation_id, body, reply_to, mentions, .. } = entry;
+        let OutboxEntry { client_msg_id, conversation_id, body, reply_to, mentions, attachments, .. } = entry;
+        let attachments = attachments.iter().map(|a| a.id).collect();
         self.send(Request::Send(client_msg_id), |req_id| ClientFrame::SendMessage {
             req_id,
             conversation_id,
-            message: SendMessage { client_msg_id, body, reply_to, mentions },
+            message: SendMessage { client_msg_id, body, reply_to, mentions, attachments },
         });
     }
 
@@ -395,8 +396,9 @@ impl Gateway {
         body: String,
         reply_to: Option<protocol::MessageId>,
         mentions: Vec<protocol::UserId>,
+        attachments: Vec<protocol::media::Attachment>,
     ) {
-        let entry = self.chat.queue(conversation, body, reply_to, mentions);
+        let entry = self.chat.queue(conversation, body, reply_to, mentions, attachments);
         self.send_entry(entry);
     }
 

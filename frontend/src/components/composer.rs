@@ -1,7 +1,9 @@
 //! The message composer: Enter sends, Shift+Enter starts a new line, empty or over-long text is
 //! refused before it leaves (the server's own rule, `check_body`), "Replying to …" while
 //! answering, a typing signal at most every few seconds, an emoji picker, and `@` mentions of
-//! the conversation's members.
+//! the conversation's members; files attached with the paper clip, by pasting a picture or by
+//! dropping them on the conversation go up at once and leave with the next Send, which may
+//! then have no text.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -10,9 +12,13 @@ use protocol::conversations::{MAX_BODY_CHARS, Message, check_body};
 use protocol::users::PublicUser;
 
 use crate::api::ws::Gateway;
+use crate::components::attach_button::AttachButton;
+use crate::components::attachment_tray::AttachmentTray;
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::mention_picker::{MentionPicker, candidates, mention_query, mentioned};
+use crate::media::summary::preview;
 use crate::state::chat::{Chat, now_ms};
+use crate::state::uploads::{Uploads, files_of};
 
 /// Least time between two typing frames, in milliseconds.
 const TYPING_EVERY_MS: f64 = 3_000.0;
@@ -26,6 +32,8 @@ pub fn Composer(
     /// The conversation's members, to mention.
     #[prop(into)]
     members: Signal<Vec<PublicUser>>,
+    /// The files going with the next message (also fed by drops on the conversation).
+    uploads: Uploads,
 ) -> impl IntoView {
     let gateway = expect_context::<Gateway>();
     let chat = expect_context::<Chat>();
@@ -59,14 +67,25 @@ pub fn Composer(
     });
 
     let send = move || {
-        let body = text.get_untracked();
-        if let Err(e) = check_body(&body) {
-            error.set(Some(e));
+        if untrack(|| uploads.busy()) {
+            error.set(Some("Wait until the files have finished uploading."));
             return;
+        }
+        let attachments = uploads.ready();
+        let mut body = text.get_untracked();
+        // With attachments the text is optional (a caption); blank counts as none.
+        if attachments.is_empty() || !body.trim().is_empty() {
+            if let Err(e) = check_body(&body) {
+                error.set(Some(e));
+                return;
+            }
+        } else {
+            body.clear();
         }
         let reply_to = reply.get_untracked().map(|m| m.id);
         let mentions = members.with_untracked(|all| mentioned(&body, all));
-        gateway.send_message(id, body, reply_to, mentions);
+        gateway.send_message(id, body, reply_to, mentions, attachments);
+        uploads.clear();
         mention.set(None);
         text.set(String::new());
         reply.set(None);
@@ -124,6 +143,15 @@ pub fn Composer(
         }
     };
     let count = move || text.with(|t| t.chars().count());
+    // A pasted picture (a screenshot) is attached; pasted text stays ordinary text.
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        let files = files_of(ev.clipboard_data().and_then(|data| data.files()));
+        let pictures: Vec<_> = files.into_iter().filter(|f| f.type_().starts_with("image/")).collect();
+        if !pictures.is_empty() {
+            ev.prevent_default();
+            uploads.add(pictures);
+        }
+    };
 
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
@@ -131,13 +159,15 @@ pub fn Composer(
                 let who = chat.name_of(m.sender_id);
                 view! {
                     <div class="replying" data-testid="replying">
-                        <span>"Replying to "<strong>{who}</strong>": "<span class="reply-text">{m.body}</span></span>
+                        <span>"Replying to "<strong>{who}</strong>": "<span class="reply-text">{preview(&m.body, &m.attachments)}</span></span>
                         <button type="button" class="ghost small" aria-label="Cancel reply" on:click=move |_| reply.set(None)>"✕"</button>
                     </div>
                 }
             })}
             <MentionPicker offered=offered selected=selected pick/>
+            <AttachmentTray uploads/>
             <div class="composer-row">
+                <AttachButton uploads/>
                 <EmojiPicker input text/>
                 <textarea
                     node_ref=input
@@ -152,9 +182,13 @@ pub fn Composer(
                     prop:value=move || text.get()
                     on:input=on_input
                     on:keydown=on_keydown
+                    on:paste=on_paste
                 ></textarea>
                 <button type="submit" aria-label="Send">"Send"</button>
             </div>
+            {move || uploads.error.get().map(|e| view! {
+                <p class="form-error small" role="alert" data-testid="upload-error">{e}</p>
+            })}
             {move || {
                 let n = count();
                 let over = n > MAX_BODY_CHARS;

@@ -1,12 +1,14 @@
 //! The open conversation: its header (back on phones, name, presence or member count,
-//! notifications, members), the history, who is typing, and the composer. Marks the
-//! conversation read while it is on screen and the window is visible.
+//! notifications, members), the history, who is typing, and the composer, whose attachments
+//! files dropped anywhere on the conversation join. Marks the conversation read while it is on
+//! screen and the window is visible.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use protocol::ConversationId;
 use protocol::conversations::Message;
+use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::api::http::encode;
@@ -20,6 +22,7 @@ use crate::components::pinned_bar::PinnedBar;
 use crate::state::chat::Chat;
 use crate::state::chat::notifications;
 use crate::state::session::Session;
+use crate::state::uploads::{Uploads, files_of};
 
 /// Conversation `id`, whose summary the chat state holds.
 #[component]
@@ -32,6 +35,39 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
     let stick = Trigger::new();
     let panel = RwSignal::new(false);
     let can_notify = RwSignal::new(notifications::can_ask());
+    let uploads = Uploads::new(session);
+    on_cleanup(move || uploads.abandon());
+    // Files dragged over the conversation: accepted anywhere on it, with a hint while over it.
+    let dragging = RwSignal::new(false);
+    let carries_files =
+        |ev: &leptos::ev::DragEvent| ev.data_transfer().is_some_and(|data| data.types().includes(&"Files".into(), 0));
+    let on_drag_over = move |ev: leptos::ev::DragEvent| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+            if let Some(data) = ev.data_transfer() {
+                data.set_drop_effect("copy");
+            }
+            dragging.set(true);
+        }
+    };
+    let on_drag_leave = move |ev: leptos::ev::DragEvent| {
+        // Moving between the conversation's own children also fires `dragleave`.
+        let inside = ev.related_target().and_then(|to| {
+            let to = to.dyn_into::<web_sys::Node>().ok()?;
+            let here = ev.current_target()?.dyn_into::<web_sys::Node>().ok()?;
+            Some(here.contains(Some(&to)))
+        });
+        if inside != Some(true) {
+            dragging.set(false);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        dragging.set(false);
+        if carries_files(&ev) {
+            ev.prevent_default();
+            uploads.add(files_of(ev.data_transfer().and_then(|data| data.files())));
+        }
+    };
 
     chat.load_latest(id);
     // Members (for names, roles and read markers), re-read when they change.
@@ -110,7 +146,11 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
 
     view! {
         <div class="conversation" class:with-panel=move || panel.get()>
-            <div class="conversation-main">
+            <div class="conversation-main" class:dragging=move || dragging.get() on:dragenter=on_drag_over
+                on:dragover=on_drag_over on:dragleave=on_drag_leave on:drop=on_drop>
+                <Show when=move || dragging.get()>
+                    <div class="drop-hint" aria-hidden="true">"Drop files to attach them"</div>
+                </Show>
                 <header class="conversation-head">
                     <A href=back attr:class="back" attr:aria-label="Back to conversations">"←"</A>
                     {head}
@@ -136,7 +176,7 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                 <PinnedBar id/>
                 <MessageList id reply stick/>
                 <p class="typing" data-testid="typing" aria-live="polite">{typing}</p>
-                <Composer id reply stick members/>
+                <Composer id reply stick members uploads/>
             </div>
             <Show when=move || panel.get()>
                 <MembersPanel id detail close=panel/>

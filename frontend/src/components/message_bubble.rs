@@ -2,17 +2,20 @@
 //! the quoted message it replies to, "Forwarded", its reactions, highlighted when it mentions
 //! the reader, and its actions: react, reply, forward, pin (group admins; anyone in a DM), edit
 //! own (inline), delete own (or any as a group owner or admin). The text is formatted
-//! (`crate::markdown`), never rendered as HTML.
+//! (`crate::markdown`), never rendered as HTML; attachments are drawn above it, and a message
+//! that is only attachments has no text block at all.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::conversations::{Message, check_body};
 
 use crate::api;
+use crate::components::attachments::MessageAttachments;
 use crate::components::forward_dialog::ForwardDialog;
 use crate::components::reactions::{QuickReactions, ReactionChips};
 use crate::components::read_by::ReadBy;
 use crate::markdown::Markdown;
+use crate::media::summary::preview;
 use crate::state::chat::Chat;
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::session::Session;
@@ -75,7 +78,7 @@ fn quote(chat: Chat, message: &Message) -> Option<impl IntoView + use<>> {
         .with_untracked(|t| t.get(&id).and_then(|tl| tl.messages.values().find(|m| m.id == target).cloned()));
     let (who, text) = match quoted {
         Some(q) if q.deleted_at.is_some() => (chat.name_of(q.sender_id), "This message was deleted".to_owned()),
-        Some(q) => (chat.name_of(q.sender_id), q.body),
+        Some(q) => (chat.name_of(q.sender_id), preview(&q.body, &q.attachments)),
         None => ("".to_owned(), "An earlier message".to_owned()),
     };
     Some(view! {
@@ -142,6 +145,9 @@ pub fn MessageBubble(
     let at = message.created_at.timestamp_millis() as f64;
     let edited = message.edited_at.is_some() && !deleted;
     let body = message.body.clone();
+    let attachments = (!deleted && !message.attachments.is_empty()).then(|| message.attachments.clone());
+    let has_text = !body.trim().is_empty();
+    let with_media = attachments.is_some();
     let mentions_me = !deleted && chat.me().is_some_and(|me| message.mentions.contains(&me));
     let pinned = message.pin.is_some();
     let can_pin = move || chat.summary(id).is_some_and(|s| s.peer.is_some() || s.my_role.can_manage());
@@ -168,10 +174,11 @@ pub fn MessageBubble(
         <div class="message" class:mine=mine class:deleted=deleted class:mentions-me=mentions_me class:pinned=pinned
             tabindex="0" data-testid="message" data-seq=seq.to_string()>
             <div class="bubble-column">
-            <div class="bubble">
+            <div class="bubble" class:with-media=with_media>
                 {(show_sender && !mine).then(|| view! { <span class="sender">{sender}</span> })}
                 {(message.forwarded && !deleted).then(|| view! { <span class="forwarded" data-testid="forwarded">"Forwarded"</span> })}
                 {(!deleted).then(|| quote(chat, &message))}
+                {attachments.map(|attachments| view! { <MessageAttachments attachments/> })}
                 {move || if editing.get() {
                     view! {
                         <form class="edit-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
@@ -191,8 +198,10 @@ pub fn MessageBubble(
                     view! { <p class="body tombstone" data-testid="moderated">"This message was removed by a moderator"</p> }.into_any()
                 } else if deleted {
                     view! { <p class="body tombstone">"This message was deleted"</p> }.into_any()
-                } else {
+                } else if has_text {
                     view! { <div class="body" data-testid="message-body"><Markdown source=body.clone()/></div> }.into_any()
+                } else {
+                    ().into_any()
                 }}
                 <span class="meta">
                     {pinned.then(|| view! { <span class="pinned-mark" title="Pinned" aria-label="Pinned">"📌"</span> })}
@@ -247,8 +256,11 @@ pub fn PendingBubble(entry: OutboxEntry) -> impl IntoView {
     let key = entry.client_msg_id;
     view! {
         <div class="message mine pending" data-testid="message" data-pending="true">
-            <div class="bubble">
-                <div class="body" data-testid="message-body"><Markdown source=entry.body.clone()/></div>
+            <div class="bubble" class:with-media=!entry.attachments.is_empty()>
+                {(!entry.attachments.is_empty()).then(|| view! { <MessageAttachments attachments=entry.attachments.clone()/> })}
+                {(!entry.body.trim().is_empty()).then(|| view! {
+                    <div class="body" data-testid="message-body"><Markdown source=entry.body.clone()/></div>
+                })}
                 <span class="meta">
                     <time>{time::clock(entry.written_at)}</time>
                     <Ticks tick=Signal::stored(tick)/>

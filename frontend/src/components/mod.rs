@@ -1,5 +1,8 @@
 //! Reusable components, one file each.
 
+pub mod attach_button;
+pub mod attachment_tray;
+pub mod attachments;
 pub mod avatar;
 pub mod composer;
 pub mod connection_banner;
@@ -11,6 +14,7 @@ pub mod emoji_picker;
 pub mod field;
 pub mod forward_dialog;
 pub mod header;
+pub mod image_viewer;
 pub mod members_panel;
 pub mod mention_picker;
 pub mod message_bubble;
@@ -22,3 +26,4 @@ pub mod reactions;
 pub mod read_by;
 pub mod server_status;
 pub mod user_row;
+pub mod voice_note;

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 use protocol::ConversationId;
 
 use crate::api;
+use crate::media::summary;
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
@@ -48,7 +49,7 @@ pub fn PinnedBar(id: ConversationId) -> impl IntoView {
                 <button type="button" class="ghost pinned-message" data-testid="pinned-message"
                     aria-label=format!("Pinned message {} of {total} from {who}: show it", index + 1)
                     on:click=move |_| navigate(&format!("/chat/{id}?seq={seq}"), Default::default())>
-                    <strong>{who.clone()}": "</strong>{preview(&message.body)}
+                    <strong>{who.clone()}": "</strong>{preview(&summary::preview(&message.body, &message.attachments))}
                 </button>
                 {(total > 1).then(|| view! {
                     <button type="button" class="ghost small" data-testid="next-pin"

@@ -1,5 +1,7 @@
 //! Global client state, provided as contexts by `App`.
 
 pub mod chat;
+pub mod media;
 pub mod session;
 pub mod theme;
+pub mod uploads;

@@ -14,6 +14,7 @@ use protocol::{ConversationId, UserId};
 use super::{AdminFrame, when};
 use crate::api::{self, ApiError};
 use crate::download;
+use crate::media::summary::preview;
 use crate::state::session::Session;
 
 /// The conversation's admin page.
@@ -141,7 +142,7 @@ fn History(id: ConversationId) -> impl IntoView {
                                 {if removed {
                                     view! { <p class="body tombstone">"removed"</p> }.into_any()
                                 } else {
-                                    view! { <p class="body" data-testid="admin-message-body">{message.body.clone()}</p> }.into_any()
+                                    view! { <p class="body" data-testid="admin-message-body">{preview(&message.body, &message.attachments)}</p> }.into_any()
                                 }}
                                 {(!removed).then(|| view! {
                                     <button type="button" class="ghost small danger-text" on:click=move |_| remove(target.clone())>

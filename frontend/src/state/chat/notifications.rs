@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
 use super::{Chat, now_ms, reducer};
+use crate::media::summary::preview;
 
 impl Chat {
     /// Notifies of a live message from someone else, unless its conversation is on screen
@@ -21,7 +22,7 @@ impl Chat {
         }
         let title = self.summary(id).map(|s| Self::title_of(&s)).unwrap_or_default();
         let sender = self.name_of(message.sender_id);
-        show(&title, &format!("{sender}: {}", message.body), id);
+        show(&title, &format!("{sender}: {}", preview(&message.body, &message.attachments)), id);
     }
 }
 

@@ -3,6 +3,7 @@
 //! until acknowledged, and the server's idempotency makes a resend never a duplicate.
 
 use leptos::prelude::*;
+use protocol::media::Attachment;
 use protocol::{ConversationId, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,6 +24,10 @@ pub struct OutboxEntry {
     /// Members it mentions (absent in entries saved before mentions existed).
     #[serde(default)]
     pub mentions: Vec<UserId>,
+    /// Uploaded files it carries, whole, so the pending bubble can show them (absent in
+    /// entries saved before attachments existed).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
     /// When it was written (milliseconds since the epoch), to show a time while pending.
     pub written_at: f64,
     /// Why the server refused it, when it did: then it waits for the user to retry or discard.
@@ -83,6 +88,7 @@ impl Chat {
         body: String,
         reply_to: Option<MessageId>,
         mentions: Vec<UserId>,
+        attachments: Vec<Attachment>,
     ) -> OutboxEntry {
         self.ensure_outbox();
         let entry = OutboxEntry {
@@ -91,6 +97,7 @@ impl Chat {
             body,
             reply_to,
             mentions,
+            attachments,
             written_at: now_ms(),
             failed: None,
         };

@@ -552,6 +552,7 @@ mod tests {
             forwarded: false,
             reactions: Vec::new(),
             pin: None,
+            attachments: Vec::new(),
         }
     }
 

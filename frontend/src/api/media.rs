@@ -1,0 +1,168 @@
+//! Uploads and the media-access token. An upload goes through `XMLHttpRequest` rather than
+//! `fetch` (gloo-net): only XHR reports upload progress, which a 25 MB file on a phone needs,
+//! and it can be aborted. Downloads are plain GETs by `<img>`, `<audio>` and links, so the
+//! only other call here fetches the token those URLs carry (`protocol::media::MediaAccess`).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_net::http::Method;
+use protocol::ErrorCode;
+use protocol::media::{Attachment, MEDIA_PATH, MediaAccess};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{File, FormData, ProgressEvent, XmlHttpRequest};
+
+use super::http::{self, ApiError};
+use crate::state::session::Session;
+
+/// `GET /api/v1/media/access`: the token attachment URLs must carry.
+pub async fn access(session: Session) -> Result<MediaAccess, ApiError> {
+    http::authed::<MediaAccess, ()>(session, Method::GET, &format!("{MEDIA_PATH}/access"), None).await
+}
+
+/// What a recorded voice message tells the server besides its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VoiceFacts {
+    /// Its length.
+    pub duration_ms: u32,
+    /// Its levels, 0–255, at most `MAX_WAVEFORM_LEVELS`.
+    pub waveform: Vec<u8>,
+}
+
+/// Aborts an upload in flight; shared between the upload and whoever may cancel it (the
+/// chip's ×), which may happen before the request is even open.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel {
+    request: Rc<RefCell<Option<XmlHttpRequest>>>,
+    cancelled: Rc<Cell<bool>>,
+}
+
+impl Cancel {
+    /// Stops the upload; its future then ends with an error nobody needs to show.
+    pub fn cancel(&self) {
+        self.cancelled.set(true);
+        if let Some(request) = self.request.borrow().as_ref() {
+            let _ = request.abort();
+        }
+    }
+
+    /// Whether [`Self::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+}
+
+/// `POST /api/v1/media`: uploads `file` as the signed-in user, reporting progress (0–1) as the
+/// bytes leave. An expired access token is refreshed once and the file sent again, as
+/// `http::authed` does for JSON calls.
+pub async fn upload(
+    session: Session,
+    file: &File,
+    voice: Option<&VoiceFacts>,
+    progress: impl Fn(f64) + 'static,
+    cancel: &Cancel,
+) -> Result<Attachment, ApiError> {
+    let progress: Rc<dyn Fn(f64)> = Rc::new(progress);
+    let (status, text) = send(session.token(), file, voice, progress.clone(), cancel).await?;
+    let answer = http::answer::<Attachment>(f64::from(status), &text).map_err(|e| refine(status, &text, e));
+    match answer {
+        Err(e) if status == 401 && e.ends_session() => {
+            if !session.refresh().await {
+                session.signed_out();
+                return Err(e);
+            }
+            progress(0.0);
+            let (status, text) = send(session.token(), file, voice, progress, cancel).await?;
+            http::answer::<Attachment>(f64::from(status), &text).map_err(|e| refine(status, &text, e))
+        }
+        answer => answer,
+    }
+}
+
+/// One attempt: the status and body text of the answer.
+async fn send(
+    token: Option<String>,
+    file: &File,
+    voice: Option<&VoiceFacts>,
+    progress: Rc<dyn Fn(f64)>,
+    cancel: &Cancel,
+) -> Result<(u16, String), ApiError> {
+    let failed = |e: wasm_bindgen::JsValue| ApiError {
+        code: None,
+        field: None,
+        message: format!("The upload could not start ({}).", e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+    };
+    if cancel.is_cancelled() {
+        return Err(cancelled());
+    }
+    let request = XmlHttpRequest::new().map_err(failed)?;
+    request.open_with_async("POST", MEDIA_PATH, true).map_err(failed)?;
+    request.set_request_header("Accept", "application/json").map_err(failed)?;
+    if let Some(token) = token {
+        request.set_request_header("Authorization", &format!("Bearer {token}")).map_err(failed)?;
+    }
+    // The facts go before the file, so a server reading the stream knows them when the bytes come.
+    let form = FormData::new().map_err(failed)?;
+    if let Some(voice) = voice {
+        form.append_with_str("kind", "voice").map_err(failed)?;
+        form.append_with_str("duration_ms", &voice.duration_ms.to_string()).map_err(failed)?;
+        let levels: Vec<String> = voice.waveform.iter().map(u8::to_string).collect();
+        form.append_with_str("waveform", &levels.join(",")).map_err(failed)?;
+    }
+    form.append_with_blob_and_filename("file", file, &file.name()).map_err(failed)?;
+
+    let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+        if event.length_computable() && event.total() > 0.0 {
+            progress(event.loaded() / event.total());
+        }
+    });
+    request.upload().map_err(failed)?.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    // `loadend` follows every ending (answer, network error, abort), so the future always ends.
+    let done = js_sys::Promise::new(&mut |resolve, _reject| request.set_onloadend(Some(&resolve)));
+    *cancel.request.borrow_mut() = Some(request.clone());
+    request.send_with_opt_form_data(Some(&form)).map_err(failed)?;
+    let _ = JsFuture::from(done).await;
+    cancel.request.borrow_mut().take();
+    drop(on_progress);
+
+    let status = request.status().unwrap_or(0);
+    if status == 0 {
+        // No answer: aborted by the user, or the network failed.
+        return Err(if cancel.is_cancelled() {
+            cancelled()
+        } else {
+            ApiError {
+                code: None,
+                field: None,
+                message: "The upload failed: the server could not be reached. Check your connection.".into(),
+            }
+        });
+    }
+    Ok((status, request.response_text().ok().flatten().unwrap_or_default()))
+}
+
+fn cancelled() -> ApiError {
+    ApiError { code: None, field: None, message: "Upload cancelled.".into() }
+}
+
+/// Makes a refusal readable when its body is not one `http::answer` knows: a code this build
+/// does not list yet (the message is still the server's), or no JSON at all (a proxy's 413).
+fn refine(status: u16, text: &str, error: ApiError) -> ApiError {
+    if error.code.is_some() {
+        return error;
+    }
+    let message = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned));
+    match (message, status) {
+        (Some(message), _) => ApiError { message, ..error },
+        (None, 413) => ApiError {
+            code: Some(ErrorCode::PayloadTooLarge),
+            message: "This file is too large to upload.".into(),
+            ..error
+        },
+        (None, _) => error,
+    }
+}
