@@ -22,15 +22,6 @@ pub async fn access(session: Session) -> Result<MediaAccess, ApiError> {
     http::authed::<MediaAccess, ()>(session, Method::GET, &format!("{MEDIA_PATH}/access"), None).await
 }
 
-/// What a recorded voice message tells the server besides its bytes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct VoiceFacts {
-    /// Its length.
-    pub duration_ms: u32,
-    /// Its levels, 0–255, at most `MAX_WAVEFORM_LEVELS`.
-    pub waveform: Vec<u8>,
-}
-
 /// Aborts an upload in flight; shared between the upload and whoever may cancel it (the
 /// chip's ×), which may happen before the request is even open.
 #[derive(Clone, Debug, Default)]
@@ -60,12 +51,11 @@ impl Cancel {
 pub async fn upload(
     session: Session,
     file: &File,
-    voice: Option<&VoiceFacts>,
     progress: impl Fn(f64) + 'static,
     cancel: &Cancel,
 ) -> Result<Attachment, ApiError> {
     let progress: Rc<dyn Fn(f64)> = Rc::new(progress);
-    let (status, text) = send(session.token(), file, voice, progress.clone(), cancel).await?;
+    let (status, text) = send(session.token(), file, progress.clone(), cancel).await?;
     let answer = http::answer::<Attachment>(f64::from(status), &text).map_err(|e| refine(status, &text, e));
     match answer {
         Err(e) if status == 401 && e.ends_session() => {
@@ -74,7 +64,7 @@ pub async fn upload(
                 return Err(e);
             }
             progress(0.0);
-            let (status, text) = send(session.token(), file, voice, progress, cancel).await?;
+            let (status, text) = send(session.token(), file, progress, cancel).await?;
             http::answer::<Attachment>(f64::from(status), &text).map_err(|e| refine(status, &text, e))
         }
         answer => answer,
@@ -85,7 +75,6 @@ pub async fn upload(
 async fn send(
     token: Option<String>,
     file: &File,
-    voice: Option<&VoiceFacts>,
     progress: Rc<dyn Fn(f64)>,
     cancel: &Cancel,
 ) -> Result<(u16, String), ApiError> {
@@ -103,14 +92,7 @@ async fn send(
     if let Some(token) = token {
         request.set_request_header("Authorization", &format!("Bearer {token}")).map_err(failed)?;
     }
-    // The facts go before the file, so a server reading the stream knows them when the bytes come.
     let form = FormData::new().map_err(failed)?;
-    if let Some(voice) = voice {
-        form.append_with_str("kind", "voice").map_err(failed)?;
-        form.append_with_str("duration_ms", &voice.duration_ms.to_string()).map_err(failed)?;
-        let levels: Vec<String> = voice.waveform.iter().map(u8::to_string).collect();
-        form.append_with_str("waveform", &levels.join(",")).map_err(failed)?;
-    }
     form.append_with_blob_and_filename("file", file, &file.name()).map_err(failed)?;
 
     let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {

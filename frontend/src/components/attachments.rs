@@ -105,7 +105,9 @@ fn OtherAttachment(attachment: Attachment) -> impl IntoView {
 #[component]
 fn FileCard(attachment: Attachment) -> impl IntoView {
     let media = expect_context::<Media>();
-    let (href, _) = media.source(&attachment.url);
+    // A link takes the current token whenever it is followed, so it never needs a retry.
+    let path = attachment.url.clone();
+    let href = move || media.url(&path);
     let meta = format!("{} · {}", type_label(&attachment.name, &attachment.content_type), human_size(attachment.size));
     let name = attachment.name;
     view! {

@@ -1,11 +1,13 @@
 //! The picture viewer: a modal `<dialog>` (so the page behind is inert and focus stays inside)
 //! showing one of a message's pictures at full size, with previous and next (also the arrow
 //! keys), a download link, and Esc, the × or a click beside the picture to close, after which
-//! focus goes back to the thumbnail it was opened from (the caller's `close`).
+//! focus goes back to the thumbnail it was opened from (the caller's `close`). A modal dialog
+//! alone lets Tab leave for the browser's own controls; here Tab wraps around inside it.
 
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use protocol::media::Attachment;
+use wasm_bindgen::JsCast;
 
 use crate::media::layout::fit;
 use crate::state::media::Media;
@@ -40,6 +42,7 @@ pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, clos
             ev.prevent_default();
             shut();
         }
+        "Tab" => keep_focus_inside(dialog, &ev),
         _ => {}
     };
     let current = move || index.get().and_then(|i| images.get(i).cloned());
@@ -47,7 +50,8 @@ pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, clos
         current().map(|image| {
             let (width, height) = fit(image.width.zip(image.height), 1600, 1600);
             let (src, failed) = media.source(&image.url);
-            let (href, _) = media.source(&image.url);
+            let path = image.url.clone();
+            let href = move || media.url(&path);
             let name = image.name.clone();
             view! {
                 <div class="viewer-bar">
@@ -79,5 +83,24 @@ pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, clos
                     on:click=move |_| step(1)>"›"</button>
             })}
         </dialog>
+    }
+}
+
+/// Tab from the dialog's last control goes to its first (Shift+Tab from the first to the last).
+fn keep_focus_inside(dialog: NodeRef<Dialog>, ev: &leptos::ev::KeyboardEvent) {
+    let Some(el) = dialog.get_untracked() else { return };
+    let Ok(controls) = el.query_selector_all("a[href], button:not([disabled])") else { return };
+    let (first, last) = (controls.item(0), controls.item(controls.length().saturating_sub(1)));
+    let active: Option<web_sys::Node> = document().active_element().map(Into::into);
+    let at =
+        |node: &Option<web_sys::Node>| node.is_some() && active.as_ref().is_some_and(|a| a.is_same_node(node.as_ref()));
+    let wrap_to = match ev.shift_key() {
+        true if at(&first) || active.as_ref().is_some_and(|a| a.is_same_node(Some(&el))) => last,
+        false if at(&last) => first,
+        _ => None,
+    };
+    if let Some(target) = wrap_to.and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok()) {
+        ev.prevent_default();
+        let _ = target.focus();
     }
 }

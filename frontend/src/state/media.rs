@@ -17,6 +17,8 @@ const REFRESH_BEFORE_MS: f64 = 60_000.0;
 const MIN_WAIT_MS: f64 = 5_000.0;
 /// Wait after a failed fetch (offline, or a server without media yet).
 const RETRY_MS: f64 = 30_000.0;
+/// Failed loads after which an element stops asking again (the file is gone, not the token).
+const MAX_FAILURES: u8 = 3;
 
 /// The media-access context.
 #[derive(Clone, Copy, Debug)]
@@ -66,8 +68,10 @@ impl Media {
         self.access.with(|a| a.as_ref().map(|a| access_url(path, &a.token)))
     }
 
-    /// The `src` of an element showing `path`, and the handler of its `error` event: one
-    /// failed load asks for a fresh token (see [`Self::load_failed`]), a second does not.
+    /// The `src` of an element showing `path`, and the handler of its `error` event. The URL
+    /// keeps the token it was first made with, so refreshing the token every quarter hour does
+    /// not reload every picture on the page; after a failed load it takes the current token,
+    /// and if that one has expired too a fresh one is fetched. A few failures, and it stops.
     pub fn source(
         &self,
         path: &str,
@@ -75,11 +79,28 @@ impl Media {
         impl Fn() -> Option<String> + Clone + Send + Sync + 'static + use<>,
         impl Fn() + Clone + Send + Sync + 'static + use<>,
     ) {
-        let (media, path, retried) = (*self, path.to_owned(), StoredValue::new(false));
-        let src = move || media.url(&path);
+        let (media, path) = (*self, path.to_owned());
+        let used = StoredValue::new(None::<String>);
+        let failures = StoredValue::new(0u8);
+        let again = Trigger::new();
+        let src = move || {
+            again.track();
+            let current = media.access.with(|a| a.as_ref().map(|a| a.token.clone()))?;
+            let token = used.get_value().unwrap_or(current);
+            used.set_value(Some(token.clone()));
+            Some(access_url(&path, &token))
+        };
         let failed = move || {
-            if !retried.get_value() {
-                retried.set_value(true);
+            failures.update_value(|n| *n = n.saturating_add(1));
+            if failures.get_value() > MAX_FAILURES {
+                return;
+            }
+            let current = media.access.with_untracked(|a| a.as_ref().map(|a| a.token.clone()));
+            let stale_url = used.get_value() != current;
+            used.set_value(None);
+            if stale_url {
+                again.notify();
+            } else {
                 media.load_failed();
             }
         };

@@ -1,0 +1,169 @@
+// Attachments in the real app: in a DM, one friend attaches a picture and a PDF (made here, in
+// memory) with the paper clip, sees them upload into the tray and sends them with no text; the
+// other sees the thumbnail (fetched with the media-access token), opens the viewer, closes it
+// with Esc (focus back on the thumbnail), and downloads the PDF from its card, byte for byte.
+// A file over the server's limit is refused with the server's reason beside the composer.
+// Screenshots at phone and desktop width, light and dark, go to artifacts/.
+import { readFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
+import { test, expect, type Page } from '@playwright/test';
+import { befriend, newUser, openDm, runSuffix, shoot } from './support';
+
+const run = runSuffix();
+
+/** CRC-32 as PNG chunks need it (Node 20 has no zlib.crc32). */
+function crc32(bytes: Buffer): number {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A `width`×`height` RGB PNG: a diagonal gradient, so a broken or blank picture shows. */
+function png(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, truecolour, deflate, no filter method, no interlace
+  const rows: number[] = [];
+  for (let y = 0; y < height; y++) {
+    rows.push(0); // filter: none
+    for (let x = 0; x < width; x++) rows.push((x * 255) / width, (y * 255) / height, 160);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A one-page PDF saying hello. */
+function pdf(): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    '<< /Length 41 >>\nstream\nBT /F1 18 Tf 20 40 Td (Hello Bob) Tj ET\nendstream',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let text = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(text.length);
+    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = text.length;
+  text += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) text += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  text += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
+}
+
+/** Whether `page`'s picture `img` has loaded real pixels. */
+async function loaded(img: ReturnType<Page['locator']>) {
+  return img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0);
+}
+
+test('friends send a picture and a PDF, view the picture and download the PDF', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const alice = await newUser(browser, 'alice', run);
+  const bob = await newUser(browser, 'bob', run);
+  await befriend(alice, bob);
+  await openDm(alice, bob);
+  await openDm(bob, alice);
+
+  const picture = png(640, 400);
+  const notes = pdf();
+  await alice.page.getByTestId('attach-input').setInputFiles([
+    { name: 'sunset.png', mimeType: 'image/png', buffer: picture },
+    { name: 'notes.pdf', mimeType: 'application/pdf', buffer: notes },
+  ]);
+  const chips = alice.page.getByTestId('attachment-chip');
+  await expect(chips).toHaveCount(2);
+  await expect(chips.nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(chips.nth(1)).toHaveAttribute('data-state', 'done');
+  // The stored picture's thumbnail replaces its icon in the tray.
+  await expect.poll(() => loaded(chips.nth(0).locator('img'))).toBe(true);
+  await expect(chips.nth(1)).toContainText('notes.pdf');
+  await shoot(alice.page, 'media-tray-desktop');
+
+  // Sent with no text: the tray empties, and the message has attachments but no text block.
+  await alice.page.getByRole('button', { name: 'Send' }).click();
+  await expect(chips).toHaveCount(0);
+  const sent = alice.page.getByTestId('messages').getByTestId('message').filter({ has: alice.page.getByTestId('attachments') });
+  await expect(sent.getByTestId('ticks')).toHaveAttribute('data-state', /sent|read/);
+  await expect(sent.getByTestId('message-body')).toHaveCount(0);
+
+  // Bob sees it live: a thumbnail with its space reserved, and the PDF's card.
+  const received = bob.page.getByTestId('messages').getByTestId('message').filter({ has: bob.page.getByTestId('attachments') });
+  const tile = received.getByTestId('image-tile');
+  await expect(tile).toHaveCount(1);
+  await expect(tile.locator('img')).toHaveAttribute('width', '280');
+  await expect(tile.locator('img')).toHaveAttribute('height', '175');
+  await expect(tile.locator('img')).toHaveAttribute('loading', 'lazy');
+  await expect.poll(() => loaded(tile.locator('img'))).toBe(true);
+  await expect(received.getByTestId('message-body')).toHaveCount(0);
+  const card = received.getByTestId('file-card');
+  await expect(card).toContainText('notes.pdf');
+  await expect(card).toContainText(/PDF · \d/);
+  // The conversation list says what came, since there is no text.
+  await expect(bob.page.getByTestId('conversation').filter({ hasText: alice.name })).toContainText('📎 2 attachments');
+  await expect(alice.page.getByTestId('conversation').filter({ hasText: bob.name })).toContainText('You: 📎 2 attachments');
+  await shoot(bob.page, 'media-desktop');
+
+  // The viewer: the full picture in a modal dialog; Esc closes it and focus returns.
+  await tile.click();
+  const viewer = bob.page.getByRole('dialog', { name: 'sunset.png' });
+  await expect(viewer).toBeVisible();
+  await expect.poll(() => loaded(viewer.getByTestId('viewer-image'))).toBe(true);
+  await expect(viewer.getByRole('button', { name: 'Close' })).toBeFocused();
+  // Focus stays inside: Tab cycles through the dialog's own controls.
+  for (let i = 0; i < 3; i++) {
+    await bob.page.keyboard.press('Tab');
+    expect(await viewer.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  }
+  await shoot(bob.page, 'media-viewer-desktop');
+  await bob.page.keyboard.press('Escape');
+  await expect(viewer).toHaveCount(0);
+  await expect(tile).toBeFocused();
+
+  // The PDF downloads byte for byte.
+  const [download] = await Promise.all([bob.page.waitForEvent('download'), card.getByRole('link', { name: 'Download notes.pdf' }).click()]);
+  expect(download.suggestedFilename()).toBe('notes.pdf');
+  const saved = await readFile(await download.path());
+  expect(saved.equals(notes)).toBe(true);
+
+  // Phone width.
+  await bob.page.setViewportSize({ width: 390, height: 844 });
+  await expect(tile).toBeVisible();
+  await shoot(bob.page, 'media-phone');
+  await tile.click();
+  await expect(viewer).toBeVisible();
+  await shoot(bob.page, 'media-viewer-phone');
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  await expect(viewer).toHaveCount(0);
+
+  // Over the limit (25 MiB): refused with the server's reason beside the composer.
+  await alice.page.getByTestId('attach-input').setInputFiles([
+    { name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(25 * 1024 * 1024 + 1) },
+  ]);
+  await expect(alice.page.getByTestId('upload-error')).toContainText('huge.bin');
+  await expect(chips).toHaveCount(0);
+  await alice.page.setViewportSize({ width: 390, height: 844 });
+  await shoot(alice.page, 'media-error-phone');
+
+  await alice.context.close();
+  await bob.context.close();
+});
