@@ -12,6 +12,7 @@ use protocol::conversations::{
     EventPage, ForwardMessage, Forwarded, MarkRead, Member, MemberRole, Message, MessagePage, MessageReaders,
     PinnedMessages, ReadMarker, SearchResults, SendMessage, SetRole, UpdateConversation, UpdateConversationSettings,
 };
+use protocol::media::{Attachment, MediaAccess, MediaUsage};
 use protocol::social::{BlockedUser, Friend, FriendRequests, SendFriendRequest, SendFriendRequestOutcome};
 use protocol::users::{Me, Page, PublicUser, UpdateProfileRequest};
 use protocol::ws::ServerFrame;
@@ -67,6 +68,15 @@ impl ClientError {
             _ => None,
         }
     }
+}
+
+/// What a voice message's recorder measured, sent with its upload.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Voice {
+    /// Its length.
+    pub duration_ms: u32,
+    /// Levels 0–255 (at most 128).
+    pub waveform: Vec<u8>,
 }
 
 /// A connection to one Confab server.
@@ -447,6 +457,38 @@ impl Client {
     pub async fn search_messages(&self, q: &str) -> Result<SearchResults, ClientError> {
         let request = self.request(Method::GET, "api/v1/search")?.query(&[("q", q)]);
         decode(request.send().await?).await
+    }
+
+    /// `POST /api/v1/media`: uploads `bytes` as a file named `name` (the server decides what
+    /// it is from the bytes). Attach the answer's `id` to a message with `SendMessage.attachments`.
+    pub async fn upload(&self, name: &str, bytes: Vec<u8>, voice: Option<Voice>) -> Result<Attachment, ClientError> {
+        let mut form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        if let Some(voice) = voice {
+            let levels: Vec<String> = voice.waveform.iter().map(u8::to_string).collect();
+            form = form
+                .text("kind", "voice")
+                .text("duration_ms", voice.duration_ms.to_string())
+                .text("waveform", levels.join(","));
+        }
+        decode(self.request(Method::POST, "api/v1/media")?.multipart(form).send().await?).await
+    }
+
+    /// `GET /api/v1/media/access`: the token that attachment URLs need.
+    pub async fn media_access(&self) -> Result<MediaAccess, ClientError> {
+        self.get_json("api/v1/media/access").await
+    }
+
+    /// `GET /api/v1/media/usage`.
+    pub async fn media_usage(&self) -> Result<MediaUsage, ClientError> {
+        self.get_json("api/v1/media/usage").await
+    }
+
+    /// Fetches an attachment's `url` (or `thumbnail`) with `access`, as a browser would: the
+    /// raw response, so callers can read status, headers and bytes.
+    pub async fn download(&self, url: &str, access: &MediaAccess) -> Result<reqwest::Response, ClientError> {
+        let path = Attachment::with_access(url, access);
+        Ok(self.http.get(self.base.join(path.trim_start_matches('/'))?).send().await?)
     }
 
     /// Opens the WebSocket gateway with this client's token and waits for `ready`.

@@ -83,6 +83,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    media (id) {
+        id -> Uuid,
+        uploader_id -> Uuid,
+        kind -> Text,
+        content_type -> Text,
+        name -> Text,
+        size -> Int8,
+        sha256 -> Text,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        duration_ms -> Nullable<Int4>,
+        waveform -> Nullable<Bytea>,
+        thumbhash -> Nullable<Text>,
+        thumbnail_sha256 -> Nullable<Text>,
+        message_id -> Nullable<Uuid>,
+        position -> Nullable<Int2>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    media_blobs (sha256) {
+        sha256 -> Text,
+        size -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Tsvector;
 
@@ -167,6 +196,8 @@ diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(conversation_members -> users (user_id));
 diesel::joinable!(conversations -> users (created_by));
 diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(media -> messages (message_id));
+diesel::joinable!(media -> users (uploader_id));
 diesel::joinable!(message_reactions -> messages (message_id));
 diesel::joinable!(message_reactions -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));
@@ -181,6 +212,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     friend_requests,
     friendships,
+    media,
+    media_blobs,
     message_reactions,
     messages,
     refresh_tokens,

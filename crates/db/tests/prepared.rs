@@ -70,6 +70,7 @@ fn one_send(conversation: Uuid, sender: Uuid) -> Command {
         reply_to: None,
         mentions: Vec::new(),
         forwarded: false,
+        attachments: Vec::new(),
     })
 }
 

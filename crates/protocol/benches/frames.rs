@@ -27,6 +27,7 @@ fn event() -> ServerFrame {
         forwarded: false,
         reactions: Vec::new(),
         pin: None,
+        attachments: Vec::new(),
     };
     ServerFrame::Event {
         event: Event {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::{ConversationId, MessageId, UserId};
+use crate::media::{Attachment, MediaId};
 use crate::users::PublicUser;
 
 /// Longest message body, in characters (Unicode scalar values).
@@ -105,6 +106,9 @@ pub struct Message {
     /// Set while the message is pinned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<Pin>,
+    /// Files attached when it was sent (none once it is deleted), in the sender's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// One emoji's reactions to a message.
@@ -296,7 +300,8 @@ pub struct SetRole {
 pub struct SendMessage {
     /// A UUID the client picks; resending with the same one returns the stored message.
     pub client_msg_id: Uuid,
-    /// 1 to 4,000 characters, not only whitespace.
+    /// Up to 4,000 characters, not only whitespace; may be empty when it has attachments.
+    #[serde(default)]
     pub body: String,
     /// The message this one answers (in the same conversation).
     #[serde(default)]
@@ -304,6 +309,9 @@ pub struct SendMessage {
     /// Members the message mentions (at most 50): they see it highlighted and counted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<UserId>,
+    /// The sender's own unattached uploads (at most 10), attached in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MediaId>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages/{message_id}/forward`: copies a message into

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is larger than the route accepts (413).
     PayloadTooLarge,
+    /// An upload would take the user past their storage quota (413).
+    QuotaExceeded,
     /// The request is well-formed but cannot be applied (422).
     Unprocessable,
     /// Too many requests; retry after the `Retry-After` header (429).
@@ -67,6 +69,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::QuotaExceeded => "quota_exceeded",
             Self::Unprocessable => "unprocessable",
             Self::RateLimited => "rate_limited",
             Self::DatabaseUnavailable => "database_unavailable",
@@ -106,7 +109,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: [ErrorCode; 16] = [
+    const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidInput,
         ErrorCode::MalformedJson,
         ErrorCode::Unauthenticated,
@@ -119,6 +122,7 @@ mod tests {
         ErrorCode::MethodNotAllowed,
         ErrorCode::Conflict,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::QuotaExceeded,
         ErrorCode::Unprocessable,
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod media;
 pub mod social;
 pub mod users;
 pub mod ws;

@@ -105,6 +105,36 @@ pub struct Settings {
     #[arg(long, env = "CONFAB_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
+    /// Where uploads are stored: files under `<data-dir>/media/` when unset, or an
+    /// S3-compatible bucket, `s3://bucket/prefix`.
+    #[arg(long, env = "CONFAB_MEDIA_URL")]
+    pub media_url: Option<String>,
+
+    /// The S3 endpoint (MinIO, Garage, Ceph…; AWS when unset). `http://` is allowed for a
+    /// store on the same host or network.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub s3_endpoint: Option<String>,
+
+    /// The S3 region.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// The S3 access key id (with the secret below; else the usual AWS credential chain).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+
+    /// The S3 secret access key.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<SecretString>,
+
+    /// Largest upload, in bytes (default 25 MiB).
+    #[arg(long, env = "CONFAB_MEDIA_MAX_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub media_max_bytes: u64,
+
+    /// Most bytes one user's uploads may take (default 1 GiB).
+    #[arg(long, env = "CONFAB_MEDIA_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub media_quota_bytes: u64,
+
     /// Log output: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -136,6 +166,13 @@ impl Settings {
             db_pool_size: 8,
             workers: 1,
             log_format: LogFormat::Pretty,
+            media_url: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            media_max_bytes: 25 * 1024 * 1024,
+            media_quota_bytes: 1024 * 1024 * 1024,
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::bus::{Bus, BusKind};
 use crate::chat::writer::Writer;
 use crate::config::Settings;
 use crate::error;
+use crate::media::Media;
 use crate::routes;
 use crate::secrets;
 use crate::security;
@@ -88,11 +89,14 @@ impl Application {
                 (hub, Bus::Postgres(publisher))
             }
         };
-        let writer = Writer::start(pool.clone(), bus.clone(), settings.writers);
+        let media = Media::open(&settings, &jwt_secret)?;
+        media.janitor.start(pool.clone(), media.store.clone());
+        let writer = Writer::start(pool.clone(), bus.clone(), settings.writers, media.janitor.clone());
         let state = AppState {
             presence: Arc::new(hub.clone()),
             bus,
             writer,
+            media,
             pool,
             tokens: TokenKeys::new(&jwt_secret),
             passwords: Passwords::new(MAX_CONCURRENT_HASHES),

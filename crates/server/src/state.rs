@@ -12,6 +12,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::bus::Bus;
 use crate::chat::writer::Writer;
 use crate::config::Settings;
+use crate::media::Media;
 use crate::presence::Presence;
 
 /// Shared, cheaply clonable application state.
@@ -33,6 +34,8 @@ pub struct AppState {
     pub bus: Bus,
     /// Stores sends in group-committed batches.
     pub writer: Writer,
+    /// Uploads, downloads and the media store.
+    pub media: Arc<Media>,
     /// The OpenAPI document, serialized once.
     pub openapi_json: Bytes,
     /// The documentation page, rendered once.

@@ -70,6 +70,8 @@ impl MessageRow {
             // Kept in their own table: `reactions::attach` fills them where a read needs them.
             reactions: Vec::new(),
             pin: self.pinned_at.map(|at| Pin { by: UserId(self.pinned_by.unwrap_or_default()), at }),
+            // Kept in `media`: `media::fill` fills them where a read needs them.
+            attachments: Vec::new(),
         }
     }
 }

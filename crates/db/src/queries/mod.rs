@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod changes;
 pub mod conversations;
+pub mod media;
 pub mod messages;
 pub mod reactions;
 pub mod sessions;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{like_prefix, lower};
 use crate::models::{NewUser, User};
-use crate::schema::{blocks, friend_requests, friendships, sessions, users};
+use crate::schema::{blocks, friend_requests, friendships, media, sessions, users};
 
 /// Inserts a new account. A taken username fails with a unique violation.
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> QueryResult<User> {
@@ -97,6 +97,8 @@ pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
         diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id))))
             .execute(conn)
             .await?;
+        // Their uploads go with them; the media janitor then removes blobs nothing uses.
+        diesel::delete(media::table.filter(media::uploader_id.eq(id))).execute(conn).await?;
         Ok(())
     })
     .await

@@ -44,6 +44,12 @@ pub async fn forward(
     drop(conn);
     let mut queued = Vec::with_capacity(targets.len());
     for target in targets {
+        // The copy's files are the forwarder's own uploads of the same bytes (stored once).
+        let key = copy_key(input.client_msg_id, target);
+        let attachments = {
+            let mut conn = db::pool::checkout(&state.pool).await?;
+            db::queries::media::copy_for_forward(&mut conn, source.id, user, key).await?
+        };
         let command = Command::Send(NewMessage {
             conversation: target,
             sender: UserId(user),
@@ -52,6 +58,7 @@ pub async fn forward(
             reply_to: None,
             mentions: Vec::new(),
             forwarded: true,
+            attachments,
         });
         queued.push(state.writer.queue(command).await?);
     }

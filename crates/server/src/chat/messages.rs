@@ -8,7 +8,7 @@ use db::models::User;
 use db::queries::changes::{Command, Deleter, NewMessage, Outcome};
 use db::queries::conversations as conversation_queries;
 use db::queries::messages::{self as queries, MessageRow};
-use db::queries::reactions;
+use db::queries::{media, reactions};
 
 use crate::chat::writer::Committed;
 use db::queries::users as user_queries;
@@ -17,6 +17,7 @@ use protocol::conversations::{
     EventKind, EventPage, MAX_MENTIONS, MAX_PAGE, MAX_PAGE_EVENTS, Message, MessagePage, SearchHit, SearchResults,
     SendMessage, check_body,
 };
+use protocol::media::MAX_ATTACHMENTS;
 use protocol::users::PublicUser;
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
@@ -54,7 +55,16 @@ pub async fn queue_send(
     conversation: Uuid,
     input: SendMessage,
 ) -> Result<Committed, ApiError> {
-    check_body(&input.body).map_err(body_error)?;
+    // A message of attachments alone may have no text.
+    if !input.body.is_empty() || input.attachments.is_empty() {
+        check_body(&input.body).map_err(body_error)?;
+    }
+    let mut attachments = input.attachments;
+    let count = attachments.len();
+    attachments.dedup();
+    if count > MAX_ATTACHMENTS || attachments.len() != count {
+        return Err(ApiError::invalid_field("attachments", "at most 10 different uploads per message"));
+    }
     let mut mentions = input.mentions;
     mentions.sort_unstable();
     mentions.dedup();
@@ -71,6 +81,7 @@ pub async fn queue_send(
             reply_to: input.reply_to,
             mentions,
             forwarded: false,
+            attachments,
         }))
         .await
 }
@@ -78,7 +89,9 @@ pub async fn queue_send(
 /// The answer to a queued send: the stored message, and whether it was stored now.
 pub async fn committed(queued: Committed) -> Result<(Message, bool), ApiError> {
     match queued.wait().await? {
-        Outcome::Sent { message, created } => Ok((message.to_protocol(), created)),
+        Outcome::Sent { message, attachments, created } => {
+            Ok((Message { attachments, ..message.to_protocol() }, created))
+        }
         other => Err(unexpected(other)),
     }
 }
@@ -263,6 +276,7 @@ pub(crate) async fn history_page(
     .await?;
     let mut items: Vec<Message> = rows.iter().map(MessageRow::to_protocol).collect();
     reactions::attach(conn, &mut items).await?;
+    media::fill(conn, &mut items).await?;
     let named = rows.iter().map(|m| m.sender_id).chain(events.iter().flat_map(|e| named_users(&e.kind)));
     let users = authors(conn, named).await?;
     Ok(MessagePage { items, users, next_before_seq, events })
@@ -307,6 +321,7 @@ pub async fn events(
     let has_more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     reactions::attach_to_events(&mut conn, &mut items).await?;
+    media::fill_events(&mut conn, &mut items).await?;
     let named: Vec<Uuid> = items.iter().flat_map(|e| named_users(&e.kind)).filter(|u| !u.is_nil()).collect();
     let users = authors(&mut conn, named.into_iter()).await?;
     Ok(EventPage { items, users, last_seq: row.last_seq, has_more })

@@ -35,6 +35,7 @@ pub async fn pinned(state: &AppState, user: Uuid, conversation: Uuid) -> Result<
     let rows = queries::pinned(&mut conn, conversation).await?;
     let mut items: Vec<Message> = rows.iter().map(|m| m.to_protocol()).collect();
     reactions::attach(&mut conn, &mut items).await?;
+    db::queries::media::fill(&mut conn, &mut items).await?;
     let users = authors(&mut conn, rows.iter().map(|m| m.sender_id)).await?;
     Ok(PinnedMessages { items, users })
 }

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::bus::{Bus, BusMessage};
 use crate::error::ApiError;
+use crate::media::janitor::Janitor;
 
 /// Most commands stored in one transaction; also bounds the statement's array sizes.
 pub const MAX_BATCH: usize = 512;
@@ -40,12 +41,13 @@ pub struct Writer {
 
 impl Writer {
     /// Starts `shards` writer tasks (at least one), each using one pooled connection per batch.
-    pub fn start(pool: DbPool, bus: Bus, shards: usize) -> Self {
+    /// `janitor` is woken after a batch that removed messages, whose files may now be unused.
+    pub fn start(pool: DbPool, bus: Bus, shards: usize, janitor: Janitor) -> Self {
         let growth = Arc::new(Growth::default());
         let shards = (0..shards.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(SHARD_QUEUE);
-                tokio::spawn(run_shard(rx, pool.clone(), bus.clone(), growth.clone()));
+                tokio::spawn(run_shard(rx, pool.clone(), bus.clone(), growth.clone(), janitor.clone()));
                 tx
             })
             .collect();
@@ -87,7 +89,7 @@ fn stopped() -> ApiError {
     ApiError::internal(anyhow::anyhow!("the writer has stopped"))
 }
 
-async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: Arc<Growth>) {
+async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: Arc<Growth>, janitor: Janitor) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         // Moved apart rather than cloned: the commands (bodies up to 4,000 chars) go to the
@@ -112,6 +114,10 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
                     answers.iter().flatten().filter(|a| matches!(a.outcome, Outcome::Sent { created: true, .. }));
                 if growth.stored(stored.count() as u64) {
                     tokio::spawn(refresh_statistics(pool.clone()));
+                }
+                let removed = |c: &Command| matches!(c, Command::Delete { .. } | Command::Expire { .. });
+                if batch.iter().zip(&answers).any(|(c, a)| a.is_ok() && removed(c)) {
+                    janitor.wake();
                 }
                 for (waiter, answer) in waiting.into_iter().zip(answers) {
                     // A caller that went away still had its change stored and delivered.

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod friend_requests;
 pub mod friends;
 pub mod health;
+pub mod media;
 pub mod messages;
 pub mod pins;
 pub mod reactions;
@@ -78,6 +79,11 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(pins::unpin_message)
             .service(readers::list_readers)
             .service(conversation_settings::update_settings)
+            .service(media::upload_media)
+            .service(media::media_access)
+            .service(media::media_usage)
+            .service(media::download_media)
+            .service(media::download_thumbnail)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::get_user)

@@ -97,6 +97,7 @@ pub async fn delete_me(
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     user_queries::soft_delete(&mut conn, auth.id()).await?;
+    state.media.janitor.wake();
     drop(conn);
     signout::user_sessions_ended(&state, auth.id(), None, close::SESSION_ENDED).await;
     tracing::info!(user = %auth.id(), "account deleted");

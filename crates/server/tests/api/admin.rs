@@ -232,6 +232,7 @@ async fn moderation_removes_messages_live_and_exports_history() {
                 body: "spam spam".into(),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
             },
         )
         .await
@@ -287,6 +288,7 @@ async fn retention_removes_exactly_the_expired_messages_and_resync_stays_gap_fre
             body: format!("message {n}"),
             reply_to: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         };
         sent.push(alice.client.send_message(dm.id, &message).await.unwrap());
     }
@@ -351,7 +353,13 @@ async fn users_export_their_own_data() {
             .client
             .send_message(
                 dm.id,
-                &SendMessage { client_msg_id: Uuid::new_v4(), body: body.into(), reply_to: None, mentions: Vec::new() },
+                &SendMessage {
+                    client_msg_id: Uuid::new_v4(),
+                    body: body.into(),
+                    reply_to: None,
+                    mentions: Vec::new(),
+                    attachments: Vec::new(),
+                },
             )
             .await
             .unwrap();
@@ -359,7 +367,13 @@ async fn users_export_their_own_data() {
     bob.client
         .send_message(
             dm.id,
-            &SendMessage { client_msg_id: Uuid::new_v4(), body: "bob's".into(), reply_to: None, mentions: Vec::new() },
+            &SendMessage {
+                client_msg_id: Uuid::new_v4(),
+                body: "bob's".into(),
+                reply_to: None,
+                mentions: Vec::new(),
+                attachments: Vec::new(),
+            },
         )
         .await
         .unwrap();

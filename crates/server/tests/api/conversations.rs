@@ -14,7 +14,13 @@ fn code(result: Result<impl std::fmt::Debug, client::ClientError>) -> ErrorCode 
 }
 
 fn text(body: &str) -> SendMessage {
-    SendMessage { client_msg_id: Uuid::new_v4(), body: body.to_owned(), reply_to: None, mentions: Vec::new() }
+    SendMessage {
+        client_msg_id: Uuid::new_v4(),
+        body: body.to_owned(),
+        reply_to: None,
+        mentions: Vec::new(),
+        attachments: Vec::new(),
+    }
 }
 
 async fn say(who: &Account, conversation: ConversationId, body: &str) -> protocol::conversations::Message {
@@ -447,6 +453,7 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
             reply_to,
             mentions: Vec::new(),
             forwarded: false,
+            attachments: Vec::new(),
         })
     };
     let repeated = Uuid::new_v4();
@@ -465,7 +472,7 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
     let answers = apply_batch(&mut conn, &batch).await.unwrap();
     let seq_of = |i: usize| match &answers[i] {
         Ok(applied) => match &applied.outcome {
-            Outcome::Sent { message, created } => Ok((message.seq, *created)),
+            Outcome::Sent { message, created, .. } => Ok((message.seq, *created)),
             other => panic!("a send answered {other:?}"),
         },
         Err(refusal) => Err(refusal.to_string()),

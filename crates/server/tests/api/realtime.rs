@@ -103,7 +103,13 @@ async fn ready_carries_friends_requests_and_conversations() {
     bob.client
         .send_message(
             dm.id,
-            &SendMessage { client_msg_id: Uuid::new_v4(), body: "hi".into(), reply_to: None, mentions: Vec::new() },
+            &SendMessage {
+                client_msg_id: Uuid::new_v4(),
+                body: "hi".into(),
+                reply_to: None,
+                mentions: Vec::new(),
+                attachments: Vec::new(),
+            },
         )
         .await
         .unwrap();
@@ -209,6 +215,7 @@ async fn bad_frames_get_error_frames_and_the_connection_survives() {
                 body: "hi".into(),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
             },
         },
         ClientFrame::EditMessage { req_id: 51, conversation_id: c, message_id: m, body: "x".into() },
@@ -298,8 +305,13 @@ async fn resending_with_the_same_client_msg_id_delivers_once() {
     app.befriend(&alice, &bob).await;
     let dm = alice.client.open_dm(bob.id()).await.unwrap();
     let (mut bob_socket, _) = connect(&bob).await;
-    let message =
-        SendMessage { client_msg_id: Uuid::new_v4(), body: "once".into(), reply_to: None, mentions: Vec::new() };
+    let message = SendMessage {
+        client_msg_id: Uuid::new_v4(),
+        body: "once".into(),
+        reply_to: None,
+        mentions: Vec::new(),
+        attachments: Vec::new(),
+    };
     let (mut first, _) = connect(&alice).await;
     let stored = first.send_message_with(dm.id, message.clone()).await.unwrap();
     first.close().await;
@@ -535,6 +547,7 @@ async fn two_servers_sending_at_once_deliver_every_conversation_in_seq_order() {
                 body: format!("{who} {n}"),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
             };
             let req_id = socket.next_req_id();
             socket.send(&ClientFrame::SendMessage { req_id, conversation_id: *group, message }).await.unwrap();
@@ -568,8 +581,13 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
     let mut req_ids = Vec::new();
     for n in 0..100 {
         let req_id = alice_socket.next_req_id();
-        let message =
-            SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None, mentions: Vec::new() };
+        let message = SendMessage {
+            client_msg_id: Uuid::new_v4(),
+            body: format!("m{n}"),
+            reply_to: None,
+            mentions: Vec::new(),
+            attachments: Vec::new(),
+        };
         alice_socket.send(&ClientFrame::SendMessage { req_id, conversation_id: dm.id, message }).await.unwrap();
         req_ids.push(req_id);
     }
@@ -602,8 +620,13 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
 async fn pipeline(socket: &mut Socket, conversation: protocol::ConversationId, count: usize) {
     for n in 0..count {
         let req_id = socket.next_req_id();
-        let message =
-            SendMessage { client_msg_id: Uuid::new_v4(), body: format!("m{n}"), reply_to: None, mentions: Vec::new() };
+        let message = SendMessage {
+            client_msg_id: Uuid::new_v4(),
+            body: format!("m{n}"),
+            reply_to: None,
+            mentions: Vec::new(),
+            attachments: Vec::new(),
+        };
         socket.send(&ClientFrame::SendMessage { req_id, conversation_id: conversation, message }).await.unwrap();
     }
     let mut acked = 0;

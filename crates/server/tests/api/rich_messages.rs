@@ -19,7 +19,13 @@ fn code(result: Result<impl std::fmt::Debug, client::ClientError>) -> ErrorCode 
 }
 
 fn text(body: &str) -> SendMessage {
-    SendMessage { client_msg_id: Uuid::new_v4(), body: body.to_owned(), reply_to: None, mentions: Vec::new() }
+    SendMessage {
+        client_msg_id: Uuid::new_v4(),
+        body: body.to_owned(),
+        reply_to: None,
+        mentions: Vec::new(),
+        attachments: Vec::new(),
+    }
 }
 
 async fn say(who: &Account, conversation: ConversationId, body: &str) -> Message {

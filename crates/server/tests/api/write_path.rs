@@ -46,7 +46,13 @@ impl HeldLock {
 }
 
 fn message(body: &str) -> SendMessage {
-    SendMessage { client_msg_id: Uuid::new_v4(), body: body.to_owned(), reply_to: None, mentions: Vec::new() }
+    SendMessage {
+        client_msg_id: Uuid::new_v4(),
+        body: body.to_owned(),
+        reply_to: None,
+        mentions: Vec::new(),
+        attachments: Vec::new(),
+    }
 }
 
 /// Sends a frame without waiting for its answer; returns its request id.

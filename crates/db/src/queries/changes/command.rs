@@ -1,6 +1,7 @@
 //! The commands a conversation's log takes, and what an accepted one answers.
 
 use protocol::conversations::{ConversationKind, Event, MemberRole, Message};
+use protocol::media::{Attachment, MediaId};
 use protocol::{ConversationId, MessageId, UserId};
 use std::collections::HashSet;
 
@@ -25,6 +26,8 @@ pub struct NewMessage {
     pub mentions: Vec<UserId>,
     /// A copy forwarded from another conversation.
     pub forwarded: bool,
+    /// The sender's own unattached uploads (distinct, at most `MAX_ATTACHMENTS`), in order.
+    pub attachments: Vec<MediaId>,
 }
 
 /// Who removes a message, which decides what they must be allowed.
@@ -234,6 +237,8 @@ pub enum Outcome {
     Sent {
         /// The message as stored.
         message: Box<MessageRow>,
+        /// Its attachments, in order.
+        attachments: Vec<Attachment>,
         /// Whether this command stored it.
         created: bool,
     },

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use protocol::conversations::{ConversationKind, MemberRole, Reaction};
+use protocol::media::{Attachment, MediaId};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -18,6 +19,7 @@ use crate::columns::{StoredKind, StoredRole};
 use crate::models::User;
 use crate::prepared::prepared;
 use crate::queries::conversations::dm_key;
+use crate::queries::media::{self, MediaRow};
 use crate::queries::messages::MessageRow;
 use crate::queries::{reactions, social, users};
 use crate::schema::messages;
@@ -49,6 +51,10 @@ pub(super) struct Facts {
     pub messages: HashMap<MessageId, MessageRow>,
     /// Reactions of the messages edited, deleted, reacted to or pinned.
     pub reactions: HashMap<MessageId, Vec<Reaction>>,
+    /// The attachments of the messages edited, deleted, reacted to or pinned.
+    pub attachments: HashMap<MessageId, Vec<Attachment>>,
+    /// The uploads sends attach, locked until commit.
+    pub uploads: HashMap<MediaId, MediaRow>,
     /// How many messages are pinned, for conversations with a pin command.
     pub pins: HashMap<ConversationId, usize>,
     /// Friend pairs, as `pair(a, b)`.
@@ -102,11 +108,13 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
     let mut pairs: HashSet<(UserId, UserId)> = HashSet::new();
     let mut adding: Vec<Uuid> = Vec::new();
     let mut dm_keys: Vec<String> = Vec::new();
+    let mut uploads: Vec<Uuid> = Vec::new();
     let mut opening: Vec<(UserId, UserId)> = Vec::new();
     for command in commands {
         match command {
             Command::Send(send) => {
                 message_ids.extend(send.reply_to.map(|m| m.0));
+                uploads.extend(send.attachments.iter().map(|a| a.0));
                 let dm = conversations.get(&send.conversation).filter(|c| c.kind == ConversationKind::Dm);
                 if let Some(peer) = dm.and_then(|c| c.members.keys().find(|u| **u != send.sender)) {
                     pairs.insert(pair(send.sender, *peer));
@@ -160,6 +168,16 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
         let found = reactions::of_messages(conn, &shown).await?;
         found.into_iter().map(|(id, r)| (MessageId(id), r)).collect()
     };
+    let attachments = if shown.is_empty() {
+        HashMap::new()
+    } else {
+        media::of_messages(conn, &shown).await?.into_iter().map(|(id, a)| (MessageId(id), a)).collect()
+    };
+    let uploads = if uploads.is_empty() {
+        HashMap::new()
+    } else {
+        media::lock_uploads(conn, &uploads).await?.into_iter().map(|row| (MediaId(row.id), row)).collect()
+    };
     let pins = if pinning.is_empty() { HashMap::new() } else { pin_counts(conn, pinning).await? };
     let friends = if pairs.is_empty() { HashSet::new() } else { friendships(conn, pairs).await? };
     let profiles = if adding.is_empty() {
@@ -168,7 +186,7 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
         users::by_ids(conn, &adding).await?.into_iter().map(|(id, user)| (UserId(id), user)).collect()
     };
     let dms = if dm_keys.is_empty() { HashMap::new() } else { existing_dms(conn, dm_keys).await? };
-    Ok(Facts { at, conversations, messages, reactions, pins, friends, profiles, dms })
+    Ok(Facts { at, conversations, messages, reactions, attachments, uploads, pins, friends, profiles, dms })
 }
 
 async fn lock(

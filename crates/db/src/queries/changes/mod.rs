@@ -17,11 +17,13 @@ use std::collections::{HashMap, HashSet, hash_map::Entry};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use protocol::UserId;
+use protocol::media::Attachment;
 use uuid::Uuid;
 
 pub use command::{Applied, Command, Deleter, NewMessage, Outcome};
 
 use crate::queries::conversations::Refusal;
+use crate::queries::media;
 use crate::queries::messages::MessageRow;
 
 /// How often a batch is tried again after losing a race on a unique key to another process
@@ -87,7 +89,9 @@ async fn try_batch(
     for (i, first) in repeats {
         let Command::Send(send) = &batch[i] else { continue };
         answers[i] = Some(match &answers[first] {
-            Some(Ok(Applied { outcome: Outcome::Sent { message, .. }, .. })) => replay((**message).clone(), send),
+            Some(Ok(Applied { outcome: Outcome::Sent { message, attachments, .. }, .. })) => {
+                replay(((**message).clone(), attachments.clone()), send)
+            }
             Some(Err(refusal)) => Err(refusal.same()),
             _ => Err(Refusal::Conflict("client_msg_id: a concurrent send failed; retry")),
         });
@@ -112,7 +116,7 @@ async fn apply_locked(
 async fn already_stored(
     conn: &mut AsyncPgConnection,
     batch: &[Command],
-) -> diesel::QueryResult<HashMap<(UserId, Uuid), MessageRow>> {
+) -> diesel::QueryResult<HashMap<(UserId, Uuid), (MessageRow, Vec<Attachment>)>> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 
@@ -132,14 +136,22 @@ async fn already_stored(
         .select(MessageRow::as_select())
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(|m| ((UserId(m.sender_id), m.client_msg_id), m)).collect())
+    let ids: Vec<Uuid> = rows.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id).collect();
+    let mut attachments = media::of_messages(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let found = attachments.remove(&m.id).unwrap_or_default();
+            ((UserId(m.sender_id), m.client_msg_id), (m, found))
+        })
+        .collect())
 }
 
 /// The answer to a send whose `client_msg_id` was already used: the stored message, if it
 /// was sent to the same conversation.
-fn replay(found: MessageRow, send: &NewMessage) -> Result<Applied, Refusal> {
+fn replay((found, attachments): (MessageRow, Vec<Attachment>), send: &NewMessage) -> Result<Applied, Refusal> {
     if found.conversation_id != send.conversation.0 {
         return Err(Refusal::Conflict("client_msg_id: already used for a message in another conversation"));
     }
-    Ok(Applied::quiet(Outcome::Sent { message: Box::new(found), created: false }))
+    Ok(Applied::quiet(Outcome::Sent { message: Box::new(found), attachments, created: false }))
 }

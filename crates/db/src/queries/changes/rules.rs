@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use protocol::conversations::{
     ConversationKind, Event, EventKind, MAX_GROUP_MEMBERS, MAX_PINS, MAX_REACTION_KINDS, MemberRole, Message, Reaction,
 };
+use protocol::media::{Attachment, MediaId};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -19,6 +20,7 @@ use super::command::{Applied, Command, Deleter, NewMessage, Outcome};
 use super::facts::{Facts, Locked, Membership, pair};
 use crate::models::User;
 use crate::queries::conversations::{Refusal, dm_key};
+use crate::queries::media::MediaRow;
 use crate::queries::messages::MessageRow;
 
 /// A conversation as the batch has left it so far.
@@ -76,6 +78,10 @@ pub(super) struct Changes {
     /// Reactions to add and to remove: `(message, emoji, user)`.
     pub reactions_added: Vec<(MessageId, String, UserId)>,
     pub reactions_removed: Vec<(MessageId, String, UserId)>,
+    /// Uploads attached to new messages: `(upload, message, position)`.
+    pub attached: Vec<(MediaId, MessageId, i16)>,
+    /// Stored messages deleted, whose attachments go (their blobs are left to the janitor).
+    pub detached: Vec<MessageId>,
     pub events: Vec<EventRow>,
 }
 
@@ -89,6 +95,12 @@ pub(super) struct Draft {
     reactions: HashMap<MessageId, Vec<Reaction>>,
     reactions_before: HashMap<MessageId, Vec<Reaction>>,
     pins: HashMap<ConversationId, usize>,
+    /// Attachments of the messages the batch shows or sends, as it left them.
+    attachments: HashMap<MessageId, Vec<Attachment>>,
+    /// Uploads the batch's sends name, as read under their locks.
+    uploads: HashMap<MediaId, MediaRow>,
+    attached: Vec<(MediaId, MessageId, i16)>,
+    detached: Vec<MessageId>,
     /// Descriptions set by the batch, the last one per conversation.
     described: HashMap<ConversationId, String>,
     friends: HashSet<(UserId, UserId)>,
@@ -115,6 +127,10 @@ impl Draft {
             reactions_before: facts.reactions.clone(),
             reactions: facts.reactions,
             pins: facts.pins,
+            attachments: facts.attachments,
+            uploads: facts.uploads,
+            attached: Vec::new(),
+            detached: Vec::new(),
             described: HashMap::new(),
             friends: facts.friends,
             profiles: facts.profiles,
@@ -219,6 +235,7 @@ impl Draft {
                 "you can only mention members of this conversation".into(),
             ));
         }
+        let attachments = self.attachable(send)?;
         let message = MessageRow {
             id: Uuid::now_v7(),
             conversation_id: send.conversation.0,
@@ -236,14 +253,41 @@ impl Draft {
             pinned_at: None,
             pinned_by: None,
         };
-        let event = self.push_event(send.conversation, EventKind::MessageCreated { message: message.to_protocol() });
         let id = MessageId(message.id);
+        for (position, attachment) in (0_i16..).zip(&attachments) {
+            self.attached.push((attachment.id, id, position));
+        }
+        let mut view = message.to_protocol();
+        view.attachments = attachments.clone();
+        let event = self.push_event(send.conversation, EventKind::MessageCreated { message: view });
         self.created_messages.push(id);
+        self.attachments.insert(id, attachments.clone());
         self.messages.insert(id, message.clone());
         Ok(Applied {
             events: vec![event],
-            ..Applied::quiet(Outcome::Sent { message: Box::new(message), created: true })
+            ..Applied::quiet(Outcome::Sent { message: Box::new(message), attachments, created: true })
         })
+    }
+
+    /// The uploads a send attaches: each must be the sender's own and not attached yet (by an
+    /// earlier message or command of this batch). Another's upload is answered as missing.
+    fn attachable(&self, send: &NewMessage) -> Result<Vec<Attachment>, Refusal> {
+        send.attachments
+            .iter()
+            .map(|id| {
+                let upload =
+                    self.uploads.get(id).filter(|u| u.uploader_id == send.sender.0).ok_or_else(|| {
+                        Refusal::UnprocessableField("attachments", format!("no upload {id} of yours"))
+                    })?;
+                if upload.message_id.is_some() || self.attached.iter().any(|(taken, ..)| taken == id) {
+                    return Err(Refusal::UnprocessableField(
+                        "attachments",
+                        format!("upload {id} is already attached to a message"),
+                    ));
+                }
+                Ok(upload.to_attachment())
+            })
+            .collect()
     }
 
     fn edit(
@@ -304,6 +348,7 @@ impl Draft {
             self.count_pin(conversation, false);
         }
         self.reactions.insert(message, Vec::new());
+        self.drop_attachments(message);
         let moderated = deleted.sender_id != actor.0;
         let event =
             self.push_event(conversation, EventKind::MessageDeleted { message_id: message, by: actor, moderated });
@@ -312,11 +357,23 @@ impl Draft {
         Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Message(Box::new(view))) })
     }
 
-    /// A message as clients see it: with its reactions as the draft has them.
+    /// A message as clients see it: with its reactions and attachments as the draft has them.
     fn view(&self, row: &MessageRow) -> Message {
         let mut message = row.to_protocol();
         message.reactions = self.reactions.get(&message.id).cloned().unwrap_or_default();
+        message.attachments = self.attachments.get(&message.id).cloned().unwrap_or_default();
         message
+    }
+
+    /// A deleted message keeps no attachments: those of a message sent in this batch are
+    /// never attached, those stored before are removed.
+    fn drop_attachments(&mut self, message: MessageId) {
+        let had = self.attachments.insert(message, Vec::new()).is_some_and(|a| !a.is_empty());
+        if self.created_messages.contains(&message) {
+            self.attached.retain(|(_, m, _)| *m != message);
+        } else if had && !self.detached.contains(&message) {
+            self.detached.push(message);
+        }
     }
 
     /// Keeps the conversation's pin count as the batch changes it.
@@ -437,8 +494,9 @@ impl Draft {
             let kind = EventKind::MessageDeleted { message_id: *message, by: UserId(Uuid::nil()), moderated: true };
             events.push(self.push_event(conversation, kind));
             self.messages.remove(message);
-            // Its reaction rows go with it (ON DELETE CASCADE): nothing to diff.
+            // Its reaction and attachment rows go with it (ON DELETE CASCADE): nothing to diff.
             self.reactions.remove(message);
+            self.attached.retain(|(_, m, _)| m != message);
             self.reactions_before.remove(message);
             self.created_messages.retain(|m| m != message);
             self.changed_messages.retain(|m| m != message);
@@ -653,6 +711,8 @@ impl Draft {
             expired: Vec::new(),
             reactions_added: Vec::new(),
             reactions_removed: Vec::new(),
+            attached: Vec::new(),
+            detached: Vec::new(),
             events: Vec::new(),
         };
         for (message, now) in &self.reactions {
@@ -696,6 +756,8 @@ impl Draft {
         changes.changed = final_state(&self.changed_messages);
         changes.described = self.described.into_iter().collect();
         changes.expired = self.expired;
+        changes.attached = self.attached;
+        changes.detached = self.detached;
         changes.events = self.events;
         changes
     }
@@ -774,6 +836,8 @@ mod tests {
             conversations: conversations.into_iter().collect(),
             messages: HashMap::new(),
             reactions: HashMap::new(),
+            attachments: HashMap::new(),
+            uploads: HashMap::new(),
             pins: HashMap::new(),
             friends: friends.iter().map(|(a, b)| pair(*a, *b)).collect(),
             profiles: HashMap::new(),
@@ -790,7 +854,58 @@ mod tests {
             reply_to: None,
             mentions: Vec::new(),
             forwarded: false,
+            attachments: Vec::new(),
         })
+    }
+
+    fn upload(uploader: UserId) -> MediaRow {
+        MediaRow {
+            id: Uuid::now_v7(),
+            uploader_id: uploader.0,
+            kind: "image".into(),
+            content_type: "image/png".into(),
+            name: "a.png".into(),
+            size: 10,
+            sha256: "0".repeat(64),
+            width: Some(1),
+            height: Some(1),
+            duration_ms: None,
+            waveform: None,
+            thumbhash: None,
+            thumbnail_sha256: None,
+            message_id: None,
+            position: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    fn send_with(conversation: ConversationId, sender: UserId, uploads: &[&MediaRow]) -> Command {
+        let Command::Send(mut send) = send(conversation, sender, "") else { unreachable!() };
+        send.attachments = uploads.iter().map(|u| MediaId(u.id)).collect();
+        Command::Send(send)
+    }
+
+    #[test]
+    fn an_upload_is_attached_once_by_its_uploader_and_never_to_a_message_deleted_in_the_batch() {
+        let (alice, bob) = (user(1), user(2));
+        let c = ConversationId(Uuid::from_u128(10));
+        let mut d = draft(vec![(c, group(&[(alice, MemberRole::Owner), (bob, MemberRole::Member)], 0))], &[]);
+        let (mine, theirs, doomed) = (upload(alice), upload(bob), upload(alice));
+        for u in [&mine, &theirs, &doomed] {
+            d.uploads.insert(MediaId(u.id), u.clone());
+        }
+        let first = d.apply(&send_with(c, alice, &[&mine]));
+        assert_eq!(sent(&first).attachments.len(), 1, "the event carries the attachment");
+        let again = d.apply(&send_with(c, alice, &[&mine]));
+        assert!(matches!(again, Err(Refusal::UnprocessableField("attachments", _))), "{again:?}");
+        let stolen = d.apply(&send_with(c, alice, &[&theirs]));
+        assert!(matches!(stolen, Err(Refusal::UnprocessableField("attachments", _))), "{stolen:?}");
+        let short_lived = sent(&d.apply(&send_with(c, alice, &[&doomed])));
+        d.apply(&Command::Delete { conversation: c, by: Deleter::Member(alice), message: short_lived.id }).unwrap();
+        let changes = d.into_changes();
+        let first_id = sent(&first).id;
+        assert_eq!(changes.attached, vec![(MediaId(mine.id), first_id, 0)]);
+        assert!(changes.detached.is_empty(), "a message sent and deleted in one batch had nothing stored");
     }
 
     fn seqs(applied: &Applied) -> Vec<i64> {
@@ -799,7 +914,9 @@ mod tests {
 
     fn sent(applied: &Result<Applied, Refusal>) -> Message {
         match applied.as_ref().map(|a| &a.outcome) {
-            Ok(Outcome::Sent { message, .. }) => message.to_protocol(),
+            Ok(Outcome::Sent { message, attachments, .. }) => {
+                Message { attachments: attachments.clone(), ..message.to_protocol() }
+            }
             Ok(Outcome::Message(message)) => (**message).clone(),
             other => panic!("expected a message, got {other:?}"),
         }

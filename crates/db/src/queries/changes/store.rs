@@ -1,7 +1,7 @@
 //! Writes a batch's changes: the conversations' counters, new messages and every event in one
 //! statement (all a batch of sends needs: one round trip whatever its size), and one more
 //! statement for each other kind of row (created conversations, changed messages, reactions,
-//! memberships, expired messages) only when the batch has some.
+//! attachments, memberships, expired messages) only when the batch has some.
 //!
 //! Why several statements rather than one with a part per kind: PostgreSQL plans a prepared
 //! statement afresh while its custom plans look cheaper than its generic one, and a part fed
@@ -14,7 +14,7 @@
 //! edited) and each row appears at most once.
 
 use diesel::QueryResult;
-use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -69,6 +69,14 @@ WITH added AS (
 )
 DELETE FROM message_reactions AS r USING unnest($4::uuid[], $5::text[], $6::uuid[]) AS v(m, e, u)
 WHERE r.message_id = v.m AND r.emoji = v.e AND r.user_id = v.u";
+
+/// Uploads attached to the batch's new messages (after those are stored).
+const ATTACH: &str = "\
+UPDATE media AS m SET message_id = v.message, position = v.position
+FROM unnest($1::uuid[], $2::uuid[], $3::int2[]) AS v(id, message, position) WHERE m.id = v.id";
+
+/// Attachments of deleted messages (their blobs are removed by the media janitor).
+const DETACH: &str = "DELETE FROM media WHERE message_id = ANY($1)";
 
 /// Group descriptions changed (rare: a statement of their own keeps them out of every send's).
 const DESCRIBE: &str = "\
@@ -160,6 +168,21 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
             .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.deleted_by).collect::<Vec<_>>())
             .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
             .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
+            .execute(conn)
+            .await?;
+    }
+    if !changes.attached.is_empty() {
+        let a = &changes.attached;
+        prepared(ATTACH)
+            .bind::<Array<SqlUuid>, _>(a.iter().map(|a| a.0.0).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(a.iter().map(|a| a.1.0).collect::<Vec<_>>())
+            .bind::<Array<SmallInt>, _>(a.iter().map(|a| a.2).collect::<Vec<_>>())
+            .execute(conn)
+            .await?;
+    }
+    if !changes.detached.is_empty() {
+        prepared(DETACH)
+            .bind::<Array<SqlUuid>, _>(changes.detached.iter().map(|m| m.0).collect::<Vec<_>>())
             .execute(conn)
             .await?;
     }

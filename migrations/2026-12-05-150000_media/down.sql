@@ -1,0 +1,2 @@
+DROP TABLE media;
+DROP TABLE media_blobs;
