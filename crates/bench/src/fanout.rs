@@ -276,7 +276,13 @@ impl MemberCommands {
             None => {
                 let req_id = Command::Send.req_id(self.sequence);
                 let body = format!("{issued_at} {member} {req_id}");
-                let message = SendMessage { client_msg_id: Uuid::new_v4(), body, reply_to: None, mentions: Vec::new(), attachments: Vec::new() };
+                let message = SendMessage {
+                    client_msg_id: Uuid::new_v4(),
+                    body,
+                    reply_to: None,
+                    mentions: Vec::new(),
+                    attachments: Vec::new(),
+                };
                 (Command::Send, ClientFrame::SendMessage { req_id, conversation_id, message })
             }
             Some(Change::Edit(message_id)) => {
