@@ -135,9 +135,11 @@ fn refine(status: u16, text: &str, error: ApiError) -> ApiError {
     if error.code.is_some() {
         return error;
     }
-    let message = serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned));
+    #[derive(serde::Deserialize)]
+    struct Said {
+        message: String,
+    }
+    let message = serde_json::from_str::<Said>(text).ok().map(|said| said.message);
     match (message, status) {
         (Some(message), _) => ApiError { message, ..error },
         (None, 413) => ApiError {

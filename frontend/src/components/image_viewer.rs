@@ -65,15 +65,17 @@ pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, clos
                     <button type="button" class="ghost viewer-close" aria-label="Close" autofocus
                         data-testid="viewer-close" on:click=move |_| shut()>"✕"</button>
                 </div>
-                <img class="viewer-image" src=src alt=name width=width height=height on:error=move |_| failed()
-                    data-testid="viewer-image"/>
+                <div class="viewer-stage" on:click=move |ev| if ev.target() == ev.current_target() { shut(); }>
+                    <img class="viewer-image" src=src alt=name width=width height=height
+                        on:error=move |_| failed() data-testid="viewer-image"/>
+                </div>
             }
         })
     };
     view! {
         <dialog class="image-viewer" node_ref=dialog aria-labelledby="viewer-name" data-testid="image-viewer"
             on:keydown=on_keydown on:close=move |_| close.run(())
-            // A click on the backdrop (the dialog itself, not the picture or a control) closes it.
+            // A click beside the picture (on the dialog or the picture's stage) closes it.
             on:click=move |ev| if ev.target() == ev.current_target() { shut(); }>
             {picture}
             {(total > 1).then(|| view! {
