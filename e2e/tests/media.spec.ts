@@ -1,13 +1,16 @@
 // Attachments in the real app: in a DM, one friend attaches a picture and a PDF (made here, in
 // memory) with the paper clip, sees them upload into the tray and sends them with no text; the
 // other sees the thumbnail (fetched with the media-access token), opens the viewer, closes it
-// with Esc (focus back on the thumbnail), and downloads the PDF from its card, byte for byte.
-// A file over the server's limit is refused with the server's reason beside the composer.
+// with Esc (focus back on the thumbnail), downloads the PDF from its card, byte for byte, and
+// replies to it (the quote names the attachments). A pasted and a dropped picture go together
+// with a caption and are stepped through with the arrow keys. On a slow uplink an upload shows
+// its progress and is cancelled; a file over the server's limit is refused with the server's
+// reason beside the composer.
 // Screenshots at phone and desktop width, light and dark, go to artifacts/.
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { test, expect, type Page } from '@playwright/test';
-import { befriend, newUser, openDm, runSuffix, shoot } from './support';
+import { befriend, newUser, openDm, runSuffix, send, shoot } from './support';
 
 const run = runSuffix();
 
@@ -102,12 +105,12 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   // Sent with no text: the tray empties, and the message has attachments but no text block.
   await alice.page.getByRole('button', { name: 'Send' }).click();
   await expect(chips).toHaveCount(0);
-  const sent = alice.page.getByTestId('messages').getByTestId('message').filter({ has: alice.page.getByTestId('attachments') });
+  const sent = alice.page.getByTestId('messages').getByTestId('message').filter({ has: alice.page.getByTestId('file-card') });
   await expect(sent.getByTestId('ticks')).toHaveAttribute('data-state', /sent|read/);
   await expect(sent.getByTestId('message-body')).toHaveCount(0);
 
   // Bob sees it live: a thumbnail with its space reserved, and the PDF's card.
-  const received = bob.page.getByTestId('messages').getByTestId('message').filter({ has: bob.page.getByTestId('attachments') });
+  const received = bob.page.getByTestId('messages').getByTestId('message').filter({ has: bob.page.getByTestId('file-card') });
   const tile = received.getByTestId('image-tile');
   await expect(tile).toHaveCount(1);
   await expect(tile.locator('img')).toHaveAttribute('width', '280');
@@ -145,6 +148,52 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   const saved = await readFile(await download.path());
   expect(saved.equals(notes)).toBe(true);
 
+  // Bob replies to it: with no text to quote, the quote says what it was.
+  await received.hover();
+  await received.getByRole('button', { name: 'Reply' }).click();
+  await expect(bob.page.getByTestId('replying')).toContainText('📎 2 attachments');
+  await send(bob.page, 'Nice colours');
+  const reply = alice.page.getByTestId('message').filter({ hasText: 'Nice colours' });
+  await expect(reply.locator('.reply-quote')).toContainText('📎 2 attachments');
+
+  // Bob pastes a picture into the composer and drops another on the conversation, then sends
+  // both with a caption: Alice sees two thumbnails in a grid and steps between them.
+  await bob.page.getByTestId('composer').evaluate((el, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, [...png(300, 480)]);
+  await bob.page.getByTestId('messages').evaluate((el, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      el.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+    }
+  }, [...png(480, 300)]);
+  const bobChips = bob.page.getByTestId('attachment-chip');
+  await expect(bobChips).toHaveCount(2);
+  await expect(bobChips.nth(0)).toContainText('pasted.png');
+  await expect(bobChips.nth(1)).toContainText('dropped.png');
+  await expect(bobChips.nth(1)).toHaveAttribute('data-state', 'done');
+  await expect(bobChips.nth(0)).toHaveAttribute('data-state', 'done');
+  await send(bob.page, 'Two more');
+  const pair = alice.page.getByTestId('message').filter({ hasText: 'Two more' });
+  await expect(pair.getByTestId('image-tile')).toHaveCount(2);
+  await expect(pair.getByTestId('message-body')).toHaveText('Two more');
+  await pair.getByTestId('image-tile').first().click();
+  const pairViewer = alice.page.getByRole('dialog');
+  await expect(pairViewer).toHaveAccessibleName('pasted.png');
+  await expect(pairViewer).toContainText('1 of 2');
+  await alice.page.keyboard.press('ArrowRight');
+  await expect(pairViewer).toHaveAccessibleName('dropped.png');
+  await expect(pairViewer).toContainText('2 of 2');
+  await alice.page.keyboard.press('ArrowRight');
+  await expect(pairViewer).toHaveAccessibleName('pasted.png');
+  await alice.page.keyboard.press('Escape');
+  await expect(pairViewer).toHaveCount(0);
+  await expect(pair.getByTestId('image-tile').first()).toBeFocused();
+  await shoot(alice.page, 'media-grid-desktop');
+
   // Phone width.
   await bob.page.setViewportSize({ width: 390, height: 844 });
   await expect(tile).toBeVisible();
@@ -155,13 +204,37 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   await viewer.getByRole('button', { name: 'Close' }).click();
   await expect(viewer).toHaveCount(0);
 
+  // On a slow uplink the tray shows the upload's progress, and × cancels it: no error, no chip.
+  await alice.page.setViewportSize({ width: 390, height: 844 });
+  const cdp = await alice.context.newCDPSession(alice.page);
+  await cdp.send('Network.enable');
+  const uplink = (bytesPerSecond: number) =>
+    cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: bytesPerSecond,
+    });
+  await uplink(256 * 1024);
+  await alice.page.getByTestId('attach-input').setInputFiles([
+    { name: 'slow.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(4 * 1024 * 1024, 7) },
+  ]);
+  const slow = chips.filter({ hasText: 'slow.bin' });
+  await expect(slow).toHaveAttribute('data-state', 'uploading');
+  const bar = slow.getByRole('progressbar', { name: 'Uploading slow.bin' });
+  await expect.poll(() => bar.evaluate((p: HTMLProgressElement) => p.value)).toBeGreaterThan(0);
+  await shoot(alice.page, 'media-progress-phone');
+  await slow.getByRole('button', { name: 'Cancel upload of slow.bin' }).click();
+  await expect(chips).toHaveCount(0);
+  await expect(alice.page.getByTestId('upload-error')).toHaveCount(0);
+  await uplink(-1);
+
   // Over the limit (25 MiB): refused with the server's reason beside the composer.
   await alice.page.getByTestId('attach-input').setInputFiles([
     { name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(25 * 1024 * 1024 + 1) },
   ]);
   await expect(alice.page.getByTestId('upload-error')).toContainText('huge.bin');
   await expect(chips).toHaveCount(0);
-  await alice.page.setViewportSize({ width: 390, height: 844 });
   await shoot(alice.page, 'media-error-phone');
 
   await alice.context.close();
