@@ -282,6 +282,7 @@ impl MemberCommands {
                     reply_to: None,
                     mentions: Vec::new(),
                     attachments: Vec::new(),
+                    location: None,
                 };
                 (Command::Send, ClientFrame::SendMessage { req_id, conversation_id, message })
             }

@@ -225,6 +225,7 @@ impl Socket {
             reply_to: None,
             mentions: Vec::new(),
             attachments: Vec::new(),
+            location: None,
         };
         self.send_message_with(conversation, message).await
     }

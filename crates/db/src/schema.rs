@@ -132,6 +132,9 @@ diesel::table! {
         forwarded -> Bool,
         pinned_at -> Nullable<Timestamptz>,
         pinned_by -> Nullable<Uuid>,
+        location_latitude -> Nullable<Float8>,
+        location_longitude -> Nullable<Float8>,
+        location_accuracy_m -> Nullable<Int4>,
     }
 }
 

@@ -71,6 +71,7 @@ fn one_send(conversation: Uuid, sender: Uuid) -> Command {
         mentions: Vec::new(),
         forwarded: false,
         attachments: Vec::new(),
+        location: None,
     })
 }
 

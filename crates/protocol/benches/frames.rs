@@ -28,6 +28,7 @@ fn event() -> ServerFrame {
         reactions: Vec::new(),
         pin: None,
         attachments: Vec::new(),
+        location: None,
     };
     ServerFrame::Event {
         event: Event {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::{ConversationId, MessageId, UserId};
-use crate::media::{Attachment, MediaId};
+use crate::media::{Attachment, Location, MediaId};
 use crate::users::PublicUser;
 
 /// Longest message body, in characters (Unicode scalar values).
@@ -109,6 +109,9 @@ pub struct Message {
     /// Files attached when it was sent (none once it is deleted), in the sender's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// A shared position (none once it is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 /// One emoji's reactions to a message.
@@ -312,6 +315,9 @@ pub struct SendMessage {
     /// The sender's own unattached uploads (at most 10), attached in this order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<MediaId>,
+    /// A position to share (the body may then be empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages/{message_id}/forward`: copies a message into

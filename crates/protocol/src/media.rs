@@ -1,4 +1,4 @@
-//! Uploads and attachments: what `POST /api/v1/media` answers, what a message carries for each
+//! Uploads and attachments, and shared locations: what `POST /api/v1/media` answers, what a message carries for each
 //! attached file, and the short-lived access token that makes attachment URLs fetchable by a
 //! plain GET (`<img>`, `<audio>`, `<video>` cannot send an `Authorization` header).
 
@@ -138,4 +138,64 @@ pub struct MediaUsage {
     pub used: u64,
     /// The most they may use.
     pub quota: u64,
+}
+
+/// A position shared as a message (browser geolocation, with the user's consent).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Location {
+    /// Degrees north, −90 to 90.
+    pub latitude: f64,
+    /// Degrees east, −180 to 180.
+    pub longitude: f64,
+    /// The radius of uncertainty, in metres, as the device reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<u32>,
+}
+
+/// Only finite coordinates pass [`Location::check`], so equality is an equivalence.
+impl Eq for Location {}
+
+impl Location {
+    /// Whether the coordinates are a place on Earth.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if !(self.latitude.is_finite() && (-90.0..=90.0).contains(&self.latitude)) {
+            return Err("latitude must be between -90 and 90");
+        }
+        if !(self.longitude.is_finite() && (-180.0..=180.0).contains(&self.longitude)) {
+            return Err("longitude must be between -180 and 180");
+        }
+        Ok(())
+    }
+
+    /// A `geo:` URI (RFC 5870) that opens the place in the device's map app.
+    pub fn geo_uri(&self) -> String {
+        match self.accuracy_m {
+            Some(accuracy) => format!("geo:{:.6},{:.6};u={accuracy}", self.latitude, self.longitude),
+            None => format!("geo:{:.6},{:.6}", self.latitude, self.longitude),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_on_earth_pass_and_make_geo_uris() {
+        let eiffel = Location { latitude: 48.858370, longitude: 2.294481, accuracy_m: Some(12) };
+        assert_eq!(eiffel.check(), Ok(()));
+        assert_eq!(eiffel.geo_uri(), "geo:48.858370,2.294481;u=12");
+        assert!(Location { latitude: 91.0, ..eiffel }.check().is_err());
+        assert!(Location { longitude: f64::NAN, ..eiffel }.check().is_err());
+        assert!(Location { latitude: f64::INFINITY, ..eiffel }.check().is_err());
+    }
+
+    #[test]
+    fn media_kinds_round_trip_by_name() {
+        for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Audio, MediaKind::Voice, MediaKind::File] {
+            assert_eq!(MediaKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(MediaKind::from_name("svg"), None);
+    }
 }

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use protocol::conversations::{Event, EventKind, Message, Pin};
+use protocol::media::Location;
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -48,6 +49,12 @@ pub struct MessageRow {
     pub pinned_at: Option<DateTime<Utc>>,
     /// Who pinned it.
     pub pinned_by: Option<Uuid>,
+    /// A shared position's latitude.
+    pub location_latitude: Option<f64>,
+    /// Its longitude.
+    pub location_longitude: Option<f64>,
+    /// Its accuracy, in metres.
+    pub location_accuracy_m: Option<i32>,
 }
 
 impl MessageRow {
@@ -72,7 +79,17 @@ impl MessageRow {
             pin: self.pinned_at.map(|at| Pin { by: UserId(self.pinned_by.unwrap_or_default()), at }),
             // Kept in `media`: `media::fill` fills them where a read needs them.
             attachments: Vec::new(),
+            location: self.location(),
         }
+    }
+
+    /// The shared position, if any.
+    pub fn location(&self) -> Option<Location> {
+        Some(Location {
+            latitude: self.location_latitude?,
+            longitude: self.location_longitude?,
+            accuracy_m: self.location_accuracy_m.and_then(|a| u32::try_from(a).ok()),
+        })
     }
 }
 

@@ -59,6 +59,7 @@ pub async fn forward(
             mentions: Vec::new(),
             forwarded: true,
             attachments,
+            location: source.location(),
         });
         queued.push(state.writer.queue(command).await?);
     }

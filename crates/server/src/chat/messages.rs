@@ -55,9 +55,12 @@ pub async fn queue_send(
     conversation: Uuid,
     input: SendMessage,
 ) -> Result<Committed, ApiError> {
-    // A message of attachments alone may have no text.
-    if !input.body.is_empty() || input.attachments.is_empty() {
+    // A message of attachments or a location alone may have no text.
+    if !input.body.is_empty() || (input.attachments.is_empty() && input.location.is_none()) {
         check_body(&input.body).map_err(body_error)?;
+    }
+    if let Some(location) = &input.location {
+        location.check().map_err(|why| ApiError::invalid_field("location", why))?;
     }
     let mut attachments = input.attachments;
     let count = attachments.len();
@@ -82,6 +85,7 @@ pub async fn queue_send(
             mentions,
             forwarded: false,
             attachments,
+            location: input.location,
         }))
         .await
 }

@@ -233,6 +233,7 @@ async fn moderation_removes_messages_live_and_exports_history() {
                 reply_to: None,
                 mentions: Vec::new(),
                 attachments: Vec::new(),
+                location: None,
             },
         )
         .await
@@ -289,6 +290,7 @@ async fn retention_removes_exactly_the_expired_messages_and_resync_stays_gap_fre
             reply_to: None,
             mentions: Vec::new(),
             attachments: Vec::new(),
+            location: None,
         };
         sent.push(alice.client.send_message(dm.id, &message).await.unwrap());
     }
@@ -359,6 +361,7 @@ async fn users_export_their_own_data() {
                     reply_to: None,
                     mentions: Vec::new(),
                     attachments: Vec::new(),
+                    location: None,
                 },
             )
             .await
@@ -373,6 +376,7 @@ async fn users_export_their_own_data() {
                 reply_to: None,
                 mentions: Vec::new(),
                 attachments: Vec::new(),
+                location: None,
             },
         )
         .await

@@ -20,6 +20,7 @@ fn text(body: &str) -> SendMessage {
         reply_to: None,
         mentions: Vec::new(),
         attachments: Vec::new(),
+        location: None,
     }
 }
 
@@ -454,6 +455,7 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
             mentions: Vec::new(),
             forwarded: false,
             attachments: Vec::new(),
+            location: None,
         })
     };
     let repeated = Uuid::new_v4();

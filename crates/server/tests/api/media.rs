@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use protocol::conversations::{EventKind, SendMessage};
-use protocol::media::{Attachment, MediaAccess, MediaKind};
+use protocol::media::{Attachment, Location, MediaAccess, MediaKind};
 use protocol::ws::ServerFrame;
 use protocol::{ConversationId, ErrorCode};
 use server::media::janitor;
@@ -31,6 +31,7 @@ fn with_files(body: &str, attachments: &[&Attachment]) -> SendMessage {
         reply_to: None,
         mentions: Vec::new(),
         attachments: attachments.iter().map(|a| a.id).collect(),
+        location: None,
     }
 }
 
@@ -311,4 +312,100 @@ async fn the_s3_backend_stores_serves_and_removes_blobs_in_a_real_bucket() {
     until_removed(&app, &photo.sha256).await;
     let swept = janitor::sweep(&app.state.pool, &app.state.media.store).await.unwrap();
     assert_eq!(swept, janitor::Swept::default(), "nothing left to remove");
+}
+
+/// Runs `sql` with `ids` as `$1`.
+async fn age(app: &TestApp, sql: &str, ids: Vec<Uuid>) {
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(sql).bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn retention_and_unattached_expiry_remove_the_files_nothing_uses() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, dm) = pair(&app).await;
+    let kept = alice.client.upload("kept.pdf", pdf(100), None).await.unwrap();
+    let old = alice.client.upload("old.pdf", pdf(200), None).await.unwrap();
+    let forgotten = bob.client.upload("never-sent.pdf", pdf(300), None).await.unwrap();
+    alice.client.send_message(dm, &with_files("new", &[&kept])).await.unwrap();
+    let expiring = alice.client.send_message(dm, &with_files("old", &[&old])).await.unwrap();
+
+    age(&app, "UPDATE messages SET created_at = now() - interval '10 days' WHERE id = ANY($1)", vec![expiring.id.0])
+        .await;
+    age(&app, "UPDATE media SET created_at = now() - interval '25 hours' WHERE id = ANY($1)", vec![forgotten.id.0])
+        .await;
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    db::queries::admin::set_role(&mut conn, alice.id().0, true).await.unwrap();
+    drop(conn);
+    let policy = alice.client.request(reqwest::Method::PUT, "/api/v1/admin/retention").unwrap();
+    assert!(policy.json(&serde_json::json!({"days": 7})).send().await.unwrap().status().is_success());
+    // Setting the policy sweeps at once; the sweep after it finds nothing more.
+    assert_eq!(server::admin::retention::sweep(&app.state).await.unwrap(), 0);
+    until_removed(&app, &old.sha256).await;
+
+    // The janitor woken by the expiry may have run already: either way, the day-old upload is
+    // gone after a sweep.
+    janitor::sweep(&app.state.pool, &app.state.media.store).await.unwrap();
+    assert!(!app.state.media.store.contains(&forgotten.sha256).await.unwrap(), "the upload never attached for a day");
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    assert!(!db::queries::media::blob_exists(&mut conn, &forgotten.sha256).await.unwrap());
+    drop(conn);
+    assert!(app.state.media.store.contains(&kept.sha256).await.unwrap(), "a file in use stays");
+    let access = bob.client.media_access().await.unwrap();
+    assert_eq!(fetch(&bob, &kept.url, &access).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_forwarded_file_is_the_forwarders_copy_of_the_same_bytes() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, dm) = pair(&app).await;
+    let carol = app.register("carol").await;
+    app.befriend(&bob, &carol).await;
+    let elsewhere = bob.client.open_dm(carol.id()).await.unwrap().id;
+    let file = alice.client.upload("menu.pdf", pdf(500), None).await.unwrap();
+    let original = alice.client.send_message(dm, &with_files("", &[&file])).await.unwrap();
+    let request =
+        protocol::conversations::ForwardMessage { conversation_ids: vec![elsewhere], client_msg_id: Uuid::new_v4() };
+    let copy = bob.client.forward(dm, original.id, &request).await.unwrap().items.remove(0);
+    let again = bob.client.forward(dm, original.id, &request).await.unwrap().items.remove(0);
+    assert_eq!(copy.id, again.id, "forwarding again with the same key stores nothing twice");
+    let forwarded = &copy.attachments[0];
+    assert_ne!(forwarded.id, file.id, "a copy of its own");
+    assert_eq!((forwarded.sha256.as_str(), forwarded.name.as_str()), (file.sha256.as_str(), "menu.pdf"));
+    let access = carol.client.media_access().await.unwrap();
+    assert_eq!(fetch(&carol, &forwarded.url, &access).await.0, 200);
+    assert_eq!(fetch(&carol, &file.url, &access).await.0, 404, "the original stays the source's");
+    alice.client.delete_message(dm, original.id).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fetch(&carol, &forwarded.url, &access).await.0, 200, "the copy outlives the original");
+}
+
+#[tokio::test]
+async fn a_shared_location_is_a_message_that_goes_with_its_deletion() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, dm) = pair(&app).await;
+    let here = Location { latitude: 48.858370, longitude: 2.294481, accuracy_m: Some(12) };
+    let share = |location: Location| SendMessage { location: Some(location), ..with_files("", &[]) };
+    let sent = alice.client.send_message(dm, &share(here)).await.unwrap();
+    assert_eq!((sent.body.as_str(), sent.location), ("", Some(here)), "a location needs no text");
+    let seen = bob.client.messages(dm, None, None).await.unwrap();
+    assert_eq!(seen.items[0].location, Some(here));
+    let events = bob.client.all_events(dm, 0).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::MessageCreated { message } if message.location == Some(here)))
+    );
+
+    let nowhere = alice.client.send_message(dm, &share(Location { latitude: 91.0, ..here })).await;
+    assert_eq!(code(nowhere), ErrorCode::InvalidInput);
+    let deleted = alice.client.delete_message(dm, sent.id).await.unwrap();
+    assert_eq!(deleted.location, None);
+    let after = bob.client.messages(dm, None, None).await.unwrap();
+    assert_eq!(after.items[0].location, None, "a deleted message keeps no position");
 }

@@ -109,6 +109,7 @@ async fn ready_carries_friends_requests_and_conversations() {
                 reply_to: None,
                 mentions: Vec::new(),
                 attachments: Vec::new(),
+                location: None,
             },
         )
         .await
@@ -216,6 +217,7 @@ async fn bad_frames_get_error_frames_and_the_connection_survives() {
                 reply_to: None,
                 mentions: Vec::new(),
                 attachments: Vec::new(),
+                location: None,
             },
         },
         ClientFrame::EditMessage { req_id: 51, conversation_id: c, message_id: m, body: "x".into() },
@@ -311,6 +313,7 @@ async fn resending_with_the_same_client_msg_id_delivers_once() {
         reply_to: None,
         mentions: Vec::new(),
         attachments: Vec::new(),
+        location: None,
     };
     let (mut first, _) = connect(&alice).await;
     let stored = first.send_message_with(dm.id, message.clone()).await.unwrap();
@@ -548,6 +551,7 @@ async fn two_servers_sending_at_once_deliver_every_conversation_in_seq_order() {
                 reply_to: None,
                 mentions: Vec::new(),
                 attachments: Vec::new(),
+                location: None,
             };
             let req_id = socket.next_req_id();
             socket.send(&ClientFrame::SendMessage { req_id, conversation_id: *group, message }).await.unwrap();
@@ -587,6 +591,7 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
             reply_to: None,
             mentions: Vec::new(),
             attachments: Vec::new(),
+            location: None,
         };
         alice_socket.send(&ClientFrame::SendMessage { req_id, conversation_id: dm.id, message }).await.unwrap();
         req_ids.push(req_id);
@@ -626,6 +631,7 @@ async fn pipeline(socket: &mut Socket, conversation: protocol::ConversationId, c
             reply_to: None,
             mentions: Vec::new(),
             attachments: Vec::new(),
+            location: None,
         };
         socket.send(&ClientFrame::SendMessage { req_id, conversation_id: conversation, message }).await.unwrap();
     }

@@ -25,6 +25,7 @@ fn text(body: &str) -> SendMessage {
         reply_to: None,
         mentions: Vec::new(),
         attachments: Vec::new(),
+        location: None,
     }
 }
 

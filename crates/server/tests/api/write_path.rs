@@ -52,6 +52,7 @@ fn message(body: &str) -> SendMessage {
         reply_to: None,
         mentions: Vec::new(),
         attachments: Vec::new(),
+        location: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The commands a conversation's log takes, and what an accepted one answers.
 
 use protocol::conversations::{ConversationKind, Event, MemberRole, Message};
-use protocol::media::{Attachment, MediaId};
+use protocol::media::{Attachment, Location, MediaId};
 use protocol::{ConversationId, MessageId, UserId};
 use std::collections::HashSet;
 
@@ -28,6 +28,8 @@ pub struct NewMessage {
     pub forwarded: bool,
     /// The sender's own unattached uploads (distinct, at most `MAX_ATTACHMENTS`), in order.
     pub attachments: Vec<MediaId>,
+    /// A position shared, already checked.
+    pub location: Option<Location>,
 }
 
 /// Who removes a message, which decides what they must be allowed.

@@ -252,6 +252,9 @@ impl Draft {
             forwarded: send.forwarded,
             pinned_at: None,
             pinned_by: None,
+            location_latitude: send.location.map(|l| l.latitude),
+            location_longitude: send.location.map(|l| l.longitude),
+            location_accuracy_m: send.location.and_then(|l| l.accuracy_m).and_then(|a| i32::try_from(a).ok()),
         };
         let id = MessageId(message.id);
         for (position, attachment) in (0_i16..).zip(&attachments) {
@@ -342,6 +345,9 @@ impl Draft {
             deleted_by: Some(actor.0),
             pinned_at: None,
             pinned_by: None,
+            location_latitude: None,
+            location_longitude: None,
+            location_accuracy_m: None,
             ..found.clone()
         };
         if found.pinned_at.is_some() {
@@ -855,6 +861,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             attachments: Vec::new(),
+            location: None,
         })
     }
 

@@ -14,7 +14,9 @@
 //! edited) and each row appears at most once.
 
 use diesel::QueryResult;
-use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Double, Integer, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -36,25 +38,29 @@ WITH moved AS (
     FROM unnest($1::uuid[], $2::int8[], $3::text[]) AS v(id, last_seq, title) WHERE c.id = v.id
 ), stored AS (
     INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to,
-                          created_at, edited_at, deleted_at, deleted_by, mentions, forwarded, pinned_at, pinned_by)
+                          created_at, edited_at, deleted_at, deleted_by, mentions, forwarded, pinned_at, pinned_by,
+                          location_latitude, location_longitude, location_accuracy_m)
     SELECT v.id, v.c, v.seq, v.sender, v.key, v.body, v.reply_to, $4, v.edited_at, v.deleted_at, v.deleted_by,
-           v.mentions::uuid[], v.forwarded, v.pinned_at, v.pinned_by
+           v.mentions::uuid[], v.forwarded, v.pinned_at, v.pinned_by, v.lat, v.lon, v.accuracy
     FROM unnest($5::uuid[], $6::uuid[], $7::int8[], $8::uuid[], $9::uuid[], $10::text[], $11::uuid[],
                 $12::timestamptz[], $13::timestamptz[], $14::uuid[], $20::text[], $21::bool[],
-                $22::timestamptz[], $23::uuid[])
+                $22::timestamptz[], $23::uuid[], $24::float8[], $25::float8[], $26::int4[])
          AS v(id, c, seq, sender, key, body, reply_to, edited_at, deleted_at, deleted_by, mentions, forwarded,
-              pinned_at, pinned_by)
+              pinned_at, pinned_by, lat, lon, accuracy)
 )
 INSERT INTO events (conversation_id, seq, kind, message_id, payload, created_at)
 SELECT v.c, v.seq, v.kind, v.message_id, v.payload, $4
 FROM unnest($15::uuid[], $16::int8[], $17::text[], $18::uuid[], $19::jsonb[])
      AS v(c, seq, kind, message_id, payload)";
 
-/// Stored messages edited, deleted, pinned or unpinned.
+/// Stored messages edited, deleted, pinned or unpinned (a deletion also clears a location).
 const CHANGE_MESSAGES: &str = "\
 UPDATE messages AS m
 SET body = v.body, edited_at = v.edited_at, deleted_at = v.deleted_at, deleted_by = v.deleted_by,
-    pinned_at = v.pinned_at, pinned_by = v.pinned_by
+    pinned_at = v.pinned_at, pinned_by = v.pinned_by,
+    location_latitude = CASE WHEN v.deleted_at IS NULL THEN m.location_latitude END,
+    location_longitude = CASE WHEN v.deleted_at IS NULL THEN m.location_longitude END,
+    location_accuracy_m = CASE WHEN v.deleted_at IS NULL THEN m.location_accuracy_m END
 FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::uuid[], $6::timestamptz[],
             $7::uuid[])
      AS v(id, body, edited_at, deleted_at, deleted_by, pinned_at, pinned_by)
@@ -155,6 +161,9 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
             .bind::<Array<Bool>, _>(m.iter().map(|m| m.forwarded).collect::<Vec<_>>())
             .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
             .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_latitude).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_longitude).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Integer>>, _>(m.iter().map(|m| m.location_accuracy_m).collect::<Vec<_>>())
             .execute(conn)
             .await?;
     }

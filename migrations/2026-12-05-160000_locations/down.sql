@@ -1,0 +1,1 @@
+ALTER TABLE messages DROP COLUMN location_latitude, DROP COLUMN location_longitude, DROP COLUMN location_accuracy_m;
