@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod components;
 mod download;
+mod geolocation;
 mod markdown;
 mod media;
 mod pages;

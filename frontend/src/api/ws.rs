@@ -380,12 +380,12 @@ impl Gateway {
     }
 
     fn send_entry(&self, entry: OutboxEntry) {
-        let OutboxEntry { client_msg_id, conversation_id, body, reply_to, mentions, attachments, .. } = entry;
+        let OutboxEntry { client_msg_id, conversation_id, body, reply_to, mentions, attachments, location, .. } = entry;
         let attachments = attachments.iter().map(|a| a.id).collect();
         self.send(Request::Send(client_msg_id), |req_id| ClientFrame::SendMessage {
             req_id,
             conversation_id,
-            message: SendMessage { client_msg_id, body, reply_to, mentions, attachments },
+            message: SendMessage { client_msg_id, body, reply_to, mentions, attachments, location },
         });
     }
 
@@ -397,8 +397,9 @@ impl Gateway {
         reply_to: Option<protocol::MessageId>,
         mentions: Vec<protocol::UserId>,
         attachments: Vec<protocol::media::Attachment>,
+        location: Option<protocol::media::Location>,
     ) {
-        let entry = self.chat.queue(conversation, body, reply_to, mentions, attachments);
+        let entry = self.chat.queue(conversation, body, reply_to, mentions, attachments, location);
         self.send_entry(entry);
     }
 

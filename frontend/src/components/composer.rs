@@ -3,7 +3,7 @@
 //! answering, a typing signal at most every few seconds, an emoji picker, and `@` mentions of
 //! the conversation's members; files attached with the paper clip, by pasting a picture or by
 //! dropping them on the conversation go up at once and leave with the next Send, which may
-//! then have no text.
+//! then have no text; the user's location, shared as a message of its own.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -16,6 +16,7 @@ use crate::components::attach_button::AttachButton;
 use crate::components::attachment_tray::AttachmentTray;
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::mention_picker::{MentionPicker, candidates, mention_query, mentioned};
+use crate::components::share_location::ShareLocation;
 use crate::media::summary::preview;
 use crate::state::chat::{Chat, now_ms};
 use crate::state::uploads::{Uploads, files_of};
@@ -84,7 +85,7 @@ pub fn Composer(
         }
         let reply_to = reply.get_untracked().map(|m| m.id);
         let mentions = members.with_untracked(|all| mentioned(&body, all));
-        gateway.send_message(id, body, reply_to, mentions, attachments);
+        gateway.send_message(id, body, reply_to, mentions, attachments, None);
         uploads.clear();
         mention.set(None);
         text.set(String::new());
@@ -159,7 +160,7 @@ pub fn Composer(
                 let who = chat.name_of(m.sender_id);
                 view! {
                     <div class="replying" data-testid="replying">
-                        <span>"Replying to "<strong>{who}</strong>": "<span class="reply-text">{preview(&m.body, &m.attachments)}</span></span>
+                        <span>"Replying to "<strong>{who}</strong>": "<span class="reply-text">{preview(&m)}</span></span>
                         <button type="button" class="ghost small" aria-label="Cancel reply" on:click=move |_| reply.set(None)>"✕"</button>
                     </div>
                 }
@@ -168,6 +169,7 @@ pub fn Composer(
             <AttachmentTray uploads/>
             <div class="composer-row">
                 <AttachButton uploads/>
+                <ShareLocation id reply error sent=Callback::new(move |()| stick.notify())/>
                 <EmojiPicker input text/>
                 <textarea
                     node_ref=input

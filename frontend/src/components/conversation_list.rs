@@ -71,11 +71,11 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                     "This message was removed by a moderator".to_owned()
                 }
                 Some(m) if m.deleted_at.is_some() => "This message was deleted".to_owned(),
-                Some(m) if Some(m.sender_id) == me => format!("You: {}", preview(&m.body, &m.attachments)),
+                Some(m) if Some(m.sender_id) == me => format!("You: {}", preview(m)),
                 Some(m) if c.peer.is_none() => {
-                    format!("{}: {}", chat.name_of(m.sender_id), preview(&m.body, &m.attachments))
+                    format!("{}: {}", chat.name_of(m.sender_id), preview(m))
                 }
-                Some(m) => preview(&m.body, &m.attachments),
+                Some(m) => preview(m),
             };
             let when = c.last_message.as_ref().map_or(c.last_activity_at, |m| m.created_at).timestamp_millis() as f64;
             let unread = c.unread;

@@ -2,8 +2,8 @@
 //! the quoted message it replies to, "Forwarded", its reactions, highlighted when it mentions
 //! the reader, and its actions: react, reply, forward, pin (group admins; anyone in a DM), edit
 //! own (inline), delete own (or any as a group owner or admin). The text is formatted
-//! (`crate::markdown`), never rendered as HTML; attachments are drawn above it, and a message
-//! that is only attachments has no text block at all.
+//! (`crate::markdown`), never rendered as HTML; attachments and a shared location are drawn
+//! above it, and a message without text has no text block at all.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,6 +12,7 @@ use protocol::conversations::{Message, check_body};
 use crate::api;
 use crate::components::attachments::MessageAttachments;
 use crate::components::forward_dialog::ForwardDialog;
+use crate::components::location_card::LocationCard;
 use crate::components::reactions::{QuickReactions, ReactionChips};
 use crate::components::read_by::ReadBy;
 use crate::markdown::Markdown;
@@ -78,7 +79,7 @@ fn quote(chat: Chat, message: &Message) -> Option<impl IntoView + use<>> {
         .with_untracked(|t| t.get(&id).and_then(|tl| tl.messages.values().find(|m| m.id == target).cloned()));
     let (who, text) = match quoted {
         Some(q) if q.deleted_at.is_some() => (chat.name_of(q.sender_id), "This message was deleted".to_owned()),
-        Some(q) => (chat.name_of(q.sender_id), preview(&q.body, &q.attachments)),
+        Some(q) => (chat.name_of(q.sender_id), preview(&q)),
         None => ("".to_owned(), "An earlier message".to_owned()),
     };
     Some(view! {
@@ -146,8 +147,9 @@ pub fn MessageBubble(
     let edited = message.edited_at.is_some() && !deleted;
     let body = message.body.clone();
     let attachments = (!deleted && !message.attachments.is_empty()).then(|| message.attachments.clone());
+    let location = message.location.filter(|_| !deleted);
     let has_text = !body.trim().is_empty();
-    let with_media = attachments.is_some();
+    let with_media = attachments.is_some() || location.is_some();
     let mentions_me = !deleted && chat.me().is_some_and(|me| message.mentions.contains(&me));
     let pinned = message.pin.is_some();
     let can_pin = move || chat.summary(id).is_some_and(|s| s.peer.is_some() || s.my_role.can_manage());
@@ -179,6 +181,7 @@ pub fn MessageBubble(
                 {(message.forwarded && !deleted).then(|| view! { <span class="forwarded" data-testid="forwarded">"Forwarded"</span> })}
                 {(!deleted).then(|| quote(chat, &message))}
                 {attachments.map(|attachments| view! { <MessageAttachments attachments/> })}
+                {location.map(|location| view! { <LocationCard location/> })}
                 {move || if editing.get() {
                     view! {
                         <form class="edit-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
@@ -256,8 +259,9 @@ pub fn PendingBubble(entry: OutboxEntry) -> impl IntoView {
     let key = entry.client_msg_id;
     view! {
         <div class="message mine pending" data-testid="message" data-pending="true">
-            <div class="bubble" class:with-media=!entry.attachments.is_empty()>
+            <div class="bubble" class:with-media=!entry.attachments.is_empty() || entry.location.is_some()>
                 {(!entry.attachments.is_empty()).then(|| view! { <MessageAttachments attachments=entry.attachments.clone()/> })}
+                {entry.location.map(|location| view! { <LocationCard location/> })}
                 {(!entry.body.trim().is_empty()).then(|| view! {
                     <div class="body" data-testid="message-body"><Markdown source=entry.body.clone()/></div>
                 })}

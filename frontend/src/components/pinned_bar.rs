@@ -49,7 +49,7 @@ pub fn PinnedBar(id: ConversationId) -> impl IntoView {
                 <button type="button" class="ghost pinned-message" data-testid="pinned-message"
                     aria-label=format!("Pinned message {} of {total} from {who}: show it", index + 1)
                     on:click=move |_| navigate(&format!("/chat/{id}?seq={seq}"), Default::default())>
-                    <strong>{who.clone()}": "</strong>{preview(&summary::preview(&message.body, &message.attachments))}
+                    <strong>{who.clone()}": "</strong>{preview(&summary::preview(&message))}
                 </button>
                 {(total > 1).then(|| view! {
                     <button type="button" class="ghost small" data-testid="next-pin"

@@ -1,7 +1,9 @@
 //! The one line that stands for a message's attachments where there is no room to show them
 //! (the conversation list, reply quotes, the pinned bar, notifications) when the message has
-//! no text of its own: "📷 Photo", "🎤 Voice message (0:12)", "📎 report.pdf", "🎬 Video".
+//! no text of its own: "📷 Photo", "🎤 Voice message (0:12)", "📎 report.pdf", "🎬 Video",
+//! "📍 Location".
 
+use protocol::conversations::Message;
 use protocol::media::{Attachment, MediaKind};
 
 use super::duration::clock_duration;
@@ -26,15 +28,23 @@ pub fn summary(attachments: &[Attachment]) -> Option<String> {
     })
 }
 
-/// A message's text for a one-line preview: its body, or the summary of its attachments when
-/// the body is blank (a message can be attachments only).
-pub fn preview(body: &str, attachments: &[Attachment]) -> String {
-    if body.trim().is_empty() { summary(attachments).unwrap_or_default() } else { body.to_owned() }
+/// A message's text for a one-line preview: its body, or, when the body is blank (a message
+/// can be attachments or a location alone), what it carries.
+pub fn preview(message: &Message) -> String {
+    if !message.body.trim().is_empty() {
+        return message.body.clone();
+    }
+    match (&message.location, summary(&message.attachments)) {
+        (_, Some(summary)) => summary,
+        (Some(_), None) => "📍 Location".to_owned(),
+        (None, None) => String::new(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use protocol::media::MediaId;
+    use protocol::media::{Location, MediaId};
+    use protocol::{ConversationId, MessageId, UserId};
     use uuid::Uuid;
 
     use super::*;
@@ -78,11 +88,35 @@ mod tests {
         assert_eq!(summary(&mixed).as_deref(), Some("📎 2 attachments"));
     }
 
+    fn message(body: &str, attachments: Vec<Attachment>, location: Option<Location>) -> Message {
+        Message {
+            id: MessageId(Uuid::from_u128(1)),
+            conversation_id: ConversationId(Uuid::from_u128(2)),
+            seq: 1,
+            sender_id: UserId(Uuid::from_u128(3)),
+            client_msg_id: Uuid::from_u128(4),
+            body: body.into(),
+            reply_to: None,
+            created_at: Default::default(),
+            edited_at: None,
+            deleted_at: None,
+            moderated: false,
+            mentions: Vec::new(),
+            forwarded: false,
+            reactions: Vec::new(),
+            pin: None,
+            attachments,
+            location,
+        }
+    }
+
     #[test]
-    fn text_wins_over_the_attachments() {
-        let photo = [attachment(MediaKind::Image, "a.png")];
-        assert_eq!(preview("look at this", &photo), "look at this");
-        assert_eq!(preview("  ", &photo), "📷 Photo");
-        assert_eq!(preview("", &[]), "");
+    fn text_wins_over_what_the_message_carries() {
+        let photo = vec![attachment(MediaKind::Image, "a.png")];
+        let here = Some(Location { latitude: 1.0, longitude: 2.0, accuracy_m: None });
+        assert_eq!(preview(&message("look at this", photo.clone(), None)), "look at this");
+        assert_eq!(preview(&message("  ", photo, None)), "📷 Photo");
+        assert_eq!(preview(&message("", Vec::new(), here)), "📍 Location");
+        assert_eq!(preview(&message("", Vec::new(), None)), "");
     }
 }

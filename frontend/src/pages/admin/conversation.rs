@@ -142,7 +142,7 @@ fn History(id: ConversationId) -> impl IntoView {
                                 {if removed {
                                     view! { <p class="body tombstone">"removed"</p> }.into_any()
                                 } else {
-                                    view! { <p class="body" data-testid="admin-message-body">{preview(&message.body, &message.attachments)}</p> }.into_any()
+                                    view! { <p class="body" data-testid="admin-message-body">{preview(&message)}</p> }.into_any()
                                 }}
                                 {(!removed).then(|| view! {
                                     <button type="button" class="ghost small danger-text" on:click=move |_| remove(target.clone())>

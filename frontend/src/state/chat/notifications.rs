@@ -22,7 +22,7 @@ impl Chat {
         }
         let title = self.summary(id).map(|s| Self::title_of(&s)).unwrap_or_default();
         let sender = self.name_of(message.sender_id);
-        show(&title, &format!("{sender}: {}", preview(&message.body, &message.attachments)), id);
+        show(&title, &format!("{sender}: {}", preview(message)), id);
     }
 }
 

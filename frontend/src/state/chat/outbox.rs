@@ -3,7 +3,7 @@
 //! until acknowledged, and the server's idempotency makes a resend never a duplicate.
 
 use leptos::prelude::*;
-use protocol::media::Attachment;
+use protocol::media::{Attachment, Location};
 use protocol::{ConversationId, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -28,6 +28,9 @@ pub struct OutboxEntry {
     /// entries saved before attachments existed).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// A position it shares.
+    #[serde(default)]
+    pub location: Option<Location>,
     /// When it was written (milliseconds since the epoch), to show a time while pending.
     pub written_at: f64,
     /// Why the server refused it, when it did: then it waits for the user to retry or discard.
@@ -89,6 +92,7 @@ impl Chat {
         reply_to: Option<MessageId>,
         mentions: Vec<UserId>,
         attachments: Vec<Attachment>,
+        location: Option<Location>,
     ) -> OutboxEntry {
         self.ensure_outbox();
         let entry = OutboxEntry {
@@ -98,6 +102,7 @@ impl Chat {
             reply_to,
             mentions,
             attachments,
+            location,
             written_at: now_ms(),
             failed: None,
         };

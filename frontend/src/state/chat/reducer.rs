@@ -553,6 +553,7 @@ mod tests {
             reactions: Vec::new(),
             pin: None,
             attachments: Vec::new(),
+            location: None,
         }
     }
 

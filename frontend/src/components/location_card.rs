@@ -1,0 +1,31 @@
+//! A shared location in a bubble: its coordinates and accuracy, as a link whose `geo:` URI
+//! opens the device's own map app. No map is drawn: that would mean loading tiles from a third
+//! party, which the Content-Security-Policy (and the reader's privacy) rule out by default.
+
+use leptos::prelude::*;
+use protocol::media::Location;
+
+use crate::media::place::{accuracy, coordinates};
+
+/// The card of `location`.
+#[component]
+pub fn LocationCard(location: Location) -> impl IntoView {
+    let text = coordinates(&location);
+    view! {
+        <a class="location-card" href=location.geo_uri() data-testid="location-card"
+            aria-label=format!("Shared location {text}: open in a map app")>
+            <span class="location-pin" aria-hidden="true">
+                <svg viewBox="0 0 24 24" width="22" height="22">
+                    <path d="M12 21s-6.5-6.1-6.5-11a6.5 6.5 0 0 1 13 0c0 4.9-6.5 11-6.5 11z" fill="none"
+                        stroke="currentColor" stroke-width="1.7" stroke-linejoin="round"/>
+                    <circle cx="12" cy="10" r="2.3" fill="currentColor"/>
+                </svg>
+            </span>
+            <span class="location-text">
+                <span class="location-title">"Shared location"</span>
+                <span class="location-coordinates">{text.clone()}</span>
+                {accuracy(&location).map(|a| view! { <span class="location-accuracy">{a}</span> })}
+            </span>
+        </a>
+    }
+}
