@@ -9,6 +9,7 @@ mod fanout;
 mod login;
 mod population;
 mod procfs;
+mod uploads;
 
 use std::time::{Duration, Instant};
 
@@ -118,6 +119,18 @@ enum Scenario {
         /// in as fast as the server answers.
         #[arg(long)]
         login_rate: Option<f64>,
+    },
+    /// Upload throughput (MiB/s) and latency of clients uploading files in a loop, and the
+    /// chat's latency while they do, compared with a round without uploads.
+    Uploads {
+        #[command(flatten)]
+        round: Round,
+        /// Clients uploading concurrently, in a loop.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Size of each file, in KiB (random bytes, stored as they come).
+        #[arg(long, default_value_t = 4096)]
+        file_kib: usize,
     },
 }
 
@@ -282,6 +295,13 @@ async fn main() -> anyhow::Result<()> {
             let report = login::run(&ws_urls, &api, config, concurrency.clamp(1, 1000), login_rate).await?;
             let ok = report.failed == 0 && report.logins > 0 && report.chat_with_logins.clean();
             ("login", serde_json::to_value(&report)?, ok)
+        }
+        Scenario::Uploads { round, concurrency, file_kib } => {
+            let config = fanout_config(&round.groups, round.rate, round.seconds, &round.mix);
+            let file = uploads::random_file(file_kib.clamp(1, 1024 * 1024) * 1024);
+            let report = uploads::run(&ws_urls, &api, config, concurrency.clamp(1, 256), file).await?;
+            let ok = report.failed == 0 && report.uploads > 0 && report.chat_with_uploads.clean();
+            ("uploads", serde_json::to_value(&report)?, ok)
         }
     };
     print_table(title, &value);
