@@ -198,6 +198,11 @@ pub struct PersonalExport {
     pub conversations: Vec<crate::conversations::ConversationSummary>,
     /// Every message the user sent (tombstones included).
     pub messages: Vec<Message>,
+    /// Every file the user uploaded (photos, voice messages, documents), attached or not.
+    #[serde(default)]
+    pub files: Vec<crate::media::Attachment>,
+    /// Fetches the files: add `?access=<token>` to their `url` (valid until `expires_at`).
+    pub media_access: crate::media::MediaAccess,
     /// When the export was made.
     pub exported_at: DateTime<Utc>,
 }

@@ -129,6 +129,16 @@ pub async fn used_bytes(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult
     Ok(u64::try_from(found.used).unwrap_or(0))
 }
 
+/// Every upload of `user`, oldest first (their personal data export).
+pub async fn of_uploader(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<MediaRow>> {
+    media::table
+        .filter(media::uploader_id.eq(user))
+        .order((media::created_at, media::id))
+        .select(MediaRow::as_select())
+        .load(conn)
+        .await
+}
+
 /// The attachments of each of `messages` that has any, in their order.
 pub async fn of_messages(
     conn: &mut AsyncPgConnection,

@@ -160,8 +160,8 @@ pub async fn search_users(
     Ok(web::Json(Page { items: users.iter().map(db::models::User::to_public).collect(), next_cursor }))
 }
 
-/// Everything the caller owns, as a JSON download: profile, friends, conversations and every
-/// message they sent.
+/// Everything the caller owns, as a JSON download: profile, friends, conversations, every
+/// message they sent, and their files (with a token to fetch them).
 #[utoipa::path(tag = "users", path = "/api/v1/users/me/export", security(("bearer" = [])),
     responses((status = 200, body = protocol::admin::PersonalExport), (status = 401, body = ErrorBody)))]
 #[get("/users/me/export")]
@@ -174,13 +174,18 @@ pub async fn export_me(state: web::Data<AppState>, auth: AuthUser) -> Result<Htt
         .collect();
     let rows = db::queries::summaries::summaries(&mut conn, auth.id(), None, i64::MAX).await?;
     let conversations = crate::chat::conversations::summaries_view(&mut conn, rows).await?;
-    let messages =
+    let mut messages: Vec<protocol::conversations::Message> =
         db::queries::admin::messages_by(&mut conn, auth.id()).await?.iter().map(|m| m.to_protocol()).collect();
+    db::queries::media::fill(&mut conn, &mut messages).await?;
+    let files =
+        db::queries::media::of_uploader(&mut conn, auth.id()).await?.iter().map(|f| f.to_attachment()).collect();
     let export = protocol::admin::PersonalExport {
         profile: auth.user.to_me(),
         friends,
         conversations,
         messages,
+        files,
+        media_access: state.media.access.issue(protocol::UserId(auth.id()), chrono::Utc::now()),
         exported_at: chrono::Utc::now(),
     };
     Ok(HttpResponse::Ok()

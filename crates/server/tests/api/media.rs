@@ -409,3 +409,22 @@ async fn a_shared_location_is_a_message_that_goes_with_its_deletion() {
     let after = bob.client.messages(dm, None, None).await.unwrap();
     assert_eq!(after.items[0].location, None, "a deleted message keeps no position");
 }
+
+#[tokio::test]
+async fn the_personal_export_lists_the_users_files_with_a_token_to_fetch_them() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, dm) = pair(&app).await;
+    let sent = alice.client.upload("sent.pdf", pdf(64), None).await.unwrap();
+    let draft = alice.client.upload("draft.pdf", pdf(32), None).await.unwrap();
+    bob.client.upload("bobs.pdf", pdf(16), None).await.unwrap();
+    alice.client.send_message(dm, &with_files("see", &[&sent])).await.unwrap();
+    let response = alice.client.request(reqwest::Method::GET, "/api/v1/users/me/export").unwrap().send().await.unwrap();
+    let export: protocol::admin::PersonalExport = response.json().await.unwrap();
+    let names: Vec<&str> = export.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["sent.pdf", "draft.pdf"], "her files, not Bob's");
+    assert_eq!(export.messages[0].attachments, vec![sent.clone()]);
+    for file in [&sent, &draft] {
+        let (status, bytes) = fetch(&alice, &file.url, &export.media_access).await;
+        assert_eq!((status, bytes.len() as u64), (200, file.size));
+    }
+}
