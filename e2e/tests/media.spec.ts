@@ -5,7 +5,7 @@
 // replies to it (the quote names the attachments). A pasted and a dropped picture go together
 // with a caption and are stepped through with the arrow keys. On a slow uplink an upload shows
 // its progress and is cancelled; a file over the server's limit is refused with the server's
-// reason beside the composer.
+// reason beside the composer. A shared location arrives as a card with a geo: link.
 // Screenshots at phone and desktop width, light and dark, go to artifacts/.
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
@@ -193,6 +193,17 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   await expect(pairViewer).toHaveCount(0);
   await expect(pair.getByTestId('image-tile').first()).toBeFocused();
   await shoot(alice.page, 'media-grid-desktop');
+
+  // Alice shares her location: Bob sees a card that opens his map app, and the list says so.
+  await alice.context.grantPermissions(['geolocation']);
+  await alice.context.setGeolocation({ latitude: 48.85837, longitude: 2.294481, accuracy: 12 });
+  await alice.page.getByRole('button', { name: 'Share location' }).click();
+  const place = bob.page.getByTestId('location-card');
+  await expect(place).toContainText('48.85837° N, 2.29448° E');
+  await expect(place).toContainText('within 12 m');
+  await expect(place).toHaveAttribute('href', 'geo:48.858370,2.294481;u=12');
+  await expect(bob.page.getByTestId('conversation').filter({ hasText: alice.name })).toContainText('📍 Location');
+  await shoot(bob.page, 'media-location-desktop');
 
   // Phone width.
   await bob.page.setViewportSize({ width: 390, height: 844 });
