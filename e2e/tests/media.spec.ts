@@ -5,7 +5,8 @@
 // replies to it (the quote names the attachments). A pasted and a dropped picture go together
 // with a caption and are stepped through with the arrow keys. On a slow uplink an upload shows
 // its progress and is cancelled; a file over the server's limit is refused with the server's
-// reason beside the composer. A shared location arrives as a card with a geo: link.
+// reason beside the composer. A shared location arrives as a card with a geo: link, and a
+// voice message as its waveform, length and a player.
 // Screenshots at phone and desktop width, light and dark, go to artifacts/.
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
@@ -72,6 +73,27 @@ function pdf(): Buffer {
   for (const offset of offsets) text += `${String(offset).padStart(10, '0')} 00000 n \n`;
   text += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(text, 'latin1');
+}
+
+/** `ms` milliseconds of a 440 Hz tone as an 8 kHz, 8-bit mono WAV. */
+function wav(ms: number): Buffer {
+  const samples = Math.round((8000 * ms) / 1000);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + samples, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16); // fmt chunk size
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(8000, 24); // sample rate
+  header.writeUInt32LE(8000, 28); // byte rate
+  header.writeUInt16LE(1, 32); // block align
+  header.writeUInt16LE(8, 34); // bits per sample
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(samples, 40);
+  const data = Buffer.alloc(samples);
+  for (let i = 0; i < samples; i++) data[i] = 128 + Math.round(100 * Math.sin((2 * Math.PI * 440 * i) / 8000));
+  return Buffer.concat([header, data]);
 }
 
 /** Whether `page`'s picture `img` has loaded real pixels. */
@@ -205,9 +227,41 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   await expect(bob.page.getByTestId('conversation').filter({ hasText: alice.name })).toContainText('📍 Location');
   await shoot(bob.page, 'media-location-desktop');
 
+  // A voice message (the web app records none yet: sent through the API as Alice, with its
+  // duration and waveform) plays in Bob's app, drawn as bars with its length.
+  const login = await alice.page.request.post('/api/v1/auth/login', {
+    data: { username: alice.username, password: 'alice-secret-pw' },
+  });
+  const bearer = { Authorization: `Bearer ${(await login.json()).access_token}` };
+  const levels = Array.from({ length: 64 }, (_, i) => Math.round(127 + 120 * Math.sin(i / 4)));
+  const uploaded = await alice.page.request.post('/api/v1/media', {
+    headers: bearer,
+    multipart: {
+      kind: 'voice',
+      duration_ms: '2300',
+      waveform: levels.join(','),
+      file: { name: 'voice.wav', mimeType: 'audio/wav', buffer: wav(2300) },
+    },
+  });
+  expect(uploaded.status()).toBe(201);
+  const conversation = /\/chat\/([0-9a-f-]{36})/.exec(alice.page.url())?.[1];
+  const spoken = await alice.page.request.post(`/api/v1/conversations/${conversation}/messages`, {
+    headers: bearer,
+    data: { client_msg_id: crypto.randomUUID(), body: '', attachments: [(await uploaded.json()).id] },
+  });
+  expect(spoken.ok()).toBe(true);
+  const voice = bob.page.getByTestId('voice-note');
+  await expect(voice).toContainText('0:02');
+  await expect(voice.getByTestId('waveform').locator('rect')).toHaveCount(48);
+  await expect(voice.locator('audio')).toHaveAttribute('src', /[?&]access=/);
+  await expect(voice.locator('audio')).toHaveAttribute('aria-label', 'Voice message, 0:02');
+  await expect(bob.page.getByTestId('conversation').filter({ hasText: alice.name })).toContainText('🎤 Voice message (0:02)');
+  await shoot(bob.page, 'media-voice-desktop');
+
   // Phone width.
   await bob.page.setViewportSize({ width: 390, height: 844 });
-  await expect(tile).toBeVisible();
+  await bob.page.getByTestId('messages').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await expect(voice).toBeInViewport();
   await shoot(bob.page, 'media-phone');
   await tile.click();
   await expect(viewer).toBeVisible();
