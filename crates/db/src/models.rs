@@ -1,6 +1,7 @@
 //! Rows as diesel reads and writes them. Conversion to `protocol` types lives here too, so
 //! handlers never see a column.
 
+use protocol::media::{Attachment, MediaId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use protocol::UserId;
@@ -37,6 +38,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Their profile photo (an upload of theirs).
+    pub avatar_id: Option<Uuid>,
 }
 
 impl User {
@@ -55,6 +58,7 @@ impl User {
             avatar_color: self.avatar_color.clone(),
             role: self.role(),
             created_at: self.created_at,
+            avatar: self.avatar(),
         }
     }
 
@@ -67,7 +71,13 @@ impl User {
             bio: self.bio.clone(),
             avatar_color: self.avatar_color.clone(),
             created_at: self.created_at,
+            avatar: self.avatar(),
         }
+    }
+
+    /// Where their profile photo's thumbnail is fetched (with a media access token).
+    fn avatar(&self) -> Option<String> {
+        self.avatar_id.map(|id| Attachment::thumbnail_url_of(MediaId(id)))
     }
 }
 

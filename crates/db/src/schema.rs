@@ -51,6 +51,7 @@ diesel::table! {
         last_activity_at -> Timestamptz,
         created_at -> Timestamptz,
         description -> Text,
+        photo_id -> Nullable<Uuid>,
     }
 }
 
@@ -191,6 +192,7 @@ diesel::table! {
         last_seen_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        avatar_id -> Nullable<Uuid>,
     }
 }
 

@@ -34,6 +34,9 @@ pub struct Me {
     pub role: Role,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// The profile photo's thumbnail (fetch with `?access=`); initials on `avatar_color` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 /// What other users see of a user.
@@ -52,6 +55,18 @@ pub struct PublicUser {
     pub avatar_color: String,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// The profile photo's thumbnail (fetch with `?access=`); initials on `avatar_color` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+}
+
+/// `PUT /api/v1/users/me/avatar`: one of the caller's own picture uploads becomes their profile
+/// photo.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetPicture {
+    /// A picture the caller uploaded (not attached to a message).
+    pub media_id: crate::media::MediaId,
 }
 
 /// `PATCH /api/v1/users/me`: fields to change; absent fields stay.

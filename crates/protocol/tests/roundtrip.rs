@@ -30,6 +30,7 @@ fn public_user() -> impl Strategy<Value = PublicUser> {
             bio,
             avatar_color,
             created_at,
+            avatar: None,
         },
     )
 }
@@ -43,6 +44,7 @@ fn me() -> impl Strategy<Value = Me> {
         avatar_color: u.avatar_color,
         role: if admin { Role::Admin } else { Role::User },
         created_at: u.created_at,
+        avatar: None,
     })
 }
 
@@ -106,6 +108,7 @@ fn send_outcome_is_tagged_for_clients_to_branch_on() {
                 bio: String::new(),
                 avatar_color: "#000000".into(),
                 created_at: DateTime::from_timestamp(0, 0).unwrap(),
+                avatar: None,
             },
             since: DateTime::from_timestamp(0, 0).unwrap(),
         },

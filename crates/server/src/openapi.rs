@@ -26,6 +26,8 @@ use utoipa::OpenApi;
         crate::routes::users::update_me,
         crate::routes::users::delete_me,
         crate::routes::users::change_password,
+        crate::routes::users::set_avatar,
+        crate::routes::users::remove_avatar,
         crate::routes::users::search_users,
         crate::routes::users::get_user,
         crate::routes::friends::list_friends,

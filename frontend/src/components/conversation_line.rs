@@ -82,6 +82,7 @@ mod tests {
             bio: String::new(),
             avatar_color: "#000".into(),
             created_at: Default::default(),
+            avatar: None,
         };
         let cases = [
             (EventKind::ConversationCreated { by: user(1), title: "Crew".into() }, "Ann created the group “Crew”"),

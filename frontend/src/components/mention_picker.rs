@@ -107,6 +107,7 @@ mod tests {
             bio: String::new(),
             avatar_color: "#000".into(),
             created_at: Default::default(),
+            avatar: None,
         }
     }
 

@@ -190,25 +190,44 @@ pub async fn fill_events(conn: &mut AsyncPgConnection, events: &mut [Event]) -> 
     Ok(())
 }
 
-/// The uploads named by sends, locked until commit so no two messages get one.
+/// The uploads named by sends, locked until commit so no two messages get one; those in use as
+/// a profile or group photo are left out (they cannot be attached).
 pub(crate) async fn lock_uploads(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<MediaRow>> {
-    media::table.filter(media::id.eq_any(ids)).select(MediaRow::as_select()).for_update().load(conn).await
+    use crate::schema::{conversations, users};
+    let avatar = users::table.filter(users::avatar_id.eq(media::id.nullable()));
+    let group_photo = conversations::table.filter(conversations::photo_id.eq(media::id.nullable()));
+    media::table
+        .filter(media::id.eq_any(ids))
+        .filter(diesel::dsl::not(diesel::dsl::exists(avatar)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(group_photo)))
+        .select(MediaRow::as_select())
+        .for_update()
+        .load(conn)
+        .await
 }
 
 /// An upload `viewer` may download: attached to a message that is not deleted in a
-/// conversation they are a member of, or their own upload not attached yet. `None` for
-/// anything else, so a non-member learns nothing.
+/// conversation they are a member of, someone's profile photo (every signed-in user sees
+/// those), the photo of a group they are in, or their own upload. `None` for anything else, so
+/// a non-member learns nothing.
 pub async fn viewable(conn: &mut AsyncPgConnection, id: Uuid, viewer: Uuid) -> QueryResult<Option<MediaRow>> {
-    use crate::schema::{conversation_members, messages};
+    use crate::schema::{conversation_members, conversations, messages, users};
     let member = conversation_members::table
         .filter(conversation_members::conversation_id.nullable().eq(messages::conversation_id.nullable()))
+        .filter(conversation_members::user_id.eq(viewer));
+    let avatar = users::table.filter(users::avatar_id.eq(media::id.nullable()));
+    let group_photo = conversations::table
+        .inner_join(conversation_members::table)
+        .filter(conversations::photo_id.eq(media::id.nullable()))
         .filter(conversation_members::user_id.eq(viewer));
     media::table
         .left_join(messages::table)
         .filter(media::id.eq(id))
         .filter(
             (media::message_id.is_null().and(media::uploader_id.eq(viewer)))
-                .or(messages::id.is_not_null().and(messages::deleted_at.is_null()).and(diesel::dsl::exists(member))),
+                .or(messages::id.is_not_null().and(messages::deleted_at.is_null()).and(diesel::dsl::exists(member)))
+                .or(diesel::dsl::exists(avatar))
+                .or(diesel::dsl::exists(group_photo)),
         )
         .select(MediaRow::as_select())
         .first(conn)
@@ -216,11 +235,30 @@ pub async fn viewable(conn: &mut AsyncPgConnection, id: Uuid, viewer: Uuid) -> Q
         .optional()
 }
 
-/// Removes uploads never attached within `after` of their upload; answers how many.
+/// `user`'s own picture upload `id` that is not attached to a message: one that may become a
+/// profile or group photo.
+pub async fn own_picture(conn: &mut AsyncPgConnection, id: Uuid, user: Uuid) -> QueryResult<Option<MediaRow>> {
+    media::table
+        .filter(media::id.eq(id))
+        .filter(media::uploader_id.eq(user))
+        .filter(media::kind.eq(protocol::media::MediaKind::Image.name()))
+        .filter(media::message_id.is_null())
+        .select(MediaRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Removes uploads never attached within `after` of their upload, nor used as a profile or
+/// group photo (a replaced one goes this way too); answers how many.
 pub async fn expire_unattached(conn: &mut AsyncPgConnection, after: std::time::Duration) -> QueryResult<usize> {
     let interval =
         diesel::data_types::PgInterval::from_microseconds(i64::try_from(after.as_micros()).unwrap_or(i64::MAX));
-    prepared("DELETE FROM media WHERE message_id IS NULL AND created_at < now() - $1")
+    prepared(
+        "DELETE FROM media AS m WHERE m.message_id IS NULL AND m.created_at < now() - $1 \
+         AND NOT EXISTS (SELECT 1 FROM users AS u WHERE u.avatar_id = m.id) \
+         AND NOT EXISTS (SELECT 1 FROM conversations AS c WHERE c.photo_id = m.id)",
+    )
         .bind::<Interval, _>(interval)
         .execute(conn)
         .await

@@ -61,6 +61,15 @@ pub async fn update_profile(conn: &mut AsyncPgConnection, id: Uuid, changes: Pro
     diesel::update(users::table.find(id)).set(&changes).returning(User::as_returning()).get_result(conn).await
 }
 
+/// Sets or clears the profile photo (an upload the caller checked is the user's own picture).
+pub async fn set_avatar(conn: &mut AsyncPgConnection, id: Uuid, avatar: Option<Uuid>) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((users::avatar_id.eq(avatar), users::updated_at.eq(Utc::now())))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
 /// Replaces the password hash.
 pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).await.map(|_| ())

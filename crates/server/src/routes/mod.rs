@@ -44,6 +44,8 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(users::update_me)
             .service(users::delete_me)
             .service(users::change_password)
+            .service(users::set_avatar)
+            .service(users::remove_avatar)
             .service(users::search_users)
             .service(users::get_user)
             .service(friends::list_friends)

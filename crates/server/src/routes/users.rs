@@ -7,7 +7,7 @@ use protocol::ErrorBody;
 use protocol::ErrorCode;
 use protocol::UserId;
 use protocol::auth::{ChangePasswordRequest, DeleteAccountRequest};
-use protocol::users::{Me, Page, PublicUser, UpdateProfileRequest};
+use protocol::users::{Me, Page, PublicUser, SetPicture, UpdateProfileRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -50,6 +50,35 @@ pub async fn update_me(
         avatar_color: avatar_color.as_deref(),
     };
     let user = user_queries::update_profile(&mut conn, auth.id(), changes).await?;
+    Ok(web::Json(user.to_me()))
+}
+
+/// Makes one of the caller's picture uploads their profile photo (the previous one, no longer
+/// used, is removed by the media janitor a day after its upload).
+#[utoipa::path(tag = "users", path = "/api/v1/users/me/avatar", security(("bearer" = [])), request_body = SetPicture,
+    responses((status = 200, body = Me),
+        (status = 422, description = "`unprocessable` (field `media_id`): not a picture of the caller's, or attached to a message", body = ErrorBody)))]
+#[put("/users/me/avatar")]
+pub async fn set_avatar(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<SetPicture>,
+) -> Result<web::Json<Me>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    db::queries::media::own_picture(&mut conn, body.media_id.0, auth.id())
+        .await?
+        .ok_or_else(|| ApiError::field(ErrorCode::Unprocessable, "media_id", "not a picture you uploaded"))?;
+    let user = user_queries::set_avatar(&mut conn, auth.id(), Some(body.media_id.0)).await?;
+    Ok(web::Json(user.to_me()))
+}
+
+/// Removes the profile photo (initials show again).
+#[utoipa::path(tag = "users", path = "/api/v1/users/me/avatar", security(("bearer" = [])),
+    responses((status = 200, body = Me)))]
+#[delete("/users/me/avatar")]
+pub async fn remove_avatar(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<Me>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let user = user_queries::set_avatar(&mut conn, auth.id(), None).await?;
     Ok(web::Json(user.to_me()))
 }
 

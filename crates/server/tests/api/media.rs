@@ -428,3 +428,39 @@ async fn the_personal_export_lists_the_users_files_with_a_token_to_fetch_them() 
         assert_eq!((status, bytes.len() as u64), (200, file.size));
     }
 }
+
+#[tokio::test]
+async fn a_profile_photo_is_a_picture_upload_everyone_signed_in_can_see() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, dm) = pair(&app).await;
+    let stranger = app.register("stranger").await;
+    let photo = alice.client.upload("me.jpg", sideways_jpeg_with_gps(), None).await.unwrap();
+    let pdf_upload = alice.client.upload("cv.pdf", pdf(10), None).await.unwrap();
+    let set = |who: &Account, id| {
+        let request = who.client.request(reqwest::Method::PUT, "/api/v1/users/me/avatar").unwrap();
+        request.json(&serde_json::json!({ "media_id": id }))
+    };
+    let refused = set(&alice, pdf_upload.id).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 422, "a PDF is no photo");
+    let theirs = set(&bob, photo.id).send().await.unwrap();
+    assert_eq!(theirs.status().as_u16(), 422, "nor is someone else's picture");
+    let me: protocol::users::Me = set(&alice, photo.id).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me.avatar.as_deref(), photo.thumbnail.as_deref());
+
+    let seen = stranger.client.user(alice.id()).await.unwrap();
+    assert_eq!(seen.avatar, me.avatar, "others see it on her profile");
+    let access = stranger.client.media_access().await.unwrap();
+    assert_eq!(fetch(&stranger, seen.avatar.as_deref().unwrap(), &access).await.0, 200);
+    let attach = alice.client.send_message(dm, &with_files("", &[&photo])).await;
+    assert_eq!(code(attach), ErrorCode::Unprocessable, "it is not attached to messages as well");
+
+    // Kept past the day that unattached uploads get, while in use.
+    age(&app, "UPDATE media SET created_at = now() - interval '2 days' WHERE id = ANY($1)", vec![photo.id.0]).await;
+    janitor::sweep(&app.state.pool, &app.state.media.store).await.unwrap();
+    assert_eq!(fetch(&stranger, seen.avatar.as_deref().unwrap(), &access).await.0, 200);
+    let cleared =
+        alice.client.request(reqwest::Method::DELETE, "/api/v1/users/me/avatar").unwrap().send().await.unwrap();
+    assert!(cleared.json::<protocol::users::Me>().await.unwrap().avatar.is_none());
+    janitor::sweep(&app.state.pool, &app.state.media.store).await.unwrap();
+    assert!(!app.state.media.store.contains(&photo.sha256).await.unwrap(), "a replaced photo goes");
+}

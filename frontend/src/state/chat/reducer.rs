@@ -506,6 +506,7 @@ mod tests {
             bio: String::new(),
             avatar_color: "#336699".into(),
             created_at: at(0),
+            avatar: None,
         }
     }
 
