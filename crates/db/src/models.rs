@@ -1,10 +1,10 @@
 //! Rows as diesel reads and writes them. Conversion to `protocol` types lives here too, so
 //! handlers never see a column.
 
-use protocol::media::{Attachment, MediaId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use protocol::UserId;
+use protocol::media::{Attachment, MediaId};
 use protocol::users::{Me, PublicUser, Role};
 use uuid::Uuid;
 

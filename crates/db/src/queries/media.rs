@@ -259,9 +259,9 @@ pub async fn expire_unattached(conn: &mut AsyncPgConnection, after: std::time::D
          AND NOT EXISTS (SELECT 1 FROM users AS u WHERE u.avatar_id = m.id) \
          AND NOT EXISTS (SELECT 1 FROM conversations AS c WHERE c.photo_id = m.id)",
     )
-        .bind::<Interval, _>(interval)
-        .execute(conn)
-        .await
+    .bind::<Interval, _>(interval)
+    .execute(conn)
+    .await
 }
 
 #[derive(QueryableByName)]
