@@ -161,6 +161,9 @@ pub struct ConversationSummary {
     /// The group's description (empty when it has none).
     #[serde(default)]
     pub description: String,
+    /// The group's photo thumbnail (fetch with `?access=`); none: initials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
     /// For a DM, the other person.
     pub peer: Option<PublicUser>,
     /// How many members it has.
@@ -465,6 +468,14 @@ pub enum EventKind {
         /// Who changed it.
         by: UserId,
     },
+    /// A group's photo was set, replaced or removed.
+    PhotoChanged {
+        /// The new photo's thumbnail (fetch with `?access=`); none: removed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        photo: Option<String>,
+        /// Who changed it.
+        by: UserId,
+    },
     /// Someone reacted to a message with an emoji.
     ReactionAdded {
         /// Which message.
@@ -511,6 +522,7 @@ impl EventKind {
                 | Self::MemberRoleChanged { .. }
                 | Self::ConversationRenamed { .. }
                 | Self::DescriptionChanged { .. }
+                | Self::PhotoChanged { .. }
                 | Self::MessagePinned { .. }
         )
     }

@@ -44,6 +44,8 @@ use utoipa::OpenApi;
         crate::routes::conversations::create_conversation,
         crate::routes::conversations::get_conversation,
         crate::routes::conversations::update_conversation,
+        crate::routes::conversations::set_photo,
+        crate::routes::conversations::remove_photo,
         crate::routes::conversations::add_members,
         crate::routes::conversations::remove_member,
         crate::routes::conversations::set_role,

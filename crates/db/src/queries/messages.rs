@@ -175,13 +175,14 @@ pub async fn conversation_lines(
 }
 
 /// The stored kinds of the events a history page shows as lines of their own.
-const LINE_KINDS: [&str; 7] = [
+const LINE_KINDS: [&str; 8] = [
     "conversation_created",
     "member_added",
     "member_removed",
     "member_role_changed",
     "conversation_renamed",
     "description_changed",
+    "photo_changed",
     "message_pinned",
 ];
 

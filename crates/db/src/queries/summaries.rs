@@ -28,6 +28,9 @@ pub struct SummaryRow {
     /// Description.
     #[diesel(sql_type = Text)]
     pub description: String,
+    /// The group's photo (an upload).
+    #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
+    pub photo_id: Option<Uuid>,
     /// Newest seq.
     #[diesel(sql_type = BigInt)]
     pub last_seq: i64,
@@ -74,7 +77,7 @@ pub struct SummaryRow {
 macro_rules! summary_select {
     () => {
         "
-SELECT c.id, c.kind, c.title, c.description, c.last_seq, c.last_activity_at, c.created_at, m.role, m.read_seq,
+SELECT c.id, c.kind, c.title, c.description, c.photo_id, c.last_seq, c.last_activity_at, c.created_at, m.role, m.read_seq,
   m.muted_until, m.archived_at,
   (SELECT count(*) FROM conversation_members x WHERE x.conversation_id = c.id) AS member_count,
   u.unread, u.unread_mentions,

@@ -16,6 +16,7 @@ use protocol::conversations::{
     ConversationDetail, ConversationSettings, ConversationSummary, Member, MemberRole, UpdateConversation,
     check_description, check_title,
 };
+use protocol::media::{Attachment, MediaId};
 use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
@@ -31,6 +32,10 @@ pub async fn summaries_view(
     let message_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.last_message_id).collect();
     let peers: HashMap<Uuid, User> = user_queries::by_ids(conn, &peer_ids).await?;
     let messages = message_queries::by_ids(conn, &message_ids).await?;
+    // Last messages with their attachments, so a list can say "Photo" for a picture alone.
+    let mut last: Vec<protocol::conversations::Message> = messages.values().map(|m| m.to_protocol()).collect();
+    db::queries::media::fill(conn, &mut last).await?;
+    let messages: HashMap<Uuid, protocol::conversations::Message> = last.into_iter().map(|m| (m.id.0, m)).collect();
     Ok(rows
         .into_iter()
         .map(|r| ConversationSummary {
@@ -38,6 +43,7 @@ pub async fn summaries_view(
             kind: r.kind,
             title: r.title,
             description: r.description,
+            photo: r.photo_id.map(|id| Attachment::thumbnail_url_of(MediaId(id))),
             peer: r.peer_id.and_then(|p| peers.get(&p)).map(User::to_public),
             member_count: r.member_count,
             my_role: r.role,
@@ -47,7 +53,7 @@ pub async fn summaries_view(
             unread_mentions: r.unread_mentions,
             settings: ConversationSettings { muted_until: r.muted_until, archived_at: r.archived_at },
             others_read_seq: r.others_read_seq,
-            last_message: r.last_message_id.and_then(|m| messages.get(&m)).map(|m| m.to_protocol()),
+            last_message: r.last_message_id.and_then(|m| messages.get(&m)).cloned(),
             last_activity_at: r.last_activity_at,
             created_at: r.created_at,
         })
@@ -152,6 +158,18 @@ pub async fn update(
     for command in commands {
         change(state, command).await?;
     }
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    summary_of(&mut conn, user, conversation).await
+}
+
+/// Sets (one of the caller's picture uploads) or removes a group's photo.
+pub async fn set_photo(
+    state: &AppState,
+    user: Uuid,
+    conversation: Uuid,
+    photo: Option<MediaId>,
+) -> Result<ConversationSummary, ApiError> {
+    change(state, Command::SetPhoto { conversation: ConversationId(conversation), actor: UserId(user), photo }).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
     summary_of(&mut conn, user, conversation).await
 }

@@ -293,6 +293,7 @@ fn named_users(kind: &EventKind) -> Vec<Uuid> {
         EventKind::ConversationCreated { by, .. }
         | EventKind::ConversationRenamed { by, .. }
         | EventKind::DescriptionChanged { by, .. }
+        | EventKind::PhotoChanged { by, .. }
         | EventKind::MessagePinned { by, .. }
         | EventKind::MessageUnpinned { by, .. } => vec![by.0],
         EventKind::MemberAdded { user, by, .. } => vec![user.id.0, by.0],

@@ -7,7 +7,7 @@ use protocol::ErrorBody;
 use protocol::conversations::{
     AddMembers, ConversationDetail, ConversationSummary, CreateConversation, Member, SetRole, UpdateConversation,
 };
-use protocol::users::Page;
+use protocol::users::{Page, SetPicture};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -109,6 +109,34 @@ pub async fn update_conversation(
     body: web::Json<UpdateConversation>,
 ) -> Result<web::Json<ConversationSummary>, ApiError> {
     Ok(web::Json(chat::update(&state, auth.id(), path.into_inner(), body.into_inner()).await?))
+}
+
+/// Sets the group's photo to one of the caller's picture uploads (owners and admins).
+#[utoipa::path(tag = "conversations", path = "/api/v1/conversations/{id}/photo", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id")), request_body = SetPicture,
+    responses((status = 200, body = ConversationSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "`unprocessable`: a DM, or not a picture of the caller's", body = ErrorBody)))]
+#[put("/conversations/{id}/photo")]
+pub async fn set_photo(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<SetPicture>,
+) -> Result<web::Json<ConversationSummary>, ApiError> {
+    Ok(web::Json(chat::set_photo(&state, auth.id(), path.into_inner(), Some(body.media_id)).await?))
+}
+
+/// Removes the group's photo (owners and admins).
+#[utoipa::path(tag = "conversations", path = "/api/v1/conversations/{id}/photo", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    responses((status = 200, body = ConversationSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/conversations/{id}/photo")]
+pub async fn remove_photo(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<ConversationSummary>, ApiError> {
+    Ok(web::Json(chat::set_photo(&state, auth.id(), path.into_inner(), None).await?))
 }
 
 /// Adds friends of the caller to a group (owners and admins).

@@ -62,6 +62,8 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(conversations::create_conversation)
             .service(conversations::get_conversation)
             .service(conversations::update_conversation)
+            .service(conversations::set_photo)
+            .service(conversations::remove_photo)
             .service(conversations::add_members)
             .service(conversations::remove_member)
             .service(conversations::set_role)

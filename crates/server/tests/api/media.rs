@@ -464,3 +464,44 @@ async fn a_profile_photo_is_a_picture_upload_everyone_signed_in_can_see() {
     janitor::sweep(&app.state.pool, &app.state.media.store).await.unwrap();
     assert!(!app.state.media.store.contains(&photo.sha256).await.unwrap(), "a replaced photo goes");
 }
+
+#[tokio::test]
+async fn a_group_photo_is_set_by_its_admins_through_the_log_and_seen_only_by_members() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, dm) = pair(&app).await;
+    let stranger = app.register("stranger").await;
+    let group = alice.client.create_group("Trip", &[bob.id()]).await.unwrap().id;
+    let picture = alice.client.upload("trip.jpg", sideways_jpeg_with_gps(), None).await.unwrap();
+    let set = |who: &Account, conversation: ConversationId, id| {
+        let path = format!("/api/v1/conversations/{conversation}/photo");
+        who.client.request(reqwest::Method::PUT, &path).unwrap().json(&serde_json::json!({ "media_id": id }))
+    };
+    let bobs = bob.client.upload("mine.jpg", sideways_jpeg_with_gps(), None).await.unwrap();
+    assert_eq!(set(&bob, group, bobs.id).send().await.unwrap().status().as_u16(), 403, "members do not");
+    assert_eq!(set(&alice, dm, picture.id).send().await.unwrap().status().as_u16(), 422, "DMs have none");
+    let (mut socket, _) = bob.client.connect().await.unwrap();
+    let summary: protocol::conversations::ConversationSummary =
+        set(&alice, group, picture.id).send().await.unwrap().json().await.unwrap();
+    assert_eq!(summary.photo.as_deref(), picture.thumbnail.as_deref());
+    let live = loop {
+        match tokio::time::timeout(WAIT, socket.next()).await.unwrap().unwrap() {
+            ServerFrame::Event { event } if matches!(event.kind, EventKind::PhotoChanged { .. }) => break event,
+            _ => continue,
+        }
+    };
+    assert!(
+        matches!(live.kind, EventKind::PhotoChanged { ref photo, by } if *photo == summary.photo && by == alice.id())
+    );
+    let listed = bob.client.conversation(group).await.unwrap().conversation;
+    assert_eq!(listed.photo, summary.photo, "members see it in the list");
+    let lines = bob.client.messages(group, None, None).await.unwrap().events;
+    assert!(lines.iter().any(|e| matches!(e.kind, EventKind::PhotoChanged { .. })), "and as a line in history");
+
+    let url = summary.photo.unwrap();
+    assert_eq!(fetch(&bob, &url, &bob.client.media_access().await.unwrap()).await.0, 200);
+    assert_eq!(fetch(&stranger, &url, &stranger.client.media_access().await.unwrap()).await.0, 404, "not a stranger");
+    let removed =
+        alice.client.request(reqwest::Method::DELETE, &format!("/api/v1/conversations/{group}/photo")).unwrap();
+    let after: protocol::conversations::ConversationSummary = removed.send().await.unwrap().json().await.unwrap();
+    assert!(after.photo.is_none());
+}

@@ -124,6 +124,15 @@ pub enum Command {
         /// The new description, trimmed and checked (empty removes it).
         description: String,
     },
+    /// A group's photo is set (one of the actor's picture uploads) or removed.
+    SetPhoto {
+        /// Which group.
+        conversation: ConversationId,
+        /// An owner or admin.
+        actor: UserId,
+        /// The picture, or none to remove it.
+        photo: Option<MediaId>,
+    },
     /// An owner or admin adds some of their friends to a group.
     AddMembers {
         /// Which group.
@@ -187,6 +196,7 @@ impl Command {
             | Self::Expire { conversation, .. }
             | Self::Rename { conversation, .. }
             | Self::Describe { conversation, .. }
+            | Self::SetPhoto { conversation, .. }
             | Self::AddMembers { conversation, .. }
             | Self::RemoveMember { conversation, .. }
             | Self::SetRole { conversation, .. }
@@ -209,6 +219,7 @@ impl Command {
             | Self::Pin { actor: user, .. }
             | Self::Rename { actor: user, .. }
             | Self::Describe { actor: user, .. }
+            | Self::SetPhoto { actor: user, .. }
             | Self::AddMembers { actor: user, .. }
             | Self::RemoveMember { actor: user, .. }
             | Self::SetRole { actor: user, .. } => {

@@ -142,6 +142,7 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
                 dm_keys.push(dm_key(opener.0, peer.0));
                 opening.push(pair(*opener, *peer));
             }
+            Command::SetPhoto { photo, .. } => uploads.extend(photo.map(|p| p.0)),
             Command::Rename { .. }
             | Command::Describe { .. }
             | Command::RemoveMember { .. }

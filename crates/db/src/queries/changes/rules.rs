@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use protocol::conversations::{
     ConversationKind, Event, EventKind, MAX_GROUP_MEMBERS, MAX_PINS, MAX_REACTION_KINDS, MemberRole, Message, Reaction,
 };
-use protocol::media::{Attachment, MediaId};
+use protocol::media::{Attachment, MediaId, MediaKind};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -73,6 +73,8 @@ pub(super) struct Changes {
     pub changed: Vec<MessageRow>,
     /// New descriptions of existing conversations.
     pub described: Vec<(ConversationId, String)>,
+    /// New photos of existing conversations (none: removed).
+    pub photos: Vec<(ConversationId, Option<MediaId>)>,
     /// Messages removed by retention.
     pub expired: Vec<MessageId>,
     /// Reactions to add and to remove: `(message, emoji, user)`.
@@ -101,6 +103,8 @@ pub(super) struct Draft {
     uploads: HashMap<MediaId, MediaRow>,
     attached: Vec<(MediaId, MessageId, i16)>,
     detached: Vec<MessageId>,
+    /// Photos set or removed by the batch, the last one per conversation.
+    photos: HashMap<ConversationId, Option<MediaId>>,
     /// Descriptions set by the batch, the last one per conversation.
     described: HashMap<ConversationId, String>,
     friends: HashSet<(UserId, UserId)>,
@@ -132,6 +136,7 @@ impl Draft {
             attached: Vec::new(),
             detached: Vec::new(),
             described: HashMap::new(),
+            photos: HashMap::new(),
             friends: facts.friends,
             profiles: facts.profiles,
             dms: facts.dms,
@@ -155,6 +160,7 @@ impl Draft {
             Command::Expire { conversation, messages } => self.expire(*conversation, messages),
             Command::Rename { conversation, actor, title } => self.rename(*conversation, *actor, title),
             Command::Describe { conversation, actor, description } => self.describe(*conversation, *actor, description),
+            Command::SetPhoto { conversation, actor, photo } => self.set_photo(*conversation, *actor, *photo),
             Command::AddMembers { conversation, actor, users } => self.add_members(*conversation, *actor, users),
             Command::RemoveMember { conversation, actor, target } => self.remove_member(*conversation, *actor, *target),
             Command::SetRole { conversation, actor, target, role } => {
@@ -531,6 +537,28 @@ impl Draft {
         Ok(changed(conversation, kind, false).with_events(vec![event]))
     }
 
+    fn set_photo(
+        &mut self,
+        conversation: ConversationId,
+        actor: UserId,
+        photo: Option<MediaId>,
+    ) -> Result<Applied, Refusal> {
+        let (found, _) = self.as_manager(conversation, actor)?;
+        let kind = found.kind;
+        if let Some(id) = photo {
+            let usable = self.uploads.get(&id).is_some_and(|u| {
+                u.uploader_id == actor.0 && u.kind == MediaKind::Image.name() && u.message_id.is_none()
+            });
+            if !usable || self.attached.iter().any(|(taken, ..)| *taken == id) {
+                return Err(Refusal::UnprocessableField("media_id", "not a picture you uploaded".into()));
+            }
+        }
+        self.photos.insert(conversation, photo);
+        let url = photo.map(Attachment::thumbnail_url_of);
+        let event = self.push_event(conversation, EventKind::PhotoChanged { photo: url, by: actor });
+        Ok(changed(conversation, kind, false).with_events(vec![event]))
+    }
+
     fn add_members(
         &mut self,
         conversation: ConversationId,
@@ -714,6 +742,7 @@ impl Draft {
             stored: Vec::new(),
             changed: Vec::new(),
             described: Vec::new(),
+            photos: Vec::new(),
             expired: Vec::new(),
             reactions_added: Vec::new(),
             reactions_removed: Vec::new(),
@@ -761,6 +790,7 @@ impl Draft {
         changes.stored = final_state(&self.created_messages);
         changes.changed = final_state(&self.changed_messages);
         changes.described = self.described.into_iter().collect();
+        changes.photos = self.photos.into_iter().collect();
         changes.expired = self.expired;
         changes.attached = self.attached;
         changes.detached = self.detached;
@@ -809,6 +839,7 @@ fn stored_form(kind: &EventKind) -> (&'static str, Option<Uuid>, serde_json::Val
         EventKind::MemberRoleChanged { .. } => ("member_role_changed", None, payload()),
         EventKind::ConversationRenamed { .. } => ("conversation_renamed", None, payload()),
         EventKind::DescriptionChanged { .. } => ("description_changed", None, payload()),
+        EventKind::PhotoChanged { .. } => ("photo_changed", None, payload()),
         EventKind::ReactionAdded { message_id, .. } => ("reaction_added", Some(message_id.0), payload()),
         EventKind::ReactionRemoved { message_id, .. } => ("reaction_removed", Some(message_id.0), payload()),
         EventKind::MessagePinned { message_id, .. } => ("message_pinned", Some(message_id.0), payload()),

@@ -89,6 +89,11 @@ const DESCRIBE: &str = "\
 UPDATE conversations AS c SET description = v.description
 FROM unnest($1::uuid[], $2::text[]) AS v(id, description) WHERE c.id = v.id";
 
+/// Group photos set or removed (rare, like descriptions).
+const PHOTO: &str = "\
+UPDATE conversations AS c SET photo_id = v.photo
+FROM unnest($1::uuid[], $2::uuid[]) AS v(id, photo) WHERE c.id = v.id";
+
 /// Memberships added, removed and re-roled.
 const CHANGE_MEMBERS: &str = "\
 WITH joined AS (
@@ -199,6 +204,13 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
         prepared(DESCRIBE)
             .bind::<Array<SqlUuid>, _>(changes.described.iter().map(|d| d.0.0).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(changes.described.iter().map(|d| d.1.as_str()).collect::<Vec<_>>())
+            .execute(conn)
+            .await?;
+    }
+    if !changes.photos.is_empty() {
+        prepared(PHOTO)
+            .bind::<Array<SqlUuid>, _>(changes.photos.iter().map(|p| p.0.0).collect::<Vec<_>>())
+            .bind::<Array<Nullable<SqlUuid>>, _>(changes.photos.iter().map(|p| p.1.map(|m| m.0)).collect::<Vec<_>>())
             .execute(conn)
             .await?;
     }
