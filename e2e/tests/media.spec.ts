@@ -135,10 +135,14 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   const received = bob.page.getByTestId('messages').getByTestId('message').filter({ has: bob.page.getByTestId('file-card') });
   const tile = received.getByTestId('image-tile');
   await expect(tile).toHaveCount(1);
-  await expect(tile.locator('img')).toHaveAttribute('width', '280');
-  await expect(tile.locator('img')).toHaveAttribute('height', '175');
-  await expect(tile.locator('img')).toHaveAttribute('loading', 'lazy');
-  await expect.poll(() => loaded(tile.locator('img'))).toBe(true);
+  const thumbnail = tile.getByRole('img', { name: 'sunset.png' });
+  await expect(thumbnail).toHaveAttribute('width', '280');
+  await expect(thumbnail).toHaveAttribute('height', '175');
+  await expect(thumbnail).toHaveAttribute('loading', 'lazy');
+  await expect.poll(() => loaded(thumbnail)).toBe(true);
+  // Under it, its blurred colours (the server's ThumbHash) for while it loads.
+  await expect(tile.locator('img.placeholder')).toHaveAttribute('src', /^data:image\/bmp;base64,/);
+  await expect.poll(() => loaded(tile.locator('img.placeholder'))).toBe(true);
   await expect(received.getByTestId('message-body')).toHaveCount(0);
   const card = received.getByTestId('file-card');
   await expect(card).toContainText('notes.pdf');

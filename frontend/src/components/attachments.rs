@@ -1,5 +1,6 @@
 //! A message's attachments inside its bubble: pictures as a grid of thumbnails (their space
-//! reserved from the stored size, loaded lazily) that open the viewer, videos and sounds with
+//! reserved from the stored size, their blurred colours shown until they load, loaded lazily)
+//! that open the viewer, videos and sounds with
 //! the browser's own controls, voice messages with their waveform, and anything else as a card
 //! with its name, type, size and a download link. Every URL carries the media-access token.
 
@@ -11,6 +12,7 @@ use crate::components::image_viewer::ImageViewer;
 use crate::components::voice_note::VoiceNote;
 use crate::media::file_type::type_label;
 use crate::media::layout::fit;
+use crate::media::placeholder::data_url;
 use crate::media::size::human_size;
 use crate::state::media::Media;
 
@@ -56,6 +58,7 @@ fn ImageGrid(images: Vec<Attachment>) -> impl IntoView {
                 (CELL, CELL)
             };
             let (src, failed) = media.source(image.thumbnail.as_deref().unwrap_or(&image.url));
+            let placeholder = image.thumbhash.as_deref().and_then(data_url);
             let name = image.name.clone();
             view! {
                 <button type="button" class="image-tile" data-testid="image-tile" aria-label=format!("Open photo {name}")
@@ -63,6 +66,9 @@ fn ImageGrid(images: Vec<Attachment>) -> impl IntoView {
                         opener.set_value(ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()));
                         open.set(Some(i));
                     }>
+                    {placeholder.map(|p| view! {
+                        <img class="placeholder" src=p alt="" aria-hidden="true" width=width height=height/>
+                    })}
                     <img src=src alt=name.clone() width=width height=height loading="lazy" decoding="async"
                         on:error=move |_| failed()/>
                 </button>
