@@ -33,6 +33,8 @@ pub fn describe(kind: &EventKind, name: impl Fn(UserId) -> String) -> String {
             format!("{} removed the group description", name(*by))
         }
         EventKind::DescriptionChanged { by, .. } => format!("{} changed the group description", name(*by)),
+        EventKind::PhotoChanged { by, photo: Some(_) } => format!("{} changed the group photo", name(*by)),
+        EventKind::PhotoChanged { by, photo: None } => format!("{} removed the group photo", name(*by)),
         EventKind::MessagePinned { by, .. } => format!("{} pinned a message", name(*by)),
         EventKind::MessageUnpinned { by, .. } => format!("{} unpinned a message", name(*by)),
         EventKind::MessageCreated { .. }

@@ -265,6 +265,7 @@ pub fn apply(
         EventKind::DescriptionChanged { description, .. } => {
             update_summary(conversations, id, seq, |s| s.description = description)
         }
+        EventKind::PhotoChanged { photo, .. } => update_summary(conversations, id, seq, |s| s.photo = photo),
         EventKind::ConversationCreated { .. } | EventKind::ReactionAdded { .. } | EventKind::ReactionRemoved { .. } => {
             update_summary(conversations, id, seq, |_| {})
         }
@@ -516,6 +517,7 @@ mod tests {
             kind: if peer.is_some() { ConversationKind::Dm } else { ConversationKind::Group },
             title: if peer.is_some() { String::new() } else { "Team".into() },
             description: String::new(),
+            photo: None,
             member_count: if peer.is_some() { 2 } else { 3 },
             peer,
             my_role: MemberRole::Member,
