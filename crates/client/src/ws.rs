@@ -219,14 +219,7 @@ impl Socket {
 
     /// Sends a message with a fresh `client_msg_id` and returns it as stored.
     pub async fn send_message(&mut self, conversation: ConversationId, body: &str) -> Result<Message, SocketError> {
-        let message = SendMessage {
-            client_msg_id: Uuid::new_v4(),
-            body: body.to_owned(),
-            reply_to: None,
-            mentions: Vec::new(),
-            attachments: Vec::new(),
-            location: None,
-        };
+        let message = SendMessage::new(Uuid::new_v4(), body);
         self.send_message_with(conversation, message).await
     }
 

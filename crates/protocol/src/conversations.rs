@@ -323,6 +323,20 @@ pub struct SendMessage {
     pub location: Option<Location>,
 }
 
+impl SendMessage {
+    /// A plain text message with the given idempotency key.
+    pub fn new(client_msg_id: Uuid, body: impl Into<String>) -> Self {
+        Self {
+            client_msg_id,
+            body: body.into(),
+            reply_to: None,
+            mentions: Vec::new(),
+            attachments: Vec::new(),
+            location: None,
+        }
+    }
+}
+
 /// `POST /api/v1/conversations/{id}/messages/{message_id}/forward`: copies a message into
 /// other conversations of the caller's, marked "forwarded".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -511,6 +525,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The message a `message_created` or `message_edited` event carries (for reads that fill
+    /// in what lives in other tables: reactions, attachments).
+    pub fn carried_message_mut(&mut self) -> Option<&mut Message> {
+        match self {
+            Self::MessageCreated { message } | Self::MessageEdited { message } => Some(message),
+            _ => None,
+        }
+    }
+
     /// Whether a history page shows it as a line of its own (a change to the conversation
     /// rather than to one message's text or reactions).
     pub fn is_conversation_line(&self) -> bool {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Interval, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use protocol::conversations::{Event, EventKind, Message};
+use protocol::conversations::{Event, Message};
 use protocol::media::{Attachment, MediaId, MediaKind};
 use uuid::Uuid;
 
@@ -174,18 +174,11 @@ pub async fn fill(conn: &mut AsyncPgConnection, messages: &mut [Message]) -> Que
 
 /// Fills in the attachments of the messages that `events` carry.
 pub async fn fill_events(conn: &mut AsyncPgConnection, events: &mut [Event]) -> QueryResult<()> {
-    let carried = |event: &Event| match &event.kind {
-        EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => {
-            Some(message.id.0).filter(|_| message.deleted_at.is_none())
-        }
-        _ => None,
-    };
-    let ids: Vec<Uuid> = events.iter().filter_map(carried).collect();
+    let mut carried: Vec<&mut Message> = events.iter_mut().filter_map(|e| e.kind.carried_message_mut()).collect();
+    let ids: Vec<Uuid> = carried.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id.0).collect();
     let found = of_messages(conn, &ids).await?;
-    for event in events {
-        if let EventKind::MessageCreated { message } | EventKind::MessageEdited { message } = &mut event.kind {
-            message.attachments = found.get(&message.id.0).cloned().unwrap_or_default();
-        }
+    for message in &mut carried {
+        message.attachments = found.get(&message.id.0).cloned().unwrap_or_default();
     }
     Ok(())
 }

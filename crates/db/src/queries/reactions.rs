@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use protocol::UserId;
-use protocol::conversations::{Event, EventKind, Message, Reaction};
+use protocol::conversations::{Event, Message, Reaction};
 use uuid::Uuid;
 
 use crate::schema::message_reactions;
@@ -46,18 +46,11 @@ pub async fn attach(conn: &mut AsyncPgConnection, messages: &mut [Message]) -> Q
 
 /// Fills in the reactions of the messages that `events` carry.
 pub async fn attach_to_events(conn: &mut AsyncPgConnection, events: &mut [Event]) -> QueryResult<()> {
-    let carried = |event: &Event| match &event.kind {
-        EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => {
-            Some(message.id.0).filter(|_| message.deleted_at.is_none())
-        }
-        _ => None,
-    };
-    let ids: Vec<Uuid> = events.iter().filter_map(carried).collect();
+    let mut carried: Vec<&mut Message> = events.iter_mut().filter_map(|e| e.kind.carried_message_mut()).collect();
+    let ids: Vec<Uuid> = carried.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id.0).collect();
     let found = of_messages(conn, &ids).await?;
-    for event in events {
-        if let EventKind::MessageCreated { message } | EventKind::MessageEdited { message } = &mut event.kind {
-            message.reactions = found.get(&message.id.0).cloned().unwrap_or_default();
-        }
+    for message in &mut carried {
+        message.reactions = found.get(&message.id.0).cloned().unwrap_or_default();
     }
     Ok(())
 }

@@ -223,21 +223,7 @@ async fn moderation_removes_messages_live_and_exports_history() {
     app.befriend(&alice, &bob).await;
     let dm = alice.client.open_dm(bob.id()).await.unwrap();
     let (mut bob_socket, _) = bob.client.connect().await.unwrap();
-    let bad = alice
-        .client
-        .send_message(
-            dm.id,
-            &SendMessage {
-                client_msg_id: Uuid::new_v4(),
-                body: "spam spam".into(),
-                reply_to: None,
-                mentions: Vec::new(),
-                attachments: Vec::new(),
-                location: None,
-            },
-        )
-        .await
-        .unwrap();
+    let bad = alice.client.send_message(dm.id, &SendMessage::new(Uuid::new_v4(), "spam spam")).await.unwrap();
     let list: Page<AdminConversation> = ok(call(&admin, Method::GET, "/api/v1/admin/conversations", None).await).await;
     assert_eq!(list.items.len(), 1);
     assert_eq!(list.items[0].message_count, 1);
@@ -284,14 +270,7 @@ async fn retention_removes_exactly_the_expired_messages_and_resync_stays_gap_fre
     let dm = alice.client.open_dm(bob.id()).await.unwrap();
     let mut sent = Vec::new();
     for n in 0..4 {
-        let message = SendMessage {
-            client_msg_id: Uuid::new_v4(),
-            body: format!("message {n}"),
-            reply_to: None,
-            mentions: Vec::new(),
-            attachments: Vec::new(),
-            location: None,
-        };
+        let message = SendMessage::new(Uuid::new_v4(), format!("message {n}"));
         sent.push(alice.client.send_message(dm.id, &message).await.unwrap());
     }
     // Age the first two by ten days.
@@ -351,36 +330,9 @@ async fn users_export_their_own_data() {
     app.befriend(&alice, &bob).await;
     let dm = alice.client.open_dm(bob.id()).await.unwrap();
     for body in ["one", "two"] {
-        alice
-            .client
-            .send_message(
-                dm.id,
-                &SendMessage {
-                    client_msg_id: Uuid::new_v4(),
-                    body: body.into(),
-                    reply_to: None,
-                    mentions: Vec::new(),
-                    attachments: Vec::new(),
-                    location: None,
-                },
-            )
-            .await
-            .unwrap();
+        alice.client.send_message(dm.id, &SendMessage::new(Uuid::new_v4(), body)).await.unwrap();
     }
-    bob.client
-        .send_message(
-            dm.id,
-            &SendMessage {
-                client_msg_id: Uuid::new_v4(),
-                body: "bob's".into(),
-                reply_to: None,
-                mentions: Vec::new(),
-                attachments: Vec::new(),
-                location: None,
-            },
-        )
-        .await
-        .unwrap();
+    bob.client.send_message(dm.id, &SendMessage::new(Uuid::new_v4(), "bob's")).await.unwrap();
     let response = call(&alice, Method::GET, "/api/v1/users/me/export", None).await;
     assert!(response.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let export: protocol::admin::PersonalExport = ok(response).await;

@@ -14,14 +14,7 @@ fn code(result: Result<impl std::fmt::Debug, client::ClientError>) -> ErrorCode 
 }
 
 fn text(body: &str) -> SendMessage {
-    SendMessage {
-        client_msg_id: Uuid::new_v4(),
-        body: body.to_owned(),
-        reply_to: None,
-        mentions: Vec::new(),
-        attachments: Vec::new(),
-        location: None,
-    }
+    SendMessage::new(Uuid::new_v4(), body)
 }
 
 async fn say(who: &Account, conversation: ConversationId, body: &str) -> protocol::conversations::Message {

@@ -100,20 +100,7 @@ async fn ready_carries_friends_requests_and_conversations() {
     app.befriend(&alice, &bob).await;
     carol.client.send_friend_request(alice.id()).await.unwrap();
     let dm = bob.client.open_dm(alice.id()).await.unwrap();
-    bob.client
-        .send_message(
-            dm.id,
-            &SendMessage {
-                client_msg_id: Uuid::new_v4(),
-                body: "hi".into(),
-                reply_to: None,
-                mentions: Vec::new(),
-                attachments: Vec::new(),
-                location: None,
-            },
-        )
-        .await
-        .unwrap();
+    bob.client.send_message(dm.id, &SendMessage::new(Uuid::new_v4(), "hi")).await.unwrap();
     let (_bob_socket, _) = connect(&bob).await;
     let (_socket, ready) = connect(&alice).await;
     let ServerFrame::Ready { user, friends, requests, conversations, heartbeat_secs, .. } = ready else {
@@ -208,18 +195,7 @@ async fn bad_frames_get_error_frames_and_the_connection_survives() {
     let c = dm.id;
     let m = MessageId(Uuid::new_v4());
     let frames = [
-        ClientFrame::SendMessage {
-            req_id: 50,
-            conversation_id: c,
-            message: SendMessage {
-                client_msg_id: Uuid::new_v4(),
-                body: "hi".into(),
-                reply_to: None,
-                mentions: Vec::new(),
-                attachments: Vec::new(),
-                location: None,
-            },
-        },
+        ClientFrame::SendMessage { req_id: 50, conversation_id: c, message: SendMessage::new(Uuid::new_v4(), "hi") },
         ClientFrame::EditMessage { req_id: 51, conversation_id: c, message_id: m, body: "x".into() },
         ClientFrame::DeleteMessage { req_id: 52, conversation_id: c, message_id: m },
         ClientFrame::MarkRead { req_id: 53, conversation_id: c, seq: 1 },
@@ -307,14 +283,7 @@ async fn resending_with_the_same_client_msg_id_delivers_once() {
     app.befriend(&alice, &bob).await;
     let dm = alice.client.open_dm(bob.id()).await.unwrap();
     let (mut bob_socket, _) = connect(&bob).await;
-    let message = SendMessage {
-        client_msg_id: Uuid::new_v4(),
-        body: "once".into(),
-        reply_to: None,
-        mentions: Vec::new(),
-        attachments: Vec::new(),
-        location: None,
-    };
+    let message = SendMessage::new(Uuid::new_v4(), "once");
     let (mut first, _) = connect(&alice).await;
     let stored = first.send_message_with(dm.id, message.clone()).await.unwrap();
     first.close().await;
@@ -545,14 +514,7 @@ async fn two_servers_sending_at_once_deliver_every_conversation_in_seq_order() {
     // group's first two messages are stored by different servers in quick succession.
     let pipeline = async |socket: &mut Socket, who: &str| {
         for (n, group) in groups.iter().enumerate() {
-            let message = SendMessage {
-                client_msg_id: Uuid::new_v4(),
-                body: format!("{who} {n}"),
-                reply_to: None,
-                mentions: Vec::new(),
-                attachments: Vec::new(),
-                location: None,
-            };
+            let message = SendMessage::new(Uuid::new_v4(), format!("{who} {n}"));
             let req_id = socket.next_req_id();
             socket.send(&ClientFrame::SendMessage { req_id, conversation_id: *group, message }).await.unwrap();
         }
@@ -585,14 +547,7 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
     let mut req_ids = Vec::new();
     for n in 0..100 {
         let req_id = alice_socket.next_req_id();
-        let message = SendMessage {
-            client_msg_id: Uuid::new_v4(),
-            body: format!("m{n}"),
-            reply_to: None,
-            mentions: Vec::new(),
-            attachments: Vec::new(),
-            location: None,
-        };
+        let message = SendMessage::new(Uuid::new_v4(), format!("m{n}"));
         alice_socket.send(&ClientFrame::SendMessage { req_id, conversation_id: dm.id, message }).await.unwrap();
         req_ids.push(req_id);
     }
@@ -625,14 +580,7 @@ async fn pipelined_sends_keep_their_order_and_each_is_acked() {
 async fn pipeline(socket: &mut Socket, conversation: protocol::ConversationId, count: usize) {
     for n in 0..count {
         let req_id = socket.next_req_id();
-        let message = SendMessage {
-            client_msg_id: Uuid::new_v4(),
-            body: format!("m{n}"),
-            reply_to: None,
-            mentions: Vec::new(),
-            attachments: Vec::new(),
-            location: None,
-        };
+        let message = SendMessage::new(Uuid::new_v4(), format!("m{n}"));
         socket.send(&ClientFrame::SendMessage { req_id, conversation_id: conversation, message }).await.unwrap();
     }
     let mut acked = 0;

@@ -46,14 +46,7 @@ impl HeldLock {
 }
 
 fn message(body: &str) -> SendMessage {
-    SendMessage {
-        client_msg_id: Uuid::new_v4(),
-        body: body.to_owned(),
-        reply_to: None,
-        mentions: Vec::new(),
-        attachments: Vec::new(),
-        location: None,
-    }
+    SendMessage::new(Uuid::new_v4(), body)
 }
 
 /// Sends a frame without waiting for its answer; returns its request id.
