@@ -62,6 +62,7 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
         summary.get().map(|c: ConversationSummary| {
             let title = Chat::title_of(&c);
             let color = c.peer.as_ref().map_or_else(|| "#7a5af5".to_owned(), |p| p.avatar_color.clone());
+            let photo = c.peer.as_ref().map_or_else(|| c.photo.clone(), |p| p.avatar.clone());
             let peer = c.peer.as_ref().map(|p| p.id);
             let online = move || peer.is_some_and(|p| chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)));
             let me = chat.me();
@@ -86,7 +87,7 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                 <li class="conversation-item" class:active=active data-testid="conversation" data-title=data_title>
                     <A href=format!("/chat/{id}") attr:class="conversation-link">
                         <span class="avatar-wrap">
-                            <Avatar name=title.clone() color=color/>
+                            <Avatar name=title.clone() color=color photo/>
                             {peer.map(|_| view! {
                                 <span class="presence-dot" class:online=online
                                     aria-label=move || if online() { "online" } else { "offline" }></span>

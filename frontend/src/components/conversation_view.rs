@@ -118,6 +118,7 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
         summary.get().map(|s| {
             let title = Chat::title_of(&s);
             let color = s.peer.as_ref().map_or_else(|| "#7a5af5".to_owned(), |p| p.avatar_color.clone());
+            let photo = s.peer.as_ref().map_or_else(|| s.photo.clone(), |p| p.avatar.clone());
             let peer = s.peer.as_ref().map(|p| p.id);
             let subtitle = move || match peer {
                 Some(p) if chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)) => "online".to_owned(),
@@ -128,7 +129,7 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                 }
             };
             view! {
-                <Avatar name=title.clone() color=color/>
+                <Avatar name=title.clone() color=color photo/>
                 <div class="conversation-head-text">
                     <h2 data-testid="conversation-title">{title}</h2>
                     <span class="conversation-sub" data-testid="conversation-sub">{subtitle}</span>

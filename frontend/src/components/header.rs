@@ -84,7 +84,7 @@ pub fn Header() -> impl IntoView {
                 </button>
                 {move || session.user.get().map(|me| view! {
                     <A href="/settings" attr:class="me-link" attr:title="Settings" attr:aria-label="Settings">
-                        <Avatar name=me.display_name.clone() color=me.avatar_color.clone()/>
+                        <Avatar name=me.display_name.clone() color=me.avatar_color.clone() photo=me.avatar.clone()/>
                         <span class="me-name">{me.display_name.clone()}</span>
                     </A>
                 })}

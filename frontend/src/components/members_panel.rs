@@ -144,7 +144,7 @@ pub fn MembersPanel(
                                     let next_role = if member.role == MemberRole::Admin { MemberRole::Member } else { MemberRole::Admin };
                                     view! {
                                         <li class="user-row" data-username=user.username.clone()>
-                                            <Avatar name=name.clone() color=user.avatar_color.clone()/>
+                                            <Avatar name=name.clone() color=user.avatar_color.clone() photo=user.avatar.clone()/>
                                             <span class="user-names">
                                                 <span class="display-name">{name.clone()}{itself.then_some(" (you)")}</span>
                                                 <span class="username">{role_name(member.role)}</span>

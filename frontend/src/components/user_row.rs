@@ -10,7 +10,7 @@ use crate::components::avatar::Avatar;
 pub fn UserRow(user: PublicUser, children: Children) -> impl IntoView {
     view! {
         <li class="user-row" data-username=user.username.clone()>
-            <Avatar name=user.display_name.clone() color=user.avatar_color.clone()/>
+            <Avatar name=user.display_name.clone() color=user.avatar_color.clone() photo=user.avatar.clone()/>
             <a class="user-names" href=format!("/users/{}", user.id)>
                 <span class="display-name">{user.display_name.clone()}</span>
                 <span class="username">"@"{user.username.clone()}</span>

@@ -38,7 +38,7 @@ pub fn Profile() -> impl IntoView {
                         let itself = chat.me() == Some(id);
                         view! {
                         <div class="profile-head">
-                            <Avatar name=user.display_name.clone() color=user.avatar_color.clone()/>
+                            <Avatar name=user.display_name.clone() color=user.avatar_color.clone() photo=user.avatar.clone()/>
                             <div>
                                 <h1>{user.display_name.clone()}</h1>
                                 <p class="username">"@"{user.username.clone()}</p>
