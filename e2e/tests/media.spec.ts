@@ -6,7 +6,8 @@
 // with a caption and are stepped through with the arrow keys. On a slow uplink an upload shows
 // its progress and is cancelled; a file over the server's limit is refused with the server's
 // reason beside the composer. A shared location arrives as a card with a geo: link, and a
-// voice message as its waveform, length and a player; a profile photo replaces the initials.
+// voice message as its waveform, length and a player; a profile photo chosen in Settings
+// replaces the initials.
 // Screenshots at phone and desktop width, light and dark, go to artifacts/.
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
@@ -262,18 +263,14 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   await expect(bob.page.getByTestId('conversation').filter({ hasText: alice.name })).toContainText('🎤 Voice message (0:02)');
   await shoot(bob.page, 'media-voice-desktop');
 
-  // Alice makes a picture her profile photo (through the API: the web app has no control for
-  // it yet): Bob's app shows it instead of her initials.
-  const portrait = await alice.page.request.post('/api/v1/media', {
-    headers: bearer,
-    multipart: { file: { name: 'me.png', mimeType: 'image/png', buffer: png(200, 200) } },
-  });
-  expect(portrait.status()).toBe(201);
-  const avatarSet = await alice.page.request.put('/api/v1/users/me/avatar', {
-    headers: bearer,
-    data: { media_id: (await portrait.json()).id },
-  });
-  expect(avatarSet.ok()).toBe(true);
+  // Alice chooses a profile photo in Settings: her header shows it, and so does Bob's app
+  // instead of her initials.
+  await alice.page.getByRole('link', { name: 'Settings' }).click();
+  await alice.page.getByTestId('photo-input').setInputFiles([{ name: 'me.png', mimeType: 'image/png', buffer: png(200, 200) }]);
+  await expect(alice.page.getByRole('button', { name: 'Change photo' })).toBeVisible();
+  await expect.poll(() => loaded(alice.page.locator('.me-link img.avatar'))).toBe(true);
+  await shoot(alice.page, 'media-settings-photo-desktop');
+  await openDm(alice, bob);
   await bob.page.reload();
   const face = bob.page.getByTestId('conversation').filter({ hasText: alice.name }).locator('img.avatar');
   await expect(face).toHaveAttribute('src', /[?&]access=/);

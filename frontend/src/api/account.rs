@@ -6,7 +6,8 @@ use protocol::auth::{
     AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
     SessionInfo, TokenDelivery,
 };
-use protocol::users::{Me, UpdateProfileRequest};
+use protocol::media::MediaId;
+use protocol::users::{Me, SetPicture, UpdateProfileRequest};
 use uuid::Uuid;
 
 use super::http::{self, ApiError};
@@ -67,6 +68,16 @@ pub async fn revoke_session(session: Session, id: Uuid) -> Result<(), ApiError> 
 /// Saves profile changes.
 pub async fn update_me(session: Session, changes: UpdateProfileRequest) -> Result<Me, ApiError> {
     http::authed(session, Method::PATCH, "/api/v1/users/me", Some(&changes)).await
+}
+
+/// Makes one of the user's picture uploads their profile photo (`None` removes it).
+pub async fn set_avatar(session: Session, media: Option<MediaId>) -> Result<Me, ApiError> {
+    match media {
+        Some(media_id) => {
+            http::authed(session, Method::PUT, "/api/v1/users/me/avatar", Some(&SetPicture { media_id })).await
+        }
+        None => http::authed::<_, ()>(session, Method::DELETE, "/api/v1/users/me/avatar", None).await,
+    }
 }
 
 /// Changes the password (other devices are signed out).

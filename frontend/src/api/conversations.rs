@@ -8,6 +8,8 @@ use protocol::conversations::{
     EventPage, ForwardMessage, Forwarded, Member, MemberRole, Message, MessagePage, MessageReaders, PinnedMessages,
     SearchResults, SetRole, UpdateConversation, UpdateConversationSettings,
 };
+use protocol::media::MediaId;
+use protocol::users::SetPicture;
 use protocol::{ConversationId, MessageId, UserId};
 
 use super::http::{self, ApiError, encode};
@@ -40,6 +42,19 @@ pub async fn describe(
 ) -> Result<ConversationSummary, ApiError> {
     let body = UpdateConversation { title: None, description: Some(description) };
     http::authed(session, Method::PATCH, &format!("/api/v1/conversations/{id}"), Some(&body)).await
+}
+
+/// Makes one of the caller's picture uploads the group's photo (`None` removes it).
+pub async fn set_photo(
+    session: Session,
+    id: ConversationId,
+    media: Option<MediaId>,
+) -> Result<ConversationSummary, ApiError> {
+    let path = format!("/api/v1/conversations/{id}/photo");
+    match media {
+        Some(media_id) => http::authed(session, Method::PUT, &path, Some(&SetPicture { media_id })).await,
+        None => http::authed::<_, ()>(session, Method::DELETE, &path, None).await,
+    }
 }
 
 /// Adds friends to a group.

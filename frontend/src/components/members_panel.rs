@@ -1,5 +1,5 @@
 //! The side panel of a conversation: its members with their roles, and for a group's owners
-//! and admins the ways to rename it, add friends, remove members and promote or demote them;
+//! and admins the ways to set its photo, rename it, add friends, remove members and promote or demote them;
 //! anyone may leave a group.
 
 use std::collections::HashSet;
@@ -12,6 +12,7 @@ use protocol::{ConversationId, UserId};
 
 use crate::api::{self, ApiError};
 use crate::components::avatar::Avatar;
+use crate::components::photo_picker::{PhotoOf, PhotoPicker};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
@@ -117,6 +118,8 @@ pub fn MembersPanel(
                         });
                         view! {
                             {manage.then(|| view! {
+                                <PhotoPicker of=PhotoOf::Group(id)
+                                    has_photo=Signal::derive(move || chat.summary(id).is_some_and(|s| s.photo.is_some()))/>
                                 <form class="inline-form" on:submit=rename>
                                     <input aria-label="Group title" prop:value=move || title.get()
                                         on:input=move |ev| title.set(event_target_value(&ev))/>

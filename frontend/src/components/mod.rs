@@ -22,6 +22,7 @@ pub mod message_bubble;
 pub mod message_list;
 pub mod message_search;
 pub mod new_group;
+pub mod photo_picker;
 pub mod pinned_bar;
 pub mod reactions;
 pub mod read_by;

@@ -1,4 +1,4 @@
-//! Settings: profile (display name, bio, colour), password, signed-in devices, downloading
+//! Settings: profile (photo, display name, bio, colour), password, signed-in devices, downloading
 //! one's own data, and deleting the account.
 
 use leptos::prelude::*;
@@ -7,7 +7,9 @@ use leptos_router::hooks::use_navigate;
 use protocol::users::UpdateProfileRequest;
 
 use crate::api::{self, ApiError};
+use crate::components::avatar::Avatar;
 use crate::components::field::Field;
+use crate::components::photo_picker::{PhotoOf, PhotoPicker};
 use crate::download;
 use crate::state::session::Session;
 
@@ -68,6 +70,12 @@ fn ProfileSettings() -> impl IntoView {
         <section class="card">
             <h2>"Profile"</h2>
             <p class="lede small">{me.as_ref().map(|m| format!("@{} · member since {}", m.username, m.created_at.format("%B %Y")))}</p>
+            <div class="photo-row">
+                {move || session.user.get().map(|m| view! {
+                    <Avatar name=m.display_name.clone() color=m.avatar_color.clone() photo=m.avatar.clone()/>
+                })}
+                <PhotoPicker of=PhotoOf::Me has_photo=Signal::derive(move || session.user.with(|m| m.as_ref().is_some_and(|m| m.avatar.is_some())))/>
+            </div>
             <form on:submit=save novalidate>
                 <Field label="Display name" name="display_name" value=display_name error=error_for(state, "display_name")/>
                 <div class="field" class:invalid=move || error_for(state, "bio").get().is_some()>
