@@ -7,12 +7,12 @@
 // its progress and is cancelled; a file over the server's limit is refused with the server's
 // reason beside the composer. A shared location arrives as a card with a geo: link, and a
 // voice message as its waveform, length and a player; a profile photo chosen in Settings
-// replaces the initials.
+// replaces the initials, and so does a group's photo set from its members panel.
 // Screenshots at phone and desktop width, light and dark, go to artifacts/.
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { test, expect, type Page } from '@playwright/test';
-import { befriend, newUser, openDm, runSuffix, send, shoot } from './support';
+import { befriend, createGroup, newUser, openDm, runSuffix, send, shoot } from './support';
 
 const run = runSuffix();
 
@@ -102,7 +102,7 @@ async function loaded(img: ReturnType<Page['locator']>) {
   return img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0);
 }
 
-test('friends send a picture and a PDF, view the picture and download the PDF', async ({ browser }) => {
+test('friends share pictures, a PDF, a location and a voice message, and set profile and group photos', async ({ browser }) => {
   test.setTimeout(180_000);
   const alice = await newUser(browser, 'alice', run);
   const bob = await newUser(browser, 'bob', run);
@@ -320,6 +320,19 @@ test('friends send a picture and a PDF, view the picture and download the PDF', 
   await expect(alice.page.getByTestId('upload-error')).toContainText('huge.bin');
   await expect(chips).toHaveCount(0);
   await shoot(alice.page, 'media-error-phone');
+
+  // A group's photo, set from its members panel: a line in the history, and the group's
+  // avatar in Bob's list, live.
+  await alice.page.setViewportSize({ width: 1280, height: 800 });
+  const group = `Pictures ${run}`;
+  await createGroup(alice, group, [bob]);
+  await alice.page.getByTestId('details-toggle').click();
+  await alice.page.getByTestId('photo-input').setInputFiles([{ name: 'group.png', mimeType: 'image/png', buffer: png(120, 90) }]);
+  await expect(alice.page.getByRole('button', { name: 'Change photo' })).toBeVisible();
+  await expect(alice.page.getByTestId('conversation-line').last()).toHaveText(/You changed the group photo/);
+  await bob.page.setViewportSize({ width: 1280, height: 800 });
+  const groupFace = bob.page.getByTestId('conversation').filter({ hasText: group }).locator('img.avatar');
+  await expect.poll(() => loaded(groupFace)).toBe(true);
 
   await alice.context.close();
   await bob.context.close();
