@@ -1,6 +1,6 @@
-//! Social changes as the live side sees them: after a friend request, a friendship or its end
-//! is committed (through `db::queries::social`), these tell the users' connections through
-//! the bus, and the pending requests are read the way both the API and `ready` show them.
+//! Social changes as the live side sees them: after a friend request, a friendship or its end,
+//! or a profile change is committed, these tell the users' connections through the bus, and
+//! the pending requests are read the way both the API and `ready` show them.
 
 use db::queries::social::{self, RequestRow};
 use db::queries::users as user_queries;
@@ -63,4 +63,23 @@ pub async fn request_removed(state: &AppState, row: &RequestRow) {
 pub async fn friendship_ended(state: &AppState, a: Uuid, b: Uuid) {
     state.bus.publish(BusMessage::FriendRemoved { user_id: a, other: b }).await;
     state.bus.publish(BusMessage::FriendRemoved { user_id: b, other: a }).await;
+}
+
+/// Tells everyone who sees `user`'s profile (themself, friends, co-members) that it changed:
+/// a new name, bio, colour or photo shows at once, without a reload.
+pub async fn profile_changed(state: &AppState, user: &db::models::User) {
+    let audience = match db::pool::checkout(&state.pool).await {
+        Ok(mut conn) => user_queries::audience(&mut conn, user.id).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "profile change not announced: no database connection");
+            return;
+        }
+    };
+    match audience {
+        Ok(user_ids) => {
+            let frame = ServerFrame::UserUpdated { user: user.to_public() };
+            state.bus.publish(BusMessage::ToUsers { user_ids, frame }).await;
+        }
+        Err(e) => tracing::warn!(error = %e, "profile change not announced"),
+    }
 }

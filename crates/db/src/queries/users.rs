@@ -70,6 +70,28 @@ pub async fn set_avatar(conn: &mut AsyncPgConnection, id: Uuid, avatar: Option<U
         .await
 }
 
+/// Who sees `user`'s profile: themself, their friends and the members of every conversation
+/// they are in.
+pub async fn audience(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<Uuid>> {
+    #[derive(diesel::QueryableByName)]
+    struct Viewer {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let viewers: Vec<Viewer> = crate::prepared::prepared(
+        "SELECT $1 AS id \
+         UNION SELECT CASE WHEN f.user_a = $1 THEN f.user_b ELSE f.user_a END FROM friendships AS f \
+               WHERE f.user_a = $1 OR f.user_b = $1 \
+         UNION SELECT other.user_id FROM conversation_members AS mine \
+               JOIN conversation_members AS other ON other.conversation_id = mine.conversation_id \
+               WHERE mine.user_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(user)
+    .load(conn)
+    .await?;
+    Ok(viewers.into_iter().map(|v| v.id).collect())
+}
+
 /// Replaces the password hash.
 pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).await.map(|_| ())

@@ -50,6 +50,8 @@ pub async fn update_me(
         avatar_color: avatar_color.as_deref(),
     };
     let user = user_queries::update_profile(&mut conn, auth.id(), changes).await?;
+    drop(conn);
+    crate::social::profile_changed(&state, &user).await;
     Ok(web::Json(user.to_me()))
 }
 
@@ -69,6 +71,8 @@ pub async fn set_avatar(
         .await?
         .ok_or_else(|| ApiError::field(ErrorCode::Unprocessable, "media_id", "not a picture you uploaded"))?;
     let user = user_queries::set_avatar(&mut conn, auth.id(), Some(body.media_id.0)).await?;
+    drop(conn);
+    crate::social::profile_changed(&state, &user).await;
     Ok(web::Json(user.to_me()))
 }
 
@@ -79,6 +83,8 @@ pub async fn set_avatar(
 pub async fn remove_avatar(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<Me>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let user = user_queries::set_avatar(&mut conn, auth.id(), None).await?;
+    drop(conn);
+    crate::social::profile_changed(&state, &user).await;
     Ok(web::Json(user.to_me()))
 }
 

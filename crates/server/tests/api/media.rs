@@ -505,3 +505,20 @@ async fn a_group_photo_is_set_by_its_admins_through_the_log_and_seen_only_by_mem
     let after: protocol::conversations::ConversationSummary = removed.send().await.unwrap().json().await.unwrap();
     assert!(after.photo.is_none());
 }
+
+#[tokio::test]
+async fn a_new_profile_photo_reaches_friends_live() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, _) = pair(&app).await;
+    let (mut socket, _) = bob.client.connect().await.unwrap();
+    let photo = alice.client.upload("me.jpg", sideways_jpeg_with_gps(), None).await.unwrap();
+    let request = alice.client.request(reqwest::Method::PUT, "/api/v1/users/me/avatar").unwrap();
+    request.json(&serde_json::json!({ "media_id": photo.id })).send().await.unwrap();
+    let updated = loop {
+        match tokio::time::timeout(WAIT, socket.next()).await.expect("the change in time").unwrap() {
+            ServerFrame::UserUpdated { user } => break user,
+            _ => continue,
+        }
+    };
+    assert_eq!((updated.id, updated.avatar), (alice.id(), photo.thumbnail));
+}
