@@ -10,6 +10,7 @@ mod geolocation;
 mod markdown;
 mod media;
 mod pages;
+mod recorder;
 mod state;
 mod time;
 

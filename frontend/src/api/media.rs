@@ -12,10 +12,35 @@ use protocol::media::{Attachment, MEDIA_PATH, MediaAccess};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{File, FormData, ProgressEvent, XmlHttpRequest};
+use web_sys::{Blob, File, FormData, ProgressEvent, XmlHttpRequest};
 
 use super::http::{self, ApiError};
+use crate::media::levels::waveform_field;
 use crate::state::session::Session;
+
+/// What one upload sends: the bytes under a file name, and the text parts saying what they are.
+#[derive(Debug)]
+pub struct Upload {
+    blob: Blob,
+    name: String,
+    fields: Vec<(&'static str, String)>,
+}
+
+impl Upload {
+    /// A file as picked, dropped or pasted: the server tells from its bytes what it is.
+    pub fn file(file: &File) -> Self {
+        Self { blob: Blob::clone(file), name: file.name(), fields: Vec::new() }
+    }
+
+    /// A voice message recorded here: `kind=voice` with its measured length and its levels.
+    pub fn voice(blob: Blob, name: &str, duration_ms: u32, waveform: &[u8]) -> Self {
+        let mut fields = vec![("kind", "voice".to_owned()), ("duration_ms", duration_ms.to_string())];
+        if !waveform.is_empty() {
+            fields.push(("waveform", waveform_field(waveform)));
+        }
+        Self { blob, name: name.to_owned(), fields }
+    }
+}
 
 /// `GET /api/v1/media/access`: the token attachment URLs must carry.
 pub async fn access(session: Session) -> Result<MediaAccess, ApiError> {
@@ -45,17 +70,17 @@ impl Cancel {
     }
 }
 
-/// `POST /api/v1/media`: uploads `file` as the signed-in user, reporting progress (0–1) as the
+/// `POST /api/v1/media`: uploads `what` as the signed-in user, reporting progress (0–1) as the
 /// bytes leave. An expired access token is refreshed once and the file sent again, as
 /// `http::authed` does for JSON calls.
 pub async fn upload(
     session: Session,
-    file: &File,
+    what: &Upload,
     progress: impl Fn(f64) + 'static,
     cancel: &Cancel,
 ) -> Result<Attachment, ApiError> {
     let progress: Rc<dyn Fn(f64)> = Rc::new(progress);
-    let (status, text) = send(session.token(), file, progress.clone(), cancel).await?;
+    let (status, text) = send(session.token(), what, progress.clone(), cancel).await?;
     let answer = http::answer::<Attachment>(f64::from(status), &text).map_err(|e| refine(status, &text, e));
     match answer {
         Err(e) if status == 401 && e.ends_session() => {
@@ -64,7 +89,7 @@ pub async fn upload(
                 return Err(e);
             }
             progress(0.0);
-            let (status, text) = send(session.token(), file, progress, cancel).await?;
+            let (status, text) = send(session.token(), what, progress, cancel).await?;
             http::answer::<Attachment>(f64::from(status), &text).map_err(|e| refine(status, &text, e))
         }
         answer => answer,
@@ -74,7 +99,7 @@ pub async fn upload(
 /// One attempt: the status and body text of the answer.
 async fn send(
     token: Option<String>,
-    file: &File,
+    what: &Upload,
     progress: Rc<dyn Fn(f64)>,
     cancel: &Cancel,
 ) -> Result<(u16, String), ApiError> {
@@ -93,7 +118,11 @@ async fn send(
         request.set_request_header("Authorization", &format!("Bearer {token}")).map_err(failed)?;
     }
     let form = FormData::new().map_err(failed)?;
-    form.append_with_blob_and_filename("file", file, &file.name()).map_err(failed)?;
+    // The text parts come first: the server reads them before it streams the file.
+    for (name, value) in &what.fields {
+        form.append_with_str(name, value).map_err(failed)?;
+    }
+    form.append_with_blob_and_filename("file", &what.blob, &what.name).map_err(failed)?;
 
     let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
         if event.length_computable() && event.total() > 0.0 {

@@ -3,7 +3,8 @@
 //! answering, a typing signal at most every few seconds, an emoji picker, and `@` mentions of
 //! the conversation's members; files attached with the paper clip, by pasting a picture or by
 //! dropping them on the conversation go up at once and leave with the next Send, which may
-//! then have no text; the user's location, shared as a message of its own.
+//! then have no text; the user's location, shared as a message of its own; and, while there is
+//! nothing to send, a microphone in Send's place that records a voice message.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -17,6 +18,7 @@ use crate::components::attachment_tray::AttachmentTray;
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::mention_picker::{MentionPicker, candidates, mention_query, mentioned};
 use crate::components::share_location::ShareLocation;
+use crate::components::voice_recorder::VoiceRecorder;
 use crate::media::summary::preview;
 use crate::state::chat::{Chat, now_ms};
 use crate::state::uploads::{Uploads, files_of};
@@ -40,6 +42,11 @@ pub fn Composer(
     let chat = expect_context::<Chat>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
+    // Recording (or sending) a voice message: the row is the recorder's alone.
+    let recording = RwSignal::new(false);
+    let voice_error = RwSignal::new(None::<String>);
+    // Nothing written and nothing attached: the microphone takes Send's place, as on phones.
+    let empty = move || text.with(|t| t.trim().is_empty()) && uploads.is_empty();
     let last_typing = StoredValue::new(0.0);
     let input = NodeRef::<Textarea>::new();
     // The mention being typed: where its `@` is and what follows it.
@@ -168,26 +175,34 @@ pub fn Composer(
             <MentionPicker offered=offered selected=selected pick/>
             <AttachmentTray uploads/>
             <div class="composer-row">
-                <AttachButton uploads/>
-                <ShareLocation id reply error sent=Callback::new(move |()| stick.notify())/>
-                <EmojiPicker input text/>
-                <textarea
-                    node_ref=input
-                    rows="1"
-                    placeholder="Write a message"
-                    aria-label="Message"
-                    aria-autocomplete="list"
-                    aria-controls="mention-list"
-                    aria-expanded=move || (!offered.with(Vec::is_empty)).to_string()
-                    aria-activedescendant=move || (!offered.with(Vec::is_empty)).then(|| format!("mention-{}", selected.get()))
-                    data-testid="composer"
-                    prop:value=move || text.get()
-                    on:input=on_input
-                    on:keydown=on_keydown
-                    on:paste=on_paste
-                ></textarea>
-                <button type="submit" aria-label="Send">"Send"</button>
+                <Show when=move || !recording.get()>
+                    <AttachButton uploads/>
+                    <ShareLocation id reply error sent=Callback::new(move |()| stick.notify())/>
+                    <EmojiPicker input text/>
+                    <textarea
+                        node_ref=input
+                        rows="1"
+                        placeholder="Write a message"
+                        aria-label="Message"
+                        aria-autocomplete="list"
+                        aria-controls="mention-list"
+                        aria-expanded=move || (!offered.with(Vec::is_empty)).to_string()
+                        aria-activedescendant=move || (!offered.with(Vec::is_empty)).then(|| format!("mention-{}", selected.get()))
+                        data-testid="composer"
+                        prop:value=move || text.get()
+                        on:input=on_input
+                        on:keydown=on_keydown
+                        on:paste=on_paste
+                    ></textarea>
+                </Show>
+                <Show when=move || recording.get() || empty()
+                    fallback=|| view! { <button type="submit" aria-label="Send">"Send"</button> }>
+                    <VoiceRecorder id reply active=recording error=voice_error sent=Callback::new(move |()| stick.notify())/>
+                </Show>
             </div>
+            {move || voice_error.get().map(|e| view! {
+                <p class="form-error small" role="alert" data-testid="voice-error">{e}</p>
+            })}
             {move || uploads.error.get().map(|e| view! {
                 <p class="form-error small" role="alert" data-testid="upload-error">{e}</p>
             })}

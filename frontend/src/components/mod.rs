@@ -30,3 +30,4 @@ pub mod server_status;
 pub mod share_location;
 pub mod user_row;
 pub mod voice_note;
+pub mod voice_recorder;

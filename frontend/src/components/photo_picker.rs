@@ -51,7 +51,13 @@ pub fn PhotoPicker(of: PhotoOf, #[prop(into)] has_photo: Signal<bool>) -> impl I
         progress.set(Some(0.0));
         error.set(None);
         spawn_local(async move {
-            let uploaded = api::media::upload(session, &file, move |p| progress.set(Some(p)), &Cancel::default()).await;
+            let uploaded = api::media::upload(
+                session,
+                &api::media::Upload::file(&file),
+                move |p| progress.set(Some(p)),
+                &Cancel::default(),
+            )
+            .await;
             match uploaded {
                 Ok(picture) if picture.kind == MediaKind::Image => apply(Some(picture.id)),
                 Ok(_) => {

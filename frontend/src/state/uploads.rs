@@ -89,7 +89,8 @@ impl Uploads {
         });
         let (uploads, session) = (*self, self.session);
         spawn_local(async move {
-            let answer = api::media::upload(session, &file, move |p| progress.set(p), &cancel).await;
+            let answer =
+                api::media::upload(session, &api::media::Upload::file(&file), move |p| progress.set(p), &cancel).await;
             uploads.cancels.try_update_value(|c| c.remove(&key));
             if cancel.is_cancelled() {
                 return;

@@ -1,0 +1,242 @@
+//! The composer's microphone: tap to record a voice message, see its running time and a live
+//! level meter, then Cancel (nothing is kept) or Send, which stops, uploads the recording as a
+//! voice message (with its measured length and waveform, progress shown, cancellable) and sends
+//! it alone through the outbox, answering the message being replied to, if any.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::ConversationId;
+use protocol::conversations::Message;
+
+use crate::api;
+use crate::api::media::{Cancel, Upload};
+use crate::api::ws::Gateway;
+use crate::media::duration::clock_duration;
+use crate::recorder::{self, Recording};
+use crate::state::session::Session;
+
+/// How often the level is read: ten times a second, the waveform's resolution.
+const SAMPLE_EVERY: Duration = Duration::from_millis(100);
+/// Levels the meter shows: the last three seconds or so.
+const METER_BARS: usize = 32;
+/// The longest voice message the server takes (an hour); reaching it sends the recording.
+const MAX_MS: u32 = 3_600_000;
+
+/// Where the recorder stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for a tap on the microphone.
+    Idle,
+    /// Asking the browser for the microphone (its prompt may be open).
+    Starting,
+    Recording,
+    /// The recording is on its way to the server.
+    Sending,
+}
+
+/// The recorder of conversation `id`'s composer. `active` is true from the first tap until the
+/// voice message leaves or is cancelled (the composer hides its text field meanwhile); `error`
+/// receives why recording or sending failed; `sent` fires after a send.
+#[component]
+pub fn VoiceRecorder(
+    id: ConversationId,
+    reply: RwSignal<Option<Message>>,
+    active: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    sent: Callback<()>,
+) -> impl IntoView {
+    let gateway = expect_context::<Gateway>();
+    let session = expect_context::<Session>();
+    let phase = RwSignal::new(Phase::Idle);
+    let elapsed = RwSignal::new(0u32);
+    let meter = RwSignal::new(Vec::<u8>::new());
+    let progress = RwSignal::new(0.0f64);
+    let recording = StoredValue::new_local(None::<Recording>);
+    let timer = StoredValue::new(None::<IntervalHandle>);
+    let cancel = StoredValue::new_local(None::<Cancel>);
+
+    let stop_timer = move || {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    };
+    let reset = move || {
+        stop_timer();
+        if let Some(rec) = recording.try_update_value(Option::take).flatten() {
+            rec.release();
+        }
+        phase.set(Phase::Idle);
+        active.set(false);
+        meter.set(Vec::new());
+        elapsed.set(0);
+        progress.set(0.0);
+    };
+    let send = move || {
+        if phase.get_untracked() != Phase::Recording {
+            return;
+        }
+        let Some(rec) = recording.get_value() else { return };
+        stop_timer();
+        phase.set(Phase::Sending);
+        let upload_cancel = Cancel::default();
+        cancel.set_value(Some(upload_cancel.clone()));
+        spawn_local(async move {
+            let take = rec.finish().await;
+            recording.try_set_value(None);
+            let take = match take {
+                Ok(take) => take,
+                Err(why) => {
+                    error.try_set(Some(why.to_owned()));
+                    reset();
+                    return;
+                }
+            };
+            let upload = Upload::voice(take.blob, take.name, take.duration_ms, &take.waveform);
+            let answer = api::media::upload(
+                session,
+                &upload,
+                move |p| {
+                    progress.try_set(p);
+                },
+                &upload_cancel,
+            )
+            .await;
+            if upload_cancel.is_cancelled() {
+                return;
+            }
+            match answer {
+                Ok(attachment) => {
+                    let reply_to = reply.get_untracked().map(|m| m.id);
+                    gateway.send_message(id, String::new(), reply_to, Vec::new(), vec![attachment], None);
+                    reply.try_set(None);
+                    sent.run(());
+                }
+                Err(e) => {
+                    error.try_set(Some(format!("The voice message was not sent: {}", e.message)));
+                }
+            }
+            cancel.try_set_value(None);
+            reset();
+        });
+    };
+    let start = move |_| {
+        if phase.get_untracked() != Phase::Idle {
+            return;
+        }
+        error.set(None);
+        phase.set(Phase::Starting);
+        active.set(true);
+        spawn_local(async move {
+            let rec = match recorder::start().await {
+                Ok(rec) => rec,
+                Err(why) => {
+                    error.try_set(Some(why.to_owned()));
+                    reset();
+                    return;
+                }
+            };
+            // The composer went away (another conversation) while the prompt was open.
+            if recording.try_set_value(Some(rec.clone())).is_some()
+                || phase.try_get_untracked() != Some(Phase::Starting)
+            {
+                rec.release();
+                return;
+            }
+            phase.set(Phase::Recording);
+            let tick = move || {
+                let Some(rec) = recording.try_get_value().flatten() else { return };
+                let level = rec.sample();
+                meter.update(|m| {
+                    m.push(level);
+                    let extra = m.len().saturating_sub(METER_BARS);
+                    m.drain(..extra);
+                });
+                let ms = rec.elapsed_ms();
+                elapsed.set(ms);
+                if ms >= MAX_MS {
+                    send();
+                }
+            };
+            match set_interval_with_handle(tick, SAMPLE_EVERY) {
+                Ok(handle) => timer.set_value(Some(handle)),
+                Err(_) => {
+                    error.set(Some("The recording could not be timed.".to_owned()));
+                    reset();
+                }
+            }
+        });
+    };
+    let discard = move |_| {
+        if let Some(upload) = cancel.try_update_value(Option::take).flatten() {
+            upload.cancel();
+        }
+        reset();
+    };
+    // Leaving the conversation mid-recording ends it: the microphone must not stay on.
+    on_cleanup(move || {
+        if let Some(upload) = cancel.try_update_value(Option::take).flatten() {
+            upload.cancel();
+        }
+        stop_timer();
+        if let Some(rec) = recording.try_update_value(Option::take).flatten() {
+            rec.release();
+        }
+    });
+
+    let bars = move || {
+        meter.with(|levels| {
+            levels
+                .iter()
+                .enumerate()
+                .map(|(i, &level)| {
+                    let height = (f64::from(level) / 255.0 * 24.0).max(2.0);
+                    view! {
+                        <rect x=(i * 4).to_string() y=format!("{:.1}", (24.0 - height) / 2.0) width="2.5"
+                            height=format!("{height:.1}") rx="1.2"/>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let mic = move || {
+        view! {
+            <button type="button" class="ghost icon attach mic" aria-label="Record a voice message"
+                title="Record a voice message" data-testid="record-voice"
+                disabled=move || phase.get() == Phase::Starting on:click=start>
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <rect x="9" y="3" width="6" height="11" rx="3" fill="none" stroke="currentColor" stroke-width="1.8"/>
+                    <path d="M5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21" fill="none" stroke="currentColor"
+                        stroke-width="1.8" stroke-linecap="round"/>
+                </svg>
+            </button>
+        }
+    };
+    let recorder_bar = move || {
+        let sending = move || phase.get() == Phase::Sending;
+        view! {
+            <div class="voice-recorder" data-testid="voice-recorder">
+                <button type="button" class="ghost small" aria-label="Cancel voice message"
+                    data-testid="cancel-voice" on:click=discard>"Cancel"</button>
+                <span class="recording-dot" class:sending=sending aria-hidden="true"></span>
+                <span class="recording-time" data-testid="recording-time" aria-label="Recording time">
+                    {move || clock_duration(elapsed.get())}
+                </span>
+                <svg class="level-meter" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
+                    height="24" aria-hidden="true" data-testid="level-meter">{bars}</svg>
+                {move || sending().then(|| view! {
+                    <progress class="voice-progress" max="1" value=move || progress.get()
+                        aria-label="Sending voice message"></progress>
+                })}
+                <button type="button" aria-label="Send voice message" data-testid="send-voice"
+                    disabled=sending on:click=move |_| send()>"Send"</button>
+            </div>
+        }
+    };
+    view! {
+        <Show when=move || matches!(phase.get(), Phase::Recording | Phase::Sending) fallback=mic>
+            {recorder_bar}
+        </Show>
+    }
+}
