@@ -220,7 +220,7 @@ pub fn VoiceRecorder(
                 <button type="button" class="ghost small" aria-label="Cancel voice message"
                     data-testid="cancel-voice" on:click=discard>"Cancel"</button>
                 <span class="recording-dot" class:sending=sending aria-hidden="true"></span>
-                <span class="recording-time" data-testid="recording-time" aria-label="Recording time">
+                <span class="recording-time" role="timer" data-testid="recording-time" aria-label="Recording time">
                     {move || clock_duration(elapsed.get())}
                 </span>
                 <svg class="level-meter" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
