@@ -2,7 +2,9 @@
 //! Content-Security-Policy refuses inline styles), its length, and the browser's player. The
 //! bars already played are marked, and a click on the waveform seeks there: recordings made by
 //! `MediaRecorder` carry no duration, so the browser's own slider cannot seek them until they
-//! have played through, while the waveform knows the length the recorder measured.
+//! have played through, while the waveform knows the length the recorder measured. Such a file
+//! is also read to its end once (a seek past it, then back) so the browser learns its length
+//! and its own slider works too; a voice message is small enough for that.
 
 use leptos::html::Audio;
 use leptos::prelude::*;
@@ -35,8 +37,24 @@ pub fn VoiceNote(attachment: Attachment) -> impl IntoView {
         let own = el.duration();
         if own.is_finite() && own > 0.0 { Some(own) } else { known_ms.map(|ms| f64::from(ms) / 1000.0) }
     };
-    let on_time = move |_| {
+    // Learning the length of a file without one: the seek to its end must not show as played.
+    let measuring = StoredValue::new(false);
+    let on_metadata = move |_| {
         let Some(el) = audio.get_untracked() else { return };
+        if el.duration().is_infinite() {
+            measuring.set_value(true);
+            el.set_current_time(1e101);
+        }
+    };
+    let on_duration = move |_| {
+        let Some(el) = audio.get_untracked() else { return };
+        if measuring.get_value() && el.duration().is_finite() {
+            measuring.set_value(false);
+            el.set_current_time(0.0);
+        }
+    };
+    let on_time = move |_| {
+        let Some(el) = audio.get_untracked().filter(|_| !measuring.get_value()) else { return };
         if let Some(total) = length_s(&el) {
             played.set((el.current_time() / total).clamp(0.0, 1.0));
         }
@@ -85,6 +103,7 @@ pub fn VoiceNote(attachment: Attachment) -> impl IntoView {
                 {length.map(|l| view! { <span class="voice-length">{l}</span> })}
             </div>
             <audio controls preload="metadata" src=src aria-label=label node_ref=audio on:timeupdate=on_time
+                on:loadedmetadata=on_metadata on:durationchange=on_duration
                 on:error=move |_| failed()></audio>
         </figure>
     }

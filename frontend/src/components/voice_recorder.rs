@@ -223,7 +223,7 @@ pub fn VoiceRecorder(
                 <span class="recording-time" role="timer" data-testid="recording-time" aria-label="Recording time">
                     {move || clock_duration(elapsed.get())}
                 </span>
-                <svg class="level-meter" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
+                <svg class="level-meter" preserveAspectRatio="xMinYMid meet" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
                     height="24" aria-hidden="true" data-testid="level-meter">{bars}</svg>
                 {move || sending().then(|| view! {
                     <progress class="voice-progress" max="1" value=move || progress.get()
