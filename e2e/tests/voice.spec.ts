@@ -2,8 +2,8 @@
 // permission granted and no prompt) feeds the composer's recorder. Cancelling sends nothing and
 // turns the microphone off; a recording of about two seconds reaches the other friend as a
 // voice message with its length and waveform, which plays (its time advances) and seeks from
-// the waveform. Screenshots of the recorder and the bubble at phone and desktop width, light
-// and dark, go to artifacts/.
+// the waveform; a refused microphone is explained beside the composer. Screenshots of the
+// recorder and the bubble at phone and desktop width, light and dark, go to artifacts/.
 import { test, expect, type Page } from '@playwright/test';
 import { befriend, newUser, openDm, runSuffix, shoot } from './support';
 
@@ -138,4 +138,15 @@ test('a friend records a voice message with the microphone; the other plays it; 
   await bob.page.getByTestId('messages').evaluate((el) => el.scrollTo(0, el.scrollHeight));
   await expect(voice).toBeInViewport();
   await shoot(bob.page, 'voice-note-phone');
+
+  // A microphone refused by the browser says so beside the composer, which stays as it was.
+  await bob.page.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+  });
+  await bob.page.reload();
+  await bob.page.getByRole('button', { name: 'Record a voice message' }).click();
+  await expect(bob.page.getByTestId('voice-error')).toHaveText(/may not use your microphone/);
+  await expect(bob.page.getByTestId('voice-recorder')).toHaveCount(0);
+  await expect(bob.page.getByTestId('composer')).toBeVisible();
+  await shoot(bob.page, 'voice-denied-phone');
 });

@@ -108,7 +108,7 @@ pub fn VoiceRecorder(
             }
             match answer {
                 Ok(attachment) => {
-                    let reply_to = reply.get_untracked().map(|m| m.id);
+                    let reply_to = reply.try_get_untracked().flatten().map(|m| m.id);
                     gateway.send_message(id, String::new(), reply_to, Vec::new(), vec![attachment], None);
                     reply.try_set(None);
                     sent.run(());
