@@ -232,8 +232,8 @@ test('friends share pictures, a PDF, a location and a voice message, and set pro
   await expect(bob.page.getByTestId('conversation').filter({ hasText: alice.name })).toContainText('📍 Location');
   await shoot(bob.page, 'media-location-desktop');
 
-  // A voice message (the web app records none yet: sent through the API as Alice, with its
-  // duration and waveform) plays in Bob's app, drawn as bars with its length.
+  // A voice message sent through the API as Alice (a WAV with its duration and waveform; the
+  // microphone's own path is voice.spec.ts) plays in Bob's app, drawn as bars with its length.
   const login = await alice.page.request.post('/api/v1/auth/login', {
     data: { username: alice.username, password: 'alice-secret-pw' },
   });
