@@ -5,7 +5,9 @@
 //! video, and headers that keep a file from ever running as a page.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, ByteRangeSpec, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header::{
+    self, ByteRangeSpec, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use db::queries::media as queries;
@@ -139,7 +141,7 @@ async fn serve(
     let inline = inline_safe(&content_type);
     let disposition = ContentDisposition {
         disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
-        parameters: vec![DispositionParam::Filename(row.name.clone())],
+        parameters: file_name(&row.name),
     };
     response
         .insert_header((header::CONTENT_TYPE, content_type))
@@ -153,6 +155,21 @@ async fn serve(
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
         .no_chunking(read.range.end - read.range.start);
     Ok(response.streaming(read.stream.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))))
+}
+
+/// `filename` for every client, plus `filename*` (RFC 6266, UTF-8) when the name is not ASCII,
+/// so "Zoë's café.pdf" downloads under its own name.
+fn file_name(name: &str) -> Vec<DispositionParam> {
+    let ascii: String = name.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '_' }).collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii)];
+    if !name.is_ascii() {
+        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".to_owned()),
+            language_tag: None,
+            value: name.as_bytes().to_vec(),
+        }));
+    }
+    parameters
 }
 
 /// The one byte range asked for (several ranges are answered with the whole file).

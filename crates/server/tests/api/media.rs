@@ -162,7 +162,7 @@ async fn only_members_download_and_only_while_the_message_stands() {
     app.befriend(&alice, &carol).await;
     let group = alice.client.create_group("Trip", &[bob.id(), carol.id()]).await.unwrap().id;
     let mallory = app.register("mallory").await;
-    let file = alice.client.upload("plan.pdf", pdf(4000), None).await.unwrap();
+    let file = alice.client.upload("plan café.pdf", pdf(4000), None).await.unwrap();
     assert_eq!((file.kind, file.content_type.as_str()), (MediaKind::File, "application/pdf"));
 
     // Before it is attached, only its uploader sees it.
@@ -176,7 +176,9 @@ async fn only_members_download_and_only_while_the_message_stands() {
     assert_eq!(response.status().as_u16(), 200);
     let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
-    assert!(header("content-disposition").unwrap().starts_with("attachment"), "a PDF is never shown inline");
+    let disposition = header("content-disposition").unwrap();
+    assert!(disposition.starts_with("attachment"), "a PDF is never shown inline: {disposition}");
+    assert!(disposition.contains("filename*=UTF-8''plan%20caf%C3%A9.pdf"), "its own name: {disposition}");
     assert!(header("content-security-policy").unwrap().contains("sandbox"));
     assert_eq!(response.bytes().await.unwrap().to_vec(), pdf(4000));
 
