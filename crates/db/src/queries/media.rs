@@ -200,9 +200,9 @@ pub(crate) async fn lock_uploads(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> 
 }
 
 /// An upload `viewer` may download: attached to a message that is not deleted in a
-/// conversation they are a member of, someone's profile photo (every signed-in user sees
-/// those), the photo of a group they are in, or their own upload. `None` for anything else, so
-/// a non-member learns nothing.
+/// conversation they are a member of (or in any conversation, for an operator, who reads every
+/// history), someone's profile photo (every signed-in user sees those), the photo of a group
+/// they are in, or their own upload. `None` for anything else, so a non-member learns nothing.
 pub async fn viewable(conn: &mut AsyncPgConnection, id: Uuid, viewer: Uuid) -> QueryResult<Option<MediaRow>> {
     use crate::schema::{conversation_members, conversations, messages, users};
     let member = conversation_members::table
@@ -213,12 +213,20 @@ pub async fn viewable(conn: &mut AsyncPgConnection, id: Uuid, viewer: Uuid) -> Q
         .inner_join(conversation_members::table)
         .filter(conversations::photo_id.eq(media::id.nullable()))
         .filter(conversation_members::user_id.eq(viewer));
+    let operator = users::table
+        .filter(users::id.eq(viewer))
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled_at.is_null())
+        .filter(users::deleted_at.is_null());
     media::table
         .left_join(messages::table)
         .filter(media::id.eq(id))
         .filter(
             (media::message_id.is_null().and(media::uploader_id.eq(viewer)))
-                .or(messages::id.is_not_null().and(messages::deleted_at.is_null()).and(diesel::dsl::exists(member)))
+                .or(messages::id
+                    .is_not_null()
+                    .and(messages::deleted_at.is_null())
+                    .and(diesel::dsl::exists(member).or(diesel::dsl::exists(operator))))
                 .or(diesel::dsl::exists(avatar))
                 .or(diesel::dsl::exists(group_photo)),
         )

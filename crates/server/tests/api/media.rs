@@ -183,6 +183,13 @@ async fn only_members_download_and_only_while_the_message_stands() {
     assert_eq!(response.bytes().await.unwrap().to_vec(), pdf(4000));
 
     assert_eq!(fetch(&mallory, &file.url, &mallory_access).await.0, 404, "a stranger");
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    db::queries::admin::set_role(&mut conn, mallory.id().0, true).await.unwrap();
+    drop(conn);
+    assert_eq!(fetch(&mallory, &file.url, &mallory_access).await.0, 200, "an operator reads every history");
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    db::queries::admin::set_role(&mut conn, mallory.id().0, false).await.unwrap();
+    drop(conn);
     let forged = MediaAccess { token: bob_access.token.replace('A', "B"), ..bob_access.clone() };
     assert_eq!(fetch(&bob, &file.url, &forged).await.0, 404, "a forged token");
     let no_token = app.http.get(app.at(&file.url)).send().await.unwrap();

@@ -13,6 +13,7 @@ use protocol::{ConversationId, UserId};
 
 use super::{AdminFrame, when};
 use crate::api::{self, ApiError};
+use crate::components::attachments::MessageAttachments;
 use crate::download;
 use crate::media::summary::preview;
 use crate::state::session::Session;
@@ -144,6 +145,9 @@ fn History(id: ConversationId) -> impl IntoView {
                                 } else {
                                     view! { <p class="body" data-testid="admin-message-body">{preview(&message)}</p> }.into_any()
                                 }}
+                                {(!removed && !message.attachments.is_empty()).then(|| {
+                                    view! { <MessageAttachments attachments=message.attachments.clone()/> }
+                                })}
                                 {(!removed).then(|| view! {
                                     <button type="button" class="ghost small danger-text" on:click=move |_| remove(target.clone())>
                                         "Remove"
