@@ -313,33 +313,36 @@ pub async fn blob_exists(conn: &mut AsyncPgConnection, sha256: &str) -> QueryRes
     diesel::select(diesel::dsl::exists(media_blobs::table.find(sha256))).get_result(conn).await
 }
 
-/// Copies the attachments of `source` as uploads of `forwarder`, unattached, for a forwarded
-/// copy to attach. Each copy's id derives from `key` and the original's, so forwarding again
-/// with the same key makes no second copy. Answers the copies' ids in the original order.
+/// Copies the attachments of `source` as uploads of `forwarder`, unattached, once per key (one
+/// key per forwarded copy), for the copies to attach. Each copy's id derives from its key and the
+/// original's, so forwarding again with the same keys makes no second copy. Answers, per key,
+/// the copies' ids in the original order.
 pub async fn copy_for_forward(
     conn: &mut AsyncPgConnection,
     source: Uuid,
     forwarder: Uuid,
-    key: Uuid,
-) -> QueryResult<Vec<MediaId>> {
+    keys: &[Uuid],
+) -> QueryResult<Vec<Vec<MediaId>>> {
     let originals: Vec<Uuid> =
         media::table.filter(media::message_id.eq(source)).order(media::position).select(media::id).load(conn).await?;
-    let copies: Vec<Uuid> = originals.iter().map(|id| Uuid::new_v5(&key, id.as_bytes())).collect();
-    if copies.is_empty() {
-        return Ok(Vec::new());
+    let copies: Vec<Vec<Uuid>> =
+        keys.iter().map(|key| originals.iter().map(|id| Uuid::new_v5(key, id.as_bytes())).collect()).collect();
+    if !originals.is_empty() {
+        let pairs = copies.iter().flat_map(|per_key| originals.iter().copied().zip(per_key.iter().copied()));
+        let (from, to): (Vec<Uuid>, Vec<Uuid>) = pairs.unzip();
+        prepared(
+            "INSERT INTO media (id, uploader_id, kind, content_type, name, size, sha256, width, height, duration_ms, \
+                                waveform, thumbhash, thumbnail_sha256, message_id, position, created_at) \
+             SELECT v.copy, $3, m.kind, m.content_type, m.name, m.size, m.sha256, m.width, m.height, m.duration_ms, \
+                    m.waveform, m.thumbhash, m.thumbnail_sha256, NULL, NULL, now() \
+             FROM unnest($1::uuid[], $2::uuid[]) AS v(original, copy) JOIN media AS m ON m.id = v.original \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind::<Array<SqlUuid>, _>(from)
+        .bind::<Array<SqlUuid>, _>(to)
+        .bind::<SqlUuid, _>(forwarder)
+        .execute(conn)
+        .await?;
     }
-    prepared(
-        "INSERT INTO media (id, uploader_id, kind, content_type, name, size, sha256, width, height, duration_ms, \
-                            waveform, thumbhash, thumbnail_sha256, message_id, position, created_at) \
-         SELECT v.copy, $3, m.kind, m.content_type, m.name, m.size, m.sha256, m.width, m.height, m.duration_ms, \
-                m.waveform, m.thumbhash, m.thumbnail_sha256, NULL, NULL, now() \
-         FROM unnest($1::uuid[], $2::uuid[]) AS v(original, copy) JOIN media AS m ON m.id = v.original \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<Array<SqlUuid>, _>(originals)
-    .bind::<Array<SqlUuid>, _>(copies.clone())
-    .bind::<SqlUuid, _>(forwarder)
-    .execute(conn)
-    .await?;
-    Ok(copies.into_iter().map(MediaId).collect())
+    Ok(copies.into_iter().map(|ids| ids.into_iter().map(MediaId).collect()).collect())
 }

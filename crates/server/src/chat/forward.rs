@@ -41,19 +41,16 @@ pub async fn forward(
             ApiError::field(protocol::ErrorCode::NotFound, "conversation_ids", "conversation not found")
         })?;
     }
+    // Each copy's files are the forwarder's own uploads of the same bytes (stored once).
+    let keys: Vec<Uuid> = targets.iter().map(|target| copy_key(input.client_msg_id, *target)).collect();
+    let files = db::queries::media::copy_for_forward(&mut conn, source.id, user, &keys).await?;
     drop(conn);
     let mut queued = Vec::with_capacity(targets.len());
-    for target in targets {
-        // The copy's files are the forwarder's own uploads of the same bytes (stored once).
-        let key = copy_key(input.client_msg_id, target);
-        let attachments = {
-            let mut conn = db::pool::checkout(&state.pool).await?;
-            db::queries::media::copy_for_forward(&mut conn, source.id, user, key).await?
-        };
+    for ((target, key), attachments) in targets.into_iter().zip(keys).zip(files) {
         let command = Command::Send(NewMessage {
             conversation: target,
             sender: UserId(user),
-            client_msg_id: copy_key(input.client_msg_id, target),
+            client_msg_id: key,
             body: source.body.clone(),
             reply_to: None,
             mentions: Vec::new(),

@@ -165,12 +165,14 @@ async fn store(
         created_at: chrono::Utc::now(),
     };
     let mut thumbnail = None;
+    // A cleaned picture's bytes, stored from memory instead of the upload's file.
+    let mut cleaned_bytes = None;
     if kind == MediaKind::Image {
         let cleaned = clean_picture(media, &received.file.0, &row.content_type).await?;
         if let Some(bytes) = cleaned.bytes {
-            let file = TempFile(media.temp_dir.join(Uuid::new_v4().to_string()));
-            tokio::fs::write(&file.0, &bytes).await.map_err(ApiError::internal)?;
-            received = Received { size: bytes.len() as u64, sha256: hex(&Sha256::digest(&bytes)), file, ..received };
+            received.size = bytes.len() as u64;
+            received.sha256 = hex(&Sha256::digest(&bytes));
+            cleaned_bytes = Some(bytes);
         }
         row.width = i32::try_from(cleaned.width).ok();
         row.height = i32::try_from(cleaned.height).ok();
@@ -195,7 +197,11 @@ async fn store(
         queries::insert(conn, &row).await?;
         // Put under the blob rows' locks: the janitor cannot remove the same bytes meanwhile.
         if fresh.contains(&row.sha256) {
-            media.store.put_file(&row.sha256, &file).await.map_err(ApiError::internal)?;
+            let stored = match &cleaned_bytes {
+                Some(bytes) => media.store.put_bytes(&row.sha256, bytes.clone()).await,
+                None => media.store.put_file(&row.sha256, &file).await,
+            };
+            stored.map_err(ApiError::internal)?;
         }
         if let Some((sha, bytes)) = &thumbnail
             && fresh.contains(sha)
