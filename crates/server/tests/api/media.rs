@@ -287,6 +287,8 @@ async fn size_quota_and_picture_limits_refuse_clearly_and_store_nothing() {
     .await;
     let alice = app.register("alice").await;
     assert_eq!(code(alice.client.upload("big.pdf", pdf(2100), None).await), ErrorCode::PayloadTooLarge);
+    // Announced far past the limit: refused from its Content-Length, before the body is read.
+    assert_eq!(code(alice.client.upload("huge.pdf", pdf(200_000), None).await), ErrorCode::PayloadTooLarge);
     alice.client.upload("one.pdf", pdf(1500), None).await.unwrap();
     assert_eq!(code(alice.client.upload("two.pdf", pdf(1500), None).await), ErrorCode::QuotaExceeded);
     let bomb = alice.client.upload("bomb.png", png_bomb(), None).await;
