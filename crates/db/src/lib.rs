@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod embedded;
+pub mod locks;
 pub mod migrations;
 pub mod models;
 pub mod pool;
