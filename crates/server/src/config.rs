@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API, the WebSocket gateway and the web app (the default).
     Serve,
-    /// Manage administrators (run with the server stopped when it uses the embedded database).
+    /// Manage administrators; works whether the server is running or not.
     #[command(subcommand)]
     Admin(AdminCommand),
 }
@@ -50,93 +50,94 @@ pub enum AdminCommand {
     },
 }
 
-/// Server settings.
+/// Server settings. Every one is global, so it may come before or after a sub-command
+/// (`confab admin create alice --data-dir X`).
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Address to listen on. Loopback by default; put a TLS-terminating proxy in front to expose it.
-    #[arg(long, env = "CONFAB_HOST", default_value = "127.0.0.1")]
+    #[arg(global = true, long, env = "CONFAB_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
 
     /// Port to listen on (0 picks a free one).
-    #[arg(long, short, env = "CONFAB_PORT", default_value_t = 8080)]
+    #[arg(global = true, long, short, env = "CONFAB_PORT", default_value_t = 8080)]
     pub port: u16,
 
     /// PostgreSQL URL. When absent, Confab runs its own private PostgreSQL under the data dir.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(global = true, long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<SecretString>,
 
     /// Directory for Confab's state: the embedded database and the generated secret.
-    #[arg(long, env = "CONFAB_DATA_DIR", default_value = "data")]
+    #[arg(global = true, long, env = "CONFAB_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
     /// Directory of the built web app (trunk's output).
-    #[arg(long, env = "CONFAB_STATIC_DIR", default_value = "dist")]
+    #[arg(global = true, long, env = "CONFAB_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
     /// Secret that signs access tokens. Generated and kept in the data dir when absent.
-    #[arg(long, env = "CONFAB_JWT_SECRET", hide_env_values = true)]
+    #[arg(global = true, long, env = "CONFAB_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
 
     /// Browser origins allowed to call the API and open WebSockets, comma-separated.
     /// The server's own origin is always allowed.
-    #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(global = true, long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
     /// How committed changes reach live connections: `in-process` for one server, `postgres`
     /// (LISTEN/NOTIFY) for several server processes sharing one database.
-    #[arg(long, env = "CONFAB_BUS", value_enum, default_value = "in-process")]
+    #[arg(global = true, long, env = "CONFAB_BUS", value_enum, default_value = "in-process")]
     pub bus: crate::bus::BusKind,
 
     /// Frames queued for each WebSocket before a client that reads too slowly is disconnected
     /// (close code 4008; it resyncs on reconnect).
-    #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = DEFAULT_WS_QUEUE)]
+    #[arg(global = true, long, env = "CONFAB_WS_QUEUE", default_value_t = DEFAULT_WS_QUEUE)]
     pub ws_queue: usize,
 
     /// Writer shards storing every conversation change; each stores a whole batch per commit
     /// and holds one pooled connection while it does.
-    #[arg(long, env = "CONFAB_WRITERS", default_value_t = 4)]
+    #[arg(global = true, long, env = "CONFAB_WRITERS", default_value_t = 4)]
     pub writers: usize,
 
     /// Maximum number of pooled database connections.
-    #[arg(long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16)]
+    #[arg(global = true, long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
 
     /// HTTP worker threads (0 = one per CPU core).
-    #[arg(long, env = "CONFAB_WORKERS", default_value_t = 0)]
+    #[arg(global = true, long, env = "CONFAB_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
     /// Where uploads are stored: files under `<data-dir>/media/` when unset, or an
     /// S3-compatible bucket, `s3://bucket/prefix`.
-    #[arg(long, env = "CONFAB_MEDIA_URL")]
+    #[arg(global = true, long, env = "CONFAB_MEDIA_URL")]
     pub media_url: Option<String>,
 
     /// The S3 endpoint (MinIO, Garage, Ceph…; AWS when unset). `http://` is allowed for a
     /// store on the same host or network.
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    #[arg(global = true, long, env = "AWS_ENDPOINT_URL")]
     pub s3_endpoint: Option<String>,
 
     /// The S3 region.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    #[arg(global = true, long, env = "AWS_REGION", default_value = "us-east-1")]
     pub s3_region: String,
 
     /// The S3 access key id (with the secret below; else the usual AWS credential chain).
-    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    #[arg(global = true, long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
     pub s3_access_key_id: Option<String>,
 
     /// The S3 secret access key.
-    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    #[arg(global = true, long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<SecretString>,
 
     /// Largest upload, in bytes (default 25 MiB).
-    #[arg(long, env = "CONFAB_MEDIA_MAX_BYTES", default_value_t = 25 * 1024 * 1024)]
+    #[arg(global = true, long, env = "CONFAB_MEDIA_MAX_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub media_max_bytes: u64,
 
     /// Most bytes one user's uploads may take (default 1 GiB).
-    #[arg(long, env = "CONFAB_MEDIA_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    #[arg(global = true, long, env = "CONFAB_MEDIA_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub media_quota_bytes: u64,
 
     /// Log output: `pretty` for people, `json` for log collectors.
-    #[arg(long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
+    #[arg(global = true, long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
 }
 
@@ -194,6 +195,35 @@ mod tests {
     fn origins_are_comma_separated() {
         let cli = Cli::try_parse_from(["confab", "--allowed-origins", "http://a.test,http://b.test"]).unwrap();
         assert_eq!(cli.settings.allowed_origins, vec!["http://a.test", "http://b.test"]);
+    }
+
+    #[test]
+    fn settings_may_follow_a_sub_command() {
+        let cli =
+            Cli::try_parse_from(["confab", "admin", "create", "alice", "--data-dir", "/srv/confab", "--port", "9000"])
+                .unwrap();
+        assert_eq!(cli.settings.data_dir, PathBuf::from("/srv/confab"));
+        assert_eq!(cli.settings.port, 9000);
+        assert!(
+            matches!(cli.command, Some(Command::Admin(AdminCommand::Create { username, .. })) if username == "alice")
+        );
+    }
+
+    #[test]
+    fn settings_before_a_sub_command_are_not_reset_by_its_defaults() {
+        let cli = Cli::try_parse_from(["confab", "--data-dir", "/srv/confab", "admin", "promote", "bob"]).unwrap();
+        assert_eq!(cli.settings.data_dir, PathBuf::from("/srv/confab"));
+        assert_eq!(cli.settings.port, 8080);
+    }
+
+    #[test]
+    fn admin_help_says_the_server_may_keep_running() {
+        use clap::CommandFactory;
+        let mut command = Cli::command();
+        let admin = command.find_subcommand_mut("admin").unwrap();
+        let help = admin.render_help().to_string();
+        assert!(help.contains("whether the server is running or not"), "{help}");
+        assert!(!help.contains("stopped"), "{help}");
     }
 
     #[test]

@@ -141,18 +141,16 @@ fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
     assert!(postgres_processes(&pgdata).is_empty());
 
     // The first admin comes from the command line: a new account, or a promoted one.
+    // The data dir comes after the sub-command (a global flag), or from the environment.
     let admin_command = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_confab"))
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .arg("admin")
-            .args(args)
-            .env_remove("DATABASE_URL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_confab"));
+        command.arg("admin").args(args).env_remove("DATABASE_URL");
+        if args[0] == "promote" {
+            command.env("CONFAB_DATA_DIR", &data_dir);
+        } else {
+            command.arg("--data-dir").arg(&data_dir);
+        }
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         use std::io::Write;
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
