@@ -192,3 +192,35 @@ fn embedded_database_survives_restarts_and_crashes_and_stops_with_the_server() {
 
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn a_cluster_of_another_postgres_major_stops_start_up_with_the_upgrade_command() {
+    let base = std::env::temp_dir().join(format!("confab-pgmajor-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let data_dir = base.join("data");
+    let pgdata = data_dir.join("postgres/pgdata");
+    std::fs::create_dir_all(&pgdata).unwrap();
+    // Made by PostgreSQL 14, whose binaries are not installed here (15 is).
+    std::fs::write(pgdata.join("PG_VERSION"), "14\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["--port", "0", "--static-dir", "/nonexistent", "--log-format", "json"])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("confab: error: "), "{stderr}");
+    assert!(stderr.contains("made by PostgreSQL 14, but only PostgreSQL 15 is installed"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "/usr/lib/postgresql/15/bin/pg_upgrade -b /usr/lib/postgresql/14/bin -B /usr/lib/postgresql/15/bin"
+        ),
+        "{stderr}"
+    );
+    assert!(!pgdata.join("postmaster.pid").exists(), "nothing was started");
+    std::fs::remove_dir_all(&base).unwrap();
+}

@@ -3,6 +3,9 @@
 //!
 //! The cluster listens on a free loopback port only, with a generated password. Running as root
 //! works: PostgreSQL refuses root, so the cluster is owned and run by the `postgres` user.
+//! A cluster keeps the major version that created it (`PG_VERSION` in its data directory) and
+//! is always run by that major's binaries: when only a newer major is installed, start-up stops
+//! with the `pg_upgrade` command that converts it (see [`choose_bin_dir`]).
 //! A guardian process stops the cluster if its owner dies without stopping it (a crash or
 //! SIGKILL), and a stale pid file left by a crash is recognised and removed at the next start.
 
@@ -53,6 +56,9 @@ pub enum EmbeddedError {
     /// Running as root needs the `postgres` user.
     #[error("{0}")]
     User(String),
+    /// The cluster was made by a PostgreSQL major whose binaries are not installed.
+    #[error("{0}")]
+    Version(String),
 }
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError {
@@ -89,14 +95,13 @@ pub struct EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// Initialises the cluster if needed, recovers from a previous crash, and starts it.
     pub fn start(options: &Options) -> Result<Self, EmbeddedError> {
-        let bin_dir = match &options.bin_dir {
-            Some(dir) => dir.clone(),
-            None => find_bin_dir()?,
-        };
         let run_as = RunAs::detect()?;
         let root = prepare_root(&options.root, &run_as)?;
         let lock = lock_root(&root)?;
         let pgdata = root.join("pgdata");
+        let configured = options.bin_dir.clone().or_else(|| std::env::var_os("CONFAB_PG_BIN_DIR").map(PathBuf::from));
+        let search_path = std::env::var_os("PATH").unwrap_or_default();
+        let bin_dir = choose_bin_dir(configured, &pgdata, Path::new(DEBIAN_PG_ROOT), &search_path, &run_as)?;
         let password = ensure_password(&root)?;
 
         let mut cluster = Self {
@@ -341,11 +346,98 @@ fn cluster_settings(ephemeral: bool) -> String {
     settings
 }
 
-fn find_bin_dir() -> Result<PathBuf, EmbeddedError> {
-    if let Some(dir) = std::env::var_os("CONFAB_PG_BIN_DIR") {
-        return Ok(PathBuf::from(dir));
+/// Where Debian installs each PostgreSQL major's binaries: `<this>/<major>/bin`.
+const DEBIAN_PG_ROOT: &str = "/usr/lib/postgresql";
+
+/// The binaries that may run the cluster in `pgdata`: those of the major that made it (read
+/// from its `PG_VERSION`), or the newest installed for a new cluster. A configured directory
+/// (`CONFAB_PG_BIN_DIR`) is used as given once its major is checked. PostgreSQL cannot open a
+/// data directory of another major, so a cluster whose major is gone is an error that says
+/// what to do: with a newer major installed, the exact `pg_upgrade` command.
+fn choose_bin_dir(
+    configured: Option<PathBuf>,
+    pgdata: &Path,
+    debian_root: &Path,
+    search_path: &std::ffi::OsStr,
+    run_as: &RunAs,
+) -> Result<PathBuf, EmbeddedError> {
+    let cluster = cluster_major(pgdata);
+    if let Some(dir) = configured {
+        if let (Some(wanted), Some(found)) = (cluster, binaries_major(&dir))
+            && wanted != found
+        {
+            return Err(EmbeddedError::Version(format!(
+                "the embedded database {} was made by PostgreSQL {wanted} but CONFAB_PG_BIN_DIR ({}) holds \
+                 PostgreSQL {found}; point it at PostgreSQL {wanted}'s binaries",
+                pgdata.display(),
+                dir.display()
+            )));
+        }
+        return Ok(dir);
     }
-    let mut candidates: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+    let installed = installed_majors(debian_root);
+    let on_path =
+        || std::env::split_paths(search_path).find(|dir| dir.join("pg_ctl").exists() && dir.join("initdb").exists());
+    let Some(wanted) = cluster else {
+        // A new cluster: the newest major installed.
+        return installed
+            .last()
+            .map(|(_, bin)| bin.clone())
+            .or_else(on_path)
+            .ok_or_else(|| EmbeddedError::BinariesNotFound(format!("{}/*/bin and PATH", debian_root.display())));
+    };
+    if let Some((_, bin)) = installed.iter().find(|(major, _)| *major == wanted) {
+        return Ok(bin.clone());
+    }
+    if let Some(bin) = on_path().filter(|dir| binaries_major(dir) == Some(wanted)) {
+        return Ok(bin);
+    }
+    match installed.last() {
+        Some((newest, _)) if *newest > wanted => {
+            Err(EmbeddedError::Version(upgrade_advice(pgdata, wanted, *newest, debian_root, run_as)))
+        }
+        _ => Err(EmbeddedError::Version(format!(
+            "the embedded database {} was made by PostgreSQL {wanted}, whose server binaries are not installed \
+             (looked in {}/{wanted}/bin and PATH); install PostgreSQL {wanted} (Debian: apt-get install postgresql-{wanted})",
+            pgdata.display(),
+            debian_root.display()
+        ))),
+    }
+}
+
+/// The line that tells an operator how to move the cluster in `pgdata` from major `old` to
+/// `new` with `pg_upgrade`: keep the old cluster aside, make an empty one with the new
+/// binaries (same superuser, encoding and locale, as pg_upgrade requires), convert, and carry
+/// Confab's settings and access rules over. Confab must be stopped (cleanly) while it runs.
+fn upgrade_advice(pgdata: &Path, old: u32, new: u32, debian_root: &Path, run_as: &RunAs) -> String {
+    let root = pgdata.parent().unwrap_or(pgdata).display();
+    let (old_bin, new_bin) =
+        (debian_root.join(old.to_string()).join("bin"), debian_root.join(new.to_string()).join("bin"));
+    let (old_bin, new_bin) = (old_bin.display(), new_bin.display());
+    let as_pg = match run_as {
+        RunAs::Current => "",
+        RunAs::Postgres { .. } => "runuser -u postgres -- ",
+    };
+    format!(
+        "the embedded database {pgdata} was made by PostgreSQL {old}, but only PostgreSQL {new} is installed; \
+         with Confab stopped, install PostgreSQL {old}'s binaries again (apt-get install postgresql-{old}) and upgrade \
+         the cluster with pg_upgrade: cd {root} && mv pgdata pgdata-{old} && {as_pg}{new_bin}/initdb -D pgdata -U {SUPERUSER} \
+         --auth=trust --encoding=UTF8 --locale=C && PGPASSWORD=\"$(cat superuser-password)\" {as_pg}{new_bin}/pg_upgrade \
+         -b {old_bin} -B {new_bin} -d pgdata-{old} -D pgdata -U {SUPERUSER} && cp pgdata-{old}/postgresql.conf \
+         pgdata-{old}/pg_hba.conf pgdata/ (README: \"Upgrading the embedded PostgreSQL\")",
+        pgdata = pgdata.display()
+    )
+}
+
+/// The major version that made the cluster in `pgdata`, from its `PG_VERSION` file; `None`
+/// for a directory that holds no cluster yet.
+pub fn cluster_major(pgdata: &Path) -> Option<u32> {
+    fs::read_to_string(pgdata.join("PG_VERSION")).ok()?.trim().parse().ok()
+}
+
+/// The installed majors under Debian's root, oldest first, each with its `bin` directory.
+fn installed_majors(debian_root: &Path) -> Vec<(u32, PathBuf)> {
+    let mut found: Vec<(u32, PathBuf)> = fs::read_dir(debian_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -355,14 +447,17 @@ fn find_bin_dir() -> Result<PathBuf, EmbeddedError> {
             bin.join("pg_ctl").exists().then_some((version, bin))
         })
         .collect();
-    candidates.sort();
-    if let Some((_, bin)) = candidates.pop() {
-        return Ok(bin);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .find(|dir| dir.join("pg_ctl").exists() && dir.join("initdb").exists())
-        .ok_or_else(|| EmbeddedError::BinariesNotFound("/usr/lib/postgresql/*/bin and PATH".into()))
+    found.sort();
+    found
+}
+
+/// The major version of the binaries in `bin_dir`, from `pg_ctl --version`
+/// ("pg_ctl (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)").
+fn binaries_major(bin_dir: &Path) -> Option<u32> {
+    let output = Command::new(bin_dir.join("pg_ctl")).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let version = text.split_whitespace().nth(2)?;
+    version.split('.').next()?.parse().ok()
 }
 
 fn prepare_root(root: &Path, run_as: &RunAs) -> Result<PathBuf, EmbeddedError> {
@@ -427,6 +522,76 @@ fn tail_of(path: &Path, lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fake_install(root: &Path, majors: &[u32]) {
+        for major in majors {
+            let bin = root.join(major.to_string()).join("bin");
+            fs::create_dir_all(&bin).unwrap();
+            fs::write(bin.join("pg_ctl"), "").unwrap();
+        }
+    }
+
+    fn scratch(label: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "confab-pgver-{label}-{}-{}",
+            std::process::id(),
+            Alphanumeric.sample_string(&mut rand::rng(), 8)
+        ));
+        fs::create_dir_all(dir.join("pgdata")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_cluster_runs_with_the_binaries_of_its_own_major() {
+        let dir = scratch("own");
+        fake_install(&dir.join("lib"), &[14, 15, 16]);
+        fs::write(dir.join("pgdata/PG_VERSION"), "15\n").unwrap();
+        let bin = choose_bin_dir(None, &dir.join("pgdata"), &dir.join("lib"), "".as_ref(), &RunAs::Current).unwrap();
+        assert_eq!(bin, dir.join("lib/15/bin"));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_new_cluster_takes_the_newest_major() {
+        let dir = scratch("new");
+        fake_install(&dir.join("lib"), &[9, 15, 16]);
+        let bin = choose_bin_dir(None, &dir.join("pgdata"), &dir.join("lib"), "".as_ref(), &RunAs::Current).unwrap();
+        assert_eq!(bin, dir.join("lib/16/bin"));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_cluster_of_a_removed_older_major_gets_the_pg_upgrade_command() {
+        let dir = scratch("upgrade");
+        fake_install(&dir.join("lib"), &[16]);
+        fs::write(dir.join("pgdata/PG_VERSION"), "15\n").unwrap();
+        let run_as = RunAs::Postgres { uid: 1, gid: 1 };
+        let err =
+            choose_bin_dir(None, &dir.join("pgdata"), &dir.join("lib"), "".as_ref(), &run_as).unwrap_err().to_string();
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(err.contains("made by PostgreSQL 15, but only PostgreSQL 16 is installed"), "{err}");
+        let lib = dir.join("lib");
+        let expected = format!(
+            "runuser -u postgres -- {lib}/16/bin/pg_upgrade -b {lib}/15/bin -B {lib}/16/bin -d pgdata-15 -D pgdata -U confab",
+            lib = lib.display()
+        );
+        assert!(err.contains(&expected), "{err}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_cluster_newer_than_every_installed_major_says_what_to_install() {
+        let dir = scratch("newer");
+        fake_install(&dir.join("lib"), &[15]);
+        fs::write(dir.join("pgdata/PG_VERSION"), "17\n").unwrap();
+        let err = choose_bin_dir(None, &dir.join("pgdata"), &dir.join("lib"), "".as_ref(), &RunAs::Current)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("made by PostgreSQL 17"), "{err}");
+        assert!(err.contains("apt-get install postgresql-17"), "{err}");
+        assert!(!err.contains("pg_upgrade"), "no downgrade advice: {err}");
+        fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn ephemeral_settings_turn_durability_off_and_regular_keep_it() {
