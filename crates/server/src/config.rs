@@ -9,6 +9,8 @@ use secrecy::SecretString;
 
 /// Frames queued per WebSocket before a too-slow client is closed (the default of `--ws-queue`).
 pub const DEFAULT_WS_QUEUE: usize = 512;
+/// Where `--bus nats` finds NATS by default.
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
 
 /// Confab: a real-time chat server.
 #[derive(Debug, Parser)]
@@ -84,9 +86,14 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
 
     /// How committed changes reach live connections: `in-process` for one server, `postgres`
-    /// (LISTEN/NOTIFY) for several server processes sharing one database.
+    /// (LISTEN/NOTIFY) or `nats` (with `--nats-url`) for several server processes sharing one
+    /// database.
     #[arg(global = true, long, env = "CONFAB_BUS", value_enum, default_value = "in-process")]
     pub bus: crate::bus::BusKind,
+
+    /// The NATS server of `--bus nats`.
+    #[arg(global = true, long, env = "CONFAB_NATS_URL", default_value = DEFAULT_NATS_URL)]
+    pub nats_url: String,
 
     /// Frames queued for each WebSocket before a client that reads too slowly is disconnected
     /// (close code 4008; it resyncs on reconnect).
@@ -162,6 +169,7 @@ impl Settings {
             jwt_secret: None,
             allowed_origins: Vec::new(),
             bus: crate::bus::BusKind::InProcess,
+            nats_url: DEFAULT_NATS_URL.to_owned(),
             ws_queue: DEFAULT_WS_QUEUE,
             writers: 2,
             db_pool_size: 8,

@@ -88,6 +88,22 @@ impl Application {
                 });
                 (hub, Bus::Postgres(publisher))
             }
+            BusKind::Nats => {
+                // As above, and the hub tells the bus which conversations to follow.
+                let (presence_tx, mut presence_rx) = tokio::sync::mpsc::channel(4096);
+                let (interest_tx, interest_rx) = tokio::sync::mpsc::unbounded_channel();
+                let hub = Hub::start_with_interest(server_id, Some(presence_tx), settings.ws_queue, Some(interest_tx));
+                let publisher =
+                    crate::bus::start_nats(&settings.nats_url, pool.clone(), Arc::new(hub.clone()), interest_rx)
+                        .await?;
+                let forward = publisher.clone();
+                tokio::spawn(async move {
+                    while let Some(message) = presence_rx.recv().await {
+                        forward.publish(message).await;
+                    }
+                });
+                (hub, Bus::Nats(publisher))
+            }
         };
         let media = Media::open(&settings, &jwt_secret)?;
         media.janitor.start(pool.clone(), media.store.clone());

@@ -13,7 +13,13 @@
 //! commit by the writer shard that made them, the only one writing that conversation's log at
 //! that moment. Either way a conversation's events arrive in seq order, and nothing is held
 //! back to re-sort them.
+//!
+//! NATS (`nats`): each server subscribes only to the conversations its connections follow
+//! ([`Interest`]), and puts each conversation's events in seq order itself, filling gaps from
+//! the database (see `nats`), since events published by different servers after their commits
+//! may cross.
 
+mod nats;
 mod postgres;
 
 use std::sync::Arc;
@@ -24,9 +30,10 @@ use protocol::conversations::Event;
 use protocol::social::Friend;
 use protocol::ws::ServerFrame;
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+pub use nats::{Publisher as NatsPublisher, start as start_nats};
 pub use postgres::start as start_postgres;
 
 use crate::error::ApiError;
@@ -38,6 +45,27 @@ pub trait Subscriber: Send + Sync + 'static {
     fn deliver(&self, message: BusMessage) -> BoxFuture<'_, ()>;
     /// Messages may have been lost (the feed was cut): every client must resync.
     fn feed_lost(&self) -> BoxFuture<'_, ()>;
+}
+
+/// A change in the conversations this server's connections follow, told by the hub to a bus
+/// that subscribes per conversation (NATS); the other buses carry everything everywhere.
+#[derive(Debug)]
+pub enum Interest {
+    /// Start delivering these conversations (those already followed are skipped). `done` fires
+    /// once every event of each of them committed from then on will be delivered, and after
+    /// every earlier `Follow` is done: a session reads its `ready` only then, so nothing
+    /// committed after that read can be missed.
+    Follow {
+        /// Newly followed conversations (may be empty, to wait for earlier ones).
+        conversations: Vec<Uuid>,
+        /// Fired when they are followed.
+        done: oneshot::Sender<()>,
+    },
+    /// No connection here follows these any more.
+    Unfollow {
+        /// The conversations.
+        conversations: Vec<Uuid>,
+    },
 }
 
 /// Something the hubs must route.
@@ -141,6 +169,8 @@ pub enum BusKind {
     InProcess,
     /// Several server processes sharing one PostgreSQL database.
     Postgres,
+    /// Several server processes sharing one database and a NATS server (`--nats-url`).
+    Nats,
 }
 
 /// Publishes committed changes.
@@ -150,6 +180,8 @@ pub enum Bus {
     InProcess(Arc<dyn Subscriber>),
     /// Through PostgreSQL NOTIFY.
     Postgres(mpsc::Sender<BusMessage>),
+    /// Through NATS, after the commit.
+    Nats(nats::Publisher),
 }
 
 impl Bus {
@@ -167,6 +199,7 @@ impl Bus {
                     }
                 }
             }
+            Self::Nats(publisher) => publisher.publish(message).await,
         }
     }
 }
@@ -175,7 +208,8 @@ impl Bus {
     /// Runs `work`, which returns a value and the bus messages its changes produce, and
     /// publishes those messages in commit order (see the module docs): on the PostgreSQL bus
     /// `work` runs in a transaction (a savepoint if one is open) that also NOTIFYs them; on
-    /// the in-process bus they go to the hub after `work` (which commits its own changes).
+    /// the in-process bus they go to the hub after `work` (which commits its own changes), and
+    /// on NATS they are published then (receivers restore the order, see `nats`).
     pub async fn publishing<T>(
         &self,
         conn: &mut AsyncPgConnection,
@@ -186,6 +220,13 @@ impl Bus {
                 let (value, messages) = work(conn).await?;
                 for message in messages {
                     local.deliver(message).await;
+                }
+                Ok(value)
+            }
+            Self::Nats(publisher) => {
+                let (value, messages) = work(conn).await?;
+                for message in messages {
+                    publisher.publish(message).await;
                 }
                 Ok(value)
             }

@@ -6,6 +6,10 @@
 //! A frame is serialized once and the same bytes are queued to every recipient. Each
 //! connection's queue is bounded; a connection whose queue is full is closed with
 //! `close::TOO_SLOW` (it resyncs on reconnect) instead of slowing anyone else down.
+//!
+//! On a bus that subscribes per conversation (NATS), the hub tells it which conversations its
+//! connections follow ([`Interest`]) and waits for it before a connection reads `ready` or a
+//! joined conversation's summary, so nothing committed after that read can be missed.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,7 +22,7 @@ use uuid::Uuid;
 
 use futures_util::future::BoxFuture;
 
-use crate::bus::{BusMessage, Subscriber};
+use crate::bus::{BusMessage, Interest, Subscriber};
 use crate::presence::{LiveCounts, Presence};
 
 #[cfg(test)]
@@ -83,6 +87,12 @@ enum Command {
     Subscribe {
         id: ConnId,
         conversations: Vec<Uuid>,
+        done: oneshot::Sender<()>,
+    },
+    /// The bus now follows `conversation`: these connections join it.
+    JoinFollowed {
+        conversation: Uuid,
+        conns: Vec<ConnId>,
     },
     Unregister {
         id: ConnId,
@@ -107,8 +117,20 @@ impl Hub {
     /// back.
     /// `queue` is each connection's outbound capacity in frames.
     pub fn start(server_id: Uuid, remote: Option<mpsc::Sender<BusMessage>>, queue: usize) -> Self {
+        Self::start_with_interest(server_id, remote, queue, None)
+    }
+
+    /// Starts the hub task for a bus that subscribes per conversation: `interest` learns which
+    /// conversations the connections here follow (see the module docs).
+    pub fn start_with_interest(
+        server_id: Uuid,
+        remote: Option<mpsc::Sender<BusMessage>>,
+        queue: usize,
+        interest: Option<mpsc::UnboundedSender<Interest>>,
+    ) -> Self {
         let (commands, inbox) = mpsc::channel(HUB_QUEUE);
-        let state = HubState { server_id, remote, ..HubState::default() };
+        let own = Some(commands.downgrade());
+        let state = HubState { server_id, remote, interest, own, ..HubState::default() };
         tokio::spawn(state.run(inbox));
         Self { commands, queue: queue.max(1), next_id: Default::default() }
     }
@@ -131,9 +153,12 @@ impl Hub {
         Some((id, ConnectionQueues { frames, close }, online))
     }
 
-    /// Subscribes a connection to conversation events.
+    /// Subscribes a connection to conversation events; returns once the bus delivers them.
     pub async fn subscribe(&self, id: ConnId, conversations: Vec<Uuid>) {
-        let _ = self.commands.send(Command::Subscribe { id, conversations }).await;
+        let (done, followed) = oneshot::channel();
+        if self.commands.send(Command::Subscribe { id, conversations, done }).await.is_ok() {
+            let _ = followed.await;
+        }
     }
 
     /// Forgets a connection (its session ended).
@@ -216,6 +241,12 @@ struct HubState {
     watchers: HashMap<Uuid, HashSet<Uuid>>,
     /// User → other servers where they are connected.
     remote_online: HashMap<Uuid, HashSet<Uuid>>,
+    /// Told which conversations are followed here, when the bus subscribes per conversation.
+    interest: Option<mpsc::UnboundedSender<Interest>>,
+    /// Conversation → joins waiting for the bus to follow it (it counts as followed).
+    pending_joins: HashMap<Uuid, usize>,
+    /// The hub's own inbox, where such a join completes.
+    own: Option<mpsc::WeakSender<Command>>,
 }
 
 /// Serializes a frame once for all its recipients.
@@ -233,7 +264,8 @@ impl HubState {
                     let _ = reply.send(online);
                     self.register(id, user, session, friends, frames, close);
                 }
-                Command::Subscribe { id, conversations } => self.subscribe(id, conversations),
+                Command::Subscribe { id, conversations, done } => self.subscribe(id, conversations, done),
+                Command::JoinFollowed { conversation, conns } => self.join_followed(conversation, conns),
                 Command::Unregister { id } => self.unregister(id),
                 Command::Deliver(message) => self.route(message),
                 Command::CloseAll(order) => {
@@ -283,12 +315,109 @@ impl HubState {
         }
     }
 
-    fn subscribe(&mut self, id: ConnId, conversations: Vec<Uuid>) {
-        let Some(conn) = self.conns.get_mut(&id) else { return };
+    fn subscribe(&mut self, id: ConnId, conversations: Vec<Uuid>, done: oneshot::Sender<()>) {
+        let mut newly = Vec::new();
+        if let Some(conn) = self.conns.get_mut(&id) {
+            for conversation in conversations {
+                if !conn.left.contains(&conversation) && conn.conversations.insert(conversation) {
+                    let followers = self.by_conversation.entry(conversation).or_default();
+                    if followers.is_empty() && !self.pending_joins.contains_key(&conversation) {
+                        newly.push(conversation);
+                    }
+                    followers.insert(id);
+                }
+            }
+        }
+        self.follow(newly, done);
+    }
+
+    /// Whether a connection here follows `conversation` (or is about to).
+    fn follows(&self, conversation: &Uuid) -> bool {
+        self.by_conversation.get(conversation).is_some_and(|s| !s.is_empty())
+            || self.pending_joins.contains_key(conversation)
+    }
+
+    /// Tells the bus about newly followed conversations; `done` fires once it delivers them
+    /// (at once when the bus delivers everything everywhere). Always sent, even with none, so
+    /// that `done` also waits for follows still under way.
+    fn follow(&self, conversations: Vec<Uuid>, done: oneshot::Sender<()>) {
+        match &self.interest {
+            Some(bus) => {
+                let _ = bus.send(Interest::Follow { conversations, done });
+            }
+            None => {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Tells the bus which of `conversations` no connection here follows any more.
+    fn unfollow_idle(&mut self, conversations: impl IntoIterator<Item = Uuid>) {
+        let Some(bus) = &self.interest else { return };
+        let mut idle = Vec::new();
         for conversation in conversations {
-            if !conn.left.contains(&conversation) && conn.conversations.insert(conversation) {
+            if self.by_conversation.get(&conversation).is_some_and(|s| s.is_empty()) {
+                self.by_conversation.remove(&conversation);
+            }
+            if !self.follows(&conversation) {
+                idle.push(conversation);
+            }
+        }
+        if !idle.is_empty() {
+            let _ = bus.send(Interest::Unfollow { conversations: idle });
+        }
+    }
+
+    /// Users' connections join a conversation: at once, or, when the bus must start following
+    /// it, once it does (their summary is read after that).
+    fn join(&mut self, conversation: Uuid, user_ids: Vec<Uuid>) {
+        let conns: Vec<ConnId> =
+            user_ids.iter().flat_map(|u| self.by_user.get(u).into_iter().flatten().copied()).collect();
+        for id in &conns {
+            if let Some(conn) = self.conns.get_mut(id) {
+                conn.left.remove(&conversation);
+            }
+        }
+        let (Some(bus), Some(own)) = (&self.interest, &self.own) else {
+            return self.join_now(conversation, conns);
+        };
+        if conns.is_empty() {
+            return;
+        }
+        let newly = if self.follows(&conversation) { vec![] } else { vec![conversation] };
+        let (done, followed) = oneshot::channel();
+        let _ = bus.send(Interest::Follow { conversations: newly, done });
+        *self.pending_joins.entry(conversation).or_default() += 1;
+        let own = own.clone();
+        tokio::spawn(async move {
+            let _ = followed.await;
+            if let Some(inbox) = own.upgrade() {
+                let _ = inbox.send(Command::JoinFollowed { conversation, conns }).await;
+            }
+        });
+    }
+
+    fn join_followed(&mut self, conversation: Uuid, conns: Vec<ConnId>) {
+        if let Some(waiting) = self.pending_joins.get_mut(&conversation) {
+            *waiting -= 1;
+            if *waiting == 0 {
+                self.pending_joins.remove(&conversation);
+            }
+        }
+        // Those that left meanwhile stay out.
+        let conns = conns.into_iter().filter(|id| self.conns.get(id).is_some_and(|c| !c.left.contains(&conversation)));
+        let conns: Vec<ConnId> = conns.collect();
+        self.join_now(conversation, conns);
+        self.unfollow_idle([conversation]);
+    }
+
+    fn join_now(&mut self, conversation: Uuid, conns: Vec<ConnId>) {
+        for id in conns {
+            if let Some(conn) = self.conns.get_mut(&id) {
+                conn.conversations.insert(conversation);
                 self.by_conversation.entry(conversation).or_default().insert(id);
             }
+            self.push(id, Outbound::Joined(conversation));
         }
     }
 
@@ -302,6 +431,7 @@ impl HubState {
                 }
             }
         }
+        self.unfollow_idle(conn.conversations.iter().copied());
         let user = conn.user;
         let last_here = match self.by_user.get_mut(&user) {
             Some(list) => {
@@ -358,18 +488,7 @@ impl HubState {
                 // Resolved to an `Event` by the bus before it reaches the hub.
                 tracing::warn!("unresolved event reference reached the hub");
             }
-            BusMessage::Joined { conversation_id, user_ids } => {
-                for user in user_ids {
-                    for id in self.by_user.get(&user).cloned().unwrap_or_default() {
-                        if let Some(conn) = self.conns.get_mut(&id) {
-                            conn.left.remove(&conversation_id);
-                            conn.conversations.insert(conversation_id);
-                            self.by_conversation.entry(conversation_id).or_default().insert(id);
-                        }
-                        self.push(id, Outbound::Joined(conversation_id));
-                    }
-                }
-            }
+            BusMessage::Joined { conversation_id, user_ids } => self.join(conversation_id, user_ids),
             BusMessage::Left { conversation_id, user_ids } => {
                 let frame =
                     encode(&ServerFrame::ConversationRemoved { conversation_id: ConversationId(conversation_id) });
@@ -385,6 +504,7 @@ impl HubState {
                         self.push(id, Outbound::Frame(frame.clone()));
                     }
                 }
+                self.unfollow_idle([conversation_id]);
             }
             BusMessage::Read { conversation_id, user_id, seq } => {
                 let frame = encode(&ServerFrame::Read {

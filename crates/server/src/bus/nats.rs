@@ -1,0 +1,187 @@
+//! The NATS bus (`--bus nats`): for deployments whose servers should not all hear every change,
+//! and whose database should not carry the fan-out (a NOTIFY takes a lock held until commit,
+//! so every storing transaction of every server queues on it; see BENCHMARKS.md).
+//!
+//! Each committed event is published after its commit on its conversation's subject,
+//! `confab.conv.<id>`, with that conversation's typing and read markers; notices for users
+//! (joins, leaves, friends, frames, closing sessions) on `confab.users` and presence on
+//! `confab.presence`, which every server subscribes to. A server subscribes to a conversation's
+//! subject only while one of its connections follows it (the hub tells it, [`Interest`]).
+//!
+//! Why receivers restore the order, and how: plain NATS keeps one publisher's order, but two
+//! servers writing one conversation publish after their commits, so their events may cross, and
+//! a server that dies between a commit and its publish leaves a hole. The database is the log,
+//! though: a conversation's seqs are assigned under its row lock, so an event that arrives proves
+//! every seq before it committed. Each followed conversation keeps the last seq it delivered and
+//! drops what is at or below it (a duplicate); an event past the next one first has the missing
+//! ones loaded from PostgreSQL and delivered in order (`followers`, `sequence`). So the hub sees
+//! every conversation in seq order, without gaps or duplicates, as it does on the other buses.
+//! A message too large for the server's max payload travels as its (conversation, seq) and is
+//! loaded the same way. If the connection to NATS drops, messages may have been lost: on
+//! reconnection every client is told to resync ([`Subscriber::feed_lost`]), as when the
+//! PostgreSQL bus's LISTEN connection is cut, and so it is when NATS drops messages for a slow
+//! consumer.
+
+mod followers;
+mod sequence;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+
+use super::{BusMessage, Interest, Subscriber};
+
+/// The subjects.
+mod subject {
+    use uuid::Uuid;
+
+    /// Notices for users, which every server hears.
+    pub(super) const USERS: &str = "confab.users";
+    /// Presence changes, which every server hears.
+    pub(super) const PRESENCE: &str = "confab.presence";
+
+    /// A conversation's events, typing and read markers, heard by the servers following it.
+    pub(super) fn conversation(id: Uuid) -> String {
+        format!("confab.conv.{id}")
+    }
+}
+
+/// How long to wait for NATS at start-up before giving up with an error.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Publishes to NATS; cheap to clone.
+#[derive(Clone)]
+pub struct Publisher {
+    client: async_nats::Client,
+    max_payload: usize,
+}
+
+impl Publisher {
+    /// Publishes one message on its subject. While NATS is unreachable this waits once the
+    /// client's buffer is full (back-pressure on the writers); the receivers resync after.
+    pub async fn publish(&self, message: BusMessage) {
+        let subject = match &message {
+            BusMessage::Event { event } => subject::conversation(event.conversation_id.0),
+            BusMessage::EventRef { conversation_id, .. }
+            | BusMessage::Read { conversation_id, .. }
+            | BusMessage::Typing { conversation_id, .. } => subject::conversation(*conversation_id),
+            BusMessage::Presence { .. } => subject::PRESENCE.to_owned(),
+            BusMessage::Joined { .. }
+            | BusMessage::Left { .. }
+            | BusMessage::ToUsers { .. }
+            | BusMessage::FriendAdded { .. }
+            | BusMessage::FriendRemoved { .. }
+            | BusMessage::CloseSession { .. }
+            | BusMessage::CloseUser { .. } => subject::USERS.to_owned(),
+        };
+        let Some(payload) = encode(&message, self.max_payload) else { return };
+        if let Err(e) = self.client.publish(subject, payload.into()).await {
+            tracing::error!(error = %e, "cannot publish on NATS");
+        }
+    }
+}
+
+/// The payload of `message`, or of a reference to it when an event is too large.
+fn encode(message: &BusMessage, max_payload: usize) -> Option<Vec<u8>> {
+    let bytes = serde_json::to_vec(message).ok()?;
+    if bytes.len() <= max_payload {
+        return Some(bytes);
+    }
+    match message {
+        BusMessage::Event { event } => {
+            serde_json::to_vec(&BusMessage::EventRef { conversation_id: event.conversation_id.0, seq: event.seq }).ok()
+        }
+        _ => {
+            tracing::error!(bytes = bytes.len(), max_payload, "bus message too large to publish; dropped");
+            None
+        }
+    }
+}
+
+/// Connects to NATS at `url` (an error if it does not answer), subscribes to the subjects every
+/// server hears, and follows conversations as `interests` says, delivering to `local`. Returns
+/// the publishing end.
+pub async fn start(
+    url: &str,
+    pool: db::DbPool,
+    local: Arc<dyn Subscriber>,
+    interests: mpsc::UnboundedReceiver<Interest>,
+) -> anyhow::Result<Publisher> {
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let client = async_nats::ConnectOptions::new()
+        .name("confab")
+        .connection_timeout(CONNECT_TIMEOUT)
+        // Only sends, so that the future the client requires be `Sync` holds nothing else.
+        .event_callback(move |event| {
+            let _ = events_tx.send(event);
+            async {}
+        })
+        .connect(url)
+        .await
+        .with_context(|| format!("cannot connect to NATS at {url}"))?;
+    let max_payload = client.server_info().max_payload;
+    tokio::spawn(watch_connection(events, local.clone()));
+    for subject in [subject::USERS, subject::PRESENCE] {
+        let subscription = client.subscribe(subject).await.with_context(|| format!("cannot subscribe to {subject}"))?;
+        tokio::spawn(relay(subscription, local.clone()));
+    }
+    client.flush().await.context("NATS did not confirm the subscriptions")?;
+    tokio::spawn(followers::run(client.clone(), pool, local, interests));
+    Ok(Publisher { client, max_payload })
+}
+
+/// Hands what every server hears to the hub, as it comes.
+async fn relay(mut subscription: async_nats::Subscriber, local: Arc<dyn Subscriber>) {
+    use futures_util::StreamExt;
+    while let Some(message) = subscription.next().await {
+        match serde_json::from_slice::<BusMessage>(&message.payload) {
+            Ok(message) => local.deliver(message).await,
+            Err(e) => tracing::error!(error = %e, "unreadable NATS message"),
+        }
+    }
+}
+
+/// Tells clients to resync when messages may have been lost: after a reconnection, or when the
+/// NATS client dropped messages for a subscription that could not keep up.
+async fn watch_connection(mut events: mpsc::UnboundedReceiver<async_nats::Event>, local: Arc<dyn Subscriber>) {
+    let mut connected_before = false;
+    while let Some(event) = events.recv().await {
+        match event {
+            async_nats::Event::Connected if connected_before => {
+                tracing::warn!("reconnected to NATS; clients resync");
+                local.feed_lost().await;
+            }
+            async_nats::Event::Connected => connected_before = true,
+            async_nats::Event::Disconnected => tracing::warn!("disconnected from NATS; reconnecting"),
+            async_nats::Event::SlowConsumer(sid) => {
+                tracing::error!(sid, "NATS dropped messages for a slow subscription; clients resync");
+                local.feed_lost().await;
+            }
+            other => tracing::info!(event = %other, "NATS"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_too_large_travels_as_a_reference() {
+        let event = protocol::conversations::Event {
+            conversation_id: protocol::ConversationId(uuid::Uuid::now_v7()),
+            seq: 7,
+            at: chrono::Utc::now(),
+            kind: protocol::conversations::EventKind::ConversationRenamed {
+                title: "x".repeat(2_000),
+                by: protocol::UserId(uuid::Uuid::nil()),
+            },
+        };
+        let message = BusMessage::Event { event };
+        assert!(encode(&message, 4_096).is_some_and(|p| p.len() > 2_000));
+        let reference = encode(&message, 1_000).map(|p| serde_json::from_slice::<BusMessage>(&p).unwrap());
+        assert!(matches!(reference, Some(BusMessage::EventRef { seq: 7, .. })), "{reference:?}");
+    }
+}
