@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build and test Confab, and nothing it already has:
-# Debian packages (PostgreSQL, brotli, Chromium), the wasm32 target, trunk, wasm-bindgen-cli at the
-# version Cargo.lock resolves, the npm tools (wasm-opt from binaryen, Playwright), and moto (an
+# Debian packages (PostgreSQL, brotli, nats-server, Chromium), the wasm32 target, trunk,
+# wasm-bindgen-cli at the version Cargo.lock resolves, the npm tools (wasm-opt from binaryen, Playwright), and moto (an
 # S3-compatible server for the media-store tests) in a Python venv under .tools/.
 # Nothing here downloads a prebuilt binary: Rust tools are compiled from the Rust registry,
 # wasm-opt is binaryen's npm build, the browser is Debian's, moto comes from the Python registry.
@@ -30,8 +30,9 @@ as_root() {
 }
 
 # --- Debian packages -------------------------------------------------------------------
-# brotli compresses the web app's assets at build time (scripts/compress-assets.sh).
-apt_packages=(postgresql-15 acl brotli)
+# brotli compresses the web app's assets at build time (scripts/compress-assets.sh);
+# nats-server is started by the tests of the NATS bus (on a free loopback port, never as a service).
+apt_packages=(postgresql-15 acl brotli nats-server)
 if [ "$WITH_E2E" = 1 ]; then apt_packages+=(chromium); fi
 # The moto venv below needs `python3 -m venv` with ensurepip, which Debian ships apart.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
