@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build and test Confab, and nothing it already has:
 # Debian packages (PostgreSQL, brotli, nats-server, Chromium), the wasm32 target, trunk,
-# wasm-bindgen-cli at the version Cargo.lock resolves, the npm tools (wasm-opt from binaryen, Playwright), and moto (an
-# S3-compatible server for the media-store tests) in a Python venv under .tools/.
+# wasm-bindgen-cli at the version Cargo.lock resolves, the npm tools (wasm-opt from binaryen,
+# Playwright), and moto (an S3-compatible server for the media-store tests) in a Python venv
+# under .tools/.
 # Nothing here downloads a prebuilt binary: Rust tools are compiled from the Rust registry,
 # wasm-opt is binaryen's npm build, the browser is Debian's, moto comes from the Python registry.
 set -euo pipefail
