@@ -7,6 +7,7 @@ pub mod bus;
 pub mod chat;
 pub mod config;
 pub mod error;
+pub mod healing;
 pub mod media;
 pub mod openapi;
 pub mod presence;

@@ -4,7 +4,7 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -21,6 +21,7 @@ use crate::bus::{Bus, BusKind};
 use crate::chat::writer::Writer;
 use crate::config::Settings;
 use crate::error;
+use crate::healing::{self, Liveness, SharedCluster};
 use crate::media::Media;
 use crate::routes;
 use crate::secrets;
@@ -44,7 +45,7 @@ pub struct Application {
     server: Server,
     port: u16,
     host: std::net::IpAddr,
-    embedded: Option<EmbeddedPostgres>,
+    embedded: Option<SharedCluster>,
     state: AppState,
 }
 
@@ -61,6 +62,7 @@ impl Application {
         }
 
         let (database_url, embedded) = open_database(&settings).await?;
+        let embedded: Option<SharedCluster> = embedded.map(|cluster| Arc::new(Mutex::new(cluster)));
 
         let pool = db::pool::build_pool(&database_url, settings.db_pool_size)?;
         let jwt_secret = secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
@@ -120,10 +122,16 @@ impl Application {
             openapi_json: Bytes::from(doc.to_json().context("cannot serialize the OpenAPI document")?),
             docs_html: Bytes::from(routes::docs::render_docs(&doc)),
             settings: Arc::new(settings.clone()),
+            liveness: Liveness::default(),
         };
 
         let spa = Spa::load(&settings.static_dir);
         let server = serve(listener, state.clone(), hub.clone(), spa, settings.workers)?;
+        if let Some(cluster) = &embedded {
+            let give_up = stop_after_failure(server.handle(), hub.clone());
+            healing::supervise(cluster.clone(), state.liveness.clone(), tokio::runtime::Handle::current(), give_up)
+                .context("cannot start the embedded database's supervisor")?;
+        }
         tokio::spawn(stop_on_signal(server.handle(), hub));
         tokio::spawn(crate::admin::retention::run(state.clone()));
         Ok(Self { server, port, host: settings.host, embedded, state })
@@ -151,14 +159,19 @@ impl Application {
     }
 
     /// Serves until a shutdown signal (or the handle's stop), then stops the embedded database.
+    /// Ends with an error when the server stopped because it could not recover (see
+    /// [`healing`]).
     pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
         let result = (&mut self.server).await.context("the HTTP server failed");
         tracing::info!("HTTP server stopped");
-        if let Some(mut cluster) = self.embedded.take() {
-            web::block(move || cluster.stop())
+        if let Some(cluster) = self.embedded.take() {
+            web::block(move || healing::lock(&cluster).stop())
                 .await
                 .map_err(|e| anyhow!("stopping the embedded database was interrupted: {e}"))?
                 .context("cannot stop the embedded PostgreSQL")?;
+        }
+        if let Some(reason) = self.state.liveness.failure() {
+            return Err(anyhow!(reason));
         }
         result
     }
@@ -233,6 +246,15 @@ async fn stop_on_signal(server: actix_web::dev::ServerHandle, hub: Hub) {
     tracing::info!("shutting down: closing WebSockets, then the HTTP server");
     hub.close_all(protocol::ws::close::GOING_AWAY, "the server is restarting; reconnect shortly").await;
     // Let the close frames go out before the workers stop.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    server.stop(true).await;
+}
+
+/// After the supervisor gave up on the embedded database: keep answering a moment (`/healthz`
+/// says why it fails), then close WebSockets with "going away" and stop, as on a signal.
+async fn stop_after_failure(server: actix_web::dev::ServerHandle, hub: Hub) {
+    tokio::time::sleep(healing::FAILED_GRACE).await;
+    hub.close_all(protocol::ws::close::GOING_AWAY, "the server cannot reach its database; reconnect shortly").await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     server.stop(true).await;
 }

@@ -40,4 +40,6 @@ pub struct AppState {
     pub openapi_json: Bytes,
     /// The documentation page, rendered once.
     pub docs_html: Bytes,
+    /// Whether the process can still recover by itself (`/healthz`).
+    pub liveness: crate::healing::Liveness,
 }

@@ -224,3 +224,48 @@ fn a_cluster_of_another_postgres_major_stops_start_up_with_the_upgrade_command()
     assert!(!pgdata.join("postmaster.pid").exists(), "nothing was started");
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn an_embedded_database_that_cannot_be_restarted_fails_health_and_exits_with_one_line() {
+    let base = std::env::temp_dir().join(format!("confab-giveup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let data_dir = base.join("data");
+    let pgdata = std::fs::canonicalize(&base).unwrap().join("data/postgres/pgdata");
+    let mut running = start(&data_dir);
+    assert!(ready(&running.url));
+
+    // Break the cluster so no restart can work, then kill its postmaster.
+    let pid: u32 =
+        std::fs::read_to_string(pgdata.join("postmaster.pid")).unwrap().lines().next().unwrap().parse().unwrap();
+    std::fs::remove_file(pgdata.join("PG_VERSION")).unwrap();
+    assert!(Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
+    let killed = Instant::now();
+
+    // While it gives up and drains, /healthz says why (503); then the process exits non-zero.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let api = client::Client::new(&running.url).unwrap();
+    let unhealthy = runtime.block_on(async {
+        loop {
+            match api.health().await {
+                Err(e) if e.code() == Some(protocol::ErrorCode::DatabaseUnavailable) => return e.to_string(),
+                Ok(_) => {}
+                Err(e) => panic!("unexpected /healthz answer: {e}"),
+            }
+            assert!(killed.elapsed() < Duration::from_secs(60), "/healthz never failed");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    assert!(unhealthy.contains("could not be restarted"), "{unhealthy}");
+    let status = running.child.wait().unwrap();
+    assert!(!status.success(), "a server that cannot heal exits non-zero");
+    let log = std::fs::read_to_string(&running.log).unwrap();
+    let last = log.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with("confab: error: the embedded PostgreSQL died and could not be restarted (6 attempts in "),
+        "{last}"
+    );
+    assert!(last.contains("is not a database cluster directory"), "the cause is named: {last}");
+    eprintln!("gave up and exited {} ms after the kill", killed.elapsed().as_millis());
+    std::fs::remove_dir_all(&base).unwrap();
+}

@@ -1,5 +1,7 @@
-//! Operational probes: `/healthz` answers while the process runs, `/readyz` only while the
-//! database answers too, so an orchestrator stops routing traffic to a server that cannot serve.
+//! Operational probes: `/healthz` answers while the process can serve or recover by itself
+//! (it fails once the embedded database was given up, see `healing`), `/readyz` only while the
+//! database answers too, so an orchestrator stops routing traffic to a server that cannot serve
+//! and restarts one that cannot heal.
 
 use std::time::Duration;
 
@@ -12,14 +14,21 @@ use crate::state::AppState;
 /// How long readiness waits for the database before declaring it unavailable.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Liveness: the process is up.
+/// Liveness: the process is up and can recover from what it meets by itself.
 #[utoipa::path(
     tag = "ops",
-    responses((status = 200, description = "The process is up", body = Health))
+    responses(
+        (status = 200, description = "The process is up", body = Health),
+        (status = 503, description = "The process cannot recover by itself (the embedded database could not be \
+            restarted) and is about to exit (`database_unavailable`, with the reason)", body = ErrorBody),
+    )
 )]
 #[get("/healthz")]
-pub async fn get_healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+pub async fn get_healthz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+    if let Some(reason) = state.liveness.failure() {
+        return Err(ApiError::new(ErrorCode::DatabaseUnavailable, reason));
+    }
+    Ok(web::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }))
 }
 
 /// Readiness: the database answers a query.

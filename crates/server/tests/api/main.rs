@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod conversations;
+mod healing;
 mod health;
 mod media;
 mod nats_server;
