@@ -45,9 +45,16 @@ pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
         .map_err(|e| PoolError::Build(e.to_string()))
 }
 
-/// Checks out a connection, mapping pool failures to [`PoolError::Unavailable`].
+/// The histogram of time spent waiting in [`checkout`], in seconds.
+pub const WAIT_METRIC: &str = "confab_db_pool_wait_seconds";
+
+/// Checks out a connection, mapping pool failures to [`PoolError::Unavailable`], and records
+/// how long it waited ([`WAIT_METRIC`]).
 pub async fn checkout(pool: &DbPool) -> Result<PooledConn, PoolError> {
-    pool.get().await.map_err(|e| PoolError::Unavailable(describe_pool_error(&e)))
+    let started = Instant::now();
+    let conn = pool.get().await.map_err(|e| PoolError::Unavailable(describe_pool_error(&e)));
+    metrics::histogram!(WAIT_METRIC).record(started.elapsed().as_secs_f64());
+    conn
 }
 
 /// Runs `SELECT 1` and returns its round-trip time: the readiness probe.

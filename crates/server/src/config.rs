@@ -143,6 +143,10 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_MEDIA_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub media_quota_bytes: u64,
 
+    /// Networks (CIDR, comma-separated) whose clients may read `/metrics`, besides loopback.
+    #[arg(global = true, long, env = "CONFAB_METRICS_ALLOW", value_delimiter = ',')]
+    pub metrics_allow: Vec<ipnet::IpNet>,
+
     /// Log output: `pretty` for people, `json` for log collectors.
     #[arg(global = true, long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -175,6 +179,7 @@ impl Settings {
             db_pool_size: 8,
             workers: 1,
             log_format: LogFormat::Pretty,
+            metrics_allow: Vec::new(),
             media_url: None,
             s3_endpoint: None,
             s3_region: "us-east-1".to_owned(),

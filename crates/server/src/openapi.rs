@@ -14,6 +14,7 @@ use utoipa::OpenApi;
     paths(
         crate::routes::health::get_healthz,
         crate::routes::health::get_readyz,
+        crate::telemetry::metrics::get_metrics,
         crate::routes::docs::get_openapi,
         crate::routes::docs::get_docs,
         crate::routes::auth::register,

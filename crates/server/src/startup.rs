@@ -125,6 +125,7 @@ impl Application {
             liveness: Liveness::default(),
         };
 
+        tokio::spawn(crate::telemetry::metrics::upkeep(crate::telemetry::metrics::install()));
         let spa = Spa::load(&settings.static_dir);
         let server = serve(listener, state.clone(), hub.clone(), spa, settings.workers)?;
         if let Some(cluster) = &embedded {
@@ -219,8 +220,9 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub, spa: Spa, workers: us
             .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(error::json_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .wrap(from_fn(routes::address_guard::refuse_nul_in_address))
             .wrap(security::headers(&inline_hashes))
-            .wrap(from_fn(crate::telemetry::trace_request))
+            .wrap(from_fn(crate::telemetry::requests::observe))
             .app_data(gateway.clone())
             .configure(routes::configure_root)
             .configure(crate::ws::session::configure)

@@ -74,7 +74,11 @@ impl Passwords {
 
     /// Runs `work` on a hashing thread.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let queued = ::metrics::gauge!(crate::telemetry::metrics::HASH_QUEUE);
+        queued.increment(1.0);
+        let permit = self.permits.acquire().await;
+        queued.decrement(1.0);
+        let _permit = permit.map_err(ApiError::internal)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move || {

@@ -188,14 +188,17 @@ pub async fn mark_read(state: &AppState, user: Uuid, conversation: Uuid, seq: i6
     Ok(read)
 }
 
-/// Tells the other members the caller is typing (not stored).
-pub async fn typing(state: &AppState, user: Uuid, conversation: Uuid) -> Result<(), ApiError> {
+/// Checks the caller is a member and, when `relay`, tells the other members they are typing
+/// (not stored; the caller throttles how often).
+pub async fn typing(state: &AppState, user: Uuid, conversation: Uuid, relay: bool) -> Result<(), ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     conversation_queries::membership(&mut conn, conversation, user)
         .await?
         .ok_or_else(|| ApiError::not_found("conversation"))?;
     drop(conn);
-    state.bus.publish(BusMessage::Typing { conversation_id: conversation, user_id: user }).await;
+    if relay {
+        state.bus.publish(BusMessage::Typing { conversation_id: conversation, user_id: user }).await;
+    }
     Ok(())
 }
 

@@ -12,16 +12,19 @@
 //! back to re-sort.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use db::DbPool;
 use db::queries::changes::{self, Applied, Command, Outcome};
 use db::statistics::Growth;
 use protocol::ConversationId;
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 use crate::bus::{Bus, BusMessage};
 use crate::error::ApiError;
 use crate::media::janitor::Janitor;
+use crate::telemetry::metrics;
 
 /// Most commands stored in one transaction; also bounds the statement's array sizes.
 pub const MAX_BATCH: usize = 512;
@@ -31,6 +34,9 @@ const SHARD_QUEUE: usize = 8192;
 struct Job {
     command: Command,
     answer: oneshot::Sender<Result<Outcome, ApiError>>,
+    /// The span of the request or connection that queued it: the batch's span follows from
+    /// it, and a failure is logged in it, so logs lead from a request id to its batch.
+    origin: tracing::Span,
 }
 
 /// Handle to the writer's shards; cheap to clone.
@@ -60,7 +66,8 @@ impl Writer {
     pub async fn queue(&self, command: Command) -> Result<Committed, ApiError> {
         let shard = self.shard_of(command.conversation());
         let (answer, answered) = oneshot::channel();
-        self.shards[shard].send(Job { command, answer }).await.map_err(|_| stopped())?;
+        let origin = tracing::Span::current();
+        self.shards[shard].send(Job { command, answer, origin }).await.map_err(|_| stopped())?;
         Ok(Committed(answered))
     }
 
@@ -94,7 +101,14 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         // Moved apart rather than cloned: the commands (bodies up to 4,000 chars) go to the
         // database as they are, the answer channels wait here.
-        let (batch, waiting): (Vec<Command>, Vec<_>) = jobs.drain(..).map(|j| (j.command, j.answer)).unzip();
+        let span = tracing::info_span!("writer_batch", commands = jobs.len());
+        for job in &jobs {
+            span.follows_from(&job.origin);
+        }
+        let (batch, waiting): (Vec<Command>, Vec<_>) =
+            jobs.drain(..).map(|j| (j.command, (j.answer, j.origin))).unzip();
+        ::metrics::histogram!(metrics::WRITER_BATCH).record(batch.len() as f64);
+        let started = Instant::now();
         // Published in commit order and before anyone is answered: a caller that sees its
         // answer may rely on the events being on their way to every member.
         let outcome = match db::pool::checkout(&pool).await {
@@ -104,29 +118,36 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
                     let messages = answers.iter_mut().flatten().flat_map(to_publish).collect();
                     Ok((answers, messages))
                 })
+                .instrument(span.clone())
                 .await
             }
             Err(e) => Err(ApiError::from(e)),
         };
+        ::metrics::histogram!(metrics::WRITER_COMMIT).record(started.elapsed().as_secs_f64());
         match outcome {
             Ok(answers) => {
                 let stored =
                     answers.iter().flatten().filter(|a| matches!(a.outcome, Outcome::Sent { created: true, .. }));
-                if growth.stored(stored.count() as u64) {
+                let stored = stored.count() as u64;
+                ::metrics::counter!(metrics::MESSAGES_STORED).increment(stored);
+                if growth.stored(stored) {
                     tokio::spawn(refresh_statistics(pool.clone()));
                 }
                 let removed = |c: &Command| matches!(c, Command::Delete { .. } | Command::Expire { .. });
                 if batch.iter().zip(&answers).any(|(c, a)| a.is_ok() && removed(c)) {
                     janitor.wake();
                 }
-                for (waiter, answer) in waiting.into_iter().zip(answers) {
+                for ((waiter, _), answer) in waiting.into_iter().zip(answers) {
                     // A caller that went away still had its change stored and delivered.
                     let _ = waiter.send(answer.map(|a| a.outcome).map_err(ApiError::from));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, commands = waiting.len(), "a batch of commands failed; nothing of it was stored");
-                for waiter in waiting {
+                span.in_scope(|| {
+                    tracing::error!(error = %e, commands = waiting.len(), "a batch of commands failed; nothing of it was stored");
+                });
+                for (waiter, origin) in waiting {
+                    origin.in_scope(|| tracing::warn!("a command of this request was in the failed batch"));
                     let _ = waiter.send(Err(failed(&e)));
                 }
             }

@@ -4,6 +4,7 @@
 //! and presenting an old one again revokes the session (it was copied by someone).
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::Utc;
 use db::models::User;
@@ -18,6 +19,7 @@ use crate::auth::accounts;
 use crate::auth::signout;
 use crate::auth::tokens::{self, ACCESS_TTL_SECS, SESSION_TTL_DAYS};
 use crate::error::ApiError;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::validate;
 
@@ -41,7 +43,7 @@ const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let account = accounts::prepare(&state.passwords, &body.username, &body.display_name, body.password).await?;
@@ -65,7 +67,7 @@ pub async fn register(
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     validate::presented_password(&body.password)?;
@@ -83,6 +85,7 @@ pub async fn login(
         (true, Some(user)) => user,
         _ => {
             state.login_limiter.record_failure(&account, &address);
+            ::metrics::counter!(crate::telemetry::metrics::LOGIN_FAILURES).increment(1);
             return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
         }
     };
@@ -107,9 +110,9 @@ pub async fn login(
 pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Option<web::Json<RefreshRequest>>,
+    body: Option<JsonBody<RefreshRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.map(JsonBody::into_inner).unwrap_or_default();
     // Cookies are shared by a browser's tabs, which may refresh at the same moment.
     let (presented, grace) = match body.refresh_token {
         Some(token) => (token, chrono::Duration::zero()),
@@ -239,6 +242,8 @@ fn token_response(
 ) -> Result<HttpResponse, ApiError> {
     let access_token = state.tokens.issue(user.id, session_id)?;
     let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    // Tokens must never sit in a browser's or a proxy's cache.
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
     let refresh_token = match delivery {
         TokenDelivery::Json => Some(next_refresh),
         TokenDelivery::Cookie => {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::chat::settings as chat;
 use crate::error::ApiError;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 
 /// Mutes until a time (or unmutes with `null`), and archives or brings back the conversation.
@@ -22,7 +23,7 @@ pub async fn update_settings(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateConversationSettings>,
+    body: JsonBody<UpdateConversationSettings>,
 ) -> Result<web::Json<ConversationSettings>, ApiError> {
     Ok(web::Json(chat::update(&state, auth.id(), path.into_inner(), body.into_inner()).await?))
 }

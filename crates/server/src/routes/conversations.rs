@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::chat::conversations as chat;
 use crate::error::ApiError;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 
 /// Query of `GET /conversations`.
@@ -67,7 +68,7 @@ pub async fn list_conversations(
 pub async fn create_conversation(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<CreateConversation>,
+    body: JsonBody<CreateConversation>,
 ) -> Result<HttpResponse, ApiError> {
     match body.into_inner() {
         CreateConversation::Dm { user_id } => {
@@ -106,7 +107,7 @@ pub async fn update_conversation(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateConversation>,
+    body: JsonBody<UpdateConversation>,
 ) -> Result<web::Json<ConversationSummary>, ApiError> {
     Ok(web::Json(chat::update(&state, auth.id(), path.into_inner(), body.into_inner()).await?))
 }
@@ -121,7 +122,7 @@ pub async fn set_photo(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<SetPicture>,
+    body: JsonBody<SetPicture>,
 ) -> Result<web::Json<ConversationSummary>, ApiError> {
     Ok(web::Json(chat::set_photo(&state, auth.id(), path.into_inner(), Some(body.media_id)).await?))
 }
@@ -149,7 +150,7 @@ pub async fn add_members(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<AddMembers>,
+    body: JsonBody<AddMembers>,
 ) -> Result<web::Json<ConversationDetail>, ApiError> {
     let ids: Vec<Uuid> = body.user_ids.iter().map(|u| u.0).collect();
     Ok(web::Json(chat::add_members(&state, auth.id(), path.into_inner(), &ids).await?))
@@ -180,7 +181,7 @@ pub async fn set_role(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<SetRole>,
+    body: JsonBody<SetRole>,
 ) -> Result<web::Json<Member>, ApiError> {
     let (conversation, target) = path.into_inner();
     Ok(web::Json(chat::set_role(&state, auth.id(), conversation, target, body.role).await?))

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 
 /// Pending requests to and from the caller.
@@ -33,7 +34,7 @@ pub async fn list_requests(state: web::Data<AppState>, auth: AuthUser) -> Result
 pub async fn send_request(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<SendFriendRequest>,
+    body: JsonBody<SendFriendRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let to = body.user_id.0;
     if to == auth.id() {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::chat::messages as chat;
 use crate::error::ApiError;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 
 /// Query of `GET .../messages`.
@@ -83,7 +84,7 @@ pub async fn send_message(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<SendMessage>,
+    body: JsonBody<SendMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let (message, created) = chat::send(&state, auth.id(), path.into_inner(), body.into_inner()).await?;
     Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(message))
@@ -99,7 +100,7 @@ pub async fn edit_message(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<EditMessage>,
+    body: JsonBody<EditMessage>,
 ) -> Result<web::Json<Message>, ApiError> {
     let (conversation, message) = path.into_inner();
     Ok(web::Json(chat::edit(&state, auth.id(), conversation, message, body.into_inner().body).await?))
@@ -133,7 +134,7 @@ pub async fn forward_message(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<ForwardMessage>,
+    body: JsonBody<ForwardMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let (conversation, message) = path.into_inner();
     let copies = crate::chat::forward::forward(&state, auth.id(), conversation, message, body.into_inner()).await?;
@@ -149,7 +150,7 @@ pub async fn mark_read(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<MarkRead>,
+    body: JsonBody<MarkRead>,
 ) -> Result<web::Json<ReadMarker>, ApiError> {
     let conversation = path.into_inner();
     let seq = chat::mark_read(&state, auth.id(), conversation, body.seq).await?;

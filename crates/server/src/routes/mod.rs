@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource. `configure_api` mounts everything under `/api/v1`;
 //! the operational probes live at the root where load balancers expect them.
 
+pub mod address_guard;
 pub mod admin;
 pub mod auth;
 pub mod blocks;
@@ -10,6 +11,7 @@ pub mod docs;
 pub mod friend_requests;
 pub mod friends;
 pub mod health;
+pub mod json_body;
 pub mod media;
 pub mod messages;
 pub mod pins;
@@ -24,7 +26,7 @@ use protocol::ErrorCode;
 
 /// Mounts the probes at the root.
 pub fn configure_root(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::get_healthz).service(health::get_readyz);
+    cfg.service(health::get_healthz).service(health::get_readyz).service(crate::telemetry::metrics::get_metrics);
 }
 
 /// Mounts the versioned API; unknown API paths answer a JSON 404, never the web app.

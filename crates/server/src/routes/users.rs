@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 use crate::auth::AuthUser;
 use crate::auth::signout;
 use crate::error::ApiError;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::validate;
 use protocol::ws::close;
@@ -38,7 +39,7 @@ pub async fn get_me(auth: AuthUser) -> web::Json<Me> {
 pub async fn update_me(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<UpdateProfileRequest>,
+    body: JsonBody<UpdateProfileRequest>,
 ) -> Result<web::Json<Me>, ApiError> {
     let display_name = body.display_name.as_deref().map(validate::display_name).transpose()?;
     let bio = body.bio.as_deref().map(validate::bio).transpose()?;
@@ -64,7 +65,7 @@ pub async fn update_me(
 pub async fn set_avatar(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<SetPicture>,
+    body: JsonBody<SetPicture>,
 ) -> Result<web::Json<Me>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     db::queries::media::own_picture(&mut conn, body.media_id.0, auth.id())
@@ -97,7 +98,7 @@ pub async fn remove_avatar(state: web::Data<AppState>, auth: AuthUser) -> Result
 pub async fn change_password(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: JsonBody<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     validate::presented_password(&body.current_password)?;
@@ -123,7 +124,7 @@ pub async fn change_password(
 pub async fn delete_me(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<DeleteAccountRequest>,
+    body: JsonBody<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     validate::presented_password(&body.password)?;

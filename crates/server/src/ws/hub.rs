@@ -590,6 +590,9 @@ impl HubState {
 
     fn deliver_event(&mut self, event: protocol::conversations::Event) {
         let conversation = event.conversation_id.0;
+        // From the batch's clock to here: the writer's publish plus the bus's hop(s).
+        let lag = (chrono::Utc::now() - event.at).to_std().unwrap_or_default();
+        ::metrics::histogram!(crate::telemetry::metrics::BUS_LAG).record(lag.as_secs_f64());
         let frame = encode(&ServerFrame::Event { event });
         self.deliver_to_conversation(conversation, &frame);
     }
@@ -613,6 +616,7 @@ impl HubState {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(conn = id, "closing a connection that reads too slowly");
+                ::metrics::counter!(crate::telemetry::metrics::WS_SLOW_CLOSES).increment(1);
                 self.close(id, CloseOrder { code: close::TOO_SLOW, reason: "too slow: reconnect and resync" });
             }
             Err(mpsc::error::TrySendError::Closed(_)) => self.unregister(id),

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::admin::{Admin, retention};
 use crate::error::ApiError;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 
 /// The retention policy.
@@ -24,7 +25,7 @@ pub async fn get_retention(state: web::Data<AppState>, _admin: Admin) -> Result<
 pub async fn set_retention(
     state: web::Data<AppState>,
     admin: Admin,
-    body: web::Json<Retention>,
+    body: JsonBody<Retention>,
 ) -> Result<web::Json<Retention>, ApiError> {
     if body.days.is_some_and(|d| d == 0 || d > 36_500) {
         return Err(ApiError::invalid_field("days", "1 to 36,500, or null to keep messages forever"));

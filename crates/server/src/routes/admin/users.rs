@@ -17,6 +17,7 @@ use crate::admin::Admin;
 use crate::auth::accounts;
 use crate::auth::signout;
 use crate::error::{ApiError, is_unique_violation};
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::validate;
 
@@ -102,7 +103,7 @@ pub async fn get_user(
 pub async fn create_user(
     state: web::Data<AppState>,
     admin: Admin,
-    body: web::Json<AdminCreateUser>,
+    body: JsonBody<AdminCreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let account = accounts::prepare(&state.passwords, &body.username, &body.display_name, body.password).await?;
@@ -130,7 +131,7 @@ pub async fn update_user(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<Uuid>,
-    body: web::Json<AdminUpdateUser>,
+    body: JsonBody<AdminUpdateUser>,
 ) -> Result<web::Json<AdminUser>, ApiError> {
     let id = path.into_inner();
     let username = body.username.as_deref().map(validate::username).transpose()?;
@@ -161,7 +162,7 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<Uuid>,
-    body: web::Json<AdminResetPassword>,
+    body: JsonBody<AdminResetPassword>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let body = body.into_inner();
@@ -257,7 +258,7 @@ pub async fn set_user_role(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<Uuid>,
-    body: web::Json<AdminSetRole>,
+    body: JsonBody<AdminSetRole>,
 ) -> Result<web::Json<AdminUser>, ApiError> {
     let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
