@@ -49,6 +49,9 @@ pub enum ErrorCode {
     RateLimited,
     /// The database cannot be reached; the server is not ready (503).
     DatabaseUnavailable,
+    /// The server is shutting down and takes no new WebSocket; reconnect shortly (to another
+    /// server, or to this one once it is back) (503).
+    ShuttingDown,
     /// An unexpected failure on the server; the details are in its log (500).
     Internal,
 }
@@ -73,6 +76,7 @@ impl ErrorCode {
             Self::Unprocessable => "unprocessable",
             Self::RateLimited => "rate_limited",
             Self::DatabaseUnavailable => "database_unavailable",
+            Self::ShuttingDown => "shutting_down",
             Self::Internal => "internal",
         }
     }
@@ -109,7 +113,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: [ErrorCode; 17] = [
+    const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidInput,
         ErrorCode::MalformedJson,
         ErrorCode::Unauthenticated,
@@ -126,6 +130,7 @@ mod tests {
         ErrorCode::Unprocessable,
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,
+        ErrorCode::ShuttingDown,
         ErrorCode::Internal,
     ];
 

@@ -147,6 +147,12 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_METRICS_ALLOW", value_delimiter = ',')]
     pub metrics_allow: Vec<ipnet::IpNet>,
 
+    /// Reverse proxies (CIDR, comma-separated) whose `X-Forwarded-For` is believed: client
+    /// addresses (rate limits, audit log, sessions, `/metrics`) are read from it only when
+    /// the request comes from one of them.
+    #[arg(global = true, long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Log output: `pretty` for people, `json` for log collectors.
     #[arg(global = true, long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -180,6 +186,7 @@ impl Settings {
             workers: 1,
             log_format: LogFormat::Pretty,
             metrics_allow: Vec::new(),
+            trusted_proxies: Vec::new(),
             media_url: None,
             s3_endpoint: None,
             s3_region: "us-east-1".to_owned(),

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod bus;
 pub mod chat;
+pub mod client_address;
 pub mod config;
 pub mod error;
 pub mod healing;

@@ -28,6 +28,7 @@ use crate::secrets;
 use crate::security;
 use crate::spa::Spa;
 use crate::state::AppState;
+use crate::ws::draining::Draining;
 use crate::ws::hub::Hub;
 
 /// Largest JSON body any route accepts; routes with bigger needs configure their own.
@@ -47,6 +48,7 @@ pub struct Application {
     host: std::net::IpAddr,
     embedded: Option<SharedCluster>,
     state: AppState,
+    shutdown: Shutdown,
 }
 
 impl Application {
@@ -127,15 +129,17 @@ impl Application {
 
         tokio::spawn(crate::telemetry::metrics::upkeep(crate::telemetry::metrics::install()));
         let spa = Spa::load(&settings.static_dir);
-        let server = serve(listener, state.clone(), hub.clone(), spa, settings.workers)?;
+        let draining = Draining::default();
+        let server = serve(listener, state.clone(), hub.clone(), draining.clone(), spa, settings.workers)?;
+        let shutdown = Shutdown { server: server.handle(), hub: hub.clone(), draining };
         if let Some(cluster) = &embedded {
-            let give_up = stop_after_failure(server.handle(), hub.clone());
+            let give_up = stop_after_failure(shutdown.clone());
             healing::supervise(cluster.clone(), state.liveness.clone(), tokio::runtime::Handle::current(), give_up)
                 .context("cannot start the embedded database's supervisor")?;
         }
-        tokio::spawn(stop_on_signal(server.handle(), hub));
+        tokio::spawn(stop_on_signal(shutdown.clone()));
         tokio::spawn(crate::admin::retention::run(state.clone()));
-        Ok(Self { server, port, host: settings.host, embedded, state })
+        Ok(Self { server, port, host: settings.host, embedded, state, shutdown })
     }
 
     /// The port the server listens on.
@@ -152,6 +156,11 @@ impl Application {
     /// The shared state (for tests that inspect the database).
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// What a signal runs: no new WebSockets, the open ones closed, then a graceful stop.
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown.clone()
     }
 
     /// A handle that stops the server gracefully.
@@ -210,10 +219,18 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<(String, Optio
     Ok((database_url, embedded))
 }
 
-fn serve(listener: TcpListener, state: AppState, hub: Hub, spa: Spa, workers: usize) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    state: AppState,
+    hub: Hub,
+    draining: Draining,
+    spa: Spa,
+    workers: usize,
+) -> anyhow::Result<Server> {
     let inline_hashes = spa.inline_hashes.clone();
     let data = web::Data::new(state);
     let gateway = web::Data::new(hub);
+    let draining = web::Data::new(draining);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -224,6 +241,7 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub, spa: Spa, workers: us
             .wrap(security::headers(&inline_hashes))
             .wrap(from_fn(crate::telemetry::requests::observe))
             .app_data(gateway.clone())
+            .app_data(draining.clone())
             .configure(routes::configure_root)
             .configure(crate::ws::session::configure)
             .configure(routes::configure_api)
@@ -241,24 +259,41 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub, spa: Spa, workers: us
     Ok(server.listen(listener).context("cannot start the HTTP server")?.run())
 }
 
-/// On SIGINT or SIGTERM: close every WebSocket with "going away" (clients reconnect to another
-/// server or after the restart), then stop the HTTP server gracefully.
-async fn stop_on_signal(server: actix_web::dev::ServerHandle, hub: Hub) {
+/// Stops serving politely: no new WebSockets, the open ones closed with "going away" (clients
+/// reconnect to another server, or after the restart), then the HTTP server stopped
+/// gracefully, in-flight requests finishing.
+#[derive(Clone)]
+pub struct Shutdown {
+    server: actix_web::dev::ServerHandle,
+    hub: Hub,
+    draining: Draining,
+}
+
+impl Shutdown {
+    /// Runs the shutdown; `reason` goes to clients in the close frames.
+    pub async fn run(self, reason: &'static str) {
+        tracing::info!(reason, "shutting down: closing WebSockets, then the HTTP server");
+        // First: a client reconnecting on the close below must find the door shut, or its new
+        // socket would hold the graceful stop up until its timeout.
+        self.draining.start();
+        self.hub.close_all(protocol::ws::close::GOING_AWAY, reason).await;
+        // Let the close frames go out before the workers stop.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        self.server.stop(true).await;
+    }
+}
+
+/// On SIGINT or SIGTERM: shut down.
+async fn stop_on_signal(shutdown: Shutdown) {
     wait_for_signal().await;
-    tracing::info!("shutting down: closing WebSockets, then the HTTP server");
-    hub.close_all(protocol::ws::close::GOING_AWAY, "the server is restarting; reconnect shortly").await;
-    // Let the close frames go out before the workers stop.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    server.stop(true).await;
+    shutdown.run("the server is restarting; reconnect shortly").await;
 }
 
 /// After the supervisor gave up on the embedded database: keep answering a moment (`/healthz`
-/// says why it fails), then close WebSockets with "going away" and stop, as on a signal.
-async fn stop_after_failure(server: actix_web::dev::ServerHandle, hub: Hub) {
+/// says why it fails), then shut down as on a signal.
+async fn stop_after_failure(shutdown: Shutdown) {
     tokio::time::sleep(healing::FAILED_GRACE).await;
-    hub.close_all(protocol::ws::close::GOING_AWAY, "the server cannot reach its database; reconnect shortly").await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    server.stop(true).await;
+    shutdown.run("the server cannot reach its database; reconnect shortly").await;
 }
 
 #[cfg(unix)]

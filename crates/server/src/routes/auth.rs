@@ -275,7 +275,4 @@ fn expired_cookie() -> Cookie<'static> {
     cookie
 }
 
-/// The peer address (not X-Forwarded-For, which any client can forge).
-pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
-}
+pub use crate::client_address::client_address;

@@ -137,8 +137,15 @@ pub fn allowed(peer: Option<IpAddr>, allow: &[IpNet]) -> bool {
               (status = 403, description = "`forbidden`: the caller's address is not allowed", body = protocol::ErrorBody)))]
 #[get("/metrics")]
 pub async fn get_metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let peer = req.peer_addr().map(|a| a.ip());
-    if !allowed(peer, &state.settings.metrics_allow) {
+    // Through a proxy the peer is the proxy (often on loopback): the client behind it counts,
+    // and a forwarded request from an untrusted peer is not a local scrape.
+    let client = crate::client_address::client_ip(&req, &state.settings.trusted_proxies);
+    let trusted_peer = req.peer_addr().is_some_and(|p| {
+        let ip = p.ip().to_canonical();
+        state.settings.trusted_proxies.iter().any(|net| net.contains(&ip))
+    });
+    let forged = crate::client_address::was_forwarded(&req) && !trusted_peer;
+    if forged || !allowed(client, &state.settings.metrics_allow) {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "metrics are served to loopback and the networks of --metrics-allow only",

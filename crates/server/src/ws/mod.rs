@@ -1,6 +1,8 @@
 //! The WebSocket gateway: `session` serves one WebSocket, `hub` routes what the domain's bus
-//! delivers to the live connections in this process. The gateway depends on the domain
+//! delivers to the live connections in this process, `draining` refuses new sockets once
+//! shutdown has begun. The gateway depends on the domain
 //! (`chat`, `bus`), never the reverse.
 
+pub mod draining;
 pub mod hub;
 pub mod session;

@@ -23,6 +23,7 @@ use protocol::ws::{
 use tracing::Instrument;
 use uuid::Uuid;
 
+use super::draining::Draining;
 use super::hub::{ConnId, ConnectionQueues, Hub, Outbound, encode};
 use crate::auth::AuthUser;
 use crate::chat;
@@ -66,13 +67,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Upgrades to a WebSocket. Browsers must come from our own origin or an allowed one.
 #[utoipa::path(get, tag = "realtime", path = "/api/v1/ws",
     description = "WebSocket upgrade. Protocol: docs/protocol.md (first frame `authenticate`).",
-    responses((status = 101, description = "Switching protocols"), (status = 403, description = "`forbidden`: origin not allowed")))]
+    responses((status = 101, description = "Switching protocols"), (status = 403, description = "`forbidden`: origin not allowed"),
+        (status = 503, description = "`shutting_down`: the server is stopping; reconnect shortly")))]
 pub async fn connect(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
     hub: web::Data<Hub>,
+    draining: web::Data<Draining>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    if draining.is_on() {
+        let refusal = ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down; reconnect shortly");
+        return Err(refusal.into());
+    }
     if !origin_allowed(&req, &state.settings.allowed_origins) {
         return Err(ApiError::new(ErrorCode::Forbidden, "this origin may not open a WebSocket here").into());
     }

@@ -2,7 +2,8 @@
 //! 400 wherever it enters, token answers kept out of caches, a stranger told exactly the same
 //! about a conversation they are not in as about one that does not exist (on every frame
 //! type), oversized messages closed with 1009 however they are fragmented, and a database
-//! outage during the WebSocket handshake answered "try again" (1001), not "bad token" (4001).
+//! outage during the WebSocket handshake answered "try again" (1001), not "bad token" (4001),
+//! and client addresses taken from `X-Forwarded-For` only when a trusted proxy sent it.
 
 use std::time::Duration;
 
@@ -271,4 +272,59 @@ async fn a_database_outage_during_the_handshake_means_try_again_not_bad_token() 
     sql(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).execute(&mut admin).await.unwrap();
     let (_socket, ready) = alice.client.connect().await.unwrap();
     assert!(matches!(ready, protocol::ws::ServerFrame::Ready { .. }));
+}
+
+/// Disables `target` as `admin`, the request claiming to come from `forwarded_for`; returns
+/// the address the audit log recorded.
+async fn audited_address(app: &TestApp, admin: &Account, target: &Account, forwarded_for: &str) -> String {
+    let disable = format!("/api/v1/admin/users/{}/disable", target.id().0);
+    let response = admin
+        .client
+        .request(Method::POST, &disable)
+        .unwrap()
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let (status, page) = raw(app, Some(admin), Method::GET, "/api/v1/admin/audit?limit=1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    page["items"][0]["ip"].as_str().unwrap().to_owned()
+}
+
+async fn metrics_status(app: &TestApp, forwarded_for: Option<&str>) -> StatusCode {
+    let mut request = app.http.get(app.at("/metrics"));
+    if let Some(hops) = forwarded_for {
+        request = request.header("x-forwarded-for", hops);
+    }
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn client_addresses_come_from_x_forwarded_for_only_through_a_trusted_proxy() {
+    for (trusted, expected) in [(false, "127.0.0.1"), (true, "198.51.100.7")] {
+        let app = TestApp::spawn_with(|s| {
+            if trusted {
+                s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+            }
+        })
+        .await;
+        let admin = app.register("root").await;
+        let target = app.register("target").await;
+        let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+        db::queries::admin::set_role(&mut conn, admin.id().0, true).await.unwrap();
+        drop(conn);
+        // The client forged the first hop; the (trusted) proxy appended what it saw.
+        assert_eq!(
+            audited_address(&app, &admin, &target, "6.6.6.6, 198.51.100.7").await,
+            expected,
+            "trusted={trusted}"
+        );
+
+        // /metrics: a local scrape, yes; anything forwarded from outside, no.
+        assert_eq!(metrics_status(&app, None).await, StatusCode::OK);
+        assert_eq!(metrics_status(&app, Some("198.51.100.7")).await, StatusCode::FORBIDDEN);
+        let local_hop = if trusted { StatusCode::OK } else { StatusCode::FORBIDDEN };
+        assert_eq!(metrics_status(&app, Some("127.0.0.1")).await, local_hop);
+    }
 }

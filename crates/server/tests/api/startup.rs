@@ -50,3 +50,42 @@ async fn an_unwritable_data_dir_is_a_clear_error() {
     assert!(message.contains("Not a directory"), "{message}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn shutdown_refuses_new_websockets_before_closing_the_open_ones() {
+    let app = TestApp::spawn().await;
+    let alice = app.register("alice").await;
+    let (mut socket, _) = alice.client.connect().await.unwrap();
+
+    let stopping = tokio::spawn(app.shutdown.clone().run("test shutdown"));
+    let code = loop {
+        match socket.next().await {
+            Err(client::ws::SocketError::Closed { code, .. }) => break code,
+            Ok(_) => {}
+            Err(e) => panic!("expected a close frame, got {e}"),
+        }
+    };
+    assert_eq!(code, protocol::ws::close::GOING_AWAY);
+    // A client reconnects at once, as clients do on 1001: refused, not a socket that would
+    // keep the graceful stop waiting for its whole timeout.
+    let upgrade = app
+        .http
+        .get(app.at("/api/v1/ws"))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await;
+    if let Ok(response) = upgrade {
+        assert_eq!(response.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+        let body: protocol::ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.error, protocol::ErrorCode::ShuttingDown);
+    } // else the listener had already stopped: refused all the same.
+    assert!(alice.client.connect().await.is_err(), "a new WebSocket was accepted during shutdown");
+    // With nothing left open, the stop finishes well inside its 10 s allowance.
+    tokio::time::timeout(std::time::Duration::from_secs(8), stopping)
+        .await
+        .expect("stopped before the timeout")
+        .unwrap();
+}

@@ -34,6 +34,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's shared state (its hub, for connection counts).
     pub state: server::state::AppState,
+    /// What a signal would run to stop it.
+    pub shutdown: server::startup::Shutdown,
     handle: actix_web::dev::ServerHandle,
     dir: PathBuf,
 }
@@ -66,8 +68,10 @@ impl TestApp {
         let url = app.url();
         let handle = app.handle();
         let state = app.state().clone();
+        let shutdown = app.shutdown();
         tokio::spawn(app.run_until_stopped());
-        Self { client: client::Client::new(&url).unwrap(), url, db, http: reqwest::Client::new(), state, handle, dir }
+        let client = client::Client::new(&url).unwrap();
+        Self { client, url, db, http: reqwest::Client::new(), state, shutdown, handle, dir }
     }
 
     /// Starts a second server process's worth of application on the same database (the test
