@@ -78,6 +78,12 @@ impl ApiError {
         e
     }
 
+    /// The same error, telling the client (in `Retry-After`) when to come back.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
     /// The error's code.
     pub fn code(&self) -> ErrorCode {
         self.code

@@ -23,6 +23,7 @@ use crate::config::Settings;
 use crate::error;
 use crate::healing::{self, Liveness, SharedCluster};
 use crate::media::Media;
+use crate::rate_limits::UserLimits;
 use crate::routes;
 use crate::secrets;
 use crate::security;
@@ -121,6 +122,7 @@ impl Application {
             tokens: TokenKeys::new(&jwt_secret),
             passwords: Passwords::new(MAX_CONCURRENT_HASHES),
             login_limiter: Arc::new(LoginLimiter::default()),
+            user_limits: Arc::new(UserLimits::new(settings.user_requests_per_sec)),
             openapi_json: Bytes::from(doc.to_json().context("cannot serialize the OpenAPI document")?),
             docs_html: Bytes::from(routes::docs::render_docs(&doc)),
             settings: Arc::new(settings.clone()),
@@ -139,6 +141,7 @@ impl Application {
         }
         tokio::spawn(stop_on_signal(shutdown.clone()));
         tokio::spawn(crate::admin::retention::run(state.clone()));
+        tokio::spawn(state.user_limits.clone().sweep());
         Ok(Self { server, port, host: settings.host, embedded, state, shutdown })
     }
 

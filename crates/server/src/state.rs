@@ -28,6 +28,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Login failure limits.
     pub login_limiter: Arc<LoginLimiter>,
+    /// Every user's bucket of requests (WebSocket frames and REST sends).
+    pub user_limits: Arc<crate::rate_limits::UserLimits>,
     /// Who is connected (answered by the gateway).
     pub presence: Arc<dyn Presence>,
     /// Publishes committed changes to every process's hub.

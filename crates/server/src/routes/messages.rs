@@ -78,7 +78,8 @@ pub async fn list_events(
         (status = 400, description = "`invalid_input`: empty or over 4,000 characters", body = ErrorBody),
         (status = 403, description = "`forbidden`: a DM with someone no longer your friend", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`conflict`: client_msg_id used in another conversation", body = ErrorBody)))]
+        (status = 409, description = "`conflict`: client_msg_id used in another conversation", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: the user's requests per second are used up; see Retry-After", body = ErrorBody)))]
 #[post("/conversations/{id}/messages")]
 pub async fn send_message(
     state: web::Data<AppState>,
@@ -86,6 +87,7 @@ pub async fn send_message(
     path: web::Path<Uuid>,
     body: JsonBody<SendMessage>,
 ) -> Result<HttpResponse, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (message, created) = chat::send(&state, auth.id(), path.into_inner(), body.into_inner()).await?;
     Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(message))
 }

@@ -28,6 +28,7 @@ use super::hub::{ConnId, ConnectionQueues, Hub, Outbound, encode};
 use crate::auth::AuthUser;
 use crate::chat;
 use crate::error::ApiError;
+use crate::rate_limits::ConnectionLimit;
 use crate::state::AppState;
 use crate::telemetry::metrics;
 
@@ -326,6 +327,7 @@ async fn serve(
     // Acks leave in the order the sends came; the writer stores them in that order too.
     let mut pending: FuturesOrdered<PendingAck> = FuturesOrdered::new();
     let frames_in = ::metrics::counter!(metrics::WS_FRAMES_IN);
+    let limit = ConnectionLimit::new(state.settings.ws_frames_per_sec);
     let frames_out = ::metrics::counter!(metrics::WS_FRAMES_OUT);
     let reason = loop {
         tokio::select! {
@@ -368,7 +370,7 @@ async fn serve(
                 match message {
                     // Boxed: handling a frame needs a large future for a moment, not for the
                     // connection's life.
-                    Some(Ok(AggregatedMessage::Text(text))) => match Box::pin(handle(state, user, &text, &mut last_typing)).await {
+                    Some(Ok(AggregatedMessage::Text(text))) => match Box::pin(handle(state, &limit, user, &text, &mut last_typing)).await {
                         Reply::Now(reply) => {
                             frames_out.increment(1);
                             if !send(&mut session, reply).await {
@@ -416,8 +418,15 @@ async fn load_summary(
 }
 
 /// Answers one client frame: an `ack` or an `error`, never a dropped connection.
-async fn handle(state: &AppState, user: Uuid, text: &str, last_typing: &mut Option<Instant>) -> Reply {
-    let frame: ClientFrame = match crate::validate::json_without_nul(text).and_then(|()| parse_frame(text)) {
+async fn handle(
+    state: &AppState,
+    limit: &ConnectionLimit,
+    user: Uuid,
+    text: &str,
+    last_typing: &mut Option<Instant>,
+) -> Reply {
+    let checked = limit.check(&state.user_limits, user).and_then(|()| crate::validate::json_without_nul(text));
+    let frame: ClientFrame = match checked.and_then(|()| parse_frame(text)) {
         Ok(frame) => frame,
         Err(error) => {
             // Echo the req_id when the frame had a readable one.

@@ -328,3 +328,52 @@ async fn client_addresses_come_from_x_forwarded_for_only_through_a_trusted_proxy
         assert_eq!(metrics_status(&app, Some("127.0.0.1")).await, local_hop);
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_frames_is_answered_rate_limited_and_the_connection_goes_on() {
+    let app = TestApp::spawn_with(|s| {
+        s.ws_frames_per_sec = 5;
+        s.user_requests_per_sec = 8;
+    })
+    .await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    app.befriend(&alice, &bob).await;
+    let dm = alice.client.open_dm(bob.id()).await.unwrap();
+
+    // One connection: a burst of twice its rate passes, the rest is refused, each with an answer.
+    let (mut socket, _) = alice.client.connect().await.unwrap();
+    for req_id in 1..=30 {
+        socket.send(&ClientFrame::Ping { req_id }).await.unwrap();
+    }
+    let (mut acked, mut limited) = (0, 0);
+    for _ in 1..=30 {
+        match socket.next().await.unwrap() {
+            protocol::ws::ServerFrame::Ack { .. } => acked += 1,
+            protocol::ws::ServerFrame::Error { error: ErrorCode::RateLimited, req_id: Some(_), .. } => limited += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((acked, limited), (10, 20));
+
+    // The user's own bucket (8/s, burst 16) is spent too: REST sends are refused with
+    // Retry-After, and nothing of them is stored.
+    let path = format!("/api/v1/conversations/{}/messages", dm.id.0);
+    let mut refused = None;
+    for _ in 0..10 {
+        let send = json!({"client_msg_id": Uuid::new_v4(), "body": "flood"});
+        let response = alice.client.request(Method::POST, &path).unwrap().json(&send).send().await.unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(response.headers()["retry-after"].to_str().unwrap().to_owned());
+            break;
+        }
+    }
+    assert!(refused.is_some_and(|secs| secs.parse::<u64>().unwrap() >= 1));
+
+    // After a pause the same connection is served again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    socket.send_message(dm.id, "after the pause").await.unwrap();
+    let history = alice.client.messages(dm.id, None, None).await.unwrap();
+    assert_eq!(history.items[0].body, "after the pause");
+    assert!(history.items.iter().all(|m| m.body == "flood" || m.body == "after the pause"));
+}

@@ -1,0 +1,101 @@
+//! Rate limits on what clients send: a token bucket per WebSocket connection and one per user
+//! (shared by the user's connections and their REST sends), with `governor`'s GCRA buckets.
+//! Past a limit a request is answered `rate_limited` with when to retry, and the connection
+//! stays open: nothing is dropped silently, and a client that slows down goes on.
+//!
+//! The buckets are generous (each a multiple of what a person or a well-behaved bot sends,
+//! with a burst twice the rate so a reconnecting client can flush its outbox); they bound
+//! what one flooding client or account can take from everyone else.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use protocol::ErrorCode;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// How often idle users' buckets are forgotten.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// `per_second` sustained, twice that in a burst (at least 1).
+fn quota(per_second: u32) -> Quota {
+    let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+    let burst = rate.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
+    Quota::per_second(rate).allow_burst(burst)
+}
+
+/// Every user's bucket; one per server.
+pub struct UserLimits(DefaultKeyedRateLimiter<Uuid>);
+
+impl UserLimits {
+    /// Buckets of `per_second` requests per user.
+    pub fn new(per_second: u32) -> Self {
+        Self(RateLimiter::keyed(quota(per_second)))
+    }
+
+    /// Takes one request from `user`'s bucket, or says when to retry.
+    pub fn check(&self, user: Uuid) -> Result<(), ApiError> {
+        self.0.check_key(&user).map_err(|not_until| limited(not_until.wait_time_from(DefaultClock::default().now())))
+    }
+
+    /// Forgets full buckets now and then, so the map holds only recently active users.
+    pub async fn sweep(self: std::sync::Arc<Self>) {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            self.0.retain_recent();
+            self.0.shrink_to_fit();
+        }
+    }
+}
+
+/// One connection's bucket.
+pub struct ConnectionLimit(DefaultDirectRateLimiter);
+
+impl ConnectionLimit {
+    /// A bucket of `per_second` frames.
+    pub fn new(per_second: u32) -> Self {
+        Self(RateLimiter::direct(quota(per_second)))
+    }
+
+    /// Takes one frame from the connection's bucket, then from its user's.
+    pub fn check(&self, users: &UserLimits, user: Uuid) -> Result<(), ApiError> {
+        self.0.check().map_err(|not_until| limited(not_until.wait_time_from(DefaultClock::default().now())))?;
+        users.check(user)
+    }
+}
+
+fn limited(wait: Duration) -> ApiError {
+    let ms = wait.as_millis().max(1);
+    ApiError::new(ErrorCode::RateLimited, format!("too many requests; retry in {ms} ms"))
+        .with_retry_after(wait.as_secs().max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_passes_then_the_rate_holds() {
+        let users = UserLimits::new(1_000);
+        let conn = ConnectionLimit::new(5);
+        let user = Uuid::new_v4();
+        let passed = (0..30).filter(|_| conn.check(&users, user).is_ok()).count();
+        assert_eq!(passed, 10, "a burst of twice the rate");
+        let refused = conn.check(&users, user).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::RateLimited);
+    }
+
+    #[test]
+    fn a_users_connections_share_the_users_bucket() {
+        let users = UserLimits::new(3);
+        let (a, b) = (ConnectionLimit::new(100), ConnectionLimit::new(100));
+        let user = Uuid::new_v4();
+        let passed = (0..10).filter(|i| if i % 2 == 0 { a.check(&users, user) } else { b.check(&users, user) }.is_ok());
+        assert_eq!(passed.count(), 6);
+        assert!(users.check(Uuid::new_v4()).is_ok(), "another user has a bucket of their own");
+    }
+}
