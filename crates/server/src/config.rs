@@ -32,6 +32,18 @@ pub enum Command {
     /// Manage administrators; works whether the server is running or not.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Back up the database, the local media files and the generated token secret into one
+    /// file (a tar), consistently, while the server runs or not.
+    Backup {
+        /// The archive to write.
+        file: PathBuf,
+    },
+    /// Restore a backup made by `confab backup` into an empty data dir (and, with
+    /// DATABASE_URL, an empty database); then start the server on it.
+    Restore {
+        /// The archive to read.
+        file: PathBuf,
+    },
 }
 
 /// `confab admin ...`.
@@ -153,16 +165,6 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
-    /// WebSocket frames one connection may send per second (twice that in a burst); past it a
-    /// frame is answered `rate_limited` and the connection stays open.
-    #[arg(global = true, long, env = "CONFAB_WS_FRAMES_PER_SEC", default_value_t = 100)]
-    pub ws_frames_per_sec: u32,
-
-    /// WebSocket frames and REST sends one user may make per second, over all their
-    /// connections (twice that in a burst).
-    #[arg(global = true, long, env = "CONFAB_USER_REQUESTS_PER_SEC", default_value_t = 200)]
-    pub user_requests_per_sec: u32,
-
     /// Log output: `pretty` for people, `json` for log collectors.
     #[arg(global = true, long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -197,8 +199,6 @@ impl Settings {
             log_format: LogFormat::Pretty,
             metrics_allow: Vec::new(),
             trusted_proxies: Vec::new(),
-            ws_frames_per_sec: 100,
-            user_requests_per_sec: 200,
             media_url: None,
             s3_endpoint: None,
             s3_region: "us-east-1".to_owned(),

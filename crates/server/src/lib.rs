@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backup;
 pub mod bus;
 pub mod chat;
 pub mod client_address;
@@ -12,7 +13,6 @@ pub mod healing;
 pub mod media;
 pub mod openapi;
 pub mod presence;
-pub mod rate_limits;
 pub mod routes;
 pub mod secrets;
 pub mod security;

@@ -20,6 +20,27 @@ fn main() -> ExitCode {
         Command::Admin(command) => {
             actix_web::rt::System::new().block_on(server::admin::cli::run(cli.settings, command))
         }
+        Command::Backup { file } => actix_web::rt::System::new().block_on(async {
+            let manifest = server::backup::backup(&cli.settings, &file).await?;
+            println!(
+                "backed up the database, {} media files ({} bytes){} to {}",
+                manifest.media_blobs,
+                manifest.media_bytes,
+                if manifest.jwt_secret { " and the token secret" } else { "" },
+                file.display()
+            );
+            Ok(())
+        }),
+        Command::Restore { file } => actix_web::rt::System::new().block_on(async {
+            let manifest = server::backup::restore(&cli.settings, &file).await?;
+            println!(
+                "restored the backup of {} ({} media files) into {}",
+                manifest.created_at,
+                manifest.media_blobs,
+                cli.settings.data_dir.display()
+            );
+            Ok(())
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

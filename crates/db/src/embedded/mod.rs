@@ -483,6 +483,24 @@ fn upgrade_advice(pgdata: &Path, old: u32, new: u32, debian_root: &Path, run_as:
     )
 }
 
+/// A PostgreSQL client program (`pg_dump`, `pg_restore`): from `CONFAB_PG_BIN_DIR`, else the
+/// newest major installed (a newer pg_dump reads older servers, a newer pg_restore older
+/// dumps), else PATH.
+pub fn client_tool(tool: &str) -> Result<PathBuf, EmbeddedError> {
+    if let Some(dir) = std::env::var_os("CONFAB_PG_BIN_DIR") {
+        return Ok(PathBuf::from(dir).join(tool));
+    }
+    let installed = installed_majors(Path::new(DEBIAN_PG_ROOT));
+    if let Some(found) = installed.iter().rev().map(|(_, bin)| bin.join(tool)).find(|p| p.exists()) {
+        return Ok(found);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(tool))
+        .find(|p| p.exists())
+        .ok_or_else(|| EmbeddedError::BinariesNotFound(format!("{tool} in {DEBIAN_PG_ROOT}/*/bin and PATH")))
+}
+
 /// The major version that made the cluster in `pgdata`, from its `PG_VERSION` file; `None`
 /// for a directory that holds no cluster yet.
 pub fn cluster_major(pgdata: &Path) -> Option<u32> {

@@ -67,6 +67,11 @@ pub async fn sweep(pool: &DbPool, store: &MediaStore) -> Result<Swept, ApiError>
     loop {
         let removed = conn
             .transaction(async |conn| {
+                // A backup copying blobs holds this lock: removal waits for the next turn.
+                if !db::locks::try_share_in_transaction(conn, db::locks::MEDIA_BLOBS).await? {
+                    tracing::info!("a backup is copying the media; unused files are removed after it");
+                    return Ok::<_, ApiError>(0);
+                }
                 let orphans = queries::lock_orphans(conn, CHUNK).await?;
                 for sha256 in &orphans {
                     store.delete(sha256).await.map_err(ApiError::internal)?;

@@ -123,8 +123,9 @@ impl MediaStore {
     }
 }
 
-/// `blobs/ab/cd/abcd…`: two levels of fan-out keep directories small on file systems.
-fn blob_path(sha256: &str) -> Path {
+/// `blobs/ab/cd/abcd…`: two levels of fan-out keep directories small on file systems. Also
+/// where a local store keeps the file, under its directory (`confab backup` reads it there).
+pub fn blob_path(sha256: &str) -> Path {
     let (a, b) = (sha256.get(0..2).unwrap_or("00"), sha256.get(2..4).unwrap_or("00"));
     Path::from(format!("blobs/{a}/{b}/{sha256}"))
 }

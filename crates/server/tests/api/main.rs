@@ -5,13 +5,14 @@
 
 mod accounts;
 mod admin;
+mod backup;
 mod conversations;
-mod healing;
 mod hardening;
+mod healing;
 mod health;
 mod media;
-mod observability;
 mod nats_server;
+mod observability;
 mod realtime;
 mod rich_messages;
 mod s3_server;
