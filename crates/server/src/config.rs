@@ -165,6 +165,16 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// WebSocket frames one connection may send per second (twice that in a burst); past it a
+    /// frame is answered `rate_limited` and the connection stays open.
+    #[arg(global = true, long, env = "CONFAB_WS_FRAMES_PER_SEC", default_value_t = 100)]
+    pub ws_frames_per_sec: u32,
+
+    /// WebSocket frames and REST sends one user may make per second, over all their
+    /// connections (twice that in a burst).
+    #[arg(global = true, long, env = "CONFAB_USER_REQUESTS_PER_SEC", default_value_t = 200)]
+    pub user_requests_per_sec: u32,
+
     /// Log output: `pretty` for people, `json` for log collectors.
     #[arg(global = true, long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -199,6 +209,8 @@ impl Settings {
             log_format: LogFormat::Pretty,
             metrics_allow: Vec::new(),
             trusted_proxies: Vec::new(),
+            ws_frames_per_sec: 100,
+            user_requests_per_sec: 200,
             media_url: None,
             s3_endpoint: None,
             s3_region: "us-east-1".to_owned(),

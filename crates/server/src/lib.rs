@@ -13,6 +13,7 @@ pub mod healing;
 pub mod media;
 pub mod openapi;
 pub mod presence;
+pub mod rate_limits;
 pub mod routes;
 pub mod secrets;
 pub mod security;
