@@ -142,8 +142,12 @@ impl Client {
 
     /// `POST /auth/login` (tokens in JSON).
     pub async fn login(&self, username: &str, password: &str) -> Result<AuthResponse, ClientError> {
-        let body =
-            LoginRequest { username: username.into(), password: password.into(), token_delivery: TokenDelivery::Json };
+        let body = LoginRequest {
+            username: username.into(),
+            password: password.into(),
+            token_delivery: TokenDelivery::Json,
+            totp_code: None,
+        };
         self.send(Method::POST, "api/v1/auth/login", Some(&body)).await
     }
 

@@ -179,6 +179,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    two_factor (user_id) {
+        user_id -> Uuid,
+        secret -> Bytea,
+        enabled_at -> Nullable<Timestamptz>,
+        last_step -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    two_factor_recovery (user_id, code_hash) {
+        user_id -> Uuid,
+        code_hash -> Bytea,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         username -> Text,
@@ -208,6 +226,8 @@ diesel::joinable!(message_reactions -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(two_factor -> users (user_id));
+diesel::joinable!(two_factor_recovery -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
@@ -224,5 +244,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     server_settings,
     sessions,
+    two_factor,
+    two_factor_recovery,
     users,
 );

@@ -138,6 +138,14 @@ pub struct Retention {
     pub days: Option<u32>,
 }
 
+/// `GET/PUT /api/v1/admin/security`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecurityPolicy {
+    /// Administrators must have two-factor authentication on to use the admin API.
+    pub require_two_factor_for_admins: bool,
+}
+
 /// `GET /api/v1/admin/stats`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -63,6 +63,66 @@ pub struct LoginRequest {
     /// Where to deliver the refresh token.
     #[serde(default)]
     pub token_delivery: TokenDelivery,
+    /// With two-factor authentication on: the authenticator app's 6-digit code, or one of the
+    /// recovery codes. Without it such an account is answered `two_factor_required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_code: Option<String>,
+}
+
+/// `POST /api/v1/users/me/two-factor/setup`: begins setting up two-factor authentication.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TwoFactorSetupRequest {
+    /// The current password, confirming it is the account's owner.
+    pub password: String,
+}
+
+/// What an authenticator app needs: scan `qr_code`, or type `secret`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TwoFactorSetup {
+    /// The shared secret, base32 (for typing into an app).
+    pub secret: String,
+    /// The `otpauth://totp/...` URL the QR code holds.
+    pub otpauth_url: String,
+    /// The QR code, a `data:image/png;base64,...` URL for an `<img>`.
+    pub qr_code: String,
+}
+
+/// `POST /api/v1/users/me/two-factor/enable`: the first code, proving the app is set up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnableTwoFactorRequest {
+    /// The app's current 6-digit code.
+    pub code: String,
+}
+
+/// One-time recovery codes, shown once: each signs in once in place of a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecoveryCodes {
+    /// The codes, `xxxxx-xxxxx`.
+    pub codes: Vec<String>,
+}
+
+/// `DELETE /api/v1/users/me/two-factor`: turns it off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DisableTwoFactorRequest {
+    /// The current password.
+    pub password: String,
+    /// A current code, or a recovery code.
+    pub code: String,
+}
+
+/// `GET /api/v1/users/me/two-factor`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TwoFactorStatus {
+    /// Whether sign-in asks for a code.
+    pub enabled: bool,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: i64,
 }
 
 /// `POST /api/v1/auth/refresh`: the refresh token, unless it travels in the cookie.

@@ -49,6 +49,9 @@ pub enum ErrorCode {
     RateLimited,
     /// The database cannot be reached; the server is not ready (503).
     DatabaseUnavailable,
+    /// A second factor is needed: at sign-in, send `totp_code`; for the admin API, turn
+    /// two-factor authentication on first (403).
+    TwoFactorRequired,
     /// The server is shutting down and takes no new WebSocket; reconnect shortly (to another
     /// server, or to this one once it is back) (503).
     ShuttingDown,
@@ -76,6 +79,7 @@ impl ErrorCode {
             Self::Unprocessable => "unprocessable",
             Self::RateLimited => "rate_limited",
             Self::DatabaseUnavailable => "database_unavailable",
+            Self::TwoFactorRequired => "two_factor_required",
             Self::ShuttingDown => "shutting_down",
             Self::Internal => "internal",
         }
@@ -113,7 +117,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: [ErrorCode; 18] = [
+    const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidInput,
         ErrorCode::MalformedJson,
         ErrorCode::Unauthenticated,
@@ -130,6 +134,7 @@ mod tests {
         ErrorCode::Unprocessable,
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,
+        ErrorCode::TwoFactorRequired,
         ErrorCode::ShuttingDown,
         ErrorCode::Internal,
     ];

@@ -21,7 +21,7 @@ pub async fn register(username: String, display_name: String, password: String) 
 
 /// Signs in.
 pub async fn login(username: String, password: String) -> Result<AuthResponse, ApiError> {
-    let body = LoginRequest { username, password, token_delivery: TokenDelivery::Cookie };
+    let body = LoginRequest { username, password, token_delivery: TokenDelivery::Cookie, totp_code: None };
     http::public(Method::POST, "/api/v1/auth/login", Some(&body)).await
 }
 

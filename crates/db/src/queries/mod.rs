@@ -10,6 +10,7 @@ pub mod reactions;
 pub mod sessions;
 pub mod social;
 pub mod summaries;
+pub mod two_factor;
 pub mod users;
 
 diesel::define_sql_function! {

@@ -1,9 +1,11 @@
-//! Operators: the `Admin` extractor (403 for everyone else, checked on every request), the
-//! audit helper every admin action goes through, the retention sweep, and the command-line
+//! Operators: the `Admin` extractor (403 for everyone else, and for admins without the second
+//! factor the security policy may require; checked on every request), the audit helper every
+//! admin action goes through, the retention sweep, the security policy, and the command-line
 //! bootstrap of the first admin.
 
 pub mod cli;
 pub mod retention;
+pub mod security;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -54,11 +56,15 @@ impl FromRequest for Admin {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let auth = AuthUser::from_request(req, payload);
         let ip = crate::routes::auth::client_address(req);
+        let state = req.app_data::<actix_web::web::Data<AppState>>().cloned();
         Box::pin(async move {
             let auth = auth.await?;
             if auth.user.role() != Role::Admin {
                 return Err(ApiError::new(ErrorCode::Forbidden, "administrators only"));
             }
+            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
+            let mut conn = db::pool::checkout(&state.pool).await?;
+            security::check_admin(&mut conn, auth.id()).await?;
             Ok(Self { auth, ip })
         })
     }

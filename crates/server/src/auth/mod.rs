@@ -7,5 +7,6 @@ pub mod password;
 pub mod rate_limit;
 pub mod signout;
 pub mod tokens;
+pub mod two_factor;
 
 pub use extractor::AuthUser;

@@ -18,6 +18,7 @@ use crate::auth::AuthUser;
 use crate::auth::accounts;
 use crate::auth::signout;
 use crate::auth::tokens::{self, ACCESS_TTL_SECS, SESSION_TTL_DAYS};
+use crate::auth::two_factor;
 use crate::error::ApiError;
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
@@ -58,8 +59,8 @@ pub async fn register(
     tag = "auth", path = "/api/v1/auth/login", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
-        (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: wrong username or password, or (field `totp_code`) a wrong or used second-factor code", body = ErrorBody),
+        (status = 403, description = "`account_disabled`, or `two_factor_required` (field `totp_code`): send the authenticator's code", body = ErrorBody),
         (status = 429, description = "`rate_limited`, with Retry-After", body = ErrorBody),
     )
 )]
@@ -92,8 +93,23 @@ pub async fn login(
     if user.disabled_at.is_some() {
         return Err(ApiError::account_disabled());
     }
-    state.login_limiter.record_success(&account);
     let mut conn = db::pool::checkout(&state.pool).await?;
+    if two_factor::is_enabled(&mut conn, user.id).await? {
+        let Some(code) = body.totp_code.as_deref() else {
+            return Err(ApiError::field(
+                ErrorCode::TwoFactorRequired,
+                "totp_code",
+                "enter the code from your authenticator app (or a recovery code)",
+            ));
+        };
+        if !two_factor::accept_code(&mut conn, &user, code).await? {
+            // Counted like a wrong password: the login limits bound how many codes are tried.
+            state.login_limiter.record_failure(&account, &address);
+            ::metrics::counter!(crate::telemetry::metrics::LOGIN_FAILURES).increment(1);
+            return Err(ApiError::field(ErrorCode::InvalidCredentials, "totp_code", "wrong or already used code"));
+        }
+    }
+    state.login_limiter.record_success(&account);
     start_session(&state, &req, &mut conn, user, body.token_delivery, false).await
 }
 

@@ -17,6 +17,7 @@ pub mod messages;
 pub mod pins;
 pub mod reactions;
 pub mod readers;
+pub mod two_factor;
 pub mod users;
 
 use actix_web::web;
@@ -48,6 +49,10 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(users::change_password)
             .service(users::set_avatar)
             .service(users::remove_avatar)
+            .service(two_factor::get_two_factor)
+            .service(two_factor::setup_two_factor)
+            .service(two_factor::enable_two_factor)
+            .service(two_factor::disable_two_factor)
             .service(users::search_users)
             .service(users::get_user)
             .service(friends::list_friends)
@@ -105,6 +110,8 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(admin::export_conversation)
             .service(admin::get_retention)
             .service(admin::set_retention)
+            .service(admin::get_security)
+            .service(admin::set_security)
             .service(admin::get_stats)
             .service(admin::list_audit)
             .default_service(web::to(unknown_route)),

@@ -21,4 +21,5 @@ mod social;
 mod startup;
 mod static_files;
 mod support;
+mod two_factor;
 mod write_path;
