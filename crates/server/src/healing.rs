@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use db::embedded::EmbeddedPostgres;
 
+use crate::telemetry::metrics;
+
 /// The embedded cluster, shared by the supervisor and the shutdown path.
 pub type SharedCluster = Arc<Mutex<EmbeddedPostgres>>;
 
@@ -100,6 +102,7 @@ enum Heal {
 
 fn heal(cluster: &SharedCluster) -> Heal {
     tracing::error!("the embedded database stopped unexpectedly; restarting it");
+    ::metrics::counter!(metrics::EMBEDDED_DATABASE_DEATHS).increment(1);
     let started = Instant::now();
     let mut last_error = String::new();
     for attempt in 1..=RESTART_ATTEMPTS {
@@ -112,6 +115,7 @@ fn heal(cluster: &SharedCluster) -> Heal {
             Ok(()) => {
                 let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 tracing::warn!(attempt, millis, "the embedded database was restarted");
+                ::metrics::counter!(metrics::EMBEDDED_DATABASE_RESTARTS).increment(1);
                 return Heal::Healed;
             }
             Err(e) => {

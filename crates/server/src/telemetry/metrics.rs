@@ -52,6 +52,10 @@ pub const HASH_QUEUE: &str = "confab_password_hash_queue";
 pub const DATABASE_UP: &str = "confab_database_up";
 /// 1 when Confab runs its embedded PostgreSQL, 0 with `DATABASE_URL`.
 pub const DATABASE_EMBEDDED: &str = "confab_database_embedded";
+/// Times the embedded PostgreSQL was found dead while Confab ran.
+pub const EMBEDDED_DATABASE_DEATHS: &str = "confab_embedded_database_deaths_total";
+/// Times the supervisor restarted it.
+pub const EMBEDDED_DATABASE_RESTARTS: &str = "confab_embedded_database_restarts_total";
 
 /// Latency buckets, in seconds: 0.5 ms to 10 s.
 const LATENCY_BUCKETS: [f64; 14] =
@@ -112,9 +116,20 @@ fn describe() {
     describe_gauge!(HASH_QUEUE, "Password hashes waiting for a hashing thread");
     describe_gauge!(DATABASE_UP, "Whether the database answers (1) or not (0)");
     describe_gauge!(DATABASE_EMBEDDED, "Whether Confab runs its embedded PostgreSQL");
+    describe_counter!(EMBEDDED_DATABASE_DEATHS, "Times the embedded PostgreSQL was found dead");
+    describe_counter!(EMBEDDED_DATABASE_RESTARTS, "Times the embedded PostgreSQL was restarted");
     // Listed from the start, at zero: a series that appears only on its first event makes
     // `rate()` and alerts on it blind until then.
-    for counter in [WS_FRAMES_IN, WS_FRAMES_OUT, WS_SLOW_CLOSES, MESSAGES_STORED, LOGIN_FAILURES] {
+    let counters = [
+        WS_FRAMES_IN,
+        WS_FRAMES_OUT,
+        WS_SLOW_CLOSES,
+        MESSAGES_STORED,
+        LOGIN_FAILURES,
+        EMBEDDED_DATABASE_DEATHS,
+        EMBEDDED_DATABASE_RESTARTS,
+    ];
+    for counter in counters {
         ::metrics::counter!(counter).absolute(0);
     }
     for gauge in [WS_CONNECTIONS, HASH_QUEUE] {

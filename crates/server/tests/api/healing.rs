@@ -67,6 +67,21 @@ async fn a_killed_embedded_postgres_is_restarted_and_later_messages_are_stored()
     let healed_after = killed.elapsed();
     eprintln!("ready again {} ms after kill -9 of the postmaster", healed_after.as_millis());
     assert_eq!(api.health().await.unwrap().status, "ok", "a healed server is live");
+    // The operator sees it in the metrics (counted once the restart has returned, which may be
+    // a moment after the database answers).
+    let counted = |name: &str, metrics: &str| -> f64 {
+        let line = metrics.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' '));
+        line.and_then(|v| v.parse().ok()).unwrap_or_default()
+    };
+    loop {
+        let metrics = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+        if counted("confab_embedded_database_restarts_total", &metrics) >= 1.0 {
+            assert!(counted("confab_embedded_database_deaths_total", &metrics) >= 1.0);
+            break;
+        }
+        assert!(killed.elapsed() < Duration::from_secs(30), "restarts not counted:\n{metrics}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // The first send after the heal is stored (no retry), and later ones reach Bob live
     // through the bus once its listener is back.
