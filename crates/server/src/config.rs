@@ -103,7 +103,7 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_BUS", value_enum, default_value = "in-process")]
     pub bus: crate::bus::BusKind,
 
-    /// The NATS server of `--bus nats`.
+    /// The NATS server of `--bus nats` (the members of a NATS cluster, comma-separated).
     #[arg(global = true, long, env = "CONFAB_NATS_URL", default_value = DEFAULT_NATS_URL)]
     pub nats_url: String,
 

@@ -99,7 +99,7 @@ impl Application {
                 let (interest_tx, interest_rx) = tokio::sync::mpsc::unbounded_channel();
                 let hub = Hub::start_with_interest(server_id, Some(presence_tx), settings.ws_queue, Some(interest_tx));
                 let publisher =
-                    crate::bus::start_nats(&settings.nats_url, pool.clone(), Arc::new(hub.clone()), interest_rx)
+                    crate::bus::start_nats(&settings.nats_url, &database_url, Arc::new(hub.clone()), interest_rx)
                         .await?;
                 let forward = publisher.clone();
                 tokio::spawn(async move {

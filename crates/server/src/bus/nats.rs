@@ -50,6 +50,11 @@ mod subject {
 
 /// How long to wait for NATS at start-up before giving up with an error.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Database connections of the bus's own pool (where conversations stand, gaps, the sweep).
+/// Its own, not the server's: a session holds a pooled connection while it waits for the bus
+/// to follow its conversations, so with the shared pool a burst of connections took every
+/// connection and the bus could not read (found by the 1,000-connection benchmark).
+const POOL_SIZE: usize = 4;
 
 /// Publishes to NATS; cheap to clone.
 #[derive(Clone)]
@@ -101,14 +106,20 @@ fn encode(message: &BusMessage, max_payload: usize) -> Option<Vec<u8>> {
 }
 
 /// Connects to NATS at `url` (an error if it does not answer), subscribes to the subjects every
-/// server hears, and follows conversations as `interests` says, delivering to `local`. Returns
-/// the publishing end.
+/// server hears, and follows conversations as `interests` says, delivering to `local` and
+/// reading the database at `database_url`. Returns the publishing end.
 pub async fn start(
     url: &str,
-    pool: db::DbPool,
+    database_url: &str,
     local: Arc<dyn Subscriber>,
     interests: mpsc::UnboundedReceiver<Interest>,
 ) -> anyhow::Result<Publisher> {
+    // Several URLs (comma-separated) name the members of a NATS cluster: any one will do.
+    let servers = url
+        .split(',')
+        .map(|u| u.trim().parse::<async_nats::ServerAddr>())
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("not a NATS URL: {url}"))?;
     let (events_tx, events) = mpsc::unbounded_channel();
     let client = async_nats::ConnectOptions::new()
         .name("confab")
@@ -118,9 +129,10 @@ pub async fn start(
             let _ = events_tx.send(event);
             async {}
         })
-        .connect(url)
+        .connect(servers)
         .await
         .with_context(|| format!("cannot connect to NATS at {url}"))?;
+    let pool = db::pool::build_pool(database_url, POOL_SIZE).context("cannot make the NATS bus's database pool")?;
     let max_payload = client.server_info().max_payload;
     tokio::spawn(watch_connection(events, local.clone()));
     for subject in [subject::USERS, subject::PRESENCE] {
