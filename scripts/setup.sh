@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build and test Confab, and nothing it already has:
 # Debian packages (PostgreSQL, brotli, nats-server, Chromium), the wasm32 target, trunk,
-# wasm-bindgen-cli at the version Cargo.lock resolves, the npm tools (wasm-opt from binaryen,
+# wasm-bindgen-cli at the version Cargo.lock resolves, cargo-deny and its offline advisory
+# database (from the snapshot in third_party/advisory-db), the npm tools (wasm-opt from binaryen,
 # Playwright), and moto (an S3-compatible server for the media-store tests) in a Python venv
 # under .tools/.
 # Nothing here downloads a prebuilt binary: Rust tools are compiled from the Rust registry,
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TRUNK_VERSION=0.21.14
+CARGO_DENY_VERSION=0.20.2
 # moto in server mode: the S3-compatible server that the media-store tests start on loopback.
 MOTO_SPEC='moto[server]==5.2.6'
 WITH_E2E=0
@@ -78,6 +80,40 @@ if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (~3 min)"
   # Not --locked: its lock file names a crate version the registry no longer has.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# cargo-deny checks deny.toml's dependency policy (needs rustc 1.88; no network stack compiled
+# in, it runs `git` for the advisory database). Its install took 3 min 2 s here on 2 cores.
+if [ "$(installed_version cargo-deny)" != "$CARGO_DENY_VERSION" ]; then
+  say "installing cargo-deny $CARGO_DENY_VERSION (compiles from source, ~3 min)"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+fi
+
+# --- The advisory database for cargo deny -----------------------------------------------
+# The snapshot of RustSec's database in third_party/advisory-db becomes the git checkout
+# cargo-deny 0.20 reads under deny.toml's db-path (in the directory it names after the default
+# URL), committed at the snapshot's date, since cargo-deny dates the database by HEAD.
+ADVISORY_DB=$ROOT/.tools/advisory-db/advisory-db-3157b0e258782691
+advisory_snapshot_date=$(sed -n 's/^date=//p' third_party/advisory-db/SNAPSHOT)
+advisory_sum=$(sha256sum third_party/advisory-db/crates.tar.gz | cut -d' ' -f1)
+advisory_stamp=$ROOT/.tools/advisory-db/.confab-installed
+if [ ! -d "$ADVISORY_DB/.git" ] || [ "$(cat "$advisory_stamp" 2>/dev/null)" != "$advisory_sum" ]; then
+  say "unpacking the advisory database snapshot of $advisory_snapshot_date into ${ADVISORY_DB#"$ROOT"/}"
+  rm -rf "$ADVISORY_DB"
+  mkdir -p "$ADVISORY_DB"
+  tar -xzf third_party/advisory-db/crates.tar.gz -C "$ADVISORY_DB"
+  git -C "$ADVISORY_DB" init --quiet
+  git -C "$ADVISORY_DB" add --all
+  GIT_AUTHOR_DATE=$advisory_snapshot_date GIT_COMMITTER_DATE=$advisory_snapshot_date \
+    git -C "$ADVISORY_DB" -c user.name=confab-setup -c user.email=setup@confab.invalid \
+    -c commit.gpgsign=false commit --quiet --no-verify -m "advisory-db snapshot"
+  # cargo-deny takes the later of that commit's date and the HEAD file's time.
+  touch -d "$advisory_snapshot_date" "$ADVISORY_DB/.git/HEAD"
+  printf '%s\n' "$advisory_sum" >"$advisory_stamp"
+fi
+advisory_age_days=$(( ($(date +%s) - $(date -d "$advisory_snapshot_date" +%s)) / 86400 ))
+if [ "$advisory_age_days" -gt 90 ]; then
+  say "note: the advisory database snapshot is $advisory_age_days days old; refresh it with scripts/refresh-advisory-db.sh where GitHub is reachable"
 fi
 
 # --- npm tools --------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check Confab has: formatting, clippy (warnings are errors) on the native crates and
-# on the wasm frontend, the protocol crate's browser-safety, all Rust tests against a real
-# PostgreSQL, the frontend's unit tests (natively), the load generator at a tiny size, and the
-# Playwright e2e suite in Chromium.
+# on the wasm frontend, the dependency policy (cargo deny), the protocol crate's browser-safety,
+# all Rust tests against a real PostgreSQL, the frontend's unit tests (natively), the load
+# generator at a tiny size, and the Playwright e2e suite in Chromium.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,13 @@ cargo clippy --locked --all-targets -- -D warnings
 # --all-targets lints the frontend's unit tests too, without a native build of the frontend.
 step "clippy (frontend, wasm32)"
 cargo clippy --locked -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+# Advisories (from the snapshot in third_party/advisory-db, never fetched), licences, duplicate
+# versions and sources, as deny.toml says. cargo metadata wants every package in Cargo.lock,
+# other platforms' too, hence the fetch (from the crate registry, a no-op once cached).
+step "dependency policy (cargo deny; advisories as of $(sed -n 's/^date=//p' third_party/advisory-db/SNAPSHOT | cut -c1-10))"
+cargo fetch --locked --quiet
+cargo deny --locked --offline check
 
 step "protocol is browser-safe"
 cargo build --locked -p protocol --target wasm32-unknown-unknown
