@@ -522,6 +522,10 @@ pub enum EventKind {
         /// Who unpinned it.
         by: UserId,
     },
+    /// A kind of change this client does not know, from a newer server. Its seq still counts
+    /// (the log has no gap); there is nothing to show. Never sent.
+    #[serde(other)]
+    Unknown,
 }
 
 impl EventKind {

@@ -57,6 +57,10 @@ pub enum ErrorCode {
     ShuttingDown,
     /// An unexpected failure on the server; the details are in its log (500).
     Internal,
+    /// A code this client does not know, from a newer server: go by the HTTP status and show
+    /// the message. Never sent.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
@@ -82,6 +86,7 @@ impl ErrorCode {
             Self::TwoFactorRequired => "two_factor_required",
             Self::ShuttingDown => "shutting_down",
             Self::Internal => "internal",
+            Self::Unknown => "unknown",
         }
     }
 }

@@ -19,6 +19,9 @@ pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;
 pub const AUTH_TIMEOUT_SECS: u64 = 10;
 /// The server pings this often; a client silent for three intervals is closed.
 pub const HEARTBEAT_SECS: u64 = 15;
+/// The protocol's version, announced in `ready`. Additions (new frame types, event kinds,
+/// error codes, fields) keep it; a change older clients would misread raises it.
+pub const PROTOCOL_VERSION: u32 = 1;
 
 /// WebSocket close codes the server uses (RFC 6455 codes plus our 4xxx range).
 pub mod close {
@@ -164,6 +167,9 @@ pub enum ServerFrame {
         conversations: Vec<ConversationSummary>,
         /// Seconds between server pings.
         heartbeat_secs: u64,
+        /// [`PROTOCOL_VERSION`] of the server (absent from servers before it was announced: 1).
+        #[serde(default = "first_version")]
+        protocol_version: u32,
     },
     /// A request succeeded.
     Ack {
@@ -258,6 +264,13 @@ pub enum ServerFrame {
         /// The profile now.
         user: PublicUser,
     },
+    /// A frame type this client does not know, from a newer server: ignore it. Never sent.
+    #[serde(other)]
+    Unknown,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 #[cfg(test)]

@@ -41,7 +41,8 @@ pub fn describe(kind: &EventKind, name: impl Fn(UserId) -> String) -> String {
         | EventKind::MessageEdited { .. }
         | EventKind::MessageDeleted { .. }
         | EventKind::ReactionAdded { .. }
-        | EventKind::ReactionRemoved { .. } => String::new(),
+        | EventKind::ReactionRemoved { .. }
+        | EventKind::Unknown => String::new(),
     }
 }
 

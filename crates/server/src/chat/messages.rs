@@ -305,7 +305,7 @@ fn named_users(kind: &EventKind) -> Vec<Uuid> {
         }
         EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => vec![message.sender_id.0],
         EventKind::ReactionAdded { user_id, .. } | EventKind::ReactionRemoved { user_id, .. } => vec![user_id.0],
-        EventKind::MessageDeleted { .. } => Vec::new(),
+        EventKind::MessageDeleted { .. } | EventKind::Unknown => Vec::new(),
     }
 }
 

@@ -308,6 +308,7 @@ async fn ready(
         requests,
         conversations,
         heartbeat_secs: HEARTBEAT_SECS,
+        protocol_version: protocol::ws::PROTOCOL_VERSION,
     })
 }
 

@@ -198,7 +198,8 @@ impl Chat {
                 self.conversations.update(|list| reducer::refresh_peer(list, &user));
                 self.remember_users([user]);
             }
-            ServerFrame::Ready { .. } | ServerFrame::Ack { .. } | ServerFrame::Error { .. } => {}
+            // Unknown: a frame type from a newer server, which this client ignores.
+            ServerFrame::Ready { .. } | ServerFrame::Ack { .. } | ServerFrame::Error { .. } | ServerFrame::Unknown => {}
         }
     }
 

@@ -266,9 +266,11 @@ pub fn apply(
             update_summary(conversations, id, seq, |s| s.description = description)
         }
         EventKind::PhotoChanged { photo, .. } => update_summary(conversations, id, seq, |s| s.photo = photo),
-        EventKind::ConversationCreated { .. } | EventKind::ReactionAdded { .. } | EventKind::ReactionRemoved { .. } => {
-            update_summary(conversations, id, seq, |_| {})
-        }
+        // A kind from a newer server counts for the seq (no gap to fetch) and shows nothing.
+        EventKind::ConversationCreated { .. }
+        | EventKind::ReactionAdded { .. }
+        | EventKind::ReactionRemoved { .. }
+        | EventKind::Unknown => update_summary(conversations, id, seq, |_| {}),
         EventKind::MessagePinned { .. } | EventKind::MessageUnpinned { .. } => {
             update_summary(conversations, id, seq, |_| {});
             applied.pins_changed = true;
@@ -1025,6 +1027,24 @@ mod tests {
         state.live(event(GROUP, 4, EventKind::ReactionRemoved { message_id: id, user_id: ME, emoji: "x".into() }));
         state.live(event(GROUP, 5, EventKind::ReactionRemoved { message_id: id, user_id: ANN, emoji: "x".into() }));
         assert!(reactions(&state).is_empty(), "an emoji nobody uses any more disappears");
+    }
+
+    #[test]
+    fn an_event_kind_from_a_newer_server_counts_for_the_seq_and_shows_nothing() {
+        let mut state = State::new();
+        state.timelines.insert(GROUP, Timeline::new(0));
+        state.live(said(GROUP, 1, ANN, "before"));
+        let future = serde_json::json!({
+            "conversation_id": GROUP, "seq": 2, "at": at::<String>(12),
+            "kind": {"type": "poll_opened", "question": "Lunch?", "options": ["yes", "no"]}
+        });
+        let future: Event = serde_json::from_value(future).expect("an unknown kind still parses");
+        assert_eq!(future.kind, EventKind::Unknown);
+        assert!(state.live(future).1.is_some(), "applied as the next event");
+        assert_eq!(state.timeline(GROUP).known_seq, 2, "no gap to fetch");
+        state.live(said(GROUP, 3, ANN, "after"));
+        assert_eq!(state.timeline(GROUP).known_seq, 3);
+        assert_eq!(state.timeline(GROUP).messages.len(), 2);
     }
 
     #[test]
