@@ -1,5 +1,6 @@
 // Helpers the specs share: signing a new user up in their own browser context, the main
 // navigation, befriending, opening a DM, sending, reading messages, and light/dark screenshots.
+import { createHmac } from 'node:crypto';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export const artifacts = 'artifacts';
@@ -94,4 +95,34 @@ export async function shoot(
     await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png`, fullPage });
   }
   if (backToLight) await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+}
+
+/** Decodes RFC 4648 base32 (upper case, no padding), as authenticator apps read a typed key. */
+function base32(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const bytes: number[] = [];
+  for (const char of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const index = alphabet.indexOf(char);
+    if (index < 0) throw new Error(`not base32: ${char}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** The 6-digit code an authenticator app shows for the base32 `secret` at `unixSeconds`
+ * (TOTP, RFC 6238: HMAC-SHA1 of the 30-second step, dynamically truncated, RFC 4226). */
+export function totp(secret: string, unixSeconds = Date.now() / 1000): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac('sha1', base32(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const number = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return number.toString().padStart(6, '0');
 }

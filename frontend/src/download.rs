@@ -9,11 +9,20 @@ const REVOKE_AFTER_MS: u32 = 10_000;
 
 /// Offers `text` as a download named `filename`, typed as JSON. Returns a sentence on failure.
 pub fn save_json(filename: &str, text: &str) -> Result<(), String> {
+    save(filename, text, "application/json")
+}
+
+/// Offers `text` as a plain-text download named `filename`. Returns a sentence on failure.
+pub fn save_text(filename: &str, text: &str) -> Result<(), String> {
+    save(filename, text, "text/plain;charset=utf-8")
+}
+
+fn save(filename: &str, text: &str, mime: &str) -> Result<(), String> {
     let fail = |e: JsValue| format!("The file could not be saved ({e:?}).");
     let document = leptos::prelude::document();
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = BlobPropertyBag::new();
-    options.set_type("application/json");
+    options.set_type(mime);
     let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let link: HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();

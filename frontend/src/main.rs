@@ -4,6 +4,7 @@
 
 mod api;
 mod app;
+mod clipboard;
 mod components;
 mod download;
 mod geolocation;

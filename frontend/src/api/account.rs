@@ -3,8 +3,9 @@
 
 use gloo_net::http::Method;
 use protocol::auth::{
-    AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
-    SessionInfo, TokenDelivery,
+    AuthResponse, ChangePasswordRequest, DeleteAccountRequest, DisableTwoFactorRequest, EnableTwoFactorRequest,
+    LoginRequest, RecoveryCodes, RefreshRequest, RegisterRequest, SessionInfo, TokenDelivery, TwoFactorSetup,
+    TwoFactorSetupRequest, TwoFactorStatus,
 };
 use protocol::media::MediaId;
 use protocol::users::{Me, SetPicture, UpdateProfileRequest};
@@ -19,9 +20,10 @@ pub async fn register(username: String, display_name: String, password: String) 
     http::public(Method::POST, "/api/v1/auth/register", Some(&body)).await
 }
 
-/// Signs in.
-pub async fn login(username: String, password: String) -> Result<AuthResponse, ApiError> {
-    let body = LoginRequest { username, password, token_delivery: TokenDelivery::Cookie, totp_code: None };
+/// Signs in. An account with two-factor authentication on is answered `two_factor_required`
+/// until `totp_code` (the authenticator's code, or a recovery code) comes along.
+pub async fn login(username: String, password: String, totp_code: Option<String>) -> Result<AuthResponse, ApiError> {
+    let body = LoginRequest { username, password, token_delivery: TokenDelivery::Cookie, totp_code };
     http::public(Method::POST, "/api/v1/auth/login", Some(&body)).await
 }
 
@@ -84,6 +86,31 @@ pub async fn set_avatar(session: Session, media: Option<MediaId>) -> Result<Me, 
 pub async fn change_password(session: Session, current_password: String, new_password: String) -> Result<(), ApiError> {
     let body = ChangePasswordRequest { current_password, new_password };
     http::authed_empty(session, Method::PUT, "/api/v1/users/me/password", Some(&body)).await
+}
+
+/// Whether two-factor authentication is on, and how many recovery codes are left.
+pub async fn two_factor(session: Session) -> Result<TwoFactorStatus, ApiError> {
+    http::authed::<_, ()>(session, Method::GET, "/api/v1/users/me/two-factor", None).await
+}
+
+/// Begins setting up two-factor authentication: a new secret and its QR code, pending until
+/// [`enable_two_factor`] confirms a code made from it.
+pub async fn setup_two_factor(session: Session, password: String) -> Result<TwoFactorSetup, ApiError> {
+    let body = TwoFactorSetupRequest { password };
+    http::authed(session, Method::POST, "/api/v1/users/me/two-factor/setup", Some(&body)).await
+}
+
+/// Puts two-factor authentication in force with the app's first code; the answer holds the
+/// recovery codes, which the server never shows again.
+pub async fn enable_two_factor(session: Session, code: String) -> Result<RecoveryCodes, ApiError> {
+    let body = EnableTwoFactorRequest { code };
+    http::authed(session, Method::POST, "/api/v1/users/me/two-factor/enable", Some(&body)).await
+}
+
+/// Turns two-factor authentication off, with the password and a current or recovery code.
+pub async fn disable_two_factor(session: Session, password: String, code: String) -> Result<(), ApiError> {
+    let body = DisableTwoFactorRequest { password, code };
+    http::authed_empty(session, Method::DELETE, "/api/v1/users/me/two-factor", Some(&body)).await
 }
 
 /// Deletes the account.

@@ -1,10 +1,12 @@
 //! The operators' API (`/api/v1/admin/...`): users, conversations and moderation, retention,
-//! stats and the audit log. The server checks the admin role on every call (403 otherwise).
+//! the security policy, stats and the audit log. The server checks the admin role on every call
+//! (403 otherwise), and the second factor when the security policy requires it of admins (403
+//! `two_factor_required`).
 
 use gloo_net::http::Method;
 use protocol::admin::{
     AdminConversation, AdminCreateUser, AdminResetPassword, AdminSetRole, AdminUpdateUser, AdminUser, AdminUserDetail,
-    AuditEntry, Retention, Stats,
+    AuditEntry, Retention, SecurityPolicy, Stats,
 };
 use protocol::conversations::{Message, MessagePage};
 use protocol::users::{Page, Role};
@@ -93,6 +95,18 @@ pub async fn export_conversation(session: Session, id: ConversationId) -> Result
 /// Sets how many days messages are kept (`None`: forever); the server sweeps at once.
 pub async fn set_retention(session: Session, days: Option<u32>) -> Result<Retention, ApiError> {
     http::authed(session, Method::PUT, "/api/v1/admin/retention", Some(&Retention { days })).await
+}
+
+/// The security policy; also how the admin frame learns that the policy keeps this admin out
+/// until they turn on their own second factor (403 `two_factor_required`).
+pub async fn security(session: Session) -> Result<SecurityPolicy, ApiError> {
+    http::authed::<_, ()>(session, Method::GET, "/api/v1/admin/security", None).await
+}
+
+/// Requires (or stops requiring) two-factor authentication of administrators; the server
+/// refuses to require it (403 `two_factor_required`) of an admin who has not turned on their own.
+pub async fn set_security(session: Session, policy: SecurityPolicy) -> Result<SecurityPolicy, ApiError> {
+    http::authed(session, Method::PUT, "/api/v1/admin/security", Some(&policy)).await
 }
 
 /// The dashboard's numbers.

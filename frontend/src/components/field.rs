@@ -1,5 +1,6 @@
 //! A labelled form input bound to a signal, with the server's message for that field below it.
 
+use leptos::html::Input;
 use leptos::prelude::*;
 
 /// One labelled input.
@@ -25,6 +26,15 @@ pub fn Field(
     /// Optional hint shown while there is no error.
     #[prop(into, optional)]
     hint: Option<String>,
+    /// Which on-screen keyboard phones show (`numeric` for a code), if not the type's own.
+    #[prop(into, optional)]
+    inputmode: Option<String>,
+    /// Whether the value is a code, not words: no spell check, no capitalisation.
+    #[prop(optional)]
+    code: bool,
+    /// The input element, for a form that moves the focus to it.
+    #[prop(optional)]
+    node_ref: NodeRef<Input>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -36,6 +46,10 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                inputmode=inputmode
+                spellcheck=code.then_some("false")
+                autocapitalize=code.then_some("off")
+                node_ref=node_ref
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }

@@ -28,6 +28,7 @@ pub mod reactions;
 pub mod read_by;
 pub mod server_status;
 pub mod share_location;
+pub mod two_factor_settings;
 pub mod user_row;
 pub mod voice_note;
 pub mod voice_recorder;

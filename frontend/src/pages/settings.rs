@@ -1,5 +1,5 @@
-//! Settings: profile (photo, display name, bio, colour), password, signed-in devices, downloading
-//! one's own data, and deleting the account.
+//! Settings: profile (photo, display name, bio, colour), password, two-factor authentication,
+//! signed-in devices, downloading one's own data, and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,6 +10,7 @@ use crate::api::{self, ApiError};
 use crate::components::avatar::Avatar;
 use crate::components::field::Field;
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
+use crate::components::two_factor_settings::TwoFactorSettings;
 use crate::download;
 use crate::state::session::Session;
 
@@ -36,6 +37,7 @@ pub fn Settings() -> impl IntoView {
         <div class="stack">
             <ProfileSettings/>
             <PasswordSettings/>
+            <TwoFactorSettings/>
             <SessionSettings/>
             <DownloadData/>
             <DeleteAccount/>

@@ -1,11 +1,12 @@
 //! `/admin`: the operators' dashboard (users, conversations, messages, live connections, the
-//! database's size) and the retention policy, with a form to change it.
+//! database's size), the retention policy, with a form to change it, and the security policy's
+//! switch requiring two-factor authentication of administrators.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::admin::Stats;
+use protocol::admin::{SecurityPolicy, Stats};
 
-use super::{AdminFrame, Outcome, field_error, outcome_view, when};
+use super::{AdminFrame, Outcome, SecurityCheck, field_error, outcome_view, when};
 use crate::api;
 use crate::components::field::Field;
 use crate::state::session::Session;
@@ -67,6 +68,7 @@ fn Dashboard() -> impl IntoView {
             </Transition>
         </section>
         <RetentionCard stats/>
+        <SecurityCard/>
     }
 }
 
@@ -118,6 +120,58 @@ fn RetentionCard(stats: LocalResource<Result<Stats, api::ApiError>>) -> impl Int
                     <button type="button" class="secondary" on:click=move |_| save(None)>"Keep forever"</button>
                 </div>
             </form>
+            {outcome_view(outcome)}
+        </section>
+    }
+}
+
+/// The switch requiring two-factor authentication of administrators. The server refuses to turn
+/// it on for an admin without their own (`two_factor_required`), and the switch goes back.
+#[component]
+fn SecurityCard() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let SecurityCheck(security) = expect_context::<SecurityCheck>();
+    let required = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(policy)) = security.get() {
+            required.set(policy.require_two_factor_for_admins);
+        }
+    });
+    let busy = RwSignal::new(false);
+    let outcome: Outcome = RwSignal::new(None);
+    let change = move |ev: leptos::ev::Event| {
+        let wanted = event_target_checked(&ev);
+        required.set(wanted);
+        busy.set(true);
+        spawn_local(async move {
+            let policy = SecurityPolicy { require_two_factor_for_admins: wanted };
+            let result = api::admin::set_security(session, policy).await.map(|p| {
+                required.set(p.require_two_factor_for_admins);
+                if p.require_two_factor_for_admins {
+                    "Saved. Administrators need two-factor authentication to use administration.".to_owned()
+                } else {
+                    "Saved. Administrators no longer need two-factor authentication.".to_owned()
+                }
+            });
+            if result.is_err() {
+                required.set(!wanted);
+            }
+            outcome.set(Some(result));
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="security-title">
+            <h2 id="security-title">"Security"</h2>
+            <label class="pick">
+                <input type="checkbox" role="switch" prop:checked=move || required.get()
+                    disabled=move || busy.get() on:change=change/>
+                "Require two-factor authentication for administrators"
+            </label>
+            <p class="lede small">
+                "Administrators without it are kept out of administration until they turn it on in their \
+                settings. Turn on your own first."
+            </p>
             {outcome_view(outcome)}
         </section>
     }

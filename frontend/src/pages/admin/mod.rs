@@ -1,13 +1,18 @@
 //! The administration pages under `/admin`, one file each, and what they share: the frame with
 //! the section tabs (which shows non-admins the "not allowed" page instead, before any admin
-//! request is made), the outcome line of an action, and how times are shown.
+//! request is made, and admins the security policy keeps out until they turn on two-factor
+//! authentication a pointer to their settings), the outcome line of an action, and how times
+//! are shown.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use protocol::ErrorCode;
+use protocol::admin::SecurityPolicy;
 use protocol::users::Role;
 
 use super::not_allowed::NotAllowed;
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
+use crate::components::two_factor_settings::ANCHOR;
 use crate::state::session::Session;
 use crate::time;
 
@@ -32,12 +37,30 @@ pub fn when(ms: i64) -> String {
     time::date_time(ms as f64)
 }
 
+/// The security policy as the frame read it on arrival, for the dashboard's switch to start from.
+#[derive(Clone, Copy)]
+pub struct SecurityCheck(pub LocalResource<Result<SecurityPolicy, ApiError>>);
+
+/// Where an admin turns on their second factor.
+fn two_factor_settings() -> String {
+    format!("/settings#{ANCHOR}")
+}
+
 /// The line under an action: a status for success, an alert with the server's message otherwise
-/// (errors about one form field show beside that field instead).
+/// (errors about one form field show beside that field instead). A refusal for want of a second
+/// factor links to where it is turned on.
 pub fn outcome_view(outcome: Outcome) -> impl IntoView {
     move || {
         outcome.get().and_then(|r| match r {
             Ok(message) => Some(view! { <p class="notice" role="status">{message}</p> }.into_any()),
+            Err(e) if e.code == Some(ErrorCode::TwoFactorRequired) => Some(
+                view! {
+                    <p class="form-error" role="alert">
+                        {e.message}" "<a href=two_factor_settings()>"Turn on two-factor authentication"</a>
+                    </p>
+                }
+                .into_any(),
+            ),
             Err(e) if e.field.is_none() => {
                 Some(view! { <p class="form-error" role="alert">{e.message}</p> }.into_any())
             }
@@ -58,15 +81,43 @@ pub fn AdminFrame(children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<Session>();
     view! {
         <Show when=move || is_admin(session) fallback=|| view! { <NotAllowed/> }>
-            <div class="admin">
-                <nav class="admin-nav" aria-label="Administration">
-                    <A href="/admin" exact=true>"Dashboard"</A>
-                    <A href="/admin/users">"Users"</A>
-                    <A href="/admin/conversations">"Conversations"</A>
-                    <A href="/admin/audit">"Audit log"</A>
-                </nav>
-                {children()}
-            </div>
+            <AdminArea children=children.clone()/>
         </Show>
+    }
+}
+
+/// The tabs and the page, or, when the security policy keeps this admin out until they turn on
+/// two-factor authentication (every admin route answers `two_factor_required`), the server's
+/// message and the way to their settings. The page is built at once, not after the check: the
+/// check only replaces it in that rare case.
+#[component]
+fn AdminArea(children: ChildrenFn) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let security = LocalResource::new(move || api::admin::security(session));
+    provide_context(SecurityCheck(security));
+    let kept_out = Memo::new(move |_| {
+        security.get().and_then(|r| r.err()).filter(|e| e.code == Some(ErrorCode::TwoFactorRequired)).map(|e| e.message)
+    });
+    view! {
+        <div class="admin">
+            <nav class="admin-nav" aria-label="Administration">
+                <A href="/admin" exact=true>"Dashboard"</A>
+                <A href="/admin/users">"Users"</A>
+                <A href="/admin/conversations">"Conversations"</A>
+                <A href="/admin/audit">"Audit log"</A>
+            </nav>
+            <Show
+                when=move || kept_out.with(Option::is_none)
+                fallback=move || view! {
+                    <section class="card" data-testid="admin-needs-two-factor" aria-labelledby="admin-needs-two-factor-title">
+                        <h1 id="admin-needs-two-factor-title">"Two-factor authentication required"</h1>
+                        <p class="lede" role="alert">{move || kept_out.get()}</p>
+                        <a class="button" href=two_factor_settings()>"Turn on two-factor authentication"</a>
+                    </section>
+                }
+            >
+                {children()}
+            </Show>
+        </div>
     }
 }
