@@ -106,17 +106,24 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         let admin = server().url("postgres");
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        // Drop runs inside async tests; a separate thread may block on its own runtime.
-        let result = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            runtime.block_on(async {
-                let mut conn = AsyncPgConnection::establish(&admin).await.ok()?;
-                diesel::sql_query(sql).execute(&mut conn).await.ok()
-            })
-        })
-        .join();
-        if !matches!(result, Ok(Some(_))) {
-            eprintln!("warning: could not drop test database {}", self.name);
-        }
+        let name = self.name.clone();
+        // On a thread of its own, not waited for. Drop runs inside the test's runtime, which
+        // may still have a connection to this database half-way through its handshake (a
+        // task the app started just before the test ended); PostgreSQL's DROP waits for that
+        // backend, and the handshake cannot finish while this thread blocks the runtime, so
+        // waiting here stalled such tests for PostgreSQL's 60 s authentication_timeout. Once
+        // the test returns, its runtime goes, the half-open connection closes, and the DROP
+        // goes through. (The cluster is the test process's own and goes with it anyway.)
+        std::thread::spawn(move || {
+            let dropped = tokio::runtime::Builder::new_current_thread().enable_all().build().ok().and_then(|runtime| {
+                runtime.block_on(async {
+                    let mut conn = AsyncPgConnection::establish(&admin).await.ok()?;
+                    diesel::sql_query(sql).execute(&mut conn).await.ok()
+                })
+            });
+            if dropped.is_none() {
+                eprintln!("warning: could not drop test database {name}");
+            }
+        });
     }
 }
