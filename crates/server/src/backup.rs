@@ -80,6 +80,21 @@ pub async fn backup(settings: &Settings, file: &Path) -> anyhow::Result<Manifest
     Ok(manifest)
 }
 
+/// A new, empty file only its owner may read (0600), whatever the umask.
+fn private_file(path: &Path) -> anyhow::Result<File> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    // `mode` applies to a new file only; a leftover from an interrupted run is narrowed too.
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .with_context(|| format!("cannot restrict {}", path.display()))?;
+    Ok(file)
+}
+
 async fn write_archive(settings: &Settings, url: &str, file: &Path) -> anyhow::Result<Manifest> {
     let partial = with_suffix(file, ".partial");
     let dump = with_suffix(file, ".partial.dump");
@@ -99,6 +114,9 @@ async fn write_archive(settings: &Settings, url: &str, file: &Path) -> anyhow::R
         let blobs: Vec<Text> =
             diesel::sql_query("SELECT sha256 AS value FROM media_blobs ORDER BY sha256").load(&mut conn).await?;
         let (dump_url, password) = split_password(url)?;
+        // Made first, owner-only: pg_dump writes into it as it is, and the archive holds the
+        // token secret and every password hash.
+        private_file(&dump)?;
         let dump_path = dump.clone();
         let snapshot_id = snapshot.value.clone();
         actix_web::web::block(move || {
@@ -117,7 +135,7 @@ async fn write_archive(settings: &Settings, url: &str, file: &Path) -> anyhow::R
         .map_err(|e| anyhow!("pg_dump was interrupted: {e}"))??;
         conn.batch_execute("COMMIT").await?;
 
-        let out = File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+        let out = private_file(&partial)?;
         let mut archive = tar::Builder::new(BufWriter::new(out));
         let mut manifest = Manifest {
             format: FORMAT,

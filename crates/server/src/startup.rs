@@ -279,7 +279,7 @@ impl Shutdown {
         // First: a client reconnecting on the close below must find the door shut, or its new
         // socket would hold the graceful stop up until its timeout.
         self.draining.start();
-        self.hub.close_all(protocol::ws::close::GOING_AWAY, reason).await;
+        self.hub.shut_down(protocol::ws::close::GOING_AWAY, reason).await;
         // Let the close frames go out before the workers stop.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         self.server.stop(true).await;

@@ -12,12 +12,16 @@ use crate::error::ApiError;
 /// Its key in `server_settings`.
 pub const POLICY_KEY: &str = "security";
 
-/// The policy; nothing required until an admin says so.
+/// The policy; nothing required until an admin says so. A stored value that no longer reads
+/// fails closed (second factor required), never silently open.
 pub async fn policy(conn: &mut AsyncPgConnection) -> Result<SecurityPolicy, ApiError> {
-    let value = db::queries::admin::setting(conn, POLICY_KEY).await?;
-    Ok(value
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or(SecurityPolicy { require_two_factor_for_admins: false }))
+    let Some(value) = db::queries::admin::setting(conn, POLICY_KEY).await? else {
+        return Ok(SecurityPolicy { require_two_factor_for_admins: false });
+    };
+    Ok(serde_json::from_value(value).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the stored security policy is unreadable; requiring two-factor of admins");
+        SecurityPolicy { require_two_factor_for_admins: true }
+    }))
 }
 
 /// 403 `two_factor_required` when the policy asks administrators for a second factor and

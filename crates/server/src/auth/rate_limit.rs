@@ -54,6 +54,24 @@ impl LoginLimiter {
         bump(&self.addresses, address.to_owned(), now);
     }
 
+    /// Counts an attempt at `account`'s second factor as a failure before it is checked, unless
+    /// the account's failures are used up (then `Err(seconds to wait)`). Check and count are
+    /// one step under the lock, so requests racing in parallel cannot all get a guess before
+    /// the first failure is recorded; a right code clears it ([`Self::record_success`]).
+    pub fn reserve_attempt(&self, account: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut map = self.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let window = map.entry(account.to_lowercase()).or_insert(Window { started: now, failures: 0 });
+        let elapsed = now.duration_since(window.started);
+        if elapsed >= WINDOW {
+            *window = Window { started: now, failures: 0 };
+        } else if window.failures >= ACCOUNT_LIMIT {
+            return Err((WINDOW - elapsed).as_secs().max(1));
+        }
+        window.failures += 1;
+        Ok(())
+    }
+
     /// A successful login clears the account's failures.
     pub fn record_success(&self, account: &str) {
         self.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&account.to_lowercase());
@@ -96,6 +114,16 @@ mod tests {
         }
         assert!(limiter.check("fresh", "192.0.2.1").is_err());
         assert!(limiter.check("fresh", "192.0.2.2").is_ok());
+    }
+
+    #[test]
+    fn reserved_attempts_are_bounded_even_when_none_has_failed_yet() {
+        let limiter = LoginLimiter::default();
+        let granted = (0..50).filter(|_| limiter.reserve_attempt("dave").is_ok()).count();
+        assert_eq!(granted, ACCOUNT_LIMIT as usize);
+        assert!(limiter.check("Dave", "x").is_err(), "reserved attempts count as failures");
+        limiter.record_success("dave");
+        assert!(limiter.reserve_attempt("dave").is_ok(), "a right code clears them");
     }
 
     #[test]

@@ -102,9 +102,7 @@ pub async fn disable(state: &AppState, user: &User, password: String, code: &str
     if !is_enabled(&mut conn, user.id).await? {
         return Err(ApiError::new(ErrorCode::Conflict, "two-factor authentication is not on"));
     }
-    if !accept_code(&mut conn, user, code).await? {
-        return Err(wrong_code());
-    }
+    verify(state, &mut conn, user, code).await?;
     queries::disable(&mut conn, user.id).await?;
     tracing::info!(user = %user.id, "two-factor authentication turned off");
     Ok(())
@@ -115,8 +113,22 @@ pub async fn is_enabled(conn: &mut AsyncPgConnection, user: Uuid) -> Result<bool
     Ok(queries::of(conn, user).await?.is_some_and(|f| f.enabled_at.is_some()))
 }
 
+/// Checks a code at sign-in or when turning the factor off: every attempt is counted against
+/// the account's login limit before it is checked (429 once they are used up, even for many
+/// attempts racing in parallel), and a right code clears the count.
+pub async fn verify(state: &AppState, conn: &mut AsyncPgConnection, user: &User, code: &str) -> Result<(), ApiError> {
+    state.login_limiter.reserve_attempt(&user.username).map_err(ApiError::rate_limited)?;
+    if accept_code(conn, user, code).await? {
+        state.login_limiter.record_success(&user.username);
+        Ok(())
+    } else {
+        ::metrics::counter!(crate::telemetry::metrics::LOGIN_FAILURES).increment(1);
+        Err(wrong_code())
+    }
+}
+
 /// Accepts a current code (once) or an unused recovery code; `false` for anything else.
-pub async fn accept_code(conn: &mut AsyncPgConnection, user: &User, code: &str) -> Result<bool, ApiError> {
+async fn accept_code(conn: &mut AsyncPgConnection, user: &User, code: &str) -> Result<bool, ApiError> {
     let code = code.trim();
     if code.len() > 32 {
         return Ok(false);

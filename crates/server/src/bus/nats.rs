@@ -119,7 +119,7 @@ pub async fn start(
         .split(',')
         .map(|u| u.trim().parse::<async_nats::ServerAddr>())
         .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("not a NATS URL: {url}"))?;
+        .with_context(|| format!("not a NATS URL: {}", shown(url)))?;
     let (events_tx, events) = mpsc::unbounded_channel();
     let client = async_nats::ConnectOptions::new()
         .name("confab")
@@ -131,7 +131,7 @@ pub async fn start(
         })
         .connect(servers)
         .await
-        .with_context(|| format!("cannot connect to NATS at {url}"))?;
+        .with_context(|| format!("cannot connect to NATS at {}", shown(url)))?;
     let pool = db::pool::build_pool(database_url, POOL_SIZE).context("cannot make the NATS bus's database pool")?;
     let max_payload = client.server_info().max_payload;
     tokio::spawn(watch_connection(events, local.clone()));
@@ -174,6 +174,11 @@ async fn watch_connection(mut events: mpsc::UnboundedReceiver<async_nats::Event>
             other => tracing::info!(event = %other, "NATS"),
         }
     }
+}
+
+/// The URLs as they may be logged: each member's password hidden.
+fn shown(urls: &str) -> String {
+    urls.split(',').map(|u| crate::startup::redact(u.trim())).collect::<Vec<_>>().join(",")
 }
 
 #[cfg(test)]

@@ -102,12 +102,7 @@ pub async fn login(
                 "enter the code from your authenticator app (or a recovery code)",
             ));
         };
-        if !two_factor::accept_code(&mut conn, &user, code).await? {
-            // Counted like a wrong password: the login limits bound how many codes are tried.
-            state.login_limiter.record_failure(&account, &address);
-            ::metrics::counter!(crate::telemetry::metrics::LOGIN_FAILURES).increment(1);
-            return Err(ApiError::field(ErrorCode::InvalidCredentials, "totp_code", "wrong or already used code"));
-        }
+        two_factor::verify(&state, &mut conn, &user, code).await?;
     }
     state.login_limiter.record_success(&account);
     start_session(&state, &req, &mut conn, user, body.token_delivery, false).await

@@ -104,6 +104,7 @@ pub async fn edit_message(
     path: web::Path<(Uuid, Uuid)>,
     body: JsonBody<EditMessage>,
 ) -> Result<web::Json<Message>, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();
     Ok(web::Json(chat::edit(&state, auth.id(), conversation, message, body.into_inner().body).await?))
 }
@@ -118,6 +119,7 @@ pub async fn delete_message(
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Message>, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();
     Ok(web::Json(chat::delete(&state, auth.id(), conversation, message).await?))
 }
@@ -138,6 +140,7 @@ pub async fn forward_message(
     path: web::Path<(Uuid, Uuid)>,
     body: JsonBody<ForwardMessage>,
 ) -> Result<HttpResponse, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();
     let copies = crate::chat::forward::forward(&state, auth.id(), conversation, message, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(copies))

@@ -35,6 +35,7 @@ pub async fn pin_message(
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Message>, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();
     Ok(web::Json(chat::pin(&state, auth.id(), conversation, message, true).await?))
 }
@@ -49,6 +50,7 @@ pub async fn unpin_message(
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Message>, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();
     Ok(web::Json(chat::pin(&state, auth.id(), conversation, message, false).await?))
 }

@@ -27,6 +27,7 @@ pub async fn add_reaction(
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid, String)>,
 ) -> Result<web::Json<Message>, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (conversation, message, emoji) = path.into_inner();
     Ok(web::Json(chat::react(&state, auth.id(), conversation, message, &emoji, true).await?))
 }
@@ -43,6 +44,7 @@ pub async fn remove_reaction(
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid, String)>,
 ) -> Result<web::Json<Message>, ApiError> {
+    state.user_limits.check(auth.id())?;
     let (conversation, message, emoji) = path.into_inner();
     Ok(web::Json(chat::react(&state, auth.id(), conversation, message, &emoji, false).await?))
 }

@@ -1,5 +1,6 @@
 //! `/users/me/two-factor`: the caller's second factor (see `auth::two_factor`).
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use protocol::ErrorBody;
 use protocol::auth::{
@@ -34,8 +35,9 @@ pub async fn setup_two_factor(
     state: web::Data<AppState>,
     auth: AuthUser,
     body: JsonBody<TwoFactorSetupRequest>,
-) -> Result<web::Json<TwoFactorSetup>, ApiError> {
-    Ok(web::Json(two_factor::setup(&state, &auth.user, body.into_inner().password).await?))
+) -> Result<HttpResponse, ApiError> {
+    let setup = two_factor::setup(&state, &auth.user, body.into_inner().password).await?;
+    Ok(private(setup))
 }
 
 /// Puts it in force with the app's first code; answers the recovery codes, shown only now.
@@ -49,8 +51,13 @@ pub async fn enable_two_factor(
     state: web::Data<AppState>,
     auth: AuthUser,
     body: JsonBody<EnableTwoFactorRequest>,
-) -> Result<web::Json<RecoveryCodes>, ApiError> {
-    Ok(web::Json(two_factor::enable(&state, &auth.user, &body.code).await?))
+) -> Result<HttpResponse, ApiError> {
+    Ok(private(two_factor::enable(&state, &auth.user, &body.code).await?))
+}
+
+/// A JSON answer holding secrets: never kept in a browser's or a proxy's cache.
+fn private(body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
 }
 
 /// Turns it off, with the password and a current or recovery code.

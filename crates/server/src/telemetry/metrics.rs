@@ -154,12 +154,9 @@ pub fn allowed(peer: Option<IpAddr>, allow: &[IpNet]) -> bool {
 pub async fn get_metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Through a proxy the peer is the proxy (often on loopback): the client behind it counts,
     // and a forwarded request from an untrusted peer is not a local scrape.
+    // An unknown client (a trusted proxy forwarded something unreadable) is refused.
     let client = crate::client_address::client_ip(&req, &state.settings.trusted_proxies);
-    let trusted_peer = req.peer_addr().is_some_and(|p| {
-        let ip = p.ip().to_canonical();
-        state.settings.trusted_proxies.iter().any(|net| net.contains(&ip))
-    });
-    let forged = crate::client_address::was_forwarded(&req) && !trusted_peer;
+    let forged = crate::client_address::was_forwarded(&req) && !crate::client_address::from_trusted_proxy(&req);
     if forged || !allowed(client, &state.settings.metrics_allow) {
         return Err(ApiError::new(
             ErrorCode::Forbidden,

@@ -99,6 +99,7 @@ enum Command {
     },
     Deliver(BusMessage),
     CloseAll(CloseOrder),
+    ShutDown(CloseOrder),
     Stats(oneshot::Sender<HubStats>),
     IsOnline(Uuid, oneshot::Sender<bool>),
 }
@@ -176,6 +177,12 @@ impl Hub {
         let _ = self.commands.send(Command::CloseAll(CloseOrder { code, reason })).await;
     }
 
+    /// Closes every connection for good: a session that authenticated while the gateway was
+    /// closing its door is refused too, so nothing holds the shutdown up.
+    pub async fn shut_down(&self, code: u16, reason: &'static str) {
+        let _ = self.commands.send(Command::ShutDown(CloseOrder { code, reason })).await;
+    }
+
     /// Whether a user is connected (here, or to another server as far as this one knows).
     pub async fn is_online(&self, user: Uuid) -> bool {
         let (reply, answer) = oneshot::channel();
@@ -247,6 +254,8 @@ struct HubState {
     pending_joins: HashMap<Uuid, usize>,
     /// The hub's own inbox, where such a join completes.
     own: Option<mpsc::WeakSender<Command>>,
+    /// Set at shutdown: no connection registers any more.
+    shut_down: bool,
 }
 
 /// Serializes a frame once for all its recipients.
@@ -259,6 +268,8 @@ impl HubState {
     async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
         while let Some(command) = inbox.recv().await {
             match command {
+                // Refused by dropping the reply: the session closes with "going away".
+                Command::Register { .. } if self.shut_down => {}
                 Command::Register { id, user, session, friends, frames, close, reply } => {
                     let online = friends.iter().copied().filter(|f| self.is_online(*f)).collect();
                     let _ = reply.send(online);
@@ -268,11 +279,10 @@ impl HubState {
                 Command::JoinFollowed { conversation, conns } => self.join_followed(conversation, conns),
                 Command::Unregister { id } => self.unregister(id),
                 Command::Deliver(message) => self.route(message),
-                Command::CloseAll(order) => {
-                    let ids: Vec<ConnId> = self.conns.keys().copied().collect();
-                    for id in ids {
-                        self.close(id, order.clone());
-                    }
+                Command::CloseAll(order) => self.close_all(&order),
+                Command::ShutDown(order) => {
+                    self.shut_down = true;
+                    self.close_all(&order);
                 }
                 Command::IsOnline(user, reply) => {
                     let _ = reply.send(self.is_online(user));
@@ -281,6 +291,13 @@ impl HubState {
                     let _ = reply.send(HubStats { connections: self.conns.len(), users: self.by_user.len() });
                 }
             }
+        }
+    }
+
+    fn close_all(&mut self, order: &CloseOrder) {
+        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.close(id, order.clone());
         }
     }
 

@@ -135,11 +135,28 @@ async fn run(state: std::sync::Arc<AppState>, hub: Hub, mut session: Session, mu
     // Every log line of the connection names it, its user and its session.
     let span =
         tracing::info_span!("ws", conn = joined.conn_id, user = %joined.auth.id(), session = %joined.auth.session_id);
-    let open = ::metrics::gauge!(metrics::WS_CONNECTIONS);
-    open.increment(1.0);
+    let open = OpenConnection::count();
     serve(&state, &joined.auth, session, stream, joined.queues).instrument(span.clone()).await;
-    open.decrement(1.0);
+    drop(open);
     Box::pin(leave(&state, &hub, joined.conn_id, joined.auth.id())).instrument(span).await;
+}
+
+/// One count in `confab_ws_connections` while it lives, given back however the connection's
+/// task ends (returned, or dropped mid-await at shutdown).
+struct OpenConnection(::metrics::Gauge);
+
+impl OpenConnection {
+    fn count() -> Self {
+        let gauge = ::metrics::gauge!(metrics::WS_CONNECTIONS);
+        gauge.increment(1.0);
+        Self(gauge)
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
 }
 
 /// A connection past its handshake.

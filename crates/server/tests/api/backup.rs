@@ -84,6 +84,9 @@ async fn a_backup_taken_while_serving_restores_the_history_and_attachments_into_
     let took = started.elapsed();
     assert!(backed_up.status.success(), "{}", String::from_utf8_lossy(&backed_up.stderr));
     let size = std::fs::metadata(&file).unwrap().len();
+    // Owner-only: it holds the token secret and every password hash.
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+    assert_eq!(mode & 0o077, 0, "the archive is readable by others: {mode:o}");
     eprintln!("backup: {size} bytes in {} ms", took.as_millis());
     let said = String::from_utf8_lossy(&backed_up.stdout);
     assert!(said.contains("1 media files"), "{said}");

@@ -43,6 +43,7 @@ async fn raw(
 }
 
 fn assert_nul_refused((status, body): (StatusCode, Value), what: &str) {
+    assert_ne!(body, Value::Null, "{what}: no JSON error body");
     assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
     assert_eq!(body["error"], "invalid_input", "{what}: {body}");
     assert!(body["message"].as_str().unwrap().contains("NUL"), "{what}: {body}");
@@ -67,6 +68,13 @@ async fn nul_characters_are_refused_with_400_wherever_text_enters() {
     let send = format!(r#"{{"client_msg_id":"{}","body":"a\u0000b"}}"#, Uuid::new_v4());
     let path = format!("/api/v1/conversations/{c}/messages");
     assert_nul_refused(raw(&app, Some(&alice), Method::POST, &path, Some(&send)).await, "message body");
+
+    // Refused in the address, the answer is still a full one: request id, security headers.
+    let refused =
+        app.http.get(app.at("/api/v1/users?q=al%00")).bearer_auth(&alice.auth.access_token).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.headers().contains_key("x-request-id"));
+    assert!(refused.headers().contains_key("content-security-policy"));
 
     // Query strings and paths: user search, message search, cursors, ids.
     for path in [
@@ -326,6 +334,8 @@ async fn client_addresses_come_from_x_forwarded_for_only_through_a_trusted_proxy
         assert_eq!(metrics_status(&app, Some("198.51.100.7")).await, StatusCode::FORBIDDEN);
         let local_hop = if trusted { StatusCode::OK } else { StatusCode::FORBIDDEN };
         assert_eq!(metrics_status(&app, Some("127.0.0.1")).await, local_hop);
+        // An unreadable list through the proxy: the client is unknown, never the proxy itself.
+        assert_eq!(metrics_status(&app, Some("x")).await, StatusCode::FORBIDDEN);
     }
 }
 
@@ -354,12 +364,14 @@ async fn a_flood_of_frames_is_answered_rate_limited_and_the_connection_goes_on()
             other => panic!("unexpected {other:?}"),
         }
     }
-    assert_eq!((acked, limited), (10, 20));
+    // A burst of twice the rate; a token or two more may come back while the frames arrive.
+    assert_eq!(acked + limited, 30);
+    assert!((10..=12).contains(&acked), "{acked} acknowledged");
 
     // The user's own bucket (8/s, burst 16) is spent too: REST sends are refused with
     // Retry-After, and nothing of them is stored.
     let path = format!("/api/v1/conversations/{}/messages", dm.id.0);
-    let mut refused = None;
+    let (mut refused, mut stored) = (None, 0);
     for _ in 0..10 {
         let send = json!({"client_msg_id": Uuid::new_v4(), "body": "flood"});
         let response = alice.client.request(Method::POST, &path).unwrap().json(&send).send().await.unwrap();
@@ -367,6 +379,8 @@ async fn a_flood_of_frames_is_answered_rate_limited_and_the_connection_goes_on()
             refused = Some(response.headers()["retry-after"].to_str().unwrap().to_owned());
             break;
         }
+        assert_eq!(response.status(), StatusCode::CREATED);
+        stored += 1;
     }
     assert!(refused.is_some_and(|secs| secs.parse::<u64>().unwrap() >= 1));
 
@@ -375,5 +389,6 @@ async fn a_flood_of_frames_is_answered_rate_limited_and_the_connection_goes_on()
     socket.send_message(dm.id, "after the pause").await.unwrap();
     let history = alice.client.messages(dm.id, None, None).await.unwrap();
     assert_eq!(history.items[0].body, "after the pause");
-    assert!(history.items.iter().all(|m| m.body == "flood" || m.body == "after the pause"));
+    let floods = history.items.iter().filter(|m| m.body == "flood").count();
+    assert_eq!(floods, stored, "exactly the accepted sends were stored, none of the refused");
 }

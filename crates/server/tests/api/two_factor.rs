@@ -103,6 +103,42 @@ async fn sign_in_asks_for_a_code_and_accepts_each_code_once() {
     // A wrong password never gets as far as the code.
     assert_eq!(login(&app, "alice", "not-it-at-all", Some(&next)).await.0, StatusCode::UNAUTHORIZED);
 
+    // Guesses racing in parallel each count before they are checked: at most the account's
+    // five failures get a try, the rest are told to wait, whatever the timing.
+    let guesses = (0..20).map(|i| {
+        let (app_http, url) = (app.http.clone(), app.at("/api/v1/auth/login"));
+        let body = json!({"username": "alice", "password": alice.password, "totp_code": format!("{:06}", (i * 7919) % 1_000_000)});
+        async move { app_http.post(url).json(&body).send().await.unwrap().status() }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let tried = answers.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let limited = answers.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(tried + limited, 20, "{answers:?}");
+    assert!(tried <= 5, "{tried} guesses were checked");
+    // A right code is refused too until the window passes: the account is locked, not the code.
+    let later = totp.generate(now() + 30).to_string();
+    assert_eq!(login(&app, "alice", &alice.password, Some(&later)).await.0, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn recovery_codes_work_once_and_turning_it_off_takes_a_code() {
+    let app = TestApp::spawn().await;
+    let alice = app.register("alice").await;
+    let status = |a: &Account| {
+        let a = a.client.clone();
+        async move {
+            a.request(Method::GET, "/api/v1/users/me/two-factor")
+                .unwrap()
+                .send()
+                .await
+                .unwrap()
+                .json::<TwoFactorStatus>()
+                .await
+                .unwrap()
+        }
+    };
+    let (_totp, recovery) = turn_on(&alice).await;
+
     // A recovery code, typed loosely, works once.
     let typed = recovery[0].to_uppercase().replace('-', " ");
     assert_eq!(login(&app, "alice", &alice.password, Some(&typed)).await.0, StatusCode::OK);
