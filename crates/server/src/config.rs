@@ -62,6 +62,12 @@ pub enum AdminCommand {
         /// Their username.
         username: String,
     },
+    /// Turn off a user's two-factor authentication (a lost phone and lost recovery codes);
+    /// they sign in with their password alone and may set it up again.
+    ResetTwoFactor {
+        /// Their username.
+        username: String,
+    },
 }
 
 /// Server settings. Every one is global, so it may come before or after a sub-command

@@ -1,5 +1,6 @@
 //! `confab admin create <username>` and `confab admin promote <username>`: how the first
-//! administrator comes to exist. They open the same database the server would: DATABASE_URL,
+//! administrator comes to exist; `confab admin reset-two-factor <username>`: the way back in
+//! for someone who lost their authenticator and their recovery codes (an admin among them). They open the same database the server would: DATABASE_URL,
 //! or the embedded cluster in the data dir (started for the command, or the running server's).
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -69,6 +70,17 @@ async fn execute(url: &str, command: AdminCommand) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow!("no user named {username:?}"))?;
             promote(&mut conn, user.id).await?;
             println!("{} is now an administrator", user.username);
+        }
+        AdminCommand::ResetTwoFactor { username } => {
+            let user = db::queries::users::by_username(&mut conn, &username)
+                .await?
+                .filter(|u| u.deleted_at.is_none())
+                .ok_or_else(|| anyhow!("no user named {username:?}"))?;
+            if db::queries::two_factor::of(&mut conn, user.id).await?.is_none() {
+                bail!("{} has no two-factor authentication to reset", user.username);
+            }
+            db::queries::two_factor::disable(&mut conn, user.id).await?;
+            println!("two-factor authentication of {} is off; they sign in with their password", user.username);
         }
     }
     Ok(())

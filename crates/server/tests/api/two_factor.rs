@@ -183,3 +183,25 @@ async fn administrators_can_be_required_to_use_a_second_factor() {
     let (_, audit) = call(&root, Method::GET, "/api/v1/admin/audit?limit=5", Value::Null).await;
     assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "security.set"), "{audit}");
 }
+
+#[tokio::test]
+async fn an_operator_resets_a_lost_second_factor_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    let alice = app.register("alice").await;
+    turn_on(&alice).await;
+    assert_eq!(login(&app, "alice", &alice.password, None).await.0, StatusCode::FORBIDDEN);
+
+    let reset = |who: &'static str| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_confab"));
+        command.args(["admin", "reset-two-factor", who, "--data-dir"]).arg(crate::support::unique_dir("reset"));
+        command.env("DATABASE_URL", app.db.url()).env("RUST_LOG", "warn");
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+    };
+    let done = reset("alice").await.unwrap();
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert_eq!(login(&app, "alice", &alice.password, None).await.0, StatusCode::OK);
+    // Nothing to reset: said, and a failure.
+    let again = reset("alice").await.unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no two-factor authentication"));
+}
