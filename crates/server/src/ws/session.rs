@@ -11,7 +11,6 @@ use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReaso
 use chrono::{DateTime, Utc};
 use db::models::User;
 use db::queries::conversations as conversation_queries;
-use diesel_async::AsyncPgConnection;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use protocol::ErrorCode;
@@ -176,7 +175,8 @@ async fn join(
 ) -> Option<Joined> {
     let (auth, req_id, mut conn) = authenticate(state, session, stream).await?;
     let user = auth.id();
-    // The whole handshake reads on the connection that checked the token: one checkout.
+    // The handshake reads on the connection that checked the token (one checkout), but for
+    // the moment the bus takes to follow the user's conversations (see `ready`).
     let friends = match db::queries::social::friends_of(&mut conn, user, None, MAX_READY_FRIENDS).await {
         Ok(rows) => rows,
         Err(e) => return try_again_later(session, req_id, &ApiError::from(e)).await,
@@ -186,8 +186,7 @@ async fn join(
         let _ = session.clone().close(close_reason(close::GOING_AWAY, "the server is shutting down")).await;
         return None;
     };
-    let ready = ready(hub, &mut conn, &auth, conn_id, req_id, friends, &online).await;
-    drop(conn);
+    let ready = ready(state, hub, conn, &auth, conn_id, req_id, friends, &online).await;
     let ready = match ready {
         Ok(frame) => frame,
         Err(e) => {
@@ -294,9 +293,11 @@ fn protocol_close(e: &actix_ws::ProtocolError) -> Option<CloseReason> {
 /// Subscribes the connection to the user's conversations, then reads the state to send in
 /// `ready`. Reading after subscribing means nothing committed in between can be missed: it is
 /// either within the `last_seq` read here or delivered live (or both; clients skip seen seqs).
+#[expect(clippy::too_many_arguments, reason = "the handshake's state, passed along once")]
 async fn ready(
+    state: &AppState,
     hub: &Hub,
-    conn: &mut AsyncPgConnection,
+    mut conn: db::pool::PooledConn,
     auth: &AuthUser,
     conn_id: ConnId,
     req_id: u64,
@@ -304,11 +305,16 @@ async fn ready(
     online: &std::collections::HashSet<Uuid>,
 ) -> Result<ServerFrame, ApiError> {
     let user = auth.id();
-    let ids = conversation_queries::ids_of(conn, user).await?;
+    let ids = conversation_queries::ids_of(&mut conn, user).await?;
+    // Following them may take the bus a moment (NATS confirms its subscriptions): no pooled
+    // connection is held meanwhile, or reconnecting clients during a slow bus would take them
+    // all and stall every request.
+    drop(conn);
     hub.subscribe(conn_id, ids).await;
-    let rows = db::queries::summaries::summaries(conn, user, None, MAX_READY_CONVERSATIONS).await?;
-    let conversations = chat::conversations::summaries_view(conn, rows).await?;
-    let requests = crate::social::load_requests(conn, user).await?;
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let rows = db::queries::summaries::summaries(&mut conn, user, None, MAX_READY_CONVERSATIONS).await?;
+    let conversations = chat::conversations::summaries_view(&mut conn, rows).await?;
+    let requests = crate::social::load_requests(&mut conn, user).await?;
     let friends = friends
         .into_iter()
         .map(|(friend, since)| {
