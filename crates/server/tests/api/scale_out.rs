@@ -426,3 +426,30 @@ async fn a_nats_outage_makes_clients_resync_and_delivery_resumes() {
     };
     assert_eq!(event.seq, sent.seq);
 }
+
+#[tokio::test]
+async fn nats_serves_a_burst_of_connections_on_a_small_pool() {
+    // Each handshake holds a pooled connection while the bus follows its conversations: the bus
+    // must not need one from the same pool.
+    let nats = NatsServer::start();
+    let settings = deployment(BusKind::Nats, Some(&nats));
+    let app = TestApp::spawn_with(move |s| {
+        settings(s);
+        s.db_pool_size = 2;
+    })
+    .await;
+    let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
+    let (people, groups) = crowd(&app, &names, 3).await;
+    let connecting = people.iter().map(|p| p.client.connect());
+    let mut sockets: Vec<Socket> =
+        futures_util::future::join_all(connecting).await.into_iter().map(|c| c.unwrap().0).collect();
+    let sent = people[0].client.send_message(groups[2].0, &message("to all at once")).await.unwrap();
+    for socket in &mut sockets {
+        let event = loop {
+            if let Some(ServerFrame::Event { event }) = socket.next_within(WAIT).await.unwrap() {
+                break event;
+            }
+        };
+        assert_eq!((event.conversation_id, event.seq), (groups[2].0, sent.seq));
+    }
+}
