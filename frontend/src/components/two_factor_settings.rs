@@ -20,6 +20,9 @@ pub const ANCHOR: &str = "two-factor";
 /// The name recovery codes are downloaded under.
 const CODES_FILE: &str = "confab-recovery-codes.txt";
 
+/// How many times (50 ms apart) the section looks for itself in the document to scroll to.
+const SCROLL_TRIES: u32 = 40;
+
 /// With this many recovery codes left or fewer, the section suggests new ones.
 const FEW_CODES_LEFT: i64 = 3;
 
@@ -166,16 +169,23 @@ pub fn TwoFactorSettings() -> impl IntoView {
         }
     });
     // Arriving from the admin area's link, the section scrolls into view. The router's location,
-    // not the window's: the router renders the page before it updates the address bar, and
-    // scrolls to the fragment only if the page was there before.
+    // not the window's: the router builds the page before it updates the address bar, and puts
+    // it in the document only once it is ready, too late for its own scroll to the fragment.
     let section = NodeRef::<Section>::new();
     let hash = use_location().hash;
     Effect::new(move |_| {
         if let Some(section) = section.get()
-            && hash.get() == format!("#{ANCHOR}")
+            && hash.with(|h| h.trim_start_matches('#') == ANCHOR)
         {
-            // After this frame's layout, so the sections above have their height.
-            request_animation_frame(move || section.scroll_into_view());
+            spawn_local(async move {
+                for _ in 0..SCROLL_TRIES {
+                    gloo_timers::future::TimeoutFuture::new(50).await;
+                    if section.is_connected() {
+                        section.scroll_into_view();
+                        return;
+                    }
+                }
+            });
         }
     });
 

@@ -56,7 +56,8 @@ pub fn outcome_view(outcome: Outcome) -> impl IntoView {
             Err(e) if e.code == Some(ErrorCode::TwoFactorRequired) => Some(
                 view! {
                     <p class="form-error" role="alert">
-                        {e.message}" "<a href=two_factor_settings()>"Turn on two-factor authentication"</a>
+                        {format!("{}. ", e.message.trim_end_matches('.'))}
+                        <a href=two_factor_settings()>"Set it up"</a>
                     </p>
                 }
                 .into_any(),
@@ -111,7 +112,9 @@ fn AdminArea(children: ChildrenFn) -> impl IntoView {
                 fallback=move || view! {
                     <section class="card" data-testid="admin-needs-two-factor" aria-labelledby="admin-needs-two-factor-title">
                         <h1 id="admin-needs-two-factor-title">"Two-factor authentication required"</h1>
-                        <p class="lede" role="alert">{move || kept_out.get()}</p>
+                        <p class="lede" role="alert">
+                            {move || kept_out.get().map(|m| format!("{}.", m.trim_end_matches('.')))}
+                        </p>
                         <a class="button" href=two_factor_settings()>"Turn on two-factor authentication"</a>
                     </section>
                 }
