@@ -4,6 +4,7 @@
 //!
 //! The metrics recorder is one per process and the API tests share a process, so these tests
 //! compare a scrape before and after their own load and expect at least their own increments.
+//! The log test runs the binary, since the log subscriber is one per process.
 
 use protocol::conversations::SendMessage;
 use reqwest::StatusCode;
@@ -98,4 +99,57 @@ async fn every_answer_carries_a_request_id() {
     let forged = app.http.get(app.at("/healthz")).header("x-request-id", "a b\tc").send().await.unwrap();
     let replaced = forged.headers()["x-request-id"].to_str().unwrap();
     assert!(Uuid::parse_str(replaced).is_ok(), "{replaced}");
+}
+
+#[tokio::test]
+async fn the_log_lines_of_a_request_carry_its_id() {
+    use std::io::BufRead;
+
+    let db = db::testing::TestDatabase::create().await;
+    let dir = crate::support::unique_dir("logs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log_path = dir.join("server.log");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["--port", "0", "--log-format", "json", "--data-dir"])
+        .arg(dir.join("data"))
+        .arg("--static-dir")
+        .arg(dir.join("dist"))
+        .env("DATABASE_URL", db.url())
+        .env("RUST_LOG", "info,server=debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("Confab is running at ").map(str::to_owned))
+    })
+    .await
+    .unwrap()
+    .expect("the server starts");
+
+    let answered = reqwest::Client::new()
+        .get(format!("{url}/api/v1/users/me"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(answered.headers()["x-request-id"], "trace-me-42");
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // The request's own line, in JSON, inside the span that names its id, method and path.
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["span"]["request_id"] == "trace-me-42")
+        .unwrap_or_else(|| panic!("no log line carries the request id:\n{log}"));
+    assert_eq!(line["span"]["name"], "request");
+    assert_eq!(line["span"]["path"], "/api/v1/users/me");
+    assert_eq!(line["fields"]["status"], 401);
 }
