@@ -7,7 +7,6 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use protocol::conversations::SendMessage;
-use protocol::social::SendFriendRequestOutcome;
 use server::config::Settings;
 use server::startup::Application;
 use uuid::Uuid;
@@ -50,16 +49,7 @@ async fn a_backup_taken_while_serving_restores_the_history_and_attachments_into_
     let (url, handle, running) = start(&first_dir).await;
     let api = client::Client::new(&url).unwrap();
 
-    let alice_auth = api.register("alice", "Alice", "alice-password-1").await.unwrap();
-    let bob_auth = api.register("bob", "Bob", "bob-password-1").await.unwrap();
-    let alice = api.authenticated(&alice_auth.access_token);
-    let bob = api.authenticated(&bob_auth.access_token);
-    match alice.send_friend_request(bob_auth.user.id).await.unwrap() {
-        SendFriendRequestOutcome::Pending { request } => {
-            bob.accept_friend_request(request.id).await.unwrap();
-        }
-        other => panic!("expected a pending request, got {other:?}"),
-    }
+    let (alice, alice_auth, bob, bob_auth) = crate::support::two_friends(&api).await;
     let dm = alice.open_dm(bob_auth.user.id).await.unwrap().id;
     let group = alice.create_group("Backups", &[bob_auth.user.id]).await.unwrap().id;
     let original = pdf(200_000);

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use protocol::conversations::{EventKind, SendMessage};
-use protocol::social::SendFriendRequestOutcome;
 use protocol::ws::ServerFrame;
 use server::config::Settings;
 use server::startup::Application;
@@ -39,16 +38,7 @@ async fn a_killed_embedded_postgres_is_restarted_and_later_messages_are_stored()
     let running = tokio::spawn(app.run_until_stopped());
     let api = client::Client::new(&url).unwrap();
 
-    let alice_auth = api.register("alice", "Alice", "alice-password-1").await.unwrap();
-    let bob_auth = api.register("bob", "Bob", "bob-password-1").await.unwrap();
-    let alice = api.authenticated(&alice_auth.access_token);
-    let bob = api.authenticated(&bob_auth.access_token);
-    match alice.send_friend_request(bob_auth.user.id).await.unwrap() {
-        SendFriendRequestOutcome::Pending { request } => {
-            bob.accept_friend_request(request.id).await.unwrap();
-        }
-        other => panic!("expected a pending request, got {other:?}"),
-    }
+    let (alice, _, bob, bob_auth) = crate::support::two_friends(&api).await;
     let dm = alice.open_dm(bob_auth.user.id).await.unwrap().id;
     alice.send_message(dm, &SendMessage::new(Uuid::new_v4(), "before the crash")).await.unwrap();
     let (mut bob_socket, _ready) = bob.connect().await.unwrap();

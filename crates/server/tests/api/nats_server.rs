@@ -6,7 +6,6 @@
 
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -110,7 +109,7 @@ fn launch(addr: SocketAddr, dir: &Path) -> Result<Child, String> {
         .unwrap_or_else(|e| panic!("cannot start nats-server (run scripts/setup.sh): {e}"));
     match wait_until_ready(&mut child, addr) {
         Ok(()) => {
-            spawn_guardian(&child);
+            crate::support::spawn_guardian(&child, "nats-server", None);
             Ok(child)
         }
         Err(reason) => {
@@ -149,30 +148,4 @@ fn greets(addr: SocketAddr) -> bool {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let mut greeting = [0u8; 4];
     stream.read_exact(&mut greeting).is_ok() && &greeting == b"INFO"
-}
-
-/// A detached shell that kills nats-server if this test process dies without dropping it (a
-/// crash, an abort, a killed `cargo test`). It exits by itself within a second of the server
-/// stopping, and checks the pid is still nats-server's before killing.
-fn spawn_guardian(child: &Child) {
-    let script = r#"
-        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
-        if ! kill -0 "$1" 2>/dev/null && grep -q nats-server "/proc/$2/cmdline" 2>/dev/null; then
-            kill -9 "$2" 2>/dev/null
-        fi
-    "#;
-    let spawned = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg("confab-nats-guardian")
-        .arg(std::process::id().to_string())
-        .arg(child.id().to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn();
-    if let Err(e) = spawned {
-        eprintln!("cannot start the guardian for nats-server (pid {}): {e}", child.id());
-    }
 }

@@ -9,7 +9,6 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,7 +54,7 @@ impl S3Server {
             let mut child = spawn(&binary, addr, &log);
             match wait_until_ready(&mut child, addr) {
                 Ok(()) => {
-                    spawn_guardian(&child, &dir);
+                    crate::support::spawn_guardian(&child, "moto_server", Some(&dir));
                     let server = S3Server { endpoint: format!("http://{addr}"), bucket: bucket.to_owned(), child, dir };
                     server.create_bucket(bucket);
                     return server;
@@ -164,34 +163,6 @@ fn request(addr: SocketAddr, method: &str, path: &str) -> std::io::Result<u16> {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {:?}", head.lines().next())))
-}
-
-/// A detached shell that kills moto if this test process dies without dropping the server (a
-/// crash, an abort, a killed `cargo test`), like the embedded PostgreSQL's guardian. It exits by
-/// itself within a second of moto stopping, and checks the pid is still moto's before killing.
-fn spawn_guardian(child: &Child, dir: &Path) {
-    let script = r#"
-        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
-        if ! kill -0 "$1" 2>/dev/null && grep -q moto_server "/proc/$2/cmdline" 2>/dev/null; then
-            kill -9 "$2" 2>/dev/null
-            rm -rf "$3"
-        fi
-    "#;
-    let spawned = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg("confab-s3-guardian")
-        .arg(std::process::id().to_string())
-        .arg(child.id().to_string())
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn();
-    if let Err(e) = spawned {
-        eprintln!("cannot start the guardian for moto_server (pid {}): {e}", child.id());
-    }
 }
 
 fn read_log(log: &Path) -> String {

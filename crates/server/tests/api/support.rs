@@ -202,3 +202,53 @@ impl TestApp {
         Account { client: self.client.authenticated(&auth.access_token), auth, password }
     }
 }
+
+/// Starts a guardian that kills `child` (a test server of ours: nats-server, moto) if this
+/// test process dies without stopping it (a crash, an abort, a killed `cargo test`), and then
+/// removes `dir` if one is given. It exits by itself within a second of `child` stopping, and
+/// checks the pid still runs a command line containing `marker` before killing it.
+pub fn spawn_guardian(child: &std::process::Child, marker: &str, dir: Option<&std::path::Path>) {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let script = r#"
+        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+        if ! kill -0 "$1" 2>/dev/null && grep -q "$3" "/proc/$2/cmdline" 2>/dev/null; then
+            kill -9 "$2" 2>/dev/null
+            [ -n "$4" ] && rm -rf "$4"
+        fi
+    "#;
+    let spawned = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(format!("confab-{marker}-guardian"))
+        .arg(std::process::id().to_string())
+        .arg(child.id().to_string())
+        .arg(marker)
+        .arg(dir.map(|d| d.as_os_str().to_owned()).unwrap_or_default())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+    if let Err(e) = spawned {
+        eprintln!("cannot start the guardian for {marker} (pid {}): {e}", child.id());
+    }
+}
+
+/// Two users of `api` who are friends, with their clients and what registering returned:
+/// `(alice, alice's auth, bob, bob's auth)`.
+pub async fn two_friends(
+    api: &client::Client,
+) -> (client::Client, protocol::auth::AuthResponse, client::Client, protocol::auth::AuthResponse) {
+    let alice_auth = api.register("alice", "Alice", "alice-password-1").await.unwrap();
+    let bob_auth = api.register("bob", "Bob", "bob-password-1").await.unwrap();
+    let alice = api.authenticated(&alice_auth.access_token);
+    let bob = api.authenticated(&bob_auth.access_token);
+    match alice.send_friend_request(bob_auth.user.id).await.unwrap() {
+        protocol::social::SendFriendRequestOutcome::Pending { request } => {
+            bob.accept_friend_request(request.id).await.unwrap();
+        }
+        other => panic!("expected a pending request, got {other:?}"),
+    }
+    (alice, alice_auth, bob, bob_auth)
+}

@@ -25,6 +25,11 @@ async fn login(app: &TestApp, username: &str, password: &str, code: Option<&str>
     (status, response.json().await.unwrap())
 }
 
+async fn status(account: &Account) -> TwoFactorStatus {
+    let request = account.client.request(Method::GET, "/api/v1/users/me/two-factor").unwrap();
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
@@ -47,19 +52,6 @@ async fn turn_on(account: &Account) -> (Totp, Vec<String>) {
 async fn sign_in_asks_for_a_code_and_accepts_each_code_once() {
     let app = TestApp::spawn().await;
     let alice = app.register("alice").await;
-    let status = |a: &Account| {
-        let a = a.client.clone();
-        async move {
-            a.request(Method::GET, "/api/v1/users/me/two-factor")
-                .unwrap()
-                .send()
-                .await
-                .unwrap()
-                .json::<TwoFactorStatus>()
-                .await
-                .unwrap()
-        }
-    };
     assert!(!status(&alice).await.enabled);
 
     // Set-up confirms the password and hands over what an authenticator app reads.
@@ -124,19 +116,6 @@ async fn sign_in_asks_for_a_code_and_accepts_each_code_once() {
 async fn recovery_codes_work_once_and_turning_it_off_takes_a_code() {
     let app = TestApp::spawn().await;
     let alice = app.register("alice").await;
-    let status = |a: &Account| {
-        let a = a.client.clone();
-        async move {
-            a.request(Method::GET, "/api/v1/users/me/two-factor")
-                .unwrap()
-                .send()
-                .await
-                .unwrap()
-                .json::<TwoFactorStatus>()
-                .await
-                .unwrap()
-        }
-    };
     let (_totp, recovery) = turn_on(&alice).await;
 
     // A recovery code, typed loosely, works once.
