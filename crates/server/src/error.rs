@@ -177,10 +177,15 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
         J::ContentType => {
             ApiError::new(ErrorCode::MalformedJson, "the body must be JSON (Content-Type: application/json)")
         }
-        J::Deserialize(e) => ApiError::new(ErrorCode::MalformedJson, format!("invalid JSON body: {e}")),
+        J::Deserialize(e) => malformed_body(e),
         other => ApiError::new(ErrorCode::MalformedJson, format!("unreadable body: {other}")),
     };
     api.into()
+}
+
+/// The 400 for a JSON body of the wrong shape (also from `routes::json_body`).
+pub fn malformed_body(e: &serde_json::Error) -> ApiError {
+    ApiError::new(ErrorCode::MalformedJson, format!("invalid JSON body: {e}"))
 }
 
 /// Maps query-string extractor failures to a 400 that names the problem.

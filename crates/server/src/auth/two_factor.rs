@@ -90,7 +90,7 @@ pub async fn enable(state: &AppState, user: &User, code: &str) -> Result<Recover
 /// Whether it is on, and how many recovery codes are left.
 pub async fn status(state: &AppState, user: Uuid) -> Result<TwoFactorStatus, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let enabled = queries::of(&mut conn, user).await?.is_some_and(|f| f.enabled_at.is_some());
+    let enabled = is_enabled(&mut conn, user).await?;
     let recovery_codes_left = if enabled { queries::recovery_codes_left(&mut conn, user).await? } else { 0 };
     Ok(TwoFactorStatus { enabled, recovery_codes_left })
 }

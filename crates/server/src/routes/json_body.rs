@@ -8,11 +8,9 @@ use std::ops::Deref;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use protocol::ErrorCode;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::error::ApiError;
 use crate::validate;
 
 /// A JSON request body, parsed into `T` once it is known to hold no NUL character.
@@ -45,9 +43,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             let raw = raw.await?.into_inner();
             validate::json_without_nul(raw.get())?;
-            serde_json::from_str(raw.get())
-                .map(JsonBody)
-                .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("invalid JSON body: {e}")).into())
+            serde_json::from_str(raw.get()).map(JsonBody).map_err(|e| crate::error::malformed_body(&e).into())
         })
     }
 }
