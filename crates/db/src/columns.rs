@@ -1,4 +1,5 @@
-//! Typed text columns: a conversation's kind and a member's role are stored as text that the
+//! Typed text columns: a conversation's kind, a member's role and an account's kind are stored
+//! as text that the
 //! columns' CHECK constraints limit to known names, and read and written as the `protocol`
 //! enums through these wrappers, so no row type or query carries them as strings.
 
@@ -10,6 +11,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 use protocol::conversations::{ConversationKind, MemberRole};
+use protocol::users::AccountKind;
 
 /// `conversations.kind`: `dm` or `group`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, FromSqlRow, AsExpression)]
@@ -20,6 +22,38 @@ pub struct StoredKind(pub ConversationKind);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, FromSqlRow, AsExpression)]
 #[diesel(sql_type = Text)]
 pub struct StoredRole(pub MemberRole);
+
+/// `users.kind`: `person` or `bot`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromSqlRow, AsExpression)]
+#[diesel(sql_type = Text)]
+pub struct StoredAccountKind(pub AccountKind);
+
+impl StoredAccountKind {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            AccountKind::Person => "person",
+            AccountKind::Bot => "bot",
+        }
+    }
+}
+
+impl FromSql<Text, Pg> for StoredAccountKind {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        match bytes.as_bytes() {
+            b"person" => Ok(Self(AccountKind::Person)),
+            b"bot" => Ok(Self(AccountKind::Bot)),
+            other => Err(format!("unknown account kind {:?}", String::from_utf8_lossy(other)).into()),
+        }
+    }
+}
+
+impl ToSql<Text, Pg> for StoredAccountKind {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(self.name().as_bytes())?;
+        Ok(IsNull::No)
+    }
+}
 
 impl StoredKind {
     /// The stored name.

@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use protocol::UserId;
 use protocol::media::{Attachment, MediaId};
-use protocol::users::{Me, PublicUser, Role};
+use protocol::users::{AccountKind, Me, PublicUser, Role};
 use uuid::Uuid;
 
+use crate::columns::StoredAccountKind;
 use crate::schema::{sessions, users};
 
 /// A row of `users`.
@@ -40,9 +41,21 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     /// Their profile photo (an upload of theirs).
     pub avatar_id: Option<Uuid>,
+    /// A person or a bot.
+    pub kind: StoredAccountKind,
 }
 
 impl User {
+    /// A person or a bot.
+    pub fn kind(&self) -> AccountKind {
+        self.kind.0
+    }
+
+    /// Whether this is a bot account.
+    pub fn is_bot(&self) -> bool {
+        self.kind() == AccountKind::Bot
+    }
+
     /// The role as the protocol enum.
     pub fn role(&self) -> Role {
         if self.role == "admin" { Role::Admin } else { Role::User }
@@ -59,6 +72,7 @@ impl User {
             role: self.role(),
             created_at: self.created_at,
             avatar: self.avatar(),
+            kind: self.kind(),
         }
     }
 
@@ -72,6 +86,7 @@ impl User {
             avatar_color: self.avatar_color.clone(),
             created_at: self.created_at,
             avatar: self.avatar(),
+            kind: self.kind(),
         }
     }
 
@@ -93,8 +108,10 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     /// Avatar colour.
     pub avatar_color: &'a str,
-    /// argon2id hash.
+    /// argon2id hash (empty for a bot: no password verifies it).
     pub password_hash: &'a str,
+    /// A person or a bot.
+    pub kind: StoredAccountKind,
 }
 
 /// A row of `sessions`.

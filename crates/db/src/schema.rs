@@ -7,6 +7,21 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        created_by -> Uuid,
+        name -> Text,
+        token_hash -> Bytea,
+        scopes -> Array<Text>,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Uuid,
         actor_id -> Uuid,
@@ -23,6 +38,15 @@ diesel::table! {
     blocks (blocker_id, blocked_id) {
         blocker_id -> Uuid,
         blocked_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bots (user_id) {
+        user_id -> Uuid,
+        owner_id -> Uuid,
+        description -> Text,
         created_at -> Timestamptz,
     }
 }
@@ -84,6 +108,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    incoming_webhooks (id) {
+        id -> Uuid,
+        conversation_id -> Uuid,
+        account_id -> Uuid,
+        created_by -> Uuid,
+        name -> Text,
+        secret_hash -> Bytea,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     media (id) {
         id -> Uuid,
         uploader_id -> Uuid,
@@ -136,6 +173,7 @@ diesel::table! {
         location_latitude -> Nullable<Float8>,
         location_longitude -> Nullable<Float8>,
         location_accuracy_m -> Nullable<Int4>,
+        display_name -> Nullable<Text>,
     }
 }
 
@@ -211,6 +249,33 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         avatar_id -> Nullable<Uuid>,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_cursors (subscription_id, conversation_id) {
+        subscription_id -> Uuid,
+        conversation_id -> Uuid,
+        delivered_seq -> Int8,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        url -> Text,
+        secret -> Bytea,
+        events -> Array<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -219,6 +284,7 @@ diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(conversation_members -> users (user_id));
 diesel::joinable!(conversations -> users (created_by));
 diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(incoming_webhooks -> conversations (conversation_id));
 diesel::joinable!(media -> messages (message_id));
 diesel::joinable!(media -> users (uploader_id));
 diesel::joinable!(message_reactions -> messages (message_id));
@@ -228,15 +294,21 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(two_factor -> users (user_id));
 diesel::joinable!(two_factor_recovery -> users (user_id));
+diesel::joinable!(webhook_cursors -> conversations (conversation_id));
+diesel::joinable!(webhook_cursors -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_subscriptions -> users (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
     audit_log,
     blocks,
+    bots,
     conversation_members,
     conversations,
     events,
     friend_requests,
     friendships,
+    incoming_webhooks,
     media,
     media_blobs,
     message_reactions,
@@ -247,4 +319,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     two_factor,
     two_factor_recovery,
     users,
+    webhook_cursors,
+    webhook_subscriptions,
 );

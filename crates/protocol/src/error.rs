@@ -33,6 +33,8 @@ pub enum ErrorCode {
     UsernameTaken,
     /// The caller is known but not allowed to do this (403).
     Forbidden,
+    /// The API token lacks the scope this needs (403); `message` names the scope.
+    InsufficientScope,
     /// The resource does not exist, or the caller may not see it (404).
     NotFound,
     /// The HTTP method is not supported on this route (405).
@@ -75,6 +77,7 @@ impl ErrorCode {
             Self::AccountDisabled => "account_disabled",
             Self::UsernameTaken => "username_taken",
             Self::Forbidden => "forbidden",
+            Self::InsufficientScope => "insufficient_scope",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
@@ -122,7 +125,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: [ErrorCode; 19] = [
+    const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidInput,
         ErrorCode::MalformedJson,
         ErrorCode::Unauthenticated,
@@ -131,6 +134,7 @@ mod tests {
         ErrorCode::AccountDisabled,
         ErrorCode::UsernameTaken,
         ErrorCode::Forbidden,
+        ErrorCode::InsufficientScope,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Conflict,

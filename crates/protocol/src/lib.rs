@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bots;
 pub mod conversations;
 pub mod error;
 pub mod health;

@@ -16,6 +16,20 @@ pub enum Role {
     Admin,
 }
 
+/// Whether an account is a person's or a bot's. Bots are owned by a person, sign in only with
+/// API tokens, and are shown with a "BOT" badge; everything else about them (membership,
+/// authorship, blocks) is as for anyone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    /// A person (the default, and what servers before bots existed meant).
+    #[default]
+    Person,
+    /// A program, owned by a person.
+    Bot,
+}
+
 /// The signed-in user's own profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -37,6 +51,9 @@ pub struct Me {
     /// The profile photo's thumbnail (fetch with `?access=`); initials on `avatar_color` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+    /// A person or a bot (absent from older servers: a person).
+    #[serde(default)]
+    pub kind: AccountKind,
 }
 
 /// What other users see of a user.
@@ -58,6 +75,9 @@ pub struct PublicUser {
     /// The profile photo's thumbnail (fetch with `?access=`); initials on `avatar_color` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+    /// A person or a bot (absent from older servers: a person).
+    #[serde(default)]
+    pub kind: AccountKind,
 }
 
 /// `PUT /api/v1/users/me/avatar`: one of the caller's own picture uploads becomes their profile

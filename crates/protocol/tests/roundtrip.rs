@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use protocol::UserId;
 use protocol::auth::{AuthResponse, RegisterRequest, SessionInfo, TokenDelivery};
 use protocol::social::{Friend, FriendRequest, FriendRequests, SendFriendRequestOutcome};
-use protocol::users::{Me, Page, PublicUser, Role};
+use protocol::users::{AccountKind, Me, Page, PublicUser, Role};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -22,8 +22,8 @@ fn time() -> impl Strategy<Value = DateTime<Utc>> {
 }
 
 fn public_user() -> impl Strategy<Value = PublicUser> {
-    (uuid(), ".{0,40}", ".{0,80}", ".{0,200}", "#[0-9a-f]{6}", time()).prop_map(
-        |(id, username, display_name, bio, avatar_color, created_at)| PublicUser {
+    (uuid(), ".{0,40}", ".{0,80}", ".{0,200}", "#[0-9a-f]{6}", time(), any::<bool>()).prop_map(
+        |(id, username, display_name, bio, avatar_color, created_at, bot)| PublicUser {
             id: UserId(id),
             username,
             display_name,
@@ -31,6 +31,7 @@ fn public_user() -> impl Strategy<Value = PublicUser> {
             avatar_color,
             created_at,
             avatar: None,
+            kind: if bot { AccountKind::Bot } else { AccountKind::Person },
         },
     )
 }
@@ -45,6 +46,7 @@ fn me() -> impl Strategy<Value = Me> {
         role: if admin { Role::Admin } else { Role::User },
         created_at: u.created_at,
         avatar: None,
+        kind: u.kind,
     })
 }
 
@@ -109,6 +111,7 @@ fn send_outcome_is_tagged_for_clients_to_branch_on() {
                 avatar_color: "#000000".into(),
                 created_at: DateTime::from_timestamp(0, 0).unwrap(),
                 avatar: None,
+                kind: AccountKind::Person,
             },
             since: DateTime::from_timestamp(0, 0).unwrap(),
         },

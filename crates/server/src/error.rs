@@ -117,9 +117,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
         // A wrong confirming password is not a failed authentication: the bearer token was
         // fine, and a 401 would tell clients to refresh it and retry (or sign out).
-        ErrorCode::Forbidden | ErrorCode::AccountDisabled | ErrorCode::WrongPassword | ErrorCode::TwoFactorRequired => {
-            StatusCode::FORBIDDEN
-        }
+        ErrorCode::Forbidden
+        | ErrorCode::InsufficientScope
+        | ErrorCode::AccountDisabled
+        | ErrorCode::WrongPassword
+        | ErrorCode::TwoFactorRequired => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::Conflict | ErrorCode::UsernameTaken => StatusCode::CONFLICT,

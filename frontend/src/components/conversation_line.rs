@@ -86,6 +86,7 @@ mod tests {
             avatar_color: "#000".into(),
             created_at: Default::default(),
             avatar: None,
+            kind: Default::default(),
         };
         let cases = [
             (EventKind::ConversationCreated { by: user(1), title: "Crew".into() }, "Ann created the group “Crew”"),

@@ -108,6 +108,7 @@ mod tests {
             avatar_color: "#000".into(),
             created_at: Default::default(),
             avatar: None,
+            kind: Default::default(),
         }
     }
 

@@ -2,6 +2,8 @@
 //! transaction; functions that must be atomic open their own (nested ones become savepoints).
 
 pub mod admin;
+pub mod api_tokens;
+pub mod bots;
 pub mod changes;
 pub mod conversations;
 pub mod media;

@@ -41,6 +41,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, account: &NewAccount) -> Resul
         display_name: &account.display_name,
         avatar_color: validate::default_avatar_color(&account.username),
         password_hash: &account.hash,
+        kind: db::columns::StoredAccountKind(protocol::users::AccountKind::Person),
     };
     match db::queries::users::insert(conn, new).await {
         Ok(user) => Ok(user),

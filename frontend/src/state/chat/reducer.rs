@@ -510,6 +510,7 @@ mod tests {
             avatar_color: "#336699".into(),
             created_at: at(0),
             avatar: None,
+            kind: Default::default(),
         }
     }
 

@@ -1,0 +1,3 @@
+DROP TABLE api_tokens;
+DROP TABLE bots;
+ALTER TABLE users DROP COLUMN kind;
