@@ -48,6 +48,28 @@ step "build for e2e (web app + server)"
 trunk build --release >/dev/null
 cargo build --locked -p server --bin confab -p bench --bin confab-bench
 
+# The unit names /usr/local/bin/confab, where it is installed, and verify wants an executable
+# there: a copy names the binary just built. A warning (an unknown key, a value it cannot
+# parse) leaves verify's exit code at 0, so any output fails the step too.
+step "systemd unit (systemd-analyze verify deploy/confab.service)"
+if ! command -v systemd-analyze >/dev/null; then
+  echo "systemd-analyze is missing (Debian package systemd)" >&2
+  exit 1
+fi
+unit_dir=$(mktemp -d)
+sed "s|^ExecStart=/usr/local/bin/confab |ExecStart=$PWD/target/debug/confab |" deploy/confab.service >"$unit_dir/confab.service"
+if ! grep -q "^ExecStart=$PWD/target/debug/confab " "$unit_dir/confab.service"; then
+  echo "deploy/confab.service: ExecStart no longer runs /usr/local/bin/confab; update this check" >&2
+  exit 1
+fi
+verified=0
+unit_report=$(systemd-analyze verify --man=no "$unit_dir/confab.service" 2>&1) || verified=$?
+rm -rf "$unit_dir"
+if [ "$verified" -ne 0 ] || [ -n "$unit_report" ]; then
+  printf '%s\n' "$unit_report" >&2
+  exit 1
+fi
+
 step "load generator smoke run"
 scripts/bench-smoke.sh
 
