@@ -1,7 +1,32 @@
-//! The Rust SDK for Confab: typed calls to the REST API (and, with the messaging gateway, the
-//! WebSocket), used by our own tests, the load generator and third-party bots alike.
+//! The Rust SDK for Confab: typed calls to the REST API and the WebSocket gateway, used by our
+//! own tests, the load generator and third-party bots alike.
 //!
 //! Every error the server answers arrives as [`ClientError::Api`] with its stable code.
+//!
+//! - [`Client`]: REST calls, over `http://` or `https://`; [`Client::connect`] opens one
+//!   gateway connection ([`ws::Socket`], `ws://` or `wss://`) and leaves reconnecting to you.
+//! - [`session::Session`]: what a program that must not miss anything uses. It reconnects
+//!   with capped, jittered backoff, follows the resume procedure of `docs/protocol.md`
+//!   (known seq per conversation, catch-up through `events?after_seq=`, duplicates dropped)
+//!   and keeps unacknowledged sends in an outbox resent with the same `client_msg_id`, so
+//!   every event arrives once, in seq order per conversation, and every send is stored once.
+//! - TLS is rustls with the system's roots; [`Client::with_root_certificate_pem`] adds a
+//!   private CA (both for REST and `wss://`) without turning verification off.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use client::session::{Credentials, Session, SessionConfig, SessionEvent};
+//! let api = client::Client::new("https://chat.example.com")?;
+//! // A bot's API token (`cfb_...`) is never refreshed; `Credentials::Password` signs in and
+//! // refreshes its access token when the server says it expired.
+//! let mut session = Session::start(&api, Credentials::Static("cfb_...".into()), SessionConfig::default()).await?;
+//! while let Ok(item) = session.next_event().await {
+//!     if let SessionEvent::Event(event) = item {
+//!         println!("{} #{}", event.conversation_id, event.seq);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
 use protocol::auth::{
     AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, RefreshRequest, RegisterRequest,
@@ -23,6 +48,8 @@ use serde::de::DeserializeOwned;
 use url::Url;
 use uuid::Uuid;
 
+pub mod session;
+pub mod tls;
 pub mod ws;
 
 /// Why a call failed.
@@ -50,6 +77,9 @@ pub enum ClientError {
     /// The base URL is unusable.
     #[error("invalid URL: {0}")]
     Url(#[from] url::ParseError),
+    /// A certificate given to trust could not be used.
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 impl ClientError {
@@ -85,6 +115,7 @@ pub struct Client {
     http: reqwest::Client,
     base: Url,
     token: Option<String>,
+    roots: tls::TrustedRoots,
 }
 
 impl Client {
@@ -94,9 +125,26 @@ impl Client {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let http =
-            reqwest::Client::builder().user_agent(concat!("confab-client/", env!("CARGO_PKG_VERSION"))).build()?;
-        Ok(Self { http, base, token: None })
+        let roots = tls::TrustedRoots::default();
+        Ok(Self { http: http_client(&roots)?, base, token: None, roots })
+    }
+
+    /// The same server, also trusting the CA certificate(s) in `pem` for `https://` and
+    /// `wss://` (a private CA, or a test's self-signed one). The system's roots stay trusted
+    /// and certificates are still verified, host name included.
+    pub fn with_root_certificate_pem(&self, pem: &[u8]) -> Result<Self, ClientError> {
+        let roots = self.roots.with_pem(pem)?;
+        Ok(Self { http: http_client(&roots)?, roots, ..self.clone() })
+    }
+
+    /// The certificates this client trusts beyond the system's.
+    pub fn trusted_roots(&self) -> &tls::TrustedRoots {
+        &self.roots
+    }
+
+    /// The token this client calls with, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     /// The same server, calling as the holder of `access_token`.
@@ -498,7 +546,7 @@ impl Client {
     /// Opens the WebSocket gateway with this client's token and waits for `ready`.
     pub async fn connect(&self) -> Result<(ws::Socket, ServerFrame), ws::SocketError> {
         let token = self.token.as_deref().ok_or(ws::SocketError::NoToken)?;
-        ws::Socket::connect(&self.base, token).await
+        ws::Socket::connect_trusting(&self.base, token, &self.roots).await
     }
 
     /// A raw request to a path relative to the base URL (with this client's token), for routes
@@ -545,6 +593,18 @@ impl Client {
         }
         decode::<serde_json::Value>(response).await.map(|_| ())
     }
+}
+
+/// The HTTP client for a set of trusted roots.
+fn http_client(roots: &tls::TrustedRoots) -> Result<reqwest::Client, ClientError> {
+    let mut certificates = Vec::new();
+    for root in roots.extra() {
+        certificates.push(reqwest::Certificate::from_der(root)?);
+    }
+    Ok(reqwest::Client::builder()
+        .user_agent(concat!("confab-client/", env!("CARGO_PKG_VERSION")))
+        .tls_certs_merge(certificates)
+        .build()?)
 }
 
 /// Decodes a success body as `T`, or an error body as [`ClientError::Api`].

@@ -1,6 +1,10 @@
 //! The WebSocket gateway from Rust: connect, authenticate, wait for `ready`, then send
 //! `ClientFrame`s and read `ServerFrame`s. `request` pairs a frame with its `ack` or `error`
 //! by `req_id`, keeping any other frames that arrive meanwhile for `next`.
+//!
+//! `wss://` (an `https://` base URL) goes through rustls with [`TrustedRoots`]: the system's
+//! roots and those the caller added. One `Socket` is one connection; a program that must
+//! survive disconnects uses [`crate::session::Session`], which reconnects and resumes.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -13,9 +17,11 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use url::Url;
 use uuid::Uuid;
+
+use crate::tls::{TlsError, TrustedRoots};
 
 /// How long `connect` waits for `ready`.
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -56,6 +62,9 @@ pub enum SocketError {
     /// The base URL cannot become a WebSocket URL.
     #[error("invalid URL: {0}")]
     Url(#[from] url::ParseError),
+    /// The TLS configuration could not be built.
+    #[error("{0}")]
+    Tls(#[from] TlsError),
 }
 
 /// An authenticated gateway connection.
@@ -87,9 +96,19 @@ impl std::fmt::Debug for Socket {
 }
 
 impl Socket {
-    /// Connects, authenticates with `token` and returns the socket with its `ready` frame.
+    /// Connects, authenticates with `token` and returns the socket with its `ready` frame
+    /// (`wss://` trusting the system's roots).
     pub async fn connect(base: &Url, token: &str) -> Result<(Self, ServerFrame), SocketError> {
-        let mut socket = Self::open(base).await?;
+        Self::connect_trusting(base, token, &TrustedRoots::default()).await
+    }
+
+    /// [`Socket::connect`], trusting `roots` for `wss://`.
+    pub async fn connect_trusting(
+        base: &Url,
+        token: &str,
+        roots: &TrustedRoots,
+    ) -> Result<(Self, ServerFrame), SocketError> {
+        let mut socket = Self::open_trusting(base, roots).await?;
         socket.send(&ClientFrame::Authenticate { req_id: 0, token: token.to_owned() }).await?;
         let ready = tokio::time::timeout(READY_TIMEOUT, socket.read()).await.map_err(|_| SocketError::Timeout)??;
         match ready {
@@ -101,8 +120,19 @@ impl Socket {
 
     /// Opens the socket without authenticating (for tests of the authentication rules).
     pub async fn open(base: &Url) -> Result<Self, SocketError> {
+        Self::open_trusting(base, &TrustedRoots::default()).await
+    }
+
+    /// [`Socket::open`], trusting `roots` for `wss://`.
+    pub async fn open_trusting(base: &Url, roots: &TrustedRoots) -> Result<Self, SocketError> {
+        let url = gateway_url(base)?;
+        // Always our connector: tokio-tungstenite's own would ask rustls for a process-wide
+        // default provider, which a program linking two providers does not have.
+        let connector =
+            if url.scheme() == "wss" { Connector::Rustls(roots.rustls_config()?) } else { Connector::Plain };
         let (stream, _) =
-            tokio_tungstenite::connect_async_with_config(gateway_url(base)?.as_str(), Some(config()), true).await?;
+            tokio_tungstenite::connect_async_tls_with_config(url.as_str(), Some(config()), true, Some(connector))
+                .await?;
         Ok(Self { stream, pending: VecDeque::new(), next_req_id: 1 })
     }
 
@@ -117,6 +147,9 @@ impl Socket {
         local: std::net::SocketAddr,
     ) -> Result<(Self, ServerFrame), SocketError> {
         let url = gateway_url(base)?;
+        if url.scheme() == "wss" {
+            return Err(SocketError::Unexpected("connect_from speaks ws:// only; use connect for wss://".into()));
+        }
         let host = url.host_str().ok_or_else(|| SocketError::Unexpected("no host".into()))?;
         let port = url.port_or_known_default().unwrap_or(80);
         let remote = tokio::net::lookup_host((host, port))
