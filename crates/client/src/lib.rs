@@ -48,6 +48,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 use uuid::Uuid;
 
+mod bots;
 pub mod session;
 pub mod tls;
 pub mod ws;

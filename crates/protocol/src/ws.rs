@@ -38,6 +38,8 @@ pub mod close {
     pub const SESSION_ENDED: u16 = 4002;
     /// An administrator disabled the account: do not reconnect.
     pub const ACCOUNT_DISABLED: u16 = 4003;
+    /// The API token lacks the `read` scope a WebSocket needs: do not reconnect with it.
+    pub const INSUFFICIENT_SCOPE: u16 = 4004;
     /// The client read too slowly and its outbound queue filled: reconnect and resync.
     pub const TOO_SLOW: u16 = 4008;
 }
@@ -51,7 +53,8 @@ pub enum ClientFrame {
     Authenticate {
         /// Echoed in the answer.
         req_id: u64,
-        /// An access token (as from `/auth/login`).
+        /// An access token (as from `/auth/login`), or an API token (`cfb_…`) with the `read`
+        /// scope.
         token: String,
     },
     /// Sends a message; acknowledged with the stored message once committed.

@@ -181,6 +181,11 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_USER_REQUESTS_PER_SEC", default_value_t = 200)]
     pub user_requests_per_sec: u32,
 
+    /// REST requests one API token may make per second (twice that in a burst); its answers
+    /// carry `X-RateLimit-Limit`, `-Remaining` and `-Reset`, and a 429 `Retry-After`.
+    #[arg(global = true, long, env = "CONFAB_TOKEN_REQUESTS_PER_SEC", default_value_t = 20)]
+    pub token_requests_per_sec: u32,
+
     /// Log output: `pretty` for people, `json` for log collectors.
     #[arg(global = true, long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -219,6 +224,7 @@ impl Settings {
             // their own.
             ws_frames_per_sec: 1_000_000,
             user_requests_per_sec: 1_000_000,
+            token_requests_per_sec: 1_000_000,
             media_url: None,
             s3_endpoint: None,
             s3_region: "us-east-1".to_owned(),

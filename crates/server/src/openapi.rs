@@ -33,6 +33,14 @@ use utoipa::OpenApi;
         crate::routes::two_factor::setup_two_factor,
         crate::routes::two_factor::enable_two_factor,
         crate::routes::two_factor::disable_two_factor,
+        crate::routes::tokens::create_token,
+        crate::routes::tokens::list_tokens,
+        crate::routes::tokens::revoke_token,
+        crate::routes::bots::create_bot,
+        crate::routes::bots::list_bots,
+        crate::routes::bots::update_bot,
+        crate::routes::bots::delete_bot,
+        crate::routes::admin::list_bots,
         crate::routes::users::search_users,
         crate::routes::users::get_user,
         crate::routes::friends::list_friends,
@@ -104,6 +112,8 @@ use utoipa::OpenApi;
         (name = "users", description = "Profiles and search"),
         (name = "friends", description = "Friends and friend requests"),
         (name = "blocks", description = "Blocking users"),
+        (name = "bots", description = "Bot accounts, managed by their owner (a signed-in person)"),
+        (name = "tokens", description = "API tokens (`cfb_…`) for bots and scripts: scoped, expiring, revocable; managed by a signed-in person"),
         (name = "conversations", description = "Direct and group conversations, members and roles"),
         (name = "messages", description = "History, the event log for catching up, sending, editing, deleting, read markers, search"),
         (name = "media", description = "Uploads (photos, videos, voice messages, files) and their downloads by members"),
@@ -113,7 +123,8 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` security scheme (access tokens in `Authorization: Bearer`).
+/// Declares the `bearer` security scheme: `Authorization: Bearer` with an access token (a JWT
+/// from sign-in) or an API token (`cfb_…`, limited to its scopes).
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -122,7 +133,15 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT access token, or API token cfb_…")
+                    .description(Some(
+                        "An access token from sign-in (all scopes), or an API token (`cfb_…`): `read` for GET, \
+                         `send` for writing into conversations, `manage` for other changes; account, session, \
+                         token, bot and admin routes need a signed-in person.",
+                    ))
+                    .build()),
         );
     }
 }

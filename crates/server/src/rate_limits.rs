@@ -3,6 +3,10 @@
 //! Past a limit a request is answered `rate_limited` with when to retry, and the connection
 //! stays open: nothing is dropped silently, and a client that slows down goes on.
 //!
+//! API tokens have a bucket each too (`TokenLimits`), and their REST answers say where they
+//! stand in `X-RateLimit-Limit` (the burst), `X-RateLimit-Remaining` and `X-RateLimit-Reset`
+//! (seconds until the bucket is full again), so a bot can pace itself before it is refused.
+//!
 //! The buckets are generous (each a multiple of what a person or a well-behaved bot sends,
 //! with a burst twice the rate so a reconnecting client can flush its outbox); they bound
 //! what one flooding client or account can take from everyone else.
@@ -10,7 +14,13 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
 use governor::clock::{Clock, DefaultClock};
+use governor::middleware::{StateInformationMiddleware, StateSnapshot};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use protocol::ErrorCode;
 use uuid::Uuid;
@@ -50,6 +60,93 @@ impl UserLimits {
             self.0.shrink_to_fit();
         }
     }
+}
+
+/// Every API token's bucket; one per server.
+pub struct TokenLimits(DefaultKeyedRateLimiter<Uuid, StateInformationMiddleware>);
+
+/// Where a token's bucket stands after a request, for the `X-RateLimit-*` headers.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenBucketState {
+    /// Requests the full bucket holds.
+    pub limit: u32,
+    /// Requests left now.
+    pub remaining: u32,
+    /// Seconds until the bucket is full again.
+    pub reset_secs: u64,
+}
+
+impl TokenLimits {
+    /// Buckets of `per_second` requests per token.
+    pub fn new(per_second: u32) -> Self {
+        Self(RateLimiter::keyed(quota(per_second)).with_middleware::<StateInformationMiddleware>())
+    }
+
+    /// Takes one request from `token`'s bucket: where it stands now, or the refusal (which
+    /// carries where it stands too).
+    pub fn check(&self, token: Uuid) -> Result<TokenBucketState, (ApiError, TokenBucketState)> {
+        match self.0.check_key(&token) {
+            Ok(snapshot) => Ok(bucket_state(&snapshot)),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                let state = TokenBucketState {
+                    remaining: 0,
+                    reset_secs: reset_secs(&not_until.quota(), 0),
+                    ..bucket_state_of(&not_until.quota())
+                };
+                Err((limited(wait), state))
+            }
+        }
+    }
+
+    /// As [`UserLimits::sweep`].
+    pub async fn sweep(self: std::sync::Arc<Self>) {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            self.0.retain_recent();
+            self.0.shrink_to_fit();
+        }
+    }
+}
+
+fn bucket_state(snapshot: &StateSnapshot) -> TokenBucketState {
+    let quota = snapshot.quota();
+    let remaining = snapshot.remaining_burst_capacity();
+    TokenBucketState { remaining, reset_secs: reset_secs(&quota, remaining), ..bucket_state_of(&quota) }
+}
+
+fn bucket_state_of(quota: &Quota) -> TokenBucketState {
+    TokenBucketState { limit: quota.burst_size().get(), remaining: 0, reset_secs: 0 }
+}
+
+/// Seconds until a bucket with `remaining` of its burst left is full again (rounded up).
+fn reset_secs(quota: &Quota, remaining: u32) -> u64 {
+    let missing = quota.burst_size().get().saturating_sub(remaining);
+    let nanos = quota.replenish_interval().as_nanos().saturating_mul(u128::from(missing));
+    u64::try_from(nanos.div_ceil(1_000_000_000)).unwrap_or(u64::MAX)
+}
+
+/// Middleware: adds the `X-RateLimit-*` headers to the answer of a request an API token made
+/// (the `AuthUser` extractor leaves the bucket's state in the request's extensions).
+pub async fn rate_limit_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Read after routing: cloning the request before would keep the router from matching it.
+    let mut res = next.call(req).await?;
+    let state = res.request().extensions().get::<TokenBucketState>().copied();
+    if let Some(state) = state {
+        let headers = res.headers_mut();
+        for (name, value) in [
+            ("x-ratelimit-limit", u64::from(state.limit)),
+            ("x-ratelimit-remaining", u64::from(state.remaining)),
+            ("x-ratelimit-reset", state.reset_secs),
+        ] {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        }
+    }
+    Ok(res)
 }
 
 /// One connection's bucket.

@@ -23,7 +23,7 @@ use crate::config::Settings;
 use crate::error;
 use crate::healing::{self, Liveness, SharedCluster};
 use crate::media::Media;
-use crate::rate_limits::UserLimits;
+use crate::rate_limits::{TokenLimits, UserLimits};
 use crate::routes;
 use crate::secrets;
 use crate::security;
@@ -123,6 +123,7 @@ impl Application {
             passwords: Passwords::new(MAX_CONCURRENT_HASHES),
             login_limiter: Arc::new(LoginLimiter::default()),
             user_limits: Arc::new(UserLimits::new(settings.user_requests_per_sec)),
+            token_limits: Arc::new(TokenLimits::new(settings.token_requests_per_sec)),
             openapi_json: Bytes::from(doc.to_json().context("cannot serialize the OpenAPI document")?),
             docs_html: Bytes::from(routes::docs::render_docs(&doc)),
             settings: Arc::new(settings.clone()),
@@ -142,6 +143,7 @@ impl Application {
         tokio::spawn(stop_on_signal(shutdown.clone()));
         tokio::spawn(crate::admin::retention::run(state.clone()));
         tokio::spawn(state.user_limits.clone().sweep());
+        tokio::spawn(state.token_limits.clone().sweep());
         Ok(Self { server, port, host: settings.host, embedded, state, shutdown })
     }
 
@@ -240,6 +242,7 @@ fn serve(
             .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(error::json_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .wrap(from_fn(crate::rate_limits::rate_limit_headers))
             .wrap(from_fn(routes::address_guard::refuse_nul_in_address))
             .wrap(security::headers(&inline_hashes))
             .wrap(from_fn(crate::telemetry::requests::observe))

@@ -30,6 +30,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Every user's bucket of requests (WebSocket frames and REST sends).
     pub user_limits: Arc<crate::rate_limits::UserLimits>,
+    /// Every API token's request bucket.
+    pub token_limits: Arc<crate::rate_limits::TokenLimits>,
     /// Who is connected (answered by the gateway).
     pub presence: Arc<dyn Presence>,
     /// Publishes committed changes to every process's hub.

@@ -88,7 +88,8 @@ pub enum SendOutcome {
     NotFound,
 }
 
-/// Sends a friend request from `from` to `to`, applying every rule atomically.
+/// Sends a friend request from `from` to `to`, applying every rule atomically. A request to a
+/// bot is accepted at once (that is how a person adds a bot).
 pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> QueryResult<SendOutcome> {
     conn.transaction(async move |conn| {
         let recipient = lock_pair(conn, from, to)
@@ -116,6 +117,11 @@ pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) ->
             .optional()?;
         if let Some(reverse) = reverse {
             diesel::delete(friend_requests::table.find(reverse)).execute(conn).await?;
+            let since = befriend(conn, from, to).await?;
+            return Ok(SendOutcome::Accepted { since, recipient: Box::new(recipient) });
+        }
+        // Adding a bot needs no answer from it: anyone who has not blocked it may talk to it.
+        if recipient.is_bot() {
             let since = befriend(conn, from, to).await?;
             return Ok(SendOutcome::Accepted { since, recipient: Box::new(recipient) });
         }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{like_prefix, lower};
 use crate::models::{NewUser, User};
-use crate::schema::{blocks, friend_requests, friendships, media, sessions, users};
+use crate::schema::{blocks, bots, friend_requests, friendships, media, sessions, users};
 
 /// Inserts a new account. A taken username fails with a unique violation.
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> QueryResult<User> {
@@ -98,41 +98,58 @@ pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: Uuid, hash: &st
 }
 
 /// Deletes an account: the row stays (as "Deleted user", unusable, name freed) so messages keep
-/// an author; sessions, friendships, requests and blocks go.
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+/// an author; sessions, API tokens, friendships, requests and blocks go. A person's bots are
+/// deleted with them: nobody would be left to answer for them. Returns the ids deleted (the
+/// account, then its bots), whose live connections the caller closes.
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Uuid>> {
     use diesel_async::AsyncConnection;
     conn.transaction(async move |conn| {
-        let now = Utc::now();
-        diesel::update(users::table.find(id))
-            .set((
-                users::username.eq(format!("deleted-{}", id.simple())),
-                users::display_name.eq("Deleted user"),
-                users::bio.eq(""),
-                users::password_hash.eq(""),
-                users::deleted_at.eq(now),
-            ))
-            .execute(conn)
+        let bots: Vec<Uuid> = bots::table
+            .inner_join(users::table.on(users::id.eq(bots::user_id)))
+            .filter(bots::owner_id.eq(id))
+            .filter(users::deleted_at.is_null())
+            .select(bots::user_id)
+            .load(conn)
             .await?;
-        diesel::update(sessions::table.filter(sessions::user_id.eq(id)).filter(sessions::revoked_at.is_null()))
-            .set(sessions::revoked_at.eq(now))
-            .execute(conn)
-            .await?;
-        diesel::delete(friendships::table.filter(friendships::user_a.eq(id).or(friendships::user_b.eq(id))))
-            .execute(conn)
-            .await?;
-        diesel::delete(
-            friend_requests::table.filter(friend_requests::from_user.eq(id).or(friend_requests::to_user.eq(id))),
-        )
-        .execute(conn)
-        .await?;
-        diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id))))
-            .execute(conn)
-            .await?;
-        // Their uploads go with them; the media janitor then removes blobs nothing uses.
-        diesel::delete(media::table.filter(media::uploader_id.eq(id))).execute(conn).await?;
-        Ok(())
+        let accounts: Vec<Uuid> = std::iter::once(id).chain(bots).collect();
+        for &account in &accounts {
+            anonymise(conn, account).await?;
+        }
+        Ok(accounts)
     })
     .await
+}
+
+/// One account's part of [`soft_delete`], inside its transaction.
+async fn anonymise(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    let now = Utc::now();
+    diesel::update(users::table.find(id))
+        .set((
+            users::username.eq(format!("deleted-{}", id.simple())),
+            users::display_name.eq("Deleted user"),
+            users::bio.eq(""),
+            users::password_hash.eq(""),
+            users::deleted_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::update(sessions::table.filter(sessions::user_id.eq(id)).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
+        .await?;
+    super::api_tokens::revoke_all_of(conn, id).await?;
+    diesel::delete(friendships::table.filter(friendships::user_a.eq(id).or(friendships::user_b.eq(id))))
+        .execute(conn)
+        .await?;
+    diesel::delete(
+        friend_requests::table.filter(friend_requests::from_user.eq(id).or(friend_requests::to_user.eq(id))),
+    )
+    .execute(conn)
+    .await?;
+    diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id)))).execute(conn).await?;
+    // Their uploads go with them; the media janitor then removes blobs nothing uses.
+    diesel::delete(media::table.filter(media::uploader_id.eq(id))).execute(conn).await?;
+    Ok(())
 }
 
 /// Live users whose username, or any word of whose display name, starts with `prefix`

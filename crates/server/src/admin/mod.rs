@@ -16,7 +16,7 @@ use protocol::ErrorCode;
 use protocol::users::Role;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, SessionUser};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -54,11 +54,12 @@ impl FromRequest for Admin {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let auth = AuthUser::from_request(req, payload);
+        // Never with an API token: the admin API needs the operator signed in.
+        let session = SessionUser::from_request(req, payload);
         let ip = crate::routes::auth::client_address(req);
         let state = req.app_data::<actix_web::web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let auth = auth.await?;
+            let auth = session.await?.auth;
             if auth.user.role() != Role::Admin {
                 return Err(ApiError::new(ErrorCode::Forbidden, "administrators only"));
             }

@@ -14,7 +14,7 @@ use protocol::ErrorCode;
 use protocol::auth::{AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, SessionInfo, TokenDelivery};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::SessionUser;
 use crate::auth::accounts;
 use crate::auth::signout;
 use crate::auth::tokens::{self, ACCESS_TTL_SECS, SESSION_TTL_DAYS};
@@ -162,7 +162,7 @@ pub async fn refresh(
     responses((status = 204, description = "Signed out"), (status = 401, description = "`unauthenticated`", body = ErrorBody))
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn logout(state: web::Data<AppState>, auth: SessionUser) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     session_queries::revoke(&mut conn, auth.id(), auth.session_id).await?;
     drop(conn);
@@ -178,7 +178,7 @@ pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
 #[get("/auth/sessions")]
 pub async fn list_sessions(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
 ) -> Result<web::Json<Vec<SessionInfo>>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let sessions = session_queries::list(&mut conn, auth.id()).await?;
@@ -205,7 +205,7 @@ pub async fn list_sessions(
 #[delete("/auth/sessions/{id}")]
 pub async fn revoke_session(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;

@@ -25,7 +25,8 @@ pub async fn list_requests(state: web::Data<AppState>, auth: AuthUser) -> Result
 /// Asks a user to be friends.
 #[utoipa::path(tag = "friends", path = "/api/v1/friend-requests", security(("bearer" = [])), request_body = SendFriendRequest,
     responses(
-        (status = 201, description = "Pending, or accepted at once when they had asked you", body = SendFriendRequestOutcome),
+        (status = 201, description = "Pending; or accepted at once when they had asked you, or when they are a bot (that is how a bot is added)", body = SendFriendRequestOutcome),
+        (status = 403, description = "`forbidden`: bots cannot send friend requests", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user (or they blocked you)", body = ErrorBody),
         (status = 409, description = "`conflict`: already friends, or already asked", body = ErrorBody),
         (status = 422, description = "`unprocessable`: yourself, or someone you blocked", body = ErrorBody),
@@ -39,6 +40,10 @@ pub async fn send_request(
     let to = body.user_id.0;
     if to == auth.id() {
         return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot befriend yourself"));
+    }
+    if auth.user.is_bot() {
+        // People add bots, never the other way round: a bot cannot reach strangers.
+        return Err(ApiError::new(ErrorCode::Forbidden, "bots cannot send friend requests; people add bots"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let outcome = social::send_request(&mut conn, auth.id(), to).await?;

@@ -5,6 +5,7 @@ pub mod address_guard;
 pub mod admin;
 pub mod auth;
 pub mod blocks;
+pub mod bots;
 pub mod conversation_settings;
 pub mod conversations;
 pub mod docs;
@@ -17,6 +18,7 @@ pub mod messages;
 pub mod pins;
 pub mod reactions;
 pub mod readers;
+pub mod tokens;
 pub mod two_factor;
 pub mod users;
 
@@ -53,6 +55,13 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(two_factor::setup_two_factor)
             .service(two_factor::enable_two_factor)
             .service(two_factor::disable_two_factor)
+            .service(tokens::create_token)
+            .service(tokens::list_tokens)
+            .service(tokens::revoke_token)
+            .service(bots::create_bot)
+            .service(bots::list_bots)
+            .service(bots::update_bot)
+            .service(bots::delete_bot)
             .service(users::search_users)
             .service(users::get_user)
             .service(friends::list_friends)
@@ -114,6 +123,7 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(admin::set_security)
             .service(admin::get_stats)
             .service(admin::list_audit)
+            .service(admin::list_bots)
             .default_service(web::to(unknown_route)),
     );
 }

@@ -8,7 +8,7 @@ use protocol::auth::{
     TwoFactorStatus,
 };
 
-use crate::auth::{AuthUser, two_factor};
+use crate::auth::{SessionUser, two_factor};
 use crate::error::ApiError;
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ use crate::state::AppState;
 #[get("/users/me/two-factor")]
 pub async fn get_two_factor(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
 ) -> Result<web::Json<TwoFactorStatus>, ApiError> {
     Ok(web::Json(two_factor::status(&state, auth.id()).await?))
 }
@@ -33,7 +33,7 @@ pub async fn get_two_factor(
 #[post("/users/me/two-factor/setup")]
 pub async fn setup_two_factor(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
     body: JsonBody<TwoFactorSetupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let setup = two_factor::setup(&state, &auth.user, body.into_inner().password).await?;
@@ -49,7 +49,7 @@ pub async fn setup_two_factor(
 #[post("/users/me/two-factor/enable")]
 pub async fn enable_two_factor(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
     body: JsonBody<EnableTwoFactorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(private(two_factor::enable(&state, &auth.user, &body.code).await?))
@@ -70,7 +70,7 @@ fn private(body: impl serde::Serialize) -> HttpResponse {
 #[delete("/users/me/two-factor")]
 pub async fn disable_two_factor(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
     body: JsonBody<DisableTwoFactorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();

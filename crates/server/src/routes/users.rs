@@ -11,8 +11,8 @@ use protocol::users::{Me, Page, PublicUser, SetPicture, UpdateProfileRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::AuthUser;
 use crate::auth::signout;
+use crate::auth::{AuthUser, SessionUser};
 use crate::error::ApiError;
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
@@ -97,7 +97,7 @@ pub async fn remove_avatar(state: web::Data<AppState>, auth: AuthUser) -> Result
 #[put("/users/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
     body: JsonBody<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -123,7 +123,7 @@ pub async fn change_password(
 #[delete("/users/me")]
 pub async fn delete_me(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: SessionUser,
     body: JsonBody<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -132,10 +132,13 @@ pub async fn delete_me(
         return Err(ApiError::field(ErrorCode::WrongPassword, "password", "wrong password"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    user_queries::soft_delete(&mut conn, auth.id()).await?;
+    let deleted = user_queries::soft_delete(&mut conn, auth.id()).await?;
     state.media.janitor.wake();
     drop(conn);
-    signout::user_sessions_ended(&state, auth.id(), None, close::SESSION_ENDED).await;
+    // The account and its bots.
+    for account in deleted {
+        signout::user_sessions_ended(&state, account, None, close::SESSION_ENDED).await;
+    }
     tracing::info!(user = %auth.id(), "account deleted");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -14,6 +14,7 @@ use db::queries::conversations as conversation_queries;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use protocol::ErrorCode;
+use protocol::bots::TokenScope;
 use protocol::social::Friend;
 use protocol::ws::{
     AUTH_TIMEOUT_SECS, AckResult, ClientFrame, FriendPresence, HEARTBEAT_SECS, MAX_CLIENT_FRAME_BYTES, ServerFrame,
@@ -24,7 +25,7 @@ use uuid::Uuid;
 
 use super::draining::Draining;
 use super::hub::{ConnId, ConnectionQueues, Hub, Outbound, encode};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, scopes};
 use crate::chat;
 use crate::error::ApiError;
 use crate::rate_limits::ConnectionLimit;
@@ -181,7 +182,7 @@ async fn join(
         Err(e) => return try_again_later(session, req_id, &ApiError::from(e)).await,
     };
     let friend_ids = friends.iter().map(|(friend, _)| friend.id).collect();
-    let Some((conn_id, queues, online)) = hub.register(user, auth.session_id, friend_ids).await else {
+    let Some((conn_id, queues, online)) = hub.register(user, auth.revocation_key(), friend_ids).await else {
         let _ = session.clone().close(close_reason(close::GOING_AWAY, "the server is shutting down")).await;
         return None;
     };
@@ -243,7 +244,16 @@ async fn authenticate(
                         return None;
                     };
                     return match AuthUser::from_token_on(state, &token).await {
-                        Ok((auth, conn)) => Some((auth, req_id, conn)),
+                        // A WebSocket delivers every event of the account's conversations.
+                        Ok((auth, conn)) => match auth.require(TokenScope::Read) {
+                            Ok(()) => Some((auth, req_id, conn)),
+                            Err(e) => {
+                                let _ = send(session, error_frame(Some(req_id), &e)).await;
+                                let reason = close_reason(close::INSUFFICIENT_SCOPE, "the token lacks the read scope");
+                                let _ = session.clone().close(reason).await;
+                                None
+                            }
+                        },
                         Err(e) => {
                             // 4001 tells the client its token is bad (refresh it, or sign in
                             // again); a failure on our side (the database) is not that.
@@ -340,7 +350,7 @@ async fn ready(
 /// Made per frame rather than once per connection: a span kept for a connection's life cost
 /// 2.4 KiB of each idle connection (27.5 against 25.1 KiB, 10,000 connections; BENCHMARKS).
 fn frame_span(conn_id: ConnId, auth: &AuthUser) -> tracing::Span {
-    tracing::info_span!("ws", conn = conn_id, user = %auth.id(), session = %auth.session_id)
+    tracing::info_span!("ws", conn = conn_id, user = %auth.id(), session = %auth.revocation_key())
 }
 
 async fn serve(
@@ -404,7 +414,7 @@ async fn serve(
                     // connection's life.
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         let span = frame_span(conn_id, auth);
-                        match Box::pin(handle(state, &limit, user, &text, &mut last_typing)).instrument(span.clone()).await {
+                        match Box::pin(handle(state, &limit, auth, &text, &mut last_typing)).instrument(span.clone()).await {
                             Reply::Now(reply) => {
                                 frames_out.increment(1);
                                 if !send(&mut session, reply).await {
@@ -456,10 +466,11 @@ async fn load_summary(
 async fn handle(
     state: &AppState,
     limit: &ConnectionLimit,
-    user: Uuid,
+    auth: &AuthUser,
     text: &str,
     last_typing: &mut Option<Instant>,
 ) -> Reply {
+    let user = auth.id();
     let checked = limit.check(&state.user_limits, user).and_then(|()| crate::validate::json_without_nul(text));
     let frame: ClientFrame = match checked.and_then(|()| parse_frame(text)) {
         Ok(frame) => frame,
@@ -470,6 +481,9 @@ async fn handle(
         }
     };
     let req_id = frame.req_id();
+    if let Some(Err(error)) = scopes::for_frame(&frame).map(|scope| auth.require(scope)) {
+        return Reply::Now(error_frame(Some(req_id), &error));
+    }
     let result = match frame {
         ClientFrame::Authenticate { .. } => Err(ApiError::new(ErrorCode::Conflict, "already authenticated")),
         ClientFrame::SendMessage { conversation_id, message, .. } => {

@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod backup;
+mod bots;
 mod conversations;
 mod hardening;
 mod healing;

@@ -3,12 +3,14 @@
 //! records what it changed in the audit log.
 
 mod audit;
+mod bots;
 mod conversations;
 mod policy;
 mod stats;
 mod users;
 
 pub use audit::*;
+pub use bots::*;
 pub use conversations::*;
 pub use policy::*;
 pub use stats::*;

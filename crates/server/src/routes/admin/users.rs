@@ -241,10 +241,12 @@ pub async fn delete_user(
         }
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
-    db::queries::users::soft_delete(&mut conn, id).await?;
+    let deleted = db::queries::users::soft_delete(&mut conn, id).await?;
     state.media.janitor.wake();
     drop(conn);
-    signout::user_sessions_ended(&state, id, None, close::SESSION_ENDED).await;
+    for account in deleted {
+        signout::user_sessions_ended(&state, account, None, close::SESSION_ENDED).await;
+    }
     admin.audit(&state, "user.delete", ("user", Some(id)), json!({"username": user.username})).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,52 @@
+//! Bots and API tokens from Rust: a person's calls to create and manage their bots and tokens,
+//! and [`Client::with_api_token`] for a program that acts with one.
+
+use protocol::UserId;
+use protocol::bots::{ApiToken, ApiTokenId, Bot, CreateApiToken, CreateBot, UpdateBot};
+use reqwest::Method;
+
+use crate::{Client, ClientError};
+
+impl Client {
+    /// A client acting with an API token (`cfb_…`): it never expires mid-session and is never
+    /// refreshed, so it suits bots and scripts.
+    pub fn with_api_token(&self, token: &str) -> Self {
+        self.authenticated(token)
+    }
+
+    /// `POST /bots`: a bot owned by the caller.
+    pub async fn create_bot(&self, bot: &CreateBot) -> Result<Bot, ClientError> {
+        self.send(Method::POST, "api/v1/bots", Some(bot)).await
+    }
+
+    /// `GET /bots`: the caller's bots.
+    pub async fn bots(&self) -> Result<Vec<Bot>, ClientError> {
+        self.get_json("api/v1/bots").await
+    }
+
+    /// `PATCH /bots/{id}`.
+    pub async fn update_bot(&self, id: UserId, changes: &UpdateBot) -> Result<Bot, ClientError> {
+        self.send(Method::PATCH, &format!("api/v1/bots/{id}"), Some(changes)).await
+    }
+
+    /// `DELETE /bots/{id}`.
+    pub async fn delete_bot(&self, id: UserId) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, &format!("api/v1/bots/{id}"), None::<&()>).await
+    }
+
+    /// `POST /tokens`: a token for the caller or one of their bots. The secret is in
+    /// [`protocol::bots::CreatedApiToken::token`], this once.
+    pub async fn create_token(&self, token: &CreateApiToken) -> Result<protocol::bots::CreatedApiToken, ClientError> {
+        self.send(Method::POST, "api/v1/tokens", Some(token)).await
+    }
+
+    /// `GET /tokens`: live tokens of the caller and their bots.
+    pub async fn tokens(&self) -> Result<Vec<ApiToken>, ClientError> {
+        self.get_json("api/v1/tokens").await
+    }
+
+    /// `DELETE /tokens/{id}`.
+    pub async fn revoke_token(&self, id: ApiTokenId) -> Result<(), ClientError> {
+        self.send_empty(Method::DELETE, &format!("api/v1/tokens/{}", id.0), None::<&()>).await
+    }
+}
