@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod bots;
 pub mod conversations;
 pub mod http;
 pub mod media;

@@ -8,6 +8,7 @@ use protocol::ConversationId;
 use protocol::conversations::ConversationSummary;
 
 use crate::components::avatar::Avatar;
+use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::media::summary::preview;
 use crate::state::chat::{Chat, is_archived, is_muted, now_ms};
 use crate::time;
@@ -64,6 +65,7 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
             let color = c.peer.as_ref().map_or_else(|| "#7a5af5".to_owned(), |p| p.avatar_color.clone());
             let photo = c.peer.as_ref().map_or_else(|| c.photo.clone(), |p| p.avatar.clone());
             let peer = c.peer.as_ref().map(|p| p.id);
+            let peer_is_bot = c.peer.as_ref().is_some_and(is_bot);
             let online = move || peer.is_some_and(|p| chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)));
             let me = chat.me();
             let preview = match &c.last_message {
@@ -96,6 +98,7 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                         <span class="conversation-text">
                             <span class="conversation-top">
                                 <span class="conversation-title">{title}</span>
+                                {bot_badge_if(peer_is_bot)}
                                 <span class="conversation-time">{time::short(when)}</span>
                             </span>
                             <span class="conversation-bottom">

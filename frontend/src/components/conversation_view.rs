@@ -14,6 +14,7 @@ use crate::api;
 use crate::api::http::encode;
 use crate::api::ws::{Gateway, Link};
 use crate::components::avatar::Avatar;
+use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::components::composer::Composer;
 use crate::components::conversation_settings::ConversationSettingsControls;
 use crate::components::members_panel::MembersPanel;
@@ -120,6 +121,7 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             let color = s.peer.as_ref().map_or_else(|| "#7a5af5".to_owned(), |p| p.avatar_color.clone());
             let photo = s.peer.as_ref().map_or_else(|| s.photo.clone(), |p| p.avatar.clone());
             let peer = s.peer.as_ref().map(|p| p.id);
+            let peer_is_bot = s.peer.as_ref().is_some_and(is_bot);
             let subtitle = move || match peer {
                 Some(p) if chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)) => "online".to_owned(),
                 Some(_) => "offline".to_owned(),
@@ -131,7 +133,10 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             view! {
                 <Avatar name=title.clone() color=color photo/>
                 <div class="conversation-head-text">
-                    <h2 data-testid="conversation-title">{title}</h2>
+                    <div class="conversation-head-title">
+                        <h2 data-testid="conversation-title">{title}</h2>
+                        {bot_badge_if(peer_is_bot)}
+                    </div>
                     <span class="conversation-sub" data-testid="conversation-sub">{subtitle}</span>
                 </div>
             }

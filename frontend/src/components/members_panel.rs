@@ -12,6 +12,7 @@ use protocol::{ConversationId, UserId};
 
 use crate::api::{self, ApiError};
 use crate::components::avatar::Avatar;
+use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
@@ -149,7 +150,10 @@ pub fn MembersPanel(
                                         <li class="user-row" data-username=user.username.clone()>
                                             <Avatar name=name.clone() color=user.avatar_color.clone() photo=user.avatar.clone()/>
                                             <span class="user-names">
-                                                <span class="display-name">{name.clone()}{itself.then_some(" (you)")}</span>
+                                                <span class="name-line">
+                                                    <span class="display-name">{name.clone()}{itself.then_some(" (you)")}</span>
+                                                    {bot_badge_if(is_bot(&user))}
+                                                </span>
                                                 <span class="username">{role_name(member.role)}</span>
                                             </span>
                                             {can_change.then(|| view! {
@@ -190,6 +194,7 @@ pub fn MembersPanel(
                                                             <input type="checkbox" prop:checked=move || picked.with(|p| p.contains(&uid))
                                                                 on:change=move |_| picked.update(|p| if !p.remove(&uid) { p.insert(uid); })/>
                                                             {u.display_name.clone()}
+                                                            {bot_badge_if(is_bot(&u))}
                                                         </label></li>
                                                     }
                                                 }).collect_view()}

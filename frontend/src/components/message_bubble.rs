@@ -11,6 +11,7 @@ use protocol::conversations::{Message, check_body};
 
 use crate::api;
 use crate::components::attachments::MessageAttachments;
+use crate::components::bot_badge::{bot_badge_if, is_known_bot};
 use crate::components::forward_dialog::ForwardDialog;
 use crate::components::location_card::LocationCard;
 use crate::components::reactions::{QuickReactions, ReactionChips};
@@ -143,6 +144,7 @@ pub fn MessageBubble(
     };
     let for_reply = message.clone();
     let sender = chat.name_of(message.sender_id);
+    let sender_is_bot = is_known_bot(&chat, message.sender_id);
     let at = message.created_at.timestamp_millis() as f64;
     let edited = message.edited_at.is_some() && !deleted;
     let body = message.body.clone();
@@ -177,7 +179,7 @@ pub fn MessageBubble(
             tabindex="0" data-testid="message" data-seq=seq.to_string()>
             <div class="bubble-column">
             <div class="bubble" class:with-media=with_media>
-                {(show_sender && !mine).then(|| view! { <span class="sender">{sender}</span> })}
+                {(show_sender && !mine).then(|| view! { <span class="sender">{sender}{bot_badge_if(sender_is_bot)}</span> })}
                 {(message.forwarded && !deleted).then(|| view! { <span class="forwarded" data-testid="forwarded">"Forwarded"</span> })}
                 {(!deleted).then(|| quote(chat, &message))}
                 {attachments.map(|attachments| view! { <MessageAttachments attachments/> })}

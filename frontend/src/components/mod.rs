@@ -1,10 +1,14 @@
 //! Reusable components, one file each.
 
+pub mod api_tokens_settings;
 pub mod attach_button;
 pub mod attachment_tray;
 pub mod attachments;
 pub mod avatar;
+pub mod bot_badge;
+pub mod bots_settings;
 pub mod composer;
+pub mod confirm_dialog;
 pub mod connection_banner;
 pub mod conversation_line;
 pub mod conversation_list;

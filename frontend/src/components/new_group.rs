@@ -9,6 +9,7 @@ use protocol::UserId;
 use protocol::conversations::{CreateConversation, MAX_MEMBERS_PER_REQUEST, check_title};
 
 use crate::api;
+use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
@@ -87,6 +88,7 @@ pub fn NewGroup(open: RwSignal<bool>) -> impl IntoView {
                                                 <input type="checkbox" prop:checked=move || picked.with(|p| p.contains(&uid))
                                                     on:change=move |_| picked.update(|p| if !p.remove(&uid) { p.insert(uid); })/>
                                                 {u.display_name.clone()}
+                                                {bot_badge_if(is_bot(&u))}
                                             </label></li>
                                         }
                                     }).collect_view()}

@@ -7,6 +7,7 @@ use protocol::social::SendFriendRequestOutcome;
 use protocol::users::PublicUser;
 
 use crate::api;
+use crate::components::bot_badge::is_bot;
 use crate::components::user_row::UserRow;
 use crate::state::session::Session;
 
@@ -56,6 +57,10 @@ pub fn People() -> impl IntoView {
             let message = match api::social::send_request(session, user.id).await {
                 Ok(SendFriendRequestOutcome::Pending { .. }) => {
                     format!("Friend request sent to {}.", user.display_name)
+                }
+                // A bot accepts every request at once.
+                Ok(SendFriendRequestOutcome::Accepted { .. }) if is_bot(&user) => {
+                    format!("You added the bot {}: you can message it now.", user.display_name)
                 }
                 Ok(SendFriendRequestOutcome::Accepted { .. }) => {
                     format!("{} had asked you too: you are friends now.", user.display_name)

@@ -8,6 +8,7 @@ use protocol::UserId;
 use super::open_dm;
 use crate::api;
 use crate::components::avatar::Avatar;
+use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
@@ -40,7 +41,7 @@ pub fn Profile() -> impl IntoView {
                         <div class="profile-head">
                             <Avatar name=user.display_name.clone() color=user.avatar_color.clone() photo=user.avatar.clone()/>
                             <div>
-                                <h1>{user.display_name.clone()}</h1>
+                                <h1>{user.display_name.clone()}{bot_badge_if(is_bot(&user))}</h1>
                                 <p class="username">"@"{user.username.clone()}</p>
                             </div>
                         </div>

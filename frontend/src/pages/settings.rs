@@ -1,5 +1,5 @@
 //! Settings: profile (photo, display name, bio, colour), password, two-factor authentication,
-//! signed-in devices, downloading one's own data, and deleting the account.
+//! signed-in devices, bots and API tokens, downloading one's own data, and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +8,7 @@ use protocol::users::UpdateProfileRequest;
 
 use crate::api::{self, ApiError};
 use crate::components::avatar::Avatar;
+use crate::components::bots_settings::BotsSettings;
 use crate::components::field::Field;
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
 use crate::components::two_factor_settings::TwoFactorSettings;
@@ -39,6 +40,7 @@ pub fn Settings() -> impl IntoView {
             <PasswordSettings/>
             <TwoFactorSettings/>
             <SessionSettings/>
+            <BotsSettings/>
             <DownloadData/>
             <DeleteAccount/>
         </div>
