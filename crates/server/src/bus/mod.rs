@@ -184,6 +184,28 @@ pub enum Bus {
     Nats(nats::Publisher),
 }
 
+/// Records the bus lag of an event received over the bus: from its batch's clock (the commit)
+/// to here. Only for events that came over the bus; those a receiver loads from the database
+/// to fill a gap are counted by [`gap_filled`] instead, since their age measures how late the
+/// gap was found.
+fn received(event: &Event) {
+    let lag = (chrono::Utc::now() - event.at).to_std().unwrap_or_default();
+    ::metrics::histogram!(crate::telemetry::metrics::BUS_LAG).record(lag.as_secs_f64());
+}
+
+/// Counts an event loaded from the database because it never came over the bus.
+fn gap_filled() {
+    ::metrics::counter!(crate::telemetry::metrics::BUS_GAP_FILLED).increment(1);
+}
+
+/// Hands a message to this process's subscriber on the in-process bus (its "receipt").
+async fn deliver_in_process(local: &Arc<dyn Subscriber>, message: BusMessage) {
+    if let BusMessage::Event { event } = &message {
+        received(event);
+    }
+    local.deliver(message).await;
+}
+
 impl Bus {
     /// Publishes something whose order against conversation events does not matter (typing,
     /// presence, read markers, friend notices, closing sessions), after its commit if any;
@@ -191,7 +213,7 @@ impl Bus {
     /// saturated (back-pressure on writers).
     pub async fn publish(&self, message: BusMessage) {
         match self {
-            Self::InProcess(local) => local.deliver(message).await,
+            Self::InProcess(local) => deliver_in_process(local, message).await,
             Self::Postgres(queue) => {
                 for part in postgres::split(message) {
                     if queue.send(part).await.is_err() {
@@ -219,7 +241,7 @@ impl Bus {
             Self::InProcess(local) => {
                 let (value, messages) = work(conn).await?;
                 for message in messages {
-                    local.deliver(message).await;
+                    deliver_in_process(local, message).await;
                 }
                 Ok(value)
             }

@@ -139,10 +139,17 @@ async fn listen_loop(url: String, pool: db::DbPool, local: Arc<dyn Subscriber>) 
             match serde_json::from_str::<BusMessage>(&notification.payload) {
                 Ok(BusMessage::EventRef { conversation_id, seq }) => {
                     if let Some(event) = load_event(&pool, conversation_id, seq).await {
+                        // Announced over the bus; its read is part of the hop.
+                        super::received(&event);
                         local.deliver(BusMessage::Event { event }).await;
                     }
                 }
-                Ok(message) => local.deliver(message).await,
+                Ok(message) => {
+                    if let BusMessage::Event { event } = &message {
+                        super::received(event);
+                    }
+                    local.deliver(message).await;
+                }
                 Err(e) => tracing::error!(error = %e, "unreadable bus message"),
             }
         }

@@ -606,10 +606,8 @@ impl HubState {
     }
 
     fn deliver_event(&mut self, event: protocol::conversations::Event) {
+        // Its bus lag was recorded by the bus on receipt (`bus::received`).
         let conversation = event.conversation_id.0;
-        // From the batch's clock to here: the writer's publish plus the bus's hop(s).
-        let lag = (chrono::Utc::now() - event.at).to_std().unwrap_or_default();
-        ::metrics::histogram!(crate::telemetry::metrics::BUS_LAG).record(lag.as_secs_f64());
         let frame = encode(&ServerFrame::Event { event });
         self.deliver_to_conversation(conversation, &frame);
     }

@@ -453,3 +453,85 @@ async fn nats_serves_a_burst_of_connections_on_a_small_pool() {
         assert_eq!((event.conversation_id, event.seq), (groups[2].0, sent.seq));
     }
 }
+
+/// The confab binary on the NATS bus, sharing `app`'s database and token secret: a process of
+/// its own, so its `/metrics` counts only what it did (the API tests share one recorder).
+struct NatsBinary {
+    child: std::process::Child,
+    client: client::Client,
+    url: String,
+    dir: std::path::PathBuf,
+}
+
+impl NatsBinary {
+    async fn start(app: &TestApp, nats: &NatsServer) -> Self {
+        use std::io::BufRead;
+        let dir = unique_dir("nats-binary");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+            .args(["--port", "0", "--bus", "nats", "--nats-url", &nats.url(), "--data-dir"])
+            .arg(dir.join("data"))
+            .arg("--static-dir")
+            .arg(dir.join("dist"))
+            .env("DATABASE_URL", app.db.url())
+            .env("CONFAB_JWT_SECRET", SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
+            .spawn()
+            .unwrap();
+        crate::support::spawn_guardian(&child, "nats-binary", None);
+        let stdout = child.stdout.take().unwrap();
+        let url = tokio::task::spawn_blocking(move || {
+            std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|line| line.strip_prefix("Confab is running at ").map(str::to_owned))
+        })
+        .await
+        .unwrap()
+        .expect("the binary starts");
+        Self { child, client: client::Client::new(&url).unwrap(), url, dir }
+    }
+
+    /// The value of an unlabelled metric series (0 when absent).
+    async fn metric(&self, series: &str) -> f64 {
+        let text = reqwest::get(format!("{}/metrics", self.url)).await.unwrap().text().await.unwrap();
+        text.lines()
+            .filter_map(|line| line.split_once(' '))
+            .find(|(name, _)| *name == series)
+            .map_or(0.0, |(_, value)| value.parse().unwrap())
+    }
+}
+
+impl Drop for NatsBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("the binary's log is kept at {}", self.dir.join("server.log").display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[tokio::test]
+async fn bus_lag_counts_only_events_that_came_over_the_bus() {
+    let nats = NatsServer::start();
+    // The app publishes nothing to NATS: what Alice writes through it leaves a gap.
+    let app = TestApp::spawn_with(deployment(BusKind::InProcess, None)).await;
+    let binary = NatsBinary::start(&app, &nats).await;
+    let (people, groups) = crowd(&app, &["alice", "carol"], 1).await;
+    let (alice, group) = (&people[0], groups[0].0);
+    let mut carol = watcher("carol", &people[1].via(&binary.client)).await;
+    for body in ["never", "published", "here"] {
+        alice.client.send_message(group, &message(body)).await.unwrap();
+    }
+    // Old by the time the next event reveals them: a lag they never had on the bus.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    alice.via(&binary.client).send_message(group, &message("over NATS")).await.unwrap();
+    carol.assert_got_everything_once_in_order(&alice.client).await;
+    assert_eq!(binary.metric("confab_bus_gap_filled_events_total").await, 3.0);
+    assert_eq!(binary.metric("confab_bus_lag_seconds_count").await, 1.0);
+    assert!(binary.metric("confab_bus_lag_seconds_sum").await < 1.0);
+}

@@ -188,7 +188,7 @@ impl ConversationFeed {
                     Some(message) => self.receive(&message.payload).await,
                     None => break,
                 },
-                Some(upto) = requests.recv() => self.catch_up(upto).await,
+                Some(upto) = requests.recv() => self.catch_up(upto, None).await,
             }
         }
     }
@@ -197,7 +197,7 @@ impl ConversationFeed {
         match serde_json::from_slice::<BusMessage>(payload) {
             Ok(BusMessage::Event { event }) => self.event(event).await,
             // Too large to publish: load it (and anything missing before it).
-            Ok(BusMessage::EventRef { seq, .. }) => self.catch_up(seq).await,
+            Ok(BusMessage::EventRef { seq, .. }) => self.catch_up(seq, Some(seq)).await,
             // Typing and read markers are not in the log: delivered as they come.
             Ok(other) => self.local.deliver(other).await,
             Err(e) => tracing::error!(conversation = %self.conversation, error = %e, "unreadable NATS message"),
@@ -208,13 +208,16 @@ impl ConversationFeed {
         match self.sequence.offer(event.seq) {
             Offer::Duplicate => return,
             Offer::Next => {}
-            Offer::Gap(missing) => self.catch_up(*missing.end()).await,
+            Offer::Gap(missing) => self.catch_up(*missing.end(), None).await,
         }
+        crate::bus::received(&event);
         self.deliver(event).await;
     }
 
     /// Delivers every event after the last delivered one up to `upto`, from the database.
-    async fn catch_up(&mut self, upto: i64) {
+    /// `announced` is the seq that came over the bus as a reference (its lag is bus lag); the
+    /// others are gap fills.
+    async fn catch_up(&mut self, upto: i64, announced: Option<i64>) {
         while self.sequence.last() < upto {
             let after = self.sequence.last();
             let limit = (upto - after).min(PAGE);
@@ -226,6 +229,11 @@ impl ConversationFeed {
             match loaded {
                 Ok(events) => {
                     for event in events.into_iter().take_while(|e| e.seq <= upto) {
+                        if Some(event.seq) == announced {
+                            crate::bus::received(&event);
+                        } else {
+                            crate::bus::gap_filled();
+                        }
                         self.deliver(event).await;
                     }
                     if self.sequence.last() == after {
