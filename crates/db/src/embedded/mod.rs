@@ -304,6 +304,11 @@ impl EmbeddedPostgres {
 
     /// Starts a small process, in its own process group so a terminal's Ctrl-C does not reach
     /// it, that waits for this process to exit and then stops the cluster if it still runs.
+    ///
+    /// One guardian per postmaster: it also ends when the postmaster it guards dies while this
+    /// process lives (the supervisor then starts a new postmaster with a guardian of its own),
+    /// so restarts leave no guardian behind. A postmaster counts as dead as it does for the
+    /// supervisor: once `/proc/<pid>/exe` is gone, which is also true of an unreaped zombie.
     fn spawn_guardian(&self) -> Result<(), EmbeddedError> {
         let pid_file = self.pgdata.join("postmaster.pid");
         let pg_pid = fs::read_to_string(&pid_file)
@@ -315,7 +320,8 @@ impl EmbeddedPostgres {
             .to_owned();
         let cleanup = if self.ephemeral { self.root.to_string_lossy().into_owned() } else { String::new() };
         let script = r#"
-            while kill -0 "$1" 2>/dev/null; do sleep 1; done
+            while kill -0 "$1" 2>/dev/null && [ -e "/proc/$3/exe" ]; do sleep 1; done
+            if kill -0 "$1" 2>/dev/null; then exit 0; fi
             if [ "$(head -n 1 "$2" 2>/dev/null)" = "$3" ]; then
                 kill -INT "$3" 2>/dev/null
                 while kill -0 "$3" 2>/dev/null; do sleep 0.2; done

@@ -125,3 +125,57 @@ async fn a_killed_embedded_postgres_is_restarted_and_later_messages_are_stored()
     running.await.unwrap().expect("a healed server stops cleanly, exit 0");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The guardian processes (`confab-pg-guardian`) watching the cluster under `data_dir`.
+fn guardians_of(data_dir: &Path) -> Vec<u32> {
+    let pid_file = data_dir.join("postgres/pgdata/postmaster.pid");
+    let pid_file = pid_file.to_string_lossy();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args: Vec<String> =
+                cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+            args.iter().any(|a| a == "confab-pg-guardian") && args.iter().any(|a| *a == pid_file)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn restarts_of_the_embedded_postgres_leave_one_guardian() {
+    let dir = unique_dir("guardians");
+    let data_dir = dir.join("data");
+    let mut settings = Settings::for_tests(data_dir.clone(), dir.join("dist"), String::new());
+    settings.database_url = None;
+    let app = Application::build(settings).await.expect("the application starts on its embedded database");
+    let api = client::Client::new(&app.url()).unwrap();
+    let handle = app.handle();
+    let running = tokio::spawn(app.run_until_stopped());
+    assert_eq!(guardians_of(&data_dir).len(), 1, "one guardian at start");
+
+    for round in 1..=2 {
+        let old_pid = postmaster_pid(&data_dir);
+        kill_9(old_pid);
+        let killed = Instant::now();
+        loop {
+            if api.ready().await.is_ok() && postmaster_pid(&data_dir) != old_pid {
+                break;
+            }
+            assert!(killed.elapsed() < Duration::from_secs(30), "restart {round} did not happen");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // A guardian looks at its postmaster once a second.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut guardians = guardians_of(&data_dir);
+    while guardians.len() != 1 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        guardians = guardians_of(&data_dir);
+    }
+    assert_eq!(guardians.len(), 1, "guardians after two restarts: {guardians:?}");
+
+    handle.stop(true).await;
+    running.await.unwrap().expect("the server stops cleanly");
+    std::fs::remove_dir_all(dir).unwrap();
+}
