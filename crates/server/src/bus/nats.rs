@@ -8,6 +8,15 @@
 //! `confab.presence`, which every server subscribes to. A server subscribes to a conversation's
 //! subject only while one of its connections follows it (the hub tells it, [`Interest`]).
 //!
+//! Why joins and leaves are not on the conversation's subject: the servers that must hear a
+//! join are those of the new members, which do not follow the conversation yet, and a server
+//! whose connection is joining (its follow under way) must hear a leave published before its
+//! subscription. Nor would that subject keep their order with the events: a later event from
+//! another server, or a gap filled from the database, may still come first. The order that
+//! matters (a removed member gets nothing after their removal) comes from the log instead:
+//! the hub takes a member's connections out of the conversation at the `member_removed`
+//! event itself; the `Left` notice then only tells the client.
+//!
 //! Why receivers restore the order, and how: plain NATS keeps one publisher's order, but two
 //! servers writing one conversation publish after their commits, so their events may cross, and
 //! a server that dies between a commit and its publish leaves a hole. The database is the log,

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use bytestring::ByteString;
 use chrono::Utc;
+use protocol::conversations::EventKind;
 use protocol::ws::{ServerFrame, close};
 use protocol::{ConversationId, UserId};
 use tokio::sync::{mpsc, oneshot};
@@ -608,8 +609,34 @@ impl HubState {
     fn deliver_event(&mut self, event: protocol::conversations::Event) {
         // Its bus lag was recorded by the bus on receipt (`bus::received`).
         let conversation = event.conversation_id.0;
+        let removed = match &event.kind {
+            EventKind::MemberRemoved { user_id, .. } => Some(user_id.0),
+            _ => None,
+        };
         let frame = encode(&ServerFrame::Event { event });
         self.deliver_to_conversation(conversation, &frame);
+        if let Some(user) = removed {
+            self.drop_member(conversation, user);
+        }
+    }
+
+    /// Takes a removed member's connections out of a conversation at their removal event, so
+    /// the event is the last of it they get. The `Left` notice that follows (and says so to
+    /// the client) travels apart from the conversation's events on the NATS bus, where a later
+    /// event, or a gap filled from the database, may come first; a publisher that died after
+    /// its commit never sends it at all. The log's order is the one to follow.
+    fn drop_member(&mut self, conversation: Uuid, user: Uuid) {
+        for id in self.by_user.get(&user).cloned().unwrap_or_default() {
+            if let Some(conn) = self.conns.get_mut(&id) {
+                // A join of this conversation still being followed must not add it back.
+                conn.left.insert(conversation);
+                conn.conversations.remove(&conversation);
+            }
+            if let Some(set) = self.by_conversation.get_mut(&conversation) {
+                set.remove(&id);
+            }
+        }
+        self.unfollow_idle([conversation]);
     }
 
     fn deliver_to_conversation(&mut self, conversation: Uuid, frame: &ByteString) {

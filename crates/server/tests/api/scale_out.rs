@@ -535,3 +535,35 @@ async fn bus_lag_counts_only_events_that_came_over_the_bus() {
     assert_eq!(binary.metric("confab_bus_lag_seconds_count").await, 1.0);
     assert!(binary.metric("confab_bus_lag_seconds_sum").await < 1.0);
 }
+
+#[tokio::test]
+async fn nats_stops_a_removed_member_at_their_removal_even_when_it_was_never_published() {
+    let nats = NatsServer::start();
+    let (_app, silent, alice, mut carol, group) = nats_and_a_silent_server(&nats).await;
+    // Committed, never published: neither the event nor the notice that Carol left.
+    alice.via(&silent.client).remove_member(group, carol_id(&carol, &alice, group).await).await.unwrap();
+    let after = alice.client.send_message(group, &message("after Carol left")).await.unwrap();
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match carol.socket.next_within(left).await {
+            Ok(Some(ServerFrame::Event { event })) => seen.push((event.seq, event.kind)),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(SocketError::Timeout) => break,
+            Err(e) => panic!("Carol's socket failed: {e}"),
+        }
+    }
+    assert!(
+        seen.iter().any(|(_, kind)| matches!(kind, EventKind::MemberRemoved { .. })),
+        "Carol was not told of her removal: {seen:?}"
+    );
+    assert!(seen.iter().all(|(seq, _)| *seq < after.seq), "Carol got what was sent after she left: {seen:?}");
+}
+
+/// Carol's id, read from the group's members as Alice sees them.
+async fn carol_id(carol: &Watcher, alice: &Account, group: ConversationId) -> UserId {
+    let detail = alice.client.conversation(group).await.unwrap();
+    let member = detail.members.iter().find(|m| m.user.username == carol.name).unwrap();
+    member.user.id
+}
