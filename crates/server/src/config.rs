@@ -11,6 +11,8 @@ use secrecy::SecretString;
 pub const DEFAULT_WS_QUEUE: usize = 512;
 /// Where `--bus nats` finds NATS by default.
 pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+/// async-nats's own default.
+pub const DEFAULT_NATS_SUBSCRIPTION_CAPACITY: usize = 64 * 1024;
 
 /// Confab: a real-time chat server.
 #[derive(Debug, Parser)]
@@ -113,6 +115,12 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_NATS_URL", default_value = DEFAULT_NATS_URL)]
     pub nats_url: String,
 
+    /// Messages the NATS client holds for each subscription before it drops new ones for a
+    /// slow consumer. Drops in a conversation are loaded from the database; drops in the
+    /// notices every server hears make its clients resync.
+    #[arg(global = true, long, env = "CONFAB_NATS_SUBSCRIPTION_CAPACITY", default_value_t = DEFAULT_NATS_SUBSCRIPTION_CAPACITY)]
+    pub nats_subscription_capacity: usize,
+
     /// Frames queued for each WebSocket before a client that reads too slowly is disconnected
     /// (close code 4008; it resyncs on reconnect).
     #[arg(global = true, long, env = "CONFAB_WS_QUEUE", default_value_t = DEFAULT_WS_QUEUE)]
@@ -213,6 +221,7 @@ impl Settings {
             allowed_origins: Vec::new(),
             bus: crate::bus::BusKind::InProcess,
             nats_url: DEFAULT_NATS_URL.to_owned(),
+            nats_subscription_capacity: DEFAULT_NATS_SUBSCRIPTION_CAPACITY,
             ws_queue: DEFAULT_WS_QUEUE,
             writers: 2,
             db_pool_size: 8,

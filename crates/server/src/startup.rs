@@ -98,9 +98,14 @@ impl Application {
                 let (presence_tx, mut presence_rx) = tokio::sync::mpsc::channel(4096);
                 let (interest_tx, interest_rx) = tokio::sync::mpsc::unbounded_channel();
                 let hub = Hub::start_with_interest(server_id, Some(presence_tx), settings.ws_queue, Some(interest_tx));
-                let publisher =
-                    crate::bus::start_nats(&settings.nats_url, &database_url, Arc::new(hub.clone()), interest_rx)
-                        .await?;
+                let publisher = crate::bus::start_nats(
+                    &settings.nats_url,
+                    settings.nats_subscription_capacity,
+                    &database_url,
+                    Arc::new(hub.clone()),
+                    interest_rx,
+                )
+                .await?;
                 let forward = publisher.clone();
                 tokio::spawn(async move {
                     while let Some(message) = presence_rx.recv().await {

@@ -26,10 +26,19 @@
 //! ones loaded from PostgreSQL and delivered in order (`followers`, `sequence`). So the hub sees
 //! every conversation in seq order, without gaps or duplicates, as it does on the other buses.
 //! A message too large for the server's max payload travels as its (conversation, seq) and is
-//! loaded the same way. If the connection to NATS drops, messages may have been lost: on
-//! reconnection every client is told to resync ([`Subscriber::feed_lost`]), as when the
-//! PostgreSQL bus's LISTEN connection is cut, and so it is when NATS drops messages for a slow
-//! consumer.
+//! loaded the same way.
+//!
+//! Lost messages, and why there are two connections: when a subscription's buffer is full the
+//! NATS client drops what comes for it and reports a slow consumer with the subscription's id,
+//! which async-nats (0.52) keeps private to its `Subscriber`, so the report cannot name the
+//! conversation. It can name the connection, though: the notices every server hears (users,
+//! presence) have a connection of their own. What a conversation loses is in the log, so a slow
+//! consumer, or a reconnection, on the conversations' connection makes every followed
+//! conversation catch up from the database at once (the gap fill above; only what is missing is
+//! loaded, and nothing else is disturbed); typing notices and read markers dropped then are not
+//! in the log and stay lost, as ephemeral state may. Notices for users are not in any log: a
+//! slow consumer or a reconnection on their connection makes every client resync
+//! ([`Subscriber::feed_lost`]), as when the PostgreSQL bus's LISTEN connection is cut.
 
 mod followers;
 mod sequence;
@@ -69,6 +78,9 @@ const POOL_SIZE: usize = 4;
 #[derive(Clone)]
 pub struct Publisher {
     client: async_nats::Client,
+    /// The connection of the notices every server hears, kept open as long as the bus (in an
+    /// `Arc`, so that the publisher stays small).
+    _broadcast: Arc<async_nats::Client>,
     max_payload: usize,
 }
 
@@ -116,9 +128,11 @@ fn encode(message: &BusMessage, max_payload: usize) -> Option<Vec<u8>> {
 
 /// Connects to NATS at `url` (an error if it does not answer), subscribes to the subjects every
 /// server hears, and follows conversations as `interests` says, delivering to `local` and
-/// reading the database at `database_url`. Returns the publishing end.
+/// reading the database at `database_url`. Each subscription holds up to
+/// `subscription_capacity` messages before NATS drops some. Returns the publishing end.
 pub async fn start(
     url: &str,
+    subscription_capacity: usize,
     database_url: &str,
     local: Arc<dyn Subscriber>,
     interests: mpsc::UnboundedReceiver<Interest>,
@@ -129,28 +143,46 @@ pub async fn start(
         .map(|u| u.trim().parse::<async_nats::ServerAddr>())
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("not a NATS URL: {}", shown(url)))?;
-    let (events_tx, events) = mpsc::unbounded_channel();
-    let client = async_nats::ConnectOptions::new()
-        .name("confab")
-        .connection_timeout(CONNECT_TIMEOUT)
-        // Only sends, so that the future the client requires be `Sync` holds nothing else.
-        .event_callback(move |event| {
-            let _ = events_tx.send(event);
-            async {}
-        })
-        .connect(servers)
-        .await
-        .with_context(|| format!("cannot connect to NATS at {}", shown(url)))?;
+    let (conversation_events, conversation_reports) = mpsc::unbounded_channel();
+    let client = connect(url, &servers, "confab", subscription_capacity, conversation_events).await?;
+    let (broadcast_events, broadcast_reports) = mpsc::unbounded_channel();
+    let broadcast = connect(url, &servers, "confab-broadcast", subscription_capacity, broadcast_events).await?;
     let pool = db::pool::build_pool(database_url, POOL_SIZE).context("cannot make the NATS bus's database pool")?;
     let max_payload = client.server_info().max_payload;
-    tokio::spawn(watch_connection(events, local.clone()));
+    let (lost, lost_conversations) = mpsc::unbounded_channel();
+    tokio::spawn(watch_conversations(conversation_reports, lost));
+    tokio::spawn(watch_broadcast(broadcast_reports, local.clone()));
     for subject in [subject::USERS, subject::PRESENCE] {
-        let subscription = client.subscribe(subject).await.with_context(|| format!("cannot subscribe to {subject}"))?;
+        let subscription =
+            broadcast.subscribe(subject).await.with_context(|| format!("cannot subscribe to {subject}"))?;
         tokio::spawn(relay(subscription, local.clone()));
     }
-    client.flush().await.context("NATS did not confirm the subscriptions")?;
-    tokio::spawn(followers::run(client.clone(), pool, local, interests));
-    Ok(Publisher { client, max_payload })
+    broadcast.flush().await.context("NATS did not confirm the subscriptions")?;
+    tokio::spawn(followers::run(client.clone(), pool, local, interests, lost_conversations));
+    Ok(Publisher { client, _broadcast: Arc::new(broadcast), max_payload })
+}
+
+/// One connection to NATS, named `name` (as `nats-server` lists it), reporting its events to
+/// `events`.
+async fn connect(
+    url: &str,
+    servers: &[async_nats::ServerAddr],
+    name: &str,
+    subscription_capacity: usize,
+    events: mpsc::UnboundedSender<async_nats::Event>,
+) -> anyhow::Result<async_nats::Client> {
+    async_nats::ConnectOptions::new()
+        .name(name)
+        .connection_timeout(CONNECT_TIMEOUT)
+        .subscription_capacity(subscription_capacity)
+        // Only sends, so that the future the client requires be `Sync` holds nothing else.
+        .event_callback(move |event| {
+            let _ = events.send(event);
+            async {}
+        })
+        .connect(servers.to_vec())
+        .await
+        .with_context(|| format!("cannot connect to NATS at {}", shown(url)))
 }
 
 /// Hands what every server hears to the hub, as it comes.
@@ -164,9 +196,38 @@ async fn relay(mut subscription: async_nats::Subscriber, local: Arc<dyn Subscrib
     }
 }
 
-/// Tells clients to resync when messages may have been lost: after a reconnection, or when the
-/// NATS client dropped messages for a subscription that could not keep up.
-async fn watch_connection(mut events: mpsc::UnboundedReceiver<async_nats::Event>, local: Arc<dyn Subscriber>) {
+/// On the conversations' connection: when messages may have been lost (a reconnection, or
+/// messages dropped for a slow subscription), asks the followers to catch every conversation up
+/// from the database.
+async fn watch_conversations(mut events: mpsc::UnboundedReceiver<async_nats::Event>, lost: mpsc::UnboundedSender<()>) {
+    let mut connected_before = false;
+    // Drops are reported one message at a time: one log line a second is enough.
+    let mut last_logged: Option<std::time::Instant> = None;
+    while let Some(event) = events.recv().await {
+        match event {
+            async_nats::Event::Connected if connected_before => {
+                tracing::warn!("reconnected to NATS; followed conversations catch up from the database");
+                let _ = lost.send(());
+            }
+            async_nats::Event::Connected => connected_before = true,
+            async_nats::Event::Disconnected => tracing::warn!("disconnected from NATS; reconnecting"),
+            async_nats::Event::SlowConsumer(sid) => {
+                ::metrics::counter!(crate::telemetry::metrics::BUS_NATS_DROPPED, "feed" => "conversations")
+                    .increment(1);
+                if last_logged.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    last_logged = Some(std::time::Instant::now());
+                    tracing::warn!(sid, "NATS dropped messages for a slow conversation subscription; catching up");
+                }
+                let _ = lost.send(());
+            }
+            other => tracing::info!(event = %other, "NATS"),
+        }
+    }
+}
+
+/// On the connection of the notices every server hears: when messages may have been lost,
+/// every client must resync, since no log holds them.
+async fn watch_broadcast(mut events: mpsc::UnboundedReceiver<async_nats::Event>, local: Arc<dyn Subscriber>) {
     let mut connected_before = false;
     while let Some(event) = events.recv().await {
         match event {
@@ -175,9 +236,10 @@ async fn watch_connection(mut events: mpsc::UnboundedReceiver<async_nats::Event>
                 local.feed_lost().await;
             }
             async_nats::Event::Connected => connected_before = true,
-            async_nats::Event::Disconnected => tracing::warn!("disconnected from NATS; reconnecting"),
+            async_nats::Event::Disconnected => tracing::warn!("disconnected from NATS (notices); reconnecting"),
             async_nats::Event::SlowConsumer(sid) => {
-                tracing::error!(sid, "NATS dropped messages for a slow subscription; clients resync");
+                ::metrics::counter!(crate::telemetry::metrics::BUS_NATS_DROPPED, "feed" => "broadcast").increment(1);
+                tracing::error!(sid, "NATS dropped notices for a slow subscription; clients resync");
                 local.feed_lost().await;
             }
             other => tracing::info!(event = %other, "NATS"),

@@ -45,6 +45,9 @@ pub const BUS_LAG: &str = "confab_bus_lag_seconds";
 /// Events a NATS receiver loaded from the database because they had not come over the bus
 /// (crossed or dead publishers, messages NATS dropped for a slow subscription).
 pub const BUS_GAP_FILLED: &str = "confab_bus_gap_filled_events_total";
+/// Messages the NATS client dropped because a subscription's buffer was full (a slow consumer),
+/// by `feed`: `conversations` (caught up from the database) or `broadcast` (clients resync).
+pub const BUS_NATS_DROPPED: &str = "confab_bus_nats_dropped_messages_total";
 /// Failed sign-ins (wrong username or password).
 pub const LOGIN_FAILURES: &str = "confab_login_failures_total";
 /// Time spent waiting for a pooled database connection.
@@ -116,6 +119,7 @@ fn describe() {
     describe_histogram!(WRITER_COMMIT, Unit::Seconds, "Time to store and commit one writer batch");
     describe_histogram!(BUS_LAG, Unit::Seconds, "Time from an event's commit to its receipt here over the bus");
     describe_counter!(BUS_GAP_FILLED, "Events loaded from the database because they never came over the bus");
+    describe_counter!(BUS_NATS_DROPPED, "Messages NATS dropped for a slow subscription, by feed");
     describe_counter!(LOGIN_FAILURES, "Failed sign-ins");
     describe_histogram!(POOL_WAIT, Unit::Seconds, "Time waiting for a pooled database connection");
     describe_gauge!(POOL_CONNECTIONS, "Pooled database connections, by state");

@@ -567,3 +567,63 @@ async fn carol_id(carol: &Watcher, alice: &Account, group: ConversationId) -> Us
     let member = detail.members.iter().find(|m| m.user.username == carol.name).unwrap();
     member.user.id
 }
+
+#[tokio::test]
+async fn messages_nats_drops_for_a_slow_conversation_are_loaded_and_no_client_resyncs() {
+    /// Typing notices thrown at the conversation's subject, far more than it buffers (each is
+    /// handed to the hub, which keeps the subscription's reader busy).
+    const FLOOD: usize = 5_000;
+    let nats = NatsServer::start();
+    let settings = deployment(BusKind::Nats, Some(&nats));
+    let app = TestApp::spawn_with(move |s| {
+        settings(s);
+        s.nats_subscription_capacity = 8;
+    })
+    .await;
+    let (people, groups) = crowd(&app, &["alice", "carol", "dave"], 2).await;
+    let (alice, carol, dave, group) = (&people[0], &people[1], &people[2], groups[0].0);
+    let mut carol = watcher("carol", &carol.client).await;
+    let (mut dave_socket, _) = dave.client.connect().await.unwrap();
+    let spy = async_nats::connect(nats.url()).await.unwrap();
+    let subject = format!("confab.conv.{}", group.0);
+    let typing = server::bus::BusMessage::Typing { conversation_id: group.0, user_id: alice.id().0 };
+    let typing: bytes::Bytes = serde_json::to_vec(&typing).unwrap().into();
+    let dropped_before = dropped_messages(&app).await;
+
+    // Alice's sends go out while the server's subscription is flooded: NATS drops some of
+    // them, and they must come from the database.
+    let flood = async {
+        for _ in 0..FLOOD {
+            spy.publish(subject.clone(), typing.clone()).await.unwrap();
+        }
+        spy.flush().await.unwrap();
+    };
+    let sends = async {
+        for n in 0..20 {
+            alice.client.send_message(group, &message(&format!("during the flood {n}"))).await.unwrap();
+        }
+    };
+    tokio::join!(flood, sends);
+    alice.client.send_message(group, &message("after the flood")).await.unwrap();
+
+    carol.assert_got_everything_once_in_order(&alice.client).await;
+    assert!(dropped_messages(&app).await > dropped_before, "NATS dropped nothing: the test proved nothing");
+    // Dave, in the conversation too, was not told to resync either.
+    loop {
+        match dave_socket.next_within(QUIET).await {
+            Ok(Some(_)) => {}
+            Ok(None) | Err(SocketError::Timeout) => break,
+            Err(e) => panic!("Dave's socket was closed: {e}"),
+        }
+    }
+}
+
+/// The messages NATS dropped for slow conversation subscriptions, by the app's `/metrics` (the
+/// recorder is shared by the API tests: only growth means anything).
+async fn dropped_messages(app: &TestApp) -> f64 {
+    let text = app.http.get(app.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("confab_bus_nats_dropped_messages_total{") && line.contains("conversations"))
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}

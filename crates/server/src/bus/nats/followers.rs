@@ -8,7 +8,8 @@
 //! session reads after the follow is done). A sweep every [`SWEEP_EVERY`] compares the database's
 //! `last_seq` of every followed conversation with what was delivered, and loads what has been
 //! missing for a whole sweep: events whose publisher died between its commit and its publish,
-//! with no later event to reveal the gap.
+//! with no later event to reveal the gap. When NATS says it dropped messages on this connection,
+//! every followed conversation catches up at once, without waiting for the sweep.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub(super) async fn run(
     pool: db::DbPool,
     local: Arc<dyn Subscriber>,
     mut interests: mpsc::UnboundedReceiver<Interest>,
+    mut lost: mpsc::UnboundedReceiver<()>,
 ) {
     let mut followers = Followers { client, pool, local, followed: HashMap::new(), seen: HashMap::new() };
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
@@ -54,6 +56,11 @@ pub(super) async fn run(
                 Some(Interest::Unfollow { conversations }) => followers.unfollow(conversations).await,
                 None => break,
             },
+            Some(()) = lost.recv() => {
+                // One catch-up for a burst of reports.
+                while lost.try_recv().is_ok() {}
+                followers.catch_up_all().await;
+            }
             _ = sweep.tick() => followers.sweep().await,
         }
     }
@@ -139,6 +146,32 @@ impl Followers {
                 // afresh; dropping its subscription unsubscribes.
                 follower.task.abort();
                 let _ = follower.task.await;
+            }
+        }
+    }
+
+    /// Asks each follower for every event committed so far that it has not delivered: NATS
+    /// dropped messages of some followed conversation (it does not say which, see `nats`), or
+    /// the connection was lost for a moment. Those already loading get theirs at the next
+    /// sweeps.
+    async fn catch_up_all(&mut self) {
+        if self.followed.is_empty() {
+            return;
+        }
+        let ids: Vec<Uuid> = self.followed.keys().copied().collect();
+        let now = match retrying(|| last_seqs(&self.pool, &ids)).await {
+            Ok(now) => now,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read where conversations stand after NATS lost messages; clients must resync");
+                self.local.feed_lost().await;
+                return;
+            }
+        };
+        for (conversation, follower) in &self.followed {
+            if let Some(&upto) = now.get(conversation)
+                && upto > follower.last.load(Ordering::Relaxed)
+            {
+                let _ = follower.catch_up.try_send(upto);
             }
         }
     }
