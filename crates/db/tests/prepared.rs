@@ -72,6 +72,8 @@ fn one_send(conversation: Uuid, sender: Uuid) -> Command {
         forwarded: false,
         attachments: Vec::new(),
         location: None,
+        display_name: None,
+        by_webhook: false,
     })
 }
 

@@ -29,6 +29,7 @@ fn event() -> ServerFrame {
         pin: None,
         attachments: Vec::new(),
         location: None,
+        display_name: None,
     };
     ServerFrame::Event {
         event: Event {

@@ -112,6 +112,10 @@ pub struct Message {
     /// A shared position (none once it is deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The name to show for this message instead of its author's (the `username` an
+    /// incoming webhook's caller gave); absent on everyone else's messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// One emoji's reactions to a message.

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod media;
 pub mod social;
 pub mod users;
+pub mod webhooks;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -267,6 +267,14 @@ pub enum ServerFrame {
         /// The profile now.
         user: PublicUser,
     },
+    /// One of the caller's outgoing webhook subscriptions failed for its whole retry window
+    /// and was disabled: nothing more is delivered until it is made again.
+    WebhookDisabled {
+        /// Which subscription.
+        subscription_id: Uuid,
+        /// Why, with the last error.
+        reason: String,
+    },
     /// A frame type this client does not know, from a newer server: ignore it. Never sent.
     #[serde(other)]
     Unknown,

@@ -197,6 +197,17 @@ pub struct Settings {
     /// Log output: `pretty` for people, `json` for log collectors.
     #[arg(global = true, long, env = "CONFAB_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
+
+    /// Networks (CIDR, comma-separated) that outgoing webhooks may reach although they are
+    /// private, loopback, link-local or otherwise not public; `http://` webhook URLs are
+    /// accepted only for addresses inside them (see docs/webhooks.md, "Egress guard").
+    #[arg(global = true, long, env = "CONFAB_EGRESS_ALLOW", value_delimiter = ',')]
+    pub egress_allow: Vec<ipnet::IpNet>,
+
+    /// Seconds an outgoing webhook subscription may keep failing, its deliveries retried with
+    /// backoff, before it is disabled (default: 24 hours).
+    #[arg(global = true, long, env = "CONFAB_WEBHOOK_RETRY_WINDOW", default_value_t = 86_400)]
+    pub webhook_retry_window: u64,
 }
 
 /// Log output format.
@@ -241,6 +252,8 @@ impl Settings {
             s3_secret_access_key: None,
             media_max_bytes: 25 * 1024 * 1024,
             media_quota_bytes: 1024 * 1024 * 1024,
+            egress_allow: Vec::new(),
+            webhook_retry_window: 86_400,
         }
     }
 }

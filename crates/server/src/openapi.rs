@@ -103,8 +103,15 @@ use utoipa::OpenApi;
         crate::routes::admin::set_security,
         crate::routes::admin::get_stats,
         crate::routes::admin::list_audit,
+        crate::routes::webhooks::create_incoming_webhook,
+        crate::routes::webhooks::list_incoming_webhooks,
+        crate::routes::webhooks::revoke_incoming_webhook,
+        crate::routes::webhooks::post_incoming_webhook,
+        crate::routes::webhooks::create_subscription,
+        crate::routes::webhooks::list_subscriptions,
+        crate::routes::webhooks::delete_subscription,
     ),
-    components(schemas(protocol::ErrorBody, protocol::ErrorCode)),
+    components(schemas(protocol::ErrorBody, protocol::ErrorCode, protocol::webhooks::WebhookDelivery)),
     modifiers(&BearerAuth),
     tags(
         (name = "ops", description = "Probes and documentation"),
@@ -119,6 +126,7 @@ use utoipa::OpenApi;
         (name = "media", description = "Uploads (photos, videos, voice messages, files) and their downloads by members"),
         (name = "admin", description = "Operators only: users, chat history and moderation, retention, stats, the audit log"),
         (name = "realtime", description = "The WebSocket gateway (frames documented in docs/protocol.md)"),
+        (name = "webhooks", description = "Incoming webhooks that post into a group, and outgoing subscriptions that deliver events signed as Standard Webhooks (docs/webhooks.md)"),
     )
 )]
 pub struct ApiDoc;

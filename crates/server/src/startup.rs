@@ -50,6 +50,8 @@ pub struct Application {
     embedded: Option<SharedCluster>,
     state: AppState,
     shutdown: Shutdown,
+    /// Tells the background deliveries (webhooks) to stop once the server has stopped.
+    stop_deliveries: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -72,17 +74,20 @@ impl Application {
         let mut doc = crate::openapi::document();
         doc.merge(<crate::ws::session::GatewayApi as utoipa::OpenApi>::openapi());
         let server_id = uuid::Uuid::now_v7();
+        // Committed events reaching this server's subscriber also wake the webhook dispatcher.
+        let wake = crate::webhooks::dispatch::Wake::default();
         let (hub, bus) = match settings.bus {
             BusKind::InProcess => {
                 let hub = Hub::start(server_id, None, settings.ws_queue);
-                (hub.clone(), Bus::InProcess(Arc::new(hub)))
+                (hub.clone(), Bus::InProcess(wake.around(Arc::new(hub))))
             }
             BusKind::Postgres => {
                 // The hub's presence changes go out through the same publisher; the hub is
                 // given its sender once the bus exists.
                 let (presence_tx, mut presence_rx) = tokio::sync::mpsc::channel(4096);
                 let hub = Hub::start(server_id, Some(presence_tx), settings.ws_queue);
-                let publisher = crate::bus::start_postgres(database_url.clone(), pool.clone(), Arc::new(hub.clone()));
+                let publisher =
+                    crate::bus::start_postgres(database_url.clone(), pool.clone(), wake.around(Arc::new(hub.clone())));
                 let forward = publisher.clone();
                 tokio::spawn(async move {
                     while let Some(message) = presence_rx.recv().await {
@@ -102,7 +107,7 @@ impl Application {
                     &settings.nats_url,
                     settings.nats_subscription_capacity,
                     &database_url,
-                    Arc::new(hub.clone()),
+                    wake.around(Arc::new(hub.clone())),
                     interest_rx,
                 )
                 .await?;
@@ -149,7 +154,16 @@ impl Application {
         tokio::spawn(crate::admin::retention::run(state.clone()));
         tokio::spawn(state.user_limits.clone().sweep());
         tokio::spawn(state.token_limits.clone().sweep());
-        Ok(Self { server, port, host: settings.host, embedded, state, shutdown })
+        let (stop_deliveries, stopped) = tokio::sync::watch::channel(false);
+        let dispatcher = crate::webhooks::dispatch::Dispatcher {
+            pool: state.pool.clone(),
+            client: crate::egress::EgressClient::new(crate::egress::EgressPolicy::new(settings.egress_allow.clone()))
+                .context("cannot build the webhooks' HTTP client")?,
+            bus: state.bus.clone(),
+            retry_window: std::time::Duration::from_secs(settings.webhook_retry_window),
+        };
+        tokio::spawn(dispatcher.run(wake, stopped));
+        Ok(Self { server, port, host: settings.host, embedded, state, shutdown, stop_deliveries })
     }
 
     /// The port the server listens on.
@@ -184,6 +198,8 @@ impl Application {
     pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
         let result = (&mut self.server).await.context("the HTTP server failed");
         tracing::info!("HTTP server stopped");
+        // A delivery under way finishes; no new one starts.
+        let _ = self.stop_deliveries.send(true);
         if let Some(cluster) = self.embedded.take() {
             web::block(move || healing::lock(&cluster).stop())
                 .await

@@ -143,7 +143,8 @@ pub fn MessageBubble(
         });
     };
     let for_reply = message.clone();
-    let sender = chat.name_of(message.sender_id);
+    // A webhook's message may carry its own name for this one message.
+    let sender = message.display_name.clone().unwrap_or_else(|| chat.name_of(message.sender_id));
     let sender_is_bot = is_known_bot(&chat, message.sender_id);
     let at = message.created_at.timestamp_millis() as f64;
     let edited = message.edited_at.is_some() && !deleted;

@@ -107,6 +107,7 @@ mod tests {
             pin: None,
             attachments,
             location,
+            display_name: None,
         }
     }
 

@@ -55,6 +55,8 @@ pub struct MessageRow {
     pub location_longitude: Option<f64>,
     /// Its accuracy, in metres.
     pub location_accuracy_m: Option<i32>,
+    /// The name shown instead of the author's (an incoming webhook's `username`).
+    pub display_name: Option<String>,
 }
 
 impl MessageRow {
@@ -80,6 +82,7 @@ impl MessageRow {
             // Kept in `media`: `media::fill` fills them where a read needs them.
             attachments: Vec::new(),
             location: self.location(),
+            display_name: self.display_name.clone(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod social;
 pub mod summaries;
 pub mod two_factor;
 pub mod users;
+pub mod webhooks;
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`.

@@ -57,6 +57,8 @@ pub async fn forward(
             forwarded: true,
             attachments,
             location: source.location(),
+            display_name: None,
+            by_webhook: false,
         });
         queued.push(state.writer.queue(command).await?);
     }

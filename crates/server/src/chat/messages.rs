@@ -86,6 +86,8 @@ pub async fn queue_send(
             forwarded: false,
             attachments,
             location: input.location,
+            display_name: None,
+            by_webhook: false,
         }))
         .await
 }

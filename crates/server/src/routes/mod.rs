@@ -21,6 +21,7 @@ pub mod readers;
 pub mod tokens;
 pub mod two_factor;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -123,6 +124,13 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(admin::set_security)
             .service(admin::get_stats)
             .service(admin::list_audit)
+            .service(webhooks::create_incoming_webhook)
+            .service(webhooks::list_incoming_webhooks)
+            .service(webhooks::revoke_incoming_webhook)
+            .service(webhooks::post_incoming_webhook)
+            .service(webhooks::create_subscription)
+            .service(webhooks::list_subscriptions)
+            .service(webhooks::delete_subscription)
             .service(admin::list_bots)
             .default_service(web::to(unknown_route)),
     );

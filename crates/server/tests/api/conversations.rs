@@ -449,6 +449,8 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
             forwarded: false,
             attachments: Vec::new(),
             location: None,
+            display_name: None,
+            by_webhook: false,
         })
     };
     let repeated = Uuid::new_v4();

@@ -23,4 +23,5 @@ mod startup;
 mod static_files;
 mod support;
 mod two_factor;
+mod webhooks;
 mod write_path;

@@ -199,7 +199,11 @@ impl Chat {
                 self.remember_users([user]);
             }
             // Unknown: a frame type from a newer server, which this client ignores.
-            ServerFrame::Ready { .. } | ServerFrame::Ack { .. } | ServerFrame::Error { .. } | ServerFrame::Unknown => {}
+            ServerFrame::Ready { .. }
+            | ServerFrame::Ack { .. }
+            | ServerFrame::Error { .. }
+            | ServerFrame::WebhookDisabled { .. }
+            | ServerFrame::Unknown => {}
         }
     }
 

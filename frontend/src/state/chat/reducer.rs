@@ -560,6 +560,7 @@ mod tests {
             pin: None,
             attachments: Vec::new(),
             location: None,
+            display_name: None,
         }
     }
 

@@ -30,6 +30,11 @@ pub struct NewMessage {
     pub attachments: Vec<MediaId>,
     /// A position shared, already checked.
     pub location: Option<Location>,
+    /// The name shown instead of the sender's (an incoming webhook's `username`), checked.
+    pub display_name: Option<String>,
+    /// Posted through an incoming webhook: the sender is the webhook's own account, which is
+    /// not a member, and the caller has checked that the webhook belongs to this group.
+    pub by_webhook: bool,
 }
 
 /// Who removes a message, which decides what they must be allowed.

@@ -223,7 +223,13 @@ impl Draft {
     }
 
     fn send(&mut self, send: &NewMessage) -> Result<Applied, Refusal> {
-        let (found, _) = self.as_member(send.conversation, send.sender)?;
+        let found = if send.by_webhook {
+            // The webhook's account is no member; the group need only exist (see NewMessage).
+            let group = self.conversations.get(&send.conversation).map(|c| &c.now);
+            group.filter(|c| c.kind == ConversationKind::Group).ok_or(Refusal::NotFound("conversation"))?
+        } else {
+            self.as_member(send.conversation, send.sender)?.0
+        };
         if found.kind == ConversationKind::Dm {
             let peer = found.members.keys().find(|u| **u != send.sender);
             if !peer.is_some_and(|peer| self.friends.contains(&pair(send.sender, *peer))) {
@@ -261,6 +267,7 @@ impl Draft {
             location_latitude: send.location.map(|l| l.latitude),
             location_longitude: send.location.map(|l| l.longitude),
             location_accuracy_m: send.location.and_then(|l| l.accuracy_m).and_then(|a| i32::try_from(a).ok()),
+            display_name: send.display_name.clone(),
         };
         let id = MessageId(message.id);
         for (position, attachment) in (0_i16..).zip(&attachments) {
@@ -895,6 +902,8 @@ mod tests {
             forwarded: false,
             attachments: Vec::new(),
             location: None,
+            display_name: None,
+            by_webhook: false,
         })
     }
 

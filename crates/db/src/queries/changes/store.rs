@@ -39,14 +39,14 @@ WITH moved AS (
 ), stored AS (
     INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to,
                           created_at, edited_at, deleted_at, deleted_by, mentions, forwarded, pinned_at, pinned_by,
-                          location_latitude, location_longitude, location_accuracy_m)
+                          location_latitude, location_longitude, location_accuracy_m, display_name)
     SELECT v.id, v.c, v.seq, v.sender, v.key, v.body, v.reply_to, $4, v.edited_at, v.deleted_at, v.deleted_by,
-           v.mentions::uuid[], v.forwarded, v.pinned_at, v.pinned_by, v.lat, v.lon, v.accuracy
+           v.mentions::uuid[], v.forwarded, v.pinned_at, v.pinned_by, v.lat, v.lon, v.accuracy, v.shown_as
     FROM unnest($5::uuid[], $6::uuid[], $7::int8[], $8::uuid[], $9::uuid[], $10::text[], $11::uuid[],
                 $12::timestamptz[], $13::timestamptz[], $14::uuid[], $20::text[], $21::bool[],
-                $22::timestamptz[], $23::uuid[], $24::float8[], $25::float8[], $26::int4[])
+                $22::timestamptz[], $23::uuid[], $24::float8[], $25::float8[], $26::int4[], $27::text[])
          AS v(id, c, seq, sender, key, body, reply_to, edited_at, deleted_at, deleted_by, mentions, forwarded,
-              pinned_at, pinned_by, lat, lon, accuracy)
+              pinned_at, pinned_by, lat, lon, accuracy, shown_as)
 )
 INSERT INTO events (conversation_id, seq, kind, message_id, payload, created_at)
 SELECT v.c, v.seq, v.kind, v.message_id, v.payload, $4
@@ -169,6 +169,7 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
             .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_latitude).collect::<Vec<_>>())
             .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_longitude).collect::<Vec<_>>())
             .bind::<Array<Nullable<Integer>>, _>(m.iter().map(|m| m.location_accuracy_m).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(m.iter().map(|m| m.display_name.as_deref()).collect::<Vec<_>>())
             .execute(conn)
             .await?;
     }
