@@ -12,7 +12,7 @@ use crate::columns::StoredAccountKind;
 use crate::schema::{sessions, users};
 
 /// A row of `users`.
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     /// Id.

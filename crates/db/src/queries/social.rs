@@ -232,29 +232,48 @@ pub async fn requests_of(
     Ok((incoming, outgoing))
 }
 
+/// A friend and when the friendship began.
+#[derive(QueryableByName)]
+struct FriendRow {
+    #[diesel(embed)]
+    user: User,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    since: DateTime<Utc>,
+}
+
 /// Friends of `user` with when each friendship began, ordered by friend id after the cursor
 /// `after`. A friendship is stored once, so the friend is on either side of the row.
+///
+/// Every WebSocket handshake runs this, so its plan must not depend on fresh statistics: the
+/// two sides are two index lookups (the primary key's `user_a`, `friendships_user_b`) and each
+/// friend of the page one primary-key lookup (`OFFSET 0` keeps the planner from turning those
+/// into a join it may choose to hash over all of `users`). The earlier single join with an OR
+/// condition let a planner that believed `users` small walk every user instead; right after 9,000 friendships were
+/// made in bulk, handshakes fell from 1,736/s to 245/s until autovacuum analysed the tables
+/// (`crates/db/tests/handshake_plans.rs`).
 pub async fn friends_of(
     conn: &mut AsyncPgConnection,
     user: Uuid,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<(User, DateTime<Utc>)>> {
-    let after = after.unwrap_or(Uuid::nil());
-    // One query for both sides (a WebSocket handshake reads this): the friend is whichever
-    // of the pair is not `user`; PostgreSQL combines the two indexes.
-    let is_friend = users::id
-        .eq(friendships::user_b)
-        .and(friendships::user_a.eq(user))
-        .or(users::id.eq(friendships::user_a).and(friendships::user_b.eq(user)));
-    friendships::table
-        .inner_join(users::table.on(is_friend))
-        .filter(users::id.gt(after))
-        .order(users::id)
-        .limit(limit)
-        .select((User::as_select(), friendships::created_at))
-        .load(conn)
-        .await
+    use diesel::sql_types::{BigInt, Uuid as SqlUuid};
+    let rows: Vec<FriendRow> = crate::prepared::prepared(
+        "SELECT u.*, f.since FROM ( \
+             SELECT friend, since FROM ( \
+                 SELECT user_b AS friend, created_at AS since FROM friendships WHERE user_a = $1 AND user_b > $2 \
+                 UNION ALL \
+                 SELECT user_a, created_at FROM friendships WHERE user_b = $1 AND user_a > $2 \
+             ) sides ORDER BY friend LIMIT $3 \
+         ) f CROSS JOIN LATERAL (SELECT * FROM users WHERE users.id = f.friend OFFSET 0) u \
+         ORDER BY f.friend",
+    )
+    .bind::<SqlUuid, _>(user)
+    .bind::<SqlUuid, _>(after.unwrap_or(Uuid::nil()))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.user, row.since)).collect())
 }
 
 /// Ends the friendship of `a` and `b`; false if there was none.
