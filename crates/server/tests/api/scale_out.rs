@@ -607,7 +607,9 @@ async fn messages_nats_drops_for_a_slow_conversation_are_loaded_and_no_client_re
     alice.client.send_message(group, &message("after the flood")).await.unwrap();
 
     carol.assert_got_everything_once_in_order(&alice.client).await;
-    assert!(dropped_messages(&app).await > dropped_before, "NATS dropped nothing: the test proved nothing");
+    let dropped = dropped_messages(&app).await - dropped_before;
+    eprintln!("NATS dropped {dropped} messages of the flood and the sends (the recorder is shared: at least)");
+    assert!(dropped > 0.0, "NATS dropped nothing: the test proved nothing");
     // Dave, in the conversation too, was not told to resync either.
     loop {
         match dave_socket.next_within(QUIET).await {
