@@ -34,8 +34,9 @@ as_root() {
 
 # --- Debian packages -------------------------------------------------------------------
 # brotli compresses the web app's assets at build time (scripts/compress-assets.sh);
-# nats-server is started by the tests of the NATS bus (on a free loopback port, never as a service).
-apt_packages=(postgresql-15 acl brotli nats-server)
+# nats-server is started by the tests of the NATS bus (on a free loopback port, never as a service);
+# stunnel4 is the TLS terminator the SDK's wss:// test starts (tests/api/sdk_resume.rs).
+apt_packages=(postgresql-15 acl brotli nats-server stunnel4)
 if [ "$WITH_E2E" = 1 ]; then apt_packages+=(chromium); fi
 # The moto venv below needs `python3 -m venv` with ensurepip, which Debian ships apart.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi

@@ -18,6 +18,7 @@ mod realtime;
 mod rich_messages;
 mod s3_server;
 mod scale_out;
+mod sdk_resume;
 mod social;
 mod startup;
 mod static_files;
