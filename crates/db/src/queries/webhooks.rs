@@ -241,9 +241,8 @@ pub async fn advance(
 ) -> QueryResult<()> {
     diesel::update(webhook_cursors::table.find((subscription, conversation)))
         .set((
-            webhook_cursors::delivered_seq.eq(diesel::dsl::sql::<BigInt>("GREATEST(delivered_seq, ")
-                .bind::<BigInt, _>(seq)
-                .sql(")")),
+            webhook_cursors::delivered_seq
+                .eq(diesel::dsl::sql::<BigInt>("GREATEST(delivered_seq, ").bind::<BigInt, _>(seq).sql(")")),
             webhook_cursors::attempts.eq(0),
         ))
         .execute(conn)

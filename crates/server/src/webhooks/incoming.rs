@@ -148,9 +148,11 @@ pub async fn revoke(state: &AppState, user: Uuid, conversation: Uuid, id: Uuid, 
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_manager(&mut conn, conversation, user).await?;
     conn.transaction(async |conn| {
-        let row = queries::revoke_incoming(conn, conversation, id).await?.ok_or_else(|| ApiError::not_found("webhook"))?;
+        let row =
+            queries::revoke_incoming(conn, conversation, id).await?.ok_or_else(|| ApiError::not_found("webhook"))?;
         let detail = json!({"webhook_id": id, "name": row.name});
-        db::queries::admin::audit(conn, user, "webhook.revoke", ("conversation", Some(conversation)), detail, ip).await?;
+        db::queries::admin::audit(conn, user, "webhook.revoke", ("conversation", Some(conversation)), detail, ip)
+            .await?;
         Ok::<_, ApiError>(())
     })
     .await

@@ -65,21 +65,18 @@ impl Receiver {
             redirect_to,
         };
         let shared = state.clone();
-        let server = HttpServer::new(move || App::new().app_data(web::Data::new(shared.clone())).default_service(web::to(receive)))
-            .workers(1)
-            .disable_signals()
-            .bind((ip.parse::<IpAddr>().unwrap(), 0))
-            .unwrap();
+        let server = HttpServer::new(move || {
+            App::new().app_data(web::Data::new(shared.clone())).default_service(web::to(receive))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind((ip.parse::<IpAddr>().unwrap(), 0))
+        .unwrap();
         let port = server.addrs()[0].port();
         let server = server.run();
         let handle = server.handle();
         tokio::spawn(server);
-        Self {
-            url: format!("http://{ip}:{port}/hook"),
-            secret: state.secret,
-            received: state.received,
-            handle,
-        }
+        Self { url: format!("http://{ip}:{port}/hook"), secret: state.secret, received: state.received, handle }
     }
 
     fn trust(&self, secret: &str) {
@@ -121,7 +118,12 @@ impl Drop for Receiver {
 
 async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<ReceiverState>) -> HttpResponse {
     if let Some(target) = &state.redirect_to {
-        state.received.lock().unwrap().push(Received { id: String::new(), verified: false, status: 307, delivery: None });
+        state.received.lock().unwrap().push(Received {
+            id: String::new(),
+            verified: false,
+            status: 307,
+            delivery: None,
+        });
         return HttpResponse::TemporaryRedirect().insert_header(("Location", target.as_str())).finish();
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
@@ -184,8 +186,13 @@ async fn subscribe(app: &TestApp, who: &Account, url: &str, events: &[&str]) -> 
 }
 
 async fn subscriptions(app: &TestApp, who: &Account) -> Vec<Subscription> {
-    let response =
-        app.http.get(app.at("/api/v1/webhooks/subscriptions")).bearer_auth(&who.auth.access_token).send().await.unwrap();
+    let response = app
+        .http
+        .get(app.at("/api/v1/webhooks/subscriptions"))
+        .bearer_auth(&who.auth.access_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.json::<Subscriptions>().await.unwrap().items
 }
@@ -212,10 +219,8 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
         action: String,
     }
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-    let rows: Vec<Action> = diesel::sql_query("SELECT action FROM audit_log ORDER BY created_at, id")
-        .load(&mut conn)
-        .await
-        .unwrap();
+    let rows: Vec<Action> =
+        diesel::sql_query("SELECT action FROM audit_log ORDER BY created_at, id").load(&mut conn).await.unwrap();
     rows.into_iter().map(|r| r.action).collect()
 }
 
@@ -240,7 +245,7 @@ async fn an_incoming_webhook_stores_exactly_one_message_per_idempotency_key() {
     let created: CreatedIncomingWebhook = created.json().await.unwrap();
     let listed: IncomingWebhooks =
         app.http.get(&hooks).bearer_auth(&alice.auth.access_token).send().await.unwrap().json().await.unwrap();
-    assert_eq!(listed.items, [created.webhook.clone()]);
+    assert_eq!(listed.items, std::slice::from_ref(&created.webhook));
     assert!(!serde_json::to_string(&listed).unwrap().contains(created.path.rsplit('/').next().unwrap()));
 
     let post = |key: Option<&str>, body: serde_json::Value| {
@@ -260,13 +265,18 @@ async fn an_incoming_webhook_stores_exactly_one_message_per_idempotency_key() {
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(again.json::<Message>().await.unwrap().id, first.id);
     // Five retries at once of another key store it once.
-    let burst = futures_util::future::join_all((0..5).map(|_| post(Some("build-2"), json!({"body": "Build 2 deployed"}))));
-    let ids: Vec<_> =
-        futures_util::future::join_all(burst.await.into_iter().map(|r| async { r.unwrap().json::<Message>().await.unwrap().id }))
-            .await;
+    let burst =
+        futures_util::future::join_all((0..5).map(|_| post(Some("build-2"), json!({"body": "Build 2 deployed"}))));
+    let ids: Vec<_> = futures_util::future::join_all(
+        burst.await.into_iter().map(|r| async { r.unwrap().json::<Message>().await.unwrap().id }),
+    )
+    .await;
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     // A wrong secret is answered like a missing webhook, and stores nothing.
-    let forged = app.http.post(app.at(&format!("/api/v1/hooks/{}/not-the-secret", created.webhook.id))).json(&json!({"body": "x"}));
+    let forged = app
+        .http
+        .post(app.at(&format!("/api/v1/hooks/{}/not-the-secret", created.webhook.id)))
+        .json(&json!({"body": "x"}));
     assert_eq!(forged.send().await.unwrap().status(), StatusCode::NOT_FOUND);
     let empty = post(None, json!({"body": "  "})).await.unwrap();
     assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
@@ -276,7 +286,8 @@ async fn an_incoming_webhook_stores_exactly_one_message_per_idempotency_key() {
     let bodies: Vec<(&str, Option<&str>)> =
         page.items.iter().rev().map(|m| (m.body.as_str(), m.display_name.as_deref())).collect();
     assert_eq!(bodies, [("Build 1 deployed", Some("CI")), ("Build 2 deployed", None)]);
-    let author = page.users.iter().find(|u| u.id == created.webhook.account_id).expect("the webhook's account is named");
+    let author =
+        page.users.iter().find(|u| u.id == created.webhook.account_id).expect("the webhook's account is named");
     assert_eq!(author.display_name, "Deploys");
 
     // Revoked: the URL stops working; both are in the audit log.
@@ -324,7 +335,9 @@ async fn outgoing_deliveries_are_signed_retried_in_seq_order_and_not_repeated_ac
     let first = accepted[0].delivery.as_ref().unwrap();
     assert_eq!(first.data.conversation_id, group.id);
     assert_eq!(first.data.subscription_id, created.subscription.id);
-    assert!(matches!(&first.data.event.kind, protocol::conversations::EventKind::MessageCreated { message } if message.body == "message 1"));
+    assert!(
+        matches!(&first.data.event.kind, protocol::conversations::EventKind::MessageCreated { message } if message.body == "message 1")
+    );
     let healthy = subscriptions(&app, &bob).await;
     assert_eq!(healthy[0].failing_since, None, "a success clears the failure");
 
@@ -334,7 +347,8 @@ async fn outgoing_deliveries_are_signed_retried_in_seq_order_and_not_repeated_ac
     let peer = app.spawn_peer(settings).await;
     let alice_there = alice.via(&peer.client);
     for n in 4..=5 {
-        let message = alice_there.send_message(group.id, &SendMessage::new(Uuid::new_v4(), format!("message {n}"))).await;
+        let message =
+            alice_there.send_message(group.id, &SendMessage::new(Uuid::new_v4(), format!("message {n}"))).await;
         sent.push(message.unwrap());
     }
     receiver.wait_for_accepted(5).await;
@@ -411,7 +425,8 @@ async fn the_egress_guard_refuses_loopback_without_the_allowance_and_redirects_o
     let app = TestApp::spawn_with(|s| s.egress_allow = vec!["127.0.0.1/32".parse().unwrap()]).await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     let group = group_of(&app, &alice, &bob).await;
-    let created: CreatedSubscription = subscribe(&app, &bob, &redirecting.url, &["message"]).await.json().await.unwrap();
+    let created: CreatedSubscription =
+        subscribe(&app, &bob, &redirecting.url, &["message"]).await.json().await.unwrap();
     elsewhere.trust(&created.secret);
     say(&alice, &group, "hello").await;
     let failing = wait_for_subscription(&app, &bob, |s| s.last_error.is_some()).await;
