@@ -50,3 +50,45 @@ impl Client {
         self.send_empty(Method::DELETE, &format!("api/v1/tokens/{}", id.0), None::<&()>).await
     }
 }
+
+impl Client {
+    /// `PUT /conversations/{id}/commands`: the calling bot's slash commands there.
+    pub async fn set_commands(
+        &self,
+        conversation: protocol::ConversationId,
+        commands: &protocol::bots::SetCommands,
+    ) -> Result<(), ClientError> {
+        self.send_empty(Method::PUT, &format!("api/v1/conversations/{conversation}/commands"), Some(commands)).await
+    }
+
+    /// `GET /conversations/{id}/commands`.
+    pub async fn commands(
+        &self,
+        conversation: protocol::ConversationId,
+    ) -> Result<Vec<protocol::bots::SlashCommand>, ClientError> {
+        self.get_json(&format!("api/v1/conversations/{conversation}/commands")).await
+    }
+
+    /// `POST /conversations/{id}/commands/{name}`: invokes `/name args`.
+    pub async fn invoke_command(
+        &self,
+        conversation: protocol::ConversationId,
+        name: &str,
+        args: &str,
+    ) -> Result<protocol::bots::CommandInvocation, ClientError> {
+        let body = protocol::bots::InvokeCommand { args: args.to_owned() };
+        self.send(Method::POST, &format!("api/v1/conversations/{conversation}/commands/{name}"), Some(&body)).await
+    }
+
+    /// `POST /conversations/{id}/commands/invocations/{seq}/reply`: an ephemeral answer.
+    pub async fn reply_ephemerally(
+        &self,
+        conversation: protocol::ConversationId,
+        seq: i64,
+        body: &str,
+    ) -> Result<(), ClientError> {
+        let reply = protocol::bots::EphemeralReply { body: body.to_owned() };
+        let path = format!("api/v1/conversations/{conversation}/commands/invocations/{seq}/reply");
+        self.send_empty(Method::POST, &path, Some(&reply)).await
+    }
+}

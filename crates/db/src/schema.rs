@@ -43,6 +43,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    bot_commands (conversation_id, name) {
+        conversation_id -> Uuid,
+        name -> Text,
+        bot_id -> Uuid,
+        description -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     bots (user_id) {
         user_id -> Uuid,
         owner_id -> Uuid,
@@ -280,6 +290,8 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(bot_commands -> conversations (conversation_id));
+diesel::joinable!(bot_commands -> users (bot_id));
 diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(conversation_members -> users (user_id));
 diesel::joinable!(conversations -> users (created_by));
@@ -302,6 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     blocks,
+    bot_commands,
     bots,
     conversation_members,
     conversations,

@@ -19,6 +19,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 #[derive(QueryableByName, Debug)]
+#[expect(dead_code, reason = "read through Debug, in the failure message")]
 struct Scans {
     #[diesel(sql_type = Text)]
     relname: String,

@@ -18,6 +18,15 @@ pub const TOKEN_NAME_MAX_CHARS: usize = 64;
 pub const MAX_BOTS_PER_OWNER: usize = 20;
 /// Most live (unrevoked, unexpired) tokens per account.
 pub const MAX_TOKENS_PER_ACCOUNT: usize = 20;
+/// Most slash commands one bot may register in one conversation.
+pub const MAX_COMMANDS_PER_BOT: usize = 25;
+/// Longest slash command name (letters, digits, `_`, `-`; lower case).
+pub const COMMAND_NAME_MAX_CHARS: usize = 32;
+/// Longest slash command description, and longest argument text.
+pub const COMMAND_TEXT_MAX_CHARS: usize = 200;
+/// How long after an invocation its bot may still answer it ephemerally, in seconds.
+pub const EPHEMERAL_REPLY_WINDOW_SECS: i64 = 15 * 60;
+
 /// Every API token starts with this, so secret scanners can recognise one (with its checksum).
 pub const API_TOKEN_PREFIX: &str = "cfb_";
 
@@ -148,4 +157,62 @@ pub struct CreatedApiToken {
     /// Its description.
     #[serde(flatten)]
     pub info: ApiToken,
+}
+
+/// A slash command as a bot declares it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlashCommandSpec {
+    /// The name typed after `/` (1–32 of `a-z`, `0-9`, `_`, `-`).
+    pub name: String,
+    /// What it does, shown in the composer's suggestions (at most 200 characters).
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `PUT /api/v1/conversations/{id}/commands`: the calling bot's commands in that conversation,
+/// replacing those it had there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetCommands {
+    /// At most 25, names distinct.
+    pub commands: Vec<SlashCommandSpec>,
+}
+
+/// A slash command available in a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlashCommand {
+    /// The name typed after `/`.
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// The bot that answers it.
+    pub bot: PublicUser,
+}
+
+/// `POST /api/v1/conversations/{id}/commands/{name}`: invokes a command.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvokeCommand {
+    /// What follows the command (at most 200 characters).
+    #[serde(default)]
+    pub args: String,
+}
+
+/// `201` answer to [`InvokeCommand`]: where the invocation sits in the conversation's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommandInvocation {
+    /// The seq of its `command_invoked` event (the bot answers ephemerally by it).
+    pub seq: i64,
+}
+
+/// `POST /api/v1/conversations/{id}/commands/invocations/{seq}/reply`: the invoked bot's
+/// ephemeral answer, delivered to the invoker's open apps only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EphemeralReply {
+    /// The answer (1–4,000 characters).
+    pub body: String,
 }

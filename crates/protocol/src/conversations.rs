@@ -526,6 +526,18 @@ pub enum EventKind {
         /// Who unpinned it.
         by: UserId,
     },
+    /// A member invoked a bot's slash command (`/faq shipping`). The bot answers with a message,
+    /// or with an ephemeral reply only the invoker sees; others see "Ann used /faq".
+    CommandInvoked {
+        /// The command's name, without the slash.
+        command: String,
+        /// What followed it (may be empty).
+        args: String,
+        /// Who invoked it.
+        by: UserId,
+        /// The bot that registered it.
+        bot_id: UserId,
+    },
     /// A kind of change this client does not know, from a newer server. Its seq still counts
     /// (the log has no gap); there is nothing to show. Never sent.
     #[serde(other)]
@@ -555,6 +567,7 @@ impl EventKind {
                 | Self::DescriptionChanged { .. }
                 | Self::PhotoChanged { .. }
                 | Self::MessagePinned { .. }
+                | Self::CommandInvoked { .. }
         )
     }
 }

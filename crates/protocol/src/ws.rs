@@ -275,6 +275,18 @@ pub enum ServerFrame {
         /// Why, with the last error.
         reason: String,
     },
+    /// A bot's ephemeral answer to a slash command the caller invoked: shown to the caller only,
+    /// never stored (it is gone after a reload).
+    EphemeralMessage {
+        /// Where the command was invoked.
+        conversation_id: ConversationId,
+        /// The seq of the `command_invoked` event it answers.
+        invocation_seq: i64,
+        /// The bot.
+        sender: PublicUser,
+        /// The answer.
+        body: String,
+    },
     /// A frame type this client does not know, from a newer server: ignore it. Never sent.
     #[serde(other)]
     Unknown,

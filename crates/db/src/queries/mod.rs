@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api_tokens;
+pub mod bot_commands;
 pub mod bots;
 pub mod changes;
 pub mod conversations;

@@ -2,8 +2,8 @@
 //! token only what its scopes allow:
 //!
 //! - reading (`GET`, `HEAD`) needs `read`;
-//! - writing into a conversation (send, edit, delete, forward, react, mark read, upload) needs
-//!   `send`, listed below by route;
+//! - writing into a conversation (send, edit, delete, forward, react, mark read, upload, invoke
+//!   or answer a slash command) needs `send`, listed below by route;
 //! - every other change needs `manage`, so a route added later without thought defaults to the
 //!   strongest scope, never to a weaker one.
 //!
@@ -25,6 +25,8 @@ const SEND_ROUTES: &[(Method, &str)] = &[
     (Method::PUT, "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}"),
     (Method::DELETE, "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}"),
     (Method::POST, "/api/v1/media"),
+    (Method::POST, "/api/v1/conversations/{id}/commands/{name}"),
+    (Method::POST, "/api/v1/conversations/{id}/commands/invocations/{seq}/reply"),
 ];
 
 /// The scope a token needs for `method` on the route `pattern` (`None` when actix matched no

@@ -301,6 +301,7 @@ fn named_users(kind: &EventKind) -> Vec<Uuid> {
         | EventKind::PhotoChanged { by, .. }
         | EventKind::MessagePinned { by, .. }
         | EventKind::MessageUnpinned { by, .. } => vec![by.0],
+        EventKind::CommandInvoked { by, bot_id, .. } => vec![by.0, bot_id.0],
         EventKind::MemberAdded { user, by, .. } => vec![user.id.0, by.0],
         EventKind::MemberRemoved { user_id, by } | EventKind::MemberRoleChanged { user_id, by, .. } => {
             vec![user_id.0, by.0]

@@ -2,6 +2,7 @@
 //! validates, then either reads through `db` or queues a typed command to the `writer`, the
 //! only way into a conversation's log, which publishes to the bus after commit.
 
+pub mod commands;
 pub mod conversations;
 pub mod forward;
 pub mod messages;

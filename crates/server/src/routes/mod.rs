@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod blocks;
 pub mod bots;
+pub mod commands;
 pub mod conversation_settings;
 pub mod conversations;
 pub mod docs;
@@ -95,6 +96,10 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(messages::search_messages)
             .service(reactions::add_reaction)
             .service(reactions::remove_reaction)
+            .service(commands::set_commands)
+            .service(commands::list_commands)
+            .service(commands::reply_to_command)
+            .service(commands::invoke_command)
             .service(pins::list_pins)
             .service(pins::pin_message)
             .service(pins::unpin_message)

@@ -11,11 +11,11 @@ use client::ws::SocketError;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use protocol::ErrorCode;
-use protocol::bots::{CreateApiToken, CreateBot, CreatedApiToken, TokenScope};
-use protocol::conversations::SendMessage;
+use protocol::bots::{CreateApiToken, CreateBot, CreatedApiToken, SetCommands, SlashCommandSpec, TokenScope};
+use protocol::conversations::{EventKind, SendMessage};
 use protocol::social::SendFriendRequestOutcome;
 use protocol::users::AccountKind;
-use protocol::ws::close;
+use protocol::ws::{ServerFrame, close};
 use reqwest::{Method, StatusCode};
 use sha2::{Digest, Sha256};
 
@@ -297,4 +297,99 @@ async fn token_requests_are_rate_limited_with_headers() {
     assert!(alice.client.me().await.is_ok());
     let no_headers = alice.client.request(Method::GET, "/api/v1/users/me").unwrap().send().await.unwrap();
     assert!(header(&no_headers, "x-ratelimit-limit").is_none());
+}
+
+/// Waits up to 5 s for a frame that `pick` accepts.
+async fn frame_matching<T>(
+    socket: &mut client::ws::Socket,
+    mut pick: impl FnMut(ServerFrame) -> Option<T>,
+) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while let Some(left) = deadline.checked_duration_since(tokio::time::Instant::now()) {
+        match socket.next_within(left).await.unwrap() {
+            Some(frame) => {
+                if let Some(found) = pick(frame) {
+                    return Some(found);
+                }
+            }
+            None => return None,
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_slash_command_reaches_its_bot_as_an_event_and_the_ephemeral_answer_only_the_invoker() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol) = (app.register("alice").await, app.register("bob").await, app.register("carol").await);
+    app.befriend(&alice, &bob).await;
+    let everything = [TokenScope::Read, TokenScope::Send, TokenScope::Manage];
+    let (bot_id, _, bot) = bot_with_token(&app, &alice, &everything).await;
+    alice.client.send_friend_request(bot_id).await.unwrap();
+    let group = alice.client.create_group("Support", &[bob.id(), bot_id]).await.unwrap();
+
+    // Only a bot, and only a member, declares commands.
+    let faq = SetCommands { commands: vec![SlashCommandSpec { name: "faq".into(), description: "Answers".into() }] };
+    assert_eq!(alice.client.set_commands(group.id, &faq).await.unwrap_err().code(), Some(ErrorCode::Forbidden));
+    let elsewhere = carol.client.create_group("Carol's", &[]).await.unwrap();
+    assert_eq!(bot.set_commands(elsewhere.id, &faq).await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    let bad = SetCommands { commands: vec![SlashCommandSpec { name: "Not OK".into(), description: String::new() }] };
+    assert_eq!(bot.set_commands(group.id, &bad).await.unwrap_err().code(), Some(ErrorCode::InvalidInput));
+    bot.set_commands(group.id, &faq).await.unwrap();
+    let listed = bob.client.commands(group.id).await.unwrap();
+    assert_eq!(listed.iter().map(|c| (c.name.as_str(), c.bot.id)).collect::<Vec<_>>(), [("faq", bot_id)]);
+    assert_eq!(
+        carol.client.commands(group.id).await.unwrap_err().code(),
+        Some(ErrorCode::NotFound),
+        "a stranger learns nothing"
+    );
+
+    let (mut bot_socket, _) = bot.connect().await.unwrap();
+    let (mut bob_socket, _) = bob.client.connect().await.unwrap();
+    let (mut alice_socket, _) = alice.client.connect().await.unwrap();
+    let invoked = bob.client.invoke_command(group.id, "faq", "shipping").await.unwrap();
+    // Unknown commands and strangers are refused alike.
+    assert_eq!(bob.client.invoke_command(group.id, "nope", "").await.unwrap_err().code(), Some(ErrorCode::NotFound));
+    assert_eq!(carol.client.invoke_command(group.id, "faq", "").await.unwrap_err().code(), Some(ErrorCode::NotFound));
+
+    // The bot gets the invocation as an event of the conversation, with its seq.
+    let seen = frame_matching(&mut bot_socket, |frame| match frame {
+        ServerFrame::Event { event } => match event.kind {
+            EventKind::CommandInvoked { command, args, by, bot_id } => Some((event.seq, command, args, by, bot_id)),
+            _ => None,
+        },
+        _ => None,
+    })
+    .await;
+    assert_eq!(seen, Some((invoked.seq, "faq".to_owned(), "shipping".to_owned(), bob.id(), bot_id)));
+    // It is in the log too, for a bot that was away.
+    let events = bot.all_events(group.id, 0).await.unwrap();
+    assert!(events.iter().any(|e| e.seq == invoked.seq && matches!(e.kind, EventKind::CommandInvoked { .. })));
+
+    // The ephemeral answer reaches Bob alone; only the invoked bot may give it.
+    assert_eq!(
+        alice.client.reply_ephemerally(group.id, invoked.seq, "not mine to answer").await.unwrap_err().code(),
+        Some(ErrorCode::NotFound)
+    );
+    bot.reply_ephemerally(group.id, invoked.seq, "We ship worldwide.").await.unwrap();
+    let answer = frame_matching(&mut bob_socket, |frame| match frame {
+        ServerFrame::EphemeralMessage { invocation_seq, sender, body, .. } => Some((invocation_seq, sender.id, body)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(answer, Some((invoked.seq, bot_id, "We ship worldwide.".to_owned())));
+    let leaked =
+        frame_matching(&mut alice_socket, |frame| matches!(frame, ServerFrame::EphemeralMessage { .. }).then_some(()))
+            .await;
+    assert!(leaked.is_none(), "another member saw the ephemeral answer");
+
+    // A read-only token may not invoke; once the bot leaves, its commands stop answering.
+    let reader = alice.client.create_token(&token_request(None, &[TokenScope::Read])).await.unwrap();
+    let reader = app.client.with_api_token(&reader.token);
+    assert_eq!(
+        reader.invoke_command(group.id, "faq", "").await.unwrap_err().code(),
+        Some(ErrorCode::InsufficientScope)
+    );
+    alice.client.remove_member(group.id, bot_id).await.unwrap();
+    assert_eq!(bob.client.invoke_command(group.id, "faq", "").await.unwrap_err().code(), Some(ErrorCode::NotFound));
 }

@@ -198,11 +198,14 @@ impl Chat {
                 self.conversations.update(|list| reducer::refresh_peer(list, &user));
                 self.remember_users([user]);
             }
-            // Unknown: a frame type from a newer server, which this client ignores.
+            // Unknown: a frame type from a newer server, which this client ignores. The web app
+            // has no slash-command composer yet, so it cannot have invoked what an ephemeral
+            // answer replies to.
             ServerFrame::Ready { .. }
             | ServerFrame::Ack { .. }
             | ServerFrame::Error { .. }
             | ServerFrame::WebhookDisabled { .. }
+            | ServerFrame::EphemeralMessage { .. }
             | ServerFrame::Unknown => {}
         }
     }

@@ -270,6 +270,7 @@ pub fn apply(
         EventKind::ConversationCreated { .. }
         | EventKind::ReactionAdded { .. }
         | EventKind::ReactionRemoved { .. }
+        | EventKind::CommandInvoked { .. }
         | EventKind::Unknown => update_summary(conversations, id, seq, |_| {}),
         EventKind::MessagePinned { .. } | EventKind::MessageUnpinned { .. } => {
             update_summary(conversations, id, seq, |_| {});

@@ -187,6 +187,19 @@ pub enum Command {
         /// The friend (never the opener).
         peer: UserId,
     },
+    /// A member invokes a bot's slash command (the caller found which bot registered it).
+    InvokeCommand {
+        /// Where.
+        conversation: ConversationId,
+        /// Who invokes it (must be a member).
+        invoker: UserId,
+        /// The bot that answers it (must still be a member).
+        bot: UserId,
+        /// The command's name.
+        name: String,
+        /// What followed it, already checked.
+        args: String,
+    },
 }
 
 impl Command {
@@ -206,7 +219,8 @@ impl Command {
             | Self::RemoveMember { conversation, .. }
             | Self::SetRole { conversation, .. }
             | Self::CreateGroup { conversation, .. }
-            | Self::OpenDm { conversation, .. } => *conversation,
+            | Self::OpenDm { conversation, .. }
+            | Self::InvokeCommand { conversation, .. } => *conversation,
         }
     }
 
@@ -229,6 +243,10 @@ impl Command {
             | Self::RemoveMember { actor: user, .. }
             | Self::SetRole { actor: user, .. } => {
                 out.insert(user.0);
+            }
+            Self::InvokeCommand { invoker, bot, .. } => {
+                out.insert(invoker.0);
+                out.insert(bot.0);
             }
             Self::Delete { by: Deleter::Operator(_), .. }
             | Self::Expire { .. }
@@ -264,6 +282,8 @@ pub enum Outcome {
     Message(Box<Message>),
     /// How many messages the retention sweep removed.
     Expired(usize),
+    /// An event was appended (a slash command's invocation) at this seq.
+    Logged(i64),
     /// The conversation changed (members, roles, title) or was opened.
     Conversation {
         /// Which.

@@ -146,7 +146,8 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
             Command::Rename { .. }
             | Command::Describe { .. }
             | Command::RemoveMember { .. }
-            | Command::SetRole { .. } => {}
+            | Command::SetRole { .. }
+            | Command::InvokeCommand { .. } => {}
         }
     }
     // A DM is opened under both users' row locks, as every friendship change takes them, so

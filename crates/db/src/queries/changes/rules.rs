@@ -170,6 +170,9 @@ impl Draft {
                 self.create_group(*conversation, *creator, title, members)
             }
             Command::OpenDm { conversation, opener, peer } => self.open_dm(*conversation, *opener, *peer),
+            Command::InvokeCommand { conversation, invoker, bot, name, args } => {
+                self.invoke(*conversation, *invoker, *bot, name, args)
+            }
         }
     }
 
@@ -705,6 +708,26 @@ impl Draft {
         Ok(Applied { joined, ..changed(conversation, ConversationKind::Group, true) }.with_events(vec![event]))
     }
 
+    /// A member invokes a slash command of a bot that is still in the conversation.
+    fn invoke(
+        &mut self,
+        conversation: ConversationId,
+        invoker: UserId,
+        bot: UserId,
+        name: &str,
+        args: &str,
+    ) -> Result<Applied, Refusal> {
+        let (found, _) = self.as_member(conversation, invoker)?;
+        if !found.members.contains_key(&bot) {
+            // The bot left: its commands no longer answer.
+            return Err(Refusal::NotFound("command"));
+        }
+        let kind = EventKind::CommandInvoked { command: name.to_owned(), args: args.to_owned(), by: invoker, bot_id: bot };
+        let event = self.push_event(conversation, kind);
+        let seq = event.seq;
+        Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Logged(seq)) })
+    }
+
     fn open_dm(&mut self, conversation: ConversationId, opener: UserId, peer: UserId) -> Result<Applied, Refusal> {
         let key = dm_key(opener.0, peer.0);
         if let Some(existing) = self.dms.get(&key) {
@@ -851,6 +874,7 @@ fn stored_form(kind: &EventKind) -> (&'static str, Option<Uuid>, serde_json::Val
         EventKind::ReactionRemoved { message_id, .. } => ("reaction_removed", Some(message_id.0), payload()),
         EventKind::MessagePinned { message_id, .. } => ("message_pinned", Some(message_id.0), payload()),
         EventKind::MessageUnpinned { message_id, .. } => ("message_unpinned", Some(message_id.0), payload()),
+        EventKind::CommandInvoked { .. } => ("command_invoked", None, payload()),
         // Only a client reading a newer server's log meets it; this server never makes one.
         EventKind::Unknown => ("unknown", None, empty()),
     }
