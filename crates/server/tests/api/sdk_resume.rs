@@ -497,3 +497,49 @@ async fn session_speaks_wss_through_a_tls_terminator_and_resumes_across_its_rest
     assert_eq!(history.items.iter().filter(|m| m.body == "from the outbox").count(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn bot_runner_answers_commands_and_mentions_once_as_replies() {
+    use client::bot::BotRunner;
+
+    let app = TestApp::spawn().await;
+    let alice = app.register("alice").await;
+    let helper = app.register("helper").await;
+    app.befriend(&alice, &helper).await;
+    let dm = alice.client.open_dm(helper.id()).await.unwrap().id;
+    let credentials = Credentials::Password { username: "helper".into(), password: helper.password.clone() };
+    let session = Session::start(&app.client, credentials, quick_reconnects()).await.unwrap();
+    let bot = tokio::spawn(
+        BotRunner::new(session)
+            .command("faq", |_, command| Some(format!("about {}: open 9 to 5", command.args)))
+            .on_mention(|incoming| Some(format!("you said {:?}", incoming.message.body)))
+            .run(),
+    );
+
+    let command = alice.client.send_message(dm, &SendMessage::new(Uuid::new_v4(), "/FAQ hours")).await.unwrap();
+    let mut mention = SendMessage::new(Uuid::new_v4(), "hello @helper");
+    mention.mentions = vec![helper.id()];
+    let mention = alice.client.send_message(dm, &mention).await.unwrap();
+    // Neither a command it knows nor a mention, and no plain-message handler: no answer.
+    alice.client.send_message(dm, &SendMessage::new(Uuid::new_v4(), "/unknown thing")).await.unwrap();
+
+    let answers = || async {
+        let page = alice.client.messages(dm, None, None).await.unwrap();
+        let mut answers: Vec<_> = page.items.into_iter().filter(|m| m.sender_id == helper.id()).collect();
+        answers.sort_by_key(|m| m.seq);
+        answers
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while answers().await.len() < 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let answers = answers().await;
+    let seen: Vec<(&str, Option<protocol::MessageId>)> =
+        answers.iter().map(|m| (m.body.as_str(), m.reply_to)).collect();
+    assert_eq!(
+        seen,
+        [("about hours: open 9 to 5", Some(command.id)), ("you said \"hello @helper\"", Some(mention.id))]
+    );
+    bot.abort();
+}
