@@ -3,10 +3,11 @@
 # Debian packages (PostgreSQL, brotli, nats-server, Chromium), the wasm32 target, trunk,
 # wasm-bindgen-cli at the version Cargo.lock resolves, cargo-deny and its offline advisory
 # database (from the snapshot in third_party/advisory-db), the npm tools (wasm-opt from binaryen,
-# Playwright), and moto (an S3-compatible server for the media-store tests) in a Python venv
-# under .tools/.
+# Playwright), moto (an S3-compatible server for the media-store tests) and schemathesis (the
+# API contract checker of scripts/api-contract.sh), each in a Python venv under .tools/.
 # Nothing here downloads a prebuilt binary: Rust tools are compiled from the Rust registry,
-# wasm-opt is binaryen's npm build, the browser is Debian's, moto comes from the Python registry.
+# wasm-opt is binaryen's npm build, the browser is Debian's, moto and schemathesis come from the
+# Python registry.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,6 +16,8 @@ TRUNK_VERSION=0.21.14
 CARGO_DENY_VERSION=0.20.2
 # moto in server mode: the S3-compatible server that the media-store tests start on loopback.
 MOTO_SPEC='moto[server]==5.2.6'
+# schemathesis: checks the running API against its OpenAPI document (scripts/api-contract.sh).
+SCHEMATHESIS_SPEC='schemathesis==4.32.5'
 WITH_E2E=0
 for arg in "$@"; do
   case "$arg" in
@@ -144,6 +147,18 @@ if [ ! -x "$MOTO_VENV/bin/moto_server" ] || ! "$MOTO_VENV/bin/python" -c '' 2>/d
   python3 -m venv "$MOTO_VENV"
   "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$MOTO_SPEC"
   printf '%s\n' "$MOTO_SPEC" >"$moto_stamp"
+fi
+
+# schemathesis in its own venv the same way (its dependencies pin versions moto's do not).
+SCHEMATHESIS_VENV=$ROOT/.tools/schemathesis
+schemathesis_stamp=$SCHEMATHESIS_VENV/.confab-installed
+if [ ! -x "$SCHEMATHESIS_VENV/bin/schemathesis" ] || ! "$SCHEMATHESIS_VENV/bin/python" -c '' 2>/dev/null \
+  || [ "$(cat "$schemathesis_stamp" 2>/dev/null)" != "$SCHEMATHESIS_SPEC" ]; then
+  say "installing $SCHEMATHESIS_SPEC in ${SCHEMATHESIS_VENV#"$ROOT"/} (~1 min)"
+  rm -rf "$SCHEMATHESIS_VENV"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$SCHEMATHESIS_SPEC"
+  printf '%s\n' "$SCHEMATHESIS_SPEC" >"$schemathesis_stamp"
 fi
 
 say "tools ready"

@@ -2,7 +2,8 @@
 # Runs every check Confab has: formatting, clippy (warnings are errors) on the native crates and
 # on the wasm frontend, the dependency policy (cargo deny), the protocol crate's browser-safety,
 # all Rust tests against a real PostgreSQL, the frontend's unit tests (natively), the load
-# generator at a tiny size, and the Playwright e2e suite in Chromium.
+# generator at a tiny size, the REST API against its OpenAPI document (schemathesis), and the
+# Playwright e2e suite in Chromium.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +73,11 @@ fi
 
 step "load generator smoke run"
 scripts/bench-smoke.sh
+
+# A private server checked by schemathesis with every check, as a third party would run it
+# (the committed docs/openapi.json and docs/frames.schema.json are checked by the Rust tests).
+step "API contract (schemathesis against the OpenAPI document)"
+scripts/api-contract.sh
 
 step "e2e (Playwright, Chromium)"
 (cd e2e && npx playwright test)

@@ -19,8 +19,9 @@ pub mod limits {
     pub const DISPLAY_NAME_MAX: usize = 64;
     /// Shortest password, in characters.
     pub const PASSWORD_MIN_CHARS: usize = 8;
-    /// Longest password, in bytes (argon2 cost grows with it; nobody needs more).
-    pub const PASSWORD_MAX_BYTES: usize = 256;
+    /// Longest password, in characters (argon2 cost grows with it; nobody needs more). Counted
+    /// in characters, as JSON Schema's `maxLength` counts, so the OpenAPI document can say it.
+    pub const PASSWORD_MAX_CHARS: usize = 256;
     /// Longest bio, in characters.
     pub const BIO_MAX: usize = 500;
 }

@@ -47,6 +47,7 @@ pub mod close {
 /// Frames a client sends. Every request carries a `req_id` the server echoes in its `ack` or
 /// `error`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Must be the first frame.
@@ -127,6 +128,7 @@ impl ClientFrame {
 
 /// A friend and whether they are online now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FriendPresence {
     /// The friendship.
     #[serde(flatten)]
@@ -139,6 +141,7 @@ pub struct FriendPresence {
 
 /// What an `ack` carries, by request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum AckResult {
     /// `send_message`, `edit_message`, `delete_message`: the message as stored now.
@@ -154,6 +157,7 @@ pub enum AckResult {
 
 /// Frames the server sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// After `authenticate`: the connection is subscribed; this is the state to sync from.
@@ -287,8 +291,9 @@ pub enum ServerFrame {
         /// The answer.
         body: String,
     },
-    /// A frame type this client does not know, from a newer server: ignore it. Never sent.
-    #[serde(other)]
+    /// A frame type this client does not know, from a newer server: ignore it. Never sent
+    /// (so never serialized, and absent from the frame schema).
+    #[serde(other, skip_serializing)]
     Unknown,
 }
 

@@ -3,6 +3,14 @@
 
 use utoipa::OpenApi;
 
+#[cfg(test)]
+mod committed;
+pub mod constraints;
+pub mod frames;
+pub mod responses;
+
+use responses::CommonResponses;
+
 /// Root of the generated OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +25,7 @@ use utoipa::OpenApi;
         crate::telemetry::metrics::get_metrics,
         crate::routes::docs::get_openapi,
         crate::routes::docs::get_docs,
+        crate::routes::docs::get_frames_schema,
         crate::routes::auth::register,
         crate::routes::auth::login,
         crate::routes::auth::refresh,
@@ -116,7 +125,7 @@ use utoipa::OpenApi;
         crate::routes::webhooks::delete_subscription,
     ),
     components(schemas(protocol::ErrorBody, protocol::ErrorCode, protocol::webhooks::WebhookDelivery)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "ops", description = "Probes and documentation"),
         (name = "auth", description = "Accounts and sessions"),
@@ -161,4 +170,12 @@ impl utoipa::Modify for BearerAuth {
 /// The document, built once.
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The document as served and committed: [`document`] with the inputs' rules written in by
+/// [`constraints::apply`].
+pub fn document_value() -> serde_json::Value {
+    let mut value = serde_json::to_value(document()).unwrap_or_default();
+    constraints::apply(&mut value);
+    value
 }

@@ -134,7 +134,10 @@ impl Application {
             login_limiter: Arc::new(LoginLimiter::default()),
             user_limits: Arc::new(UserLimits::new(settings.user_requests_per_sec)),
             token_limits: Arc::new(TokenLimits::new(settings.token_requests_per_sec)),
-            openapi_json: Bytes::from(doc.to_json().context("cannot serialize the OpenAPI document")?),
+            openapi_json: Bytes::from(
+                serde_json::to_vec(&crate::openapi::document_value())
+                    .context("cannot serialize the OpenAPI document")?,
+            ),
             docs_html: Bytes::from(routes::docs::render_docs(&doc)),
             settings: Arc::new(settings.clone()),
             liveness: Liveness::default(),

@@ -27,7 +27,8 @@ pub fn display_name(raw: &str) -> Result<String, ApiError> {
     if name.is_empty() {
         return Err(ApiError::invalid_field("display_name", "must not be empty"));
     }
-    if name.chars().count() > limits::DISPLAY_NAME_MAX {
+    // Counted before trimming, as the OpenAPI document's maxLength counts.
+    if raw.chars().count() > limits::DISPLAY_NAME_MAX {
         return Err(ApiError::invalid_field(
             "display_name",
             format!("at most {} characters", limits::DISPLAY_NAME_MAX),
@@ -39,21 +40,21 @@ pub fn display_name(raw: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
-/// A valid new password: at least 8 characters, at most 256 bytes.
+/// A valid new password: at least 8 characters, at most 256.
 pub fn new_password(field: &str, raw: &str) -> Result<(), ApiError> {
     if raw.chars().count() < limits::PASSWORD_MIN_CHARS {
         return Err(ApiError::invalid_field(field, format!("at least {} characters", limits::PASSWORD_MIN_CHARS)));
     }
-    if raw.len() > limits::PASSWORD_MAX_BYTES {
-        return Err(ApiError::invalid_field(field, format!("at most {} bytes", limits::PASSWORD_MAX_BYTES)));
+    if raw.chars().count() > limits::PASSWORD_MAX_CHARS {
+        return Err(ApiError::invalid_field(field, format!("at most {} characters", limits::PASSWORD_MAX_CHARS)));
     }
     Ok(())
 }
 
 /// A presented password: bounded so nobody can make us hash megabytes.
 pub fn presented_password(raw: &str) -> Result<(), ApiError> {
-    if raw.len() > limits::PASSWORD_MAX_BYTES {
-        return Err(ApiError::invalid_field("password", format!("at most {} bytes", limits::PASSWORD_MAX_BYTES)));
+    if raw.chars().count() > limits::PASSWORD_MAX_CHARS {
+        return Err(ApiError::invalid_field("password", format!("at most {} characters", limits::PASSWORD_MAX_CHARS)));
     }
     Ok(())
 }
@@ -143,11 +144,12 @@ mod tests {
     }
 
     #[test]
-    fn passwords_count_characters_but_cap_bytes() {
+    fn passwords_count_characters() {
         assert!(new_password("password", "1234567").is_err());
         assert!(new_password("password", "12345678").is_ok());
-        assert!(new_password("password", &"é".repeat(129)).is_err(), "258 bytes");
-        assert!(new_password("password", &"é".repeat(128)).is_ok());
+        // Characters, as the OpenAPI document's maxLength counts them (512 bytes here).
+        assert!(new_password("password", &"é".repeat(256)).is_ok());
+        assert!(new_password("password", &"é".repeat(257)).is_err());
     }
 
     #[test]

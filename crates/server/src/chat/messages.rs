@@ -27,7 +27,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Longest search query, in characters.
-const MAX_QUERY_CHARS: usize = 200;
+pub const MAX_QUERY_CHARS: usize = 200;
 /// Most search hits returned.
 const MAX_HITS: i64 = 50;
 

@@ -3,7 +3,7 @@
 
 use db::queries::changes::Command;
 use protocol::conversations::{Message, normalize_emoji};
-use protocol::{ConversationId, MessageId, UserId};
+use protocol::{ConversationId, ErrorCode, MessageId, UserId};
 use uuid::Uuid;
 
 use crate::chat::messages::changed_message;
@@ -20,7 +20,10 @@ pub async fn react(
     emoji: &str,
     add: bool,
 ) -> Result<Message, ApiError> {
-    let emoji = normalize_emoji(emoji).ok_or_else(|| ApiError::invalid_field("emoji", "give one emoji"))?;
+    // 422, not 400: any text is a well-formed path segment; whether it is one emoji of the
+    // Unicode set is a rule the OpenAPI document cannot state without listing them all.
+    let emoji =
+        normalize_emoji(emoji).ok_or_else(|| ApiError::field(ErrorCode::Unprocessable, "emoji", "give one emoji"))?;
     let command = Command::React {
         conversation: ConversationId(conversation),
         user: UserId(user),

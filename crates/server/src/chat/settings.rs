@@ -3,9 +3,9 @@
 
 use chrono::Utc;
 use db::queries::conversations as queries;
-use protocol::ConversationId;
 use protocol::conversations::{ConversationSettings, UpdateConversationSettings};
 use protocol::ws::ServerFrame;
+use protocol::{ConversationId, ErrorCode};
 use uuid::Uuid;
 
 use crate::bus::BusMessage;
@@ -20,7 +20,12 @@ pub async fn update(
     input: UpdateConversationSettings,
 ) -> Result<ConversationSettings, ApiError> {
     if input.muted_until.is_some_and(|until| until <= Utc::now()) {
-        return Err(ApiError::invalid_field("muted_until", "must be in the future (or null to unmute)"));
+        // 422, not 400: the value is well formed, only already past (no schema can say "future").
+        return Err(ApiError::field(
+            ErrorCode::Unprocessable,
+            "muted_until",
+            "must be in the future (or null to unmute)",
+        ));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let (muted_until, archived_at) =

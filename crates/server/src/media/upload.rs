@@ -28,7 +28,7 @@ const MAX_TEXT_PART: usize = 2048;
 /// Longest kept file name, in characters.
 const MAX_NAME_CHARS: usize = 200;
 /// A voice message's longest duration (an hour).
-const MAX_DURATION_MS: u32 = 60 * 60 * 1000;
+pub const MAX_DURATION_MS: u32 = 60 * 60 * 1000;
 
 /// A temporary file, removed when dropped.
 struct TempFile(PathBuf);

@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[utoipa::path(tag = "conversations", path = "/api/v1/conversations/{id}/settings", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Conversation id")), request_body = UpdateConversationSettings,
     responses((status = 200, body = ConversationSettings),
-        (status = 400, description = "`invalid_input`: `muted_until` in the past", body = ErrorBody),
+        (status = 422, description = "`unprocessable`: `muted_until` in the past", body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 #[put("/conversations/{id}/settings")]
 pub async fn update_settings(

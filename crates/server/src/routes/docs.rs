@@ -21,6 +21,17 @@ pub async fn get_openapi(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(state.openapi_json.clone())
 }
 
+/// The JSON Schema of every WebSocket frame (`ClientFrame` sent, `ServerFrame` received).
+#[utoipa::path(
+    tag = "realtime",
+    path = "/api/v1/frames.schema.json",
+    responses((status = 200, description = "JSON Schema (draft 2020-12) of the WebSocket frames", content_type = "application/schema+json"))
+)]
+#[get("/frames.schema.json")]
+pub async fn get_frames_schema() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/schema+json").body(crate::openapi::frames::frames_schema_json())
+}
+
 /// A human-readable page describing every route.
 #[utoipa::path(
     tag = "ops",
@@ -42,7 +53,8 @@ pub fn render_docs(doc: &OpenApi) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><style>{CSS}</style></head><body><main>\
          <h1>{title} <small>{}</small></h1><p>{}</p>\
-         <p>Machine-readable: <a href=\"openapi.json\">openapi.json</a>. \
+         <p>Machine-readable: <a href=\"openapi.json\">openapi.json</a>; \
+         the WebSocket frames: <a href=\"frames.schema.json\">frames.schema.json</a>. \
          The WebSocket protocol is described in the project's docs/protocol.md.</p>",
         escape(&doc.info.version),
         escape(doc.info.description.as_deref().unwrap_or_default())

@@ -79,6 +79,7 @@ pub async fn list_events(
         (status = 403, description = "`forbidden`: a DM with someone no longer your friend", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`conflict`: client_msg_id used in another conversation", body = ErrorBody),
+        (status = 422, description = "`unprocessable`: an attachment that is not an unattached upload of the sender's", body = ErrorBody),
         (status = 429, description = "`rate_limited`: the user's requests per second are used up; see Retry-After", body = ErrorBody)))]
 #[post("/conversations/{id}/messages")]
 pub async fn send_message(

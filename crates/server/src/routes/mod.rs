@@ -21,17 +21,16 @@ pub mod reactions;
 pub mod readers;
 pub mod tokens;
 pub mod two_factor;
+pub mod unknown_route;
 pub mod users;
 pub mod webhooks;
 
 use actix_web::web;
 
-use crate::error::ApiError;
-use protocol::ErrorCode;
-
 /// Mounts the probes at the root.
 pub fn configure_root(cfg: &mut web::ServiceConfig) {
     cfg.service(health::get_healthz).service(health::get_readyz).service(crate::telemetry::metrics::get_metrics);
+    unknown_route::configure_root(cfg);
 }
 
 /// Mounts the versioned API; unknown API paths answer a JSON 404, never the web app.
@@ -40,6 +39,7 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
         web::scope(protocol::API_PREFIX)
             .service(docs::get_openapi)
             .service(docs::get_docs)
+            .service(docs::get_frames_schema)
             .service(auth::register)
             .service(auth::login)
             .service(auth::refresh)
@@ -137,10 +137,6 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(webhooks::list_subscriptions)
             .service(webhooks::delete_subscription)
             .service(admin::list_bots)
-            .default_service(web::to(unknown_route)),
+            .default_service(web::to(unknown_route::answer)),
     );
-}
-
-async fn unknown_route() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorCode::NotFound, "no such API route"))
 }

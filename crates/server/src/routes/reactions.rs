@@ -18,9 +18,8 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "Conversation id"), ("message_id" = Uuid, Path, description = "Message id"),
         ("emoji" = String, Path, description = "One emoji, percent-encoded")),
     responses((status = 200, body = Message),
-        (status = 400, description = "`invalid_input`: not one emoji", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, description = "`unprocessable`: deleted, or 20 different emoji already", body = ErrorBody)))]
+        (status = 422, description = "`unprocessable`: not one emoji, deleted, or 20 different emoji already", body = ErrorBody)))]
 #[put("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
 pub async fn add_reaction(
     state: web::Data<AppState>,
@@ -37,7 +36,8 @@ pub async fn add_reaction(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Conversation id"), ("message_id" = Uuid, Path, description = "Message id"),
         ("emoji" = String, Path, description = "One emoji, percent-encoded")),
-    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Message), (status = 404, body = ErrorBody),
+        (status = 422, description = "`unprocessable`: not one emoji", body = ErrorBody)))]
 #[delete("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
 pub async fn remove_reaction(
     state: web::Data<AppState>,

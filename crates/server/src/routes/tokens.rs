@@ -47,7 +47,8 @@ fn validated(body: &CreateApiToken) -> Result<(String, Vec<TokenScope>), ApiErro
         return Err(ApiError::invalid_field("scopes", "at least one of read, send, manage, each once"));
     }
     if body.expires_at.is_some_and(|at| at <= Utc::now()) {
-        return Err(ApiError::invalid_field("expires_at", "must be in the future"));
+        // 422, not 400: the time is well formed, only already past (no schema can say "future").
+        return Err(ApiError::field(ErrorCode::Unprocessable, "expires_at", "must be in the future"));
     }
     Ok((name.to_owned(), scopes))
 }
@@ -58,7 +59,7 @@ fn validated(body: &CreateApiToken) -> Result<(String, Vec<TokenScope>), ApiErro
         (status = 400, description = "`invalid_input`: a field breaks a rule", body = ErrorBody),
         (status = 403, description = "`insufficient_scope`: an API token cannot create tokens", body = ErrorBody),
         (status = 404, description = "`not_found`: `bot_id` is not a bot of yours", body = ErrorBody),
-        (status = 422, description = "`unprocessable`: the account has the most live tokens allowed", body = ErrorBody)))]
+        (status = 422, description = "`unprocessable`: the account has the most live tokens allowed, or `expires_at` is past", body = ErrorBody)))]
 #[post("/tokens")]
 pub async fn create_token(
     state: web::Data<AppState>,

@@ -20,7 +20,9 @@ use crate::validate;
 use protocol::ws::close;
 
 /// Longest accepted search text.
-const MAX_QUERY_CHARS: usize = 64;
+pub const MAX_QUERY_CHARS: usize = 64;
+/// Longest `cursor` of `GET /users` (a lower-cased username), in characters.
+pub const MAX_CURSOR_CHARS: usize = 64;
 const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 50;
 
@@ -189,7 +191,7 @@ pub async fn search_users(
     if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
         return Err(ApiError::invalid_field("q", format!("1 to {MAX_QUERY_CHARS} characters")));
     }
-    if query.cursor.as_ref().is_some_and(|c| c.len() > 64) {
+    if query.cursor.as_ref().is_some_and(|c| c.chars().count() > MAX_CURSOR_CHARS) {
         return Err(ApiError::invalid_field("cursor", "not a cursor from this API"));
     }
     let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);

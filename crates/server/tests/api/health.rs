@@ -111,3 +111,61 @@ async fn docs_page_is_readable_html_listing_the_routes() {
     assert!(html.contains("<code>/readyz</code>"));
     assert!(!html.contains("<script"), "the docs page needs no scripts");
 }
+
+#[tokio::test]
+async fn a_method_a_path_does_not_take_is_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let id = uuid::Uuid::now_v7();
+    let response = app.http.put(app.at(&format!("/api/v1/conversations/{id}/messages"))).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, POST");
+    let body: protocol::ErrorBody = response.json().await.unwrap();
+    assert_eq!(body.error, ErrorCode::MethodNotAllowed);
+    // A path that does not exist at all stays a 404.
+    let missing = app.http.put(app.at(&format!("/api/v1/conversations/{id}/nothing"))).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn the_served_document_states_the_limits_the_server_enforces() {
+    let app = TestApp::spawn().await;
+    let doc = app.client.openapi().await.unwrap();
+    let username = &doc["components"]["schemas"]["RegisterRequest"]["properties"]["username"];
+    let limits = format!("{{{},{}}}", protocol::auth::limits::USERNAME_MIN, protocol::auth::limits::USERNAME_MAX);
+    assert!(username["pattern"].as_str().unwrap().contains(&limits), "{username}");
+    // Statuses from the layers around handlers are declared on every operation they reach.
+    let get_conversation = &doc["paths"]["/api/v1/conversations/{id}"]["get"]["responses"];
+    for status in ["400", "401", "403", "429", "500", "503"] {
+        assert!(get_conversation[status].is_object(), "GET /conversations/{{id}} does not declare {status}");
+    }
+    // A name one character over the documented limit is refused with the field named.
+    let too_long = "a".repeat(protocol::auth::limits::USERNAME_MAX + 1);
+    let response = app
+        .http
+        .post(app.at("/api/v1/auth/register"))
+        .json(&serde_json::json!({"username": too_long, "display_name": "A", "password": "long enough password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: protocol::ErrorBody = response.json().await.unwrap();
+    assert_eq!(body.field.as_deref(), Some("username"));
+}
+
+#[tokio::test]
+async fn the_frame_schema_is_served_and_names_every_frame_type() {
+    let app = TestApp::spawn().await;
+    let response = app.http.get(app.at("/api/v1/frames.schema.json")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/schema+json");
+    let schema: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    let client_frames = schema["$defs"]["ClientFrame"].to_string();
+    for frame in ["authenticate", "send_message", "edit_message", "delete_message", "mark_read", "typing", "ping"] {
+        assert!(client_frames.contains(&format!("[\"{frame}\"]")), "ClientFrame lacks {frame}");
+    }
+    let server_frames = schema["$defs"]["ServerFrame"].to_string();
+    for frame in ["ready", "ack", "error", "event", "presence", "friend_added", "user_updated"] {
+        assert!(server_frames.contains(&format!("[\"{frame}\"]")), "ServerFrame lacks {frame}");
+    }
+}

@@ -89,7 +89,7 @@ async fn reactions_are_toggled_per_user_and_emoji_and_counted() {
 
     for not_an_emoji in ["lol", "\u{1f44d}\u{1f44d}", "x\u{1f44d}"] {
         let refused = bob.client.react(group, message.id, not_an_emoji, true).await;
-        assert_eq!(code(refused), ErrorCode::InvalidInput, "{not_an_emoji:?}");
+        assert_eq!(code(refused), ErrorCode::Unprocessable, "{not_an_emoji:?}");
     }
     // A deleted message keeps no reactions and takes none.
     let tombstone = alice.client.delete_message(group, message.id).await.unwrap();
@@ -387,7 +387,7 @@ async fn muting_and_archiving_are_per_user_and_reach_their_other_devices() {
 
     let past = UpdateConversationSettings { muted_until: Some(chrono::Utc::now()), archived: false };
     let refused = bob.client.update_settings(group, &past).await.unwrap_err();
-    assert_eq!((refused.code(), refused.field()), (Some(ErrorCode::InvalidInput), Some("muted_until")));
+    assert_eq!((refused.code(), refused.field()), (Some(ErrorCode::Unprocessable), Some("muted_until")));
     let stranger = app.register("mallory").await;
     let none = UpdateConversationSettings { muted_until: None, archived: false };
     assert_eq!(code(stranger.client.update_settings(group, &none).await), ErrorCode::NotFound);

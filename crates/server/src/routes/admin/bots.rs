@@ -27,7 +27,7 @@ pub struct BotsQuery {
 }
 
 /// Every live bot, with its owner, in a stable order.
-#[utoipa::path(tag = "admin", path = "/api/v1/admin/bots", security(("bearer" = [])), params(BotsQuery),
+#[utoipa::path(tag = "admin", operation_id = "admin_list_bots", path = "/api/v1/admin/bots", security(("bearer" = [])), params(BotsQuery),
     responses((status = 200, body = Page<Bot>), (status = 403, body = ErrorBody)))]
 #[get("/admin/bots")]
 pub async fn list_bots(

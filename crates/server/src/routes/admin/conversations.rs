@@ -38,7 +38,7 @@ async fn overview_view(
 }
 
 /// Every conversation, newest activity first, with members and counts.
-#[utoipa::path(tag = "admin", path = "/api/v1/admin/conversations", security(("bearer" = [])), params(CursorQuery),
+#[utoipa::path(tag = "admin", operation_id = "admin_list_conversations", path = "/api/v1/admin/conversations", security(("bearer" = [])), params(CursorQuery),
     responses((status = 200, body = Page<AdminConversation>), (status = 403, body = ErrorBody)))]
 #[get("/admin/conversations")]
 pub async fn list_conversations(

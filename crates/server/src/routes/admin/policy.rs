@@ -13,6 +13,10 @@ use crate::error::ApiError;
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 
+/// The longest retention an operator can set, in days (a hundred years); the OpenAPI document
+/// states it from here.
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
+
 /// The retention policy.
 #[utoipa::path(tag = "admin", path = "/api/v1/admin/retention", security(("bearer" = [])),
     responses((status = 200, body = Retention), (status = 403, body = ErrorBody)))]
@@ -30,7 +34,7 @@ pub async fn set_retention(
     admin: Admin,
     body: JsonBody<Retention>,
 ) -> Result<web::Json<Retention>, ApiError> {
-    if body.days.is_some_and(|d| d == 0 || d > 36_500) {
+    if body.days.is_some_and(|d| d == 0 || d > MAX_RETENTION_DAYS) {
         return Err(ApiError::invalid_field("days", "1 to 36,500, or null to keep messages forever"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;

@@ -44,6 +44,9 @@ pub struct UsersQuery {
     limit: Option<u32>,
 }
 
+/// The values of `status` in `GET /admin/users` (the OpenAPI document lists them from here).
+pub const USER_STATUS_FILTERS: [&str; 5] = ["all", "active", "disabled", "admin", "deleted"];
+
 /// Lists users with a search and a status filter.
 #[utoipa::path(tag = "admin", path = "/api/v1/admin/users", security(("bearer" = [])), params(UsersQuery),
     responses((status = 200, body = Page<AdminUser>), (status = 403, description = "`forbidden`: not an admin", body = ErrorBody)))]
@@ -59,7 +62,7 @@ pub async fn list_users(
         "disabled" => UserFilter::Disabled,
         "admin" => UserFilter::Admins,
         "deleted" => UserFilter::Deleted,
-        _ => return Err(ApiError::invalid_field("status", "one of all, active, disabled, admin, deleted")),
+        _ => return Err(ApiError::invalid_field("status", format!("one of {}", USER_STATUS_FILTERS.join(", ")))),
     };
     let limit = validate::page_size(query.limit, 50, MAX_PAGE);
     let prefix = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
@@ -70,7 +73,7 @@ pub async fn list_users(
 }
 
 /// One user with their counts.
-#[utoipa::path(tag = "admin", path = "/api/v1/admin/users/{id}", security(("bearer" = [])),
+#[utoipa::path(tag = "admin", operation_id = "admin_get_user", path = "/api/v1/admin/users/{id}", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "User id")),
     responses((status = 200, body = AdminUserDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/admin/users/{id}")]
