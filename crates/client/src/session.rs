@@ -123,7 +123,8 @@ pub enum SessionEvent {
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum SessionError {
     /// The session cannot continue: the token was refused and cannot be refreshed, the session
-    /// was signed out (4002), the account disabled (4003), or the first sign-in failed.
+    /// was signed out or the API token revoked (4002), the account disabled (4003), the API
+    /// token lacks the `read` scope (4004), or the first sign-in failed.
     #[error("session ended: {reason}")]
     Ended {
         /// The close code when the server closed the socket, if that is how it ended.
@@ -362,13 +363,13 @@ fn classify_socket(error: &SocketError) -> Disconnect {
     match error {
         SocketError::Closed { code, reason } => match *code {
             close::UNAUTHENTICATED => Disconnect::Refresh,
-            close::SESSION_ENDED | close::ACCOUNT_DISABLED | close::TOO_BIG => {
+            close::SESSION_ENDED | close::ACCOUNT_DISABLED | close::INSUFFICIENT_SCOPE | close::TOO_BIG => {
                 Disconnect::Fatal(SessionError::Ended { close_code: Some(*code), reason: reason.clone() })
             }
             _ => Disconnect::Retry,
         },
         SocketError::Refused { code: ErrorCode::Unauthenticated, .. } => Disconnect::Refresh,
-        SocketError::Refused { code: ErrorCode::AccountDisabled, message } => {
+        SocketError::Refused { code: ErrorCode::AccountDisabled | ErrorCode::InsufficientScope, message } => {
             Disconnect::Fatal(SessionError::Ended { close_code: None, reason: message.clone() })
         }
         SocketError::NoToken | SocketError::Tls(_) | SocketError::Url(_) => Disconnect::Fatal(ended(None, error)),
