@@ -73,9 +73,21 @@ test('a bot made in the settings talks through its token, badged, until the toke
   await expect(row.getByTestId('bot-badge')).toHaveText('BOT');
   await expect(row).toContainText('Answers questions about opening hours.');
 
+  // Edited in place: an empty name is refused beside its field; a new description is kept.
+  await row.getByRole('button', { name: `Edit ${bot.name}` }).click();
+  await row.getByLabel('Display name').fill('');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(row.getByLabel('Display name')).toHaveAttribute('aria-invalid', 'true');
+  await expect(row.locator('.bot-edit .field-message').first()).not.toBeEmpty();
+  await row.getByLabel('Display name').fill(bot.name);
+  await row.getByLabel('Description').fill('Answers questions about opening hours, in English and French.');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(row.locator('.bot-edit')).toHaveCount(0);
+  await expect(row).toContainText('in English and French.');
+
   // A token for the bot: read and send (checked by default), no expiry.
   await section.getByLabel('Token name').fill('e2e helper');
-  await section.getByLabel('Acts as').selectOption({ label: `${bot.name} (@${bot.username}) · bot` });
+  await section.getByLabel('Acts as').selectOption({ label: `${bot.name} (bot)` });
   await expect(section.getByLabel(/^Read/)).toBeChecked();
   await expect(section.getByLabel(/^Send/)).toBeChecked();
   await expect(section.getByLabel(/^Manage/)).not.toBeChecked();
@@ -161,11 +173,28 @@ test('a bot made in the settings talks through its token, badged, until the toke
   await expect(bodies(page).last()).toHaveText('Still here.');
   await expect(page.getByText('You should never see this.')).toHaveCount(0);
 
-  // Deleting the bot asks first too.
+  // A token of one's own with a last day: a past day is refused beside the field, a future one
+  // is listed with its end.
   await page.getByRole('link', { name: 'Settings' }).click();
+  await section.getByLabel('Token name').fill('nightly export');
+  await section.getByLabel('Acts as').selectOption({ label: `Me (@${owner.username})` });
+  await section.getByLabel('Last day (optional)').fill('2020-01-01');
+  await section.getByRole('button', { name: 'Create token' }).click();
+  await expect(section.locator('#field-token-expiry-message')).toContainText('future');
+  await expect(section.getByLabel('Last day (optional)')).toHaveAttribute('aria-invalid', 'true');
+  await section.getByLabel('Last day (optional)').fill('2030-01-15');
+  await section.getByRole('button', { name: 'Create token' }).click();
+  await expect(section.getByTestId('new-token')).toContainText('“nightly export” created');
+  const own = section.locator('li[data-name="nightly export"]');
+  await expect(own).toContainText(`You (@${owner.username})`);
+  await expect(own).toContainText('Expires 15 Jan 2030, 23:59');
+  await expect(own.getByTestId('bot-badge')).toHaveCount(0);
+
+  // Deleting the bot asks first too.
   await row.getByRole('button', { name: `Delete ${bot.name}…` }).click();
   const remove = page.getByRole('alertdialog', { name: `Delete the bot ${bot.name}?` });
   await remove.getByRole('button', { name: 'Delete bot' }).click();
   await expect(row).toHaveCount(0);
   await expect(section.getByText('No bots yet.')).toBeVisible();
+  await expect(own).toBeVisible();
 });

@@ -204,8 +204,9 @@ fn BotItem(
     let user = bot.user.clone();
     let about = bot.description.clone();
     let confirm_title = format!("Delete the bot {}?", bot.user.display_name);
+    // Unique on the page, which lists every bot (`Field` prefixes its name with "field-").
     let field_id = |what: &str| format!("bot-{}-{what}", id.0.simple());
-    let (name_field, description_id) = (field_id("display-name"), field_id("description"));
+    let (name_field, description_id) = (field_id("display_name"), format!("field-{}", field_id("description")));
     view! {
         <li class="bot-item" data-username=username.clone() data-testid="bot">
             <div class="user-row">
@@ -228,12 +229,8 @@ fn BotItem(
             {(!about.is_empty()).then(|| view! { <p class="bot-description">{about.clone()}</p> })}
             <Show when=move || editing.get()>
                 <form class="bot-edit" on:submit=save novalidate>
-                    <div class="field" class:invalid=move || field_error(state, "display_name").get().is_some()>
-                        <label for=name_field.clone()>"Display name"</label>
-                        <input id=name_field.clone() type="text" prop:value=move || display_name.get()
-                            on:input=move |ev| display_name.set(event_target_value(&ev))/>
-                        <p class="field-message" role="alert">{move || field_error(state, "display_name").get()}</p>
-                    </div>
+                    <Field label="Display name" name=name_field.clone() value=display_name
+                        error=field_error(state, "display_name")/>
                     <DescriptionField id=description_id.clone() value=description
                         error=field_error(state, "description")/>
                     <div class="form-actions">
