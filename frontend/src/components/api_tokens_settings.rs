@@ -80,7 +80,7 @@ pub fn ApiTokensSettings(
     view! {
         <h3 id="tokens-title">"API tokens"</h3>
         <p class="lede small">
-            "Send a token as " <code>"Authorization: Bearer cfb_…"</code>
+            "Send a token as " <code class="nowrap">"Authorization: Bearer cfb_…"</code>
             " on REST calls or in the WebSocket's authenticate frame. A token cannot change passwords, "
             "two-factor authentication, sessions, tokens or bots."
         </p>
@@ -223,7 +223,7 @@ fn NewToken(
                         aria-describedby="field-token-account-error">
                         <option value="">{my_name}</option>
                         {move || bots.get().into_iter().map(|bot| view! {
-                            <option value=bot.user.id.0.to_string()>{format!("{} (@{}) · bot", bot.user.display_name, bot.user.username)}</option>
+                            <option value=bot.user.id.0.to_string()>{format!("{} (bot)", bot.user.display_name)}</option>
                         }).collect_view()}
                     </select>
                     <p class="field-message" id="field-token-account-error" role="alert">{move || account_error.get()}</p>
