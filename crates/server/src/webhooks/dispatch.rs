@@ -47,6 +47,9 @@ const LEASE_BATCH: i64 = 32;
 const LEASE_SECS: f64 = 60.0;
 /// Deliveries made under one lease before the cursor is given back to the queue.
 const MAX_PER_LEASE: usize = 100;
+/// Time a walk may start new deliveries under one lease: with a request bounded at 10 s, the
+/// last one ends well inside [`LEASE_SECS`], so no other server can take the cursor meanwhile.
+const LEASE_WORK: Duration = Duration::from_secs(30);
 /// Events read per page while walking a cursor.
 const PAGE: i64 = 50;
 /// First retry delay, doubled per failed attempt up to [`MAX_BACKOFF`].
@@ -166,7 +169,8 @@ impl Dispatcher {
         let mut delivered_up_to = cursor.delivered_seq;
         let mut stepped_to = delivered_up_to;
         let mut sent = 0;
-        'pages: while sent < MAX_PER_LEASE {
+        let leased_at = std::time::Instant::now();
+        'pages: while sent < MAX_PER_LEASE && leased_at.elapsed() < LEASE_WORK {
             let mut events = db::queries::messages::events_after(&mut conn, conversation, stepped_to, PAGE).await?;
             // Attachments live in their own table: filled in as the WebSocket carries them.
             db::queries::media::fill_events(&mut conn, &mut events).await?;
@@ -187,7 +191,7 @@ impl Dispatcher {
                         delivered_up_to = seq;
                         stepped_to = seq;
                         sent += 1;
-                        if sent >= MAX_PER_LEASE {
+                        if sent >= MAX_PER_LEASE || leased_at.elapsed() >= LEASE_WORK {
                             break 'pages;
                         }
                     }

@@ -435,3 +435,35 @@ async fn the_egress_guard_refuses_loopback_without_the_allowance_and_redirects_o
     assert!(!redirecting.received().is_empty(), "the first hop was allowed");
     assert!(elsewhere.received().is_empty(), "the redirect's target was never reached");
 }
+
+#[tokio::test]
+async fn two_servers_on_one_database_deliver_each_event_once() {
+    let receiver = Receiver::start("127.0.0.1", 1, None).await;
+    let settings = |s: &mut server::config::Settings| {
+        s.bus = server::bus::BusKind::Postgres;
+        s.egress_allow = vec!["127.0.0.1/32".parse().unwrap()];
+        s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
+    };
+    let app = TestApp::spawn_with(settings).await;
+    let peer = app.spawn_peer(settings).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let group = group_of(&app, &alice, &bob).await;
+    let created: CreatedSubscription = subscribe(&app, &bob, &receiver.url, &["message"]).await.json().await.unwrap();
+    receiver.trust(&created.secret);
+
+    // Both servers' dispatchers are woken by every commit (the PostgreSQL bus carries each
+    // server's events to both) and sweep; the cursor's lease lets only one deliver at a time.
+    let alice_there = alice.via(&peer.client);
+    let mut sent = Vec::new();
+    for n in 0..20 {
+        let message = SendMessage::new(Uuid::new_v4(), format!("message {n}"));
+        let through = if n % 2 == 0 { &alice.client } else { &alice_there };
+        sent.push(through.send_message(group.id, &message).await.unwrap().seq);
+    }
+    receiver.wait_for_accepted(20).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let accepted = receiver.accepted();
+    let seqs: Vec<i64> = accepted.iter().map(|r| r.delivery.as_ref().unwrap().data.seq).collect();
+    assert_eq!(seqs, sent, "each event once, in seq order");
+    assert!(receiver.received().iter().all(|r| r.verified));
+}
