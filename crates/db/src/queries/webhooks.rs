@@ -151,6 +151,15 @@ pub async fn unsubscribe(conn: &mut AsyncPgConnection, owner: Uuid, id: Uuid) ->
     Ok(deleted > 0)
 }
 
+/// Whether any subscription is still delivering (not disabled).
+pub async fn any_active(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        webhook_subscriptions::table.filter(webhook_subscriptions::disabled_at.is_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Opens a cursor for every conversation of every working subscription's owner that has
 /// none yet, just after the last event before the later of the subscription's creation and
 /// the owner's joining: a subscription delivers what happens from then on, never history.

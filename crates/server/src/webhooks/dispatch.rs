@@ -112,16 +112,38 @@ impl Dispatcher {
     /// Runs rounds on each wake-up and every [`SWEEP_EVERY`] until `stop` turns true (the
     /// server stopped); a round under way finishes first.
     pub async fn run(self, wake: Wake, mut stop: tokio::sync::watch::Receiver<bool>) {
+        // Whether any subscription is active, as the last sweep found: while none is, a wake-up
+        // (every committed event) costs nothing, and a new subscription is found by the next
+        // sweep (its cursors start from stored facts, so nothing is missed meanwhile).
+        let mut any_active = true;
         loop {
-            tokio::select! {
-                () = wake.0.notified() => tokio::time::sleep(SETTLE).await,
-                () = tokio::time::sleep(SWEEP_EVERY) => {}
-                changed = stop.changed() => if changed.is_err() {
-                    return; // the application is gone
+            let woken = tokio::select! {
+                () = wake.0.notified() => {
+                    tokio::time::sleep(SETTLE).await;
+                    true
                 }
-            }
+                () = tokio::time::sleep(SWEEP_EVERY) => false,
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        return; // the application is gone
+                    }
+                    false
+                }
+            };
             if *stop.borrow() {
                 return;
+            }
+            if !woken {
+                any_active = match self.any_active().await {
+                    Ok(any) => any,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the webhook subscriptions; retrying at the next sweep");
+                        continue;
+                    }
+                };
+            }
+            if !any_active {
+                continue;
             }
             // A full round may leave more due: go on until one finds nothing.
             loop {
@@ -135,6 +157,11 @@ impl Dispatcher {
                 }
             }
         }
+    }
+
+    async fn any_active(&self) -> anyhow::Result<bool> {
+        let mut conn = db::pool::checkout(&self.pool).await?;
+        Ok(queries::any_active(&mut conn).await?)
     }
 
     /// Opens missing cursors, leases the due ones and delivers them concurrently; answers how
