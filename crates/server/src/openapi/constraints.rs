@@ -174,6 +174,11 @@ fn property_rules() -> Vec<PropertyRule> {
         PropertyRule { schema: "CreateBot", property: "description", keywords: bot_description },
         PropertyRule { schema: "UpdateBot", property: "display_name", keywords: display_name },
         PropertyRule { schema: "AdminUpdateUser", property: "username", keywords: username },
+        PropertyRule {
+            schema: "EphemeralReply",
+            property: "body",
+            keywords: || json!({"minLength": 1, "maxLength": MAX_BODY_CHARS, "pattern": not_blank()}),
+        },
         PropertyRule { schema: "CreateIncomingWebhook", property: "name", keywords: || json!({"pattern": visible()}) },
         PropertyRule { schema: "CreateSubscription", property: "url", keywords: || json!({"format": "uri"}) },
         PropertyRule { schema: "UpdateBot", property: "description", keywords: bot_description },
