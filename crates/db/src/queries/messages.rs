@@ -286,7 +286,8 @@ pub async fn search(conn: &mut AsyncPgConnection, user: Uuid, q: &str, limit: i6
          )
          SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to,
                 m.created_at, m.edited_at, m.deleted_at, m.deleted_by, m.mentions, m.forwarded,
-                m.pinned_at, m.pinned_by, m.location_latitude, m.location_longitude, m.location_accuracy_m
+                m.pinned_at, m.pinned_by, m.location_latitude, m.location_longitude, m.location_accuracy_m,
+                m.display_name
          FROM q, messages m
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1
          WHERE m.deleted_at IS NULL AND (m.search @@ q.query OR m.body ILIKE $3)
