@@ -154,7 +154,8 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new()
+            SecurityScheme::Http(
+                HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT access token, or API token cfb_…")
                     .description(Some(
@@ -162,7 +163,8 @@ impl utoipa::Modify for BearerAuth {
                          `send` for writing into conversations, `manage` for other changes; account, session, \
                          token, bot and admin routes need a signed-in person.",
                     ))
-                    .build()),
+                    .build(),
+            ),
         );
     }
 }

@@ -129,6 +129,7 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(admin::set_security)
             .service(admin::get_stats)
             .service(admin::list_audit)
+            .service(admin::list_bots)
             .service(webhooks::create_incoming_webhook)
             .service(webhooks::list_incoming_webhooks)
             .service(webhooks::revoke_incoming_webhook)
@@ -136,7 +137,6 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(webhooks::create_subscription)
             .service(webhooks::list_subscriptions)
             .service(webhooks::delete_subscription)
-            .service(admin::list_bots)
             .default_service(web::to(unknown_route::answer)),
     );
 }
