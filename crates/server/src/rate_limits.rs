@@ -50,16 +50,6 @@ impl UserLimits {
     pub fn check(&self, user: Uuid) -> Result<(), ApiError> {
         self.0.check_key(&user).map_err(|not_until| limited(not_until.wait_time_from(DefaultClock::default().now())))
     }
-
-    /// Forgets full buckets now and then, so the map holds only recently active users.
-    pub async fn sweep(self: std::sync::Arc<Self>) {
-        let mut every = tokio::time::interval(SWEEP_EVERY);
-        loop {
-            every.tick().await;
-            self.0.retain_recent();
-            self.0.shrink_to_fit();
-        }
-    }
 }
 
 /// Every API token's bucket; one per server.
@@ -98,15 +88,17 @@ impl TokenLimits {
             }
         }
     }
+}
 
-    /// As [`UserLimits::sweep`].
-    pub async fn sweep(self: std::sync::Arc<Self>) {
-        let mut every = tokio::time::interval(SWEEP_EVERY);
-        loop {
-            every.tick().await;
-            self.0.retain_recent();
-            self.0.shrink_to_fit();
-        }
+/// Forgets full buckets now and then, so the maps hold only recently active users and tokens.
+pub async fn sweep(users: std::sync::Arc<UserLimits>, tokens: std::sync::Arc<TokenLimits>) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        users.0.retain_recent();
+        users.0.shrink_to_fit();
+        tokens.0.retain_recent();
+        tokens.0.shrink_to_fit();
     }
 }
 

@@ -155,8 +155,7 @@ impl Application {
         }
         tokio::spawn(stop_on_signal(shutdown.clone()));
         tokio::spawn(crate::admin::retention::run(state.clone()));
-        tokio::spawn(state.user_limits.clone().sweep());
-        tokio::spawn(state.token_limits.clone().sweep());
+        tokio::spawn(crate::rate_limits::sweep(state.user_limits.clone(), state.token_limits.clone()));
         let (stop_deliveries, stopped) = tokio::sync::watch::channel(false);
         let dispatcher = crate::webhooks::dispatch::Dispatcher {
             pool: state.pool.clone(),
