@@ -78,8 +78,8 @@ pub struct IncomingWebhookPost {
     pub username: Option<String>,
 }
 
-/// What an outgoing subscription delivers. Newer servers may add kinds (slash commands are
-/// next); an older client reads them as `Unknown`.
+/// What an outgoing subscription delivers. Newer servers may add kinds; an older client reads
+/// them as `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -88,6 +88,8 @@ pub enum WebhookEventKind {
     Message,
     /// New messages that mention the account.
     Mention,
+    /// Invocations of the account's slash commands (`command_invoked` events naming it).
+    Command,
     /// A kind this client does not know.
     #[serde(other)]
     Unknown,
@@ -99,6 +101,7 @@ impl WebhookEventKind {
         match self {
             Self::Message => "message",
             Self::Mention => "mention",
+            Self::Command => "command",
             Self::Unknown => "unknown",
         }
     }
@@ -108,6 +111,7 @@ impl WebhookEventKind {
         match name {
             "message" => Self::Message,
             "mention" => Self::Mention,
+            "command" => Self::Command,
             _ => Self::Unknown,
         }
     }
@@ -174,7 +178,7 @@ pub struct Subscriptions {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookDelivery {
     /// Why it was delivered (`mention` when the subscription takes mentions and the message
-    /// mentions its owner, else `message`).
+    /// mentions its owner, `command` for an invocation of its slash command, else `message`).
     #[serde(rename = "type")]
     pub kind: WebhookEventKind,
     /// When this attempt was made.

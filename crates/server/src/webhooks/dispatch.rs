@@ -319,8 +319,13 @@ pub fn delivery_id(subscription: Uuid, conversation: Uuid, seq: i64) -> String {
 }
 
 /// Whether a subscription takes an event, and as what: new messages of others, as a mention
-/// when it mentions the owner and mentions are wanted. Deleted messages are not delivered.
+/// when it mentions the owner and mentions are wanted; invocations of the owner's slash
+/// commands. Deleted messages are not delivered.
 fn delivery_kind(event: &Event, owner: UserId, kinds: &[WebhookEventKind]) -> Option<WebhookEventKind> {
+    if let EventKind::CommandInvoked { bot_id, .. } = &event.kind {
+        let wanted = *bot_id == owner && kinds.contains(&WebhookEventKind::Command);
+        return wanted.then_some(WebhookEventKind::Command);
+    }
     let EventKind::MessageCreated { message } = &event.kind else { return None };
     if message.sender_id == owner || message.deleted_at.is_some() {
         return None;

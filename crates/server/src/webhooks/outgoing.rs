@@ -54,7 +54,7 @@ pub async fn subscribe(
     let url = checked_url(&input.url, &policy)?;
     let mut kinds = input.events;
     if kinds.is_empty() || kinds.contains(&WebhookEventKind::Unknown) {
-        return Err(ApiError::invalid_field("events", "give one or more of: message, mention"));
+        return Err(ApiError::invalid_field("events", "give one or more of: message, mention, command"));
     }
     kinds.sort_unstable();
     kinds.dedup();

@@ -467,3 +467,53 @@ async fn two_servers_on_one_database_deliver_each_event_once() {
     assert_eq!(seqs, sent, "each event once, in seq order");
     assert!(receiver.received().iter().all(|r| r.verified));
 }
+
+#[tokio::test]
+async fn a_bot_subscribed_to_commands_gets_each_invocation_of_its_commands_signed() {
+    use protocol::bots::{CreateApiToken, CreateBot, SetCommands, SlashCommandSpec, TokenScope};
+    let receiver = Receiver::start("127.0.0.1", 0, None).await;
+    let app = TestApp::spawn_with(|s| s.egress_allow = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let bot = alice
+        .client
+        .create_bot(&CreateBot { username: "helper".into(), display_name: "Helper".into(), description: String::new() })
+        .await
+        .unwrap();
+    let everything = vec![TokenScope::Read, TokenScope::Send, TokenScope::Manage];
+    let token =
+        CreateApiToken { name: "hooks".into(), scopes: everything, expires_at: None, bot_id: Some(bot.user.id) };
+    let token = alice.client.create_token(&token).await.unwrap().token;
+    alice.client.send_friend_request(bot.user.id).await.unwrap();
+    app.befriend(&alice, &bob).await;
+    let group = alice.client.create_group("Support", &[bob.id(), bot.user.id]).await.unwrap();
+    let as_bot = app.client.with_api_token(&token);
+    let faq = SlashCommandSpec { name: "faq".into(), description: "Answers".into() };
+    as_bot.set_commands(group.id, &SetCommands { commands: vec![faq] }).await.unwrap();
+
+    // The bot subscribes with its own token, to its commands only.
+    let created = app
+        .http
+        .post(app.at("/api/v1/webhooks/subscriptions"))
+        .bearer_auth(&token)
+        .json(&json!({"url": receiver.url, "events": ["command"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: CreatedSubscription = created.json().await.unwrap();
+    receiver.trust(&created.secret);
+
+    say(&bob, &group, "a plain message is not a command").await;
+    let invoked = bob.client.invoke_command(group.id, "faq", "refunds").await.unwrap();
+    let accepted = receiver.wait_for_accepted(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.accepted().len(), 1, "only the invocation: {:?}", receiver.received());
+    let delivery = accepted[0].delivery.as_ref().unwrap();
+    assert!(accepted[0].verified);
+    assert_eq!((delivery.kind, delivery.data.seq), (WebhookEventKind::Command, invoked.seq));
+    assert!(matches!(
+        &delivery.data.event.kind,
+        protocol::conversations::EventKind::CommandInvoked { command, args, by, .. }
+            if command == "faq" && args == "refunds" && *by == bob.id()
+    ));
+}
