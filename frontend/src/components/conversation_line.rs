@@ -37,7 +37,9 @@ pub fn describe(kind: &EventKind, name: impl Fn(UserId) -> String) -> String {
         EventKind::PhotoChanged { by, photo: None } => format!("{} removed the group photo", name(*by)),
         EventKind::MessagePinned { by, .. } => format!("{} pinned a message", name(*by)),
         EventKind::MessageUnpinned { by, .. } => format!("{} unpinned a message", name(*by)),
-        EventKind::CommandInvoked { command, args, by, .. } if args.is_empty() => format!("{} used /{command}", name(*by)),
+        EventKind::CommandInvoked { command, args, by, .. } if args.is_empty() => {
+            format!("{} used /{command}", name(*by))
+        }
         EventKind::CommandInvoked { command, args, by, .. } => format!("{} used /{command} {args}", name(*by)),
         EventKind::MessageCreated { .. }
         | EventKind::MessageEdited { .. }

@@ -722,7 +722,8 @@ impl Draft {
             // The bot left: its commands no longer answer.
             return Err(Refusal::NotFound("command"));
         }
-        let kind = EventKind::CommandInvoked { command: name.to_owned(), args: args.to_owned(), by: invoker, bot_id: bot };
+        let kind =
+            EventKind::CommandInvoked { command: name.to_owned(), args: args.to_owned(), by: invoker, bot_id: bot };
         let event = self.push_event(conversation, kind);
         let seq = event.seq;
         Ok(Applied { events: vec![event], ..Applied::quiet(Outcome::Logged(seq)) })
