@@ -89,6 +89,8 @@ fn property_rules() -> Vec<PropertyRule> {
         PropertyRule { schema: "ChangePasswordRequest", property: "current_password", keywords: presented_password },
         PropertyRule { schema: "ChangePasswordRequest", property: "new_password", keywords: new_password },
         PropertyRule { schema: "DeleteAccountRequest", property: "password", keywords: presented_password },
+        PropertyRule { schema: "TwoFactorSetupRequest", property: "password", keywords: presented_password },
+        PropertyRule { schema: "DisableTwoFactorRequest", property: "password", keywords: presented_password },
         PropertyRule { schema: "UpdateProfileRequest", property: "display_name", keywords: display_name },
         PropertyRule {
             schema: "UpdateProfileRequest",
