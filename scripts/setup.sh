@@ -38,8 +38,9 @@ as_root() {
 # --- Debian packages -------------------------------------------------------------------
 # brotli compresses the web app's assets at build time (scripts/compress-assets.sh);
 # nats-server is started by the tests of the NATS bus (on a free loopback port, never as a service);
-# stunnel4 is the TLS terminator the SDK's wss:// test starts (tests/api/sdk_resume.rs).
-apt_packages=(postgresql-15 acl brotli nats-server stunnel4)
+# stunnel4 is the TLS terminator the SDK's wss:// test starts (tests/api/sdk_resume.rs);
+# systemd brings systemd-analyze, which checks deploy/confab.service (nothing is started).
+apt_packages=(postgresql-15 acl brotli nats-server stunnel4 systemd)
 if [ "$WITH_E2E" = 1 ]; then apt_packages+=(chromium); fi
 # The moto venv below needs `python3 -m venv` with ensurepip, which Debian ships apart.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
@@ -135,30 +136,23 @@ npm_install "$ROOT/frontend"
 if [ "$WITH_E2E" = 1 ]; then npm_install "$ROOT/e2e"; fi
 
 # --- Python tools -----------------------------------------------------------------------
-# moto_server speaks S3 over HTTP; crates/server/tests/api/s3_server.rs starts one per test run
-# from .tools/moto/bin/moto_server. A venv of its own keeps it off the system's Python; the stamp
-# records the spec installed, so changing MOTO_SPEC reinstalls from scratch.
-MOTO_VENV=$ROOT/.tools/moto
-moto_stamp=$MOTO_VENV/.confab-installed
-if [ ! -x "$MOTO_VENV/bin/moto_server" ] || ! "$MOTO_VENV/bin/python" -c '' 2>/dev/null \
-  || [ "$(cat "$moto_stamp" 2>/dev/null)" != "$MOTO_SPEC" ]; then
-  say "installing $MOTO_SPEC in ${MOTO_VENV#"$ROOT"/} (~1 min)"
-  rm -rf "$MOTO_VENV"
-  python3 -m venv "$MOTO_VENV"
-  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$MOTO_SPEC"
-  printf '%s\n' "$MOTO_SPEC" >"$moto_stamp"
-fi
-
-# schemathesis in its own venv the same way (its dependencies pin versions moto's do not).
-SCHEMATHESIS_VENV=$ROOT/.tools/schemathesis
-schemathesis_stamp=$SCHEMATHESIS_VENV/.confab-installed
-if [ ! -x "$SCHEMATHESIS_VENV/bin/schemathesis" ] || ! "$SCHEMATHESIS_VENV/bin/python" -c '' 2>/dev/null \
-  || [ "$(cat "$schemathesis_stamp" 2>/dev/null)" != "$SCHEMATHESIS_SPEC" ]; then
-  say "installing $SCHEMATHESIS_SPEC in ${SCHEMATHESIS_VENV#"$ROOT"/} (~1 min)"
-  rm -rf "$SCHEMATHESIS_VENV"
-  python3 -m venv "$SCHEMATHESIS_VENV"
-  "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$SCHEMATHESIS_SPEC"
-  printf '%s\n' "$SCHEMATHESIS_SPEC" >"$schemathesis_stamp"
-fi
+# Each tool lives in a venv of its own under .tools/ (off the system's Python, and apart from the
+# others, whose dependencies pin other versions); a stamp records the spec installed, so changing
+# the spec reinstalls from scratch.
+python_tool() { # DIR SPEC EXECUTABLE
+  local venv=$1 spec=$2 executable=$3
+  if [ ! -x "$venv/bin/$executable" ] || ! "$venv/bin/python" -c '' 2>/dev/null \
+    || [ "$(cat "$venv/.confab-installed" 2>/dev/null)" != "$spec" ]; then
+    say "installing $spec in ${venv#"$ROOT"/} (~1 min)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$spec"
+    printf '%s\n' "$spec" >"$venv/.confab-installed"
+  fi
+}
+# moto_server speaks S3 over HTTP; crates/server/tests/api/s3_server.rs starts one per test run.
+python_tool "$ROOT/.tools/moto" "$MOTO_SPEC" moto_server
+# schemathesis checks the running API against its OpenAPI document (scripts/api-contract.sh).
+python_tool "$ROOT/.tools/schemathesis" "$SCHEMATHESIS_SPEC" schemathesis
 
 say "tools ready"
