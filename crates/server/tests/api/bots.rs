@@ -393,3 +393,27 @@ async fn a_slash_command_reaches_its_bot_as_an_event_and_the_ephemeral_answer_on
     alice.client.remove_member(group.id, bot_id).await.unwrap();
     assert_eq!(bob.client.invoke_command(group.id, "faq", "").await.unwrap_err().code(), Some(ErrorCode::NotFound));
 }
+
+#[tokio::test]
+async fn an_admin_sees_every_bot_with_its_owner_and_a_disabled_bot_stops_working() {
+    let app = TestApp::spawn().await;
+    let (admin, alice) = (app.register("admin").await, app.register("alice").await);
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    db::queries::admin::set_role(&mut conn, admin.id().0, true).await.unwrap();
+    drop(conn);
+    let (bot_id, token, bot) = bot_with_token(&app, &alice, &[TokenScope::Read]).await;
+
+    // Operators only, and never with a token.
+    let as_token = app.client.with_api_token(&token.token);
+    let refused = as_token.request(Method::GET, "/api/v1/admin/bots").unwrap().send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let listed = admin.client.request(Method::GET, "/api/v1/admin/bots").unwrap().send().await.unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+    let page: protocol::users::Page<protocol::bots::Bot> = listed.json().await.unwrap();
+    assert_eq!(page.items.iter().map(|b| (b.user.id, b.owner_id)).collect::<Vec<_>>(), [(bot_id, alice.id())]);
+
+    // Disabled like any account: its token stops at once.
+    let disabled = admin.client.request(Method::POST, &format!("/api/v1/admin/users/{bot_id}/disable")).unwrap();
+    assert!(disabled.send().await.unwrap().status().is_success());
+    assert_eq!(bot.me().await.unwrap_err().code(), Some(ErrorCode::AccountDisabled));
+}
