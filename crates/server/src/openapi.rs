@@ -49,6 +49,8 @@ use responses::CommonResponses;
         crate::routes::bots::list_bots,
         crate::routes::bots::update_bot,
         crate::routes::bots::delete_bot,
+        crate::routes::bots::set_bot_avatar,
+        crate::routes::bots::remove_bot_avatar,
         crate::routes::commands::set_commands,
         crate::routes::commands::list_commands,
         crate::routes::commands::invoke_command,

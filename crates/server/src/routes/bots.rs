@@ -1,13 +1,14 @@
 //! Bot accounts, managed by the person who owns them (a signed-in session, never an API
-//! token): create, list, rename and describe, delete. A bot is a user of kind `bot`: people add
+//! token): create, list, rename and describe, give a picture, delete. A bot is a user of kind `bot`: people add
 //! it as a friend (it accepts at once), group admins add it to groups, and it acts through its
 //! API tokens (`routes/tokens.rs`). Operators list every bot under `/admin/bots` and disable one
 //! like any account.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use db::models::User;
 use db::queries::bots::{self as bot_queries, BotRow, NewBot};
 use protocol::bots::{BOT_DESCRIPTION_MAX_CHARS, Bot, CreateBot, MAX_BOTS_PER_OWNER, UpdateBot};
+use protocol::users::SetPicture;
 use protocol::ws::close;
 use protocol::{ErrorBody, ErrorCode, UserId};
 use serde_json::json;
@@ -120,6 +121,75 @@ pub async fn update_bot(
     }
     bot_queries::update(&mut conn, id, display_name.as_deref(), description.as_deref()).await?;
     let (user, bot) = bot_queries::owned(&mut conn, auth.id(), id).await?.ok_or_else(|| ApiError::not_found("bot"))?;
+    drop(conn);
+    // A new name shows in the bot's conversations and friend lists at once, as a person's does.
+    crate::social::profile_changed(&state, &user).await;
+    Ok(web::Json(bot_view(&user, &bot)))
+}
+
+/// Gives one of the caller's bots a picture: one the owner uploaded (the bot has no session to
+/// upload with). The upload stays the owner's (counted in their quota, gone with their
+/// account, as their bots are); the media janitor keeps any upload that is someone's avatar.
+#[utoipa::path(tag = "bots", path = "/api/v1/bots/{id}/avatar", security(("bearer" = [])), request_body = SetPicture,
+    params(("id" = UserId, Path, description = "The bot's user id")),
+    responses((status = 200, body = Bot),
+        (status = 403, description = "`insufficient_scope`: an API token cannot change bots", body = ErrorBody),
+        (status = 404, description = "`not_found`: not a bot of yours", body = ErrorBody),
+        (status = 422, description = "`unprocessable` (field `media_id`): not a picture of the caller's, or attached to a message", body = ErrorBody)))]
+#[put("/bots/{id}/avatar")]
+pub async fn set_bot_avatar(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: SessionUser,
+    path: web::Path<UserId>,
+    body: JsonBody<SetPicture>,
+) -> Result<web::Json<Bot>, ApiError> {
+    let media_id = body.media_id.0;
+    change_avatar(&state, &req, &auth, path.into_inner().0, Some(media_id)).await
+}
+
+/// Takes a bot's picture away (its initials show again).
+#[utoipa::path(tag = "bots", path = "/api/v1/bots/{id}/avatar", security(("bearer" = [])),
+    params(("id" = UserId, Path, description = "The bot's user id")),
+    responses((status = 200, body = Bot),
+        (status = 403, description = "`insufficient_scope`: an API token cannot change bots", body = ErrorBody),
+        (status = 404, description = "`not_found`: not a bot of yours", body = ErrorBody)))]
+#[delete("/bots/{id}/avatar")]
+pub async fn remove_bot_avatar(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: SessionUser,
+    path: web::Path<UserId>,
+) -> Result<web::Json<Bot>, ApiError> {
+    change_avatar(&state, &req, &auth, path.into_inner().0, None).await
+}
+
+/// Sets or clears bot `id`'s avatar for its owner, audits it and tells everyone who sees the
+/// bot. Ownership is checked first, so a stranger learns nothing about the bot or the media.
+async fn change_avatar(
+    state: &AppState,
+    req: &HttpRequest,
+    auth: &SessionUser,
+    id: Uuid,
+    media_id: Option<Uuid>,
+) -> Result<web::Json<Bot>, ApiError> {
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    let Some((_, bot)) = bot_queries::owned(&mut conn, auth.id(), id).await? else {
+        return Err(ApiError::not_found("bot"));
+    };
+    if let Some(media_id) = media_id {
+        db::queries::media::own_picture(&mut conn, media_id, auth.id())
+            .await?
+            .ok_or_else(|| ApiError::field(ErrorCode::Unprocessable, "media_id", "not a picture you uploaded"))?;
+    }
+    let user = db::queries::users::set_avatar(&mut conn, id, media_id).await?;
+    let (action, detail) = match media_id {
+        Some(media_id) => ("bot.avatar_set", json!({ "username": user.username, "media_id": media_id })),
+        None => ("bot.avatar_remove", json!({ "username": user.username })),
+    };
+    db::queries::admin::audit(&mut conn, auth.id(), action, ("user", Some(id)), detail, &client_address(req)).await?;
+    drop(conn);
+    crate::social::profile_changed(state, &user).await;
     Ok(web::Json(bot_view(&user, &bot)))
 }
 

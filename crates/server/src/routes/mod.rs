@@ -64,6 +64,8 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(bots::list_bots)
             .service(bots::update_bot)
             .service(bots::delete_bot)
+            .service(bots::set_bot_avatar)
+            .service(bots::remove_bot_avatar)
             .service(users::search_users)
             .service(users::get_user)
             .service(friends::list_friends)

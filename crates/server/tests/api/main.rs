@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod backup;
+mod bot_avatars;
 mod bots;
 mod conversations;
 mod hardening;
