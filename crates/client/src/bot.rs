@@ -1,18 +1,26 @@
-//! A small bot framework on top of [`Session`]: register handlers for `/commands`, mentions
-//! and plain messages, and [`BotRunner::run`] answers each new message from someone else once
-//! (the session's resume procedure makes "once" hold across disconnects), as a reply to it.
+//! A small bot framework on top of [`Session`]: slash commands the bot declares in every
+//! conversation it is in (so members' apps autocomplete them), mentions and plain messages.
+//! [`BotRunner::run`] handles each invocation and each new message from someone else once (the
+//! session's resume procedure makes "once" hold across disconnects).
 //!
-//! Handlers are plain synchronous functions returning the answer text (or `None` to stay
-//! quiet): enough for FAQ or lookup bots; a bot that must call out first can read
-//! [`Session::next_event`] itself and use the same [`parse_command`].
+//! A command handler is asynchronous and gets a REST client acting as the bot, so it may call
+//! out (open a group, look someone up) before answering with a message or, for a declared
+//! command, ephemerally (seen by the invoker only). Mention and message handlers are plain
+//! functions returning the answer text, sent as a reply. Handlers run one at a time, in the
+//! order things arrived.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
 
-use protocol::UserId;
-use protocol::conversations::{EventKind, Message, SendMessage};
+use futures_util::future::BoxFuture;
+use protocol::bots::{SetCommands, SlashCommandSpec};
+use protocol::conversations::{ConversationKind, ConversationSummary, EventKind, Message, SendMessage};
+use protocol::ws::ServerFrame;
+use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
 use crate::session::{Session, SessionError, SessionEvent};
+use crate::{Client, ClientError};
 
 /// A `/command` at the start of a message: `/faq opening hours` is `faq` with `opening hours`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,25 +41,86 @@ pub fn parse_command(body: &str) -> Option<Command> {
     valid.then(|| Command { name: name.to_ascii_lowercase(), args: args.trim().to_owned() })
 }
 
-/// A message handed to a handler.
+/// A message handed to a mention or message handler.
 #[derive(Clone, Debug)]
 pub struct Incoming {
     /// The message as stored.
     pub message: Message,
     /// Whether its sender mentioned the bot.
     pub mentions_me: bool,
+    /// Whether it is in a direct conversation with the bot (where no mention is needed).
+    pub direct: bool,
+}
+
+/// A command someone invoked: through the slash-command API (a `command_invoked` event), or
+/// by sending a message that starts with `/name` (from a client that sends it as text).
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    /// Where.
+    pub conversation: ConversationId,
+    /// The command, lower-cased, and what followed it.
+    pub command: Command,
+    /// Who invoked it.
+    pub by: UserId,
+    /// The bot itself.
+    pub me: UserId,
+    /// The seq of the `command_invoked` event, or of the message that typed the command.
+    pub seq: i64,
+    /// The message, when the command was typed as text rather than invoked.
+    pub message: Option<Message>,
+}
+
+/// What a command handler answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A normal message in the conversation (a reply, when the command was a message).
+    Message(String),
+    /// Seen only by the invoker, never stored; a command typed as text gets a normal reply
+    /// instead, since only an invocation can be answered ephemerally.
+    Ephemeral(String),
+    /// No answer.
+    Nothing,
+}
+
+/// Something that went wrong without ending the run (the bot goes on).
+#[derive(Debug, thiserror::Error)]
+pub enum BotTrouble {
+    /// The commands could not be declared in a conversation (another bot there took a name,
+    /// or the account is a person's, who cannot declare commands).
+    #[error("declaring the commands in {conversation}: {error}")]
+    Declare {
+        /// Where.
+        conversation: ConversationId,
+        /// Why.
+        error: ClientError,
+    },
+    /// An answer was refused (too long, the ephemeral window passed, the bot was removed).
+    #[error("answering in {conversation}: {error}")]
+    Answer {
+        /// Where.
+        conversation: ConversationId,
+        /// Why.
+        error: String,
+    },
 }
 
 type Handler = Box<dyn FnMut(&Incoming) -> Option<String> + Send>;
-type CommandHandler = Box<dyn FnMut(&Incoming, &Command) -> Option<String> + Send>;
+type CommandHandler = Box<dyn FnMut(Invocation, Client) -> BoxFuture<'static, Answer> + Send>;
+type TroubleHandler = Box<dyn FnMut(&BotTrouble) + Send>;
 
-/// Dispatches a session's new messages to handlers and sends their answers.
+/// Dispatches a session's invocations and new messages to handlers and sends their answers.
 pub struct BotRunner {
     session: Session,
     me: Option<UserId>,
+    specs: Vec<SlashCommandSpec>,
     commands: HashMap<String, CommandHandler>,
     on_mention: Option<Handler>,
     on_message: Option<Handler>,
+    on_trouble: Option<TroubleHandler>,
+    /// Conversations the commands were declared in (each once per run).
+    declared: HashSet<ConversationId>,
+    /// The bot's direct conversations.
+    direct: HashSet<ConversationId>,
 }
 
 impl std::fmt::Debug for BotRunner {
@@ -63,16 +132,32 @@ impl std::fmt::Debug for BotRunner {
 impl BotRunner {
     /// A bot acting through `session` (its own messages are never handled).
     pub fn new(session: Session) -> Self {
-        Self { session, me: None, commands: HashMap::new(), on_mention: None, on_message: None }
+        Self {
+            session,
+            me: None,
+            specs: Vec::new(),
+            commands: HashMap::new(),
+            on_mention: None,
+            on_message: None,
+            on_trouble: None,
+            declared: HashSet::new(),
+            direct: HashSet::new(),
+        }
     }
 
-    /// Answers `/name ...` (case-insensitive). Commands come before mentions and messages.
-    pub fn command(
-        mut self,
-        name: &str,
-        handler: impl FnMut(&Incoming, &Command) -> Option<String> + Send + 'static,
-    ) -> Self {
-        self.commands.insert(name.to_ascii_lowercase(), Box::new(handler));
+    /// Answers `/name ...`: declared with `description` in every conversation the bot is in
+    /// or joins (members' apps list it as they type `/`), and also taken from messages that
+    /// start with `/name` (case-insensitive). Commands come before mentions and messages.
+    /// `name` must be 1–32 of `a-z`, `0-9`, `_`, `-` (the server refuses the set otherwise).
+    pub fn slash_command<F, Fut>(mut self, name: &str, description: &str, mut handler: F) -> Self
+    where
+        F: FnMut(Invocation, Client) -> Fut + Send + 'static,
+        Fut: Future<Output = Answer> + Send + 'static,
+    {
+        let name = name.to_ascii_lowercase();
+        self.specs.retain(|spec| spec.name != name);
+        self.specs.push(SlashCommandSpec { name: name.clone(), description: description.to_owned() });
+        self.commands.insert(name, Box::new(move |invocation, rest| Box::pin(handler(invocation, rest))));
         self
     }
 
@@ -88,6 +173,12 @@ impl BotRunner {
         self
     }
 
+    /// Hears about what went wrong without ending the run (to log it); unheard by default.
+    pub fn on_trouble(mut self, handler: impl FnMut(&BotTrouble) + Send + 'static) -> Self {
+        self.on_trouble = Some(Box::new(handler));
+        self
+    }
+
     /// Runs until the session ends, returning why.
     pub async fn run(mut self) -> SessionError {
         loop {
@@ -95,45 +186,134 @@ impl BotRunner {
                 Ok(item) => item,
                 Err(ended) => return ended,
             };
-            let message = match item {
+            let outcome = match item {
                 SessionEvent::Connected { ready, .. } => {
-                    if let protocol::ws::ServerFrame::Ready { user, .. } = *ready {
+                    if let ServerFrame::Ready { user, conversations, .. } = *ready {
                         self.me = Some(user.id);
+                        for conversation in conversations {
+                            self.joined(&conversation).await;
+                        }
                     }
-                    continue;
+                    Ok(())
                 }
+                SessionEvent::Frame(ServerFrame::ConversationAdded { conversation }) => {
+                    self.joined(&conversation).await;
+                    Ok(())
+                }
+                SessionEvent::Frame(ServerFrame::ConversationRemoved { conversation_id }) => {
+                    // Declared again should the bot be added back.
+                    self.declared.remove(&conversation_id);
+                    Ok(())
+                }
+                SessionEvent::Frame(_) => Ok(()),
                 SessionEvent::Event(event) => match event.kind {
-                    EventKind::MessageCreated { message } => message,
-                    _ => continue,
+                    EventKind::MessageCreated { message } => self.on_new_message(event.seq, message).await,
+                    EventKind::CommandInvoked { command, args, by, bot_id } if Some(bot_id) == self.me => {
+                        let invocation = Invocation {
+                            conversation: event.conversation_id,
+                            command: Command { name: command, args },
+                            by,
+                            me: bot_id,
+                            seq: event.seq,
+                            message: None,
+                        };
+                        self.invoke(invocation).await
+                    }
+                    _ => Ok(()),
                 },
-                SessionEvent::Frame(_) => continue,
             };
-            if Some(message.sender_id) == self.me || message.deleted_at.is_some() {
-                continue;
-            }
-            let incoming = Incoming { mentions_me: self.me.is_some_and(|me| message.mentions.contains(&me)), message };
-            let Some(answer) = self.dispatch(&incoming) else { continue };
-            let mut reply = SendMessage::new(Uuid::new_v4(), answer);
-            reply.reply_to = Some(incoming.message.id);
-            match self.session.send(incoming.message.conversation_id, reply).await {
-                Ok(_) | Err(SessionError::Refused { .. }) => {}
-                Err(ended) => return ended,
+            if let Err(ended) = outcome {
+                return ended;
             }
         }
     }
 
-    fn dispatch(&mut self, incoming: &Incoming) -> Option<String> {
-        if let Some(command) = parse_command(&incoming.message.body)
-            && let Some(handler) = self.commands.get_mut(&command.name)
-        {
-            return handler(incoming, &command);
+    /// Notes a conversation the bot is in and declares the commands there, once per run.
+    async fn joined(&mut self, summary: &ConversationSummary) {
+        let conversation = summary.id;
+        if summary.kind == ConversationKind::Dm {
+            self.direct.insert(conversation);
         }
-        if incoming.mentions_me
-            && let Some(handler) = self.on_mention.as_mut()
-        {
-            return handler(incoming);
+        if self.specs.is_empty() || !self.declared.insert(conversation) {
+            return;
         }
-        self.on_message.as_mut().and_then(|handler| handler(incoming))
+        let set = SetCommands { commands: self.specs.clone() };
+        if let Err(error) = self.session.rest().set_commands(conversation, &set).await {
+            self.trouble(BotTrouble::Declare { conversation, error });
+        }
+    }
+
+    async fn on_new_message(&mut self, seq: i64, message: Message) -> Result<(), SessionError> {
+        let Some(me) = self.me else { return Ok(()) };
+        if message.sender_id == me || message.deleted_at.is_some() {
+            return Ok(());
+        }
+        if let Some(command) = parse_command(&message.body)
+            && self.commands.contains_key(&command.name)
+        {
+            let invocation = Invocation {
+                conversation: message.conversation_id,
+                command,
+                by: message.sender_id,
+                me,
+                seq,
+                message: Some(message),
+            };
+            return self.invoke(invocation).await;
+        }
+        let direct = self.direct.contains(&message.conversation_id);
+        let incoming = Incoming { mentions_me: message.mentions.contains(&me), direct, message };
+        let handler = if incoming.mentions_me && self.on_mention.is_some() {
+            self.on_mention.as_mut()
+        } else {
+            self.on_message.as_mut()
+        };
+        match handler.and_then(|handler| handler(&incoming)) {
+            Some(answer) => self.reply(incoming.message.conversation_id, Some(incoming.message.id), answer).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn invoke(&mut self, invocation: Invocation) -> Result<(), SessionError> {
+        let Some(handler) = self.commands.get_mut(&invocation.command.name) else { return Ok(()) };
+        let (conversation, seq) = (invocation.conversation, invocation.seq);
+        let typed = invocation.message.as_ref().map(|message| message.id);
+        match handler(invocation, self.session.rest()).await {
+            Answer::Nothing => Ok(()),
+            Answer::Message(text) => self.reply(conversation, typed, text).await,
+            Answer::Ephemeral(text) if typed.is_some() => self.reply(conversation, typed, text).await,
+            Answer::Ephemeral(text) => {
+                if let Err(error) = self.session.rest().reply_ephemerally(conversation, seq, &text).await {
+                    self.trouble(BotTrouble::Answer { conversation, error: error.to_string() });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends `text` (as a reply to `to`, if given); a refused answer is trouble, not the end.
+    async fn reply(
+        &mut self,
+        conversation: ConversationId,
+        to: Option<protocol::MessageId>,
+        text: String,
+    ) -> Result<(), SessionError> {
+        let mut message = SendMessage::new(Uuid::new_v4(), text);
+        message.reply_to = to;
+        match self.session.send(conversation, message).await {
+            Ok(_) => Ok(()),
+            Err(SessionError::Refused { code, message }) => {
+                self.trouble(BotTrouble::Answer { conversation, error: format!("{code:?}: {message}") });
+                Ok(())
+            }
+            Err(ended) => Err(ended),
+        }
+    }
+
+    fn trouble(&mut self, trouble: BotTrouble) {
+        if let Some(handler) = self.on_trouble.as_mut() {
+            handler(&trouble);
+        }
     }
 }
 

@@ -10,8 +10,9 @@
 //!   (known seq per conversation, catch-up through `events?after_seq=`, duplicates dropped)
 //!   and keeps unacknowledged sends in an outbox resent with the same `client_msg_id`, so
 //!   every event arrives once, in seq order per conversation, and every send is stored once.
-//! - [`bot::BotRunner`]: handlers for `/commands`, mentions and messages over a session
-//!   (`examples/faq_bot.rs` answers FAQ entries from a file).
+//! - [`bot::BotRunner`]: slash commands declared wherever the bot is (answered with a message
+//!   or ephemerally), mentions and messages over a session
+//!   (`examples/faq_bot.rs` answers FAQ entries from a file and hands tickets to agents).
 //! - TLS is rustls with the system's roots; [`Client::with_root_certificate_pem`] adds a
 //!   private CA (both for REST and `wss://`) without turning verification off.
 //!

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod backup;
 mod bot_avatars;
+mod bot_runner;
 mod bots;
 mod conversations;
 mod hardening;

@@ -511,7 +511,10 @@ async fn bot_runner_answers_commands_and_mentions_once_as_replies() {
     let session = Session::start(&app.client, credentials, quick_reconnects()).await.unwrap();
     let bot = tokio::spawn(
         BotRunner::new(session)
-            .command("faq", |_, command| Some(format!("about {}: open 9 to 5", command.args)))
+            .slash_command("faq", "Opening hours", |invocation, _| {
+                let answer = format!("about {}: open 9 to 5", invocation.command.args);
+                async move { client::bot::Answer::Message(answer) }
+            })
             .on_mention(|incoming| Some(format!("you said {:?}", incoming.message.body)))
             .run(),
     );
