@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod bots;
+pub mod commands;
 pub mod conversations;
 pub mod http;
 pub mod media;

@@ -3,24 +3,32 @@
 //! answering, a typing signal at most every few seconds, an emoji picker, and `@` mentions of
 //! the conversation's members; files attached with the paper clip, by pasting a picture or by
 //! dropping them on the conversation go up at once and leave with the next Send, which may
-//! then have no text; the user's location, shared as a message of its own; and, while there is
-//! nothing to send, a microphone in Send's place that records a voice message.
+//! then have no text; the user's location, shared as a message of its own; while there is
+//! nothing to send, a microphone in Send's place that records a voice message; and the
+//! conversation's slash commands: suggested while `/name` is typed, and `/name args` naming one
+//! of them invokes it rather than being sent (any other `/word` is sent as a message, so no
+//! text is ever lost).
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use protocol::ConversationId;
+use protocol::bots::{COMMAND_TEXT_MAX_CHARS, SlashCommand};
 use protocol::conversations::{MAX_BODY_CHARS, Message, check_body};
 use protocol::users::PublicUser;
 
+use crate::api;
 use crate::api::ws::Gateway;
 use crate::components::attach_button::AttachButton;
 use crate::components::attachment_tray::AttachmentTray;
+use crate::components::command_picker::{CommandPicker, command_query, complete, matching, parse_invocation};
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::mention_picker::{MentionPicker, candidates, mention_query, mentioned};
 use crate::components::share_location::ShareLocation;
 use crate::components::voice_recorder::VoiceRecorder;
 use crate::media::summary::preview;
 use crate::state::chat::{Chat, now_ms};
+use crate::state::session::Session;
 use crate::state::uploads::{Uploads, files_of};
 
 /// Least time between two typing frames, in milliseconds.
@@ -40,8 +48,12 @@ pub fn Composer(
 ) -> impl IntoView {
     let gateway = expect_context::<Gateway>();
     let chat = expect_context::<Chat>();
+    let session = expect_context::<Session>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
+    // Why an invocation failed (the server's sentence, so not a `&'static str`).
+    let command_error = RwSignal::new(None::<String>);
+    let invoking = RwSignal::new(false);
     // Recording (or sending) a voice message: the row is the recorder's alone.
     let recording = RwSignal::new(false);
     let voice_error = RwSignal::new(None::<String>);
@@ -60,6 +72,37 @@ pub fn Composer(
             })
         })
     });
+    // The command name being typed after a leading `/`, and the conversation's commands it
+    // matches. Known when the conversation opens, and fetched again when they are forgotten
+    // (the members changed).
+    let command = RwSignal::new(None::<String>);
+    let command_selected = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if chat.commands.with(|c| !c.contains_key(&id)) {
+            chat.load_commands(id);
+        }
+    });
+    let offered_commands = Memo::new(move |_| {
+        command.with(|typed| {
+            typed.as_deref().map_or_else(Vec::new, |typed| {
+                chat.commands.with(|all| {
+                    all.get(&id).map_or_else(Vec::new, |list| matching(list, typed).into_iter().cloned().collect())
+                })
+            })
+        })
+    });
+    let picking_command = move || !offered_commands.with(Vec::is_empty);
+    let pick_command = Callback::new(move |picked: SlashCommand| {
+        let (completed, caret) = text.with_untracked(|t| complete(t, &picked.name));
+        let caret = utf16_len(&completed[..caret]);
+        text.set(completed);
+        command.set(None);
+        if let Some(el) = input.get_untracked() {
+            el.set_value(&text.get_untracked());
+            let _ = el.set_selection_range(caret, caret);
+            let _ = el.focus();
+        }
+    });
     let pick = Callback::new(move |user: PublicUser| {
         let Some((at, query)) = mention.get_untracked() else { return };
         let end = at + 1 + query.len();
@@ -74,7 +117,51 @@ pub fn Composer(
         }
     });
 
+    // `/name args` naming one of the conversation's commands, with nothing attached: invoked
+    // rather than sent. The text stays until the server took the invocation.
+    let invoke = move |body: String| -> bool {
+        if !uploads.is_empty() {
+            return false;
+        }
+        let Some((name, args)) = parse_invocation(&body) else { return false };
+        if !chat.has_command(id, &name) {
+            return false;
+        }
+        if invoking.get_untracked() {
+            return true;
+        }
+        if args.chars().count() > COMMAND_TEXT_MAX_CHARS {
+            command_error.set(Some(format!("What follows /{name} is at most {COMMAND_TEXT_MAX_CHARS} characters.")));
+            return true;
+        }
+        let args = args.to_owned();
+        invoking.set(true);
+        spawn_local(async move {
+            match api::commands::invoke(session, id, &name, args).await {
+                Ok(_) => {
+                    // Anything typed while the invocation was on its way stays.
+                    if text.with_untracked(|t| *t == body) {
+                        text.set(String::new());
+                    }
+                    command.set(None);
+                    error.set(None);
+                    command_error.set(None);
+                    last_typing.set_value(0.0);
+                    stick.notify();
+                }
+                Err(e) => command_error.set(Some(e.message)),
+            }
+            invoking.set(false);
+        });
+        true
+    };
     let send = move || {
+        if invoke(text.get_untracked()) {
+            if let Some(el) = input.get_untracked() {
+                let _ = el.focus();
+            }
+            return;
+        }
         if untrack(|| uploads.busy()) {
             error.set(Some("Wait until the files have finished uploading."));
             return;
@@ -95,6 +182,7 @@ pub fn Composer(
         gateway.send_message(id, body, reply_to, mentions, attachments, None);
         uploads.clear();
         mention.set(None);
+        command.set(None);
         text.set(String::new());
         reply.set(None);
         error.set(None);
@@ -107,13 +195,24 @@ pub fn Composer(
     let on_input = move |ev| {
         text.set(event_target_value(&ev));
         error.set(None);
+        command_error.set(None);
         let caret = input.get_untracked().and_then(|el| el.selection_start().ok().flatten());
-        let typed = text.with_untracked(|t| {
+        let (typed, typed_command) = text.with_untracked(|t| {
             let caret = byte_offset(t, caret.unwrap_or(u32::MAX));
-            mention_query(t, caret).map(|(at, query)| (at, query.to_owned()))
+            let mention = mention_query(t, caret).map(|(at, query)| (at, query.to_owned()));
+            (mention, command_query(t, caret).map(str::to_owned))
         });
         mention.set(typed);
         selected.set(0);
+        // A command just begun: the list on hand shows at once, and a fresh one replaces it
+        // (a bot may have declared commands since it was fetched; no event says so).
+        if typed_command.is_some() && command.with_untracked(Option::is_none) {
+            chat.refresh_commands(id);
+        }
+        if command.with_untracked(|c| *c != typed_command) {
+            command_selected.set(0);
+        }
+        command.set(typed_command);
         let now = now_ms();
         if now - last_typing.get_value() >= TYPING_EVERY_MS && !text.with_untracked(|t| t.trim().is_empty()) {
             last_typing.set_value(now);
@@ -121,6 +220,30 @@ pub fn Composer(
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let commands = offered_commands.with_untracked(Vec::len);
+        if commands > 0 {
+            match ev.key().as_str() {
+                "ArrowDown" | "ArrowUp" => {
+                    ev.prevent_default();
+                    let step = if ev.key() == "ArrowDown" { 1 } else { commands - 1 };
+                    command_selected.update(|s| *s = (*s + step) % commands);
+                    return;
+                }
+                "Enter" | "Tab" if !ev.shift_key() && !ev.is_composing() => {
+                    ev.prevent_default();
+                    let picked = offered_commands.with_untracked(|o| o.get(command_selected.get_untracked()).cloned());
+                    if let Some(picked) = picked {
+                        pick_command.run(picked);
+                    }
+                    return;
+                }
+                "Escape" => {
+                    command.set(None);
+                    return;
+                }
+                _ => {}
+            }
+        }
         let choices = offered.with_untracked(Vec::len);
         if choices > 0 {
             match ev.key().as_str() {
@@ -173,6 +296,7 @@ pub fn Composer(
                 }
             })}
             <MentionPicker offered=offered selected=selected pick/>
+            <CommandPicker offered=offered_commands selected=command_selected pick=pick_command/>
             <AttachmentTray uploads/>
             <div class="composer-row">
                 <Show when=move || !recording.get()>
@@ -185,9 +309,15 @@ pub fn Composer(
                         placeholder="Write a message"
                         aria-label="Message"
                         aria-autocomplete="list"
-                        aria-controls="mention-list"
-                        aria-expanded=move || (!offered.with(Vec::is_empty)).to_string()
-                        aria-activedescendant=move || (!offered.with(Vec::is_empty)).then(|| format!("mention-{}", selected.get()))
+                        aria-controls=move || if picking_command() { "command-list" } else { "mention-list" }
+                        aria-expanded=move || (picking_command() || !offered.with(Vec::is_empty)).to_string()
+                        aria-activedescendant=move || {
+                            if picking_command() {
+                                Some(format!("command-{}", command_selected.get()))
+                            } else {
+                                (!offered.with(Vec::is_empty)).then(|| format!("mention-{}", selected.get()))
+                            }
+                        }
                         data-testid="composer"
                         prop:value=move || text.get()
                         on:input=on_input
@@ -209,8 +339,8 @@ pub fn Composer(
             {move || {
                 let n = count();
                 let over = n > MAX_BODY_CHARS;
-                match error.get() {
-                    Some(e) => Some(view! { <p class="form-error small" role="alert">{e}</p> }.into_any()),
+                match error.get().map(str::to_owned).or_else(|| command_error.get()) {
+                    Some(e) => Some(view! { <p class="form-error small" role="alert" data-testid="composer-error">{e}</p> }.into_any()),
                     None if n > MAX_BODY_CHARS - 200 => Some(view! {
                         <p class="composer-count" class:over=over>{format!("{n} / {MAX_BODY_CHARS}")}</p>
                     }.into_any()),

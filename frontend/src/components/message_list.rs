@@ -1,6 +1,8 @@
 //! The scrolling history of one conversation: day separators, stored messages with the
-//! conversation's own changes as lines between them, then pending ones, older pages loaded when scrolled to the top (keeping the view still), follows new
-//! messages while at the bottom, and offers "Jump to latest" otherwise. A search hit's message
+//! conversation's own changes as lines between them (a bot's ephemeral answer below the
+//! command it answers, or at the end while that line is not loaded), then pending ones, older
+//! pages loaded when scrolled to the top (keeping the view still), follows new messages while
+//! at the bottom, and offers "Jump to latest" otherwise. A search hit's message
 //! (`?seq=` in the URL) is scrolled to and briefly highlighted.
 
 use leptos::html::Div;
@@ -11,7 +13,9 @@ use protocol::conversations::{Event, Message};
 use wasm_bindgen::JsCast;
 
 use crate::components::conversation_line::ConversationLine;
+use crate::components::ephemeral_bubble::EphemeralBubble;
 use crate::components::message_bubble::{MessageBubble, PendingBubble};
+use crate::state::chat::ephemeral::EphemeralAnswer;
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::{Chat, History};
 use crate::time;
@@ -32,6 +36,7 @@ enum Row {
     Day(String),
     Stored(Message, bool),
     Line(Event),
+    Answer(EphemeralAnswer),
     Pending(OutboxEntry),
 }
 
@@ -49,6 +54,7 @@ impl Row {
                 m.reactions.iter().map(|r| format!("{}{:?}", r.emoji, r.user_ids)).collect::<String>(),
             ),
             Row::Line(e) => format!("l{}", e.seq),
+            Row::Answer(a) => format!("e{}", a.key),
             Row::Pending(e) => format!("p{}:{}", e.client_msg_id, e.failed.is_some()),
         }
     }
@@ -65,6 +71,8 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
         let mut rows = Vec::new();
         let mut last_day = None;
         let mut last_sender = None;
+        // Answers not placed below their invocation's line go at the end.
+        let mut answers = chat.ephemeral.with(|e| e.get(&id).cloned().unwrap_or_default());
         chat.timelines.with(|t| {
             let Some(tl) = t.get(&id) else { return };
             // Lines older than the loaded history wait until their page is loaded.
@@ -97,10 +105,15 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                     Err(line) => {
                         last_sender = None;
                         rows.push(Row::Line(line.clone()));
+                        let (below, rest): (Vec<_>, Vec<_>) =
+                            std::mem::take(&mut answers).into_iter().partition(|a| a.invocation_seq == line.seq);
+                        answers = rest;
+                        rows.extend(below.into_iter().map(Row::Answer));
                     }
                 }
             }
         });
+        rows.extend(answers.into_iter().map(Row::Answer));
         chat.outbox.with(|o| {
             let stored = |e: &OutboxEntry| {
                 chat.timelines.with(|t| {
@@ -216,6 +229,7 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                         Row::Day(label) => view! { <div class="day-separator" role="separator"><span>{label}</span></div> }.into_any(),
                         Row::Stored(message, named) => view! { <MessageBubble message show_sender=named reply/> }.into_any(),
                         Row::Line(event) => view! { <ConversationLine event/> }.into_any(),
+                        Row::Answer(answer) => view! { <EphemeralBubble id answer/> }.into_any(),
                         Row::Pending(entry) => view! { <PendingBubble entry/> }.into_any(),
                     }}
                 </For>

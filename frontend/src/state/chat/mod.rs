@@ -1,8 +1,11 @@
 //! The chat context: conversations (newest activity first), the loaded messages of each, who is
-//! online and typing, and the outbox, as signals the views read. This file wires gateway frames
+//! online and typing, the outbox, and each conversation's slash commands and ephemeral answers,
+//! as signals the views read. This file wires gateway frames
 //! and REST answers to those signals; the transitions themselves live in `reducer`.
 
 mod catch_up;
+mod commands;
+pub mod ephemeral;
 mod history;
 pub mod notifications;
 pub mod outbox;
@@ -12,12 +15,14 @@ mod typing;
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+use protocol::bots::SlashCommand;
 use protocol::conversations::{ConversationSettings, ConversationSummary, Event, Message};
 use protocol::social::Friend;
 use protocol::users::PublicUser;
 use protocol::ws::{FriendPresence, ServerFrame};
 use protocol::{ConversationId, UserId};
 
+use self::ephemeral::EphemeralAnswer;
 use self::outbox::OutboxEntry;
 use self::reducer::Arrival;
 pub use self::reducer::{History, Timeline, is_archived, is_muted};
@@ -50,6 +55,10 @@ pub struct Chat {
     pub pins_changed: RwSignal<u32>,
     /// Why the user was signed out by the server, shown until dismissed.
     pub farewell: RwSignal<Option<String>>,
+    /// The slash commands of each conversation whose list was fetched (`commands.rs`).
+    pub commands: RwSignal<HashMap<ConversationId, Vec<SlashCommand>>>,
+    /// Bots' answers only this user sees, per conversation, oldest first (`ephemeral.rs`).
+    pub ephemeral: RwSignal<HashMap<ConversationId, Vec<EphemeralAnswer>>>,
     session: Session,
     /// Whose outbox is loaded.
     owner: RwSignal<Option<UserId>>,
@@ -76,6 +85,8 @@ impl Chat {
             members_changed: RwSignal::new(0),
             pins_changed: RwSignal::new(0),
             farewell: RwSignal::new(None),
+            commands: RwSignal::new(HashMap::new()),
+            ephemeral: RwSignal::new(HashMap::new()),
             session,
             owner: RwSignal::new(None),
         }
@@ -95,6 +106,8 @@ impl Chat {
         self.presence.set(HashMap::new());
         self.typing.set(HashMap::new());
         self.outbox.set(Vec::new());
+        self.commands.set(HashMap::new());
+        self.ephemeral.set(HashMap::new());
         self.synced.set(false);
         self.owner.set(None);
     }
@@ -167,6 +180,10 @@ impl Chat {
                 self.timelines.update(|t| {
                     t.remove(&conversation_id);
                 });
+                self.forget_commands(conversation_id);
+                self.ephemeral.update(|answers| {
+                    answers.remove(&conversation_id);
+                });
             }
             ServerFrame::ConversationSettingsChanged { conversation_id, settings } => {
                 self.conversations.update(|list| reducer::settings_changed(list, conversation_id, settings));
@@ -198,14 +215,16 @@ impl Chat {
                 self.conversations.update(|list| reducer::refresh_peer(list, &user));
                 self.remember_users([user]);
             }
-            // Unknown: a frame type from a newer server, which this client ignores. The web app
-            // has no slash-command composer yet, so it cannot have invoked what an ephemeral
-            // answer replies to.
+            // A bot's answer to a command the user invoked (from this app or another of theirs):
+            // kept in memory only, shown below the invocation.
+            ServerFrame::EphemeralMessage { conversation_id, invocation_seq, sender, body } => {
+                self.on_ephemeral(conversation_id, invocation_seq, sender, body);
+            }
+            // Unknown: a frame type from a newer server, which this client ignores.
             ServerFrame::Ready { .. }
             | ServerFrame::Ack { .. }
             | ServerFrame::Error { .. }
             | ServerFrame::WebhookDisabled { .. }
-            | ServerFrame::EphemeralMessage { .. }
             | ServerFrame::Unknown => {}
         }
     }
@@ -242,6 +261,7 @@ impl Chat {
         }
         if applied.members_changed {
             self.members_changed.update(|n| *n = n.wrapping_add(1));
+            self.forget_commands(id);
         }
         if applied.pins_changed {
             self.pins_changed.update(|n| *n = n.wrapping_add(1));
