@@ -177,8 +177,9 @@ pub async fn conversation_lines(
     Ok(lines)
 }
 
-/// The stored kinds of the events a history page shows as lines of their own.
-const LINE_KINDS: [&str; 8] = [
+/// The stored kinds of the events a history page shows as lines of their own: those of
+/// `EventKind::is_conversation_line` (a kind missing here shows live but vanishes on reload).
+const LINE_KINDS: [&str; 9] = [
     "conversation_created",
     "member_added",
     "member_removed",
@@ -187,6 +188,7 @@ const LINE_KINDS: [&str; 8] = [
     "description_changed",
     "photo_changed",
     "message_pinned",
+    "command_invoked",
 ];
 
 /// The conversation's pinned messages, most recently pinned first.

@@ -365,6 +365,15 @@ async fn a_slash_command_reaches_its_bot_as_an_event_and_the_ephemeral_answer_on
     // It is in the log too, for a bot that was away.
     let events = bot.all_events(group.id, 0).await.unwrap();
     assert!(events.iter().any(|e| e.seq == invoked.seq && matches!(e.kind, EventKind::CommandInvoked { .. })));
+    // And in the history page among the conversation's lines, so "Bob used /faq shipping" is
+    // still shown after a reload, naming the bot as well.
+    let history = alice.client.messages(group.id, None, None).await.unwrap();
+    let line = history.events.iter().find(|e| e.seq == invoked.seq).map(|e| e.kind.clone());
+    assert!(
+        matches!(&line, Some(EventKind::CommandInvoked { command, args, by, .. }) if command == "faq" && args == "shipping" && *by == bob.id()),
+        "the invocation is no line of the history page: {line:?}"
+    );
+    assert!(history.users.iter().any(|u| u.id == bot_id));
 
     // The ephemeral answer reaches Bob alone; only the invoked bot may give it.
     assert_eq!(
