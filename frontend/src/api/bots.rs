@@ -4,6 +4,8 @@
 use gloo_net::http::Method;
 use protocol::UserId;
 use protocol::bots::{ApiToken, ApiTokenId, Bot, CreateApiToken, CreateBot, CreatedApiToken, UpdateBot};
+use protocol::media::MediaId;
+use protocol::users::SetPicture;
 
 use super::http::{self, ApiError};
 use crate::state::session::Session;
@@ -21,6 +23,15 @@ pub async fn create(session: Session, bot: CreateBot) -> Result<Bot, ApiError> {
 /// Renames or re-describes one of the person's bots.
 pub async fn update(session: Session, id: UserId, changes: UpdateBot) -> Result<Bot, ApiError> {
     http::authed(session, Method::PATCH, &format!("/api/v1/bots/{}", id.0), Some(&changes)).await
+}
+
+/// Makes one of the person's picture uploads the bot's avatar (`None` removes it).
+pub async fn set_avatar(session: Session, id: UserId, media: Option<MediaId>) -> Result<Bot, ApiError> {
+    let path = format!("/api/v1/bots/{}/avatar", id.0);
+    match media {
+        Some(media_id) => http::authed(session, Method::PUT, &path, Some(&SetPicture { media_id })).await,
+        None => http::authed::<_, ()>(session, Method::DELETE, &path, None).await,
+    }
 }
 
 /// Deletes one of the person's bots; its tokens stop working.

@@ -1,5 +1,5 @@
 //! The settings section "Bots and API tokens": the person's bots (create, rename and
-//! re-describe, delete after a confirmation) and, below them, the tokens that let programs act
+//! re-describe, give a picture, delete after a confirmation) and, below them, the tokens that let programs act
 //! as the person or as one of those bots (`api_tokens_settings.rs`). Refusals are shown beside
 //! the field the server names.
 
@@ -13,6 +13,7 @@ use crate::components::avatar::Avatar;
 use crate::components::bot_badge::BotBadge;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::field::Field;
+use crate::components::photo_picker::{PhotoOf, PhotoPicker};
 use crate::state::session::Session;
 
 /// The fragment that scrolls to this section.
@@ -146,7 +147,8 @@ fn NewBot(bots: LocalResource<Result<Vec<Bot>, ApiError>>) -> impl IntoView {
     }
 }
 
-/// One bot: its names and description, editable in place, and deletable after a confirmation.
+/// One bot: its names, description and picture, editable in place, and deletable after a
+/// confirmation.
 #[component]
 fn BotItem(
     bot: Bot,
@@ -204,6 +206,8 @@ fn BotItem(
     let user = bot.user.clone();
     let about = bot.description.clone();
     let confirm_title = format!("Delete the bot {}?", bot.user.display_name);
+    let has_photo = bot.user.avatar.is_some();
+    let photo_label = format!("Picture of {}", bot.user.display_name);
     // Unique on the page, which lists every bot (`Field` prefixes its name with "field-").
     let field_id = |what: &str| format!("bot-{}-{what}", id.0.simple());
     let (name_field, description_id) = (field_id("display_name"), format!("field-{}", field_id("description")));
@@ -227,6 +231,10 @@ fn BotItem(
                 </div>
             </div>
             {(!about.is_empty()).then(|| view! { <p class="bot-description">{about.clone()}</p> })}
+            <div class="bot-photo" role="group" aria-label=photo_label data-testid="bot-photo">
+                <PhotoPicker of=PhotoOf::Bot(id) has_photo=Signal::stored(has_photo)
+                    saved=Callback::new(move |()| bots.refetch())/>
+            </div>
             <Show when=move || editing.get()>
                 <form class="bot-edit" on:submit=save novalidate>
                     <Field label="Display name" name=name_field.clone() value=display_name

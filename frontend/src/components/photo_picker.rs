@@ -1,12 +1,12 @@
-//! Choosing a profile photo or a group's photo: a picture picked from the device is uploaded
+//! Choosing a profile photo, a group's photo or one of one's bots' pictures: a picture picked from the device is uploaded
 //! (with its progress shown), then made the photo; "Remove photo" goes back to initials. The
 //! server makes the thumbnail, so any picture it accepts will do.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::ConversationId;
 use protocol::media::MediaKind;
+use protocol::{ConversationId, UserId};
 
 use crate::api::media::Cancel;
 use crate::api::{self, ApiError};
@@ -21,11 +21,18 @@ pub enum PhotoOf {
     Me,
     /// A group's (its owners and admins may change it).
     Group(ConversationId),
+    /// One of the user's bots' (the bot has no session to upload with, so its owner does).
+    Bot(UserId),
 }
 
-/// The photo controls of `of`; `has_photo` says whether "Remove photo" applies.
+/// The photo controls of `of`; `has_photo` says whether "Remove photo" applies; `saved` runs
+/// after a change is stored (a bot's list is reloaded by its owner's settings, not a context).
 #[component]
-pub fn PhotoPicker(of: PhotoOf, #[prop(into)] has_photo: Signal<bool>) -> impl IntoView {
+pub fn PhotoPicker(
+    of: PhotoOf,
+    #[prop(into)] has_photo: Signal<bool>,
+    #[prop(optional)] saved: Option<Callback<()>>,
+) -> impl IntoView {
     let session = expect_context::<Session>();
     let chat = expect_context::<Chat>();
     let input = NodeRef::<Input>::new();
@@ -39,7 +46,13 @@ pub fn PhotoPicker(of: PhotoOf, #[prop(into)] has_photo: Signal<bool>) -> impl I
                 PhotoOf::Group(id) => {
                     api::conversations::set_photo(session, id, media).await.map(|summary| chat.upsert_summary(summary))
                 }
+                PhotoOf::Bot(id) => api::bots::set_avatar(session, id, media).await.map(|_| ()),
             };
+            if stored.is_ok()
+                && let Some(saved) = saved
+            {
+                saved.run(());
+            }
             progress.set(None);
             error.set(stored.err().map(|e: ApiError| e.message));
         });
