@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod http;
 pub mod media;
 pub mod social;
+pub mod webhooks;
 pub mod ws;
 
 pub use http::ApiError;

@@ -76,7 +76,9 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                 Some(m) if m.deleted_at.is_some() => "This message was deleted".to_owned(),
                 Some(m) if Some(m.sender_id) == me => format!("You: {}", preview(m)),
                 Some(m) if c.peer.is_none() => {
-                    format!("{}: {}", chat.name_of(m.sender_id), preview(m))
+                    // A webhook's message carries the name it was posted under.
+                    let sender = m.display_name.clone().unwrap_or_else(|| chat.name_of(m.sender_id));
+                    format!("{sender}: {}", preview(m))
                 }
                 Some(m) => preview(m),
             };

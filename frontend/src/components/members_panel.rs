@@ -1,6 +1,6 @@
 //! The side panel of a conversation: its members with their roles, and for a group's owners
-//! and admins the ways to set its photo, rename it, add friends, remove members and promote or demote them;
-//! anyone may leave a group.
+//! and admins the ways to set its photo, rename it, add friends, remove members and promote or demote them,
+//! and its incoming webhooks (`incoming_webhooks.rs`); anyone may leave a group.
 
 use std::collections::HashSet;
 
@@ -13,6 +13,7 @@ use protocol::{ConversationId, UserId};
 use crate::api::{self, ApiError};
 use crate::components::avatar::Avatar;
 use crate::components::bot_badge::{bot_badge_if, is_bot};
+use crate::components::incoming_webhooks::IncomingWebhooksSection;
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
@@ -112,6 +113,8 @@ pub fn MembersPanel(
                         let my_role = detail.conversation.my_role;
                         let manage = group && my_role.can_manage();
                         let members: HashSet<UserId> = detail.members.iter().map(|m| m.user.id).collect();
+                        let names: std::collections::HashMap<UserId, String> =
+                            detail.members.iter().map(|m| (m.user.id, m.user.display_name.clone())).collect();
                         let candidates = move || chat.friends.with(|f| {
                             let mut list: Vec<_> = f.iter().filter(|f| !members.contains(&f.user.id)).map(|f| f.user.clone()).collect();
                             list.sort_by_cached_key(|u| u.display_name.to_lowercase());
@@ -204,6 +207,7 @@ pub fn MembersPanel(
                                     }
                                 }}
                             })}
+                            {manage.then(|| view! { <IncomingWebhooksSection id names/> })}
                             {group.then(|| view! {
                                 <button type="button" class="danger leave" on:click=leave.clone()>"Leave group"</button>
                             })}

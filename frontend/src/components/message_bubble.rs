@@ -78,9 +78,11 @@ fn quote(chat: Chat, message: &Message) -> Option<impl IntoView + use<>> {
     let quoted = chat
         .timelines
         .with_untracked(|t| t.get(&id).and_then(|tl| tl.messages.values().find(|m| m.id == target).cloned()));
+    // A webhook's message is quoted under the name it was posted under, as it is shown.
+    let name = |q: &Message| q.display_name.clone().unwrap_or_else(|| chat.name_of(q.sender_id));
     let (who, text) = match quoted {
-        Some(q) if q.deleted_at.is_some() => (chat.name_of(q.sender_id), "This message was deleted".to_owned()),
-        Some(q) => (chat.name_of(q.sender_id), preview(&q)),
+        Some(q) if q.deleted_at.is_some() => (name(&q), "This message was deleted".to_owned()),
+        Some(q) => (name(&q), preview(&q)),
         None => ("".to_owned(), "An earlier message".to_owned()),
     };
     Some(view! {

@@ -1,0 +1,245 @@
+//! The settings section "Webhook subscriptions": the person's outgoing subscriptions (where
+//! their conversations' events are POSTed, signed) with each one's health (active, failing
+//! since when and why, disabled), subscribing a URL (its signing secret shown once with a copy
+//! button), and deleting one after a confirmation.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::webhooks::{
+    CreateSubscription, CreatedSubscription, MAX_SUBSCRIPTIONS, Subscription, Subscriptions, WebhookEventKind,
+};
+
+use crate::api::{self, ApiError};
+use crate::components::bots_settings::{Outcome, field_error, outcome_view};
+use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::field::Field;
+use crate::components::secret_once::SecretOnce;
+use crate::state::session::Session;
+use crate::time;
+
+/// The fragment that scrolls to this section.
+pub const ANCHOR: &str = "webhooks";
+
+/// The kinds a person may pick (`Unknown` only stands for a newer server's kinds).
+const KINDS: [WebhookEventKind; 3] = [WebhookEventKind::Message, WebhookEventKind::Mention, WebhookEventKind::Command];
+
+type List = LocalResource<Result<Subscriptions, ApiError>>;
+
+fn kind_label(kind: WebhookEventKind) -> &'static str {
+    match kind {
+        WebhookEventKind::Message => "Messages",
+        WebhookEventKind::Mention => "Mentions",
+        WebhookEventKind::Command => "Slash commands",
+        WebhookEventKind::Unknown => "Other",
+    }
+}
+
+fn kind_hint(kind: WebhookEventKind) -> &'static str {
+    match kind {
+        WebhookEventKind::Message => "Every new message in your conversations, but your own.",
+        WebhookEventKind::Mention => "New messages that mention you.",
+        WebhookEventKind::Command => "Someone used one of your slash commands (bots declare those).",
+        WebhookEventKind::Unknown => "",
+    }
+}
+
+/// A moment as the person reads it (the browser's timezone).
+fn local(at: chrono::DateTime<chrono::Utc>) -> String {
+    time::date_time(at.timestamp_millis() as f64)
+}
+
+/// How a subscription is doing, in words (times written by `at`), and the `data-status` its
+/// line is coloured by.
+fn health(subscription: &Subscription, at: impl Fn(chrono::DateTime<chrono::Utc>) -> String) -> (&'static str, String) {
+    if let Some(disabled) = subscription.disabled_at {
+        let why = subscription.disabled_reason.clone().unwrap_or_else(|| "it kept failing".into());
+        return ("disabled", format!("Disabled {}: {why}", at(disabled)));
+    }
+    match (subscription.failing_since, &subscription.last_error) {
+        (Some(since), Some(error)) => ("failing", format!("Failing since {}: {error}", at(since))),
+        (Some(since), None) => ("failing", format!("Failing since {}", at(since))),
+        (None, _) => ("active", "Active".to_owned()),
+    }
+}
+
+/// The whole section.
+#[component]
+pub fn WebhookSubscriptionsSettings() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let list: List = LocalResource::new(move || api::webhooks::subscriptions(session));
+    let created = RwSignal::new(None::<CreatedSubscription>);
+    view! {
+        <section class="card subscriptions-settings" id=ANCHOR aria-labelledby="subscriptions-title">
+            <h2 id="subscriptions-title">"Webhook subscriptions"</h2>
+            <p class="lede small">
+                "Confab POSTs the events of your conversations to your program's HTTPS URL, signed as the "
+                "Standard Webhooks specification says: check each delivery's " <code class="nowrap">"webhook-signature"</code>
+                " with the signing secret. One that keeps failing for a day is disabled."
+            </p>
+            <p class="lede small" data-testid="bot-subscription-help">
+                "For a bot, its program subscribes with the bot’s own API token ("
+                <code class="nowrap">"POST /api/v1/webhooks/subscriptions"</code> "); those are not listed here."
+            </p>
+            {move || created.get().map(|made| view! {
+                <SecretOnce title="Subscribed. Copy the signing secret now: you won’t see it again."
+                    secret=made.secret.clone() what="signing secret" testid="new-subscription"
+                    done=Callback::new(move |()| created.set(None))/>
+            })}
+            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+                {move || list.get().map(|result| match result {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    Ok(found) if found.items.is_empty() => view! { <p class="empty">"No subscriptions."</p> }.into_any(),
+                    Ok(found) => view! {
+                        <ul class="list subscription-list" data-testid="subscriptions">
+                            {found.items.into_iter().map(|subscription| view! { <SubscriptionItem subscription list/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+            <NewSubscription list created/>
+        </section>
+    }
+}
+
+/// The form that subscribes a URL.
+#[component]
+fn NewSubscription(list: List, created: RwSignal<Option<CreatedSubscription>>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let url = RwSignal::new(String::new());
+    let kinds = RwSignal::new(vec![WebhookEventKind::Message]);
+    let state: Outcome = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut events = kinds.get_untracked();
+        events.sort();
+        let subscription = CreateSubscription { url: url.get_untracked().trim().to_owned(), events };
+        busy.set(true);
+        spawn_local(async move {
+            match api::webhooks::subscribe(session, subscription).await {
+                Ok(made) => {
+                    url.set(String::new());
+                    state.set(None);
+                    created.set(Some(made));
+                    list.refetch();
+                }
+                Err(e) => state.set(Some(Err(e))),
+            }
+            busy.set(false);
+        });
+    };
+    let events_error = field_error(state, "events");
+    view! {
+        <form class="new-subscription" on:submit=create novalidate aria-labelledby="new-subscription-title">
+            <h3 id="new-subscription-title">"New subscription"</h3>
+            <Field label="HTTPS URL" name="subscription_url" kind="url" value=url error=field_error(state, "url")
+                hint="Where to POST the events, e.g. https://bot.example.com/confab"
+                code=true/>
+            <fieldset class="scopes" class:invalid=move || events_error.get().is_some()
+                aria-describedby="subscription-events-error">
+                <legend>"Events"</legend>
+                {KINDS.into_iter().map(|kind| {
+                    let id = format!("subscription-kind-{}", kind.as_str());
+                    view! {
+                        <div class="scope">
+                            <input type="checkbox" id=id.clone() value=kind.as_str()
+                                prop:checked=move || kinds.with(|k| k.contains(&kind))
+                                on:change=move |_| kinds.update(|k| if let Some(at) = k.iter().position(|x| *x == kind) {
+                                    k.remove(at);
+                                } else {
+                                    k.push(kind);
+                                })/>
+                            <label for=id>
+                                <span class="scope-name">{kind_label(kind)}</span>
+                                <span class="scope-hint">{kind_hint(kind)}</span>
+                            </label>
+                        </div>
+                    }
+                }).collect_view()}
+                <p class="field-message" id="subscription-events-error" role="alert">{move || events_error.get()}</p>
+            </fieldset>
+            {outcome_view(state)}
+            <button type="submit" disabled=move || busy.get()>"Subscribe"</button>
+            <p class="lede small">{format!("Up to {MAX_SUBSCRIPTIONS} subscriptions.")}</p>
+        </form>
+    }
+}
+
+/// One subscription with its health and its delete button.
+#[component]
+fn SubscriptionItem(subscription: Subscription, list: List) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let confirming = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let id = subscription.id;
+    let delete = Callback::new(move |()| {
+        confirming.set(false);
+        spawn_local(async move {
+            match api::webhooks::unsubscribe(session, id).await {
+                Ok(()) => list.refetch(),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    });
+    let (status, words) = health(&subscription, local);
+    let title = format!("Delete the subscription to {}?", subscription.url);
+    let url = subscription.url.clone();
+    view! {
+        <li class="subscription-item" data-testid="subscription" data-url=subscription.url.clone() data-status=status>
+            <div class="subscription-main">
+                <code class="subscription-url">{subscription.url.clone()}</code>
+                <span class="pills" aria-label="Events">
+                    {subscription.events.iter().map(|k| view! { <span class="pill">{kind_label(*k)}</span> }).collect_view()}
+                </span>
+                <span class="subscription-health" data-status=status data-testid="subscription-health">{words}</span>
+            </div>
+            <button type="button" class="danger small" aria-label=format!("Delete the subscription to {url}…")
+                on:click=move |_| confirming.set(true)>"Delete…"</button>
+            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <Show when=move || confirming.get()>
+                <ConfirmDialog title=title.clone() action="Delete subscription" confirm=delete
+                    cancel=Callback::new(move |()| confirming.set(false))>
+                    <p>"Nothing more is delivered to this URL. Events already delivered stay delivered."</p>
+                </ConfirmDialog>
+            </Show>
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscription() -> Subscription {
+        Subscription {
+            id: uuid::Uuid::from_u128(1),
+            url: "https://hooks.example.com/confab".into(),
+            events: vec![WebhookEventKind::Message],
+            created_at: chrono::DateTime::from_timestamp(1_765_000_000, 0).unwrap_or_default(),
+            failing_since: None,
+            last_error: None,
+            disabled_at: None,
+            disabled_reason: None,
+        }
+    }
+
+    #[test]
+    fn a_healthy_subscription_is_active() {
+        assert_eq!(health(&subscription(), |t| t.to_rfc3339()), ("active", "Active".to_owned()));
+    }
+
+    #[test]
+    fn a_failing_subscription_says_why_and_a_disabled_one_wins() {
+        let since = chrono::DateTime::from_timestamp(1_765_000_000, 0).unwrap_or_default();
+        let failing =
+            Subscription { failing_since: Some(since), last_error: Some("HTTP 502".into()), ..subscription() };
+        let (status, words) = health(&failing, |t| t.to_rfc3339());
+        assert_eq!(status, "failing");
+        assert!(words.starts_with("Failing since ") && words.ends_with(": HTTP 502"), "{words}");
+        let disabled =
+            Subscription { disabled_at: Some(since), disabled_reason: Some("failed for a day".into()), ..failing };
+        let (status, words) = health(&disabled, |t| t.to_rfc3339());
+        assert_eq!(status, "disabled");
+        assert!(words.ends_with(": failed for a day"), "{words}");
+    }
+}
