@@ -1,6 +1,6 @@
 //! A bot's ephemeral answer to the user's slash command, drawn in the history below the
-//! invocation: dashed and muted so it never passes for a message everyone sees, with the bot's
-//! name and badge, "Only visible to you" and a "Dismiss" button. Its body is formatted like a
+//! invocation: dashed and muted so it never passes for a message everyone sees, headed by
+//! "Only visible to you" and a "Dismiss" button, then the bot's name and badge. Its body is formatted like a
 //! message's (`crate::markdown`).
 
 use leptos::prelude::*;
@@ -22,11 +22,9 @@ pub fn EphemeralBubble(id: ConversationId, answer: EphemeralAnswer) -> impl Into
             data-invocation=answer.invocation_seq.to_string()>
             <div class="bubble-column">
                 <div class="bubble">
-                    <span class="sender">{answer.sender.display_name.clone()}<BotBadge/></span>
-                    <div class="body" data-testid="ephemeral-body"><Markdown source=answer.body.clone()/></div>
-                    <span class="meta ephemeral-meta">
+                    <div class="ephemeral-head">
                         <span class="ephemeral-note">
-                            <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+                            <svg viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
                                 <path d="M1.5 8s2.4-4.5 6.5-4.5S14.5 8 14.5 8 12.1 12.5 8 12.5 1.5 8 1.5 8z"
                                     fill="none" stroke="currentColor" stroke-width="1.4"/>
                                 <circle cx="8" cy="8" r="2" fill="currentColor"/>
@@ -35,7 +33,9 @@ pub fn EphemeralBubble(id: ConversationId, answer: EphemeralAnswer) -> impl Into
                         </span>
                         <button type="button" class="ghost small" data-testid="dismiss-ephemeral"
                             on:click=move |_| chat.dismiss_ephemeral(id, key)>"Dismiss"</button>
-                    </span>
+                    </div>
+                    <span class="sender">{answer.sender.display_name.clone()}<BotBadge/></span>
+                    <div class="body" data-testid="ephemeral-body"><Markdown source=answer.body.clone()/></div>
                 </div>
             </div>
         </div>
