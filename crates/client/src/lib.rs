@@ -53,6 +53,7 @@ use uuid::Uuid;
 
 pub mod bot;
 mod bots;
+mod push;
 pub mod session;
 pub mod tls;
 pub mod ws;

@@ -197,6 +197,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    push_subscriptions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        session_id -> Uuid,
+        endpoint -> Text,
+        p256dh -> Bytea,
+        auth -> Bytea,
+        created_at -> Timestamptz,
+        last_pushed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Bytea,
         session_id -> Uuid,
@@ -264,6 +277,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    vapid_keys (id) {
+        id -> Int2,
+        private_key -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     webhook_cursors (subscription_id, conversation_id) {
         subscription_id -> Uuid,
         conversation_id -> Uuid,
@@ -302,6 +323,8 @@ diesel::joinable!(media -> users (uploader_id));
 diesel::joinable!(message_reactions -> messages (message_id));
 diesel::joinable!(message_reactions -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(push_subscriptions -> sessions (session_id));
+diesel::joinable!(push_subscriptions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(two_factor -> users (user_id));
@@ -326,12 +349,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     media_blobs,
     message_reactions,
     messages,
+    push_subscriptions,
     refresh_tokens,
     server_settings,
     sessions,
     two_factor,
     two_factor_recovery,
     users,
+    vapid_keys,
     webhook_cursors,
     webhook_subscriptions,
 );

@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod media;
+pub mod push;
 pub mod social;
 pub mod users;
 pub mod webhooks;

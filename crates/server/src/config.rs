@@ -208,6 +208,17 @@ pub struct Settings {
     /// backoff, before it is disabled (default: 24 hours).
     #[arg(global = true, long, env = "CONFAB_WEBHOOK_RETRY_WINDOW", default_value_t = 86_400)]
     pub webhook_retry_window: u64,
+
+    /// Who push services may contact about this server's notifications (a `mailto:` or
+    /// `https:` URL, put in every push's VAPID signature; some services ask for one).
+    #[arg(global = true, long, env = "CONFAB_PUSH_CONTACT", value_parser = push_contact)]
+    pub push_contact: Option<String>,
+}
+
+/// A `--push-contact`: a `mailto:` or `https:` URL.
+fn push_contact(raw: &str) -> Result<String, String> {
+    let ok = (raw.starts_with("mailto:") && raw.len() > 7) || url::Url::parse(raw).is_ok_and(|u| u.scheme() == "https");
+    if ok { Ok(raw.to_owned()) } else { Err("a mailto: or https: URL".into()) }
 }
 
 /// Log output format.
@@ -254,6 +265,7 @@ impl Settings {
             media_quota_bytes: 1024 * 1024 * 1024,
             egress_allow: Vec::new(),
             webhook_retry_window: 86_400,
+            push_contact: None,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod healing;
 pub mod media;
 pub mod openapi;
 pub mod presence;
+pub mod push;
 pub mod rate_limits;
 pub mod routes;
 pub mod secrets;

@@ -125,8 +125,16 @@ use responses::CommonResponses;
         crate::routes::webhooks::create_subscription,
         crate::routes::webhooks::list_subscriptions,
         crate::routes::webhooks::delete_subscription,
+        crate::routes::push::vapid_key,
+        crate::routes::push::subscribe,
+        crate::routes::push::unsubscribe,
     ),
-    components(schemas(protocol::ErrorBody, protocol::ErrorCode, protocol::webhooks::WebhookDelivery)),
+    components(schemas(
+        protocol::ErrorBody,
+        protocol::ErrorCode,
+        protocol::webhooks::WebhookDelivery,
+        protocol::push::PushNotification
+    )),
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "ops", description = "Probes and documentation"),
@@ -141,6 +149,7 @@ use responses::CommonResponses;
         (name = "media", description = "Uploads (photos, videos, voice messages, files) and their downloads by members"),
         (name = "admin", description = "Operators only: users, chat history and moderation, retention, stats, the audit log"),
         (name = "realtime", description = "The WebSocket gateway (frames documented in docs/protocol.md)"),
+        (name = "push", description = "Web Push: browsers woken with a notification while none of the user's apps is connected"),
         (name = "webhooks", description = "Incoming webhooks that post into a group, and outgoing subscriptions that deliver events signed as Standard Webhooks (docs/webhooks.md)"),
     )
 )]

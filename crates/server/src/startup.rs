@@ -122,7 +122,14 @@ impl Application {
         };
         let media = Media::open(&settings, &jwt_secret)?;
         media.janitor.start(pool.clone(), media.store.clone());
-        let writer = Writer::start(pool.clone(), bus.clone(), settings.writers, media.janitor.clone());
+        // One guarded client for everything Confab sends out on users' behalf.
+        let egress = crate::egress::EgressClient::new(crate::egress::EgressPolicy::new(settings.egress_allow.clone()))
+            .context("cannot build the outgoing HTTP client")?;
+        let vapid = crate::push::vapid::Vapid::load(&pool, settings.push_contact.clone()).await?;
+        let push = crate::push::notifier::Notifier::start(pool.clone(), vapid, egress.clone(), Arc::new(hub.clone()))
+            .await
+            .context("cannot start the push notifier")?;
+        let writer = Writer::start(pool.clone(), bus.clone(), settings.writers, media.janitor.clone(), push.clone());
         let state = AppState {
             presence: Arc::new(hub.clone()),
             bus,
@@ -141,6 +148,7 @@ impl Application {
             docs_html: Bytes::from(routes::docs::render_docs(&doc)),
             settings: Arc::new(settings.clone()),
             liveness: Liveness::default(),
+            push,
         };
 
         tokio::spawn(crate::telemetry::metrics::upkeep(crate::telemetry::metrics::install()));
@@ -159,8 +167,7 @@ impl Application {
         let (stop_deliveries, stopped) = tokio::sync::watch::channel(false);
         let dispatcher = crate::webhooks::dispatch::Dispatcher {
             pool: state.pool.clone(),
-            client: crate::egress::EgressClient::new(crate::egress::EgressPolicy::new(settings.egress_allow.clone()))
-                .context("cannot build the webhooks' HTTP client")?,
+            client: egress,
             bus: state.bus.clone(),
             retry_window: std::time::Duration::from_secs(settings.webhook_retry_window),
         };
@@ -256,6 +263,7 @@ fn serve(
     workers: usize,
 ) -> anyhow::Result<Server> {
     let inline_hashes = spa.inline_hashes.clone();
+    let map_tiles_origin = state.settings.map_tiles_url.as_ref().map(|tiles| tiles.origin().to_owned());
     let data = web::Data::new(state);
     let gateway = web::Data::new(hub);
     let draining = web::Data::new(draining);
@@ -267,7 +275,7 @@ fn serve(
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .wrap(from_fn(crate::rate_limits::rate_limit_headers))
             .wrap(from_fn(routes::address_guard::refuse_nul_in_address))
-            .wrap(security::headers(&inline_hashes))
+            .wrap(security::headers(&inline_hashes, map_tiles_origin.as_deref()))
             .wrap(from_fn(crate::telemetry::requests::observe))
             .app_data(gateway.clone())
             .app_data(draining.clone())

@@ -46,4 +46,6 @@ pub struct AppState {
     pub docs_html: Bytes,
     /// Whether the process can still recover by itself (`/healthz`).
     pub liveness: crate::healing::Liveness,
+    /// Web Push: the VAPID key and the notifications new messages send.
+    pub push: crate::push::notifier::Notifier,
 }

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod conversations;
 pub mod media;
 pub mod messages;
+pub mod push;
 pub mod reactions;
 pub mod sessions;
 pub mod social;

@@ -24,6 +24,7 @@ use tracing::Instrument;
 use crate::bus::{Bus, BusMessage};
 use crate::error::ApiError;
 use crate::media::janitor::Janitor;
+use crate::push::notifier::Notifier;
 use crate::telemetry::metrics;
 
 /// Most commands stored in one transaction; also bounds the statement's array sizes.
@@ -47,13 +48,21 @@ pub struct Writer {
 
 impl Writer {
     /// Starts `shards` writer tasks (at least one), each using one pooled connection per batch.
-    /// `janitor` is woken after a batch that removed messages, whose files may now be unused.
-    pub fn start(pool: DbPool, bus: Bus, shards: usize, janitor: Janitor) -> Self {
+    /// `janitor` is woken after a batch that removed messages, whose files may now be unused;
+    /// `push` gets each batch's new messages after the commit, while anyone wants pushes.
+    pub fn start(pool: DbPool, bus: Bus, shards: usize, janitor: Janitor, push: Notifier) -> Self {
         let growth = Arc::new(Growth::default());
         let shards = (0..shards.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(SHARD_QUEUE);
-                tokio::spawn(run_shard(rx, pool.clone(), bus.clone(), growth.clone(), janitor.clone()));
+                let shard = Shard {
+                    pool: pool.clone(),
+                    bus: bus.clone(),
+                    growth: growth.clone(),
+                    janitor: janitor.clone(),
+                    push: push.clone(),
+                };
+                tokio::spawn(run_shard(rx, shard));
                 tx
             })
             .collect();
@@ -96,7 +105,17 @@ fn stopped() -> ApiError {
     ApiError::internal(anyhow::anyhow!("the writer has stopped"))
 }
 
-async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: Arc<Growth>, janitor: Janitor) {
+/// What a shard works with.
+struct Shard {
+    pool: DbPool,
+    bus: Bus,
+    growth: Arc<Growth>,
+    janitor: Janitor,
+    push: Notifier,
+}
+
+async fn run_shard(mut rx: mpsc::Receiver<Job>, shard: Shard) {
+    let Shard { pool, bus, growth, janitor, push } = shard;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         // Moved apart rather than cloned: the commands (bodies up to 4,000 chars) go to the
@@ -115,8 +134,10 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
             Ok(mut conn) => {
                 bus.publishing(&mut conn, async |conn| {
                     let mut answers = changes::apply_batch(conn, &batch).await.map_err(ApiError::internal)?;
-                    let messages = answers.iter_mut().flatten().flat_map(to_publish).collect();
-                    Ok((answers, messages))
+                    let messages: Vec<BusMessage> = answers.iter_mut().flatten().flat_map(to_publish).collect();
+                    // Cloned only while some browser wants pushes; handed over after the commit.
+                    let pushes = if push.wanted() { new_messages(&messages) } else { Vec::new() };
+                    Ok(((answers, pushes), messages))
                 })
                 .instrument(span.clone())
                 .await
@@ -125,7 +146,8 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, pool: DbPool, bus: Bus, growth: 
         };
         ::metrics::histogram!(metrics::WRITER_COMMIT).record(started.elapsed().as_secs_f64());
         match outcome {
-            Ok(answers) => {
+            Ok((answers, pushes)) => {
+                push.committed(pushes);
                 let stored =
                     answers.iter().flatten().filter(|a| matches!(a.outcome, Outcome::Sent { created: true, .. }));
                 let stored = stored.count() as u64;
@@ -171,6 +193,17 @@ fn to_publish(applied: &mut Applied) -> Vec<BusMessage> {
         }
     }
     messages
+}
+
+/// The new messages among a batch's events, for the push notifier.
+fn new_messages(messages: &[BusMessage]) -> Vec<protocol::conversations::Event> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            BusMessage::Event { event } if crate::push::notifier::notifies(event) => Some(event.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Re-plans every connection's statements against the grown tables (see `db::statistics`).

@@ -183,6 +183,19 @@ fn property_rules() -> Vec<PropertyRule> {
         },
         PropertyRule { schema: "CreateIncomingWebhook", property: "name", keywords: || json!({"pattern": visible()}) },
         PropertyRule { schema: "CreateSubscription", property: "url", keywords: || json!({"format": "uri"}) },
+        PropertyRule {
+            schema: "PushSubscription",
+            property: "endpoint",
+            keywords: || json!({"format": "uri", "maxLength": protocol::push::ENDPOINT_MAX_BYTES}),
+        },
+        PropertyRule {
+            schema: "PushUnsubscribe",
+            property: "endpoint",
+            keywords: || json!({"maxLength": protocol::push::ENDPOINT_MAX_BYTES}),
+        },
+        // 65 and 16 bytes in unpadded base64url, as browsers give them.
+        PropertyRule { schema: "PushKeys", property: "p256dh", keywords: || json!({"pattern": "^[A-Za-z0-9_-]{87}$"}) },
+        PropertyRule { schema: "PushKeys", property: "auth", keywords: || json!({"pattern": "^[A-Za-z0-9_-]{22}$"}) },
         PropertyRule { schema: "UpdateBot", property: "description", keywords: bot_description },
         PropertyRule {
             schema: "CreateApiToken",

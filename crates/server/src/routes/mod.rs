@@ -18,6 +18,7 @@ pub mod media;
 pub mod messages;
 pub mod pins;
 pub mod reactions;
+pub mod push;
 pub mod readers;
 pub mod tokens;
 pub mod two_factor;
@@ -57,6 +58,9 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(two_factor::setup_two_factor)
             .service(two_factor::enable_two_factor)
             .service(two_factor::disable_two_factor)
+            .service(push::vapid_key)
+            .service(push::subscribe)
+            .service(push::unsubscribe)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
             .service(tokens::revoke_token)

@@ -16,6 +16,7 @@ mod health;
 mod media;
 mod nats_server;
 mod observability;
+mod push;
 mod realtime;
 mod rich_messages;
 mod s3_server;
