@@ -3,6 +3,8 @@
 
 use protocol::UserId;
 use protocol::bots::{ApiToken, ApiTokenId, Bot, CreateApiToken, CreateBot, UpdateBot};
+use protocol::media::MediaId;
+use protocol::users::SetPicture;
 use reqwest::Method;
 
 use crate::{Client, ClientError};
@@ -27,6 +29,16 @@ impl Client {
     /// `PATCH /bots/{id}`.
     pub async fn update_bot(&self, id: UserId, changes: &UpdateBot) -> Result<Bot, ClientError> {
         self.send(Method::PATCH, &format!("api/v1/bots/{id}"), Some(changes)).await
+    }
+
+    /// `PUT /bots/{id}/avatar` with one of the caller's picture uploads, or `DELETE` with `None`
+    /// (initials again).
+    pub async fn set_bot_avatar(&self, id: UserId, media: Option<MediaId>) -> Result<Bot, ClientError> {
+        let path = format!("api/v1/bots/{id}/avatar");
+        match media {
+            Some(media_id) => self.send(Method::PUT, &path, Some(&SetPicture { media_id })).await,
+            None => self.send(Method::DELETE, &path, None::<&()>).await,
+        }
     }
 
     /// `DELETE /bots/{id}`.

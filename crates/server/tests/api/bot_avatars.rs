@@ -1,13 +1,13 @@
 //! Bot pictures: the owner gives a bot one of their own picture uploads and takes it away
-//! again; the bot's friends see the change live; a non-owner learns nothing (the same 404 as an
-//! unknown bot), someone else's upload is refused, an API token cannot do it, the change is
-//! audited, and the media janitor keeps the picture while the bot shows it.
+//! again; the bot's friends see the change live (and a rename too); a non-owner learns nothing
+//! (the same 404 as an unknown bot), someone else's upload is refused, an API token cannot do
+//! it, the change is audited, and the media janitor keeps the picture while the bot shows it.
 
 use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use protocol::bots::{Bot, CreateBot};
+use protocol::bots::CreateBot;
 use protocol::social::SendFriendRequestOutcome;
 use protocol::ws::ServerFrame;
 use protocol::{ErrorBody, ErrorCode, UserId};
@@ -60,9 +60,7 @@ async fn the_owner_gives_a_bot_a_picture_its_friends_see_live_and_takes_it_away(
     let (mut socket, _) = bob.client.connect().await.unwrap();
 
     let photo = alice.client.upload("bot.png", picture(), None).await.unwrap();
-    let set = avatar_call(&alice, bot.user.id, Some(photo.id)).await;
-    assert_eq!(set.status().as_u16(), 200);
-    let set: Bot = set.json().await.unwrap();
+    let set = alice.client.set_bot_avatar(bot.user.id, Some(photo.id)).await.unwrap();
     assert_eq!(set.user.avatar.as_deref(), photo.thumbnail.as_deref(), "the answer shows the new picture");
     assert!(set.user.avatar.is_some());
 
@@ -88,9 +86,8 @@ async fn the_owner_gives_a_bot_a_picture_its_friends_see_live_and_takes_it_away(
     assert!(app.state.media.store.contains(&photo.sha256).await.unwrap(), "the bot's picture stays");
 
     // Removing it: initials again, live, and the picture nobody uses goes.
-    let removed = avatar_call(&alice, bot.user.id, None).await;
-    assert_eq!(removed.status().as_u16(), 200);
-    assert!(removed.json::<Bot>().await.unwrap().user.avatar.is_none());
+    let removed = alice.client.set_bot_avatar(bot.user.id, None).await.unwrap();
+    assert!(removed.user.avatar.is_none());
     let cleared = loop {
         match tokio::time::timeout(WAIT, socket.next()).await.expect("the removal in time").unwrap() {
             ServerFrame::UserUpdated { user } if user.id == bot.user.id => break user,
@@ -170,4 +167,30 @@ async fn only_the_owner_with_their_own_picture_changes_a_bots_avatar() {
     // Nothing of that changed the bot.
     assert!(alice.client.bots().await.unwrap()[0].user.avatar.is_none());
     assert!(mallory.client.user(bot.user.id).await.unwrap().avatar.is_none());
+}
+
+#[tokio::test]
+async fn a_renamed_bot_reaches_its_friends_live() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let bot = alice
+        .client
+        .create_bot(&CreateBot {
+            username: "helpdesk".into(),
+            display_name: "Help desk".into(),
+            description: "".into(),
+        })
+        .await
+        .unwrap();
+    bob.client.send_friend_request(bot.user.id).await.unwrap();
+    let (mut socket, _) = bob.client.connect().await.unwrap();
+    let changes = protocol::bots::UpdateBot { display_name: Some("Front desk".into()), description: None };
+    alice.client.update_bot(bot.user.id, &changes).await.unwrap();
+    let updated = loop {
+        match tokio::time::timeout(WAIT, socket.next()).await.expect("the rename in time").unwrap() {
+            ServerFrame::UserUpdated { user } if user.id == bot.user.id => break user,
+            _ => continue,
+        }
+    };
+    assert_eq!(updated.display_name, "Front desk");
 }
