@@ -19,6 +19,7 @@ use crate::pages::{
 };
 use crate::state::chat::Chat;
 use crate::state::media::Media;
+use crate::state::server_settings::ServerSetup;
 use crate::state::session::{Session, Status};
 use crate::state::theme::Theme;
 
@@ -26,6 +27,7 @@ use crate::state::theme::Theme;
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Theme::load());
+    provide_context(ServerSetup::load());
     let session = Session::restore();
     provide_context(session);
     let chat = Chat::new(session);

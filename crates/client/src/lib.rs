@@ -173,6 +173,11 @@ impl Client {
         self.get_json("readyz").await
     }
 
+    /// `GET /api/v1/settings`: the server's client-visible settings (its map tile server).
+    pub async fn server_settings(&self) -> Result<protocol::settings::ServerSettings, ClientError> {
+        self.get_json("api/v1/settings").await
+    }
+
     /// `GET /api/v1/openapi.json`: the OpenAPI document, as JSON.
     pub async fn openapi(&self) -> Result<serde_json::Value, ClientError> {
         self.get_json("api/v1/openapi.json").await

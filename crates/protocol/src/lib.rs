@@ -12,6 +12,7 @@ pub mod health;
 pub mod ids;
 pub mod media;
 pub mod push;
+pub mod settings;
 pub mod social;
 pub mod users;
 pub mod webhooks;

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use crate::map_tiles::MapTilesUrl;
+
 /// Frames queued per WebSocket before a too-slow client is closed (the default of `--ws-queue`).
 pub const DEFAULT_WS_QUEUE: usize = 512;
 /// Where `--bus nats` finds NATS by default.
@@ -169,6 +171,18 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_MEDIA_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub media_quota_bytes: u64,
 
+    /// A tile server for the small map on shared locations: a URL template with `{z}`, `{x}`
+    /// and `{y}` (https, or http to this machine). Members' browsers then fetch tiles from that
+    /// host, which sees which area they look at; unset, no map is drawn and nothing is fetched
+    /// from third parties.
+    #[arg(global = true, long, env = "CONFAB_MAP_TILES_URL", value_parser = MapTilesUrl::parse)]
+    pub map_tiles_url: Option<MapTilesUrl>,
+
+    /// The credit the tile host asks for, shown under every map (e.g. "© OpenStreetMap
+    /// contributors").
+    #[arg(global = true, long, env = "CONFAB_MAP_ATTRIBUTION", value_parser = crate::map_tiles::parse_attribution)]
+    pub map_attribution: Option<String>,
+
     /// Networks (CIDR, comma-separated) whose clients may read `/metrics`, besides loopback.
     #[arg(global = true, long, env = "CONFAB_METRICS_ALLOW", value_delimiter = ',')]
     pub metrics_allow: Vec<ipnet::IpNet>,
@@ -263,6 +277,8 @@ impl Settings {
             s3_secret_access_key: None,
             media_max_bytes: 25 * 1024 * 1024,
             media_quota_bytes: 1024 * 1024 * 1024,
+            map_tiles_url: None,
+            map_attribution: None,
             egress_allow: Vec::new(),
             webhook_retry_window: 86_400,
             push_contact: None,
@@ -316,6 +332,21 @@ mod tests {
         let help = admin.render_help().to_string();
         assert!(help.contains("whether the server is running or not"), "{help}");
         assert!(!help.contains("stopped"), "{help}");
+    }
+
+    #[test]
+    fn a_map_tile_template_is_checked_at_start() {
+        let cli =
+            Cli::try_parse_from(["confab", "--map-tiles-url", "https://tiles.example.org/{z}/{x}/{y}.png"]).unwrap();
+        assert_eq!(cli.settings.map_tiles_url.unwrap().origin(), "https://tiles.example.org");
+        assert!(Cli::try_parse_from(["confab"]).unwrap().settings.map_tiles_url.is_none());
+        let err = Cli::try_parse_from(["confab", "--map-tiles-url", "http://tiles.example.org/{z}/{x}/{y}.png"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--map-tiles-url") && err.contains("must use https"), "{err}");
+        let err =
+            Cli::try_parse_from(["confab", "--map-tiles-url", "https://tiles.example.org/{z}/{x}.png"]).unwrap_err();
+        assert!(err.to_string().contains("{y}"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod egress;
 pub mod error;
 pub mod healing;
+pub mod map_tiles;
 pub mod media;
 pub mod openapi;
 pub mod presence;

@@ -26,6 +26,7 @@ use responses::CommonResponses;
         crate::routes::docs::get_openapi,
         crate::routes::docs::get_docs,
         crate::routes::docs::get_frames_schema,
+        crate::routes::settings::get_settings,
         crate::routes::auth::register,
         crate::routes::auth::login,
         crate::routes::auth::refresh,
@@ -137,7 +138,7 @@ use responses::CommonResponses;
     )),
     modifiers(&BearerAuth, &CommonResponses),
     tags(
-        (name = "ops", description = "Probes and documentation"),
+        (name = "ops", description = "Probes, documentation and the client-visible settings"),
         (name = "auth", description = "Accounts and sessions"),
         (name = "users", description = "Profiles and search"),
         (name = "friends", description = "Friends and friend requests"),

@@ -1,6 +1,7 @@
 //! Browser hardening headers on every response: a Content-Security-Policy allowing only our own
 //! scripts and styles (plus the wasm compiler, and the inline code of `index.html` by hash:
-//! trunk's loader script and the loading shell's style sheet), no framing, no sniffing.
+//! trunk's loader script and the loading shell's style sheet), no framing, no sniffing. Images
+//! come from ourselves only, plus the operator's map tile server when one is configured.
 
 use actix_web::middleware::DefaultHeaders;
 
@@ -14,8 +15,10 @@ pub struct InlineHashes {
     pub styles: Vec<String>,
 }
 
-/// The Content-Security-Policy for a web app whose inline scripts and styles hash to `inline`.
-pub fn content_security_policy(inline: &InlineHashes) -> String {
+/// The Content-Security-Policy for a web app whose inline scripts and styles hash to `inline`,
+/// whose maps load tiles from `map_tiles_origin` (`scheme://host[:port]`, already checked by
+/// [`crate::map_tiles::MapTilesUrl`]) if set.
+pub fn content_security_policy(inline: &InlineHashes, map_tiles_origin: Option<&str>) -> String {
     let sources = |base: &str, hashes: &[String]| {
         let mut list = String::from(base);
         for hash in hashes {
@@ -26,17 +29,21 @@ pub fn content_security_policy(inline: &InlineHashes) -> String {
     };
     let script_src = sources("'self' 'wasm-unsafe-eval'", &inline.scripts);
     let style_src = sources("'self'", &inline.styles);
+    let img_src = match map_tiles_origin {
+        Some(origin) => format!("'self' data: {origin}"),
+        None => "'self' data:".to_owned(),
+    };
     format!(
-        "default-src 'self'; script-src {script_src}; style-src {style_src}; img-src 'self' data:; \
+        "default-src 'self'; script-src {script_src}; style-src {style_src}; img-src {img_src}; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
 
 /// The middleware adding the hardening headers (unless a handler set its own).
-pub fn headers(inline: &InlineHashes) -> DefaultHeaders {
+pub fn headers(inline: &InlineHashes, map_tiles_origin: Option<&str>) -> DefaultHeaders {
     DefaultHeaders::new()
-        .add(("Content-Security-Policy", content_security_policy(inline)))
+        .add(("Content-Security-Policy", content_security_policy(inline, map_tiles_origin)))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
@@ -50,10 +57,18 @@ mod tests {
     #[test]
     fn policy_allows_only_own_scripts_and_forbids_framing() {
         let inline = InlineHashes { scripts: vec!["'sha256-abc'".into()], styles: vec!["'sha256-def'".into()] };
-        let csp = content_security_policy(&inline);
+        let csp = content_security_policy(&inline, None);
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-abc';"));
         assert!(csp.contains("style-src 'self' 'sha256-def';"));
+        assert!(csp.contains("img-src 'self' data:;"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn images_may_come_from_the_map_tile_origin_only_when_set() {
+        let csp = content_security_policy(&InlineHashes::default(), Some("https://tiles.example.org"));
+        assert!(csp.contains("img-src 'self' data: https://tiles.example.org;"), "{csp}");
+        assert!(csp.contains("connect-src 'self';"), "{csp}");
     }
 }

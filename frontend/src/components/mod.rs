@@ -23,6 +23,7 @@ pub mod header;
 pub mod image_viewer;
 pub mod incoming_webhooks;
 pub mod location_card;
+pub mod location_map;
 pub mod members_panel;
 pub mod mention_picker;
 pub mod message_bubble;

@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod media;
+pub mod server_settings;
 pub mod session;
 pub mod theme;
 pub mod uploads;

@@ -20,6 +20,7 @@ pub mod pins;
 pub mod reactions;
 pub mod push;
 pub mod readers;
+pub mod settings;
 pub mod tokens;
 pub mod two_factor;
 pub mod unknown_route;
@@ -41,6 +42,7 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             .service(docs::get_openapi)
             .service(docs::get_docs)
             .service(docs::get_frames_schema)
+            .service(settings::get_settings)
             .service(auth::register)
             .service(auth::login)
             .service(auth::refresh)

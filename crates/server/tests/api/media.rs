@@ -533,3 +533,34 @@ async fn a_new_profile_photo_reaches_friends_live() {
     };
     assert_eq!((updated.id, updated.avatar), (alice.id(), photo.thumbnail));
 }
+
+#[tokio::test]
+async fn without_a_tile_server_no_map_is_offered_and_images_stay_on_our_origin() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.client.server_settings().await.unwrap().map, None);
+    for path in ["/", "/chat/some-conversation", "/api/v1/settings"] {
+        let response = app.http.get(app.at(path)).send().await.unwrap();
+        let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("img-src 'self' data:;"), "{path}: {csp}");
+    }
+}
+
+#[tokio::test]
+async fn a_configured_tile_server_reaches_the_web_app_and_its_origin_only_is_allowed_for_images() {
+    let template = "https://tiles.example.org/osm/{z}/{x}/{y}.png";
+    let app = TestApp::spawn_with(|s| {
+        s.map_tiles_url = Some(server::map_tiles::MapTilesUrl::parse(template).unwrap());
+        s.map_attribution = Some("© OpenStreetMap contributors".to_owned());
+    })
+    .await;
+    let map = app.client.server_settings().await.unwrap().map.expect("a map is offered");
+    assert_eq!(map.url_template, template);
+    assert_eq!(map.attribution.as_deref(), Some("© OpenStreetMap contributors"));
+    for path in ["/", "/chat/some-conversation", "/api/v1/settings"] {
+        let response = app.http.get(app.at(path)).send().await.unwrap();
+        let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("img-src 'self' data: https://tiles.example.org;"), "{path}: {csp}");
+        // Only images: scripts, styles and connections stay on our own origin.
+        assert_eq!(csp.matches("tiles.example.org").count(), 1, "{path}: {csp}");
+    }
+}
