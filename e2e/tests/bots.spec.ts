@@ -6,30 +6,10 @@
 // token is revoked in the UI and the API refuses it. Screenshots at 390 and 1280 px, light and
 // dark.
 import { randomUUID } from 'node:crypto';
-import { test, expect, type Locator, type Page } from '@playwright/test';
-import { artifacts, bodies, createGroup, nav, newUser, runSuffix, type User } from './support';
+import { test, expect, type Page } from '@playwright/test';
+import { bodies, createGroup, nav, newUser, runSuffix, shootWidths, type User } from './support';
 
 const run = runSuffix();
-
-/** Shoots `part` (or the viewport) as artifacts/`name`-phone|desktop-light|dark.png, then goes
- * back to the desktop width and the light theme. */
-async function shootWidths(page: Page, name: string, part?: () => Locator) {
-  const sizes = [
-    ['phone', 390, 844],
-    ['desktop', 1280, 800],
-  ] as const;
-  for (const [size, width, height] of sizes) {
-    await page.setViewportSize({ width, height });
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
-      const path = `${artifacts}/${name}-${size}-${scheme}.png`;
-      await (part ? part().screenshot({ path }) : page.screenshot({ path }));
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
-}
 
 /** Sends `body` into conversation `id` as whoever `token` belongs to; returns the status. */
 async function sendAs(page: Page, token: string, id: string, body: string): Promise<number> {

@@ -1,7 +1,8 @@
 // Helpers the specs share: signing a new user up in their own browser context, the main
-// navigation, befriending, opening a DM, sending, reading messages, and light/dark screenshots.
+// navigation, befriending, opening a DM, sending, reading messages, and light/dark screenshots
+// (of the viewport, or at phone and desktop widths).
 import { createHmac } from 'node:crypto';
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 
 export const artifacts = 'artifacts';
 
@@ -95,6 +96,26 @@ export async function shoot(
     await page.screenshot({ path: `${artifacts}/${name}-${scheme}.png`, fullPage });
   }
   if (backToLight) await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+}
+
+/** Shoots `part` (or the viewport) as artifacts/`name`-phone|desktop-light|dark.png, then goes
+ * back to the desktop width and the light theme. */
+export async function shootWidths(page: Page, name: string, part?: () => Locator) {
+  const sizes = [
+    ['phone', 390, 844],
+    ['desktop', 1280, 800],
+  ] as const;
+  for (const [size, width, height] of sizes) {
+    await page.setViewportSize({ width, height });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
+      const path = `${artifacts}/${name}-${size}-${scheme}.png`;
+      await (part ? part().screenshot({ path }) : page.screenshot({ path }));
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
 }
 
 /** Decodes RFC 4648 base32 (upper case, no padding), as authenticator apps read a typed key. */

@@ -120,7 +120,7 @@ pub fn Composer(
     // `/name args` naming one of the conversation's commands, with nothing attached: invoked
     // rather than sent. The text stays until the server took the invocation.
     let invoke = move |body: String| -> bool {
-        if !uploads.is_empty() {
+        if !untrack(|| uploads.is_empty()) {
             return false;
         }
         let Some((name, args)) = parse_invocation(&body) else { return false };
