@@ -3,8 +3,9 @@
 // with plain HTTP and its `cfb_` token, declares /faq and /ticket. The composer suggests them
 // as "/" and "/f" are typed, the keyboard picks one, sending invokes it (everyone sees the
 // "used /faq shipping" line), and the bot's ephemeral answer reaches the invoker only, below
-// that line, until dismissed or reloaded away. A "/word" that is no command is sent as a
-// message. Screenshots of the suggestions and of the answer at 390 and 1280 px, light and dark.
+// that line, until dismissed or reloaded away. Over-long arguments are refused with the text
+// kept; a "/word" that is no command is sent as a message. Screenshots of the suggestions and
+// of the answer at 390 and 1280 px, light and dark.
 import { randomUUID } from 'node:crypto';
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { befriend, bodies, createGroup, nav, newUser, runSuffix, shootWidths, type User } from './support';
@@ -170,6 +171,15 @@ test('the composer suggests and invokes a bot’s slash commands; its ephemeral 
   await expect(page.getByTestId('conversation-line').filter({ hasText: 'You used /faq shipping' })).toBeVisible();
   await expect(bodies(page).last()).toHaveText('Anyone else need help?');
   await expect(answer).toHaveCount(0);
+
+  // Arguments the server would refuse are refused in the composer, the text kept to shorten.
+  const tooLong = `/faq ${'x'.repeat(201)}`;
+  await composer.fill(tooLong);
+  await composer.press('Enter');
+  await expect(page.getByTestId('composer-error')).toHaveText('What follows /faq is at most 200 characters.');
+  await expect(composer).toHaveValue(tooLong);
+  await composer.fill('');
+  await expect(page.getByTestId('composer-error')).toHaveCount(0);
 
   // A "/word" that is no command here is an ordinary message, so no text is lost.
   await composer.pressSequentially('/shrug not a command');
