@@ -48,6 +48,8 @@ cargo test --locked -p frontend --bins
 step "build for e2e (web app + server)"
 trunk build --release >/dev/null
 cargo build --locked -p server --bin confab -p bench --bin confab-bench
+# The example bot runs against the e2e server in e2e/tests/faq-bot.spec.ts.
+cargo build --locked -p client --example faq_bot
 
 # The unit names /usr/local/bin/confab, where it is installed, and verify wants an executable
 # there: a copy names the binary just built. A warning (an unknown key, a value it cannot
