@@ -55,7 +55,10 @@ pub fn describe(kind: &EventKind, name: impl Fn(UserId) -> String) -> String {
 pub fn ConversationLine(event: Event) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let me = chat.me();
-    let text = describe(&event.kind, |user| if Some(user) == me { "You".to_owned() } else { chat.name_of(user) });
+    // Read as the names come in: a line naming someone who is not a friend shows "Someone"
+    // only until the conversation's members are loaded.
+    let kind = event.kind.clone();
+    let text = move || describe(&kind, |user| if Some(user) == me { "You".to_owned() } else { chat.name_of(user) });
     let at = event.at.timestamp_millis() as f64;
     view! {
         <p class="conversation-line" data-testid="conversation-line" data-seq=event.seq.to_string()>

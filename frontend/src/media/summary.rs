@@ -28,11 +28,11 @@ pub fn summary(attachments: &[Attachment]) -> Option<String> {
     })
 }
 
-/// A message's text for a one-line preview: its body, or, when the body is blank (a message
-/// can be attachments or a location alone), what it carries.
+/// A message's text for a one-line preview: its body as plain text (no Markdown markers), or,
+/// when the body is blank (a message can be attachments or a location alone), what it carries.
 pub fn preview(message: &Message) -> String {
     if !message.body.trim().is_empty() {
-        return message.body.clone();
+        return crate::markdown::plain::plain(&message.body);
     }
     match (&message.location, summary(&message.attachments)) {
         (_, Some(summary)) => summary,
