@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use crate::components::conversation_line::ConversationLine;
 use crate::components::ephemeral_bubble::EphemeralBubble;
 use crate::components::message_bubble::{MessageBubble, PendingBubble};
-use crate::state::chat::ephemeral::EphemeralAnswer;
+use crate::state::chat::ephemeral::{EphemeralAnswer, take_answers_to};
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::{Chat, History};
 use crate::time;
@@ -105,10 +105,7 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                     Err(line) => {
                         last_sender = None;
                         rows.push(Row::Line(line.clone()));
-                        let (below, rest): (Vec<_>, Vec<_>) =
-                            std::mem::take(&mut answers).into_iter().partition(|a| a.invocation_seq == line.seq);
-                        answers = rest;
-                        rows.extend(below.into_iter().map(Row::Answer));
+                        rows.extend(take_answers_to(&mut answers, line.seq).into_iter().map(Row::Answer));
                     }
                 }
             }

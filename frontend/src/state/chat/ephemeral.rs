@@ -57,6 +57,14 @@ pub fn dismiss(answers: &mut HashMap<ConversationId, Vec<EphemeralAnswer>>, id: 
     }
 }
 
+/// Takes out of `answers` those to the invocation at `seq`, in the order they came: the history
+/// shows them right below that invocation's line, and what is left at its end.
+pub fn take_answers_to(answers: &mut Vec<EphemeralAnswer>, seq: i64) -> Vec<EphemeralAnswer> {
+    let (below, rest) = std::mem::take(answers).into_iter().partition(|a| a.invocation_seq == seq);
+    *answers = rest;
+    below
+}
+
 impl Chat {
     /// Takes in an `ephemeral_message` frame.
     pub(super) fn on_ephemeral(&self, id: ConversationId, invocation_seq: i64, sender: PublicUser, body: String) {
@@ -111,6 +119,20 @@ mod tests {
         assert_eq!(bodies(&answers, OTHER), ["elsewhere"], "another conversation's answers stay");
         dismiss(&mut answers, ROOM, first);
         assert_eq!(bodies(&answers, ROOM), ["second"], "dismissing twice changes nothing");
+    }
+
+    #[test]
+    fn answers_are_taken_by_the_invocation_they_answer() {
+        let mut answers = HashMap::new();
+        for (seq, body) in [(4, "a"), (6, "b"), (4, "c")] {
+            receive(&mut answers, ROOM, seq, bot(), body.into());
+        }
+        let mut left = answers.remove(&ROOM).unwrap();
+        let below = take_answers_to(&mut left, 4);
+        assert_eq!(below.iter().map(|a| a.body.as_str()).collect::<Vec<_>>(), ["a", "c"]);
+        assert_eq!(left.iter().map(|a| a.body.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert!(take_answers_to(&mut left, 5).is_empty());
+        assert_eq!(left.len(), 1, "an invocation not shown leaves its answers for the end");
     }
 
     #[test]
