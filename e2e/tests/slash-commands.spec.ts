@@ -106,8 +106,16 @@ test('the composer suggests and invokes a bot’s slash commands; its ephemeral 
   await expect(picker).toHaveCount(0);
   await expect(composer).toHaveValue('/');
 
+  // A click (a tap on a phone) picks too, and the composer keeps the focus.
+  await composer.pressSequentially('t');
+  await expect(options).toHaveCount(1);
+  await options.filter({ hasText: '/ticket' }).click();
+  await expect(composer).toHaveValue('/ticket ');
+  await expect(composer).toBeFocused();
+  await composer.fill('');
+
   // "/f" narrows to /faq; Tab picks it and leaves room for the arguments.
-  await composer.pressSequentially('f');
+  await composer.pressSequentially('/f');
   await expect(options).toHaveCount(1);
   await expect(options).toContainText('/faq');
   await composer.press('Tab');
