@@ -1,7 +1,9 @@
 //! Browser hardening headers on every response: a Content-Security-Policy allowing only our own
 //! scripts and styles (plus the wasm compiler, and the inline code of `index.html` by hash:
 //! trunk's loader script and the loading shell's style sheet), no framing, no sniffing. Images
-//! come from ourselves only, plus the operator's map tile server when one is configured.
+//! come from ourselves only, plus the operator's map tile server when one is configured. The web
+//! app manifest and the service worker (`/sw.js`) are named explicitly as our own files: a
+//! worker falls back to `script-src`, whose inline hashes a worker has no use for.
 
 use actix_web::middleware::DefaultHeaders;
 
@@ -35,8 +37,8 @@ pub fn content_security_policy(inline: &InlineHashes, map_tiles_origin: Option<&
     };
     format!(
         "default-src 'self'; script-src {script_src}; style-src {style_src}; img-src {img_src}; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+         connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
@@ -63,6 +65,8 @@ mod tests {
         assert!(csp.contains("img-src 'self' data:;"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
+        assert!(csp.contains("manifest-src 'self';"), "{csp}");
+        assert!(csp.contains("worker-src 'self';"), "{csp}");
     }
 
     #[test]

@@ -44,6 +44,30 @@ async fn hashed_assets_are_cached_for_a_year_and_other_files_revalidated() {
 }
 
 #[tokio::test]
+async fn manifest_and_service_worker_are_served_from_the_root() {
+    // The real files trunk copies to the site root, so the test breaks if they stop parsing.
+    let frontend = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../frontend");
+    let app = TestApp::spawn_with(|settings| {
+        for file in ["manifest.webmanifest", "sw.js"] {
+            std::fs::copy(frontend.join(file), settings.static_dir.join(file)).unwrap();
+        }
+    })
+    .await;
+    let manifest = app.http.get(app.at("/manifest.webmanifest")).send().await.unwrap();
+    assert_eq!(manifest.status(), 200);
+    assert_eq!(manifest.headers()["content-type"], "application/manifest+json");
+    let manifest: serde_json::Value = manifest.json().await.unwrap();
+    assert_eq!(manifest["start_url"], "/");
+    assert_eq!(manifest["display"], "standalone");
+    // A browser checks for an updated worker on each visit only if it is not cached as is.
+    let worker = app.http.get(app.at("/sw.js")).send().await.unwrap();
+    assert_eq!(worker.status(), 200);
+    assert_eq!(worker.headers()["cache-control"], "no-cache");
+    assert!(worker.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(worker.text().await.unwrap().contains("addEventListener('push'"));
+}
+
+#[tokio::test]
 async fn precompressed_siblings_are_served_to_clients_that_accept_them() {
     let app = TestApp::spawn().await;
     let original = hashed_asset_bytes();
