@@ -1,6 +1,6 @@
 //! Entry point of Confab's web app: installs the panic hook (panics go to the console, never
 //! to the page), mounts [`app::App`] on the document body, and takes down the static loading
-//! shell `index.html` painted while the wasm was on its way.
+//! shell `index.html` painted while the wasm was on its way; then registers the service worker.
 
 mod api;
 mod app;
@@ -11,6 +11,7 @@ mod geolocation;
 mod markdown;
 mod media;
 mod pages;
+mod push;
 mod recorder;
 mod state;
 mod time;
@@ -22,4 +23,6 @@ fn main() {
     if let Some(shell) = leptos::prelude::document().get_element_by_id("app-shell") {
         shell.remove();
     }
+    // The offline shell and pushed notifications; after the first view, so it never delays it.
+    push::register_service_worker();
 }

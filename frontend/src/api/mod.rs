@@ -8,6 +8,7 @@ pub mod commands;
 pub mod conversations;
 pub mod http;
 pub mod media;
+pub mod push;
 pub mod settings;
 pub mod social;
 pub mod webhooks;

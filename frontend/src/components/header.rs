@@ -41,6 +41,9 @@ pub fn Header() -> impl IntoView {
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
+            // This browser stops receiving the account's notifications first, while the session
+            // can still tell the server so.
+            crate::push::forget_before_sign_out(session).await;
             // Signed out locally even if the server is unreachable.
             let _ = api::account::logout(session).await;
             session.signed_out();

@@ -32,6 +32,7 @@ pub mod message_search;
 pub mod new_group;
 pub mod photo_picker;
 pub mod pinned_bar;
+pub mod push_settings;
 pub mod reactions;
 pub mod read_by;
 pub mod secret_once;

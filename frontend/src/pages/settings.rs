@@ -1,6 +1,6 @@
 //! Settings: profile (photo, display name, bio, colour), password, two-factor authentication,
-//! signed-in devices, bots and API tokens, webhook subscriptions, downloading one's own data,
-//! and deleting the account.
+//! notifications on this device, signed-in devices, bots and API tokens, webhook subscriptions,
+//! downloading one's own data, and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,6 +12,7 @@ use crate::components::avatar::Avatar;
 use crate::components::bots_settings::BotsSettings;
 use crate::components::field::Field;
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
+use crate::components::push_settings::PushSettings;
 use crate::components::two_factor_settings::TwoFactorSettings;
 use crate::components::webhook_subscriptions_settings::WebhookSubscriptionsSettings;
 use crate::download;
@@ -41,6 +42,7 @@ pub fn Settings() -> impl IntoView {
             <ProfileSettings/>
             <PasswordSettings/>
             <TwoFactorSettings/>
+            <PushSettings/>
             <SessionSettings/>
             <BotsSettings/>
             <WebhookSubscriptionsSettings/>
