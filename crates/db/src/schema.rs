@@ -71,6 +71,8 @@ diesel::table! {
         muted_until -> Nullable<Timestamptz>,
         archived_at -> Nullable<Timestamptz>,
         read_at -> Nullable<Timestamptz>,
+        delivered_seq -> Int8,
+        delivered_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -235,6 +235,20 @@ pub struct MessageReaders {
     pub read: Vec<Reader>,
     /// Members who have not read it yet.
     pub unread: Vec<PublicUser>,
+    /// Those of `unread` whose devices have received it (the rest have not opened an app since
+    /// it was sent), most recent first. Absent from servers before delivery markers.
+    #[serde(default)]
+    pub delivered: Vec<Delivery>,
+}
+
+/// A member whose devices have received a message they have not read yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// Who.
+    pub user: PublicUser,
+    /// When their delivery marker last moved (the message had reached them by then).
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 /// A member who has read a message.

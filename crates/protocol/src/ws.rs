@@ -97,6 +97,16 @@ pub enum ClientFrame {
         /// Up to which seq.
         seq: i64,
     },
+    /// How far this device has received conversations' events: what read-by's "delivered to"
+    /// is made of. Send it coalesced (every few seconds at most, only the conversations whose
+    /// received seq moved, at most [`MAX_DELIVERED_PER_FRAME`]); markers only move forward,
+    /// and conversations the caller is not in are skipped (the answer is the same).
+    Delivered {
+        /// Echoed in the answer.
+        req_id: u64,
+        /// The highest seq received, per conversation.
+        up_to: Vec<DeliveredUpTo>,
+    },
     /// "I am typing" (send at most every few seconds while typing; not stored).
     Typing {
         /// Echoed in the answer.
@@ -120,10 +130,24 @@ impl ClientFrame {
             | Self::EditMessage { req_id, .. }
             | Self::DeleteMessage { req_id, .. }
             | Self::MarkRead { req_id, .. }
+            | Self::Delivered { req_id, .. }
             | Self::Typing { req_id, .. }
             | Self::Ping { req_id } => *req_id,
         }
     }
+}
+
+/// Most conversations one `delivered` frame names.
+pub const MAX_DELIVERED_PER_FRAME: usize = 100;
+
+/// One conversation of a `delivered` frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveredUpTo {
+    /// Where.
+    pub conversation_id: ConversationId,
+    /// The highest seq this device has received there.
+    pub seq: i64,
 }
 
 /// A friend and whether they are online now.

@@ -91,6 +91,10 @@ pub struct MemberRow {
     pub read_seq: i64,
     /// When their read marker last moved.
     pub read_at: Option<DateTime<Utc>>,
+    /// How far their devices have received the conversation's events.
+    pub delivered_seq: i64,
+    /// When that marker last moved.
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 impl MemberRow {

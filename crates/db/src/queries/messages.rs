@@ -119,6 +119,25 @@ pub async fn mark_read(
     .map(|r| r.map(|r| r.read_seq))
 }
 
+/// Moves `member`'s delivery markers forward to the given seqs (each capped at its
+/// conversation's last seq; never backwards). Conversations the member is not in are skipped
+/// without a word, so the caller's answer is the same whatever it named. One statement for the
+/// whole list: apps send these coalesced, a list every few seconds.
+pub async fn mark_delivered(conn: &mut AsyncPgConnection, member: Uuid, up_to: &[(Uuid, i64)]) -> QueryResult<usize> {
+    let (conversations, seqs): (Vec<Uuid>, Vec<i64>) = up_to.iter().copied().unzip();
+    diesel::sql_query(
+        "UPDATE conversation_members m SET delivered_seq = LEAST(d.seq, c.last_seq), delivered_at = now()
+         FROM unnest($2::uuid[], $3::bigint[]) AS d(conversation_id, seq), conversations c
+         WHERE m.user_id = $1 AND m.conversation_id = d.conversation_id AND c.id = d.conversation_id
+           AND LEAST(d.seq, c.last_seq) > m.delivered_seq",
+    )
+    .bind::<SqlUuid, _>(member)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(conversations)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(seqs)
+    .execute(conn)
+    .await
+}
+
 #[derive(QueryableByName)]
 struct ReadSeq {
     #[diesel(sql_type = BigInt)]

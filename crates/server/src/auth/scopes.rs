@@ -49,6 +49,7 @@ pub fn for_frame(frame: &ClientFrame) -> Option<TokenScope> {
         | ClientFrame::EditMessage { .. }
         | ClientFrame::DeleteMessage { .. }
         | ClientFrame::MarkRead { .. }
+        | ClientFrame::Delivered { .. }
         | ClientFrame::Typing { .. } => Some(TokenScope::Send),
         _ => None,
     }

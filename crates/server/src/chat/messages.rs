@@ -19,6 +19,7 @@ use protocol::conversations::{
 };
 use protocol::media::MAX_ATTACHMENTS;
 use protocol::users::PublicUser;
+use protocol::ws::{DeliveredUpTo, MAX_DELIVERED_PER_FRAME};
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
@@ -188,6 +189,20 @@ pub async fn mark_read(state: &AppState, user: Uuid, conversation: Uuid, seq: i6
     drop(conn);
     state.bus.publish(BusMessage::Read { conversation_id: conversation, user_id: user, seq: read }).await;
     Ok(read)
+}
+
+/// Moves `user`'s delivery markers forward (see `ClientFrame::Delivered`).
+pub async fn mark_delivered(state: &AppState, user: Uuid, up_to: &[DeliveredUpTo]) -> Result<(), ApiError> {
+    if up_to.len() > MAX_DELIVERED_PER_FRAME {
+        return Err(ApiError::invalid_field("up_to", format!("at most {MAX_DELIVERED_PER_FRAME} conversations")));
+    }
+    if up_to.iter().any(|d| d.seq < 0) {
+        return Err(ApiError::invalid_field("up_to", "seqs are 0 or more"));
+    }
+    let pairs: Vec<(Uuid, i64)> = up_to.iter().map(|d| (d.conversation_id.0, d.seq)).collect();
+    let mut conn = db::pool::checkout(&state.pool).await?;
+    queries::mark_delivered(&mut conn, user, &pairs).await?;
+    Ok(())
 }
 
 /// Checks the caller is a member and, when `relay`, tells the other members they are typing

@@ -102,7 +102,16 @@ mod tests {
         let client = types("ClientFrame");
         assert_eq!(
             client,
-            ["authenticate", "delete_message", "edit_message", "mark_read", "ping", "send_message", "typing"]
+            [
+                "authenticate",
+                "delete_message",
+                "delivered",
+                "edit_message",
+                "mark_read",
+                "ping",
+                "send_message",
+                "typing"
+            ]
         );
         // Every frame the server sends is described; the catch-all for newer servers' frames is not.
         let server = types("ServerFrame");

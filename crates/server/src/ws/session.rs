@@ -514,6 +514,9 @@ async fn handle(
                 .await
                 .map(|read_seq| AckResult::Read { read_seq })
         }
+        ClientFrame::Delivered { up_to, .. } => {
+            chat::messages::mark_delivered(state, user, &up_to).await.map(|()| AckResult::Done {})
+        }
         ClientFrame::Typing { conversation_id, .. } => {
             // Membership is checked on every notice, relayed or not: a throttled one must not
             // answer differently for a conversation the user is not in.

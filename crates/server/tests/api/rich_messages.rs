@@ -424,6 +424,53 @@ async fn read_by_lists_exactly_the_members_whose_marker_passed_the_message() {
 }
 
 #[tokio::test]
+async fn read_by_says_who_has_a_message_on_a_device_but_has_not_read_it() {
+    use protocol::ws::{AckResult, ClientFrame, DeliveredUpTo, MAX_DELIVERED_PER_FRAME};
+
+    let app = TestApp::spawn().await;
+    let (alice, bob, carol, group) = crew(&app).await;
+    let first = say(&alice, group, "first").await;
+    let (mut bob_app, _) = bob.client.connect().await.unwrap();
+    let delivered = |req_id, up_to: Vec<DeliveredUpTo>| ClientFrame::Delivered { req_id, up_to };
+    let upto = |seq| vec![DeliveredUpTo { conversation_id: group, seq }];
+
+    // Bob's app acknowledges what it received; Carol has not opened hers.
+    assert_eq!(bob_app.request(&delivered(1, upto(first.seq))).await.unwrap(), AckResult::Done {});
+    let readers = alice.client.readers(group, first.id).await.unwrap();
+    let mut unread: Vec<UserId> = readers.unread.iter().map(|u| u.id).collect();
+    unread.sort();
+    let mut both = vec![bob.id(), carol.id()];
+    both.sort();
+    assert_eq!(unread, both, "delivered is not read");
+    assert_eq!(readers.delivered.iter().map(|d| d.user.id).collect::<Vec<_>>(), [bob.id()]);
+    assert!(readers.delivered[0].delivered_at.is_some());
+
+    // A marker cannot run ahead of the conversation: a claim past its last seq stops there,
+    // so the next message is not "delivered" before it reaches him.
+    bob_app.request(&delivered(2, upto(first.seq + 1_000))).await.unwrap();
+    let second = say(&alice, group, "second").await;
+    assert!(alice.client.readers(group, second.id).await.unwrap().delivered.is_empty());
+    // Reading implies receiving: a read member is listed as read, not as delivered.
+    bob.client.mark_read(group, second.seq).await.unwrap();
+    let readers = alice.client.readers(group, second.id).await.unwrap();
+    assert_eq!(readers.read.iter().map(|r| r.user.id).collect::<Vec<_>>(), [bob.id()]);
+    assert!(readers.delivered.is_empty());
+
+    // A stranger naming the group gets the same answer and changes nothing; too long a list is
+    // refused.
+    let stranger = app.register("mallory").await;
+    let (mut stranger_app, _) = stranger.client.connect().await.unwrap();
+    assert_eq!(stranger_app.request(&delivered(3, upto(second.seq))).await.unwrap(), AckResult::Done {});
+    let many = vec![DeliveredUpTo { conversation_id: group, seq: 1 }; MAX_DELIVERED_PER_FRAME + 1];
+    let refused = bob_app.request(&delivered(4, many)).await.unwrap_err();
+    assert!(matches!(refused, client::ws::SocketError::Refused { code: ErrorCode::InvalidInput, .. }), "{refused:?}");
+    let third = say(&alice, group, "third").await;
+    carol.client.connect().await.unwrap().0.request(&delivered(5, upto(third.seq))).await.unwrap();
+    let readers = alice.client.readers(group, third.id).await.unwrap();
+    assert_eq!(readers.delivered.iter().map(|d| d.user.id).collect::<Vec<_>>(), [carol.id()]);
+}
+
+#[tokio::test]
 async fn search_finds_word_prefixes_and_parts_of_words_still_ranked() {
     let app = TestApp::spawn().await;
     let (alice, bob, _carol, group) = crew(&app).await;
