@@ -120,7 +120,7 @@ test('a bot gets a picture, an incoming webhook posts live until revoked, and a 
 
   // The member opens the group too, to see the post arrive live.
   await nav(member.page, 'Chats').click();
-  await member.page.locator(`[data-testid="conversation"][data-title="${group}"]`).click();
+  await member.page.locator(`[data-testid="conversation"][data-title="${group}"] a.conversation-link`).click();
   await expect(member.page.getByTestId('conversation-title')).toHaveText(group);
 
   // A program posts with plain HTTP: no token, no cookie; the URL is the credential.
