@@ -8,6 +8,7 @@ mod clipboard;
 mod components;
 mod download;
 mod geolocation;
+mod hold;
 mod markdown;
 mod media;
 mod pages;

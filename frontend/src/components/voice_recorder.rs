@@ -1,18 +1,24 @@
 //! The composer's microphone: tap to record a voice message, see its running time and a live
 //! level meter, then Cancel (nothing is kept) or Send, which stops, uploads the recording as a
 //! voice message (with its measured length and waveform, progress shown, cancellable) and sends
-//! it alone through the outbox, answering the message being replied to, if any.
+//! it alone through the outbox, answering the message being replied to, if any. Or press and
+//! hold: releasing sends, sliding away or Escape cancels (`crate::hold` tells a tap from a hold).
+//! Pointer events, captured by the recorder's own element (the button itself is replaced by the
+//! recorder while recording), make this work alike for a mouse and a finger.
 
 use std::time::Duration;
 
+use leptos::ev::PointerEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::ConversationId;
 use protocol::conversations::Message;
+use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::api::media::{Cancel, Upload};
 use crate::api::ws::Gateway;
+use crate::hold::{Area, Press, Release};
 use crate::media::duration::clock_duration;
 use crate::recorder::{self, Recording};
 use crate::state::session::Session;
@@ -56,6 +62,10 @@ pub fn VoiceRecorder(
     let recording = StoredValue::new_local(None::<Recording>);
     let timer = StoredValue::new(None::<IntervalHandle>);
     let cancel = StoredValue::new_local(None::<Cancel>);
+    // The press under way on the microphone, and whether one is (it shows the hold's hint).
+    let press = StoredValue::new(None::<Press>);
+    let holding = RwSignal::new(false);
+    let control = NodeRef::<leptos::html::Div>::new();
 
     let stop_timer = move || {
         if let Some(handle) = timer.try_update_value(Option::take).flatten() {
@@ -121,7 +131,7 @@ pub fn VoiceRecorder(
             reset();
         });
     };
-    let start = move |_| {
+    let start = move || {
         if phase.get_untracked() != Phase::Idle {
             return;
         }
@@ -168,14 +178,73 @@ pub fn VoiceRecorder(
             }
         });
     };
-    let discard = move |_| {
+    let discard = move || {
         if let Some(upload) = cancel.try_update_value(Option::take).flatten() {
             upload.cancel();
         }
         reset();
     };
+    // The press is over, however it ended.
+    let end_press = move |pointer_id: i32| {
+        press.set_value(None);
+        holding.set(false);
+        if let Some(control) = control.get_untracked() {
+            let _ = control.release_pointer_capture(pointer_id);
+        }
+    };
+    let this_press = move |ev: &PointerEvent| press.get_value().filter(|p| p.pointer_id == ev.pointer_id());
+    let pressed = move |ev: PointerEvent| {
+        if ev.button() != 0 || phase.get_untracked() != Phase::Idle || press.get_value().is_some() {
+            return;
+        }
+        // No text selection or drag starting under a held mouse.
+        ev.prevent_default();
+        // The button itself (the event's target may be its icon).
+        let Some(button) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let button = button.get_bounding_client_rect();
+        press.set_value(Some(Press {
+            pointer_id: ev.pointer_id(),
+            down_at: ev.time_stamp(),
+            button: Area { left: button.left(), top: button.top(), right: button.right(), bottom: button.bottom() },
+        }));
+        // Captured by the element that stays while the button gives way to the recorder.
+        if let Some(control) = control.get_untracked() {
+            let _ = control.set_pointer_capture(ev.pointer_id());
+        }
+        holding.set(true);
+        start();
+    };
+    let moved = move |ev: PointerEvent| {
+        let Some(held) = this_press(&ev) else { return };
+        if held.slid_away(f64::from(ev.client_x()), f64::from(ev.client_y())) {
+            end_press(held.pointer_id);
+            discard();
+        }
+    };
+    let released = move |ev: PointerEvent| {
+        let Some(held) = this_press(&ev) else { return };
+        end_press(held.pointer_id);
+        if held.released(ev.time_stamp(), phase.get_untracked() == Phase::Recording) == Release::Send {
+            send();
+        }
+    };
+    // The browser took the pointer away (a system gesture, a call): nothing is sent unasked.
+    let interrupted = move |ev: PointerEvent| {
+        let Some(held) = this_press(&ev) else { return };
+        end_press(held.pointer_id);
+        discard();
+    };
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && phase.try_get_untracked().is_some_and(|p| p != Phase::Idle) {
+            if let Some(held) = press.try_get_value().flatten() {
+                end_press(held.pointer_id);
+            }
+            discard();
+        }
+    });
     // Leaving the conversation mid-recording ends it: the microphone must not stay on.
     on_cleanup(move || {
+        escape.remove();
         if let Some(upload) = cancel.try_update_value(Option::take).flatten() {
             upload.cancel();
         }
@@ -203,8 +272,13 @@ pub fn VoiceRecorder(
     let mic = move || {
         view! {
             <button type="button" class="ghost icon attach mic" aria-label="Record a voice message"
-                title="Record a voice message" data-testid="record-voice"
-                disabled=move || phase.get() == Phase::Starting on:click=start>
+                title="Record a voice message, or hold to record and release to send" data-testid="record-voice"
+                aria-disabled=move || (phase.get() == Phase::Starting).to_string()
+                on:pointerdown=pressed
+                // A pointer's press is handled above; a click without one is the keyboard's.
+                on:click=move |ev| if ev.detail() == 0 { start() }
+                // A long press on a phone must not open a menu or select text.
+                on:contextmenu=|ev| ev.prevent_default()>
                 <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                     <rect x="9" y="3" width="6" height="11" rx="3" fill="none" stroke="currentColor" stroke-width="1.8"/>
                     <path d="M5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21" fill="none" stroke="currentColor"
@@ -218,7 +292,7 @@ pub fn VoiceRecorder(
         view! {
             <div class="voice-recorder" data-testid="voice-recorder">
                 <button type="button" class="ghost small" aria-label="Cancel voice message"
-                    data-testid="cancel-voice" on:click=discard>"Cancel"</button>
+                    data-testid="cancel-voice" on:click=move |_| discard()>"Cancel"</button>
                 <span class="recording-dot" class:sending=sending aria-hidden="true"></span>
                 <span class="recording-time" role="timer" data-testid="recording-time" aria-label="Recording time">
                     {move || clock_duration(elapsed.get())}
@@ -234,9 +308,27 @@ pub fn VoiceRecorder(
             </div>
         }
     };
+    // While held: the time and the meter, and how to finish, instead of the buttons.
+    let hold_bar = move || {
+        view! {
+            <div class="voice-recorder holding" data-testid="voice-recorder">
+                <span class="recording-dot" aria-hidden="true"></span>
+                <span class="recording-time" role="timer" data-testid="recording-time" aria-label="Recording time">
+                    {move || clock_duration(elapsed.get())}
+                </span>
+                <svg class="level-meter" preserveAspectRatio="xMinYMid meet" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
+                    height="24" aria-hidden="true" data-testid="level-meter">{bars}</svg>
+                <span class="hold-hint" role="status" data-testid="hold-hint">"Release to send, slide away to cancel"</span>
+            </div>
+        }
+    };
+    let open = move || matches!(phase.get(), Phase::Recording | Phase::Sending);
     view! {
-        <Show when=move || matches!(phase.get(), Phase::Recording | Phase::Sending) fallback=mic>
-            {recorder_bar}
-        </Show>
+        <div class="voice-control" class:open=open node_ref=control
+            on:pointermove=moved on:pointerup=released on:pointercancel=interrupted>
+            <Show when=open fallback=mic>
+                {move || if holding.get() { hold_bar().into_any() } else { recorder_bar().into_any() }}
+            </Show>
+        </div>
     }
 }
