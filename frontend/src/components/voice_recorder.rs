@@ -318,7 +318,10 @@ pub fn VoiceRecorder(
                 </span>
                 <svg class="level-meter" preserveAspectRatio="xMinYMid meet" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
                     height="24" aria-hidden="true" data-testid="level-meter">{bars}</svg>
-                <span class="hold-hint" role="status" data-testid="hold-hint">"Release to send, slide away to cancel"</span>
+                // Two pieces, so a narrow row breaks the line at the comma.
+                <span class="hold-hint" role="status" data-testid="hold-hint">
+                    <span>"Release to send,"</span>" "<span>"slide away to cancel"</span>
+                </span>
             </div>
         }
     };
