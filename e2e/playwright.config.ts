@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.CONFAB_E2E_PORT ?? 18080);
 const baseURL = `http://127.0.0.1:${port}`;
 const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
+// The built web app; another directory lets a run use its own build while others rebuild dist/.
+const dist = process.env.CONFAB_E2E_DIST ?? '../dist';
 
 export default defineConfig({
   testDir: './tests',
@@ -33,8 +35,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    // A fresh data dir per run: the embedded database starts empty.
-    command: `rm -rf .data && exec ${server} --port ${port} --data-dir .data --static-dir ../dist`,
+    // A fresh data dir per run (and per port, so runs on other ports never wipe this one's):
+    // the embedded database starts empty.
+    command: `rm -rf .data-${port} && exec ${server} --port ${port} --data-dir .data-${port} --static-dir ${dist}`,
     url: `${baseURL}/readyz`,
     timeout: 120_000,
     reuseExistingServer: false,

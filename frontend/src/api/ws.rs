@@ -89,6 +89,9 @@ impl std::fmt::Debug for Gateway {
     }
 }
 
+/// How often received messages are acknowledged (read-by's "delivered to" lags by at most this).
+const DELIVERED_EVERY_MS: u32 = 3_000;
+
 /// Pause between attempts while the browser reports no network.
 const OFFLINE_RETRY_MS: f64 = 60_000.0;
 
@@ -187,6 +190,7 @@ impl Gateway {
             i.socket = Some(Socket { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close });
         });
         self.heartbeat(generation);
+        self.acknowledge_deliveries(generation);
     }
 
     fn current(&self, generation: u64) -> bool {
@@ -210,6 +214,28 @@ impl Gateway {
                 }
                 if gateway.inner.with_value(|i| i.ready) {
                     gateway.send(Request::Other, |req_id| ClientFrame::Ping { req_id });
+                }
+            }
+        });
+    }
+
+    /// While this connection is current, tells the server every few seconds which of others'
+    /// messages reached this device (read-by's "delivered to"), coalesced into one frame.
+    fn acknowledge_deliveries(&self, generation: u64) {
+        let gateway = *self;
+        spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(DELIVERED_EVERY_MS).await;
+                if !gateway.current(generation) {
+                    return;
+                }
+                let up_to = gateway.chat.deliveries.try_update_value(|acks| acks.take()).unwrap_or_default();
+                if up_to.is_empty() {
+                    continue;
+                }
+                let unsent = up_to.clone();
+                if !gateway.send(Request::Other, |req_id| ClientFrame::Delivered { req_id, up_to }) {
+                    gateway.chat.deliveries.update_value(|acks| acks.give_back(unsent));
                 }
             }
         });

@@ -1,6 +1,7 @@
 //! A message's reactions: one chip per emoji with its count (pressed when the reader is among
-//! those who reacted; the names on hover and to screen readers), toggled by a click, and a
-//! small palette of common emoji to add one. The change comes back as an event.
+//! those who reacted; the names on hover and to screen readers, and in a small list on a long
+//! press or a right click, where there is no hover), toggled by a click, and a small palette of
+//! common emoji to add one. The change comes back as an event.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -30,6 +31,9 @@ pub fn toggle(
     });
 }
 
+/// How long a finger rests on a chip before the list of who reacted opens instead of a toggle.
+const LONG_PRESS_MS: u32 = 500;
+
 /// The chips under a message.
 #[component]
 pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl IntoView {
@@ -37,6 +41,12 @@ pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl 
     let session = expect_context::<Session>();
     let me = chat.me();
     let (conversation, id) = (message.conversation_id, message.id);
+    // Who reacted with which emoji, while the list is open.
+    let who = RwSignal::new(None::<(String, Vec<String>)>);
+    // The press under way (its pointer id), and whether it lasted long enough to open the list,
+    // in which case the click that ends it toggles nothing.
+    let press = StoredValue::new(None::<i32>);
+    let long_pressed = StoredValue::new(false);
     let chips = message
         .reactions
         .into_iter()
@@ -50,17 +60,65 @@ pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl 
             let count = reaction.user_ids.len();
             let label = format!("{} reacted with {}", names.join(", "), reaction.emoji);
             let emoji = reaction.emoji.clone();
+            let listed = (reaction.emoji.clone(), names);
+            let show = {
+                let listed = listed.clone();
+                move || who.set(Some(listed.clone()))
+            };
+            let show_after_hold = show.clone();
             view! {
                 <button type="button" class="reaction" class:mine=mine aria-pressed=mine.to_string()
                     title=label.clone() aria-label=label data-testid="reaction" data-emoji=reaction.emoji.clone()
-                    on:click=move |_| toggle(session, conversation, id, emoji.clone(), !mine, error)>
+                    on:pointerdown=move |ev| {
+                        if ev.pointer_type() != "touch" {
+                            return;
+                        }
+                        let pointer = ev.pointer_id();
+                        press.set_value(Some(pointer));
+                        long_pressed.set_value(false);
+                        let show = show_after_hold.clone();
+                        leptos::task::spawn_local(async move {
+                            gloo_timers::future::TimeoutFuture::new(LONG_PRESS_MS).await;
+                            if press.get_value() == Some(pointer) {
+                                long_pressed.set_value(true);
+                                show();
+                            }
+                        });
+                    }
+                    on:pointerup=move |_| press.set_value(None)
+                    on:pointercancel=move |_| press.set_value(None)
+                    on:pointerleave=move |_| press.set_value(None)
+                    // A long press on a phone, a right click elsewhere: the list, not the menu.
+                    on:contextmenu=move |ev| {
+                        ev.prevent_default();
+                        show();
+                    }
+                    on:click=move |_| {
+                        if long_pressed.get_value() {
+                            long_pressed.set_value(false);
+                            return;
+                        }
+                        toggle(session, conversation, id, emoji.clone(), !mine, error);
+                    }>
                     <span class="reaction-emoji" aria-hidden="true">{reaction.emoji.clone()}</span>
                     <span class="reaction-count" aria-hidden="true">{count}</span>
                 </button>
             }
         })
         .collect_view();
-    view! { <div class="reactions" data-testid="reactions">{chips}</div> }
+    view! {
+        <div class="reactions" data-testid="reactions">
+            {chips}
+            {move || who.get().map(|(emoji, names)| view! {
+                <div class="reaction-who" role="dialog" aria-label=format!("Reacted with {emoji}")
+                    data-testid="reaction-who" on:keydown=move |ev| if ev.key() == "Escape" { who.set(None); }>
+                    <span class="reaction-emoji" aria-hidden="true">{emoji.clone()}</span>
+                    <ul>{names.into_iter().map(|name| view! { <li>{name}</li> }).collect_view()}</ul>
+                    <button type="button" class="ghost small" on:click=move |_| who.set(None)>"Close"</button>
+                </div>
+            })}
+        </div>
+    }
 }
 
 /// The palette opened from a message's "React" action.

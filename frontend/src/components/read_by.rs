@@ -1,5 +1,6 @@
 //! "Read by" for one of the reader's messages in a group: who has read it (and by when, from
-//! their read markers) and who has not yet, read from the server when opened.
+//! their read markers), who has it on a device but has not read it ("Delivered to", from the
+//! apps' delivery acknowledgements) and who has neither yet, read from the server when opened.
 
 use leptos::prelude::*;
 use protocol::{ConversationId, MessageId};
@@ -28,12 +29,30 @@ pub fn ReadBy(conversation: ConversationId, message: MessageId, open: RwSignal<b
                             view! { <li>{r.user.display_name}{when.map(|w| view! { <time>{w}</time> })}</li> }
                         }).collect_view()}
                     </ul>
-                    {(!found.unread.is_empty()).then(|| view! {
-                        <h3>"Not read yet"</h3>
-                        <ul data-testid="not-read">
-                            {found.unread.into_iter().map(|u| view! { <li>{u.display_name}</li> }).collect_view()}
+                    {(!found.delivered.is_empty()).then(|| view! {
+                        <h3>"Delivered to"</h3>
+                        <ul data-testid="delivered">
+                            {found.delivered.iter().map(|d| {
+                                let when = d.delivered_at.map(|t| time::date_time(t.timestamp_millis() as f64));
+                                let name = d.user.display_name.clone();
+                                view! { <li>{name}{when.map(|w| view! { <time>{w}</time> })}</li> }
+                            }).collect_view()}
                         </ul>
                     })}
+                    {
+                        // Members without the message on any device yet.
+                        let waiting: Vec<_> = found
+                            .unread
+                            .into_iter()
+                            .filter(|u| !found.delivered.iter().any(|d| d.user.id == u.id))
+                            .collect();
+                        (!waiting.is_empty()).then(|| view! {
+                            <h3>"Not delivered yet"</h3>
+                            <ul data-testid="not-read">
+                                {waiting.into_iter().map(|u| view! { <li>{u.display_name}</li> }).collect_view()}
+                            </ul>
+                        })
+                    }
                 }.into_any(),
             }}
             <button type="button" class="ghost small" on:click=move |_| open.set(false)>"Close"</button>

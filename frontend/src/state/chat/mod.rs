@@ -5,6 +5,7 @@
 
 mod catch_up;
 mod commands;
+pub mod delivery;
 pub mod ephemeral;
 mod history;
 pub mod notifications;
@@ -22,6 +23,7 @@ use protocol::users::PublicUser;
 use protocol::ws::{FriendPresence, ServerFrame};
 use protocol::{ConversationId, UserId};
 
+use self::delivery::DeliveryAcks;
 use self::ephemeral::EphemeralAnswer;
 use self::outbox::OutboxEntry;
 use self::reducer::Arrival;
@@ -59,6 +61,8 @@ pub struct Chat {
     pub commands: RwSignal<HashMap<ConversationId, Vec<SlashCommand>>>,
     /// Bots' answers only this user sees, per conversation, oldest first (`ephemeral.rs`).
     pub ephemeral: RwSignal<HashMap<ConversationId, Vec<EphemeralAnswer>>>,
+    /// Others' messages received here, not yet acknowledged (`delivery.rs`).
+    pub deliveries: StoredValue<DeliveryAcks>,
     session: Session,
     /// Whose outbox is loaded.
     owner: RwSignal<Option<UserId>>,
@@ -87,6 +91,7 @@ impl Chat {
             farewell: RwSignal::new(None),
             commands: RwSignal::new(HashMap::new()),
             ephemeral: RwSignal::new(HashMap::new()),
+            deliveries: StoredValue::new(DeliveryAcks::default()),
             session,
             owner: RwSignal::new(None),
         }
@@ -108,6 +113,7 @@ impl Chat {
         self.outbox.set(Vec::new());
         self.commands.set(HashMap::new());
         self.ephemeral.set(HashMap::new());
+        self.deliveries.set_value(DeliveryAcks::default());
         self.synced.set(false);
         self.owner.set(None);
     }
@@ -267,6 +273,7 @@ impl Chat {
             self.pins_changed.update(|n| *n = n.wrapping_add(1));
         }
         if let Some(message) = applied.from_other {
+            self.deliveries.update_value(|acks| acks.note(id, message.seq));
             self.stop_typing(id, message.sender_id);
             if live {
                 self.notify(id, &message);
