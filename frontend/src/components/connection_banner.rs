@@ -1,17 +1,25 @@
 //! A strip under the top bar saying the live connection is being re-established (messages
-//! written meanwhile wait in the outbox), or why the server signed the user out.
+//! written meanwhile wait in the outbox), that the app started offline and waits for the
+//! network, or why the server signed the user out.
 
 use leptos::prelude::*;
 
 use crate::api::ws::{Gateway, Link};
 use crate::state::chat::Chat;
+use crate::state::session::Session;
 
 /// The connection banner.
 #[component]
 pub fn ConnectionBanner() -> impl IntoView {
     let gateway = expect_context::<Gateway>();
     let chat = expect_context::<Chat>();
+    let session = expect_context::<Session>();
     view! {
+        <Show when=move || session.waiting_for_network.get()>
+            <div class="banner warning" role="status" data-testid="offline-banner">
+                "You are offline. Your chats open as soon as the connection is back."
+            </div>
+        </Show>
         <Show when=move || gateway.link.get() == Link::Reconnecting>
             <div class="banner warning" role="status" data-testid="connection-banner">
                 "Reconnecting… Messages you send now will go out as soon as the connection is back."

@@ -1,5 +1,7 @@
 //! The signed-in user: their profile and access token (memory only), restored at start-up from
-//! the HttpOnly refresh cookie, refreshed silently when the access token expires.
+//! the HttpOnly refresh cookie, refreshed silently when the access token expires. Started
+//! offline (from the service worker's cached shell), it waits for the network instead of
+//! taking the unreachable server for an ended session.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -29,6 +31,8 @@ pub struct Session {
     /// Bumped after every change to friends or requests, so views that summarise them (the
     /// header's waiting-requests badge) re-read.
     pub social_changes: RwSignal<u32>,
+    /// The app started offline with a session to restore, and waits for the network.
+    pub waiting_for_network: RwSignal<bool>,
     token: RwSignal<Option<String>>,
 }
 
@@ -39,24 +43,41 @@ impl Session {
             user: RwSignal::new(None),
             status: RwSignal::new(Status::Checking),
             social_changes: RwSignal::new(0),
+            waiting_for_network: RwSignal::new(false),
             token: RwSignal::new(None),
         };
         // Only a browser that signed in before holds a refresh cookie; asking without one
         // would be a pointless request answered with 401.
-        if had_session() {
-            spawn_local(async move {
-                // index.html may have started the refresh while the wasm downloaded; any
-                // failure there is retried here, where another tab's refresh is waited out.
-                if let Some(Ok(auth)) = api::account::early_refresh().await {
-                    session.signed_in(auth);
-                } else if !session.refresh().await {
-                    session.signed_out();
+        if !had_session() {
+            session.signed_out();
+        } else if is_offline() {
+            // A failed refresh now would sign the user out for being offline. The session stays
+            // `Checking` (no page asks for a sign-in) until the browser is back online.
+            session.waiting_for_network.set(true);
+            // Lives as long as the app; only the first `online` event does anything.
+            let _listener = window_event_listener(leptos::ev::online, move |_| {
+                if session.waiting_for_network.get_untracked() {
+                    session.waiting_for_network.set(false);
+                    session.resume();
                 }
             });
         } else {
-            session.signed_out();
+            session.resume();
         }
         session
+    }
+
+    /// Restores the session from the refresh cookie, in the background.
+    fn resume(self) {
+        spawn_local(async move {
+            // index.html may have started the refresh while the wasm downloaded; any
+            // failure there is retried here, where another tab's refresh is waited out.
+            if let Some(Ok(auth)) = api::account::early_refresh().await {
+                self.signed_in(auth);
+            } else if !self.refresh().await {
+                self.signed_out();
+            }
+        });
     }
 
     /// The current access token.
@@ -124,6 +145,11 @@ fn remember_session(signed_in: bool) {
     if let Some(storage) = storage() {
         let _ = if signed_in { storage.set_item(SESSION_HINT, "1") } else { storage.remove_item(SESSION_HINT) };
     }
+}
+
+/// Whether the browser knows it has no network (`navigator.onLine` false).
+fn is_offline() -> bool {
+    !window().navigator().on_line()
 }
 
 fn storage() -> Option<web_sys::Storage> {
