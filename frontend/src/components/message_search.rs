@@ -163,7 +163,8 @@ fn HitList(query: String, hits: Vec<SearchHit>) -> impl IntoView {
                 let sender = if chat.me() == Some(hit.sender.id) { "You".to_owned() } else { hit.sender.display_name };
                 let at = message.created_at.timestamp_millis() as f64;
                 let active = move || chat.open.get() == Some(conversation) && open_seq.get() == Some(seq);
-                let parts = snippet(&message.body, &terms);
+                // Marked in the text the reader sees, without Markdown's markers.
+                let parts = snippet(&crate::markdown::plain::plain(&message.body), &terms);
                 let data_title = title.clone();
                 view! {
                     <li class="search-hit" class:active=active data-testid="search-hit" data-title=data_title>
