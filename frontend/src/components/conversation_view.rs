@@ -115,6 +115,13 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
         }
     };
 
+    // "last seen 5 min ago" is read again twice a minute.
+    let clock = RwSignal::new(crate::state::chat::now_ms());
+    if let Ok(ticker) =
+        set_interval_with_handle(move || clock.set(crate::state::chat::now_ms()), std::time::Duration::from_secs(30))
+    {
+        on_cleanup(move || ticker.clear());
+    }
     let head = move || {
         summary.get().map(|s| {
             let title = Chat::title_of(&s);
@@ -124,7 +131,10 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             let peer_is_bot = s.peer.as_ref().is_some_and(is_bot);
             let subtitle = move || match peer {
                 Some(p) if chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)) => "online".to_owned(),
-                Some(_) => "offline".to_owned(),
+                Some(p) => match chat.last_seen.with(|seen| seen.get(&p).copied()) {
+                    Some(at) => crate::time::last_seen(at, clock.get()),
+                    None => "offline".to_owned(),
+                },
                 None => {
                     let (n, about) = chat.summary(id).map_or((0, String::new()), |s| (s.member_count, s.description));
                     if about.is_empty() { format!("{n} members") } else { format!("{n} members · {about}") }

@@ -43,6 +43,8 @@ pub struct Chat {
     pub friends: RwSignal<Vec<Friend>>,
     /// Who is online, by user.
     pub presence: RwSignal<HashMap<UserId, bool>>,
+    /// When offline friends were last connected (ms since the epoch), for "last seen".
+    pub last_seen: RwSignal<HashMap<UserId, f64>>,
     /// Who is typing where, with when the indicator expires.
     pub typing: RwSignal<HashMap<ConversationId, HashMap<UserId, f64>>>,
     /// Messages not yet acknowledged.
@@ -82,6 +84,7 @@ impl Chat {
             users: RwSignal::new(HashMap::new()),
             friends: RwSignal::new(Vec::new()),
             presence: RwSignal::new(HashMap::new()),
+            last_seen: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashMap::new()),
             outbox: RwSignal::new(Vec::new()),
             open: RwSignal::new(None),
@@ -109,6 +112,7 @@ impl Chat {
         self.users.set(HashMap::new());
         self.friends.set(Vec::new());
         self.presence.set(HashMap::new());
+        self.last_seen.set(HashMap::new());
         self.typing.set(HashMap::new());
         self.outbox.set(Vec::new());
         self.commands.set(HashMap::new());
@@ -157,6 +161,12 @@ impl Chat {
     pub fn on_ready(&self, friends: Vec<FriendPresence>, conversations: Vec<ConversationSummary>) -> Vec<OutboxEntry> {
         self.ensure_outbox();
         self.presence.set(friends.iter().map(|f| (f.friend.user.id, f.online)).collect());
+        self.last_seen.set(
+            friends
+                .iter()
+                .filter_map(|f| f.last_seen_at.map(|t| (f.friend.user.id, t.timestamp_millis() as f64)))
+                .collect(),
+        );
         self.remember_users(friends.iter().map(|f| f.friend.user.clone()));
         self.remember_users(conversations.iter().filter_map(|c| c.peer.clone()));
         self.friends.set(friends.into_iter().map(|f| f.friend).collect());
@@ -196,10 +206,15 @@ impl Chat {
             }
             ServerFrame::Read { conversation_id, user_id, seq } => self.on_read(conversation_id, user_id, seq),
             ServerFrame::Typing { conversation_id, user_id } => self.on_typing(conversation_id, user_id),
-            ServerFrame::Presence { user_id, online, .. } => {
+            ServerFrame::Presence { user_id, online, last_seen_at } => {
                 self.presence.update(|p| {
                     p.insert(user_id, online);
                 });
+                if let Some(at) = last_seen_at {
+                    self.last_seen.update(|seen| {
+                        seen.insert(user_id, at.timestamp_millis() as f64);
+                    });
+                }
             }
             ServerFrame::FriendRequestReceived { .. } | ServerFrame::FriendRequestRemoved { .. } => {
                 self.session.social_changed();
