@@ -22,6 +22,7 @@ use crate::state::media::Media;
 use crate::state::server_settings::ServerSetup;
 use crate::state::session::{Session, Status};
 use crate::state::theme::Theme;
+use crate::state::trays::Trays;
 
 /// The whole application.
 #[component]
@@ -36,6 +37,8 @@ pub fn App() -> impl IntoView {
     provide_context(gateway);
     let media = Media::new(session);
     provide_context(media);
+    let trays = Trays::new(session);
+    provide_context(trays);
     // The live connection and the media-access token follow the session: kept while signed in,
     // closed and forgotten after.
     Effect::new(move |_| match session.status.get() {
@@ -46,6 +49,7 @@ pub fn App() -> impl IntoView {
         Status::SignedOut => {
             gateway.stop();
             media.stop();
+            trays.clear();
             chat.reset();
         }
         Status::Checking => {}

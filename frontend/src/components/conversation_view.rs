@@ -1,6 +1,7 @@
 //! The open conversation: its header (back on phones, name, presence or member count,
 //! notifications, members), the history, who is typing, and the composer, whose attachments
-//! files dropped anywhere on the conversation join. Marks the conversation read while it is on
+//! files dropped anywhere on the conversation join (its tray, kept while another conversation
+//! is open, see `state::trays`). Marks the conversation read while it is on
 //! screen and the window is visible.
 
 use leptos::prelude::*;
@@ -23,7 +24,8 @@ use crate::components::pinned_bar::PinnedBar;
 use crate::state::chat::Chat;
 use crate::state::chat::notifications;
 use crate::state::session::Session;
-use crate::state::uploads::{Uploads, files_of};
+use crate::state::trays::Trays;
+use crate::state::uploads::files_of;
 
 /// Conversation `id`, whose summary the chat state holds.
 #[component]
@@ -36,8 +38,8 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
     let stick = Trigger::new();
     let panel = RwSignal::new(false);
     let can_notify = RwSignal::new(notifications::can_ask());
-    let uploads = Uploads::new(session);
-    on_cleanup(move || uploads.abandon());
+    // Not stopped when the view goes: the tray waits for the user's return.
+    let uploads = expect_context::<Trays>().tray(id);
     // Files dragged over the conversation: accepted anywhere on it, with a hint while over it.
     let dragging = RwSignal::new(false);
     let carries_files =

@@ -5,4 +5,5 @@ pub mod media;
 pub mod server_settings;
 pub mod session;
 pub mod theme;
+pub mod trays;
 pub mod uploads;

@@ -2,6 +2,8 @@
 //! is picked, dropped or pasted (so Send only has ids to name), shows its progress, can be
 //! cancelled, and is forgotten once sent. At most `MAX_ATTACHMENTS` per message, as the server
 //! allows. A refused file leaves the tray with the server's reason shown beside the composer.
+//! A tray outlives the conversation view showing it (see `trays`), so the signals of its files
+//! are made under the owner it was made under.
 
 use std::collections::HashMap;
 
@@ -47,6 +49,9 @@ pub struct Uploads {
     pub error: RwSignal<Option<String>>,
     cancels: StoredValue<HashMap<u64, Cancel>, LocalStorage>,
     next_key: StoredValue<u64>,
+    /// The owner the tray was made under: a file's signals live as long as the tray, not as
+    /// the event handler or view that added it.
+    owner: StoredValue<Owner>,
     session: Session,
 }
 
@@ -58,6 +63,7 @@ impl Uploads {
             error: RwSignal::new(None),
             cancels: StoredValue::new_local(HashMap::new()),
             next_key: StoredValue::new(0),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
             session,
         }
     }
@@ -74,13 +80,9 @@ impl Uploads {
     fn start(&self, file: File) {
         let key = self.next_key.get_value();
         self.next_key.set_value(key + 1);
-        let pending = Pending {
-            key,
-            name: file.name(),
-            image: file.type_().starts_with("image/"),
-            progress: RwSignal::new(0.0),
-            stage: RwSignal::new(Stage::Uploading),
-        };
+        let (progress, stage) =
+            self.owner.with_value(|owner| owner.with(|| (RwSignal::new(0.0), RwSignal::new(Stage::Uploading))));
+        let pending = Pending { key, name: file.name(), image: file.type_().starts_with("image/"), progress, stage };
         let (progress, stage, name) = (pending.progress, pending.stage, pending.name.clone());
         self.items.update(|items| items.push(pending));
         let cancel = Cancel::default();
@@ -146,7 +148,7 @@ impl Uploads {
         self.error.set(None);
     }
 
-    /// Stops every upload still running (the conversation is closing).
+    /// Stops every upload still running (signing out).
     pub fn abandon(&self) {
         self.cancels.try_update_value(|c| c.drain().for_each(|(_, cancel)| cancel.cancel()));
     }
