@@ -60,7 +60,9 @@ pub fn PushSettings() -> impl IntoView {
             <p
                 class="push-state"
                 class:form-error=move || matches!(state.get(), Some(PushState::Failed(_)))
-                role="status"
+                // Announced when it changes, without being one more `status` of the page beside
+                // the forms' outcome notices.
+                aria-live="polite"
                 data-testid="push-state"
             >
                 {move || state.get().map(|s| explain(&s)).unwrap_or_else(|| "Checking…".to_owned())}
