@@ -124,6 +124,13 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
     {
         on_cleanup(move || ticker.clear());
     }
+    // A DM whose peer is no longer a friend (unfriended, or blocked either way): the server
+    // would refuse every message, so the composer says why instead of failing after a send.
+    let lost_friend = Memo::new(move |_| {
+        let peer = summary.get()?.peer?;
+        let friend = chat.friends.with(|all| all.iter().any(|f| f.user.id == peer.id));
+        (!friend && chat.synced.get()).then_some(peer)
+    });
     let head = move || {
         summary.get().map(|s| {
             let title = Chat::title_of(&s);
@@ -194,7 +201,15 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                 <PinnedBar id/>
                 <MessageList id reply stick/>
                 <p class="typing" data-testid="typing" aria-live="polite">{typing}</p>
-                <Composer id reply stick members uploads/>
+                {move || match lost_friend.get() {
+                    Some(peer) => view! {
+                        <p class="composer-closed" role="status" data-testid="composer-closed">
+                            {format!("You can't write to {} here: you are not friends any more. ", peer.display_name)}
+                            <a href=format!("/users/{}", peer.id)>"Add them again"</a>" to write."
+                        </p>
+                    }.into_any(),
+                    None => view! { <Composer id reply stick members uploads/> }.into_any(),
+                }}
             </div>
             <Show when=move || panel.get()>
                 <MembersPanel id detail close=panel/>

@@ -1,14 +1,19 @@
-//! Another user's public profile: name, handle, bio, since when they are on Confab, and a
-//! button to message them (the server refuses unless you are friends).
+//! Another user's public profile: name, handle, bio, since when they are on Confab, and what
+//! can be done from there: a friend can be messaged; anyone else can be asked to be a friend
+//! (never offered a "Message" that would fail) or blocked, after a confirmation.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use protocol::UserId;
+use protocol::social::SendFriendRequestOutcome;
+use protocol::users::PublicUser;
 
 use super::open_dm;
 use crate::api;
 use crate::components::avatar::Avatar;
 use crate::components::bot_badge::{bot_badge_if, is_bot};
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
@@ -20,6 +25,33 @@ pub fn Profile() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let navigate = use_navigate();
     let notice = RwSignal::new(None::<String>);
+    // Whose blocking the dialog is asking about.
+    let blocking = RwSignal::new(None::<PublicUser>);
+    let befriend = move |user: PublicUser| {
+        spawn_local(async move {
+            let said = match api::social::send_request(session, user.id).await {
+                Ok(SendFriendRequestOutcome::Pending { .. }) => {
+                    format!("Friend request sent to {}.", user.display_name)
+                }
+                Ok(SendFriendRequestOutcome::Accepted { .. }) => {
+                    format!("You and {} are friends now: you can message them.", user.display_name)
+                }
+                Err(e) => e.message,
+            };
+            notice.set(Some(said));
+            session.social_changed();
+        });
+    };
+    let block = move |user: PublicUser| {
+        spawn_local(async move {
+            let said = match api::social::block(session, user.id).await {
+                Ok(()) => format!("Blocked {}.", user.display_name),
+                Err(e) => e.message,
+            };
+            notice.set(Some(said));
+            session.social_changed();
+        });
+    };
     let profile = LocalResource::new(move || {
         let id = params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok());
         async move {
@@ -47,8 +79,25 @@ pub fn Profile() -> impl IntoView {
                         </div>
                         <p class="bio">{if user.bio.is_empty() { "No bio yet.".to_owned() } else { user.bio.clone() }}</p>
                         <p class="lede small">{format!("On Confab since {}", user.created_at.format("%B %Y"))}</p>
-                        {(!itself).then(|| view! {
-                            <button type="button" on:click=move |_| open_dm(session, chat, id, notice, navigate.clone())>"Message"</button>
+                        {(!itself).then(|| {
+                            let (asked, blocked) = (user.clone(), user.clone());
+                            let friend = move || chat.friends.with(|all| all.iter().any(|f| f.user.id == id));
+                            view! {
+                                <div class="profile-actions">
+                                    {move || if friend() {
+                                        let navigate = navigate.clone();
+                                        view! {
+                                            <button type="button" on:click=move |_| open_dm(session, chat, id, notice, navigate.clone())>"Message"</button>
+                                        }.into_any()
+                                    } else {
+                                        let asked = asked.clone();
+                                        view! {
+                                            <button type="button" on:click=move |_| befriend(asked.clone())>"Add friend"</button>
+                                        }.into_any()
+                                    }}
+                                    <button type="button" class="danger" on:click=move |_| blocking.set(Some(blocked.clone()))>"Block"</button>
+                                </div>
+                            }
                         })}
                         {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                     }.into_any()
@@ -57,6 +106,19 @@ pub fn Profile() -> impl IntoView {
                     Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
                 })}
             </Transition>
+            {move || blocking.get().map(|user| {
+                let name = user.display_name.clone();
+                view! {
+                    <ConfirmDialog title=format!("Block {name}?") action="Block"
+                        confirm=Callback::new(move |()| {
+                            blocking.set(None);
+                            block(user.clone());
+                        })
+                        cancel=Callback::new(move |()| blocking.set(None))>
+                        <p>"They can no longer find you, message you or send you requests, and a friendship ends. You can unblock them later."</p>
+                    </ConfirmDialog>
+                }
+            })}
         </section>
     }
 }

@@ -1,10 +1,12 @@
-//! Friend requests: incoming ones to accept or decline, outgoing ones to cancel.
+//! Friend requests: incoming ones to accept, decline or block the sender (asked first), outgoing
+//! ones to cancel.
 
 use leptos::prelude::*;
 use protocol::social::FriendRequest;
 
 use super::social_action;
 use crate::api;
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::user_row::UserRow;
 use crate::state::session::Session;
 
@@ -17,6 +19,8 @@ enum Answer {
     Decline,
     /// The sender withdraws it.
     Cancel,
+    /// The recipient blocks the sender (which ends the request).
+    Block,
 }
 
 /// The friend requests page.
@@ -25,6 +29,8 @@ pub fn Requests() -> impl IntoView {
     let session = expect_context::<Session>();
     let requests = LocalResource::new(move || api::social::requests(session));
     let notice = RwSignal::new(None::<String>);
+    // The request whose sender the user is about to block (the dialog asks first).
+    let blocking = RwSignal::new(None::<FriendRequest>);
 
     let act = move |answer: Answer, request: FriendRequest| {
         social_action(session, notice, requests, async move {
@@ -38,6 +44,9 @@ pub fn Requests() -> impl IntoView {
                 Answer::Cancel => api::social::cancel(session, request.id)
                     .await
                     .map(|_| format!("Cancelled your request to {}.", request.to.display_name)),
+                Answer::Block => api::social::block(session, request.from.id)
+                    .await
+                    .map(|_| format!("Blocked {}.", request.from.display_name)),
             }
         });
     };
@@ -57,11 +66,12 @@ pub fn Requests() -> impl IntoView {
                             view! {
                                 <ul class="list" data-testid="incoming">
                                     {all.incoming.into_iter().map(|request| {
-                                        let (accept, decline) = (request.clone(), request.clone());
+                                        let (accept, decline, block) = (request.clone(), request.clone(), request.clone());
                                         view! {
                                             <UserRow user=request.from.clone()>
                                                 <button type="button" on:click=move |_| act(Answer::Accept, accept.clone())>"Accept"</button>
                                                 <button type="button" class="secondary" on:click=move |_| act(Answer::Decline, decline.clone())>"Decline"</button>
+                                                <button type="button" class="danger" on:click=move |_| blocking.set(Some(block.clone()))>"Block"</button>
                                             </UserRow>
                                         }
                                     }).collect_view()}
@@ -88,6 +98,19 @@ pub fn Requests() -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
+            {move || blocking.get().map(|request| {
+                let name = request.from.display_name.clone();
+                view! {
+                    <ConfirmDialog title=format!("Block {name}?") action="Block"
+                        confirm=Callback::new(move |()| {
+                            blocking.set(None);
+                            act(Answer::Block, request.clone());
+                        })
+                        cancel=Callback::new(move |()| blocking.set(None))>
+                        <p>"Their request goes, and they can no longer find you, message you or ask again. You can unblock them later."</p>
+                    </ConfirmDialog>
+                }
+            })}
         </section>
     }
 }
