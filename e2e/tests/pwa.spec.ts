@@ -217,5 +217,23 @@ test('Settings: the notifications switch registers this device or says why it co
     await expect(toggle).toBeEnabled();
     await shootWidths(page, 'pwa-settings-failed', () => section);
   }
+
+  // Refused for the site (what "Block" in the browser's prompt does): the switch cannot help,
+  // and the line says where to change it.
+  const target = await (await pat.context.newCDPSession(page)).send('Target.getTargetInfo');
+  const cdp = await browser.newBrowserCDPSession();
+  await cdp.send('Browser.setPermission', {
+    permission: { name: 'notifications' },
+    setting: 'denied',
+    origin: baseURL,
+    browserContextId: target.targetInfo.browserContextId,
+  });
+  await page.reload();
+  await expect(state).toHaveText(
+    'Blocked by the browser: allow notifications for this site in its settings, then try again.',
+  );
+  await expect(toggle).toBeDisabled();
+  await expect(toggle).not.toBeChecked();
+  await cdp.detach();
   await pat.context.close();
 });
