@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { befriend, bodies, nav, newUser, openDm, runSuffix, send, shoot as shootThemes } from './support';
+import { befriend, bodies, dataDir, nav, newUser, openDm, runSuffix, send, shoot as shootThemes } from './support';
 
 const run = runSuffix();
 const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
@@ -35,7 +35,7 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
 
   // Ada becomes an administrator through the CLI, against the running server's data dir; the
   // app learns the role on its next start.
-  execFileSync(server, ['--data-dir', '.data', 'admin', 'promote', ada.username], { stdio: 'pipe' });
+  execFileSync(server, ['--data-dir', dataDir, 'admin', 'promote', ada.username], { stdio: 'pipe' });
   await ada.page.reload();
   await expect(nav(ada.page, 'Admin')).toBeVisible();
 
@@ -172,7 +172,7 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
 
 test('an admin creates an account through the form, and its owner can sign in', async ({ browser }) => {
   const kim = await newUser(browser, 'kim', run);
-  execFileSync(server, ['--data-dir', '.data', 'admin', 'promote', kim.username], { stdio: 'pipe' });
+  execFileSync(server, ['--data-dir', dataDir, 'admin', 'promote', kim.username], { stdio: 'pipe' });
   await kim.page.reload();
   await nav(kim.page, 'Admin').click();
   await adminNav(kim.page, 'Users').click();

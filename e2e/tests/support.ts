@@ -6,6 +6,10 @@ import { expect, type Browser, type BrowserContext, type Locator, type Page } fr
 
 export const artifacts = 'artifacts';
 
+/** The e2e server's data dir, for `confab admin` commands run beside it (the config gives each
+ * port its own, so runs on other ports never share or wipe it). */
+export const dataDir = `.data-${Number(process.env.CONFAB_E2E_PORT ?? 18080)}`;
+
 /** A suffix that makes this spec's usernames unique on the shared server. Call it once per spec
  * file: this module is loaded once per worker, so a constant here would be the same in every
  * spec, and two specs signing up "alice" would collide. */

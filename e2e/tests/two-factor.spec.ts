@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { artifacts, nav, newUser, runSuffix, totp } from './support';
+import { artifacts, dataDir, nav, newUser, runSuffix, totp } from './support';
 
 const run = runSuffix();
 const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
@@ -180,7 +180,7 @@ test('requiring two-factor authentication of admins needs your own, and sends ot
   const ida = await newUser(browser, 'ida', run);
   const jon = await newUser(browser, 'jon', run);
   for (const admin of [ida, jon]) {
-    execFileSync(server, ['--data-dir', '.data', 'admin', 'promote', admin.username], { stdio: 'pipe' });
+    execFileSync(server, ['--data-dir', dataDir, 'admin', 'promote', admin.username], { stdio: 'pipe' });
     await admin.page.reload();
     await expect(nav(admin.page, 'Admin')).toBeVisible();
   }
