@@ -66,7 +66,14 @@ test('friends chat live in a DM and a group, and nothing is lost while offline',
   const mine = alice.page.getByTestId('message').filter({ hasText: 'Likewise!' });
   await mine.hover();
   await mine.getByRole('button', { name: 'Delete' }).click();
-  await expect(bob.page.getByTestId('messages')).toContainText('This message was deleted');
+  // A few seconds to undo first: Undo keeps it (Bob never loses it), a second Delete goes through.
+  await alice.page.getByTestId('undo-delete').getByRole('button', { name: 'Undo' }).click();
+  await alice.page.waitForTimeout(6_000);
+  await expect(bob.page.getByTestId('messages')).toContainText('Likewise!');
+  await mine.hover();
+  await mine.getByRole('button', { name: 'Delete' }).click();
+  await expect(alice.page.getByTestId('undo-delete')).toContainText('Deleting this message');
+  await expect(bob.page.getByTestId('messages')).toContainText('This message was deleted', { timeout: 15_000 });
   await expect(bob.page.getByTestId('messages')).not.toContainText('Likewise!');
   await shoot(alice.page, 'chat-dm-desktop');
 

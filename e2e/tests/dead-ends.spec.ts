@@ -65,6 +65,7 @@ test('requests can be blocked, strangers befriended, and a lost friend explained
   await expect(alice.page.getByTestId('composer')).toBeVisible();
   await nav(dave.page, 'Friends').click();
   await dave.page.locator(`li[data-username="${alice.username}"]`).getByRole('button', { name: 'Unfriend' }).click();
+  await dave.page.getByRole('alertdialog', { name: `Unfriend ${alice.name}?` }).getByRole('button', { name: 'Unfriend' }).click();
   const closed = alice.page.getByTestId('composer-closed');
   await expect(closed).toContainText(`You can't write to ${dave.name} here`);
   await expect(alice.page.getByTestId('composer')).toHaveCount(0);

@@ -80,6 +80,7 @@ test('friends react, mention, pin, forward and see group changes as lines', asyn
   await alice.page.getByRole('button', { name: 'Save description' }).click();
   await expect(bob.page.getByTestId('conversation-sub')).toContainText('Where and when we eat');
   await alice.page.locator(`li[data-username="${carol.username}"]`).getByRole('button', { name: 'Remove' }).click();
+  await alice.page.getByRole('alertdialog', { name: `Remove ${carol.name} from the group?` }).getByRole('button', { name: 'Remove' }).click();
   await alice.page.getByTestId('details-toggle').click();
   for (const user of [alice, bob]) {
     const lines = user.page.getByTestId('conversation-line');

@@ -106,6 +106,13 @@ test('two people befriend each other and a third is declined', async ({ browser 
   // Blocking from the friends list moves Bob to the blocked page.
   await nav(alice.page, 'Friends').click();
   await alice.page.locator(`li[data-username="${bob.username}"]`).getByRole('button', { name: 'Block' }).click();
+  // It asks first; Cancel keeps the friendship.
+  const asking = alice.page.getByRole('alertdialog', { name: `Block ${bob.name}?` });
+  await asking.getByRole('button', { name: 'Cancel' }).click();
+  await expect(asking).toHaveCount(0);
+  await expect(alice.page.locator(`li[data-username="${bob.username}"]`)).toBeVisible();
+  await alice.page.locator(`li[data-username="${bob.username}"]`).getByRole('button', { name: 'Block' }).click();
+  await asking.getByRole('button', { name: 'Block' }).click();
   await expect(alice.page.getByRole('status')).toContainText('Blocked');
   await nav(alice.page, 'Blocked').click();
   await expect(alice.page.getByTestId('blocked').locator(`li[data-username="${bob.username}"]`)).toBeVisible();

@@ -13,6 +13,7 @@ use protocol::{ConversationId, UserId};
 use crate::api::{self, ApiError};
 use crate::components::avatar::Avatar;
 use crate::components::bot_badge::{bot_badge_if, is_bot};
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::incoming_webhooks::IncomingWebhooksSection;
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
 use crate::state::chat::Chat;
@@ -85,7 +86,10 @@ pub fn MembersPanel(
             Ok("Added.".to_owned())
         }));
     };
-    let leave = move |_| {
+    // Leaving and removing ask first (the confirmation dialog): neither can be undone here.
+    let confirm_leave = RwSignal::new(false);
+    let removing = RwSignal::new(None::<(UserId, String)>);
+    let leave = move || {
         let navigate = navigate.clone();
         spawn_local(async move {
             match api::conversations::leave(session, id).await {
@@ -168,13 +172,8 @@ pub fn MembersPanel(
                                                             Ok(format!("{who} is now {}.", role_name(next_role).to_lowercase()))
                                                         }));
                                                     }>{if next_role == MemberRole::Admin { "Make admin" } else { "Remove admin" }}</button>
-                                                    <button type="button" class="danger small" on:click=move |_| {
-                                                        let who = remove_name.clone();
-                                                        run(Box::pin(async move {
-                                                            api::conversations::remove_member(session, id, uid).await?;
-                                                            Ok(format!("Removed {who}."))
-                                                        }));
-                                                    }>"Remove"</button>
+                                                    <button type="button" class="danger small"
+                                                        on:click=move |_| removing.set(Some((uid, remove_name.clone())))>"Remove"</button>
                                                 </div>
                                             })}
                                         </li>
@@ -209,12 +208,43 @@ pub fn MembersPanel(
                             })}
                             {manage.then(|| view! { <IncomingWebhooksSection id names/> })}
                             {group.then(|| view! {
-                                <button type="button" class="danger leave" on:click=leave.clone()>"Leave group"</button>
+                                <button type="button" class="danger leave" on:click=move |_| confirm_leave.set(true)>"Leave group"</button>
                             })}
                         }.into_any()
                     }
                 })}
             </Transition>
+            {move || confirm_leave.get().then(|| {
+                let leave = leave.clone();
+                let group_title = chat.summary(id).map(|s| s.title).unwrap_or_default();
+                view! {
+                    <ConfirmDialog title=format!("Leave “{group_title}”?") action="Leave group"
+                        confirm=Callback::new(move |()| {
+                            confirm_leave.set(false);
+                            leave();
+                        })
+                        cancel=Callback::new(move |()| confirm_leave.set(false))>
+                        <p>"You stop receiving its messages and it leaves your list. Someone in it must add you again for you to come back."</p>
+                    </ConfirmDialog>
+                }
+            })}
+            {move || removing.get().map(|(uid, who)| {
+                let name = who.clone();
+                view! {
+                    <ConfirmDialog title=format!("Remove {name} from the group?") action="Remove"
+                        confirm=Callback::new(move |()| {
+                            removing.set(None);
+                            let who = who.clone();
+                            run(Box::pin(async move {
+                                api::conversations::remove_member(session, id, uid).await?;
+                                Ok(format!("Removed {who}."))
+                            }));
+                        })
+                        cancel=Callback::new(move |()| removing.set(None))>
+                        <p>"They stop receiving the group's messages. An admin can add them again later."</p>
+                    </ConfirmDialog>
+                }
+            })}
         </aside>
     }
 }

@@ -1,9 +1,9 @@
 //! One message: own on the right with delivery ticks, others' on the left (named in groups),
 //! the quoted message it replies to, "Forwarded", its reactions, highlighted when it mentions
 //! the reader, and its actions: react, reply, forward, pin (group admins; anyone in a DM), edit
-//! own (inline), delete own (or any as a group owner or admin). The text is formatted
-//! (`crate::markdown`), never rendered as HTML; attachments and a shared location are drawn
-//! above it, and a message without text has no text block at all.
+//! own (inline), delete own (or any as a group owner or admin; a few seconds to undo first).
+//! The text is formatted (`crate::markdown`), never rendered as HTML; attachments and a shared
+//! location are drawn above it, and a message without text has no text block at all.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,6 +22,9 @@ use crate::state::chat::Chat;
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::session::Session;
 use crate::time;
+
+/// How long a deleted message can still be brought back before the deletion is sent.
+const UNDO_DELETE_MS: u32 = 5_000;
 
 /// Delivery state of an own message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,14 +139,29 @@ pub fn MessageBubble(
             }
         });
     };
+    // Delete waits a few seconds with an Undo, as mail apps do: a tap on the wrong message costs
+    // nothing. Each Delete gets its own number; Undo (or a second Delete) moves it on, so the
+    // waiting task that finds another number does nothing. Gone from the screen meanwhile (the
+    // conversation left), the deletion still happens.
+    let deleting = RwSignal::new(None::<u32>);
     let delete = move |_| {
+        let ticket = deleting.get_untracked().map_or(1, |t| t.wrapping_add(1));
+        deleting.set(Some(ticket));
         spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(UNDO_DELETE_MS).await;
+            if deleting.try_get_untracked().is_some_and(|now| now != Some(ticket)) {
+                return;
+            }
+            let _ = deleting.try_set(None);
             match api::conversations::delete(session, id, message_id).await {
                 Ok(stored) => chat.on_changed(stored),
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => {
+                    let _ = error.try_set(Some(e.message));
+                }
             }
         });
     };
+    let undo = move |_| deleting.set(None);
     let for_reply = message.clone();
     // A webhook's message may carry its own name for this one message.
     let sender = message.display_name.clone().unwrap_or_else(|| chat.name_of(message.sender_id));
@@ -244,10 +262,16 @@ pub fn MessageBubble(
                                 on:click=move |_| reading.update(|r| *r = !*r)>"Read by"</button>
                         </Show>
                     })}
-                    <Show when=move || mine || can_moderate()>
+                    <Show when=move || (mine || can_moderate()) && deleting.get().is_none()>
                         <button type="button" class="ghost small danger-text" on:click=delete>"Delete"</button>
                     </Show>
                 </div>
+            })}
+            {move || deleting.get().map(|_| view! {
+                <p class="undo-delete" role="status" data-testid="undo-delete">
+                    "Deleting this message… "
+                    <button type="button" class="ghost small" on:click=undo>"Undo"</button>
+                </p>
             })}
         </div>
     }

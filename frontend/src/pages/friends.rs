@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::{open_dm, social_action};
 use crate::api;
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::user_row::UserRow;
 use crate::state::chat::Chat;
 use crate::state::session::Session;
@@ -21,6 +22,8 @@ pub fn Friends() -> impl IntoView {
     let navigate = use_navigate();
     let message = move |user: PublicUser| open_dm(session, chat, user.id, notice, navigate.clone());
 
+    // Unfriending and blocking ask first (the confirmation dialog): (true = block, the friend).
+    let confirming = RwSignal::new(None::<(bool, PublicUser)>);
     let act = move |block: bool, user: PublicUser| {
         social_action(session, notice, friends, async move {
             if block {
@@ -52,8 +55,8 @@ pub fn Friends() -> impl IntoView {
                                 view! {
                                     <UserRow user=friend.user.clone()>
                                         <button type="button" on:click=move |_| message(dm.clone())>"Message"</button>
-                                        <button type="button" class="secondary" on:click=move |_| act(false, unfriend.clone())>"Unfriend"</button>
-                                        <button type="button" class="danger" on:click=move |_| act(true, block.clone())>"Block"</button>
+                                        <button type="button" class="secondary" on:click=move |_| confirming.set(Some((false, unfriend.clone())))>"Unfriend"</button>
+                                        <button type="button" class="danger" on:click=move |_| confirming.set(Some((true, block.clone())))>"Block"</button>
                                     </UserRow>
                                 }
                             }).collect_view()}
@@ -61,6 +64,24 @@ pub fn Friends() -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
+            {move || confirming.get().map(|(block, user)| {
+                let name = user.display_name.clone();
+                let (title, action, why) = if block {
+                    (format!("Block {name}?"), "Block", "The friendship ends, and they can no longer find you, message you or send you requests. You can unblock them later.")
+                } else {
+                    (format!("Unfriend {name}?"), "Unfriend", "You can no longer message each other until one of you asks again and the other accepts.")
+                };
+                view! {
+                    <ConfirmDialog title=title action=action
+                        confirm=Callback::new(move |()| {
+                            confirming.set(None);
+                            act(block, user.clone());
+                        })
+                        cancel=Callback::new(move |()| confirming.set(None))>
+                        <p>{why}</p>
+                    </ConfirmDialog>
+                }
+            })}
         </section>
     }
 }
