@@ -33,6 +33,7 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     let chat = Chat::new(session);
     provide_context(chat);
+    chat.show_unread_in_tab_title();
     let gateway = Gateway::new(chat, session);
     provide_context(gateway);
     let media = Media::new(session);

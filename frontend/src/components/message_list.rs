@@ -2,8 +2,10 @@
 //! conversation's own changes as lines between them (a bot's ephemeral answer below the
 //! command it answers, or at the end while that line is not loaded), then pending ones, older
 //! pages loaded when scrolled to the top (keeping the view still), follows new messages while
-//! at the bottom, and offers "Jump to latest" otherwise. A search hit's message
-//! (`?seq=` in the URL) is scrolled to and briefly highlighted.
+//! at the bottom, and offers "Jump to latest" otherwise. Opened with unread messages, it shows
+//! them from the first one, under a "N new messages" divider that stays put while the
+//! conversation is open (with "Jump to first unread" while it is off screen). A search hit's
+//! message (`?seq=` in the URL) is scrolled to and briefly highlighted.
 
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -17,6 +19,7 @@ use crate::components::ephemeral_bubble::EphemeralBubble;
 use crate::components::message_bubble::{MessageBubble, PendingBubble};
 use crate::state::chat::ephemeral::{EphemeralAnswer, take_answers_to};
 use crate::state::chat::outbox::OutboxEntry;
+use crate::state::chat::unread_mark::{DividerAt, UnreadMark, divider_at};
 use crate::state::chat::{Chat, History};
 use crate::time;
 
@@ -29,6 +32,15 @@ const TOP_SLACK: i32 = 150;
 const MAX_PAGES_TO_HIT: u32 = 10;
 /// How long a search hit stays highlighted, in milliseconds (the CSS animation's length).
 const HIGHLIGHT_MS: u64 = 2_400;
+/// Older pages fetched at most to reach the first unread message (100 messages each); past
+/// that, the view opens at the bottom as it would without a divider.
+const MAX_PAGES_TO_UNREAD: u32 = 10;
+/// Room left above the unread divider when the view opens at it (px), so the message before
+/// it shows that the divider is not the beginning.
+const DIVIDER_MARGIN: i32 = 40;
+/// Frames waited at most for a just-opened history to be laid out before placing the view at
+/// its divider (a history drawn at once from memory is not laid out on the first frame).
+const LAYOUT_FRAMES: u32 = 30;
 
 /// One row of the history.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +50,8 @@ enum Row {
     Line(Event),
     Answer(EphemeralAnswer),
     Pending(OutboxEntry),
+    /// The "N new messages" divider.
+    Unread(String),
 }
 
 impl Row {
@@ -56,6 +70,7 @@ impl Row {
             Row::Line(e) => format!("l{}", e.seq),
             Row::Answer(a) => format!("e{}", a.key),
             Row::Pending(e) => format!("p{}:{}", e.client_msg_id, e.failed.is_some()),
+            Row::Unread(label) => format!("u{label}"),
         }
     }
 }
@@ -66,6 +81,18 @@ impl Row {
 pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Trigger) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let group = Memo::new(move |_| chat.summary(id).is_some_and(|s| s.peer.is_none()));
+    // Taken before the view marks the conversation read (its effects run after this body).
+    let mark = untrack(|| chat.summary(id)).as_ref().and_then(UnreadMark::of);
+    let me = chat.me();
+    let divider = Memo::new(move |_| {
+        let mark = mark?;
+        let at = chat.timelines.with(|t| {
+            let tl = t.get(&id)?;
+            let loaded = tl.messages.values().map(|m| (m.seq, Some(m.sender_id) != me && m.deleted_at.is_none()));
+            Some(divider_at(mark, loaded, tl.history))
+        })?;
+        Some(at)
+    });
     let rows = Memo::new(move |_| {
         let group = group.get();
         let mut rows = Vec::new();
@@ -98,6 +125,12 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                 }
                 match row {
                     Ok(message) => {
+                        if divider.get() == Some(DividerAt::Above(message.seq))
+                            && let Some(mark) = mark
+                        {
+                            rows.push(Row::Unread(mark.label()));
+                            last_sender = None;
+                        }
                         let named = group && last_sender != Some(message.sender_id);
                         last_sender = Some(message.sender_id);
                         rows.push(Row::Stored(message.clone(), named));
@@ -135,12 +168,25 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
     // (scroll height, scroll top) at the last scroll event: what the view was before a change.
     let metrics = StoredValue::new((0, 0));
     let first_seq = StoredValue::new(None::<i64>);
+    // Whether the view has been opened at the unread divider (once per opening).
+    let placed = StoredValue::new(false);
+    // Whether any message has been drawn yet.
+    let drawn = StoredValue::new(false);
+    let query = use_query_map();
+    let divider_off_screen = RwSignal::new(false);
+    let note_divider = move |el: &web_sys::HtmlElement| {
+        divider_off_screen.set(divider_of(el).is_some_and(|d| {
+            let (top, bottom) = (d.offset_top(), d.offset_top() + d.offset_height());
+            bottom <= el.scroll_top() || top >= el.scroll_top() + el.client_height()
+        }));
+    };
 
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else { return };
         let (height, top, client) = (el.scroll_height(), el.scroll_top(), el.client_height());
         metrics.set_value((height, top));
         at_bottom.set(height - top - client <= BOTTOM_SLACK);
+        note_divider(&el);
         if top < TOP_SLACK {
             chat.load_older(id);
         }
@@ -159,6 +205,27 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
         let prepended = matches!((first_seq.get_value(), seq), (Some(old), Some(new)) if new < old);
         first_seq.set_value(seq);
         let follow = at_bottom.get_untracked();
+        let open_at_divider = !placed.get_value() && rows.with(|r| r.iter().any(|row| matches!(row, Row::Unread(_))));
+        // The first messages drawn (at once, when the history is in memory from an earlier
+        // visit) are not laid out on the next frame yet: the view waits for them.
+        let first_drawn = !drawn.get_value() && rows.with(|r| r.iter().any(|row| matches!(row, Row::Stored(..))));
+        // A search hit's message is scrolled to instead (below).
+        let hit = query.with_untracked(|q| q.get("seq")).is_some();
+        if (open_at_divider || first_drawn) && !hit {
+            placed.set_value(placed.get_value() || open_at_divider);
+            drawn.set_value(true);
+            when_laid_out(scroller, LAYOUT_FRAMES, move |el| {
+                if open_at_divider {
+                    show_divider(el);
+                } else if follow {
+                    el.set_scroll_top(el.scroll_height());
+                }
+                at_bottom.set(el.scroll_height() - el.scroll_top() - el.client_height() <= BOTTOM_SLACK);
+                metrics.set_value((el.scroll_height(), el.scroll_top()));
+                note_divider(el);
+            });
+            return;
+        }
         request_animation_frame(move || {
             let Some(el) = scroller.get_untracked() else { return };
             let (old_height, old_top) = metrics.get_value();
@@ -168,7 +235,20 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                 el.set_scroll_top(el.scroll_height());
             }
             metrics.set_value((el.scroll_height(), el.scroll_top()));
+            note_divider(&el);
         });
+    });
+    // The first unread message is older than the loaded page: fetch pages until it is loaded
+    // (a bounded number).
+    let pages_to_unread = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        if divider.get() == Some(DividerAt::LoadOlder)
+            && history.get().is_some_and(|(_, loading)| !loading)
+            && pages_to_unread.get_value() < MAX_PAGES_TO_UNREAD
+        {
+            pages_to_unread.update_value(|n| *n += 1);
+            chat.load_older(id);
+        }
     });
     Effect::new(move |_| {
         stick.track();
@@ -178,7 +258,6 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
     // The message a search hit points at: fetch older pages until it is loaded (a bounded
     // number), then, once drawn, centre it and highlight it. Each hit is shown once, so new
     // messages arriving later do not pull the view back to it.
-    let query = use_query_map();
     let target = Memo::new(move |_| query.with(|q| q.get("seq")).and_then(|s| s.parse::<i64>().ok()));
     let shown_target = StoredValue::new(None::<i64>);
     let pages_fetched = StoredValue::new(0u32);
@@ -203,6 +282,12 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
         request_animation_frame(move || request_animation_frame(move || reveal(scroller, seq)));
     });
 
+    let jump_to_unread = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            show_divider(&el);
+            note_divider(&el);
+        }
+    };
     let jump = move |_| {
         if let Some(el) = scroller.get_untracked() {
             el.set_scroll_top(el.scroll_height());
@@ -228,13 +313,55 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                         Row::Line(event) => view! { <ConversationLine event/> }.into_any(),
                         Row::Answer(answer) => view! { <EphemeralBubble id answer/> }.into_any(),
                         Row::Pending(entry) => view! { <PendingBubble entry/> }.into_any(),
+                        Row::Unread(label) => view! {
+                            <div class="unread-divider" role="separator" data-testid="unread-divider"><span>{label}</span></div>
+                        }.into_any(),
                     }}
                 </For>
             </div>
+            <Show when=move || divider_off_screen.get()>
+                <button type="button" class="jump-unread" data-testid="jump-unread" on:click=jump_to_unread>"Jump to first unread"</button>
+            </Show>
             <Show when=move || !at_bottom.get()>
                 <button type="button" class="jump-latest" data-testid="jump-latest" on:click=jump>"Jump to latest ↓"</button>
             </Show>
         </div>
+    }
+}
+
+/// The unread divider drawn in `list`, if any.
+fn divider_of(list: &web_sys::HtmlElement) -> Option<web_sys::HtmlElement> {
+    list.query_selector("[data-testid=\"unread-divider\"]").ok().flatten()?.dyn_into().ok()
+}
+
+/// Runs `then` on the list in the first frame where it, its messages and its unread divider
+/// (if any) have a size, or after `frames` frames: measured before that, every offset reads 0.
+fn when_laid_out(scroller: NodeRef<Div>, frames: u32, then: impl FnOnce(&web_sys::HtmlElement) + 'static) {
+    request_animation_frame(move || {
+        let Some(el) = scroller.get_untracked() else { return };
+        let has_size = |selector: &str| {
+            el.query_selector(selector)
+                .ok()
+                .flatten()
+                .and_then(|found| found.dyn_into::<web_sys::HtmlElement>().ok())
+                .map(|found| found.offset_height() > 0)
+        };
+        let laid_out = el.client_height() > 0
+            && has_size("[data-testid=\"message\"]") == Some(true)
+            && has_size("[data-testid=\"unread-divider\"]") != Some(false);
+        if laid_out || frames == 0 {
+            then(&el);
+        } else {
+            when_laid_out(scroller, frames - 1, then);
+        }
+    });
+}
+
+/// Scrolls `list` so the unread divider is near its top, with the first unread message below.
+fn show_divider(list: &web_sys::HtmlElement) {
+    if let Some(divider) = divider_of(list) {
+        // `.messages` is positioned, so offsets are measured from its top.
+        list.set_scroll_top((divider.offset_top() - DIVIDER_MARGIN).max(0));
     }
 }
 

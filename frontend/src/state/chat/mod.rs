@@ -11,7 +11,9 @@ mod history;
 pub mod notifications;
 pub mod outbox;
 mod reducer;
+mod tab_title;
 mod typing;
+pub mod unread_mark;
 
 use std::collections::HashMap;
 
