@@ -1,6 +1,7 @@
-// Unread messages are not skipped: a conversation opened with unread messages opens at the
-// first of them under a "N new messages" divider (with a control back to it), and the tab
-// title counts them.
+// Unread messages are not skipped, and drafts are kept: a conversation opened with unread
+// messages opens at the first of them under a "N new messages" divider (with a control back to
+// it), the tab title counts them, and a half-written message stays per conversation across
+// switching and reloading, marked "Draft:" in the list until it is sent.
 import { randomUUID } from 'node:crypto';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { befriend, bodies, nav, newUser, openDm, runSuffix, send, shootWidths, type User } from './support';
@@ -96,4 +97,62 @@ test('a conversation with unread messages opens at the first of them, under a di
 
   await alice.context.close();
   await bob.context.close();
+});
+
+test('a draft is kept per conversation across switching and reloading, until it is sent', async ({ browser }) => {
+  const alice = await newUser(browser, 'alice2', run);
+  const bob = await newUser(browser, 'bob2', run);
+  const carol = await newUser(browser, 'carol2', run);
+  await befriend(alice, bob);
+  await befriend(alice, carol);
+  await openDm(alice, carol);
+  await send(alice.page, 'Hello Carol');
+  await openDm(alice, bob);
+  await send(alice.page, 'Hello Bob');
+
+  // Half a message to Bob, then over to Carol: Bob's line says what waits.
+  const composer = alice.page.getByTestId('composer');
+  await composer.fill('See you at the station at noon');
+  const bobLine = alice.page.getByTestId('conversation').filter({ hasText: bob.name });
+  const carolLine = alice.page.getByTestId('conversation').filter({ hasText: carol.name });
+  await carolLine.click();
+  await expect(alice.page.getByTestId('conversation-title')).toHaveText(carol.name);
+  await expect(composer).toHaveValue('');
+  await expect(bobLine.getByTestId('conversation-preview')).toHaveText('Draft: See you at the station at noon');
+  await expect(carolLine.getByTestId('conversation-preview')).toHaveText('You: Hello Carol');
+  // Shot from the list itself, which a phone shows alone.
+  await nav(alice.page, 'Chats').click();
+  await expect(bobLine.getByTestId('conversation-preview')).toHaveText('Draft: See you at the station at noon');
+  await shootWidths(alice.page, 'draft-in-list');
+
+  // Back to Bob: the text is there; and after a reload too, with the list still marking it.
+  await bobLine.click();
+  await expect(composer).toHaveValue('See you at the station at noon');
+  await carolLine.click();
+  await alice.page.reload();
+  await expect(bobLine.getByTestId('conversation-preview')).toHaveText('Draft: See you at the station at noon');
+  await bobLine.click();
+  await expect(composer).toHaveValue('See you at the station at noon');
+
+  // Sent, it is no draft any more, here or after another reload.
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+  await expect(bodies(alice.page).filter({ hasText: 'See you at the station at noon' })).toHaveCount(1);
+  await carolLine.click();
+  await expect(bobLine.getByTestId('conversation-preview')).toHaveText('You: See you at the station at noon');
+  await alice.page.reload();
+  await expect(bobLine.getByTestId('conversation-preview')).toHaveText('You: See you at the station at noon');
+  await bobLine.click();
+  await expect(composer).toHaveValue('');
+
+  // Signing out removes the drafts from the browser.
+  await composer.fill('Never sent');
+  await carolLine.click();
+  await expect(bobLine.getByTestId('conversation-preview')).toHaveText('Draft: Never sent');
+  await alice.page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(alice.page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  const kept = await alice.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('confab.draft.')));
+  expect(kept).toEqual([]);
+
+  for (const user of [alice, bob, carol]) await user.context.close();
 });

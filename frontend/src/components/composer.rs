@@ -7,7 +7,7 @@
 //! nothing to send, a microphone in Send's place that records a voice message; and the
 //! conversation's slash commands: suggested while `/name` is typed, and `/name args` naming one
 //! of them invokes it rather than being sent (any other `/word` is sent as a message, so no
-//! text is ever lost).
+//! text is ever lost). The text is kept as the conversation's draft until it is sent.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -49,7 +49,9 @@ pub fn Composer(
     let gateway = expect_context::<Gateway>();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
-    let text = RwSignal::new(String::new());
+    let text = RwSignal::new(chat.draft(id));
+    // Every change of the text (typing, a picked emoji, mention or command, a send) is saved.
+    Effect::new(move |_| text.with(|t| chat.keep_draft(id, t)));
     let error = RwSignal::new(None::<&'static str>);
     // Why an invocation failed (the server's sentence, so not a `&'static str`).
     let command_error = RwSignal::new(None::<String>);

@@ -1,6 +1,8 @@
 //! The list of conversations beside the open one: who or what, the newest message, when, how
 //! many are unread (grey when muted) and how many mention the reader; DM peers carry a presence
 //! dot. Archived conversations wait behind an "Archived" button until a newer message arrives.
+//! A conversation with a draft (other than the open one) shows "Draft: …" in place of its
+//! newest message, as a reminder of what is left unsent.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,6 +12,7 @@ use protocol::conversations::ConversationSummary;
 use crate::components::avatar::Avatar;
 use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::media::summary::preview;
+use crate::state::chat::drafts::list_text;
 use crate::state::chat::{Chat, is_archived, is_muted, now_ms};
 use crate::time;
 
@@ -59,6 +62,13 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let summary = Memo::new(move |_| chat.summary(id));
     let active = move || chat.open.get() == Some(id);
+    // Read apart from the summary, so typing re-draws the preview line only.
+    let draft = Memo::new(move |_| {
+        if chat.open.get() == Some(id) {
+            return None;
+        }
+        chat.drafts.with(|d| d.get(&id).map(|text| list_text(text)))
+    });
     move || {
         summary.get().map(|c: ConversationSummary| {
             let title = Chat::title_of(&c);
@@ -104,7 +114,12 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                                 <span class="conversation-time">{time::short(when)}</span>
                             </span>
                             <span class="conversation-bottom">
-                                <span class="conversation-preview">{preview}</span>
+                                <span class="conversation-preview" data-testid="conversation-preview">
+                                    {move || match draft.get() {
+                                        Some(text) => view! { <span class="draft-mark">"Draft:"</span>" "{text} }.into_any(),
+                                        None => preview.clone().into_any(),
+                                    }}
+                                </span>
                                 {muted.then(|| view! { <span class="muted-mark" title="Muted" aria-label="Muted">"🔕"</span> })}
                                 {(mentions > 0).then(|| view! {
                                     <span class="badge mention-badge" data-testid="mentions"

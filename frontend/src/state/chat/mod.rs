@@ -1,11 +1,12 @@
 //! The chat context: conversations (newest activity first), the loaded messages of each, who is
-//! online and typing, the outbox, and each conversation's slash commands and ephemeral answers,
-//! as signals the views read. This file wires gateway frames
+//! online and typing, the outbox, and each conversation's slash commands, ephemeral answers and
+//! draft, as signals the views read. This file wires gateway frames
 //! and REST answers to those signals; the transitions themselves live in `reducer`.
 
 mod catch_up;
 mod commands;
 pub mod delivery;
+pub mod drafts;
 pub mod ephemeral;
 mod history;
 pub mod notifications;
@@ -67,6 +68,10 @@ pub struct Chat {
     pub ephemeral: RwSignal<HashMap<ConversationId, Vec<EphemeralAnswer>>>,
     /// Others' messages received here, not yet acknowledged (`delivery.rs`).
     pub deliveries: StoredValue<DeliveryAcks>,
+    /// Messages begun and not sent, per conversation (`drafts.rs`).
+    pub drafts: RwSignal<HashMap<ConversationId, String>>,
+    /// Whose drafts are loaded.
+    drafts_owner: StoredValue<Option<UserId>>,
     session: Session,
     /// Whose outbox is loaded.
     owner: RwSignal<Option<UserId>>,
@@ -97,6 +102,8 @@ impl Chat {
             commands: RwSignal::new(HashMap::new()),
             ephemeral: RwSignal::new(HashMap::new()),
             deliveries: StoredValue::new(DeliveryAcks::default()),
+            drafts: RwSignal::new(HashMap::new()),
+            drafts_owner: StoredValue::new(None),
             session,
             owner: RwSignal::new(None),
         }
@@ -107,8 +114,10 @@ impl Chat {
         self.session.user.with_untracked(|u| u.as_ref().map(|u| u.id))
     }
 
-    /// Forgets everything (after sign-out); the saved outbox stays for the next sign-in.
+    /// Forgets everything (after sign-out); the saved outbox stays for the next sign-in, the
+    /// drafts do not (they are only conveniences, and the browser may be shared).
     pub fn reset(&self) {
+        self.forget_drafts();
         self.conversations.set(Vec::new());
         self.timelines.set(HashMap::new());
         self.users.set(HashMap::new());
@@ -162,6 +171,7 @@ impl Chat {
     /// loaded messages fell behind, and returns the outbox entries to resend.
     pub fn on_ready(&self, friends: Vec<FriendPresence>, conversations: Vec<ConversationSummary>) -> Vec<OutboxEntry> {
         self.ensure_outbox();
+        self.load_drafts();
         self.presence.set(friends.iter().map(|f| (f.friend.user.id, f.online)).collect());
         self.last_seen.set(
             friends
