@@ -4,7 +4,7 @@
 // switching and reloading, marked "Draft:" in the list until it is sent.
 import { randomUUID } from 'node:crypto';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { befriend, bodies, nav, newUser, openDm, runSuffix, send, shootWidths, type User } from './support';
+import { befriend, bodies, nav, newUser, openDm, runSuffix, send, shoot, shootWidths, type User } from './support';
 
 const run = runSuffix();
 
@@ -77,6 +77,7 @@ test('a conversation with unread messages opens at the first of them, under a di
   await expect(divider).not.toBeInViewport();
   const jump = alice.page.getByTestId('jump-unread');
   await expect(jump).toHaveText('Jump to first unread');
+  await shoot(alice.page, 'unread-jump-desktop');
   // A message arriving while at the bottom is followed; the divider does not move to it.
   await send(bob.page, 'Arrived while open');
   await expect(message(alice.page, 'Arrived while open')).toBeInViewport();
