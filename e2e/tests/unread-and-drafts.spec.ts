@@ -100,6 +100,38 @@ test('a conversation with unread messages opens at the first of them, under a di
   await bob.context.close();
 });
 
+test('more unread messages than a page: the older page is fetched to open at the first', async ({ browser, request }) => {
+  const alice = await newUser(browser, 'alice3', run);
+  const bob = await newUser(browser, 'bob3', run);
+  await befriend(alice, bob);
+  await openDm(bob, alice);
+  const id = openConversation(bob.page);
+  await nav(alice.page, 'Friends').click();
+
+  // 130 messages: the newest page (100) alone does not reach the first unread one.
+  const headers = await bearer(request, bob);
+  for (let n = 1; n <= 130; n++) {
+    const sent = await request.post(`/api/v1/conversations/${id}/messages`, {
+      headers,
+      data: { client_msg_id: randomUUID(), body: `Backlog ${String(n).padStart(3, '0')}` },
+    });
+    expect(sent.ok()).toBe(true);
+  }
+  await expect(alice.page).toHaveTitle('(130) Confab');
+
+  // A reload first, so the history is fetched from the server rather than found in memory.
+  await alice.page.reload();
+  await nav(alice.page, 'Chats').click();
+  await alice.page.getByTestId('conversation').filter({ hasText: bob.name }).click();
+  await expect(alice.page.getByTestId('unread-divider')).toHaveText('130 new messages');
+  await expect(message(alice.page, 'Backlog 001')).toBeInViewport();
+  await expect(message(alice.page, 'Backlog 130')).not.toBeInViewport();
+  await expect(alice.page).toHaveTitle('Confab');
+
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test('a draft is kept per conversation across switching and reloading, until it is sent', async ({ browser }) => {
   const alice = await newUser(browser, 'alice2', run);
   const bob = await newUser(browser, 'bob2', run);
