@@ -9,6 +9,7 @@ use leptos_router::path;
 use crate::api::ws::Gateway;
 use crate::components::connection_banner::ConnectionBanner;
 use crate::components::header::Header;
+use crate::components::quick_switcher::QuickSwitcher;
 use crate::pages::admin::{
     audit::AdminAudit, conversation::AdminConversation, conversations::AdminConversations, dashboard::AdminDashboard,
     user::AdminUser, users::AdminUsers,
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
             <div class="app">
                 <Header/>
                 <ConnectionBanner/>
+                <QuickSwitcher/>
                 <main class="page">
                     <Routes fallback=|| view! { <NotFound/> }>
                         <Route path=path!("/") view=Home/>

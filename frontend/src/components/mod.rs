@@ -33,6 +33,7 @@ pub mod new_group;
 pub mod photo_picker;
 pub mod pinned_bar;
 pub mod push_settings;
+pub mod quick_switcher;
 pub mod reactions;
 pub mod read_by;
 pub mod secret_once;
