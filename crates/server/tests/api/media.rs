@@ -108,6 +108,13 @@ async fn until_removed(app: &TestApp, sha256: &str) {
         assert!(tokio::time::Instant::now() < deadline, "blob {sha256} still stored");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The janitor deletes the file inside the transaction that forgets its row: the row goes
+    // when that commits, a moment after the file.
+    let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
+    while db::queries::media::blob_exists(&mut conn, sha256).await.unwrap() {
+        assert!(tokio::time::Instant::now() < deadline, "blob {sha256} removed but still recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
