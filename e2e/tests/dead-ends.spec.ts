@@ -3,7 +3,7 @@
 // in a DM with someone who is no longer a friend the composer says why instead of failing after
 // a send. Screenshots at 390 and 1280 px, light and dark.
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { befriend, nav, newUser, openDm, runSuffix, shootWidths, type User } from './support';
+import { befriend, createGroup, nav, newUser, openDm, runSuffix, shootWidths, type User } from './support';
 
 const run = runSuffix();
 
@@ -70,4 +70,23 @@ test('requests can be blocked, strangers befriended, and a lost friend explained
   await expect(closed).toContainText(`You can't write to ${dave.name} here`);
   await expect(alice.page.getByTestId('composer')).toHaveCount(0);
   await shootWidths(alice.page, 'dead-ends-lost-friend');
+});
+
+test('leaving a group asks first, and Cancel keeps you in it', async ({ browser }) => {
+  const alice = await newUser(browser, 'ann', run);
+  const bob = await newUser(browser, 'ben', run);
+  await befriend(alice, bob);
+  const title = `Leavers ${run}`;
+  await createGroup(alice, title, [bob]);
+  await bob.page.getByTestId('conversations').locator(`li[data-title="${title}"] a`).click();
+  await bob.page.getByTestId('details-toggle').click();
+  await bob.page.getByRole('button', { name: 'Leave group' }).click();
+  const asking = bob.page.getByRole('alertdialog', { name: `Leave “${title}”?` });
+  await expect(asking.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await asking.getByRole('button', { name: 'Cancel' }).click();
+  await expect(bob.page.getByTestId('conversation-title')).toHaveText(title);
+  await bob.page.getByRole('button', { name: 'Leave group' }).click();
+  await asking.getByRole('button', { name: 'Leave group' }).click();
+  await expect(bob.page.getByTestId('conversations').locator(`li[data-title="${title}"]`)).toHaveCount(0);
+  await expect(alice.page.getByTestId('conversation-line').filter({ hasText: `${bob.name} left` })).toHaveCount(1);
 });
