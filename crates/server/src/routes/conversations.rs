@@ -2,7 +2,6 @@
 //! detail, renaming, members and roles, leaving. Non-members get 404 everywhere.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use chrono::{DateTime, Utc};
 use protocol::ErrorBody;
 use protocol::conversations::{
     AddMembers, ConversationDetail, ConversationSummary, CreateConversation, Member, SetRole, UpdateConversation,
@@ -26,13 +25,6 @@ pub struct ListQuery {
     limit: Option<u32>,
 }
 
-fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let bad = || ApiError::invalid_field("cursor", "not a cursor from this API");
-    let (micros, id) = cursor.split_once('_').ok_or_else(bad)?;
-    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
-}
-
 /// The caller's conversations, newest activity first.
 #[utoipa::path(tag = "conversations", path = "/api/v1/conversations", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = Page<ConversationSummary>), (status = 401, body = ErrorBody)))]
@@ -42,7 +34,7 @@ pub async fn list_conversations(
     auth: AuthUser,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<ConversationSummary>>, ApiError> {
-    let after = query.cursor.as_deref().map(parse_cursor).transpose()?;
+    let after = query.cursor.as_deref().map(super::time_cursor::parse).transpose()?;
     let limit = crate::chat::messages::page_size(query.limit);
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = db::queries::summaries::summaries(&mut conn, auth.id(), after, limit + 1).await?;
@@ -50,7 +42,7 @@ pub async fn list_conversations(
     let mut items = chat::summaries_view(&mut conn, rows).await?;
     items.truncate(limit as usize);
     let next_cursor =
-        if more { items.last().map(|c| format!("{}_{}", c.last_activity_at.timestamp_micros(), c.id)) } else { None };
+        if more { items.last().map(|c| super::time_cursor::make(c.last_activity_at, c.id.0)) } else { None };
     Ok(web::Json(Page { items, next_cursor }))
 }
 

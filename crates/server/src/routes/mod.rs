@@ -21,6 +21,7 @@ pub mod push;
 pub mod reactions;
 pub mod readers;
 pub mod settings;
+pub mod time_cursor;
 pub mod tokens;
 pub mod two_factor;
 pub mod unknown_route;

@@ -16,14 +16,10 @@ pub use policy::*;
 pub use stats::*;
 pub use users::*;
 
-use chrono::{DateTime, Utc};
 use db::models::User;
 use protocol::UserId;
 use protocol::admin::AdminUser;
 use serde::Deserialize;
-use uuid::Uuid;
-
-use crate::error::ApiError;
 
 /// Largest page of users, conversations or audit entries.
 pub(super) const MAX_PAGE: u32 = 200;
@@ -41,16 +37,7 @@ pub(super) fn admin_view(user: &User) -> AdminUser {
     }
 }
 
-pub(super) fn time_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let bad = || ApiError::invalid_field("cursor", "not a cursor from this API");
-    let (micros, id) = cursor.split_once('_').ok_or_else(bad)?;
-    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
-}
-
-pub(super) fn make_time_cursor(at: DateTime<Utc>, id: Uuid) -> String {
-    format!("{}_{id}", at.timestamp_micros())
-}
+pub(super) use super::time_cursor::{make as make_time_cursor, parse as time_cursor};
 
 /// Query of the admin conversation list and audit log.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
