@@ -78,6 +78,7 @@ test('leaving a group asks first, and Cancel keeps you in it', async ({ browser 
   await befriend(alice, bob);
   const title = `Leavers ${run}`;
   await createGroup(alice, title, [bob]);
+  await nav(bob.page, 'Chats').click();
   await bob.page.getByTestId('conversations').locator(`li[data-title="${title}"] a`).click();
   await bob.page.getByTestId('details-toggle').click();
   await bob.page.getByRole('button', { name: 'Leave group' }).click();
