@@ -33,6 +33,9 @@ const QUEUE: usize = 1024;
 const CONCURRENT_PUSHES: usize = 8;
 /// How long a push service keeps a notification for a browser that is offline.
 const TIME_TO_LIVE_SECS: u64 = 24 * 60 * 60;
+/// While no subscription is known here, how often the database is asked again: the first
+/// browser may register through another server of the deployment.
+const RECHECK_WANTED: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The writer's side of the notifier (cheap to clone).
 #[derive(Clone)]
@@ -65,6 +68,18 @@ impl Notifier {
         let mut conn = db::pool::checkout(&pool).await?;
         let wanted = Arc::new(AtomicBool::new(queries::any(&mut conn).await?));
         drop(conn);
+        let watched = (wanted.clone(), pool.clone());
+        tokio::spawn(async move {
+            let (wanted, pool) = watched;
+            while !wanted.load(Ordering::Relaxed) {
+                tokio::time::sleep(RECHECK_WANTED).await;
+                if let Ok(mut conn) = db::pool::checkout(&pool).await
+                    && queries::any(&mut conn).await.unwrap_or(false)
+                {
+                    wanted.store(true, Ordering::Relaxed);
+                }
+            }
+        });
         let (queue, mut batches) = mpsc::channel::<Vec<Event>>(QUEUE);
         let vapid = Arc::new(vapid);
         let sender = Arc::new(Sender {
@@ -91,8 +106,8 @@ impl Notifier {
         self.wanted.load(Ordering::Relaxed)
     }
 
-    /// A browser subscribed: new messages are wanted from now on (on this server; another
-    /// server learns it at its next start, or it finds one when it starts).
+    /// A browser subscribed: new messages are wanted from now on (at once on this server;
+    /// the others find it within [`RECHECK_WANTED`]).
     pub fn subscribed(&self) {
         self.wanted.store(true, Ordering::Relaxed);
     }

@@ -181,9 +181,12 @@ async fn a_message_wakes_the_subscribed_browsers_of_members_with_no_app_open() {
     assert_eq!(bob.client.subscribe_push(&private).await.unwrap_err().code(), Some(ErrorCode::Unprocessable));
     assert_eq!(subscriptions_of(&app, bob.id()).await, 0);
 
-    // Bob's browser subscribes; with no app of his connected, a DM wakes it.
+    // Bob's browser subscribes; with no app of his connected, a DM wakes it. Alice (the sender)
+    // has a browser too, which her own messages never wake.
     let browser = Browser::new(&service, "/push/bob");
     bob.client.subscribe_push(&browser.subscription).await.unwrap();
+    let alices = Browser::new(&service, "/push/alice");
+    alice.client.subscribe_push(&alices.subscription).await.unwrap();
     send(&alice, dm, "Dinner at 8?", vec![]).await;
     let pushed = service.wait_for(&browser.path, 1, Duration::from_secs(10)).await;
     assert_eq!(pushed.len(), 1, "no push arrived");
@@ -198,7 +201,7 @@ async fn a_message_wakes_the_subscribed_browsers_of_members_with_no_app_open() {
         ("Alice", "Dinner at 8?", false)
     );
     assert_eq!((notification.conversation_id, notification.url), (dm, format!("/chat/{dm}")));
-    // Nobody else is woken: Alice sent it, Carol is not in the DM.
+    // Nobody else is woken: Alice sent it (her browser gets nothing) and Carol is not in the DM.
     assert_eq!(service.received.lock().unwrap().len(), 1);
 
     // With an app of Bob's connected, the app shows it: no push.
@@ -207,7 +210,12 @@ async fn a_message_wakes_the_subscribed_browsers_of_members_with_no_app_open() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(service.received_at(&browser.path).len(), 1, "pushed while an app was connected");
     drop(socket);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Until the server has seen the app go, it would still count Bob as connected.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.state.presence.counts().await.connections > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the closed app is still counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // A muted group stays quiet, but a mention in it still wakes him.
     let muted = UpdateConversationSettings {
@@ -245,6 +253,7 @@ async fn a_message_wakes_the_subscribed_browsers_of_members_with_no_app_open() {
     send(&alice, dm, "Good night", vec![]).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(service.received_at(&browser.path).len(), 2, "pushed to a signed-out browser");
+    assert!(service.received_at(&alices.path).is_empty(), "the sender was woken by her own messages");
 }
 
 #[tokio::test]
@@ -282,4 +291,35 @@ async fn only_a_signed_in_person_registers_a_browser_and_forgets_it() {
     assert_eq!(subscriptions_of(&app, alice.id()).await, 0);
     let again = alice.client.unsubscribe_push(&browser.subscription.endpoint).await.unwrap_err();
     assert_eq!(again.code(), Some(ErrorCode::NotFound));
+}
+
+#[tokio::test]
+async fn a_browser_registered_through_one_server_is_woken_for_messages_written_by_another() {
+    let service = PushService::start().await;
+    let shared = |s: &mut server::config::Settings| {
+        s.bus = server::bus::BusKind::Postgres;
+        s.jwt_secret = Some("a-secret-shared-by-both-servers-0123456789".to_owned().into());
+        s.egress_allow = vec!["127.0.0.1/32".parse().unwrap()];
+    };
+    let app = TestApp::spawn_with(shared).await;
+    let peer = app.spawn_peer(shared).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    app.befriend(&alice, &bob).await;
+    let dm = alice.client.open_dm(bob.id()).await.unwrap().id;
+
+    // Bob's browser registers with the peer; Alice's messages are written by the first server,
+    // which started when no browser had registered anywhere.
+    let browser = Browser::new(&service, "/push/bob-elsewhere");
+    let bob_at_peer = peer.client.authenticated(&bob.auth.access_token);
+    bob_at_peer.subscribe_push(&browser.subscription).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut n = 0;
+    while service.received_at(&browser.path).is_empty() && tokio::time::Instant::now() < deadline {
+        n += 1;
+        send(&alice, dm, &format!("ping {n}"), vec![]).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let pushed = service.received_at(&browser.path);
+    assert!(!pushed.is_empty(), "the first server never woke a browser registered through the peer");
+    assert!(browser.open(&pushed[0]).body.starts_with("ping "));
 }
