@@ -141,14 +141,15 @@ pub fn Composer(
         spawn_local(async move {
             match api::commands::invoke(session, id, &name, args).await {
                 Ok(_) => {
-                    // Anything typed while the invocation was on its way stays.
-                    if text.with_untracked(|t| *t == body) {
+                    // Anything typed while the invocation was on its way stays. The composer may
+                    // be gone by now (another conversation opened): then there is nothing to clear.
+                    if text.try_with_untracked(|t| *t == body).unwrap_or(false) {
                         text.set(String::new());
                     }
                     command.set(None);
                     error.set(None);
                     command_error.set(None);
-                    last_typing.set_value(0.0);
+                    let _ = last_typing.try_set_value(0.0);
                     stick.notify();
                 }
                 Err(e) => command_error.set(Some(e.message)),

@@ -65,7 +65,11 @@ pub fn QuickSwitcher() -> impl IntoView {
         }
     });
 
+    // Only while open: closed, it would re-read every conversation at each new message.
     let offered = Memo::new(move |_| {
+        if !open.get() {
+            return Vec::new();
+        }
         let all: Vec<(ConversationId, String)> =
             chat.conversations.with(|list| list.iter().map(|s| (s.id, Chat::title_of(s))).collect());
         query.with(|q| narrowed(&all, q))

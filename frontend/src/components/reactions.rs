@@ -79,8 +79,9 @@ pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl 
                         let show = show_after_hold.clone();
                         leptos::task::spawn_local(async move {
                             gloo_timers::future::TimeoutFuture::new(LONG_PRESS_MS).await;
-                            if press.get_value() == Some(pointer) {
-                                long_pressed.set_value(true);
+                            // The chip may have gone meanwhile (the message re-rendered).
+                            if press.try_get_value().flatten() == Some(pointer) {
+                                let _ = long_pressed.try_set_value(true);
                                 show();
                             }
                         });

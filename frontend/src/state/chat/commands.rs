@@ -39,8 +39,7 @@ impl Chat {
 
     /// Drops what is known of `id`'s commands, so the next use fetches them again.
     pub(super) fn forget_commands(&self, id: ConversationId) {
-        self.commands.update(|c| {
-            c.remove(&id);
-        });
+        // Only a change wakes the composer's readers of the list.
+        self.commands.maybe_update(|c| c.remove(&id).is_some());
     }
 }
