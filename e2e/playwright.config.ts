@@ -1,6 +1,7 @@
 // Playwright configuration: Debian's Chromium (no browser download), the real `confab` server
 // with its own embedded PostgreSQL in a throwaway data dir, screenshots kept in artifacts/.
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumPath } from './chromium';
 
 const port = Number(process.env.CONFAB_E2E_PORT ?? 18080);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -19,20 +20,12 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL,
+    // The app follows the browser's language and dates its locale: the specs read British English
+    // ("15 Jan 2030, 23:59") unless they choose another.
+    locale: 'en-GB',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
   },
   webServer: {
     // A fresh data dir per run (and per port, so runs on other ports never wipe this one's):

@@ -3,17 +3,19 @@
 // in a DM with someone who is no longer a friend the composer says why instead of failing after
 // a send. Screenshots at 390 and 1280 px, light and dark.
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { befriend, createGroup, nav, newUser, openDm, runSuffix, shootWidths, type User } from './support';
+import {
+  accessTokenOf,
+  befriend,
+  createGroup,
+  nav,
+  newUser,
+  openDm,
+  runSuffix,
+  shootWidths,
+  type User,
+} from './support';
 
 const run = runSuffix();
-
-/** `user`'s access token, through the API (newUser's password). */
-async function tokenOf(request: APIRequestContext, user: User): Promise<string> {
-  const password = `${user.username.split('_')[0]}-secret-pw`;
-  const answer = await request.post('/api/v1/auth/login', { data: { username: user.username, password } });
-  expect(answer.status()).toBe(200);
-  return (await answer.json()).access_token;
-}
 
 async function idOf(request: APIRequestContext, token: string, username: string): Promise<string> {
   const found = await request.get(`/api/v1/users?q=${username}`, { headers: { Authorization: `Bearer ${token}` } });
@@ -26,10 +28,10 @@ test('requests can be blocked, strangers befriended, and a lost friend explained
   const bob = await newUser(browser, 'bob', run);
   const carol = await newUser(browser, 'carol', run);
   const dave = await newUser(browser, 'dave', run);
-  const aliceToken = await tokenOf(request, alice);
+  const aliceToken = await accessTokenOf(request, alice);
 
   // Bob asks; Alice blocks him straight from the request, after a confirmation.
-  const bobToken = await tokenOf(request, bob);
+  const bobToken = await accessTokenOf(request, bob);
   const asked = await request.post('/api/v1/friend-requests', {
     headers: { Authorization: `Bearer ${bobToken}` },
     data: { user_id: await idOf(request, bobToken, alice.username) },

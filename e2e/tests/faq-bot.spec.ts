@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { artifacts, bodies, newUser, nav, runSuffix, send, type User } from './support';
+import { accessTokenOf, artifacts, bodies, newUser, nav, runSuffix, send, type User } from './support';
 
 const run = runSuffix();
 const port = Number(process.env.CONFAB_E2E_PORT ?? 18080);
@@ -25,14 +25,6 @@ async function register(request: APIRequestContext, username: string, display: s
     data: { username, display_name: display, password: `${username}-secret-pw` },
   });
   expect(answer.status()).toBe(201);
-  return (await answer.json()).access_token;
-}
-
-/** Signs `user` in through the API (newUser's password); its access token. */
-async function accessToken(request: APIRequestContext, user: User): Promise<string> {
-  const password = `${user.username.split('_')[0]}-secret-pw`;
-  const answer = await request.post('/api/v1/auth/login', { data: { username: user.username, password } });
-  expect(answer.status()).toBe(200);
   return (await answer.json()).access_token;
 }
 
@@ -90,7 +82,7 @@ test('the example bot answers /faq and hands a /ticket over to an agent', async 
   });
   expect(minted.status()).toBe(201);
   for (const person of [customer, agent]) {
-    const token = await accessToken(request, person);
+    const token = await accessTokenOf(request, person);
     const added = await request.post('/api/v1/friend-requests', {
       headers: { Authorization: `Bearer ${token}` },
       data: { user_id: botUser.id },

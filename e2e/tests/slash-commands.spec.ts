@@ -7,25 +7,21 @@
 // kept; a "/word" that is no command is sent as a message. Screenshots of the suggestions and
 // of the answer at 390 and 1280 px, light and dark.
 import { randomUUID } from 'node:crypto';
-import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { befriend, bodies, createGroup, nav, newUser, runSuffix, shootWidths, type User } from './support';
+import { test, expect } from '@playwright/test';
+import {
+  bearerOf,
+  befriend,
+  bodies,
+  createGroup,
+  nav,
+  newUser,
+  openConversationId,
+  runSuffix,
+  shootWidths,
+  type User,
+} from './support';
 
 const run = runSuffix();
-
-/** Signs `user` in through the API (newUser's password); the bearer header of that session. */
-async function bearerOf(request: APIRequestContext, user: User): Promise<Record<string, string>> {
-  const password = `${user.username.split('_')[0]}-secret-pw`;
-  const answer = await request.post('/api/v1/auth/login', { data: { username: user.username, password } });
-  expect(answer.status()).toBe(200);
-  return { Authorization: `Bearer ${(await answer.json()).access_token}` };
-}
-
-/** The id of the conversation open in `page` (its URL is /chat/{id}). */
-function openConversation(page: Page): string {
-  const id = new URL(page.url()).pathname.split('/').pop();
-  if (!id) throw new Error(`no conversation open at ${page.url()}`);
-  return id;
-}
 
 test('the composer suggests and invokes a bot’s slash commands; its ephemeral answer reaches the invoker only', async ({
   browser,
@@ -57,7 +53,7 @@ test('the composer suggests and invokes a bot’s slash commands; its ephemeral 
 
   const title = `Support ${run}`;
   await createGroup(ann, title, [bot, bea]);
-  const group = openConversation(ann.page);
+  const group = openConversationId(ann.page);
 
   // The program, as the bot: its commands in the group.
   const declared = await request.put(`/api/v1/conversations/${group}/commands`, {

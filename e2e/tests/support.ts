@@ -2,7 +2,14 @@
 // navigation, befriending, opening a DM, sending, reading messages, and light/dark screenshots
 // (of the viewport, or at phone and desktop widths).
 import { createHmac } from 'node:crypto';
-import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import {
+  expect,
+  type APIRequestContext,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test';
 
 export const artifacts = 'artifacts';
 
@@ -42,6 +49,26 @@ export async function newUser(
 
 export function nav(page: Page, name: string) {
   return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) });
+}
+
+/** Signs `user` in through the API (newUser's password); the access token of that session. */
+export async function accessTokenOf(request: APIRequestContext, user: User): Promise<string> {
+  const password = `${user.username.split('_')[0]}-secret-pw`;
+  const answer = await request.post('/api/v1/auth/login', { data: { username: user.username, password } });
+  expect(answer.status()).toBe(200);
+  return (await answer.json()).access_token;
+}
+
+/** The Authorization header of a new API session of `user` (see accessTokenOf). */
+export async function bearerOf(request: APIRequestContext, user: User): Promise<Record<string, string>> {
+  return { Authorization: `Bearer ${await accessTokenOf(request, user)}` };
+}
+
+/** The id of the conversation open in `page` (its URL is /chat/{id}). */
+export function openConversationId(page: Page): string {
+  const id = /\/chat\/([0-9a-f-]{36})/.exec(page.url())?.[1];
+  if (!id) throw new Error(`no conversation open at ${page.url()}`);
+  return id;
 }
 
 /** `a` finds `b` and sends a friend request; `b` accepts it. */

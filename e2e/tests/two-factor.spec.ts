@@ -6,8 +6,8 @@
 // sent to their settings. Screenshots at phone and desktop widths, light and dark.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { test, expect, type Locator, type Page } from '@playwright/test';
-import { artifacts, dataDir, nav, newUser, runSuffix, totp } from './support';
+import { test, expect, type Page } from '@playwright/test';
+import { dataDir, nav, newUser, runSuffix, shootWidths, totp } from './support';
 
 const run = runSuffix();
 const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
@@ -15,25 +15,6 @@ const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
 /** A 6-digit code that is not `code`. */
 function wrong(code: string): string {
   return ((Number(code) + 500_000) % 1_000_000).toString().padStart(6, '0');
-}
-
-/** Shoots `part` (or the viewport) as artifacts/`name`-phone|desktop-light|dark.png, then goes
- * back to the desktop width and the light theme. */
-async function shootWidths(page: Page, name: string, part?: Locator) {
-  const sizes = [
-    ['phone', 390, 844],
-    ['desktop', 1280, 800],
-  ] as const;
-  for (const [size, width, height] of sizes) {
-    await page.setViewportSize({ width, height });
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
-      const path = `${artifacts}/${name}-${size}-${scheme}.png`;
-      await (part ? part.screenshot({ path }) : page.screenshot({ path }));
-    }
-  }
-  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
 }
 
 /** Turns two-factor authentication on from the settings; returns the key and recovery codes. */
@@ -69,7 +50,7 @@ async function turnOn(page: Page, password: string, screenshots = false) {
     await field.fill(wrong(totp(secret)));
     await section.getByRole('button', { name: 'Turn on', exact: true }).click();
     await expect(section.locator('#field-two_factor_code-error')).toHaveText('Wrong or already used code');
-    await shootWidths(page, 'two-factor-setup', section);
+    await shootWidths(page, 'two-factor-setup', () => section);
   }
   await field.fill(totp(secret));
   await section.getByRole('button', { name: 'Turn on', exact: true }).click();
@@ -89,7 +70,7 @@ async function turnOn(page: Page, password: string, screenshots = false) {
     expect(file.suggestedFilename()).toBe('confab-recovery-codes.txt');
     const text = readFileSync(await file.path(), 'utf8');
     for (const code of codes) expect(text).toContain(`\n${code}\n`);
-    await shootWidths(page, 'two-factor-recovery-codes', section);
+    await shootWidths(page, 'two-factor-recovery-codes', () => section);
   }
   await section.getByRole('button', { name: 'I have saved them' }).click();
   await expect(section.getByTestId('recovery-codes')).toHaveCount(0);
@@ -196,7 +177,7 @@ test('requiring two-factor authentication of admins needs your own, and sends ot
   await expect(refusal).toBeVisible();
   await expect(policy(ida.page)).not.toBeChecked();
   const card = ida.page.locator('section', { has: ida.page.getByRole('heading', { name: 'Security' }) });
-  await shootWidths(ida.page, 'two-factor-admin-policy', card);
+  await shootWidths(ida.page, 'two-factor-admin-policy', () => card);
   await expect(refusal.getByRole('link', { name: 'Set it up' })).toHaveAttribute(
     'href',
     '/settings#two-factor',

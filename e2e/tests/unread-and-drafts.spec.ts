@@ -3,25 +3,22 @@
 // it), the tab title counts them, and a half-written message stays per conversation across
 // switching and reloading, marked "Draft:" in the list until it is sent.
 import { randomUUID } from 'node:crypto';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { befriend, bodies, nav, newUser, openDm, runSuffix, send, shoot, shootWidths, type User } from './support';
+import { expect, test, type Page } from '@playwright/test';
+import {
+  bearerOf,
+  befriend,
+  bodies,
+  nav,
+  newUser,
+  openConversationId,
+  openDm,
+  runSuffix,
+  send,
+  shoot,
+  shootWidths,
+} from './support';
 
 const run = runSuffix();
-
-/** Signs `user` in through the API (newUser's password); its bearer header. */
-async function bearer(request: APIRequestContext, user: User): Promise<Record<string, string>> {
-  const password = `${user.username.split('_')[0]}-secret-pw`;
-  const answer = await request.post('/api/v1/auth/login', { data: { username: user.username, password } });
-  expect(answer.status()).toBe(200);
-  return { Authorization: `Bearer ${(await answer.json()).access_token}` };
-}
-
-/** The id of the conversation open in `page` (its URL is /chat/{id}). */
-function openConversation(page: Page): string {
-  const id = /\/chat\/([0-9a-f-]{36})/.exec(page.url())?.[1];
-  if (!id) throw new Error(`no conversation open at ${page.url()}`);
-  return id;
-}
 
 /** The body of the message whose whole text is `text`. */
 function message(page: Page, text: string) {
@@ -34,7 +31,7 @@ test('a conversation with unread messages opens at the first of them, under a di
   await befriend(alice, bob);
   await openDm(bob, alice);
   await send(bob.page, 'Already read');
-  const id = openConversation(bob.page);
+  const id = openConversationId(bob.page);
 
   // Alice reads the first message, then goes elsewhere.
   await nav(alice.page, 'Chats').click();
@@ -43,7 +40,7 @@ test('a conversation with unread messages opens at the first of them, under a di
   await expect(alice.page).toHaveTitle('Confab');
   await nav(alice.page, 'Friends').click();
 
-  const headers = await bearer(request, bob);
+  const headers = await bearerOf(request, bob);
   for (let n = 1; n <= 40; n++) {
     const sent = await request.post(`/api/v1/conversations/${id}/messages`, {
       headers,
@@ -105,11 +102,11 @@ test('more unread messages than a page: the older page is fetched to open at the
   const bob = await newUser(browser, 'bob3', run);
   await befriend(alice, bob);
   await openDm(bob, alice);
-  const id = openConversation(bob.page);
+  const id = openConversationId(bob.page);
   await nav(alice.page, 'Friends').click();
 
   // 130 messages: the newest page (100) alone does not reach the first unread one.
-  const headers = await bearer(request, bob);
+  const headers = await bearerOf(request, bob);
   for (let n = 1; n <= 130; n++) {
     const sent = await request.post(`/api/v1/conversations/${id}/messages`, {
       headers,

@@ -4,26 +4,11 @@
 // releasing sends a voice message of about that length, which the other friend gets. The
 // holding state is shot at phone width, light and dark, into artifacts/.
 import { test, expect, type Page } from '@playwright/test';
+import { withFakeMicrophone } from '../chromium';
 import { befriend, newUser, openDm, runSuffix, shoot } from './support';
 
 // The fake capture device and an automatic yes to the permission prompt, as in voice.spec.ts.
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  },
-});
+test.use({ launchOptions: withFakeMicrophone });
 
 const run = runSuffix();
 const HINT = 'Release to send, slide away to cancel';

@@ -5,27 +5,12 @@
 // the waveform; a refused microphone is explained beside the composer. Screenshots of the
 // recorder and the bubble at phone and desktop width, light and dark, go to artifacts/.
 import { test, expect, type Page } from '@playwright/test';
+import { withFakeMicrophone } from '../chromium';
 import { befriend, newUser, openDm, runSuffix, shoot } from './support';
 
 // This spec alone gets the fake microphone (a worker of its own): the same browser as the
 // config's, plus the fake capture device and an automatic yes to the permission prompt.
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  },
-});
+test.use({ launchOptions: withFakeMicrophone });
 
 const run = runSuffix();
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use protocol::bots::CreateBot;
 use protocol::social::SendFriendRequestOutcome;
 use protocol::ws::ServerFrame;
 use protocol::{ErrorBody, ErrorCode, UserId};
@@ -46,15 +45,7 @@ async fn error_of(response: reqwest::Response) -> (u16, ErrorBody) {
 async fn the_owner_gives_a_bot_a_picture_its_friends_see_live_and_takes_it_away() {
     let app = TestApp::spawn().await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
-    let bot = alice
-        .client
-        .create_bot(&CreateBot {
-            username: "helpdesk".into(),
-            display_name: "Help desk".into(),
-            description: "".into(),
-        })
-        .await
-        .unwrap();
+    let bot = alice.make_bot("helpdesk", "Help desk").await;
     let added = bob.client.send_friend_request(bot.user.id).await.unwrap();
     assert!(matches!(added, SendFriendRequestOutcome::Accepted { .. }), "{added:?}");
     let (mut socket, _) = bob.client.connect().await.unwrap();
@@ -120,15 +111,7 @@ async fn the_owner_gives_a_bot_a_picture_its_friends_see_live_and_takes_it_away(
 async fn only_the_owner_with_their_own_picture_changes_a_bots_avatar() {
     let app = TestApp::spawn().await;
     let (alice, mallory) = (app.register("alice").await, app.register("mallory").await);
-    let bot = alice
-        .client
-        .create_bot(&CreateBot {
-            username: "helpdesk".into(),
-            display_name: "Help desk".into(),
-            description: "".into(),
-        })
-        .await
-        .unwrap();
+    let bot = alice.make_bot("helpdesk", "Help desk").await;
     let alices = alice.client.upload("alice.png", picture(), None).await.unwrap();
     let mallorys = mallory.client.upload("mallory.png", picture(), None).await.unwrap();
 
@@ -149,16 +132,7 @@ async fn only_the_owner_with_their_own_picture_changes_a_bots_avatar() {
     assert_eq!(error_of(avatar_call(&alice, bot.user.id, Some(pdf.id)).await).await.0, 422);
 
     // An API token (even the owner's, even the bot's) cannot: bots are managed from a session.
-    let token = alice
-        .client
-        .create_token(&protocol::bots::CreateApiToken {
-            name: "script".into(),
-            scopes: vec![protocol::bots::TokenScope::Read, protocol::bots::TokenScope::Manage],
-            expires_at: None,
-            bot_id: None,
-        })
-        .await
-        .unwrap();
+    let token = alice.make_token(None, &[protocol::bots::TokenScope::Read, protocol::bots::TokenScope::Manage]).await;
     let script =
         Account { client: app.client.with_api_token(&token.token), auth: alice.auth.clone(), password: String::new() };
     let (status, refused) = error_of(avatar_call(&script, bot.user.id, Some(alices.id)).await).await;
@@ -173,15 +147,7 @@ async fn only_the_owner_with_their_own_picture_changes_a_bots_avatar() {
 async fn a_renamed_bot_reaches_its_friends_live() {
     let app = TestApp::spawn().await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
-    let bot = alice
-        .client
-        .create_bot(&CreateBot {
-            username: "helpdesk".into(),
-            display_name: "Help desk".into(),
-            description: "".into(),
-        })
-        .await
-        .unwrap();
+    let bot = alice.make_bot("helpdesk", "Help desk").await;
     bob.client.send_friend_request(bot.user.id).await.unwrap();
     let (mut socket, _) = bob.client.connect().await.unwrap();
     let changes = protocol::bots::UpdateBot { display_name: Some("Front desk".into()), description: None };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use client::bot::{Answer, BotRunner, BotTrouble};
 use client::session::{Credentials, Session, SessionConfig};
 use protocol::ConversationId;
-use protocol::bots::{CreateApiToken, CreateBot, TokenScope};
+use protocol::bots::TokenScope;
 use protocol::conversations::{Message, SendMessage};
 use protocol::ws::ServerFrame;
 use uuid::Uuid;
@@ -47,18 +47,8 @@ async fn a_bot_runner_declares_its_commands_where_it_is_and_answers_each_invocat
     let app = TestApp::spawn().await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.befriend(&alice, &bob).await;
-    let bot = alice
-        .client
-        .create_bot(&CreateBot { username: "deskbot".into(), display_name: "Desk".into(), description: String::new() })
-        .await
-        .unwrap();
-    let bot_id = bot.user.id;
-    let scopes = vec![TokenScope::Read, TokenScope::Send, TokenScope::Manage];
-    let token = alice
-        .client
-        .create_token(&CreateApiToken { name: "runner".into(), scopes, expires_at: None, bot_id: Some(bot_id) })
-        .await
-        .unwrap();
+    let bot_id = alice.make_bot("deskbot", "Desk").await.user.id;
+    let token = alice.make_token(Some(bot_id), &[TokenScope::Read, TokenScope::Send, TokenScope::Manage]).await;
     alice.client.send_friend_request(bot_id).await.unwrap();
     let before = alice.client.create_group("Before", &[bob.id(), bot_id]).await.unwrap().id;
 

@@ -269,16 +269,7 @@ async fn only_a_signed_in_person_registers_a_browser_and_forgets_it() {
     assert_eq!(subscriptions_of(&app, alice.id()).await, 1);
 
     // An API token may read the key but not register a browser.
-    let token = alice
-        .client
-        .create_token(&protocol::bots::CreateApiToken {
-            name: "script".into(),
-            scopes: vec![protocol::bots::TokenScope::Read, protocol::bots::TokenScope::Manage],
-            expires_at: None,
-            bot_id: None,
-        })
-        .await
-        .unwrap();
+    let token = alice.make_token(None, &[protocol::bots::TokenScope::Read, protocol::bots::TokenScope::Manage]).await;
     let script = app.client.with_api_token(&token.token);
     assert!(!script.vapid_key().await.unwrap().public_key.is_empty());
     let other = Browser::new(&service, "/push/script");

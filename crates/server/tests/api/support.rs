@@ -188,6 +188,31 @@ impl Account {
     pub fn id(&self) -> protocol::UserId {
         self.auth.user.id
     }
+
+    /// A bot owned by this account, `username` shown as `display_name`.
+    pub async fn make_bot(&self, username: &str, display_name: &str) -> protocol::bots::Bot {
+        let bot = protocol::bots::CreateBot {
+            username: username.into(),
+            display_name: display_name.into(),
+            description: String::new(),
+        };
+        self.client.create_bot(&bot).await.unwrap()
+    }
+
+    /// An API token of this account, or of its bot `bot`, with `scopes` and no expiry.
+    pub async fn make_token(
+        &self,
+        bot: Option<protocol::UserId>,
+        scopes: &[protocol::bots::TokenScope],
+    ) -> protocol::bots::CreatedApiToken {
+        let token = protocol::bots::CreateApiToken {
+            name: "test".into(),
+            scopes: scopes.to_vec(),
+            expires_at: None,
+            bot_id: bot,
+        };
+        self.client.create_token(&token).await.unwrap()
+    }
 }
 
 impl TestApp {

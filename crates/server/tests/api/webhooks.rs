@@ -470,19 +470,13 @@ async fn two_servers_on_one_database_deliver_each_event_once() {
 
 #[tokio::test]
 async fn a_bot_subscribed_to_commands_gets_each_invocation_of_its_commands_signed() {
-    use protocol::bots::{CreateApiToken, CreateBot, SetCommands, SlashCommandSpec, TokenScope};
+    use protocol::bots::{SetCommands, SlashCommandSpec, TokenScope};
     let receiver = Receiver::start("127.0.0.1", 0, None).await;
     let app = TestApp::spawn_with(|s| s.egress_allow = vec!["127.0.0.1/32".parse().unwrap()]).await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
-    let bot = alice
-        .client
-        .create_bot(&CreateBot { username: "helper".into(), display_name: "Helper".into(), description: String::new() })
-        .await
-        .unwrap();
-    let everything = vec![TokenScope::Read, TokenScope::Send, TokenScope::Manage];
+    let bot = alice.make_bot("helper", "Helper").await;
     let token =
-        CreateApiToken { name: "hooks".into(), scopes: everything, expires_at: None, bot_id: Some(bot.user.id) };
-    let token = alice.client.create_token(&token).await.unwrap().token;
+        alice.make_token(Some(bot.user.id), &[TokenScope::Read, TokenScope::Send, TokenScope::Manage]).await.token;
     alice.client.send_friend_request(bot.user.id).await.unwrap();
     app.befriend(&alice, &bob).await;
     let group = alice.client.create_group("Support", &[bob.id(), bot.user.id]).await.unwrap();
