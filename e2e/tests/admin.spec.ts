@@ -1,14 +1,26 @@
 // Administration in the real app: an admin (promoted with the `confab admin` CLI against the
 // running server) finds a user and disables them while they chat (they are signed out with a
 // clear message), removes a message from two other users' DM (it goes live for both, as removed
-// by a moderator), exports it, reads the audit log and the dashboard, and sets retention.
+// by a moderator), exports it, reads the audit log and the dashboard, and sets retention (after
+// a confirmation; cancelled, nothing changes).
 // Non-admins see "not allowed". An admin creates an account through the form (a taken username
 // is refused beside the field) and its owner signs in. Screenshots at desktop and phone widths,
 // light and dark, go to artifacts/.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { befriend, bodies, dataDir, nav, newUser, openDm, runSuffix, send, shoot as shootThemes } from './support';
+import {
+  bearerOf,
+  befriend,
+  bodies,
+  dataDir,
+  nav,
+  newUser,
+  openDm,
+  runSuffix,
+  send,
+  shoot as shootThemes,
+} from './support';
 
 const run = runSuffix();
 const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
@@ -84,7 +96,19 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
   await dave.page.getByRole('button', { name: 'Sign in' }).click();
   await expect(dave.page.locator('.form-error')).toContainText('disabled by an administrator');
 
-  // The server's refusals show plainly: Ada cannot demote herself, the last admin.
+  // The server's refusals show plainly: Ada cannot demote herself, the last admin. Specs before
+  // this one may have left administrators on the shared server: Ada demotes them first.
+  const asAda = await bearerOf(ada.page.request, ada);
+  const admins = await ada.page.request.get('/api/v1/admin/users?status=admin&limit=100', { headers: asAda });
+  expect(admins.status()).toBe(200);
+  for (const other of (await admins.json()).items as { id: string; username: string }[]) {
+    if (other.username === ada.username) continue;
+    const demoted = await ada.page.request.put(`/api/v1/admin/users/${other.id}/role`, {
+      headers: asAda,
+      data: { role: 'user' },
+    });
+    expect(demoted.status()).toBe(200);
+  }
   await adminNav(ada.page, 'Users').click();
   await ada.page.getByTestId('admin-users').locator(`tr[data-username="${ada.username}"] a`).click();
   await expect(ada.page.getByRole('heading', { name: ada.name })).toBeVisible();
@@ -157,8 +181,22 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
   expect(await number(ada.page, 'websocket_connections')).toBeGreaterThanOrEqual(3);
   await expect(ada.page.getByTestId('stat-database_size')).toContainText('MB');
   await expect(ada.page.getByTestId('retention-policy')).toHaveText('Messages are kept forever.');
+  // A period deletes older messages at once, so the dialog asks first, saying so; cancelled,
+  // nothing changes (read again after a reload: no sweep has run).
+  const confirm = ada.page.getByRole('alertdialog', { name: 'Delete messages older than 365 days?' });
   await ada.page.getByLabel('Keep messages for (days)').fill('365');
   await ada.page.getByRole('button', { name: 'Set retention' }).click();
+  await expect(confirm).toContainText('Every message older than 365 days, in every conversation, is deleted for everyone');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await ada.page.reload();
+  await expect(ada.page.getByTestId('retention-policy')).toHaveText('Messages are kept forever.');
+  await expect(ada.page.getByTestId('retention-runs')).toContainText('never');
+  // Confirmed, it is set.
+  await ada.page.getByLabel('Keep messages for (days)').fill('365');
+  await ada.page.getByRole('button', { name: 'Set retention' }).click();
+  await confirm.getByRole('button', { name: 'Delete older messages' }).click();
+  await expect(confirm).toBeHidden();
   await expect(ada.page.getByTestId('retention-policy')).toHaveText('Messages older than 365 days are removed.');
   await expect(ada.page.getByTestId('retention-runs')).not.toContainText('never');
   await shoot(ada.page, 'admin-dashboard-desktop');

@@ -7,7 +7,7 @@
 // dark.
 import { randomUUID } from 'node:crypto';
 import { test, expect, type Page } from '@playwright/test';
-import { bodies, createGroup, nav, newUser, runSuffix, shootWidths, type User } from './support';
+import { bodies, createGroup, nav, newUser, openConversationId, runSuffix, shootWidths, type User } from './support';
 
 const run = runSuffix();
 
@@ -18,13 +18,6 @@ async function sendAs(page: Page, token: string, id: string, body: string): Prom
     data: { client_msg_id: randomUUID(), body },
   });
   return answer.status();
-}
-
-/** The id of the conversation open in `page` (its URL is /chat/{id}). */
-function openConversation(page: Page): string {
-  const id = new URL(page.url()).pathname.split('/').pop();
-  if (!id) throw new Error(`no conversation open at ${page.url()}`);
-  return id;
 }
 
 test('a bot made in the settings talks through its token, badged, until the token is revoked', async ({ browser }) => {
@@ -74,7 +67,7 @@ test('a bot made in the settings talks through its token, badged, until the toke
   await section.getByRole('button', { name: 'Create token' }).click();
   const fresh = section.getByTestId('new-token');
   await expect(fresh).toContainText('you won’t see it again');
-  const token = (await fresh.getByTestId('token-secret').textContent())?.trim() ?? '';
+  const token = (await fresh.getByTestId('new-token-secret').textContent())?.trim() ?? '';
   expect(token).toMatch(/^cfb_[0-9A-Za-z]{40,}$/);
   const listed = section.locator('li[data-name="e2e helper"]');
   await expect(listed).toContainText(bot.name);
@@ -104,7 +97,7 @@ test('a bot made in the settings talks through its token, badged, until the toke
   await friend.getByRole('button', { name: 'Message' }).click();
   await expect(page.getByTestId('conversation-title')).toHaveText(bot.name);
   await expect(page.locator('.conversation-head').getByTestId('bot-badge')).toBeVisible();
-  const dm = openConversation(page);
+  const dm = openConversationId(page);
 
   // The program, as the bot: plain HTTP with the token.
   expect(await sendAs(page, token, dm, 'Hello! We open at 9.')).toBe(201);
@@ -116,7 +109,7 @@ test('a bot made in the settings talks through its token, badged, until the toke
   // In a group the bot's messages carry the badge on their author line, and so does its row
   // among the members.
   await createGroup(owner, `Help desk ${run}`, [bot]);
-  const group = openConversation(page);
+  const group = openConversationId(page);
   expect(await sendAs(page, token, group, 'Ask me anything.')).toBe(201);
   const message = page.getByTestId('message').filter({ hasText: 'Ask me anything.' });
   await expect(message.locator('.sender')).toHaveText(`${bot.name}BOT`);

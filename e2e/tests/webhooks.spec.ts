@@ -116,6 +116,17 @@ test('a bot gets a picture, an incoming webhook posts live until revoked, and a 
   await expect(fresh.getByRole('button', { name: 'Copy URL' })).toBeVisible();
   const listed = section.locator('li[data-name="Deploys"]');
   await expect(listed).toContainText('Made by you');
+  // The panel is rebuilt when the group changes (here its description): the URL, shown only
+  // once, stays until it is dismissed.
+  // The rebuilt section reads its webhooks again: that request shows the rebuild happened.
+  const reread = page.waitForResponse(
+    (r) => r.request().method() === 'GET' && new URL(r.url()).pathname.endsWith('/webhooks'),
+  );
+  await panel.getByTestId('description-input').fill('Where deploys are announced');
+  await panel.getByRole('button', { name: 'Save description' }).click();
+  await reread;
+  await expect(section.locator('li[data-name="Deploys"]')).toBeVisible();
+  await expect(fresh.getByTestId('new-webhook-secret')).toHaveText(url);
   await shootWidths(page, 'webhooks-incoming-created', () => section);
 
   // The member opens the group too, to see the post arrive live.

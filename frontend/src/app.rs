@@ -1,4 +1,5 @@
-//! The root component: provides the global state contexts and maps URLs to pages.
+//! The root component: provides the global state contexts (the language first) and maps URLs
+//! to pages.
 //! The current page lives in the URL, so reloads and shared links land where they should;
 //! pages for signed-in users redirect to sign-in otherwise.
 
@@ -10,6 +11,7 @@ use crate::api::ws::Gateway;
 use crate::components::connection_banner::ConnectionBanner;
 use crate::components::header::Header;
 use crate::components::quick_switcher::QuickSwitcher;
+use crate::locale::provide_language;
 use crate::pages::admin::{
     audit::AdminAudit, conversation::AdminConversation, conversations::AdminConversations, dashboard::AdminDashboard,
     user::AdminUser, users::AdminUsers,
@@ -28,6 +30,8 @@ use crate::state::trays::Trays;
 /// The whole application.
 #[component]
 pub fn App() -> impl IntoView {
+    // First, so every component below (and the time formatting) speaks the user's language.
+    provide_language();
     provide_context(Theme::load());
     provide_context(ServerSetup::load());
     let session = Session::restore();

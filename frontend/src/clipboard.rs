@@ -4,9 +4,12 @@
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// Puts `text` on the clipboard. Returns a sentence on failure, for the user to copy by hand.
-pub async fn copy(text: &str) -> Result<(), String> {
-    let refused = || "This browser did not allow copying; select the text and copy it yourself.".to_owned();
+use crate::locale::{Locale, td_string};
+
+/// Puts `text` on the clipboard. Returns a sentence (in `language`) on failure, for the user to
+/// copy by hand.
+pub async fn copy(text: &str, language: Locale) -> Result<(), String> {
+    let refused = || td_string!(language, composer.clipboard_refused).to_owned();
     let navigator = web_sys::window().ok_or_else(refused)?.navigator();
     // Absent on an insecure origin: calling it there would throw.
     let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))

@@ -9,6 +9,7 @@ mod components;
 mod download;
 mod geolocation;
 mod hold;
+mod locale;
 mod markdown;
 mod media;
 mod pages;

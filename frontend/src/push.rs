@@ -11,14 +11,14 @@ use web_sys::{
     ServiceWorkerRegistration,
 };
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::state::session::Session;
 
 /// Where the worker is served; at the root, so its scope covers every page of the app.
 const WORKER_URL: &str = "/sw.js";
 
 /// Whether this device gets notifications while the app is closed, as Settings shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum PushState {
     /// No service worker, Push API or notifications here (an old browser, a private window of
     /// some browsers, a page not served over HTTPS or from localhost).
@@ -31,7 +31,21 @@ pub enum PushState {
     /// Subscribed, and the server knows the subscription.
     On,
     /// Turning on failed; the reason is for the user.
-    Failed(String),
+    Failed(Failure),
+}
+
+/// Why push could not be turned on or off; Settings words it in the user's language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// The browser's own message (a `DOMException`'s, e.g. "Registration failed - push service
+    /// error", in the browser's language), or `None` when it gave none.
+    Browser(Option<String>),
+    /// No service worker container (outside a secure context).
+    NoServiceWorkers,
+    /// The browser's subscription came without its keys.
+    NoKeys,
+    /// The server refused (or was not reached).
+    Server(ApiError),
 }
 
 /// The service worker container, if the browser has one (it is missing outside a secure context).
@@ -55,31 +69,36 @@ pub fn register_service_worker() {
     let Some(container) = container() else { return };
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = JsFuture::from(container.register(WORKER_URL)).await {
-            leptos::logging::warn!("Confab: the service worker did not register: {}", reason(&e));
+            let why = browser_message(&e).unwrap_or_else(|| "no reason given".to_owned());
+            leptos::logging::warn!("Confab: the service worker did not register: {why}");
         }
     });
 }
 
-/// A browser error as a sentence (a `DOMException`'s message, e.g. "Registration failed - push
-/// service error").
-fn reason(error: &JsValue) -> String {
+/// A browser error's sentence (a `DOMException`'s message, e.g. "Registration failed - push
+/// service error"), if it has one.
+fn browser_message(error: &JsValue) -> Option<String> {
     js_sys::Reflect::get(error, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
         .filter(|m| !m.is_empty())
         .or_else(|| error.as_string())
-        .unwrap_or_else(|| "the browser gave no reason".to_owned())
+}
+
+/// A browser error as a failure.
+fn reason(error: &JsValue) -> Failure {
+    Failure::Browser(browser_message(error))
 }
 
 /// The registration controlling the app, if the worker is registered.
-async fn registration() -> Result<Option<ServiceWorkerRegistration>, String> {
+async fn registration() -> Result<Option<ServiceWorkerRegistration>, Failure> {
     let Some(container) = container() else { return Ok(None) };
     let found = JsFuture::from(container.get_registration()).await.map_err(|e| reason(&e))?;
     Ok(found.dyn_into::<ServiceWorkerRegistration>().ok())
 }
 
 /// This browser's current push subscription, if any.
-async fn current_subscription() -> Result<Option<PushSubscription>, String> {
+async fn current_subscription() -> Result<Option<PushSubscription>, Failure> {
     let Some(registration) = registration().await? else { return Ok(None) };
     let manager = registration.push_manager().map_err(|e| reason(&e))?;
     let promise = manager.get_subscription().map_err(|e| reason(&e))?;
@@ -114,7 +133,7 @@ pub async fn turn_on(session: Session) -> PushState {
     }
 }
 
-async fn subscribe(session: Session) -> Result<PushState, String> {
+async fn subscribe(session: Session) -> Result<PushState, Failure> {
     let asked = Notification::request_permission().map_err(|e| reason(&e))?;
     let answer = JsFuture::from(asked).await.map_err(|e| reason(&e))?;
     match answer.as_string().as_deref() {
@@ -123,8 +142,8 @@ async fn subscribe(session: Session) -> Result<PushState, String> {
         // The prompt was dismissed: nothing changed.
         _ => return Ok(PushState::Off),
     }
-    let key = api::push::vapid_key(session).await.map_err(|e| e.message)?;
-    let container = container().ok_or("this browser has no service workers")?;
+    let key = api::push::vapid_key(session).await.map_err(Failure::Server)?;
+    let container = container().ok_or(Failure::NoServiceWorkers)?;
     // `ready` waits for an active worker, which the app registers at start; registering again
     // is harmless and covers a registration that failed then.
     JsFuture::from(container.register(WORKER_URL)).await.map_err(|e| reason(&e))?;
@@ -142,11 +161,11 @@ async fn subscribe(session: Session) -> Result<PushState, String> {
     let parsed = json
         .as_string()
         .and_then(|text| serde_json::from_str::<SubscriptionJson>(&text).ok())
-        .ok_or("the browser's subscription has no keys")?;
+        .ok_or(Failure::NoKeys)?;
     if let Err(e) = api::push::subscribe(session, &parsed).await {
         // A subscription the server does not know would never receive anything.
         let _ = subscription.unsubscribe().map(JsFuture::from);
-        return Err(e.message);
+        return Err(Failure::Server(e));
     }
     Ok(PushState::On)
 }
@@ -159,7 +178,7 @@ pub async fn turn_off(session: Session) -> PushState {
     }
 }
 
-async fn unsubscribe(session: Session) -> Result<(), String> {
+async fn unsubscribe(session: Session) -> Result<(), Failure> {
     let Some(subscription) = current_subscription().await? else { return Ok(()) };
     let endpoint = subscription.endpoint();
     // The browser's side first: once it is gone nothing can arrive, whatever the server says.
@@ -168,7 +187,7 @@ async fn unsubscribe(session: Session) -> Result<(), String> {
     match api::push::unsubscribe(session, endpoint).await {
         // Already forgotten (the push service reported it gone, or its session ended).
         Err(e) if e.code == Some(protocol::ErrorCode::NotFound) => Ok(()),
-        other => other.map_err(|e| e.message),
+        other => other.map_err(Failure::Server),
     }
 }
 

@@ -15,6 +15,7 @@ use web_sys::{
     MediaStream, MediaStreamConstraints, MediaStreamTrack, RecordingState,
 };
 
+use crate::locale::{Locale, td_string};
 use crate::media::levels::{MAX_LEVELS, downsample, rms_level};
 
 /// Recording formats in order of preference: Opus is small and clear for speech; Safari only
@@ -74,21 +75,22 @@ pub fn file_name(mime: &str) -> &'static str {
     }
 }
 
-/// Asks for the microphone and starts recording, or says in a sentence why it cannot.
-pub async fn start() -> Result<Recording, &'static str> {
-    const UNSUPPORTED: &str = "This browser cannot record voice messages.";
-    let window = web_sys::window().ok_or(UNSUPPORTED)?;
+/// Asks for the microphone and starts recording, or says in a sentence (in `language`) why it
+/// cannot.
+pub async fn start(language: Locale) -> Result<Recording, &'static str> {
+    let unsupported = td_string!(language, composer.recorder_unsupported);
+    let window = web_sys::window().ok_or(unsupported)?;
     // Both are missing outside a secure context (plain http on another host) and in old browsers.
-    let devices = window.navigator().media_devices().map_err(|_| UNSUPPORTED)?;
+    let devices = window.navigator().media_devices().map_err(|_| unsupported)?;
     if JsValue::from(devices.clone()).is_undefined()
         || !js_sys::Reflect::has(&window, &JsValue::from_str("MediaRecorder")).unwrap_or(false)
     {
-        return Err(UNSUPPORTED);
+        return Err(unsupported);
     }
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio(&JsValue::TRUE);
-    let asked = devices.get_user_media_with_constraints(&constraints).map_err(|_| UNSUPPORTED)?;
-    let stream: MediaStream = JsFuture::from(asked).await.map_err(|e| refused(&e))?.unchecked_into();
+    let asked = devices.get_user_media_with_constraints(&constraints).map_err(|_| unsupported)?;
+    let stream: MediaStream = JsFuture::from(asked).await.map_err(|e| refused(&e, language))?.unchecked_into();
 
     let options = MediaRecorderOptions::new();
     if let Some(mime) = pick_type(MediaRecorder::is_type_supported) {
@@ -98,7 +100,7 @@ pub async fn start() -> Result<Recording, &'static str> {
         Ok(recorder) => recorder,
         Err(_) => {
             stop_tracks(&stream);
-            return Err(UNSUPPORTED);
+            return Err(unsupported);
         }
     };
     let chunks = Rc::new(RefCell::new(Vec::new()));
@@ -113,7 +115,7 @@ pub async fn start() -> Result<Recording, &'static str> {
     recorder.set_ondataavailable(Some(on_data.as_ref().unchecked_ref()));
     if recorder.start().is_err() {
         stop_tracks(&stream);
-        return Err("The microphone could not be started.");
+        return Err(td_string!(language, composer.recorder_not_started));
     }
     let recording = Recording {
         inner: Rc::new(Inner {
@@ -143,17 +145,13 @@ fn meter(stream: &MediaStream) -> Option<(AudioContext, AnalyserNode)> {
     Some((context, analyser))
 }
 
-/// Why `getUserMedia` refused, as the user can act on it.
-fn refused(error: &JsValue) -> &'static str {
+/// Why `getUserMedia` refused, as the user can act on it, in `language`.
+fn refused(error: &JsValue, language: Locale) -> &'static str {
     match error.dyn_ref::<DomException>().map(DomException::name).as_deref() {
-        Some("NotAllowedError" | "SecurityError") => {
-            "Confab may not use your microphone. Allow it in your browser's site settings, then try again."
-        }
-        Some("NotFoundError" | "OverconstrainedError") => "No microphone was found. Connect one and try again.",
-        Some("NotReadableError" | "AbortError") => {
-            "The microphone is busy or failed. Close other apps using it and try again."
-        }
-        _ => "The microphone could not be started.",
+        Some("NotAllowedError" | "SecurityError") => td_string!(language, composer.recorder_not_allowed),
+        Some("NotFoundError" | "OverconstrainedError") => td_string!(language, composer.recorder_not_found),
+        Some("NotReadableError" | "AbortError") => td_string!(language, composer.recorder_busy),
+        _ => td_string!(language, composer.recorder_not_started),
     }
 }
 
@@ -181,8 +179,9 @@ impl Recording {
         (Date::now() - self.inner.started).max(0.0) as u32
     }
 
-    /// Stops recording and hands over the sound, its length and its waveform.
-    pub async fn finish(&self) -> Result<Take, &'static str> {
+    /// Stops recording and hands over the sound, its length and its waveform, or says in a
+    /// sentence (in `language`) why there is none.
+    pub async fn finish(&self, language: Locale) -> Result<Take, &'static str> {
         let inner = &self.inner;
         let duration_ms = self.elapsed_ms();
         if inner.recorder.state() != RecordingState::Inactive {
@@ -195,13 +194,13 @@ impl Recording {
         self.release();
         let parts: Array = inner.chunks.borrow().iter().collect();
         if parts.length() == 0 {
-            return Err("Nothing was recorded. Try again.");
+            return Err(td_string!(language, composer.recorder_nothing));
         }
         let mime = inner.recorder.mime_type();
         let bag = BlobPropertyBag::new();
         bag.set_type(&mime);
         let blob = Blob::new_with_blob_sequence_and_options(&parts, &bag)
-            .map_err(|_| "The recording could not be put together.")?;
+            .map_err(|_| td_string!(language, composer.recorder_not_assembled))?;
         let waveform = downsample(&inner.levels.borrow(), MAX_LEVELS);
         Ok(Take { blob, name: file_name(&mime), duration_ms, waveform })
     }

@@ -16,6 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use crate::locale::td_string;
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::{Chat, now_ms};
 use crate::state::session::Session;
@@ -264,10 +265,11 @@ impl Gateway {
         });
         match code {
             close::SESSION_ENDED | close::ACCOUNT_DISABLED => {
+                let language = self.chat.language();
                 let message = if code == close::ACCOUNT_DISABLED {
-                    "Your account has been disabled by an administrator."
+                    td_string!(language, chat.farewell_account_disabled)
                 } else {
-                    "Your session has ended. Please sign in again."
+                    td_string!(language, chat.farewell_session_ended)
                 };
                 self.chat.farewell.set(Some(message.to_owned()));
                 self.stop();

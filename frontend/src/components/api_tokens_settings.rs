@@ -8,45 +8,50 @@ use protocol::UserId;
 use protocol::bots::{ApiToken, Bot, CreateApiToken, CreatedApiToken, TokenScope};
 
 use crate::api::{self, ApiError};
-use crate::clipboard;
 use crate::components::bot_badge::BotBadge;
 use crate::components::bots_settings::{Outcome, field_error, outcome_view};
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::field::Field;
+use crate::components::secret_once::SecretOnce;
+use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 use crate::time;
 
-/// What each scope allows, in the words the checkboxes use.
-fn scope_hint(scope: TokenScope) -> &'static str {
+/// What each scope allows, in the words the checkboxes use, in `language`.
+fn scope_hint(scope: TokenScope, language: Locale) -> &'static str {
     match scope {
-        TokenScope::Read => "Read profiles, conversations and history; receive live events.",
-        TokenScope::Send => "Send, edit and delete messages, react, mark as read, upload.",
-        TokenScope::Manage => "Friends, blocks, groups and members, the profile, webhooks.",
+        TokenScope::Read => td_string!(language, integrations.scope_read_hint),
+        TokenScope::Send => td_string!(language, integrations.scope_send_hint),
+        TokenScope::Manage => td_string!(language, integrations.scope_manage_hint),
     }
 }
 
-/// A scope's label.
-fn scope_label(scope: TokenScope) -> &'static str {
+/// A scope's label, in `language`.
+fn scope_label(scope: TokenScope, language: Locale) -> &'static str {
     match scope {
-        TokenScope::Read => "Read",
-        TokenScope::Send => "Send",
-        TokenScope::Manage => "Manage",
+        TokenScope::Read => td_string!(language, integrations.scope_read),
+        TokenScope::Send => td_string!(language, integrations.scope_send),
+        TokenScope::Manage => td_string!(language, integrations.scope_manage),
     }
 }
+
+/// A last day that is not a date (the form then asks for one, or for none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct NotADay;
 
 /// The calendar day of a `<input type="date">` value (`YYYY-MM-DD`): `Ok(None)` when empty.
-fn parse_day(text: &str) -> Result<Option<(u32, u32, u32)>, String> {
+fn parse_day(text: &str) -> Result<Option<(u32, u32, u32)>, NotADay> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     let parts: Vec<&str> = text.split('-').collect();
     let [year, month, day] = parts.as_slice() else {
-        return Err("Pick a date, or leave it empty".to_owned());
+        return Err(NotADay);
     };
     match (year.parse::<u32>(), month.parse::<u32>(), day.parse::<u32>()) {
         (Ok(y), Ok(m @ 1..=12), Ok(d @ 1..=31)) => Ok(Some((y, m, d))),
-        _ => Err("Pick a date, or leave it empty".to_owned()),
+        _ => Err(NotADay),
     }
 }
 
@@ -71,6 +76,7 @@ pub fn ApiTokensSettings(
     bots: LocalResource<Result<Vec<Bot>, ApiError>>,
     tokens: LocalResource<Result<Vec<ApiToken>, ApiError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     // The secret just made, shown until the person says they have it.
     let created = RwSignal::new(None::<CreatedApiToken>);
@@ -78,19 +84,23 @@ pub fn ApiTokensSettings(
     let me = move || session.user.get().map(|m| (m.id, m.username));
 
     view! {
-        <h3 id="tokens-title">"API tokens"</h3>
-        <p class="lede small">
-            "Send a token as " <code class="nowrap">"Authorization: Bearer cfb_…"</code>
-            " on REST calls or in the WebSocket's authenticate frame. A token cannot change passwords, "
-            "two-factor authentication, sessions, tokens or bots."
-        </p>
-        {move || created.get().map(|token| view! { <NewSecret token created/> })}
+        <h3 id="tokens-title">{t!(i18n, integrations.tokens_title)}</h3>
+        <p class="lede small">{t!(i18n, integrations.tokens_lede, <code> = <code class="nowrap"/>)}</p>
+        // SecretOnce's texts are plain strings: rebuilt when the language changes.
+        {move || created.get().map(|token| view! {
+            <SecretOnce title=t_string!(i18n, integrations.token_created, name = token.info.name).to_string()
+                secret=token.token copy_label=t_string!(i18n, integrations.copy_token)
+                secret_label=t_string!(i18n, integrations.new_token_label) testid="new-token"
+                done=Callback::new(move |()| created.set(None))>
+                <p class="small">{t!(i18n, integrations.token_fingerprint)}</p>
+            </SecretOnce>
+        })}
         <NewToken bots=Signal::derive(bot_list) tokens created/>
-        <h4>"Live tokens"</h4>
-        <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+        <h4>{t!(i18n, integrations.live_tokens)}</h4>
+        <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
             {move || tokens.get().map(|result| match result {
-                Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No live tokens."</p> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="empty">{t!(i18n, integrations.no_live_tokens)}</p> }.into_any(),
                 Ok(list) => {
                     let bots = bot_list();
                     let me = me();
@@ -125,39 +135,6 @@ fn account_of(id: UserId, me: Option<&(UserId, String)>, bots: &[Bot]) -> Accoun
     bots.iter().find(|b| b.user.id == id).map_or(Account::Unknown, |b| Account::Bot(b.user.display_name.clone()))
 }
 
-/// The secret of a token just created: shown this once, with a copy button.
-#[component]
-fn NewSecret(token: CreatedApiToken, created: RwSignal<Option<CreatedApiToken>>) -> impl IntoView {
-    let copied = RwSignal::new(None::<Result<(), String>>);
-    let secret = token.token.clone();
-    let copy = move |_| {
-        let secret = secret.clone();
-        spawn_local(async move {
-            let result = clipboard::copy(&secret).await;
-            let worked = result.is_ok();
-            copied.set(Some(result));
-            if worked {
-                gloo_timers::future::TimeoutFuture::new(2_000).await;
-                copied.set(None);
-            }
-        });
-    };
-    view! {
-        <div class="notice warning new-secret" role="status" data-testid="new-token">
-            <p><strong>{format!("Token “{}” created. Copy it now: you won’t see it again.", token.info.name)}</strong></p>
-            <p class="small">"Confab keeps only a fingerprint of it. If you lose it, revoke it and make a new one."</p>
-            <div class="secret-row">
-                <code class="secret" data-testid="token-secret" aria-label="The new API token">{token.token.clone()}</code>
-                <button type="button" class="secondary small" on:click=copy>
-                    {move || if matches!(copied.get(), Some(Ok(()))) { "Copied ✓" } else { "Copy token" }}
-                </button>
-            </div>
-            {move || copied.get().and_then(|r| r.err()).map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-            <button type="button" class="small" on:click=move |_| created.set(None)>"I have copied it"</button>
-        </div>
-    }
-}
-
 /// The form that creates a token.
 #[component]
 fn NewToken(
@@ -165,6 +142,7 @@ fn NewToken(
     tokens: LocalResource<Result<Vec<ApiToken>, ApiError>>,
     created: RwSignal<Option<CreatedApiToken>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());
     // The bot's id, or empty for the person's own account.
@@ -173,15 +151,16 @@ fn NewToken(
     let expiry = RwSignal::new(String::new());
     let state: Outcome = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    let local_expiry_error = RwSignal::new(None::<String>);
+    // The last day typed is not a date (checked here, before the server sees it).
+    let not_a_day = RwSignal::new(false);
 
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        local_expiry_error.set(None);
+        not_a_day.set(false);
         let expires_at = match parse_day(&expiry.get_untracked()) {
             Ok(day) => day.and_then(end_of_day),
-            Err(message) => {
-                local_expiry_error.set(Some(message));
+            Err(NotADay) => {
+                not_a_day.set(true);
                 return;
             }
         };
@@ -206,24 +185,38 @@ fn NewToken(
     };
     let scopes_error = field_error(state, "scopes");
     let account_error = field_error(state, "bot_id");
-    let expiry_error =
-        Signal::derive(move || local_expiry_error.get().or_else(|| field_error(state, "expires_at").get()));
-    let my_name = move || session.user.get().map(|m| format!("Me (@{})", m.username)).unwrap_or_else(|| "Me".into());
+    let server_expiry_error = field_error(state, "expires_at");
+    let expiry_error = Signal::derive(move || {
+        if not_a_day.get() {
+            Some(t_string!(i18n, integrations.pick_a_date).to_owned())
+        } else {
+            server_expiry_error.get()
+        }
+    });
+    let my_name = move || match session.user.get() {
+        Some(m) => t_string!(i18n, integrations.me_username, username = m.username).to_string(),
+        None => t_string!(i18n, integrations.me).to_owned(),
+    };
 
     view! {
         <form class="new-token" on:submit=create novalidate aria-labelledby="new-token-title">
-            <h4 id="new-token-title">"New token"</h4>
+            <h4 id="new-token-title">{t!(i18n, integrations.new_token)}</h4>
             <div class="field-grid">
-                <Field label="Token name" name="token_name" value=name error=field_error(state, "name")
-                    hint="To recognise it later, e.g. “support bot on server 2”"/>
+                // Field's texts are plain strings: rebuilt when the language changes.
+                {move || view! {
+                    <Field label=t_string!(i18n, integrations.token_name) name="token_name" value=name
+                        error=field_error(state, "name") hint=t_string!(i18n, integrations.token_name_hint)/>
+                }}
                 <div class="field" class:invalid=move || account_error.get().is_some()>
-                    <label for="field-token-account">"Acts as"</label>
+                    <label for="field-token-account">{t!(i18n, integrations.acts_as)}</label>
                     <select id="field-token-account" prop:value=move || account.get()
                         on:change=move |ev| account.set(event_target_value(&ev))
                         aria-describedby="field-token-account-error">
                         <option value="">{my_name}</option>
                         {move || bots.get().into_iter().map(|bot| view! {
-                            <option value=bot.user.id.0.to_string()>{format!("{} (bot)", bot.user.display_name)}</option>
+                            <option value=bot.user.id.0.to_string()>
+                                {t_string!(i18n, integrations.bot_option, name = bot.user.display_name).to_string()}
+                            </option>
                         }).collect_view()}
                     </select>
                     <p class="field-message" id="field-token-account-error" role="alert">{move || account_error.get()}</p>
@@ -231,7 +224,7 @@ fn NewToken(
             </div>
             <fieldset class="scopes" class:invalid=move || scopes_error.get().is_some()
                 aria-describedby="token-scopes-error">
-                <legend>"Scopes"</legend>
+                <legend>{t!(i18n, integrations.scopes)}</legend>
                 {TokenScope::ALL.into_iter().map(|scope| {
                     let id = format!("token-scope-{}", scope.name());
                     view! {
@@ -244,8 +237,8 @@ fn NewToken(
                                     s.push(scope);
                                 })/>
                             <label for=id>
-                                <span class="scope-name">{scope_label(scope)}</span>
-                                <span class="scope-hint">{scope_hint(scope)}</span>
+                                <span class="scope-name">{move || scope_label(scope, i18n.get_locale())}</span>
+                                <span class="scope-hint">{move || scope_hint(scope, i18n.get_locale())}</span>
                             </label>
                         </div>
                     }
@@ -253,17 +246,17 @@ fn NewToken(
                 <p class="field-message" id="token-scopes-error" role="alert">{move || scopes_error.get()}</p>
             </fieldset>
             <div class="field expiry" class:invalid=move || expiry_error.get().is_some()>
-                <label for="field-token-expiry">"Last day (optional)"</label>
+                <label for="field-token-expiry">{t!(i18n, integrations.last_day)}</label>
                 <input id="field-token-expiry" type="date" min=today() prop:value=move || expiry.get()
                     on:input=move |ev| expiry.set(event_target_value(&ev))
                     aria-describedby="field-token-expiry-message"
                     aria-invalid=move || if expiry_error.get().is_some() { "true" } else { "false" }/>
                 <p class="field-message" id="field-token-expiry-message" role="alert">
-                    {move || expiry_error.get().unwrap_or_else(|| "Works until the end of that day. Empty: until revoked.".to_owned())}
+                    {move || expiry_error.get().unwrap_or_else(|| t_string!(i18n, integrations.last_day_hint).to_owned())}
                 </p>
             </div>
             {outcome_view(state)}
-            <button type="submit" disabled=move || busy.get()>"Create token"</button>
+            <button type="submit" disabled=move || busy.get()>{t!(i18n, integrations.create_token)}</button>
         </form>
     }
 }
@@ -275,51 +268,63 @@ fn TokenItem(
     account: Account,
     tokens: LocalResource<Result<Vec<ApiToken>, ApiError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let id = token.id;
     let revoke = Callback::new(move |()| {
         confirming.set(false);
         spawn_local(async move {
             match api::bots::revoke_token(session, id).await {
                 Ok(()) => tokens.refetch(),
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(e)),
             }
         });
     });
-    let who = match account {
-        Account::Me(username) => view! { <span>{format!("You (@{username})")}</span> }.into_any(),
+    let who = move || match account.clone() {
+        Account::Me(username) => {
+            view! { <span>{t_string!(i18n, integrations.you_username, username).to_string()}</span> }.into_any()
+        }
         Account::Bot(name) => view! { <span class="name-line">{name}<BotBadge/></span> }.into_any(),
-        Account::Unknown => view! { <span>"Another account"</span> }.into_any(),
+        Account::Unknown => view! { <span>{t!(i18n, integrations.another_account)}</span> }.into_any(),
     };
-    let used = token.last_used_at.map_or_else(
-        || "Never used".to_owned(),
-        |at| format!("Last used {}", time::date_time(at.timestamp_millis() as f64)),
-    );
-    let expires = token.expires_at.map_or_else(
-        || "No expiry".to_owned(),
-        |at| format!("Expires {}", time::date_time(at.timestamp_millis() as f64)),
-    );
-    let title = format!("Revoke the token “{}”?", token.name);
+    let (last_used, expires_at) = (token.last_used_at, token.expires_at);
+    let used = move || match last_used {
+        None => t_string!(i18n, integrations.never_used).to_owned(),
+        Some(at) => {
+            t_string!(i18n, integrations.last_used, when = time::date_time(at.timestamp_millis() as f64)).to_string()
+        }
+    };
+    let expires = move || match expires_at {
+        None => t_string!(i18n, integrations.no_expiry).to_owned(),
+        Some(at) => {
+            t_string!(i18n, integrations.expires, when = time::date_time(at.timestamp_millis() as f64)).to_string()
+        }
+    };
     let name = token.name.clone();
     view! {
         <li class="token-item" data-testid="token" data-name=token.name.clone()>
             <div class="token-main">
                 <span class="token-name">{token.name.clone()}</span>
-                <span class="token-account">"Acts as " {who}</span>
-                <span class="pills" aria-label="Scopes">
-                    {token.scopes.iter().map(|s| view! { <span class="pill">{scope_label(*s)}</span> }).collect_view()}
+                <span class="token-account">{t!(i18n, integrations.token_acts_as, <who/> = who)}</span>
+                <span class="pills" aria-label=move || t_string!(i18n, integrations.scopes)>
+                    {token.scopes.iter().map(|&s| view! { <span class="pill">{move || scope_label(s, i18n.get_locale())}</span> }).collect_view()}
                 </span>
                 <span class="token-times">{used}" · "{expires}</span>
             </div>
-            <button type="button" class="danger small" aria-label=format!("Revoke {name}…")
-                on:click=move |_| confirming.set(true)>"Revoke…"</button>
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <button type="button" class="danger small"
+                aria-label={
+                    let name = name.clone();
+                    move || t_string!(i18n, integrations.revoke_named, name = name.clone()).to_string()
+                }
+                on:click=move |_| confirming.set(true)>{t!(i18n, integrations.revoke_ellipsis)}</button>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
             <Show when=move || confirming.get()>
-                <ConfirmDialog title=title.clone() action="Revoke token" confirm=revoke
+                <ConfirmDialog title=t_string!(i18n, integrations.revoke_token_title, name = name.clone()).to_string()
+                    action=t_string!(i18n, integrations.revoke_token) confirm=revoke
                     cancel=Callback::new(move |()| confirming.set(false))>
-                    <p>"Programs using it are refused at once, and its open connections close. This cannot be undone."</p>
+                    <p>{t!(i18n, integrations.revoke_token_text)}</p>
                 </ConfirmDialog>
             </Show>
         </li>

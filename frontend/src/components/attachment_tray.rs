@@ -4,15 +4,17 @@
 
 use leptos::prelude::*;
 
+use crate::locale::{t_string, use_i18n};
 use crate::state::media::Media;
 use crate::state::uploads::{Pending, Stage, Uploads};
 
 /// The tray of `uploads` (nothing when it is empty).
 #[component]
 pub fn AttachmentTray(uploads: Uploads) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <Show when=move || !uploads.is_empty()>
-            <ul class="attachment-tray" data-testid="attachment-tray" aria-label="Attachments">
+            <ul class="attachment-tray" data-testid="attachment-tray" aria-label=move || t_string!(i18n, composer.tray_label)>
                 <For each=move || uploads.items.get() key=|p| p.key let(pending)>
                     <Chip pending uploads/>
                 </For>
@@ -23,6 +25,7 @@ pub fn AttachmentTray(uploads: Uploads) -> impl IntoView {
 
 #[component]
 fn Chip(pending: Pending, uploads: Uploads) -> impl IntoView {
+    let i18n = use_i18n();
     let media = expect_context::<Media>();
     let Pending { key, name, image, progress, stage } = pending;
     let uploading = move || stage.with(|s| *s == Stage::Uploading);
@@ -41,11 +44,18 @@ fn Chip(pending: Pending, uploads: Uploads) -> impl IntoView {
             <span class="chip-text">
                 <span class="chip-name" title=name.clone()>{name.clone()}</span>
                 <Show when=uploading>
-                    <progress max="1" value=move || progress.get() aria-label=format!("Uploading {label}")></progress>
+                    <progress max="1" value=move || progress.get() aria-label={
+                        let label = label.clone();
+                        move || t_string!(i18n, composer.tray_uploading, name = label.clone()).to_string()
+                    }></progress>
                 </Show>
             </span>
             <button type="button" class="ghost small chip-remove"
-                aria-label=move || if uploading() { format!("Cancel upload of {name}") } else { format!("Remove {name}") }
+                aria-label=move || if uploading() {
+                    t_string!(i18n, composer.tray_cancel_upload, name = name.clone()).to_string()
+                } else {
+                    t_string!(i18n, composer.tray_remove, name = name.clone()).to_string()
+                }
                 on:click=move |_| uploads.remove(key)>"✕"</button>
         </li>
     }

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 use crate::components::image_viewer::ImageViewer;
 use crate::components::voice_note::VoiceNote;
+use crate::locale::{t, t_string, use_i18n};
 use crate::media::file_type::type_label;
 use crate::media::layout::fit;
 use crate::media::placeholder::data_url;
@@ -38,6 +39,7 @@ pub fn MessageAttachments(attachments: Vec<Attachment>) -> impl IntoView {
 /// returns focus to the thumbnail it was opened from.
 #[component]
 fn ImageGrid(images: Vec<Attachment>) -> impl IntoView {
+    let i18n = use_i18n();
     let media = expect_context::<Media>();
     let open = RwSignal::new(None::<usize>);
     let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
@@ -52,16 +54,16 @@ fn ImageGrid(images: Vec<Attachment>) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, image)| {
-            let (width, height) = if single {
-                fit(image.width.zip(image.height), SINGLE.0, SINGLE.1)
-            } else {
-                (CELL, CELL)
-            };
+            let (width, height) =
+                if single { fit(image.width.zip(image.height), SINGLE.0, SINGLE.1) } else { (CELL, CELL) };
             let (src, failed) = media.source(image.thumbnail.as_deref().unwrap_or(&image.url));
             let placeholder = image.thumbhash.as_deref().and_then(data_url);
             let name = image.name.clone();
             view! {
-                <button type="button" class="image-tile" data-testid="image-tile" aria-label=format!("Open photo {name}")
+                <button type="button" class="image-tile" data-testid="image-tile" aria-label={
+                        let name = name.clone();
+                        move || t_string!(i18n, composer.open_photo, name = name.clone()).to_string()
+                    }
                     on:click=move |ev| {
                         opener.set_value(ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()));
                         open.set(Some(i));
@@ -110,11 +112,13 @@ fn OtherAttachment(attachment: Attachment) -> impl IntoView {
 /// A file offered for download: what it is and how big, and the link.
 #[component]
 fn FileCard(attachment: Attachment) -> impl IntoView {
+    let i18n = use_i18n();
     let media = expect_context::<Media>();
     // A link takes the current token whenever it is followed, so it never needs a retry.
     let path = attachment.url.clone();
     let href = move || media.url(&path);
-    let meta = format!("{} · {}", type_label(&attachment.name, &attachment.content_type), human_size(attachment.size));
+    let (file_name, content_type, size) = (attachment.name.clone(), attachment.content_type.clone(), attachment.size);
+    let meta = move || format!("{} · {}", type_label(&file_name, &content_type, i18n.get_locale()), human_size(size));
     let name = attachment.name;
     view! {
         <div class="file-card" data-testid="file-card">
@@ -129,7 +133,10 @@ fn FileCard(attachment: Attachment) -> impl IntoView {
                 <span class="file-meta">{meta}</span>
             </span>
             <a class="file-download" href=href download=name.clone() data-testid="file-download"
-                aria-label=format!("Download {name}")>"Download"</a>
+                aria-label={
+                    let name = name.clone();
+                    move || t_string!(i18n, composer.download_file, name = name.clone()).to_string()
+                }>{t!(i18n, composer.download)}</a>
         </div>
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use protocol::UserId;
 use protocol::users::{AccountKind, PublicUser};
 
+use crate::locale::{t, t_string, use_i18n};
 use crate::state::chat::Chat;
 
 /// Whether `user` is a bot.
@@ -21,7 +22,12 @@ pub fn is_known_bot(chat: &Chat, id: UserId) -> bool {
 /// The badge. Its title spells out what it means for those who hover it.
 #[component]
 pub fn BotBadge() -> impl IntoView {
-    view! { <span class="bot-badge" title="Automated account (bot)" data-testid="bot-badge">"BOT"</span> }
+    let i18n = use_i18n();
+    view! {
+        <span class="bot-badge" title=move || t_string!(i18n, chat.bot_title) data-testid="bot-badge">
+            {t!(i18n, chat.bot_badge)}
+        </span>
+    }
 }
 
 /// The badge if `bot`, nothing otherwise: for views that put it after a name.

@@ -14,6 +14,7 @@ use crate::components::bot_badge::BotBadge;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::field::Field;
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 
 /// The fragment that scrolls to this section.
@@ -22,27 +23,27 @@ pub const ANCHOR: &str = "bots";
 /// What a form last heard: a success sentence, or the refusal (beside its field if it names one).
 pub type Outcome = RwSignal<Option<Result<String, ApiError>>>;
 
-/// The refusal's message if it concerns `field`.
+/// The refusal's message if it concerns `field`, in the user's language.
 pub fn field_error(state: Outcome, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || state.get().and_then(|r| r.err()).and_then(|e| e.for_field(field)))
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let error = state.get().and_then(|r| r.err()).filter(|e| e.field.as_deref() == Some(field))?;
+        Some(error_text(&error, i18n.get_locale()))
+    })
 }
 
 /// The success sentence, or a refusal that names no field (those sit beside their field).
 pub fn outcome_view(state: Outcome) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         state.get().and_then(|r| match r {
             Ok(message) => Some(view! { <p class="notice" role="status">{message}</p> }.into_any()),
             Err(e) if e.field.is_none() => {
-                Some(view! { <p class="form-error" role="alert">{e.message}</p> }.into_any())
+                Some(view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any())
             }
             Err(_) => None,
         })
     }
-}
-
-/// "12 / 500" under a description.
-fn counter(text: &str) -> String {
-    format!("{} / {BOT_DESCRIPTION_MAX_CHARS}", text.chars().count())
 }
 
 /// A description textarea with its counter, or the server's refusal in its place.
@@ -54,15 +55,20 @@ fn DescriptionField(
     value: RwSignal<String>,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let message_id = format!("{id}-message");
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
-            <label for=id.clone()>"Description"</label>
+            <label for=id.clone()>{t!(i18n, integrations.description)}</label>
             <textarea id=id rows="2" maxlength=BOT_DESCRIPTION_MAX_CHARS.to_string()
                 aria-describedby=message_id.clone()
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))></textarea>
-            <p class="field-message" id=message_id>{move || error.get().unwrap_or_else(|| counter(&value.get()))}</p>
+            <p class="field-message" id=message_id>{move || error.get().unwrap_or_else(|| {
+                // "12 / 500" under a description.
+                let count = value.with(|v| v.chars().count());
+                t_string!(i18n, integrations.description_length, count, max = BOT_DESCRIPTION_MAX_CHARS).to_string()
+            })}</p>
         </div>
     }
 }
@@ -70,21 +76,19 @@ fn DescriptionField(
 /// The whole section.
 #[component]
 pub fn BotsSettings() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let bots = LocalResource::new(move || api::bots::list(session));
     let tokens = LocalResource::new(move || api::bots::tokens(session));
     view! {
         <section class="card bots-settings" id=ANCHOR aria-labelledby="bots-title">
-            <h2 id="bots-title">"Bots and API tokens"</h2>
-            <p class="lede small">
-                "A bot is an account a program runs: people add it as a friend, message it and add it to groups, and it "
-                "shows a " <BotBadge/> " badge. Programs act through API tokens, for one of your bots or for yourself."
-            </p>
-            <h3>"Your bots"</h3>
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <h2 id="bots-title">{t!(i18n, integrations.bots_title)}</h2>
+            <p class="lede small">{t!(i18n, integrations.bots_lede, <badge/> = || view! { <BotBadge/> })}</p>
+            <h3>{t!(i18n, integrations.your_bots)}</h3>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || bots.get().map(|result| match result {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No bots yet."</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{t!(i18n, integrations.no_bots)}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="list bot-list" data-testid="bots">
                             {list.into_iter().map(|bot| view! { <BotItem bot bots tokens/> }).collect_view()}
@@ -101,6 +105,7 @@ pub fn BotsSettings() -> impl IntoView {
 /// The form that creates a bot.
 #[component]
 fn NewBot(bots: LocalResource<Result<Vec<Bot>, ApiError>>) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
@@ -121,10 +126,8 @@ fn NewBot(bots: LocalResource<Result<Vec<Bot>, ApiError>>) -> impl IntoView {
                 display_name.set(String::new());
                 description.set(String::new());
                 bots.refetch();
-                format!(
-                    "Created {} (@{}). People add it like a friend to talk to it.",
-                    bot.user.display_name, bot.user.username
-                )
+                let (name, username) = (bot.user.display_name, bot.user.username);
+                td_string!(i18n.get_locale_untracked(), integrations.bot_created, name, username).to_string()
             });
             state.set(Some(result));
             busy.set(false);
@@ -132,17 +135,20 @@ fn NewBot(bots: LocalResource<Result<Vec<Bot>, ApiError>>) -> impl IntoView {
     };
     view! {
         <form class="new-bot" on:submit=create novalidate aria-labelledby="new-bot-title">
-            <h3 id="new-bot-title">"New bot"</h3>
-            <div class="field-grid">
-                <Field label="Bot username" name="bot_username" value=username error=field_error(state, "username")
-                    hint="3–32 letters, digits or _" code=true/>
-                <Field label="Bot display name" name="bot_display_name" value=display_name
-                    error=field_error(state, "display_name")/>
-            </div>
+            <h3 id="new-bot-title">{t!(i18n, integrations.new_bot)}</h3>
+            // Field's texts are plain strings: rebuilt when the language changes.
+            {move || view! {
+                <div class="field-grid">
+                    <Field label=t_string!(i18n, integrations.bot_username) name="bot_username" value=username
+                        error=field_error(state, "username") hint=t_string!(i18n, integrations.bot_username_hint) code=true/>
+                    <Field label=t_string!(i18n, integrations.bot_display_name) name="bot_display_name" value=display_name
+                        error=field_error(state, "display_name")/>
+                </div>
+            }}
             <DescriptionField id="new-bot-description" value=description error=field_error(state, "description")/>
             {outcome_view(state)}
-            <button type="submit" disabled=move || busy.get()>"Create bot"</button>
-            <p class="lede small">{format!("You may own up to {MAX_BOTS_PER_OWNER} bots.")}</p>
+            <button type="submit" disabled=move || busy.get()>{t!(i18n, integrations.create_bot)}</button>
+            <p class="lede small">{t!(i18n, integrations.max_bots, max = MAX_BOTS_PER_OWNER)}</p>
         </form>
     }
 }
@@ -155,6 +161,7 @@ fn BotItem(
     bots: LocalResource<Result<Vec<Bot>, ApiError>>,
     tokens: LocalResource<Result<Vec<protocol::bots::ApiToken>, ApiError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let id = bot.user.id;
     let editing = RwSignal::new(false);
@@ -205,9 +212,7 @@ fn BotItem(
     let disabled = bot.disabled_at.is_some();
     let user = bot.user.clone();
     let about = bot.description.clone();
-    let confirm_title = format!("Delete the bot {}?", bot.user.display_name);
     let has_photo = bot.user.avatar.is_some();
-    let photo_label = format!("Picture of {}", bot.user.display_name);
     // Unique on the page, which lists every bot (`Field` prefixes its name with "field-").
     let field_id = |what: &str| format!("bot-{}-{what}", id.0.simple());
     let (name_field, description_id) = (field_id("display_name"), format!("field-{}", field_id("description")));
@@ -219,39 +224,57 @@ fn BotItem(
                     <span class="name-line">
                         <span class="display-name">{name.clone()}</span>
                         <BotBadge/>
-                        {disabled.then(|| view! { <span class="pill" data-status="disabled">"Disabled by an operator"</span> })}
+                        {disabled.then(|| view! { <span class="pill" data-status="disabled">{t!(i18n, integrations.bot_disabled)}</span> })}
                     </span>
                     <span class="username">"@"{username.clone()}</span>
                 </a>
                 <div class="row-actions">
                     <button type="button" class="secondary small" aria-expanded=move || editing.get().to_string()
-                        aria-label=format!("Edit {name}") on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
-                    <button type="button" class="danger small" aria-label=format!("Delete {}…", bot.user.display_name)
-                        on:click=move |_| confirming.set(true)>"Delete…"</button>
+                        aria-label={
+                            let name = name.clone();
+                            move || t_string!(i18n, integrations.edit_named, name = name.clone()).to_string()
+                        }
+                        on:click=move |_| editing.update(|e| *e = !*e)>{t!(i18n, integrations.edit)}</button>
+                    <button type="button" class="danger small"
+                        aria-label={
+                            let name = name.clone();
+                            move || t_string!(i18n, integrations.delete_named, name = name.clone()).to_string()
+                        }
+                        on:click=move |_| confirming.set(true)>{t!(i18n, integrations.delete_ellipsis)}</button>
                 </div>
             </div>
             {(!about.is_empty()).then(|| view! { <p class="bot-description">{about.clone()}</p> })}
-            <div class="bot-photo" role="group" aria-label=photo_label data-testid="bot-photo">
+            <div class="bot-photo" role="group" data-testid="bot-photo"
+                aria-label={
+                    let name = name.clone();
+                    move || t_string!(i18n, integrations.bot_picture, name = name.clone()).to_string()
+                }>
                 <PhotoPicker of=PhotoOf::Bot(id) has_photo=Signal::stored(has_photo)
                     saved=Callback::new(move |()| bots.refetch())/>
             </div>
             <Show when=move || editing.get()>
                 <form class="bot-edit" on:submit=save novalidate>
-                    <Field label="Display name" name=name_field.clone() value=display_name
-                        error=field_error(state, "display_name")/>
+                    {
+                        let name_field = name_field.clone();
+                        move || view! {
+                            <Field label=t_string!(i18n, integrations.display_name) name=name_field.clone()
+                                value=display_name error=field_error(state, "display_name")/>
+                        }
+                    }
                     <DescriptionField id=description_id.clone() value=description
                         error=field_error(state, "description")/>
                     <div class="form-actions">
-                        <button type="submit" disabled=move || busy.get()>"Save"</button>
-                        <button type="button" class="secondary" on:click=cancel_edit.clone()>"Cancel"</button>
+                        <button type="submit" disabled=move || busy.get()>{t!(i18n, integrations.save)}</button>
+                        <button type="button" class="secondary" on:click=cancel_edit.clone()>{t!(i18n, integrations.cancel)}</button>
                     </div>
                 </form>
             </Show>
             {outcome_view(state)}
             <Show when=move || confirming.get()>
-                <ConfirmDialog title=confirm_title.clone() action="Delete bot"
+                <ConfirmDialog title=t_string!(i18n, integrations.delete_bot_title, name = name.clone()).to_string()
+                    action=t_string!(i18n, integrations.delete_bot)
                     confirm=delete cancel=Callback::new(move |()| confirming.set(false))>
-                    <p>"Its API tokens stop working at once and its connections close. Its messages stay, shown as from a deleted user."</p>
+                    <p>{t!(i18n, integrations.delete_bot_text)}</p>
                 </ConfirmDialog>
             </Show>
         </li>

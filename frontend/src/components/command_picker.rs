@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use protocol::bots::SlashCommand;
 
 use crate::components::bot_badge::BotBadge;
+use crate::locale::{t_string, use_i18n};
 
 /// Most commands the list offers at once (typing more of the name narrows it).
 const SHOWN: usize = 8;
@@ -66,6 +67,7 @@ pub fn CommandPicker(
     /// Called with the command picked by a click or a tap.
     pick: Callback<SlashCommand>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         let offered = offered.get();
         (!offered.is_empty()).then(|| {
@@ -90,7 +92,7 @@ pub fn CommandPicker(
                     }
                 })
                 .collect_view();
-            view! { <ul class="command-picker" id="command-list" role="listbox" aria-label="Slash commands">{items}</ul> }
+            view! { <ul class="command-picker" id="command-list" role="listbox" aria-label=move || t_string!(i18n, composer.slash_commands)>{items}</ul> }
         })
     }
 }

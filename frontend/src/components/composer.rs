@@ -8,6 +8,9 @@
 //! conversation's slash commands: suggested while `/name` is typed, and `/name args` naming one
 //! of them invokes it rather than being sent (any other `/word` is sent as a message, so no
 //! text is ever lost). The text is kept as the conversation's draft until it is sent.
+//! Keyboard: the composer takes the focus when the conversation opens (on wide screens: on a
+//! phone that would pop the keyboard up unasked), ↑ in it while empty edits the last own message,
+//! and Esc cancels the reply or the edit in progress.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -24,8 +27,10 @@ use crate::components::attachment_tray::AttachmentTray;
 use crate::components::command_picker::{CommandPicker, command_query, complete, matching, parse_invocation};
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::mention_picker::{MentionPicker, candidates, mention_query, mentioned};
+use crate::components::message_editing::MessageEditing;
 use crate::components::share_location::ShareLocation;
 use crate::components::voice_recorder::VoiceRecorder;
+use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::media::summary::preview;
 use crate::state::chat::{Chat, now_ms};
 use crate::state::session::Session;
@@ -33,6 +38,12 @@ use crate::state::uploads::{Uploads, files_of};
 
 /// Least time between two typing frames, in milliseconds.
 const TYPING_EVERY_MS: f64 = 3_000.0;
+/// Screens where the composer takes the focus on opening: wide, with a mouse or touchpad (on a
+/// touch screen the focus would pop the on-screen keyboard up). The phone layout (main.css)
+/// ends at the same width.
+const FOCUS_ON_OPEN: &str = "(min-width: 700px) and (pointer: fine)";
+/// Frames waited at most for a new composer to be in the document before it takes the focus.
+const ATTACH_FRAMES: u32 = 10;
 
 /// The composer of conversation `id`; `stick` fires after a send so the history follows.
 #[component]
@@ -46,6 +57,7 @@ pub fn Composer(
     /// The files going with the next message (also fed by drops on the conversation).
     uploads: Uploads,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let gateway = expect_context::<Gateway>();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
@@ -63,6 +75,22 @@ pub fn Composer(
     let empty = move || text.with(|t| t.trim().is_empty()) && uploads.is_empty();
     let last_typing = StoredValue::new(0.0);
     let input = NodeRef::<Textarea>::new();
+    let editing = use_context::<MessageEditing>();
+    // Also after a voice recording, when the text box comes back.
+    Effect::new(move |_| {
+        if let Some(el) = input.get()
+            && window().match_media(FOCUS_ON_OPEN).ok().flatten().is_some_and(|query| query.matches())
+        {
+            focus_once_shown(el, ATTACH_FRAMES);
+        }
+    });
+    // The newest own message still standing in this conversation, for ↑.
+    let last_own = move || {
+        let me = chat.me()?;
+        chat.timelines.with_untracked(|t| {
+            t.get(&id)?.messages.values().rev().find(|m| m.sender_id == me && m.deleted_at.is_none()).map(|m| m.id)
+        })
+    };
     // The mention being typed: where its `@` is and what follows it.
     let mention = RwSignal::new(None::<(usize, String)>);
     let selected = RwSignal::new(0usize);
@@ -133,7 +161,9 @@ pub fn Composer(
             return true;
         }
         if args.chars().count() > COMMAND_TEXT_MAX_CHARS {
-            command_error.set(Some(format!("What follows /{name} is at most {COMMAND_TEXT_MAX_CHARS} characters.")));
+            let max = COMMAND_TEXT_MAX_CHARS;
+            let language = i18n.get_locale_untracked();
+            command_error.set(Some(td_string!(language, composer.command_args_too_long, name, max).to_string()));
             return true;
         }
         let args = args.to_owned();
@@ -152,7 +182,7 @@ pub fn Composer(
                     let _ = last_typing.try_set_value(0.0);
                     stick.notify();
                 }
-                Err(e) => command_error.set(Some(e.message)),
+                Err(e) => command_error.set(Some(error_text(&e, i18n.get_locale_untracked()))),
             }
             invoking.set(false);
         });
@@ -166,14 +196,14 @@ pub fn Composer(
             return;
         }
         if untrack(|| uploads.busy()) {
-            error.set(Some("Wait until the files have finished uploading."));
+            error.set(Some(td_string!(i18n.get_locale_untracked(), composer.wait_for_uploads)));
             return;
         }
         let attachments = uploads.ready();
         let mut body = text.get_untracked();
         // With attachments the text is optional (a caption); blank counts as none.
         if attachments.is_empty() || !body.trim().is_empty() {
-            if let Err(e) = check_body(&body) {
+            if let Some(e) = body_problem(&body, i18n.get_locale_untracked()) {
                 error.set(Some(e));
                 return;
             }
@@ -270,6 +300,29 @@ pub fn Composer(
                 _ => {}
             }
         }
+        let plain = !(ev.shift_key() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.is_composing());
+        match ev.key().as_str() {
+            "ArrowUp" if plain && text.with_untracked(String::is_empty) => {
+                if let (Some(editing), Some(last)) = (editing, last_own()) {
+                    ev.prevent_default();
+                    editing.open(last);
+                }
+                return;
+            }
+            // With nothing to cancel, Esc does nothing (the text stays).
+            "Escape" => {
+                let edit_cancelled = editing.is_some_and(MessageEditing::cancel);
+                let replying = reply.with_untracked(Option::is_some);
+                if replying {
+                    reply.set(None);
+                }
+                if edit_cancelled || replying {
+                    ev.prevent_default();
+                }
+                return;
+            }
+            _ => {}
+        }
         // Enter while composing with an input method confirms the composition, not the message.
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
@@ -283,7 +336,7 @@ pub fn Composer(
         let pictures: Vec<_> = files.into_iter().filter(|f| f.type_().starts_with("image/")).collect();
         if !pictures.is_empty() {
             ev.prevent_default();
-            uploads.add(pictures);
+            uploads.add(pictures, i18n.get_locale_untracked());
         }
     };
 
@@ -293,8 +346,10 @@ pub fn Composer(
                 let who = chat.name_of(m.sender_id);
                 view! {
                     <div class="replying" data-testid="replying">
-                        <span>"Replying to "<strong>{who}</strong>": "<span class="reply-text">{preview(&m)}</span></span>
-                        <button type="button" class="ghost small" aria-label="Cancel reply" on:click=move |_| reply.set(None)>"✕"</button>
+                        <span>{t!(i18n, composer.replying_to, <who> = <strong/>, name = move || who.clone(),
+                            <quote> = <span class="reply-text"/>, text = move || preview(&m, i18n.get_locale()))}</span>
+                        <button type="button" class="ghost small" aria-label=move || t_string!(i18n, composer.cancel_reply)
+                            on:click=move |_| reply.set(None)>"✕"</button>
                     </div>
                 }
             })}
@@ -309,8 +364,10 @@ pub fn Composer(
                     <textarea
                         node_ref=input
                         rows="1"
-                        placeholder="Write a message"
-                        aria-label="Message"
+                        placeholder=move || t_string!(i18n, composer.composer_placeholder)
+                        aria-label=move || t_string!(i18n, composer.composer_label)
+                        // A combobox: aria-expanded (the picker's state) is not allowed on a plain textbox.
+                        role="combobox"
                         aria-autocomplete="list"
                         aria-controls=move || if picking_command() { "command-list" } else { "mention-list" }
                         aria-expanded=move || (picking_command() || !offered.with(Vec::is_empty)).to_string()
@@ -329,7 +386,9 @@ pub fn Composer(
                     ></textarea>
                 </Show>
                 <Show when=move || recording.get() || empty()
-                    fallback=|| view! { <button type="submit" aria-label="Send">"Send"</button> }>
+                    fallback=move || view! {
+                        <button type="submit" aria-label=move || t_string!(i18n, composer.send)>{t!(i18n, composer.send)}</button>
+                    }>
                     <VoiceRecorder id reply active=recording error=voice_error sent=Callback::new(move |()| stick.notify())/>
                 </Show>
             </div>
@@ -354,6 +413,32 @@ pub fn Composer(
     }
 }
 
+/// Why `body` cannot be sent, in `language`: the server's own rule (`check_body`), told in the
+/// reader's words rather than the protocol's.
+fn body_problem(body: &str, language: Locale) -> Option<&'static str> {
+    check_body(body).err()?;
+    Some(if body.trim().is_empty() {
+        td_string!(language, composer.body_empty)
+    } else if body.chars().count() > MAX_BODY_CHARS {
+        td_string!(language, composer.body_too_long)
+    } else {
+        td_string!(language, composer.body_nul)
+    })
+}
+
+/// Focuses `field` in the first frame where it is in the document, waiting at most `frames`:
+/// a newly opened page's composer is built before the page it is on replaces the old one, and
+/// focusing it then does nothing.
+fn focus_once_shown(field: web_sys::HtmlTextAreaElement, frames: u32) {
+    request_animation_frame(move || {
+        if field.is_connected() {
+            let _ = field.focus();
+        } else if frames > 0 {
+            focus_once_shown(field, frames - 1);
+        }
+    });
+}
+
 /// The length of `text` in UTF-16 code units, as the textarea counts its caret.
 fn utf16_len(text: &str) -> u32 {
     text.chars().map(|c| c.len_utf16() as u32).sum()
@@ -369,4 +454,24 @@ fn byte_offset(text: &str, units: u32) -> usize {
         counted += c.len_utf16() as u32;
     }
     text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_body_is_explained_in_the_readers_language() {
+        let english = Locale::en;
+        assert_eq!(body_problem("hello", english), None);
+        assert_eq!(body_problem("  \n", english), Some("a message cannot be empty"));
+        assert_eq!(
+            body_problem(&"x".repeat(MAX_BODY_CHARS + 1), english),
+            Some("a message can be at most 4,000 characters")
+        );
+        assert_eq!(body_problem("a\0b", english), Some("a message cannot contain NUL characters"));
+        assert_eq!(body_problem("", Locale::de), Some("Eine Nachricht darf nicht leer sein"));
+        // The protocol's limit is written into the sentence.
+        assert_eq!(MAX_BODY_CHARS, 4_000);
+    }
 }

@@ -11,6 +11,7 @@ use protocol::conversations::ConversationSummary;
 
 use crate::components::avatar::Avatar;
 use crate::components::bot_badge::{bot_badge_if, is_bot};
+use crate::locale::{t, t_string, use_i18n};
 use crate::media::summary::preview;
 use crate::state::chat::drafts::list_text;
 use crate::state::chat::{Chat, is_archived, is_muted, now_ms};
@@ -19,6 +20,7 @@ use crate::time;
 /// Every conversation, newest activity first.
 #[component]
 pub fn ConversationList() -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let show_archived = RwSignal::new(false);
     // Archived ones stay out of the list until a newer message arrives (or the user opens the
@@ -37,7 +39,7 @@ pub fn ConversationList() -> impl IntoView {
             when=move || !ids.with(Vec::is_empty)
             fallback=move || view! {
                 <p class="empty chat-list-empty">
-                    {move || if chat.synced.get() { "No conversations yet. Message a friend from your friends list, or start a group." } else { "Loading…" }}
+                    {move || if chat.synced.get() { t_string!(i18n, chat.list_empty) } else { t_string!(i18n, common.loading) }}
                 </p>
             }
         >
@@ -50,7 +52,11 @@ pub fn ConversationList() -> impl IntoView {
         <Show when=move || show_archived.get() || archived_count.get() != 0>
             <button type="button" class="ghost small archive-toggle" data-testid="archive-toggle"
                 aria-pressed=move || show_archived.get().to_string() on:click=move |_| show_archived.update(|s| *s = !*s)>
-                {move || if show_archived.get() { "Back to chats".to_owned() } else { format!("Archived ({})", archived_count.get()) }}
+                {move || if show_archived.get() {
+                    t_string!(i18n, chat.back_to_chats).to_owned()
+                } else {
+                    t_string!(i18n, chat.archived_count, count = archived_count.get()).to_string()
+                }}
             </button>
         </Show>
     }
@@ -59,6 +65,7 @@ pub fn ConversationList() -> impl IntoView {
 /// One row of the list.
 #[component]
 fn ConversationItem(id: ConversationId) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let summary = Memo::new(move |_| chat.summary(id));
     let active = move || chat.open.get() == Some(id);
@@ -78,19 +85,21 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
             let peer_is_bot = c.peer.as_ref().is_some_and(is_bot);
             let online = move || peer.is_some_and(|p| chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)));
             let me = chat.me();
-            let preview = match &c.last_message {
-                None => "No messages yet".to_owned(),
+            let last = c.last_message.clone();
+            let group = c.peer.is_none();
+            let preview = move || match &last {
+                None => t_string!(i18n, chat.no_messages_yet).to_owned(),
                 Some(m) if m.deleted_at.is_some() && m.moderated => {
-                    "This message was removed by a moderator".to_owned()
+                    t_string!(i18n, chat.message_removed_by_moderator).to_owned()
                 }
-                Some(m) if m.deleted_at.is_some() => "This message was deleted".to_owned(),
-                Some(m) if Some(m.sender_id) == me => format!("You: {}", preview(m)),
-                Some(m) if c.peer.is_none() => {
+                Some(m) if m.deleted_at.is_some() => t_string!(i18n, chat.message_deleted).to_owned(),
+                Some(m) if Some(m.sender_id) == me => t_string!(i18n, chat.preview_you, text = preview(m, i18n.get_locale())).to_string(),
+                Some(m) if group => {
                     // A webhook's message carries the name it was posted under.
                     let sender = m.display_name.clone().unwrap_or_else(|| chat.name_of(m.sender_id));
-                    format!("{sender}: {}", preview(m))
+                    t_string!(i18n, chat.preview_sender, sender, text = preview(m, i18n.get_locale())).to_string()
                 }
-                Some(m) => preview(m),
+                Some(m) => preview(m, i18n.get_locale()),
             };
             let when = c.last_message.as_ref().map_or(c.last_activity_at, |m| m.created_at).timestamp_millis() as f64;
             let unread = c.unread;
@@ -104,7 +113,7 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                             <Avatar name=title.clone() color=color photo/>
                             {peer.map(|_| view! {
                                 <span class="presence-dot" class:online=online
-                                    aria-label=move || if online() { "online" } else { "offline" }></span>
+                                    aria-label=move || if online() { t_string!(i18n, chat.online) } else { t_string!(i18n, chat.offline) }></span>
                             })}
                         </span>
                         <span class="conversation-text">
@@ -116,17 +125,20 @@ fn ConversationItem(id: ConversationId) -> impl IntoView {
                             <span class="conversation-bottom">
                                 <span class="conversation-preview" data-testid="conversation-preview">
                                     {move || match draft.get() {
-                                        Some(text) => view! { <span class="draft-mark">"Draft:"</span>" "{text} }.into_any(),
-                                        None => preview.clone().into_any(),
+                                        Some(text) => view! { <span class="draft-mark">{t!(i18n, chat.draft_mark)}</span>" "{text} }.into_any(),
+                                        None => preview().into_any(),
                                     }}
                                 </span>
-                                {muted.then(|| view! { <span class="muted-mark" title="Muted" aria-label="Muted">"🔕"</span> })}
+                                {muted.then(|| view! {
+                                    <span class="muted-mark" title=move || t_string!(i18n, chat.muted)
+                                        aria-label=move || t_string!(i18n, chat.muted)>"🔕"</span>
+                                })}
                                 {(mentions > 0).then(|| view! {
                                     <span class="badge mention-badge" data-testid="mentions"
-                                        aria-label=format!("{mentions} mentioning you")>{format!("@{mentions}")}</span>
+                                        aria-label=move || t_string!(i18n, chat.mentions_count, count = mentions).to_string()>{format!("@{mentions}")}</span>
                                 })}
                                 {(unread > 0).then(|| view! {
-                                    <span class="badge" class:muted=muted data-testid="unread" aria-label=format!("{unread} unread")>{unread}</span>
+                                    <span class="badge" class:muted=muted data-testid="unread" aria-label=move || t_string!(i18n, common.unread_count, count = unread).to_string()>{unread}</span>
                                 })}
                             </span>
                         </span>

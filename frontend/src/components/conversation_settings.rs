@@ -9,20 +9,28 @@ use protocol::ConversationId;
 use protocol::conversations::{ConversationSettings, UpdateConversationSettings};
 
 use crate::api;
+use crate::locale::{Locale, error_text, t_string, td_string, use_i18n};
 use crate::state::chat::{Chat, is_archived, is_muted, now_ms};
 use crate::state::session::Session;
 
 /// Hours of each mute choice; "until unmuted" is a time decades ahead.
-const CHOICES: [(&str, &str, Option<i64>); 4] = [
-    ("on", "Notifications on", None),
-    ("8h", "Mute for 8 hours", Some(8)),
-    ("week", "Mute for a week", Some(24 * 7)),
-    ("always", "Mute until I unmute", Some(24 * 365 * 100)),
-];
+const CHOICES: [(&str, Option<i64>); 4] =
+    [("on", None), ("8h", Some(8)), ("week", Some(24 * 7)), ("always", Some(24 * 365 * 100))];
+
+/// What the mute choice `value` says in `language`.
+fn choice_label(value: &str, language: Locale) -> &'static str {
+    match value {
+        "on" => td_string!(language, chat.mute_off),
+        "8h" => td_string!(language, chat.mute_8h),
+        "week" => td_string!(language, chat.mute_week),
+        _ => td_string!(language, chat.mute_always),
+    }
+}
 
 /// The mute choice and the archive button of conversation `id`.
 #[component]
 pub fn ConversationSettingsControls(id: ConversationId) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
     let error = RwSignal::new(None::<String>);
@@ -38,13 +46,13 @@ pub fn ConversationSettingsControls(id: ConversationId) -> impl IntoView {
                     chat.set_settings(id, stored);
                     error.set(None);
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(error_text(&e, i18n.get_locale_untracked()))),
             }
         });
     };
     let on_mute = move |ev| {
         let choice = event_target_value(&ev);
-        let hours = CHOICES.iter().find(|c| c.0 == choice).and_then(|c| c.2);
+        let hours = CHOICES.iter().find(|c| c.0 == choice).and_then(|c| c.1);
         save(hours.and_then(chrono_in_hours), archived.get_untracked());
     };
     let on_archive = move |_| {
@@ -52,15 +60,19 @@ pub fn ConversationSettingsControls(id: ConversationId) -> impl IntoView {
         save(muted_until, !archived.get_untracked());
     };
     view! {
-        <select class="mute-choice" aria-label="Notifications" data-testid="mute" on:change=on_mute>
-            {CHOICES.iter().map(|(value, label, _)| {
+        <select class="mute-choice" aria-label=move || t_string!(i18n, chat.notifications) data-testid="mute" on:change=on_mute>
+            {CHOICES.iter().map(|(value, _)| {
                 let selected = move || if *value == "on" { !muted.get() } else { false };
-                view! { <option value=*value selected=selected>{*label}</option> }
+                view! { <option value=*value selected=selected>{move || choice_label(value, i18n.get_locale())}</option> }
             }).collect_view()}
-            {move || muted.get().then(|| view! { <option value="keep" selected=true disabled=true>"Muted"</option> })}
+            {move || muted.get().then(|| view! {
+                <option value="keep" selected=true disabled=true>{t_string!(i18n, chat.muted)}</option>
+            })}
         </select>
         <button type="button" class="ghost small" data-testid="archive" aria-pressed=move || archived.get().to_string()
-            on:click=on_archive>{move || if archived.get() { "Unarchive" } else { "Archive" }}</button>
+            on:click=on_archive>
+            {move || if archived.get() { t_string!(i18n, chat.unarchive) } else { t_string!(i18n, chat.archive) }}
+        </button>
         {move || error.get().map(|e| view! { <span class="form-error small" role="alert">{e}</span> })}
     }
 }

@@ -19,8 +19,10 @@ use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::components::composer::Composer;
 use crate::components::conversation_settings::ConversationSettingsControls;
 use crate::components::members_panel::MembersPanel;
+use crate::components::message_editing::MessageEditing;
 use crate::components::message_list::MessageList;
 use crate::components::pinned_bar::PinnedBar;
+use crate::locale::{t, t_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::chat::notifications;
 use crate::state::session::Session;
@@ -30,11 +32,14 @@ use crate::state::uploads::files_of;
 /// Conversation `id`, whose summary the chat state holds.
 #[component]
 pub fn ConversationView(id: ConversationId) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let gateway = expect_context::<Gateway>();
     let session = expect_context::<Session>();
     let summary = Memo::new(move |_| chat.summary(id));
     let reply = RwSignal::new(None::<Message>);
+    // Which message is being edited: the history draws it, the composer's ↑ and Esc change it.
+    MessageEditing::provide();
     let stick = Trigger::new();
     let panel = RwSignal::new(false);
     let can_notify = RwSignal::new(notifications::can_ask());
@@ -64,11 +69,13 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             dragging.set(false);
         }
     };
+    // The language a refused file is explained in.
+    let drop_i18n = crate::locale::use_i18n();
     let on_drop = move |ev: leptos::ev::DragEvent| {
         dragging.set(false);
         if carries_files(&ev) {
             ev.prevent_default();
-            uploads.add(files_of(ev.data_transfer().and_then(|data| data.files())));
+            uploads.add(files_of(ev.data_transfer().and_then(|data| data.files())), drop_i18n.get_locale_untracked());
         }
     };
 
@@ -111,9 +118,9 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             chat.typing.with(|t| t.get(&id).map(|u| u.keys().map(|u| chat.name_of(*u)).collect()).unwrap_or_default());
         match names.as_slice() {
             [] => None,
-            [one] => Some(format!("{one} is typing…")),
-            [a, b] => Some(format!("{a} and {b} are typing…")),
-            _ => Some("Several people are typing…".to_owned()),
+            [one] => Some(t_string!(i18n, chat.typing_one, name = one).to_string()),
+            [a, b] => Some(t_string!(i18n, chat.typing_two, first = a, second = b).to_string()),
+            _ => Some(t_string!(i18n, chat.typing_several).to_owned()),
         }
     };
 
@@ -139,14 +146,21 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             let peer = s.peer.as_ref().map(|p| p.id);
             let peer_is_bot = s.peer.as_ref().is_some_and(is_bot);
             let subtitle = move || match peer {
-                Some(p) if chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)) => "online".to_owned(),
+                Some(p) if chat.presence.with(|pr| pr.get(&p).copied().unwrap_or(false)) => {
+                    t_string!(i18n, chat.online).to_owned()
+                }
                 Some(p) => match chat.last_seen.with(|seen| seen.get(&p).copied()) {
                     Some(at) => crate::time::last_seen(at, clock.get()),
-                    None => "offline".to_owned(),
+                    None => t_string!(i18n, chat.offline).to_owned(),
                 },
                 None => {
                     let (n, about) = chat.summary(id).map_or((0, String::new()), |s| (s.member_count, s.description));
-                    if about.is_empty() { format!("{n} members") } else { format!("{n} members · {about}") }
+                    match (n, about.is_empty()) {
+                        (1, true) => t_string!(i18n, chat.member_count_one, count = n).to_string(),
+                        (_, true) => t_string!(i18n, chat.member_count, count = n).to_string(),
+                        (1, false) => t_string!(i18n, chat.member_count_about_one, count = n, about).to_string(),
+                        (_, false) => t_string!(i18n, chat.member_count_about, count = n, about).to_string(),
+                    }
                 }
             };
             view! {
@@ -174,15 +188,15 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
             <div class="conversation-main" class:dragging=move || dragging.get() on:dragenter=on_drag_over
                 on:dragover=on_drag_over on:dragleave=on_drag_leave on:drop=on_drop>
                 <Show when=move || dragging.get()>
-                    <div class="drop-hint" aria-hidden="true">"Drop files to attach them"</div>
+                    <div class="drop-hint" aria-hidden="true">{t!(i18n, chat.drop_files)}</div>
                 </Show>
                 <header class="conversation-head">
-                    <A href=back attr:class="back" attr:aria-label="Back to conversations">"←"</A>
+                    <A href=back attr:class="back" attr:aria-label=move || t_string!(i18n, chat.back_to_conversations)>"←"</A>
                     {head}
                     <div class="conversation-head-actions">
                         <Show when=move || can_notify.get()>
-                            <button type="button" class="ghost small icon" aria-label="Enable notifications"
-                                title="Enable notifications" on:click=move |_| {
+                            <button type="button" class="ghost small icon" aria-label=move || t_string!(i18n, chat.enable_notifications)
+                                title=move || t_string!(i18n, chat.enable_notifications) on:click=move |_| {
                                     notifications::ask(move |_| can_notify.set(notifications::can_ask()));
                                 }>
                                 <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
@@ -194,7 +208,11 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                         <ConversationSettingsControls id/>
                         <button type="button" class="ghost small" aria-pressed=move || panel.get().to_string()
                             data-testid="details-toggle" on:click=move |_| panel.update(|p| *p = !*p)>
-                            {move || if summary.get().is_some_and(|s| s.peer.is_none()) { "Members" } else { "Details" }}
+                            {move || if summary.get().is_some_and(|s| s.peer.is_none()) {
+                                t_string!(i18n, chat.members)
+                            } else {
+                                t_string!(i18n, chat.details)
+                            }}
                         </button>
                     </div>
                 </header>
@@ -202,12 +220,17 @@ pub fn ConversationView(id: ConversationId) -> impl IntoView {
                 <MessageList id reply stick/>
                 <p class="typing" data-testid="typing" aria-live="polite">{typing}</p>
                 {move || match lost_friend.get() {
-                    Some(peer) => view! {
-                        <p class="composer-closed" role="status" data-testid="composer-closed">
-                            {format!("You can't write to {} here: you are not friends any more. ", peer.display_name)}
-                            <a href=format!("/users/{}", peer.id)>"Add them again"</a>" to write."
-                        </p>
-                    }.into_any(),
+                    Some(peer) => {
+                        let profile = format!("/users/{}", peer.id);
+                        view! {
+                            <p class="composer-closed" role="status" data-testid="composer-closed">
+                                // Two keys: this version of leptos_i18n reads no value before a tag.
+                                {t!(i18n, chat.lost_friend, name = peer.display_name.clone())}" "
+                                {t!(i18n, chat.lost_friend_add,
+                                    <add> = move |children: ChildrenFn| view! { <a href=profile.clone()>{children()}</a> })}
+                            </p>
+                        }.into_any()
+                    }
                     None => view! { <Composer id reply stick members uploads/> }.into_any(),
                 }}
             </div>

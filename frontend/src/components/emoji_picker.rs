@@ -10,7 +10,27 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, Node};
 
+use crate::locale::{Locale, t, t_string, td_string, use_i18n};
+
 include!(concat!(env!("OUT_DIR"), "/emoji_data.rs"));
+
+/// A category's label in `language`: the data names each category by its key in the
+/// `composer` translations (`frontend/build.rs`).
+fn group_label(key: &'static str, language: Locale) -> &'static str {
+    match key {
+        "emoji_group_smileys_emotion" => td_string!(language, composer.emoji_group_smileys_emotion),
+        "emoji_group_people_body" => td_string!(language, composer.emoji_group_people_body),
+        "emoji_group_animals_nature" => td_string!(language, composer.emoji_group_animals_nature),
+        "emoji_group_food_drink" => td_string!(language, composer.emoji_group_food_drink),
+        "emoji_group_travel_places" => td_string!(language, composer.emoji_group_travel_places),
+        "emoji_group_activities" => td_string!(language, composer.emoji_group_activities),
+        "emoji_group_objects" => td_string!(language, composer.emoji_group_objects),
+        "emoji_group_symbols" => td_string!(language, composer.emoji_group_symbols),
+        "emoji_group_flags" => td_string!(language, composer.emoji_group_flags),
+        // A category the data gained without a translation: better its key than nothing.
+        _ => key,
+    }
+}
 
 /// Columns of the grid (`.emoji-grid` in main.css has as many): ↑ and ↓ move by a row.
 const COLUMNS: usize = 8;
@@ -88,6 +108,7 @@ pub fn EmojiPicker(
     /// The composer's text.
     text: RwSignal<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let open = RwSignal::new(false);
     let query = RwSignal::new(String::new());
     let root = NodeRef::<Div>::new();
@@ -190,7 +211,7 @@ pub fn EmojiPicker(
     let groups = move || {
         let found = query.with(|q| search(q));
         if found.is_empty() {
-            return view! { <p class="emoji-none">"No emoji found"</p> }.into_any();
+            return view! { <p class="emoji-none">{t!(i18n, composer.emoji_none)}</p> }.into_any();
         }
         let mut index = 0usize;
         found
@@ -211,7 +232,9 @@ pub fn EmojiPicker(
                     .collect_view();
                 view! {
                     <section class="emoji-group" id=format!("emoji-group-{group}")>
-                        <h3 class="emoji-group-title" id=format!("emoji-group-{group}-title")>{label}</h3>
+                        <h3 class="emoji-group-title" id=format!("emoji-group-{group}-title")>
+                            {move || group_label(label, i18n.get_locale())}
+                        </h3>
                         <div class="emoji-grid" role="group" aria-labelledby=format!("emoji-group-{group}-title")>
                             {buttons}
                         </div>
@@ -232,14 +255,17 @@ pub fn EmojiPicker(
                         section.scroll_into_view();
                     }
                 };
-                view! { <button type="button" aria-label=*label title=*label on:click=jump>{icon}</button> }
+                let key = *label;
+                let label = move || group_label(key, i18n.get_locale());
+                view! { <button type="button" aria-label=label title=label on:click=jump>{icon}</button> }
             })
             .collect_view()
     };
 
     view! {
         <div class="emoji-picker" node_ref=root on:keydown=on_keydown on:focusout=on_focusout>
-            <button type="button" class="ghost emoji-toggle" aria-label="Emoji" title="Emoji"
+            <button type="button" class="ghost emoji-toggle" aria-label=move || t_string!(i18n, composer.emoji)
+                title=move || t_string!(i18n, composer.emoji)
                 aria-haspopup="dialog" aria-controls="emoji-popover" aria-expanded=move || open.get().to_string()
                 on:click=move |_| if open.get_untracked() { close(true) } else { open.set(true) }>
                 // Drawn, not a glyph: emoji fonts are not everywhere.
@@ -251,12 +277,13 @@ pub fn EmojiPicker(
                 </svg>
             </button>
             <Show when=move || open.get()>
-                <div class="emoji-popover" id="emoji-popover" node_ref=popover role="dialog" aria-label="Emoji picker" tabindex="-1">
-                    <input node_ref=search_box type="search" class="emoji-search" placeholder="Search emoji"
-                        aria-label="Search emoji" autocomplete="off" prop:value=move || query.get()
+                <div class="emoji-popover" id="emoji-popover" node_ref=popover role="dialog"
+                    aria-label=move || t_string!(i18n, composer.emoji_picker) tabindex="-1">
+                    <input node_ref=search_box type="search" class="emoji-search" placeholder=move || t_string!(i18n, composer.emoji_search)
+                        aria-label=move || t_string!(i18n, composer.emoji_search) autocomplete="off" prop:value=move || query.get()
                         on:input=move |ev| query.set(event_target_value(&ev)) on:keydown=on_search_keydown/>
                     <Show when=move || query.with(|q| q.trim().is_empty())>
-                        <nav class="emoji-categories" aria-label="Emoji categories">{categories}</nav>
+                        <nav class="emoji-categories" aria-label=move || t_string!(i18n, composer.emoji_categories)>{categories}</nav>
                     </Show>
                     <div class="emoji-scroll" node_ref=grid on:click=on_grid_click on:keydown=on_grid_keydown>
                         {groups}
@@ -296,6 +323,12 @@ mod tests {
     #[test]
     fn the_data_has_every_category_and_no_skin_tone_variants() {
         assert_eq!(EMOJI_GROUPS.len(), 9);
+        for (key, _) in EMOJI_GROUPS {
+            assert_ne!(group_label(key, Locale::en), *key, "no label for {key}");
+            assert_ne!(group_label(key, Locale::de), *key, "no German label for {key}");
+        }
+        assert_eq!(group_label(EMOJI_GROUPS[0].0, Locale::en), "Smileys & emotion");
+        assert_eq!(group_label(EMOJI_GROUPS[8].0, Locale::de), "Flaggen");
         let all = EMOJI_GROUPS.iter().flat_map(|(_, lines)| entries(lines)).collect::<Vec<_>>();
         assert!(all.len() > 1_500, "{}", all.len());
         assert!(all.iter().all(|e| !e.emoji.is_empty() && !e.name.is_empty()));

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use protocol::ConversationId;
 
 use crate::components::bot_badge::BotBadge;
+use crate::locale::{t, t_string, use_i18n};
 use crate::markdown::Markdown;
 use crate::state::chat::Chat;
 use crate::state::chat::ephemeral::EphemeralAnswer;
@@ -14,9 +15,11 @@ use crate::state::chat::ephemeral::EphemeralAnswer;
 /// One answer in conversation `id`.
 #[component]
 pub fn EphemeralBubble(id: ConversationId, answer: EphemeralAnswer) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let key = answer.key;
-    let label = format!("{} — only visible to you", answer.sender.display_name);
+    let name = answer.sender.display_name.clone();
+    let label = move || t_string!(i18n, chat.ephemeral_label, name = name.clone()).to_string();
     view! {
         <div class="message ephemeral" role="group" aria-label=label data-testid="ephemeral"
             data-invocation=answer.invocation_seq.to_string()>
@@ -29,10 +32,10 @@ pub fn EphemeralBubble(id: ConversationId, answer: EphemeralAnswer) -> impl Into
                                     fill="none" stroke="currentColor" stroke-width="1.4"/>
                                 <circle cx="8" cy="8" r="2" fill="currentColor"/>
                             </svg>
-                            "Only visible to you"
+                            {t!(i18n, chat.only_visible_to_you)}
                         </span>
                         <button type="button" class="ghost small" data-testid="dismiss-ephemeral"
-                            on:click=move |_| chat.dismiss_ephemeral(id, key)>"Dismiss"</button>
+                            on:click=move |_| chat.dismiss_ephemeral(id, key)>{t!(i18n, common.dismiss)}</button>
                     </div>
                     <span class="sender">{answer.sender.display_name.clone()}<BotBadge/></span>
                     <div class="body" data-testid="ephemeral-body"><Markdown source=answer.body.clone()/></div>

@@ -7,14 +7,16 @@
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use protocol::media::Attachment;
-use wasm_bindgen::JsCast;
 
+use crate::components::focus_trap::keep_focus_inside;
+use crate::locale::{t, t_string, use_i18n};
 use crate::media::layout::fit;
 use crate::state::media::Media;
 
 /// The viewer over `images`, at `index` (which it moves); `close` is called once it has shut.
 #[component]
 pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, close: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let media = expect_context::<Media>();
     let dialog = NodeRef::<Dialog>::new();
     let total = images.len();
@@ -42,7 +44,11 @@ pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, clos
             ev.prevent_default();
             shut();
         }
-        "Tab" => keep_focus_inside(dialog, &ev),
+        "Tab" => {
+            if let Some(el) = dialog.get_untracked() {
+                keep_focus_inside(&el, &ev);
+            }
+        }
         _ => {}
     };
     let current = move || index.get().and_then(|i| images.get(i).cloned());
@@ -58,11 +64,11 @@ pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, clos
                     <span class="viewer-name" id="viewer-name">{name.clone()}</span>
                     {(total > 1).then(|| view! {
                         <span class="viewer-count" aria-live="polite">
-                            {format!("{} of {total}", index.get_untracked().unwrap_or(0) + 1)}
+                            {t!(i18n, composer.viewer_count, n = index.get_untracked().unwrap_or(0) + 1, total)}
                         </span>
                     })}
-                    <a class="viewer-download" href=href download=name.clone()>"Download"</a>
-                    <button type="button" class="ghost viewer-close" aria-label="Close" autofocus
+                    <a class="viewer-download" href=href download=name.clone()>{t!(i18n, composer.download)}</a>
+                    <button type="button" class="ghost viewer-close" aria-label=move || t_string!(i18n, composer.close) autofocus
                         data-testid="viewer-close" on:click=move |_| shut()>"✕"</button>
                 </div>
                 <div class="viewer-stage" on:click=move |ev| if ev.target() == ev.current_target() { shut(); }>
@@ -79,30 +85,11 @@ pub fn ImageViewer(images: Vec<Attachment>, index: RwSignal<Option<usize>>, clos
             on:click=move |ev| if ev.target() == ev.current_target() { shut(); }>
             {picture}
             {(total > 1).then(|| view! {
-                <button type="button" class="viewer-step previous" aria-label="Previous photo"
+                <button type="button" class="viewer-step previous" aria-label=move || t_string!(i18n, composer.viewer_previous)
                     on:click=move |_| step(total - 1)>"‹"</button>
-                <button type="button" class="viewer-step next" aria-label="Next photo"
+                <button type="button" class="viewer-step next" aria-label=move || t_string!(i18n, composer.viewer_next)
                     on:click=move |_| step(1)>"›"</button>
             })}
         </dialog>
-    }
-}
-
-/// Tab from the dialog's last control goes to its first (Shift+Tab from the first to the last).
-fn keep_focus_inside(dialog: NodeRef<Dialog>, ev: &leptos::ev::KeyboardEvent) {
-    let Some(el) = dialog.get_untracked() else { return };
-    let Ok(controls) = el.query_selector_all("a[href], button:not([disabled])") else { return };
-    let (first, last) = (controls.item(0), controls.item(controls.length().saturating_sub(1)));
-    let active: Option<web_sys::Node> = document().active_element().map(Into::into);
-    let at =
-        |node: &Option<web_sys::Node>| node.is_some() && active.as_ref().is_some_and(|a| a.is_same_node(node.as_ref()));
-    let wrap_to = match ev.shift_key() {
-        true if at(&first) || active.as_ref().is_some_and(|a| a.is_same_node(Some(&el))) => last,
-        false if at(&last) => first,
-        _ => None,
-    };
-    if let Some(target) = wrap_to.and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok()) {
-        ev.prevent_default();
-        let _ = target.focus();
     }
 }

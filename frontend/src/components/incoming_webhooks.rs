@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::webhooks::{CreatedIncomingWebhook, IncomingWebhook, IncomingWebhooks, MAX_WEBHOOK_NAME_CHARS};
-use protocol::{ConversationId, UserId};
+use protocol::{ConversationId, ErrorCode, UserId};
 
 use crate::api::{self, ApiError};
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::secret_once::SecretOnce;
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 use crate::time;
@@ -26,7 +27,8 @@ fn full_url(path: &str) -> String {
     format!("{origin}{path}")
 }
 
-/// A curl command posting one message through `url`, to paste into a CI job.
+/// A curl command posting one message through `url`, to paste into a CI job. Its message is
+/// an example of what a program posts, code rather than the app's words: it stays English.
 fn curl_example(url: &str) -> String {
     format!(
         "curl -X POST '{url}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{{\"body\": \"Deploy finished\", \"username\": \"CI\"}}'"
@@ -34,35 +36,43 @@ fn curl_example(url: &str) -> String {
 }
 
 /// The webhooks section of group `id`; `names` are its members' display names, to say who
-/// made each webhook.
+/// made each webhook. `created` holds a webhook just made until its URL is dismissed: it
+/// belongs to the panel, because the panel rebuilds this section whenever the members change,
+/// and the URL, shown once, must not vanish with it.
 #[component]
-pub fn IncomingWebhooksSection(id: ConversationId, names: HashMap<UserId, String>) -> impl IntoView {
+pub fn IncomingWebhooksSection(
+    id: ConversationId,
+    names: HashMap<UserId, String>,
+    created: RwSignal<Option<CreatedIncomingWebhook>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let webhooks: Webhooks = LocalResource::new(move || api::webhooks::incoming(session, id));
-    let created = RwSignal::new(None::<CreatedIncomingWebhook>);
     let names = StoredValue::new(names);
     view! {
         <section class="webhooks" aria-labelledby="webhooks-title" data-testid="webhooks">
-            <h3 id="webhooks-title">"Webhooks"</h3>
-            <p class="lede small">
-                "A webhook lets a program (CI, monitoring) post into this group through a secret URL, "
-                "without an account. Anyone with the URL can post, so keep it secret."
-            </p>
+            <h3 id="webhooks-title">{t!(i18n, integrations.webhooks_title)}</h3>
+            <p class="lede small">{t!(i18n, integrations.webhooks_lede)}</p>
+            // SecretOnce's texts are plain strings: rebuilt when the language changes.
             {move || created.get().map(|made| {
                 let url = full_url(&made.path);
                 let example = curl_example(&url);
                 view! {
-                    <SecretOnce title=format!("Webhook “{}” created. Copy its URL now: you won’t see it again.", made.webhook.name)
-                        secret=url what="URL" testid="new-webhook" done=Callback::new(move |()| created.set(None))>
-                        <p class="small">"Post a message with:"</p>
+                    <SecretOnce title=t_string!(i18n, integrations.webhook_created, name = made.webhook.name).to_string()
+                        secret=url copy_label=t_string!(i18n, integrations.copy_url)
+                        secret_label=t_string!(i18n, integrations.new_url_label) testid="new-webhook"
+                        done=Callback::new(move |()| created.set(None))>
+                        <p class="small">{t!(i18n, integrations.post_with)}</p>
                         <pre class="code-example" data-testid="webhook-example">{example}</pre>
                     </SecretOnce>
                 }
             })}
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || webhooks.get().map(|result| match result {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
-                    Ok(list) if list.items.is_empty() => view! { <p class="empty">"No webhooks yet."</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
+                    Ok(list) if list.items.is_empty() => {
+                        view! { <p class="empty">{t!(i18n, integrations.no_webhooks)}</p> }.into_any()
+                    }
                     Ok(list) => view! {
                         <ul class="list webhook-list">
                             {list.items.into_iter().map(|webhook| {
@@ -85,15 +95,21 @@ fn NewWebhook(
     webhooks: Webhooks,
     created: RwSignal<Option<CreatedIncomingWebhook>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = name.get_untracked().trim().to_owned();
         if chosen.is_empty() {
-            error.set(Some("Give the webhook a name, e.g. “Deploys”.".into()));
+            // The app's own refusal: `Unknown` keeps these words (error_text).
+            error.set(Some(ApiError {
+                code: Some(ErrorCode::Unknown),
+                field: None,
+                message: td_string!(i18n.get_locale_untracked(), integrations.webhook_name_needed).to_owned(),
+            }));
             return;
         }
         busy.set(true);
@@ -105,20 +121,21 @@ fn NewWebhook(
                     created.set(Some(made));
                     webhooks.refetch();
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(e)),
             }
             busy.set(false);
         });
     };
     view! {
         <form class="inline-form new-webhook" on:submit=create novalidate>
-            <input aria-label="Webhook name" placeholder="e.g. Deploys" data-testid="webhook-name"
+            <input aria-label=move || t_string!(i18n, integrations.webhook_name)
+                placeholder=move || t_string!(i18n, integrations.webhook_name_placeholder) data-testid="webhook-name"
                 maxlength=MAX_WEBHOOK_NAME_CHARS.to_string() prop:value=move || name.get()
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 on:input=move |ev| name.set(event_target_value(&ev))/>
-            <button type="submit" class="secondary" disabled=move || busy.get()>"Create webhook"</button>
+            <button type="submit" class="secondary" disabled=move || busy.get()>{t!(i18n, integrations.create_webhook)}</button>
         </form>
-        {move || error.get().map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
+        {move || error.get().map(|e| view! { <p class="form-error small" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
     }
 }
 
@@ -130,40 +147,48 @@ fn WebhookItem(
     maker: Option<String>,
     webhooks: Webhooks,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let chat = expect_context::<Chat>();
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let webhook_id = webhook.id;
     let revoke = Callback::new(move |()| {
         confirming.set(false);
         spawn_local(async move {
             match api::webhooks::revoke_incoming(session, id, webhook_id).await {
                 Ok(()) => webhooks.refetch(),
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(e)),
             }
         });
     });
-    let maker = if Some(webhook.created_by) == chat.me() {
-        "you".to_owned()
-    } else {
-        maker.unwrap_or_else(|| chat.name_of(webhook.created_by))
-    };
+    // Made by the person themself: "Made by you", which languages word apart from a name.
+    let maker =
+        (Some(webhook.created_by) != chat.me()).then(|| maker.unwrap_or_else(|| chat.name_of(webhook.created_by)));
     let when = time::date_time(webhook.created_at.timestamp_millis() as f64);
-    let title = format!("Revoke the webhook “{}”?", webhook.name);
+    let made_by = move || match &maker {
+        Some(maker) => t_string!(i18n, integrations.made_by, maker, when = when.clone()).to_string(),
+        None => t_string!(i18n, integrations.made_by_you, when = when.clone()).to_string(),
+    };
+    let name = webhook.name.clone();
     view! {
         <li class="webhook-item" data-testid="webhook" data-name=webhook.name.clone()>
             <div class="webhook-main">
                 <span class="webhook-name">{webhook.name.clone()}</span>
-                <span class="webhook-meta small">{format!("Made by {maker} · {when}")}</span>
+                <span class="webhook-meta small">{made_by}</span>
             </div>
-            <button type="button" class="danger small" aria-label=format!("Revoke {}…", webhook.name)
-                on:click=move |_| confirming.set(true)>"Revoke…"</button>
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <button type="button" class="danger small"
+                aria-label={
+                    let name = name.clone();
+                    move || t_string!(i18n, integrations.revoke_named, name = name.clone()).to_string()
+                }
+                on:click=move |_| confirming.set(true)>{t!(i18n, integrations.revoke_ellipsis)}</button>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
             <Show when=move || confirming.get()>
-                <ConfirmDialog title=title.clone() action="Revoke webhook" confirm=revoke
+                <ConfirmDialog title=t_string!(i18n, integrations.revoke_webhook_title, name = name.clone()).to_string()
+                    action=t_string!(i18n, integrations.revoke_webhook) confirm=revoke
                     cancel=Callback::new(move |()| confirming.set(false))>
-                    <p>"Its URL stops working at once; the messages it posted stay. This cannot be undone."</p>
+                    <p>{t!(i18n, integrations.revoke_webhook_text)}</p>
                 </ConfirmDialog>
             </Show>
         </li>

@@ -7,12 +7,14 @@ use leptos::prelude::*;
 use protocol::media::Location;
 
 use crate::components::location_map::LocationMap;
+use crate::locale::{t, t_string, use_i18n};
 use crate::media::place::{accuracy, coordinates};
 use crate::state::server_settings::ServerSetup;
 
 /// The card of `location`.
 #[component]
 pub fn LocationCard(location: Location) -> impl IntoView {
+    let i18n = use_i18n();
     let text = coordinates(&location);
     let setup = use_context::<ServerSetup>();
     let map = {
@@ -25,7 +27,10 @@ pub fn LocationCard(location: Location) -> impl IntoView {
     view! {
         <a class="location-card" class:with-map=move || setup.is_some_and(|s| s.map().is_some())
             href=location.geo_uri() data-testid="location-card"
-            aria-label=format!("Shared location {text}: open in a map app")>
+            aria-label={
+                let place = text.clone();
+                move || t_string!(i18n, composer.location_card_label, place = place.clone()).to_string()
+            }>
             {map}
             <span class="location-pin" aria-hidden="true">
                 <svg viewBox="0 0 24 24" width="22" height="22">
@@ -35,9 +40,9 @@ pub fn LocationCard(location: Location) -> impl IntoView {
                 </svg>
             </span>
             <span class="location-text">
-                <span class="location-title">"Shared location"</span>
+                <span class="location-title">{t!(i18n, composer.location_shared)}</span>
                 <span class="location-coordinates">{text.clone()}</span>
-                {accuracy(&location).map(|a| view! { <span class="location-accuracy">{a}</span> })}
+                {move || accuracy(&location, i18n.get_locale()).map(|a| view! { <span class="location-accuracy">{a}</span> })}
             </span>
         </a>
     }

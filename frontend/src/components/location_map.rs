@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use protocol::media::Location;
 use protocol::settings::MapTiles;
 
+use crate::locale::{t_string, use_i18n};
 use crate::media::tiles::{MAP_HEIGHT, MAP_WIDTH, map_view, tile_url};
 
 /// Below this radius (pixels) the accuracy circle would hide under the marker.
@@ -20,6 +21,7 @@ fn px(value: f64) -> String {
 /// The map of `location` from `tiles`; `place` is the coordinates as the card writes them.
 #[component]
 pub fn LocationMap(location: Location, tiles: MapTiles, place: String) -> impl IntoView {
+    let i18n = use_i18n();
     let view = map_view(&location, MAP_WIDTH, MAP_HEIGHT);
     let (marker_x, marker_y) = view.marker;
     let images = view
@@ -41,7 +43,7 @@ pub fn LocationMap(location: Location, tiles: MapTiles, place: String) -> impl I
         }
     });
     view! {
-        <span class="location-map" role="img" aria-label=format!("Map of the area around {place}")
+        <span class="location-map" role="img" aria-label=move || t_string!(i18n, composer.location_map, place = place.clone()).to_string()
             data-testid="location-map" data-zoom=view.zoom.to_string()>
             {images}
             {circle}

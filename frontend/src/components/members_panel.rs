@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use protocol::conversations::{ConversationDetail, MemberRole, check_description, check_title};
+use protocol::webhooks::CreatedIncomingWebhook;
 use protocol::{ConversationId, UserId};
 
 use crate::api::{self, ApiError};
@@ -16,14 +17,15 @@ use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::incoming_webhooks::IncomingWebhooksSection;
 use crate::components::photo_picker::{PhotoOf, PhotoPicker};
+use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
-fn role_name(role: MemberRole) -> &'static str {
+fn role_name(role: MemberRole, language: Locale) -> &'static str {
     match role {
-        MemberRole::Owner => "Owner",
-        MemberRole::Admin => "Admin",
-        MemberRole::Member => "Member",
+        MemberRole::Owner => td_string!(language, chat.role_owner),
+        MemberRole::Admin => td_string!(language, chat.role_admin),
+        MemberRole::Member => td_string!(language, chat.role_member),
     }
 }
 
@@ -34,6 +36,7 @@ pub fn MembersPanel(
     detail: LocalResource<Result<ConversationDetail, ApiError>>,
     close: RwSignal<bool>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
     let navigate = use_navigate();
@@ -41,11 +44,13 @@ pub fn MembersPanel(
     let title = RwSignal::new(chat.summary(id).map(|s| s.title).unwrap_or_default());
     let about = RwSignal::new(chat.summary(id).map(|s| s.description).unwrap_or_default());
     let picked = RwSignal::new(HashSet::<UserId>::new());
+    // Outlives the rebuilds of the details below (see IncomingWebhooksSection).
+    let new_webhook = RwSignal::new(None::<CreatedIncomingWebhook>);
     let me = chat.me();
 
     let run = move |change: std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, ApiError>>>>| {
         spawn_local(async move {
-            notice.set(Some(change.await.unwrap_or_else(|e| e.message)));
+            notice.set(Some(change.await.unwrap_or_else(|e| error_text(&e, i18n.get_locale_untracked()))));
             detail.refetch();
         });
     };
@@ -59,7 +64,7 @@ pub fn MembersPanel(
         run(Box::pin(async move {
             let summary = api::conversations::rename(session, id, new_title).await?;
             chat.upsert_summary(summary);
-            Ok("Renamed.".to_owned())
+            Ok(t_string!(i18n, chat.renamed).to_owned())
         }));
     };
     let describe = move |ev: leptos::ev::SubmitEvent| {
@@ -72,7 +77,7 @@ pub fn MembersPanel(
         run(Box::pin(async move {
             let summary = api::conversations::describe(session, id, text).await?;
             chat.upsert_summary(summary);
-            Ok("Description saved.".to_owned())
+            Ok(t_string!(i18n, chat.description_saved).to_owned())
         }));
     };
     let add = move |_| {
@@ -83,7 +88,7 @@ pub fn MembersPanel(
         picked.set(HashSet::new());
         run(Box::pin(async move {
             api::conversations::add_members(session, id, ids).await?;
-            Ok("Added.".to_owned())
+            Ok(t_string!(i18n, chat.added).to_owned())
         }));
     };
     // Leaving and removing ask first (the confirmation dialog): neither can be undone here.
@@ -97,21 +102,21 @@ pub fn MembersPanel(
                     chat.forget(id);
                     navigate("/chat", Default::default());
                 }
-                Err(e) => notice.set(Some(e.message)),
+                Err(e) => notice.set(Some(error_text(&e, i18n.get_locale_untracked()))),
             }
         });
     };
 
     view! {
-        <aside class="members-panel" data-testid="members-panel" aria-label="Members">
+        <aside class="members-panel" data-testid="members-panel" aria-label=move || t_string!(i18n, chat.members)>
             <div class="panel-head">
-                <h2>"Members"</h2>
-                <button type="button" class="ghost small" aria-label="Close" on:click=move |_| close.set(false)>"✕"</button>
+                <h2>{t!(i18n, chat.members)}</h2>
+                <button type="button" class="ghost small" aria-label=move || t_string!(i18n, chat.close) on:click=move |_| close.set(false)>"✕"</button>
             </div>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || detail.get().map(|result| match result {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
                     Ok(detail) => {
                         let group = detail.conversation.peer.is_none();
                         let my_role = detail.conversation.my_role;
@@ -129,16 +134,16 @@ pub fn MembersPanel(
                                 <PhotoPicker of=PhotoOf::Group(id)
                                     has_photo=Signal::derive(move || chat.summary(id).is_some_and(|s| s.photo.is_some()))/>
                                 <form class="inline-form" on:submit=rename>
-                                    <input aria-label="Group title" prop:value=move || title.get()
+                                    <input aria-label=move || t_string!(i18n, chat.group_title) prop:value=move || title.get()
                                         on:input=move |ev| title.set(event_target_value(&ev))/>
-                                    <button type="submit" class="secondary">"Rename"</button>
+                                    <button type="submit" class="secondary">{t!(i18n, chat.rename)}</button>
                                 </form>
                                 <form class="describe-form" on:submit=describe>
-                                    <textarea aria-label="Group description" rows="2" maxlength="500"
-                                        placeholder="What is this group about?" data-testid="description-input"
+                                    <textarea aria-label=move || t_string!(i18n, chat.group_description) rows="2" maxlength="500"
+                                        placeholder=move || t_string!(i18n, chat.description_placeholder) data-testid="description-input"
                                         prop:value=move || about.get()
                                         on:input=move |ev| about.set(event_target_value(&ev))></textarea>
-                                    <button type="submit" class="secondary">"Save description"</button>
+                                    <button type="submit" class="secondary">{t!(i18n, chat.save_description)}</button>
                                 </form>
                             })}
                             {(!manage && !detail.conversation.description.is_empty()).then(|| view! {
@@ -158,10 +163,10 @@ pub fn MembersPanel(
                                             <Avatar name=name.clone() color=user.avatar_color.clone() photo=user.avatar.clone()/>
                                             <span class="user-names">
                                                 <span class="name-line">
-                                                    <span class="display-name">{name.clone()}{itself.then_some(" (you)")}</span>
+                                                    <span class="display-name">{name.clone()}{itself.then_some(t!(i18n, chat.you_suffix))}</span>
                                                     {bot_badge_if(is_bot(&user))}
                                                 </span>
-                                                <span class="username">{role_name(member.role)}</span>
+                                                <span class="username">{move || role_name(member.role, i18n.get_locale())}</span>
                                             </span>
                                             {can_change.then(|| view! {
                                                 <div class="row-actions">
@@ -169,11 +174,21 @@ pub fn MembersPanel(
                                                         let who = role_name_.clone();
                                                         run(Box::pin(async move {
                                                             api::conversations::set_role(session, id, uid, next_role).await?;
-                                                            Ok(format!("{who} is now {}.", role_name(next_role).to_lowercase()))
+                                                            Ok(if next_role == MemberRole::Admin {
+                                                                t_string!(i18n, chat.now_admin, name = who).to_string()
+                                                            } else {
+                                                                t_string!(i18n, chat.now_member, name = who).to_string()
+                                                            })
                                                         }));
-                                                    }>{if next_role == MemberRole::Admin { "Make admin" } else { "Remove admin" }}</button>
+                                                    }>
+                                                        {move || if next_role == MemberRole::Admin {
+                                                            t_string!(i18n, chat.make_admin)
+                                                        } else {
+                                                            t_string!(i18n, chat.remove_admin)
+                                                        }}
+                                                    </button>
                                                     <button type="button" class="danger small"
-                                                        on:click=move |_| removing.set(Some((uid, remove_name.clone())))>"Remove"</button>
+                                                        on:click=move |_| removing.set(Some((uid, remove_name.clone())))>{t!(i18n, chat.remove)}</button>
                                                 </div>
                                             })}
                                         </li>
@@ -181,11 +196,11 @@ pub fn MembersPanel(
                                 }).collect_view()}
                             </ul>
                             {manage.then(|| view! {
-                                <h3>"Add friends"</h3>
+                                <h3>{t!(i18n, chat.add_friends)}</h3>
                                 {move || {
                                     let list = candidates();
                                     if list.is_empty() {
-                                        view! { <p class="empty">"All your friends are here."</p> }.into_any()
+                                        view! { <p class="empty">{t!(i18n, chat.all_friends_here)}</p> }.into_any()
                                     } else {
                                         view! {
                                             <ul class="list pick-list">
@@ -201,14 +216,14 @@ pub fn MembersPanel(
                                                     }
                                                 }).collect_view()}
                                             </ul>
-                                            <button type="button" class="secondary" on:click=add>"Add selected"</button>
+                                            <button type="button" class="secondary" on:click=add>{t!(i18n, chat.add_selected)}</button>
                                         }.into_any()
                                     }
                                 }}
                             })}
-                            {manage.then(|| view! { <IncomingWebhooksSection id names/> })}
+                            {manage.then(|| view! { <IncomingWebhooksSection id names created=new_webhook/> })}
                             {group.then(|| view! {
-                                <button type="button" class="danger leave" on:click=move |_| confirm_leave.set(true)>"Leave group"</button>
+                                <button type="button" class="danger leave" on:click=move |_| confirm_leave.set(true)>{t!(i18n, chat.leave_group)}</button>
                             })}
                         }.into_any()
                     }
@@ -218,30 +233,31 @@ pub fn MembersPanel(
                 let leave = leave.clone();
                 let group_title = chat.summary(id).map(|s| s.title).unwrap_or_default();
                 view! {
-                    <ConfirmDialog title=format!("Leave “{group_title}”?") action="Leave group"
+                    <ConfirmDialog title=t_string!(i18n, chat.leave_title, title = group_title).to_string()
+                        action=t_string!(i18n, chat.leave_group)
                         confirm=Callback::new(move |()| {
                             confirm_leave.set(false);
                             leave();
                         })
                         cancel=Callback::new(move |()| confirm_leave.set(false))>
-                        <p>"You stop receiving its messages and it leaves your list. Someone in it must add you again for you to come back."</p>
+                        <p>{t!(i18n, chat.leave_text)}</p>
                     </ConfirmDialog>
                 }
             })}
             {move || removing.get().map(|(uid, who)| {
                 let name = who.clone();
                 view! {
-                    <ConfirmDialog title=format!("Remove {name} from the group?") action="Remove"
+                    <ConfirmDialog title=t_string!(i18n, chat.remove_title, name).to_string() action=t_string!(i18n, chat.remove)
                         confirm=Callback::new(move |()| {
                             removing.set(None);
                             let who = who.clone();
                             run(Box::pin(async move {
                                 api::conversations::remove_member(session, id, uid).await?;
-                                Ok(format!("Removed {who}."))
+                                Ok(t_string!(i18n, chat.removed_member, name = who).to_string())
                             }));
                         })
                         cancel=Callback::new(move |()| removing.set(None))>
-                        <p>"They stop receiving the group's messages. An admin can add them again later."</p>
+                        <p>{t!(i18n, chat.remove_text)}</p>
                     </ConfirmDialog>
                 }
             })}

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use protocol::UserId;
 use protocol::users::PublicUser;
 
+use crate::locale::{t_string, use_i18n};
+
 /// Most members the list offers at once.
 const SHOWN: usize = 6;
 
@@ -69,6 +71,7 @@ pub fn MentionPicker(
     /// Called with the member picked by a click.
     pick: Callback<PublicUser>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         let offered = offered.get();
         (!offered.is_empty()).then(|| {
@@ -88,7 +91,7 @@ pub fn MentionPicker(
                     }
                 })
                 .collect_view();
-            view! { <ul class="mention-picker" id="mention-list" role="listbox" aria-label="Mention someone">{items}</ul> }
+            view! { <ul class="mention-picker" id="mention-list" role="listbox" aria-label=move || t_string!(i18n, composer.mention_someone)>{items}</ul> }
         })
     }
 }

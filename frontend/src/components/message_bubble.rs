@@ -2,20 +2,25 @@
 //! the quoted message it replies to, "Forwarded", its reactions, highlighted when it mentions
 //! the reader, and its actions: react, reply, forward, pin (group admins; anyone in a DM), edit
 //! own (inline), delete own (or any as a group owner or admin; a few seconds to undo first).
+//! On phones the actions hide behind a "…" menu button (or a long press on the bubble).
 //! The text is formatted (`crate::markdown`), never rendered as HTML; attachments and a shared
 //! location are drawn above it, and a message without text has no text block at all.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::conversations::{Message, check_body};
+use wasm_bindgen::JsCast;
 
 use crate::api;
+use crate::components::action_menu::{self, LongPress};
 use crate::components::attachments::MessageAttachments;
 use crate::components::bot_badge::{bot_badge_if, is_known_bot};
 use crate::components::forward_dialog::ForwardDialog;
 use crate::components::location_card::LocationCard;
+use crate::components::message_editing::EditSwitch;
 use crate::components::reactions::{QuickReactions, ReactionChips};
 use crate::components::read_by::ReadBy;
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::markdown::Markdown;
 use crate::media::summary::preview;
 use crate::state::chat::Chat;
@@ -42,6 +47,7 @@ pub enum Tick {
 /// The tick mark of an own message.
 #[component]
 pub fn Ticks(#[prop(into)] tick: Signal<Tick>) -> impl IntoView {
+    let i18n = use_i18n();
     // A drawn clock: emoji fonts are not everywhere, and a missing glyph shows as a box.
     let mark = move || match tick.get() {
         Tick::Pending => view! {
@@ -57,10 +63,10 @@ pub fn Ticks(#[prop(into)] tick: Signal<Tick>) -> impl IntoView {
     };
     let (label, state) = (
         move || match tick.get() {
-            Tick::Pending => "Sending",
-            Tick::Sent => "Sent",
-            Tick::Read => "Read",
-            Tick::Failed => "Not sent",
+            Tick::Pending => t_string!(i18n, chat.tick_sending),
+            Tick::Sent => t_string!(i18n, chat.tick_sent),
+            Tick::Read => t_string!(i18n, chat.tick_read),
+            Tick::Failed => t_string!(i18n, chat.tick_failed),
         },
         move || match tick.get() {
             Tick::Pending => "pending",
@@ -83,10 +89,11 @@ fn quote(chat: Chat, message: &Message) -> Option<impl IntoView + use<>> {
         .with_untracked(|t| t.get(&id).and_then(|tl| tl.messages.values().find(|m| m.id == target).cloned()));
     // A webhook's message is quoted under the name it was posted under, as it is shown.
     let name = |q: &Message| q.display_name.clone().unwrap_or_else(|| chat.name_of(q.sender_id));
+    let language = use_i18n().get_locale_untracked();
     let (who, text) = match quoted {
-        Some(q) if q.deleted_at.is_some() => (name(&q), "This message was deleted".to_owned()),
-        Some(q) => (name(&q), preview(&q)),
-        None => ("".to_owned(), "An earlier message".to_owned()),
+        Some(q) if q.deleted_at.is_some() => (name(&q), td_string!(language, chat.message_deleted).to_owned()),
+        Some(q) => (name(&q), preview(&q, language)),
+        None => ("".to_owned(), td_string!(language, chat.earlier_message).to_owned()),
     };
     Some(view! {
         <blockquote class="reply-quote">
@@ -106,6 +113,7 @@ pub fn MessageBubble(
     /// Where "Reply" puts the message for the composer.
     reply: RwSignal<Option<Message>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
     let id = message.conversation_id;
@@ -117,7 +125,8 @@ pub fn MessageBubble(
     let tick = Signal::derive(move || {
         if chat.summary(id).is_some_and(|s| s.others_read_seq >= seq) { Tick::Read } else { Tick::Sent }
     });
-    let editing = RwSignal::new(false);
+    // Shared with the composer's ↑ and the history's E (message_editing.rs).
+    let editing = EditSwitch::new(message.id);
     let draft = RwSignal::new(message.body.clone());
     let error = RwSignal::new(None::<String>);
 
@@ -135,7 +144,7 @@ pub fn MessageBubble(
                     editing.set(false);
                     error.set(None);
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(error_text(&e, i18n.get_locale_untracked()))),
             }
         });
     };
@@ -156,7 +165,7 @@ pub fn MessageBubble(
             match api::conversations::delete(session, id, message_id).await {
                 Ok(stored) => chat.on_changed(stored),
                 Err(e) => {
-                    let _ = error.try_set(Some(e.message));
+                    let _ = error.try_set(Some(error_text(&e, i18n.get_locale_untracked())));
                 }
             }
         });
@@ -183,12 +192,33 @@ pub fn MessageBubble(
     let toggle_pin = move |_| {
         spawn_local(async move {
             if let Err(e) = api::conversations::pin(session, id, message_id, !pinned).await {
-                error.set(Some(e.message));
+                error.set(Some(error_text(&e, i18n.get_locale_untracked())));
             }
         });
     };
     let for_palette = message.clone();
     let for_forward = message.clone();
+    // Phones: the actions are a menu behind "…" (or a long press on the bubble); it closes with
+    // Esc, an action or a tap elsewhere, and Esc gives the focus back to "…".
+    let menu_open = RwSignal::new(false);
+    let menu_button = NodeRef::<leptos::html::Button>::new();
+    let menu = NodeRef::<leptos::html::Div>::new();
+    let close_menu = move |refocus: bool| {
+        menu_open.set(false);
+        if refocus && let Some(button) = menu_button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    Effect::new(move |_| {
+        if menu_open.get()
+            && let Some(menu) = menu.get_untracked()
+        {
+            action_menu::focus_first(&menu);
+        }
+    });
+    let long_press = LongPress::new();
+    let item_role = move || menu_open.get().then_some("menuitem");
+    let menu_id = format!("actions-{message_id}");
     let chips = (!deleted && !message.reactions.is_empty()).then(|| {
         let message = message.clone();
         view! { <ReactionChips message error/> }
@@ -197,41 +227,47 @@ pub fn MessageBubble(
     view! {
         // Focusable, so a tap on a phone (or Tab) brings up its actions.
         <div class="message" class:mine=mine class:deleted=deleted class:mentions-me=mentions_me class:pinned=pinned
-            tabindex="0" data-testid="message" data-seq=seq.to_string()>
+            tabindex="0" role="article" data-testid="message" data-seq=seq.to_string()>
             <div class="bubble-column">
-            <div class="bubble" class:with-media=with_media>
+            <div class="bubble" class:with-media=with_media
+                on:pointerdown=move |ev| if !deleted { long_press.down(&ev, move || menu_open.set(true)) }
+                on:pointermove=move |ev| long_press.moved(&ev)
+                on:pointerup=move |_| long_press.ended()
+                on:pointercancel=move |_| long_press.ended()
+                on:pointerleave=move |_| long_press.ended()>
                 {(show_sender && !mine).then(|| view! { <span class="sender">{sender}{bot_badge_if(sender_is_bot)}</span> })}
-                {(message.forwarded && !deleted).then(|| view! { <span class="forwarded" data-testid="forwarded">"Forwarded"</span> })}
+                {(message.forwarded && !deleted).then(|| view! { <span class="forwarded" data-testid="forwarded">{t!(i18n, chat.forwarded)}</span> })}
                 {(!deleted).then(|| quote(chat, &message))}
                 {attachments.map(|attachments| view! { <MessageAttachments attachments/> })}
                 {location.map(|location| view! { <LocationCard location/> })}
                 {move || if editing.get() {
                     view! {
                         <form class="edit-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
-                            <textarea aria-label="Edit message" prop:value=move || draft.get()
+                            <textarea aria-label=move || t_string!(i18n, chat.edit_message) prop:value=move || draft.get()
                                 on:input=move |ev| draft.set(event_target_value(&ev))
                                 on:keydown=move |ev| {
                                     if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); save(); }
                                     if ev.key() == "Escape" { editing.set(false); }
                                 }></textarea>
                             <div class="edit-actions">
-                                <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
-                                <button type="submit">"Save"</button>
+                                <button type="button" class="ghost" on:click=move |_| editing.set(false)>{t!(i18n, chat.cancel)}</button>
+                                <button type="submit">{t!(i18n, chat.save)}</button>
                             </div>
                         </form>
                     }.into_any()
                 } else if moderated {
-                    view! { <p class="body tombstone" data-testid="moderated">"This message was removed by a moderator"</p> }.into_any()
+                    view! { <p class="body tombstone" data-testid="moderated">{t!(i18n, chat.message_removed_by_moderator)}</p> }.into_any()
                 } else if deleted {
-                    view! { <p class="body tombstone">"This message was deleted"</p> }.into_any()
+                    view! { <p class="body tombstone">{t!(i18n, chat.message_deleted)}</p> }.into_any()
                 } else if has_text {
                     view! { <div class="body" data-testid="message-body"><Markdown source=body.clone()/></div> }.into_any()
                 } else {
                     ().into_any()
                 }}
                 <span class="meta">
-                    {pinned.then(|| view! { <span class="pinned-mark" title="Pinned" aria-label="Pinned">"📌"</span> })}
-                    {edited.then(|| view! { <span class="edited">"edited"</span> })}
+                    {pinned.then(|| view! { <span class="pinned-mark" title=move || t_string!(i18n, chat.pinned)
+                        aria-label=move || t_string!(i18n, chat.pinned)>"📌"</span> })}
+                    {edited.then(|| view! { <span class="edited">{t!(i18n, chat.edited)}</span> })}
                     <time>{time::clock(at)}</time>
                     {mine.then(|| view! { <Ticks tick/> })}
                 </span>
@@ -243,34 +279,74 @@ pub fn MessageBubble(
             </div>
             {move || forwarding.get().then(|| view! { <ForwardDialog message=for_forward.clone() open=forwarding/> })}
             {(!deleted).then(|| view! {
-                <div class="message-actions">
+                // Shown only in the phone layout (main.css).
+                <button type="button" class="ghost small message-menu-toggle" node_ref=menu_button
+                    aria-haspopup="menu" aria-expanded=move || menu_open.get().to_string()
+                    aria-controls=menu_id.clone() aria-label=move || t_string!(i18n, chat.message_actions) data-testid="message-menu"
+                    on:click=move |_| menu_open.update(|open| *open = !*open)>"…"</button>
+                // A row shown on hover and focus on wider screens; the menu of "…" on phones.
+                <div class="message-actions" id=menu_id.clone() node_ref=menu class:open=move || menu_open.get()
+                    role=move || menu_open.get().then_some("menu")
+                    aria-label=move || menu_open.get().then(|| t_string!(i18n, chat.message_actions))
+                    on:keydown=move |ev| {
+                        if !menu_open.get_untracked() {
+                            return;
+                        }
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            ev.stop_propagation();
+                            close_menu(true);
+                        } else if ev.key() == "Tab" {
+                            close_menu(false);
+                        } else if let Some(menu) = menu.get_untracked()
+                            && action_menu::move_focus(&menu, &ev.key())
+                        {
+                            ev.prevent_default();
+                        }
+                    }
+                    // A tap elsewhere closes it (not one on "…", which toggles it itself).
+                    on:focusout=move |ev| {
+                        let inside = |node: Option<&web_sys::Node>| {
+                            node.is_some_and(|n| {
+                                menu.get_untracked().is_some_and(|m| m.contains(Some(n)))
+                                    || menu_button.get_untracked().is_some_and(|b| b.contains(Some(n)))
+                            })
+                        };
+                        let to = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+                        if menu_open.get_untracked() && !inside(to.as_ref()) {
+                            menu_open.set(false);
+                        }
+                    }
+                    // An action chosen from the menu closes it.
+                    on:click=move |_| if menu_open.get_untracked() { close_menu(true) }>
                     <button type="button" class="ghost small" aria-expanded=move || reacting.get().to_string()
-                        data-testid="react" on:click=move |_| reacting.update(|r| *r = !*r)>"React"</button>
-                    <button type="button" class="ghost small" on:click=move |_| reply.set(Some(for_reply.clone()))>"Reply"</button>
-                    <button type="button" class="ghost small" data-testid="forward"
-                        on:click=move |_| forwarding.set(true)>"Forward"</button>
+                        role=item_role data-testid="react" on:click=move |_| reacting.update(|r| *r = !*r)>{t!(i18n, chat.react)}</button>
+                    <button type="button" class="ghost small" role=item_role
+                        on:click=move |_| reply.set(Some(for_reply.clone()))>{t!(i18n, chat.reply)}</button>
+                    <button type="button" class="ghost small" role=item_role data-testid="forward"
+                        on:click=move |_| forwarding.set(true)>{t!(i18n, chat.forward)}</button>
                     <Show when=can_pin>
-                        <button type="button" class="ghost small" data-testid="pin" on:click=toggle_pin>
-                            {if pinned { "Unpin" } else { "Pin" }}
+                        <button type="button" class="ghost small" role=item_role data-testid="pin" on:click=toggle_pin>
+                            {move || if pinned { t_string!(i18n, chat.unpin) } else { t_string!(i18n, chat.pin) }}
                         </button>
                     </Show>
                     {mine.then(|| view! {
-                        <button type="button" class="ghost small" on:click=move |_| editing.set(true)>"Edit"</button>
+                        <button type="button" class="ghost small" role=item_role on:click=move |_| editing.set(true)>{t!(i18n, chat.edit)}</button>
                         <Show when=in_group>
-                            <button type="button" class="ghost small" data-testid="read-by-toggle"
+                            <button type="button" class="ghost small" role=item_role data-testid="read-by-toggle"
                                 aria-expanded=move || reading.get().to_string()
-                                on:click=move |_| reading.update(|r| *r = !*r)>"Read by"</button>
+                                on:click=move |_| reading.update(|r| *r = !*r)>{t!(i18n, chat.read_by)}</button>
                         </Show>
                     })}
                     <Show when=move || (mine || can_moderate()) && deleting.get().is_none()>
-                        <button type="button" class="ghost small danger-text" on:click=delete>"Delete"</button>
+                        <button type="button" class="ghost small danger-text" role=item_role on:click=delete>{t!(i18n, chat.delete)}</button>
                     </Show>
                 </div>
             })}
             {move || deleting.get().map(|_| view! {
                 <p class="undo-delete" role="status" data-testid="undo-delete">
-                    "Deleting this message… "
-                    <button type="button" class="ghost small" on:click=undo>"Undo"</button>
+                    {t!(i18n, chat.deleting)}" "
+                    <button type="button" class="ghost small" on:click=undo>{t!(i18n, chat.undo)}</button>
                 </p>
             })}
         </div>
@@ -281,6 +357,7 @@ pub fn MessageBubble(
 /// server's reason and a way to retry or discard).
 #[component]
 pub fn PendingBubble(entry: OutboxEntry) -> impl IntoView {
+    let i18n = use_i18n();
     let gateway = expect_context::<crate::api::ws::Gateway>();
     let chat = expect_context::<Chat>();
     let failed = entry.failed.clone();
@@ -299,10 +376,10 @@ pub fn PendingBubble(entry: OutboxEntry) -> impl IntoView {
                     <Ticks tick=Signal::stored(tick)/>
                 </span>
                 {failed.map(|reason| view! {
-                    <p class="form-error small" role="alert">{format!("Not sent: {reason}")}</p>
+                    <p class="form-error small" role="alert">{t!(i18n, chat.not_sent_reason, reason = move || reason.clone())}</p>
                     <div class="edit-actions">
-                        <button type="button" class="ghost small" on:click=move |_| chat.drop_from_outbox(key)>"Discard"</button>
-                        <button type="button" class="small" on:click=move |_| gateway.retry(key)>"Retry"</button>
+                        <button type="button" class="ghost small" on:click=move |_| chat.drop_from_outbox(key)>{t!(i18n, chat.discard)}</button>
+                        <button type="button" class="small" on:click=move |_| gateway.retry(key)>{t!(i18n, chat.retry)}</button>
                     </div>
                 })}
             </div>

@@ -5,7 +5,8 @@
 //! at the bottom, and offers "Jump to latest" otherwise. Opened with unread messages, it shows
 //! them from the first one, under a "N new messages" divider that stays put while the
 //! conversation is open (with "Jump to first unread" while it is off screen). A search hit's
-//! message (`?seq=` in the URL) is scrolled to and briefly highlighted.
+//! message (`?seq=` in the URL) is scrolled to and briefly highlighted. For the keyboard it is
+//! one Tab stop with the arrow keys inside (message_list_keys.rs).
 
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -17,6 +18,8 @@ use wasm_bindgen::JsCast;
 use crate::components::conversation_line::ConversationLine;
 use crate::components::ephemeral_bubble::EphemeralBubble;
 use crate::components::message_bubble::{MessageBubble, PendingBubble};
+use crate::components::message_list_keys::ListKeys;
+use crate::locale::{t, t_string, use_i18n};
 use crate::state::chat::ephemeral::{EphemeralAnswer, take_answers_to};
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::unread_mark::{DividerAt, UnreadMark, divider_at};
@@ -79,6 +82,7 @@ impl Row {
 /// to the bottom (after the user sends).
 #[component]
 pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: Trigger) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let group = Memo::new(move |_| chat.summary(id).is_some_and(|s| s.peer.is_none()));
     // Taken before the view marks the conversation read (its effects run after this body).
@@ -128,7 +132,7 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                         if divider.get() == Some(DividerAt::Above(message.seq))
                             && let Some(mark) = mark
                         {
-                            rows.push(Row::Unread(mark.label()));
+                            rows.push(Row::Unread(mark.label(i18n.get_locale())));
                             last_sender = None;
                         }
                         let named = group && last_sender != Some(message.sender_id);
@@ -164,6 +168,7 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
     let history = Memo::new(move |_| chat.timelines.with(|t| t.get(&id).map(|tl| (tl.history, tl.loading_older))));
 
     let scroller = NodeRef::<Div>::new();
+    let keys = ListKeys::new(scroller, id, reply);
     let at_bottom = RwSignal::new(true);
     // (scroll height, scroll top) at the last scroll event: what the view was before a change.
     let metrics = StoredValue::new((0, 0));
@@ -297,12 +302,18 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
 
     view! {
         <div class="messages-wrap">
-            <div class="messages" node_ref=scroller on:scroll=on_scroll data-testid="messages" aria-live="polite">
+            <div class="messages" node_ref=scroller on:scroll=on_scroll data-testid="messages" aria-live="polite"
+                role="log" aria-label=move || t_string!(i18n, chat.messages) tabindex="0" on:focusin=move |ev| keys.on_focus_in(&ev)
+                on:keydown=move |ev| keys.on_key_down(&ev) on:pointerdown=move |_| keys.on_pointer_down()>
                 {move || match history.get() {
-                    Some((_, true)) => view! { <p class="history-note">"Loading…"</p> }.into_any(),
-                    Some((History::Complete, _)) => view! { <p class="history-note">"This is the beginning of the conversation."</p> }.into_any(),
+                    Some((_, true)) => view! { <p class="history-note">{t!(i18n, common.loading)}</p> }.into_any(),
+                    Some((History::Complete, _)) => {
+                        view! { <p class="history-note">{t!(i18n, chat.history_start)}</p> }.into_any()
+                    }
                     Some((History::Partial(_), _)) => view! {
-                        <p class="history-note"><button type="button" class="ghost small" on:click=move |_| chat.load_older(id)>"Load older messages"</button></p>
+                        <p class="history-note"><button type="button" class="ghost small" on:click=move |_| chat.load_older(id)>
+                            {t!(i18n, chat.load_older)}
+                        </button></p>
                     }.into_any(),
                     _ => ().into_any(),
                 }}
@@ -320,10 +331,12 @@ pub fn MessageList(id: ConversationId, reply: RwSignal<Option<Message>>, stick: 
                 </For>
             </div>
             <Show when=move || divider_off_screen.get()>
-                <button type="button" class="jump-unread" data-testid="jump-unread" on:click=jump_to_unread>"Jump to first unread"</button>
+                <button type="button" class="jump-unread" data-testid="jump-unread" on:click=jump_to_unread>
+                    {t!(i18n, chat.jump_unread)}
+                </button>
             </Show>
             <Show when=move || !at_bottom.get()>
-                <button type="button" class="jump-latest" data-testid="jump-latest" on:click=jump>"Jump to latest ↓"</button>
+                <button type="button" class="jump-latest" data-testid="jump-latest" on:click=jump>{t!(i18n, chat.jump_latest)}</button>
             </Show>
         </div>
     }

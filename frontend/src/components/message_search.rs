@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::api::http::encode;
+use crate::locale::{error_text, t, t_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 use crate::time;
@@ -24,6 +25,7 @@ const INPUT_ID: &str = "message-search-input";
 /// list) when there is no search.
 #[component]
 pub fn MessageSearch(children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let query = use_query_map();
     let location = use_location();
@@ -99,10 +101,12 @@ pub fn MessageSearch(children: ChildrenFn) -> impl IntoView {
     view! {
         <div class="message-search" on:keydown=on_keydown>
             <form class="message-search-form" role="search" on:submit=submit>
-                <input id=INPUT_ID type="search" placeholder="Search messages" aria-label="Search messages"
+                <input id=INPUT_ID type="search" placeholder=move || t_string!(i18n, chat.search_messages)
+                    aria-label=move || t_string!(i18n, chat.search_messages)
                     autocomplete="off" enterkeyhint="search" prop:value=move || text.get() on:input=on_input/>
                 <Show when=move || searched.with(Option::is_some)>
-                    <button type="button" class="ghost small" aria-label="Close search" title="Close search (Esc)"
+                    <button type="button" class="ghost small" aria-label=move || t_string!(i18n, chat.close_search)
+                        title=move || t_string!(i18n, chat.close_search_title)
                         on:click={
                             let close = close.clone();
                             move |_| close()
@@ -112,17 +116,15 @@ pub fn MessageSearch(children: ChildrenFn) -> impl IntoView {
                 </Show>
             </form>
             <Show when=move || searched.with(Option::is_some) fallback=move || children()>
-                <div class="search-results" role="region" aria-label="Search results" data-testid="search-results">
-                    <Transition fallback=|| view! { <p class="empty search-note" role="status">"Searching…"</p> }>
+                <div class="search-results" role="region" aria-label=move || t_string!(i18n, chat.search_results) data-testid="search-results">
+                    <Transition fallback=move || view! { <p class="empty search-note" role="status">{t!(i18n, chat.searching)}</p> }>
                         {move || results.get().map(|result| match result {
-                            Err(e) => view! { <p class="form-error search-note" role="alert">{e.message}</p> }.into_any(),
+                            Err(e) => view! { <p class="form-error search-note" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
                             Ok(None) => view! {
-                                <p class="empty search-note" role="status">
-                                    "Type a word and press Enter to search every conversation you are in."
-                                </p>
+                                <p class="empty search-note" role="status">{t!(i18n, chat.search_how)}</p>
                             }.into_any(),
                             Ok(Some((q, hits))) if hits.is_empty() => view! {
-                                <p class="empty search-note" role="status">{format!("No messages match “{q}”.")}</p>
+                                <p class="empty search-note" role="status">{t!(i18n, chat.search_no_match, query = move || q.clone())}</p>
                             }.into_any(),
                             Ok(Some((q, hits))) => view! { <HitList query=q hits/> }.into_any(),
                         })}
@@ -144,11 +146,12 @@ fn focus_input() {
 /// The hits for `query`, best first.
 #[component]
 fn HitList(query: String, hits: Vec<SearchHit>) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let terms = terms_of(&query);
     let count = match hits.len() {
-        1 => "1 message".to_owned(),
-        n => format!("{n} messages"),
+        1 => t!(i18n, chat.search_count_one).into_any(),
+        n => t!(i18n, chat.search_count, count = n).into_any(),
     };
     let encoded = encode(&query);
     let params = use_query_map();
@@ -159,8 +162,14 @@ fn HitList(query: String, hits: Vec<SearchHit>) -> impl IntoView {
             {hits.into_iter().map(|hit| {
                 let message = hit.message;
                 let (conversation, seq) = (message.conversation_id, message.seq);
-                let title = chat.summary(conversation).map_or_else(|| "Conversation".to_owned(), |s| Chat::title_of(&s));
-                let sender = if chat.me() == Some(hit.sender.id) { "You".to_owned() } else { hit.sender.display_name };
+                let title = chat
+                    .summary(conversation)
+                    .map_or_else(|| t_string!(i18n, chat.conversation_fallback).to_owned(), |s| Chat::title_of(&s));
+                let sender = if chat.me() == Some(hit.sender.id) {
+                    t_string!(i18n, chat.you_subject).to_owned()
+                } else {
+                    hit.sender.display_name
+                };
                 let at = message.created_at.timestamp_millis() as f64;
                 let active = move || chat.open.get() == Some(conversation) && open_seq.get() == Some(seq);
                 // Marked in the text the reader sees, without Markdown's markers.

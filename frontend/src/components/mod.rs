@@ -1,5 +1,6 @@
 //! Reusable components, one file each.
 
+pub mod action_menu;
 pub mod api_tokens_settings;
 pub mod attach_button;
 pub mod attachment_tray;
@@ -18,6 +19,7 @@ pub mod conversation_view;
 pub mod emoji_picker;
 pub mod ephemeral_bubble;
 pub mod field;
+pub mod focus_trap;
 pub mod forward_dialog;
 pub mod header;
 pub mod image_viewer;
@@ -27,7 +29,9 @@ pub mod location_map;
 pub mod members_panel;
 pub mod mention_picker;
 pub mod message_bubble;
+pub mod message_editing;
 pub mod message_list;
+pub mod message_list_keys;
 pub mod message_search;
 pub mod new_group;
 pub mod photo_picker;

@@ -10,12 +10,14 @@ use protocol::conversations::{CreateConversation, MAX_MEMBERS_PER_REQUEST, check
 
 use crate::api;
 use crate::components::bot_badge::{bot_badge_if, is_bot};
+use crate::locale::{error_text, t, t_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
 /// The dialog; `open` shows and hides it.
 #[component]
 pub fn NewGroup(open: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
     let navigate = use_navigate();
@@ -40,7 +42,7 @@ pub fn NewGroup(open: RwSignal<bool>) -> impl IntoView {
             return;
         }
         if member_ids.len() > MAX_MEMBERS_PER_REQUEST {
-            error.set(Some(format!("Pick at most {MAX_MEMBERS_PER_REQUEST} friends at once.")));
+            error.set(Some(t_string!(i18n, chat.too_many_members, max = MAX_MEMBERS_PER_REQUEST).to_string()));
             return;
         }
         busy.set(true);
@@ -57,7 +59,7 @@ pub fn NewGroup(open: RwSignal<bool>) -> impl IntoView {
                     open.set(false);
                     navigate(&format!("/chat/{id}"), Default::default());
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(error_text(&e, i18n.get_locale_untracked()))),
             }
             busy.set(false);
         });
@@ -67,17 +69,17 @@ pub fn NewGroup(open: RwSignal<bool>) -> impl IntoView {
         <Show when=move || open.get()>
             <div class="overlay" on:click=move |_| open.set(false)></div>
             <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="new-group-title">
-                <h2 id="new-group-title">"New group"</h2>
+                <h2 id="new-group-title">{t!(i18n, chat.new_group)}</h2>
                 <form on:submit=create.clone()>
                     <div class="field">
-                        <label for="group-title">"Title"</label>
+                        <label for="group-title">{t!(i18n, chat.title)}</label>
                         <input id="group-title" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
                     </div>
-                    <p class="field-label">"Friends"</p>
+                    <p class="field-label">{t!(i18n, chat.friends)}</p>
                     {move || {
                         let list = friends();
                         if list.is_empty() {
-                            view! { <p class="empty">"Add friends first to start a group with them."</p> }.into_any()
+                            view! { <p class="empty">{t!(i18n, chat.add_friends_first)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="list pick-list" data-testid="group-friends">
@@ -98,8 +100,8 @@ pub fn NewGroup(open: RwSignal<bool>) -> impl IntoView {
                     }}
                     {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                     <div class="dialog-actions">
-                        <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                        <button type="submit" disabled=move || busy.get()>"Create group"</button>
+                        <button type="button" class="secondary" on:click=move |_| open.set(false)>{t!(i18n, chat.cancel)}</button>
+                        <button type="submit" disabled=move || busy.get()>{t!(i18n, chat.create_group)}</button>
                     </div>
                 </form>
             </div>

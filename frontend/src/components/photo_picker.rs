@@ -10,6 +10,7 @@ use protocol::{ConversationId, UserId};
 
 use crate::api::media::Cancel;
 use crate::api::{self, ApiError};
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 use crate::state::uploads::files_of;
@@ -33,6 +34,7 @@ pub fn PhotoPicker(
     #[prop(into)] has_photo: Signal<bool>,
     #[prop(optional)] saved: Option<Callback<()>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let chat = expect_context::<Chat>();
     let input = NodeRef::<Input>::new();
@@ -54,7 +56,7 @@ pub fn PhotoPicker(
                 saved.run(());
             }
             progress.set(None);
-            error.set(stored.err().map(|e: ApiError| e.message));
+            error.set(stored.err().map(|e: ApiError| error_text(&e, i18n.get_locale_untracked())));
         });
     };
     let picked = move |_| {
@@ -75,11 +77,11 @@ pub fn PhotoPicker(
                 Ok(picture) if picture.kind == MediaKind::Image => apply(Some(picture.id)),
                 Ok(_) => {
                     progress.set(None);
-                    error.set(Some("That file is not a picture.".into()));
+                    error.set(Some(td_string!(i18n.get_locale_untracked(), composer.photo_not_a_picture).to_owned()));
                 }
                 Err(e) => {
                     progress.set(None);
-                    error.set(Some(e.message));
+                    error.set(Some(error_text(&e, i18n.get_locale_untracked())));
                 }
             }
         });
@@ -91,14 +93,14 @@ pub fn PhotoPicker(
                 aria-hidden="true" on:change=picked/>
             <button type="button" class="secondary" disabled=busy
                 on:click=move |_| { if let Some(el) = input.get_untracked() { el.click(); } }>
-                {move || if has_photo.get() { "Change photo" } else { "Choose a photo" }}
+                {move || if has_photo.get() { t_string!(i18n, composer.photo_change) } else { t_string!(i18n, composer.photo_choose) }}
             </button>
             <Show when=move || has_photo.get() && !busy()>
                 <button type="button" class="ghost" on:click=move |_| { progress.set(Some(1.0)); apply(None); }>
-                    "Remove photo"
+                    {t!(i18n, composer.photo_remove)}
                 </button>
             </Show>
-            {move || progress.get().map(|p| view! { <progress max="1" value=p aria-label="Uploading the photo"></progress> })}
+            {move || progress.get().map(|p| view! { <progress max="1" value=p aria-label=move || t_string!(i18n, composer.photo_uploading)></progress> })}
             {move || error.get().map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
         </div>
     }

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 use protocol::ConversationId;
 
 use crate::api;
+use crate::locale::{t_string, use_i18n};
 use crate::media::summary;
 use crate::state::chat::Chat;
 use crate::state::session::Session;
@@ -24,6 +25,7 @@ fn preview(body: &str) -> String {
 /// The pinned bar of conversation `id` (nothing when no message is pinned).
 #[component]
 pub fn PinnedBar(id: ConversationId) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
     let navigate = use_navigate();
@@ -47,13 +49,13 @@ pub fn PinnedBar(id: ConversationId) -> impl IntoView {
             <div class="pinned-bar" data-testid="pinned-bar">
                 <span class="pin-mark" aria-hidden="true">"📌"</span>
                 <button type="button" class="ghost pinned-message" data-testid="pinned-message"
-                    aria-label=format!("Pinned message {} of {total} from {who}: show it", index + 1)
+                    aria-label=t_string!(i18n, chat.pinned_label, index = index + 1, total, name = who.clone()).to_string()
                     on:click=move |_| navigate(&format!("/chat/{id}?seq={seq}"), Default::default())>
-                    <strong>{who.clone()}": "</strong>{preview(&summary::preview(&message))}
+                    <strong>{who.clone()}": "</strong>{preview(&summary::preview(&message, crate::locale::use_i18n().get_locale()))}
                 </button>
                 {(total > 1).then(|| view! {
                     <button type="button" class="ghost small" data-testid="next-pin"
-                        aria-label="Show the next pinned message" on:click=move |_| shown.update(|n| *n += 1)>
+                        aria-label=t_string!(i18n, chat.next_pin) on:click=move |_| shown.update(|n| *n += 1)>
                         {format!("{} / {total}", index + 1)}
                     </button>
                 })}

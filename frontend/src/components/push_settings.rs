@@ -5,27 +5,38 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::push::{self, PushState};
+use crate::locale::{Locale, error_text, t, td_string, use_i18n};
+use crate::push::{self, Failure, PushState};
 use crate::state::session::Session;
 
-/// The sentence under the switch.
-fn explain(state: &PushState) -> String {
+/// The sentence under the switch, in `language`.
+fn explain(state: &PushState, language: Locale) -> String {
     match state {
-        PushState::On => "On: new messages reach this device while Confab is closed.".to_owned(),
-        PushState::Off => "Off: this device is notified only while Confab is open.".to_owned(),
-        PushState::Blocked => {
-            "Blocked by the browser: allow notifications for this site in its settings, then try again.".to_owned()
+        PushState::On => td_string!(language, integrations.push_on).to_owned(),
+        PushState::Off => td_string!(language, integrations.push_off).to_owned(),
+        PushState::Blocked => td_string!(language, integrations.push_blocked).to_owned(),
+        PushState::Unsupported => td_string!(language, integrations.push_unsupported).to_owned(),
+        PushState::Failed(failure) => {
+            td_string!(language, integrations.push_failed, reason = failure_text(failure, language)).to_string()
         }
-        PushState::Unsupported => {
-            "Not supported here: this browser cannot receive notifications while Confab is closed.".to_owned()
-        }
-        PushState::Failed(reason) => format!("Could not register this device: {reason}"),
+    }
+}
+
+/// Why turning push on failed, in `language` (the browser's own words stay as it gave them).
+fn failure_text(failure: &Failure, language: Locale) -> String {
+    match failure {
+        Failure::Browser(Some(message)) => message.clone(),
+        Failure::Browser(None) => td_string!(language, integrations.push_no_reason).to_owned(),
+        Failure::NoServiceWorkers => td_string!(language, integrations.push_no_service_workers).to_owned(),
+        Failure::NoKeys => td_string!(language, integrations.push_no_keys).to_owned(),
+        Failure::Server(error) => error_text(error, language),
     }
 }
 
 /// The section.
 #[component]
 pub fn PushSettings() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     // None while the current state is being read or a change is under way.
     let state = RwSignal::new(None::<PushState>);
@@ -44,7 +55,7 @@ pub fn PushSettings() -> impl IntoView {
     };
     view! {
         <section class="card push-settings">
-            <h2>"Notifications on this device"</h2>
+            <h2>{t!(i18n, integrations.push_title)}</h2>
             <label class="toggle">
                 <input
                     type="checkbox"
@@ -55,7 +66,7 @@ pub fn PushSettings() -> impl IntoView {
                     data-testid="push-switch"
                 />
                 <span class="toggle-track" aria-hidden="true"></span>
-                <span>"Notify me of new messages when Confab is closed"</span>
+                <span>{t!(i18n, integrations.push_switch)}</span>
             </label>
             <p
                 class="push-state"
@@ -65,7 +76,10 @@ pub fn PushSettings() -> impl IntoView {
                 aria-live="polite"
                 data-testid="push-state"
             >
-                {move || state.get().map(|s| explain(&s)).unwrap_or_else(|| "Checking…".to_owned())}
+                {move || match state.get() {
+                    Some(s) => explain(&s, i18n.get_locale()),
+                    None => td_string!(i18n.get_locale(), integrations.push_checking).to_owned(),
+                }}
             </p>
         </section>
     }
@@ -77,7 +91,13 @@ mod tests {
 
     #[test]
     fn a_failure_says_it_could_not_register_and_why() {
-        let text = explain(&PushState::Failed("push service error".into()));
+        let text = explain(&PushState::Failed(Failure::Browser(Some("push service error".into()))), Locale::en);
         assert_eq!(text, "Could not register this device: push service error");
+    }
+
+    #[test]
+    fn a_failure_without_a_reason_says_so_in_german_too() {
+        let text = explain(&PushState::Failed(Failure::Browser(None)), Locale::de);
+        assert_eq!(text, "Dieses Gerät konnte nicht registriert werden: der Browser nennt keinen Grund");
     }
 }

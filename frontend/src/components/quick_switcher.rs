@@ -1,13 +1,15 @@
 //! Ctrl+K (⌘K on a Mac) from anywhere: a modal list of the conversations, narrowed as a name is
 //! typed, where the arrow keys choose and Enter opens one; Esc closes it and gives the focus
 //! back to where it was (a native `<dialog>` opened with `showModal`, so the page behind is
-//! inert while it is open).
+//! inert while it is open), and Tab stays in it.
 
 use leptos::html::{Dialog, Input};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use protocol::ConversationId;
 
+use crate::components::focus_trap::{FocusReturn, keep_focus_inside};
+use crate::locale::{t, t_string, use_i18n};
 use crate::state::chat::Chat;
 
 /// Most conversations listed at once (typing narrows the rest).
@@ -34,6 +36,7 @@ pub fn narrowed(all: &[(ConversationId, String)], query: &str) -> Vec<(Conversat
 /// The switcher, listening for its shortcut for the app's life.
 #[component]
 pub fn QuickSwitcher() -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let navigate = use_navigate();
     let open = RwSignal::new(false);
@@ -41,10 +44,14 @@ pub fn QuickSwitcher() -> impl IntoView {
     let chosen = RwSignal::new(0usize);
     let dialog = NodeRef::<Dialog>::new();
     let input = NodeRef::<Input>::new();
+    let opener = FocusReturn::none();
 
     let shortcut = window_event_listener(leptos::ev::keydown, move |ev| {
         if (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("k") && chat.synced.get_untracked() {
             ev.prevent_default();
+            if !open.get_untracked() {
+                opener.remember_now();
+            }
             query.set(String::new());
             chosen.set(0);
             open.set(true);
@@ -59,8 +66,11 @@ pub fn QuickSwitcher() -> impl IntoView {
                 if let Some(field) = input.get_untracked() {
                     let _ = field.focus();
                 }
-            } else if !open.get() && el.open() {
-                el.close();
+            } else if !open.get() {
+                if el.open() {
+                    el.close();
+                }
+                opener.give_back();
             }
         }
     });
@@ -75,6 +85,12 @@ pub fn QuickSwitcher() -> impl IntoView {
         query.with(|q| narrowed(&all, q))
     });
     let go = move |id: ConversationId| {
+        // The opened conversation's composer takes the focus: closed now, the dialog does not
+        // hand it back to the page left behind.
+        opener.forget();
+        if let Some(el) = dialog.get_untracked() {
+            el.close();
+        }
         open.set(false);
         navigate(&format!("/chat/{id}"), Default::default());
     };
@@ -102,14 +118,20 @@ pub fn QuickSwitcher() -> impl IntoView {
                     go_keys(id);
                 }
             }
+            "Tab" => {
+                if let Some(el) = dialog.get_untracked() {
+                    keep_focus_inside(&el, &ev);
+                }
+            }
             _ => {}
         }
     };
 
     view! {
-        <dialog class="quick-switcher card" node_ref=dialog aria-label="Jump to a conversation"
+        <dialog class="quick-switcher card" node_ref=dialog aria-label=move || t_string!(i18n, chat.jump_to_conversation)
             data-testid="quick-switcher" on:cancel=move |_: leptos::ev::Event| open.set(false) on:close=move |_: leptos::ev::Event| open.set(false)>
-            <input node_ref=input type="text" placeholder="Jump to a conversation…" aria-label="Conversation name"
+            <input node_ref=input type="text" placeholder=move || t_string!(i18n, chat.jump_placeholder)
+                aria-label=move || t_string!(i18n, chat.conversation_name)
                 role="combobox" aria-expanded="true" aria-controls="quick-switcher-list"
                 aria-activedescendant=move || format!("quick-switch-{}", chosen.get())
                 prop:value=move || query.get()
@@ -118,12 +140,12 @@ pub fn QuickSwitcher() -> impl IntoView {
                     chosen.set(0);
                 }
                 on:keydown=on_key/>
-            <ul id="quick-switcher-list" role="listbox" aria-label="Conversations">
+            <ul id="quick-switcher-list" role="listbox" aria-label=move || t_string!(i18n, chat.conversations)>
                 {move || {
                     let go = go.clone();
                     let list = offered.get();
                     if list.is_empty() {
-                        return view! { <li class="empty">"No conversation by that name."</li> }.into_any();
+                        return view! { <li class="empty">{t!(i18n, chat.no_conversation_by_name)}</li> }.into_any();
                     }
                     list.into_iter()
                         .enumerate()

@@ -9,13 +9,14 @@ use protocol::conversations::Message;
 use protocol::{ConversationId, MessageId};
 
 use crate::api;
+use crate::locale::{Locale, error_text, t, t_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
 
 /// The emoji offered first, as most chat apps do.
 pub const QUICK: [&str; 6] = ["\u{1f44d}", "\u{2764}\u{fe0f}", "\u{1f602}", "\u{1f62e}", "\u{1f622}", "\u{1f389}"];
 
-/// Adds or takes back the reader's `emoji` on a message; a refusal shows in `error`.
+/// Adds or takes back the reader's `emoji` on a message; a refusal shows in `error`, in `language`.
 pub fn toggle(
     session: Session,
     conversation: ConversationId,
@@ -23,10 +24,11 @@ pub fn toggle(
     emoji: String,
     add: bool,
     error: RwSignal<Option<String>>,
+    language: Locale,
 ) {
     spawn_local(async move {
         if let Err(e) = api::conversations::react(session, conversation, message, &emoji, add).await {
-            error.set(Some(e.message));
+            error.set(Some(error_text(&e, language)));
         }
     });
 }
@@ -37,6 +39,7 @@ const LONG_PRESS_MS: u32 = 500;
 /// The chips under a message.
 #[component]
 pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
     let me = chat.me();
@@ -55,10 +58,14 @@ pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl 
             let names: Vec<String> = reaction
                 .user_ids
                 .iter()
-                .map(|u| if Some(*u) == me { "You".to_owned() } else { chat.name_of(*u) })
+                .map(|u| if Some(*u) == me { t_string!(i18n, chat.you_subject).to_owned() } else { chat.name_of(*u) })
                 .collect();
             let count = reaction.user_ids.len();
-            let label = format!("{} reacted with {}", names.join(", "), reaction.emoji);
+            // The name begins with what the chip shows (emoji and count), so voice control users
+            // can say it (WCAG's "label in name").
+            let label =
+                t_string!(i18n, chat.reacted_with, names = names.join(", "), emoji = reaction.emoji.clone(), count)
+                    .to_string();
             let emoji = reaction.emoji.clone();
             let listed = (reaction.emoji.clone(), names);
             let show = {
@@ -99,7 +106,7 @@ pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl 
                             long_pressed.set_value(false);
                             return;
                         }
-                        toggle(session, conversation, id, emoji.clone(), !mine, error);
+                        toggle(session, conversation, id, emoji.clone(), !mine, error, i18n.get_locale_untracked());
                     }>
                     <span class="reaction-emoji" aria-hidden="true">{reaction.emoji.clone()}</span>
                     <span class="reaction-count" aria-hidden="true">{count}</span>
@@ -111,11 +118,11 @@ pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl 
         <div class="reactions" data-testid="reactions">
             {chips}
             {move || who.get().map(|(emoji, names)| view! {
-                <div class="reaction-who" role="dialog" aria-label=format!("Reacted with {emoji}")
+                <div class="reaction-who" role="dialog" aria-label=t_string!(i18n, chat.reacted_with_title, emoji = emoji.clone()).to_string()
                     data-testid="reaction-who" on:keydown=move |ev| if ev.key() == "Escape" { who.set(None); }>
                     <span class="reaction-emoji" aria-hidden="true">{emoji.clone()}</span>
                     <ul>{names.into_iter().map(|name| view! { <li>{name}</li> }).collect_view()}</ul>
-                    <button type="button" class="ghost small" on:click=move |_| who.set(None)>"Close"</button>
+                    <button type="button" class="ghost small" on:click=move |_| who.set(None)>{t!(i18n, chat.close)}</button>
                 </div>
             })}
         </div>
@@ -125,6 +132,7 @@ pub fn ReactionChips(message: Message, error: RwSignal<Option<String>>) -> impl 
 /// The palette opened from a message's "React" action.
 #[component]
 pub fn QuickReactions(message: Message, open: RwSignal<bool>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let session = expect_context::<Session>();
     let me = chat.me();
@@ -135,18 +143,18 @@ pub fn QuickReactions(message: Message, open: RwSignal<bool>, error: RwSignal<Op
         .map(|emoji| {
             let mine = reactions.iter().any(|r| r.emoji == *emoji && me.is_some_and(|me| r.user_ids.contains(&me)));
             let emoji = (*emoji).to_owned();
-            let label = format!("React with {emoji}");
+            let label = t_string!(i18n, chat.react_with, emoji = emoji.clone()).to_string();
             view! {
                 <button type="button" class="ghost quick-reaction" aria-label=label aria-pressed=mine.to_string()
                     on:click=move |_| {
-                        toggle(session, conversation, id, emoji.clone(), !mine, error);
+                        toggle(session, conversation, id, emoji.clone(), !mine, error, i18n.get_locale_untracked());
                         open.set(false);
                     }>{emoji.clone()}</button>
             }
         })
         .collect_view();
     view! {
-        <div class="quick-reactions" role="group" aria-label="Reactions" data-testid="quick-reactions"
+        <div class="quick-reactions" role="group" aria-label=move || t_string!(i18n, chat.reactions) data-testid="quick-reactions"
             on:keydown=move |ev| if ev.key() == "Escape" { open.set(false); }>
             {buttons}
         </div>

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::clipboard;
+use crate::locale::{t, use_i18n};
 
-/// The box: `title` in bold, `secret` in a code line with "Copy", then `children` (a usage
-/// example, say); `done` runs on "I have copied it".
+/// The box: `title` in bold, `secret` in a code line with its copy button, then `children` (a
+/// usage example, say); `done` runs on "I have copied it". The caller's texts come translated.
 #[component]
 pub fn SecretOnce(
     /// What was made, e.g. "Webhook “Deploys” created. Copy its URL now: you won’t see it again."
@@ -17,9 +18,12 @@ pub fn SecretOnce(
     /// The secret itself.
     #[prop(into)]
     secret: String,
-    /// What the secret is, for the copy button and screen readers ("URL", "signing secret").
+    /// The copy button's label, e.g. "Copy URL".
     #[prop(into)]
-    what: String,
+    copy_label: String,
+    /// The secret's name for screen readers, e.g. "The new URL".
+    #[prop(into)]
+    secret_label: String,
     /// The `data-testid` of the box (the secret's own is `{testid}-secret`).
     #[prop(into)]
     testid: String,
@@ -29,12 +33,13 @@ pub fn SecretOnce(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let copied = RwSignal::new(None::<Result<(), String>>);
     let to_copy = secret.clone();
     let copy = move |_| {
         let text = to_copy.clone();
         spawn_local(async move {
-            let result = clipboard::copy(&text).await;
+            let result = clipboard::copy(&text, i18n.get_locale_untracked()).await;
             let worked = result.is_ok();
             copied.set(Some(result));
             if worked {
@@ -44,19 +49,22 @@ pub fn SecretOnce(
             }
         });
     };
-    let copy_label = format!("Copy {what}");
     view! {
         <div class="notice warning new-secret" role="status" data-testid=testid.clone()>
             <p><strong>{title}</strong></p>
             <div class="secret-row">
-                <code class="secret" data-testid=format!("{testid}-secret") aria-label=format!("The new {what}")>{secret}</code>
+                <code class="secret" data-testid=format!("{testid}-secret") aria-label=secret_label>{secret}</code>
                 <button type="button" class="secondary small" on:click=copy>
-                    {move || if matches!(copied.get(), Some(Ok(()))) { "Copied ✓".to_owned() } else { copy_label.clone() }}
+                    {move || if matches!(copied.get(), Some(Ok(()))) {
+                        t!(i18n, integrations.secret_copied).into_any()
+                    } else {
+                        copy_label.clone().into_any()
+                    }}
                 </button>
             </div>
             {move || copied.get().and_then(|r| r.err()).map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             {children.map(|children| children())}
-            <button type="button" class="small" on:click=move |_| done.run(())>"I have copied it"</button>
+            <button type="button" class="small" on:click=move |_| done.run(())>{t!(i18n, integrations.secret_done)}</button>
         </div>
     }
 }

@@ -3,21 +3,23 @@
 use leptos::prelude::*;
 
 use crate::api;
+use crate::locale::{error_text, t, use_i18n};
 
 /// Shows "Online" or why the server cannot be used.
 #[component]
 pub fn ServerStatus() -> impl IntoView {
+    let i18n = use_i18n();
     let readiness = LocalResource::new(api::ready);
     view! {
-        <Suspense fallback=|| view! { <span class="status checking">"Checking the server…"</span> }>
+        <Suspense fallback=move || view! { <span class="status checking">{t!(i18n, admin.server_checking)}</span> }>
             {move || readiness.get().map(|result| match result {
                 Ok(ready) => view! {
                     <span class="status ok" data-testid="server-status">
-                        {format!("Server online · database {} ms", ready.database_latency_ms)}
+                        {t!(i18n, admin.server_online, ms = ready.database_latency_ms)}
                     </span>
                 }.into_any(),
                 Err(e) => view! {
-                    <span class="status error" data-testid="server-status">{e.message}</span>
+                    <span class="status error" data-testid="server-status">{error_text(&e, i18n.get_locale())}</span>
                 }.into_any(),
             })}
         </Suspense>

@@ -9,6 +9,7 @@ use protocol::conversations::Message;
 
 use crate::api::ws::Gateway;
 use crate::geolocation;
+use crate::locale::{t_string, use_i18n};
 
 /// The button of the composer of conversation `id`; `error` receives why it failed, `sent`
 /// fires after a send (as the composer's own Send does).
@@ -19,13 +20,14 @@ pub fn ShareLocation(
     error: RwSignal<Option<&'static str>>,
     sent: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let gateway = expect_context::<Gateway>();
     let busy = RwSignal::new(false);
     let share = move |_| {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            match geolocation::current().await {
+            match geolocation::current(i18n.get_locale_untracked()).await {
                 Ok(location) => {
                     let reply_to = reply.get_untracked().map(|m| m.id);
                     gateway.send_message(id, String::new(), reply_to, Vec::new(), Vec::new(), Some(location));
@@ -38,7 +40,8 @@ pub fn ShareLocation(
         });
     };
     view! {
-        <button type="button" class="ghost icon attach" aria-label="Share location" title="Share location"
+        <button type="button" class="ghost icon attach" aria-label=move || t_string!(i18n, composer.share_location)
+            title=move || t_string!(i18n, composer.share_location)
             data-testid="share-location" disabled=move || busy.get() aria-busy=move || busy.get().to_string()
             on:click=share>
             <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">

@@ -7,10 +7,12 @@ use leptos::html::{Input, Section};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
+use protocol::ErrorCode;
 use protocol::auth::{TwoFactorSetup, TwoFactorStatus};
 
 use crate::api::{self, ApiError};
 use crate::components::field::Field;
+use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 use crate::{clipboard, download};
 
@@ -47,10 +49,13 @@ fn grouped(secret: &str) -> String {
     chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
 }
 
-/// The text file of recovery codes.
-fn codes_file(username: &str, codes: &[String]) -> String {
+/// The text file of recovery codes, in `language`.
+fn codes_file(username: &str, codes: &[String], language: Locale) -> String {
     let mut text = format!(
-        "Confab recovery codes for @{username}\n\nEach code signs you in once in place of your authenticator app's code.\nKeep them somewhere safe, away from your password.\n\n"
+        "{}\n\n{}\n{}\n\n",
+        td_string!(language, security.codes_file_title, username),
+        td_string!(language, security.codes_file_use),
+        td_string!(language, security.codes_file_keep),
     );
     for code in codes {
         text.push_str(code);
@@ -61,31 +66,29 @@ fn codes_file(username: &str, codes: &[String]) -> String {
 
 /// The status line: on or off, and the recovery codes left.
 fn status_line(status: &TwoFactorStatus) -> impl IntoView + use<> {
-    let (state, label) = if status.enabled { ("active", "On") } else { ("off", "Off") };
-    let text = match (status.enabled, status.recovery_codes_left) {
-        (false, _) => {
-            "Add a second step to signing in: a code from an authenticator app on your phone (such as Aegis, \
-                       Google Authenticator or 1Password), so your password alone is not enough."
-                .to_owned()
-        }
-        (true, 1) => "Sign-in asks for a code from your authenticator app. 1 recovery code left.".to_owned(),
-        (true, n) => format!("Sign-in asks for a code from your authenticator app. {n} recovery codes left."),
+    let i18n = use_i18n();
+    let (enabled, left) = (status.enabled, status.recovery_codes_left);
+    let state = if enabled { "active" } else { "off" };
+    let label = move || if enabled { t_string!(i18n, security.on) } else { t_string!(i18n, security.off) };
+    let text = move || match (enabled, left) {
+        (false, _) => t_string!(i18n, security.status_off).to_owned(),
+        (true, 1) => t_string!(i18n, security.status_on_one_code).to_owned(),
+        (true, n) => t_string!(i18n, security.status_on_codes, count = n).to_string(),
     };
-    let low = status.enabled && status.recovery_codes_left <= FEW_CODES_LEFT;
+    let low = enabled && left <= FEW_CODES_LEFT;
     view! {
-        <div class="two-factor-status" data-testid="two-factor-status" data-enabled=status.enabled.to_string()>
+        <div class="two-factor-status" data-testid="two-factor-status" data-enabled=enabled.to_string()>
             <span class="pill" data-status=state>{label}</span>
             <p>{text}</p>
         </div>
-        {low.then(|| view! {
-            <p class="notice warning">"Running out of recovery codes: turn two-factor authentication off and on again for ten new ones."</p>
-        })}
+        {low.then(|| view! { <p class="notice warning">{t!(i18n, security.few_codes_left)}</p> })}
     }
 }
 
 /// The two-factor authentication section of the settings.
 #[component]
 pub fn TwoFactorSettings() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let status = LocalResource::new(move || api::account::two_factor(session));
     let stage = RwSignal::new(Stage::Idle);
@@ -97,8 +100,14 @@ pub fn TwoFactorSettings() -> impl IntoView {
     let copied = RwSignal::new(None::<&'static str>);
 
     let error_for = move |field: &'static str| {
-        Signal::derive(move || state.get().and_then(|r| r.err()).and_then(|e| e.for_field(field)))
+        Signal::derive(move || {
+            let error = state.get().and_then(|r| r.err()).filter(|e| e.field.as_deref() == Some(field))?;
+            Some(error_text(&error, i18n.get_locale()))
+        })
     };
+    // A failure of the browser's own (copying, saving a file), already in the user's words:
+    // `Unknown` keeps them (error_text).
+    let browser_failure = |message: String| ApiError { code: Some(ErrorCode::Unknown), field: None, message };
     let go = move |next: Stage| {
         password.set(String::new());
         code.set(String::new());
@@ -138,14 +147,14 @@ pub fn TwoFactorSettings() -> impl IntoView {
         run(Box::pin(async move {
             api::account::disable_two_factor(session, password.get_untracked(), code.get_untracked()).await?;
             go(Stage::Idle);
-            state.set(Some(Ok("Two-factor authentication is off.".to_owned())));
+            state.set(Some(Ok(td_string!(i18n.get_locale_untracked(), security.turned_off).to_owned())));
             status.refetch();
             Ok(())
         }));
     };
     let copy = move |which: &'static str, text: String| {
         spawn_local(async move {
-            match clipboard::copy(&text).await {
+            match clipboard::copy(&text, i18n.get_locale_untracked()).await {
                 Ok(()) => {
                     copied.set(Some(which));
                     gloo_timers::future::TimeoutFuture::new(2_000).await;
@@ -153,12 +162,14 @@ pub fn TwoFactorSettings() -> impl IntoView {
                         copied.set(None);
                     }
                 }
-                Err(message) => state.set(Some(Err(ApiError { code: None, field: None, message }))),
+                Err(message) => state.set(Some(Err(browser_failure(message)))),
             }
         });
     };
-    let copy_label = move |which: &'static str, label: &'static str| {
-        move || if copied.get() == Some(which) { "Copied ✓" } else { label }
+    let copy_label = move |which: &'static str, label: fn(Locale) -> &'static str| {
+        move || {
+            if copied.get() == Some(which) { t_string!(i18n, security.copied) } else { label(i18n.get_locale()) }
+        }
     };
 
     // The first field of each step takes the focus as the step opens.
@@ -193,7 +204,7 @@ pub fn TwoFactorSettings() -> impl IntoView {
         state.get().and_then(|r| match r {
             Ok(message) => Some(view! { <p class="notice" role="status">{message}</p> }.into_any()),
             Err(e) if e.field.is_none() => {
-                Some(view! { <p class="form-error" role="alert">{e.message}</p> }.into_any())
+                Some(view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any())
             }
             Err(_) => None,
         })
@@ -208,10 +219,10 @@ pub fn TwoFactorSettings() -> impl IntoView {
                 {outcome}
                 {match enabled {
                     Some(false) => Some(view! {
-                        <button type="button" on:click=move |_| go(Stage::Confirm)>"Turn on two-factor authentication"</button>
+                        <button type="button" on:click=move |_| go(Stage::Confirm)>{t!(i18n, security.turn_on_two_factor)}</button>
                     }.into_any()),
                     Some(true) => Some(view! {
-                        <button type="button" class="secondary" on:click=move |_| go(Stage::TurnOff)>"Turn off…"</button>
+                        <button type="button" class="secondary" on:click=move |_| go(Stage::TurnOff)>{t!(i18n, security.turn_off_ellipsis)}</button>
                     }.into_any()),
                     None => None,
                 }}
@@ -220,13 +231,14 @@ pub fn TwoFactorSettings() -> impl IntoView {
         }
         Stage::Confirm => view! {
             <form on:submit=begin novalidate>
-                <Field label="Your password" name="two_factor_password" kind="password" value=password
-                    error=error_for("password") autocomplete="current-password" node_ref=first_input
-                    hint="Confirms it is you before a new key is made."/>
+                // `body` is rebuilt when the language changes, so Field's plain strings follow it.
+                <Field label=t_string!(i18n, security.your_password) name="two_factor_password" kind="password"
+                    value=password error=error_for("password") autocomplete="current-password" node_ref=first_input
+                    hint=t_string!(i18n, security.password_hint)/>
                 {outcome}
                 <div class="form-actions">
-                    <button type="submit" disabled=move || busy.get()>"Continue"</button>
-                    <button type="button" class="secondary" on:click=cancel>"Cancel"</button>
+                    <button type="submit" disabled=move || busy.get()>{t!(i18n, security.continue_button)}</button>
+                    <button type="button" class="secondary" on:click=cancel>{t!(i18n, security.cancel)}</button>
                 </div>
             </form>
         }
@@ -236,27 +248,28 @@ pub fn TwoFactorSettings() -> impl IntoView {
             view! {
                 <ol class="two-factor-steps">
                     <li>
-                        <p>"Scan this QR code with your authenticator app."</p>
-                        <img class="qr-code" src=setup.qr_code alt="QR code of your two-factor key, for an authenticator app"
+                        <p>{t!(i18n, security.scan_qr_code)}</p>
+                        <img class="qr-code" src=setup.qr_code alt=move || t_string!(i18n, security.qr_code_alt)
                             width="200" height="200"/>
-                        <p class="lede small">"Can’t scan it? Add an account by hand with this key (time-based):"</p>
+                        <p class="lede small">{t!(i18n, security.cannot_scan)}</p>
                         <div class="secret-row">
-                            <code class="secret" data-testid="two-factor-secret" aria-label="Key for your authenticator app">
+                            <code class="secret" data-testid="two-factor-secret"
+                                aria-label=move || t_string!(i18n, security.key_label)>
                                 {grouped(&setup.secret)}
                             </code>
                             <button type="button" class="secondary small" on:click=move |_| copy("secret", secret.clone())>
-                                {copy_label("secret", "Copy key")}
+                                {copy_label("secret", |language| td_string!(language, security.copy_key))}
                             </button>
                         </div>
                     </li>
                     <li>
                         <form on:submit=enable novalidate>
-                            <Field label="Enter the 6-digit code the app shows" name="two_factor_code" value=code
+                            <Field label=t_string!(i18n, security.enter_code) name="two_factor_code" value=code
                                 error=error_for("totp_code") autocomplete="one-time-code" inputmode="numeric" code=true/>
                             {outcome}
                             <div class="form-actions">
-                                <button type="submit" disabled=move || busy.get()>"Turn on"</button>
-                                <button type="button" class="secondary" on:click=cancel>"Cancel"</button>
+                                <button type="submit" disabled=move || busy.get()>{t!(i18n, security.turn_on)}</button>
+                                <button type="button" class="secondary" on:click=cancel>{t!(i18n, security.cancel)}</button>
                             </div>
                         </form>
                     </li>
@@ -267,27 +280,26 @@ pub fn TwoFactorSettings() -> impl IntoView {
         Stage::Codes(codes) => {
             let username = session.user.with_untracked(|u| u.as_ref().map(|u| u.username.clone())).unwrap_or_default();
             let text = codes.join("\n");
-            let file = codes_file(&username, &codes);
+            let file = codes_file(&username, &codes, i18n.get_locale_untracked());
             let save = move |_| {
-                if let Err(message) = download::save_text(CODES_FILE, &file) {
-                    state.set(Some(Err(ApiError { code: None, field: None, message })));
+                if let Err(message) = download::save_text(CODES_FILE, &file, i18n.get_locale_untracked()) {
+                    state.set(Some(Err(browser_failure(message))));
                 }
             };
             view! {
                 <div class="notice warning" role="status">
-                    <strong>"Two-factor authentication is on. Save these recovery codes now."</strong>
-                    " Each one signs you in once if you lose your phone. They are not shown again."
+                    {t!(i18n, security.codes_shown_once, <strong> = <strong/>)}
                 </div>
-                <ol class="recovery-codes" data-testid="recovery-codes" aria-label="Recovery codes">
+                <ol class="recovery-codes" data-testid="recovery-codes" aria-label=move || t_string!(i18n, security.recovery_codes)>
                     {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
                 </ol>
                 {outcome}
                 <div class="form-actions">
                     <button type="button" class="secondary" on:click=move |_| copy("codes", text.clone())>
-                        {copy_label("codes", "Copy codes")}
+                        {copy_label("codes", |language| td_string!(language, security.copy_codes))}
                     </button>
-                    <button type="button" class="secondary" on:click=save>"Download .txt"</button>
-                    <button type="button" on:click=move |_| go(Stage::Idle)>"I have saved them"</button>
+                    <button type="button" class="secondary" on:click=save>{t!(i18n, security.download_txt)}</button>
+                    <button type="button" on:click=move |_| go(Stage::Idle)>{t!(i18n, security.saved_them)}</button>
                 </div>
             }
             .into_any()
@@ -295,15 +307,15 @@ pub fn TwoFactorSettings() -> impl IntoView {
         Stage::TurnOff => view! {
             <form on:submit=turn_off novalidate>
                 <div class="field-grid">
-                    <Field label="Your password" name="two_factor_password" kind="password" value=password
-                        error=error_for("password") autocomplete="current-password" node_ref=first_input/>
-                    <Field label="Code from your app, or a recovery code" name="two_factor_code" value=code
+                    <Field label=t_string!(i18n, security.your_password) name="two_factor_password" kind="password"
+                        value=password error=error_for("password") autocomplete="current-password" node_ref=first_input/>
+                    <Field label=t_string!(i18n, security.code_or_recovery_code) name="two_factor_code" value=code
                         error=error_for("totp_code") autocomplete="one-time-code" code=true/>
                 </div>
                 {outcome}
                 <div class="form-actions">
-                    <button type="submit" class="danger" disabled=move || busy.get()>"Turn off two-factor authentication"</button>
-                    <button type="button" class="secondary" on:click=cancel>"Cancel"</button>
+                    <button type="submit" class="danger" disabled=move || busy.get()>{t!(i18n, security.turn_off_two_factor)}</button>
+                    <button type="button" class="secondary" on:click=cancel>{t!(i18n, security.cancel)}</button>
                 </div>
             </form>
         }
@@ -313,11 +325,11 @@ pub fn TwoFactorSettings() -> impl IntoView {
 
     view! {
         <section class="card two-factor" id=ANCHOR aria-labelledby="two-factor-title" node_ref=section>
-            <h2 id="two-factor-title">"Two-factor authentication"</h2>
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <h2 id="two-factor-title">{t!(i18n, security.title)}</h2>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || status.get().map(|result| match result {
                     Ok(s) => status_line(&s).into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
                 })}
             </Transition>
             {body}
@@ -337,8 +349,10 @@ mod tests {
 
     #[test]
     fn the_codes_file_lists_every_code_on_its_own_line() {
-        let file = codes_file("alice", &["aaaaa-bbbbb".to_owned(), "ccccc-ddddd".to_owned()]);
-        assert!(file.starts_with("Confab recovery codes for @alice\n"));
-        assert!(file.ends_with("\naaaaa-bbbbb\nccccc-ddddd\n"));
+        let file = codes_file("alice", &["aaaaa-bbbbb".to_owned(), "ccccc-ddddd".to_owned()], Locale::en);
+        assert!(file.starts_with("Confab recovery codes for @alice\n\nEach code signs you in once"), "{file}");
+        assert!(file.ends_with("away from your password.\n\naaaaa-bbbbb\nccccc-ddddd\n"), "{file}");
+        let german = codes_file("alice", &["aaaaa-bbbbb".to_owned()], Locale::de);
+        assert!(german.starts_with("Confab-Wiederherstellungscodes für @alice\n"), "{german}");
     }
 }

@@ -10,6 +10,7 @@ use leptos::html::Audio;
 use leptos::prelude::*;
 use protocol::media::Attachment;
 
+use crate::locale::{t_string, use_i18n};
 use crate::media::duration::clock_duration;
 use crate::media::waveform::bars;
 use crate::state::media::Media;
@@ -23,6 +24,7 @@ const HEIGHT: f64 = 28.0;
 /// The voice message `attachment`.
 #[component]
 pub fn VoiceNote(attachment: Attachment) -> impl IntoView {
+    let i18n = use_i18n();
     let media = expect_context::<Media>();
     let (src, failed) = media.source(&attachment.url);
     let heights = bars(&attachment.waveform, BARS);
@@ -91,9 +93,12 @@ pub fn VoiceNote(attachment: Attachment) -> impl IntoView {
         }
     });
     let length = attachment.duration_ms.map(clock_duration);
-    let label = match &length {
-        Some(length) => format!("Voice message, {length}"),
-        None => "Voice message".to_owned(),
+    let label = {
+        let length = length.clone();
+        move || match &length {
+            Some(length) => t_string!(i18n, composer.voice_message_length, length = length.clone()).to_string(),
+            None => t_string!(i18n, composer.voice_message).to_owned(),
+        }
     };
     view! {
         <figure class="voice-note" data-testid="voice-note">

@@ -19,6 +19,7 @@ use crate::api;
 use crate::api::media::{Cancel, Upload};
 use crate::api::ws::Gateway;
 use crate::hold::{Area, Press, Release};
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::media::duration::clock_duration;
 use crate::recorder::{self, Recording};
 use crate::state::session::Session;
@@ -53,6 +54,7 @@ pub fn VoiceRecorder(
     error: RwSignal<Option<String>>,
     sent: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let gateway = expect_context::<Gateway>();
     let session = expect_context::<Session>();
     let phase = RwSignal::new(Phase::Idle);
@@ -93,7 +95,7 @@ pub fn VoiceRecorder(
         let upload_cancel = Cancel::default();
         cancel.set_value(Some(upload_cancel.clone()));
         spawn_local(async move {
-            let take = rec.finish().await;
+            let take = rec.finish(i18n.get_locale_untracked()).await;
             recording.try_set_value(None);
             let take = match take {
                 Ok(take) => take,
@@ -124,7 +126,9 @@ pub fn VoiceRecorder(
                     sent.run(());
                 }
                 Err(e) => {
-                    error.try_set(Some(format!("The voice message was not sent: {}", e.message)));
+                    let language = i18n.get_locale_untracked();
+                    let reason = error_text(&e, language);
+                    error.try_set(Some(td_string!(language, composer.voice_not_sent, reason).to_string()));
                 }
             }
             cancel.try_set_value(None);
@@ -139,7 +143,7 @@ pub fn VoiceRecorder(
         phase.set(Phase::Starting);
         active.set(true);
         spawn_local(async move {
-            let rec = match recorder::start().await {
+            let rec = match recorder::start(i18n.get_locale_untracked()).await {
                 Ok(rec) => rec,
                 Err(why) => {
                     error.try_set(Some(why.to_owned()));
@@ -172,7 +176,7 @@ pub fn VoiceRecorder(
             match set_interval_with_handle(tick, SAMPLE_EVERY) {
                 Ok(handle) => timer.set_value(Some(handle)),
                 Err(_) => {
-                    error.set(Some("The recording could not be timed.".to_owned()));
+                    error.set(Some(td_string!(i18n.get_locale_untracked(), composer.voice_not_timed).to_owned()));
                     reset();
                 }
             }
@@ -271,8 +275,8 @@ pub fn VoiceRecorder(
     };
     let mic = move || {
         view! {
-            <button type="button" class="ghost icon attach mic" aria-label="Record a voice message"
-                title="Record a voice message, or hold to record and release to send" data-testid="record-voice"
+            <button type="button" class="ghost icon attach mic" aria-label=move || t_string!(i18n, composer.voice_record)
+                title=move || t_string!(i18n, composer.voice_record_hint) data-testid="record-voice"
                 aria-disabled=move || (phase.get() == Phase::Starting).to_string()
                 on:pointerdown=pressed
                 // A pointer's press is handled above; a click without one is the keyboard's.
@@ -291,20 +295,20 @@ pub fn VoiceRecorder(
         let sending = move || phase.get() == Phase::Sending;
         view! {
             <div class="voice-recorder" data-testid="voice-recorder">
-                <button type="button" class="ghost small" aria-label="Cancel voice message"
-                    data-testid="cancel-voice" on:click=move |_| discard()>"Cancel"</button>
+                <button type="button" class="ghost small" aria-label=move || t_string!(i18n, composer.voice_cancel)
+                    data-testid="cancel-voice" on:click=move |_| discard()>{t!(i18n, composer.cancel)}</button>
                 <span class="recording-dot" class:sending=sending aria-hidden="true"></span>
-                <span class="recording-time" role="timer" data-testid="recording-time" aria-label="Recording time">
+                <span class="recording-time" role="timer" data-testid="recording-time" aria-label=move || t_string!(i18n, composer.voice_recording_time)>
                     {move || clock_duration(elapsed.get())}
                 </span>
                 <svg class="level-meter" preserveAspectRatio="xMinYMid meet" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
                     height="24" aria-hidden="true" data-testid="level-meter">{bars}</svg>
                 {move || sending().then(|| view! {
                     <progress class="voice-progress" max="1" value=move || progress.get()
-                        aria-label="Sending voice message"></progress>
+                        aria-label=move || t_string!(i18n, composer.voice_sending)></progress>
                 })}
-                <button type="button" aria-label="Send voice message" data-testid="send-voice"
-                    disabled=sending on:click=move |_| send()>"Send"</button>
+                <button type="button" aria-label=move || t_string!(i18n, composer.voice_send) data-testid="send-voice"
+                    disabled=sending on:click=move |_| send()>{t!(i18n, composer.send)}</button>
             </div>
         }
     };
@@ -313,14 +317,14 @@ pub fn VoiceRecorder(
         view! {
             <div class="voice-recorder holding" data-testid="voice-recorder">
                 <span class="recording-dot" aria-hidden="true"></span>
-                <span class="recording-time" role="timer" data-testid="recording-time" aria-label="Recording time">
+                <span class="recording-time" role="timer" data-testid="recording-time" aria-label=move || t_string!(i18n, composer.voice_recording_time)>
                     {move || clock_duration(elapsed.get())}
                 </span>
                 <svg class="level-meter" preserveAspectRatio="xMinYMid meet" viewBox=format!("0 0 {} 24", METER_BARS * 4) width=(METER_BARS * 4).to_string()
                     height="24" aria-hidden="true" data-testid="level-meter">{bars}</svg>
                 // Two pieces, so a narrow row breaks the line at the comma.
                 <span class="hold-hint" role="status" data-testid="hold-hint">
-                    <span>"Release to send,"</span>" "<span>"slide away to cancel"</span>
+                    <span>{t!(i18n, composer.voice_release_to_send)}</span>" "<span>{t!(i18n, composer.voice_slide_to_cancel)}</span>
                 </span>
             </div>
         }

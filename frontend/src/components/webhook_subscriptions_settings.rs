@@ -14,6 +14,7 @@ use crate::components::bots_settings::{Outcome, field_error, outcome_view};
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::field::Field;
 use crate::components::secret_once::SecretOnce;
+use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 use crate::time;
 
@@ -25,20 +26,20 @@ const KINDS: [WebhookEventKind; 3] = [WebhookEventKind::Message, WebhookEventKin
 
 type List = LocalResource<Result<Subscriptions, ApiError>>;
 
-fn kind_label(kind: WebhookEventKind) -> &'static str {
+fn kind_label(kind: WebhookEventKind, language: Locale) -> &'static str {
     match kind {
-        WebhookEventKind::Message => "Messages",
-        WebhookEventKind::Mention => "Mentions",
-        WebhookEventKind::Command => "Slash commands",
-        WebhookEventKind::Unknown => "Other",
+        WebhookEventKind::Message => td_string!(language, integrations.kind_message),
+        WebhookEventKind::Mention => td_string!(language, integrations.kind_mention),
+        WebhookEventKind::Command => td_string!(language, integrations.kind_command),
+        WebhookEventKind::Unknown => td_string!(language, integrations.kind_other),
     }
 }
 
-fn kind_hint(kind: WebhookEventKind) -> &'static str {
+fn kind_hint(kind: WebhookEventKind, language: Locale) -> &'static str {
     match kind {
-        WebhookEventKind::Message => "Every new message in your conversations, but your own.",
-        WebhookEventKind::Mention => "New messages that mention you.",
-        WebhookEventKind::Command => "Someone used one of your slash commands (bots declare those).",
+        WebhookEventKind::Message => td_string!(language, integrations.kind_message_hint),
+        WebhookEventKind::Mention => td_string!(language, integrations.kind_mention_hint),
+        WebhookEventKind::Command => td_string!(language, integrations.kind_command_hint),
         WebhookEventKind::Unknown => "",
     }
 }
@@ -48,47 +49,58 @@ fn local(at: chrono::DateTime<chrono::Utc>) -> String {
     time::date_time(at.timestamp_millis() as f64)
 }
 
-/// How a subscription is doing, in words (times written by `at`), and the `data-status` its
-/// line is coloured by.
-fn health(subscription: &Subscription, at: impl Fn(chrono::DateTime<chrono::Utc>) -> String) -> (&'static str, String) {
+/// How a subscription is doing, in words of `language` (times written by `at`; the server's
+/// reasons as it gave them), and the `data-status` its line is coloured by.
+fn health(
+    subscription: &Subscription,
+    at: impl Fn(chrono::DateTime<chrono::Utc>) -> String,
+    language: Locale,
+) -> (&'static str, String) {
     if let Some(disabled) = subscription.disabled_at {
-        let why = subscription.disabled_reason.clone().unwrap_or_else(|| "it kept failing".into());
-        return ("disabled", format!("Disabled {}: {why}", at(disabled)));
+        let why = subscription
+            .disabled_reason
+            .clone()
+            .unwrap_or_else(|| td_string!(language, integrations.health_kept_failing).to_owned());
+        return ("disabled", td_string!(language, integrations.health_disabled, when = at(disabled), why).to_string());
     }
     match (subscription.failing_since, &subscription.last_error) {
-        (Some(since), Some(error)) => ("failing", format!("Failing since {}: {error}", at(since))),
-        (Some(since), None) => ("failing", format!("Failing since {}", at(since))),
-        (None, _) => ("active", "Active".to_owned()),
+        (Some(since), Some(error)) => {
+            ("failing", td_string!(language, integrations.health_failing_error, when = at(since), error).to_string())
+        }
+        (Some(since), None) => {
+            ("failing", td_string!(language, integrations.health_failing, when = at(since)).to_string())
+        }
+        (None, _) => ("active", td_string!(language, integrations.health_active).to_owned()),
     }
 }
 
 /// The whole section.
 #[component]
 pub fn WebhookSubscriptionsSettings() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let list: List = LocalResource::new(move || api::webhooks::subscriptions(session));
     let created = RwSignal::new(None::<CreatedSubscription>);
     view! {
         <section class="card subscriptions-settings" id=ANCHOR aria-labelledby="subscriptions-title">
-            <h2 id="subscriptions-title">"Webhook subscriptions"</h2>
-            <p class="lede small">
-                "Confab POSTs the events of your conversations to your program's HTTPS URL, signed as the "
-                "Standard Webhooks specification says: check each delivery's " <code class="nowrap">"webhook-signature"</code>
-                " with the signing secret. One that keeps failing for a day is disabled."
-            </p>
+            <h2 id="subscriptions-title">{t!(i18n, integrations.subscriptions_title)}</h2>
+            <p class="lede small">{t!(i18n, integrations.subscriptions_lede, <code> = <code class="nowrap"/>)}</p>
             <p class="lede small" data-testid="bot-subscription-help">
-                "For a bot, its program subscribes with the bot’s own API token ("
-                <code class="nowrap">"POST /api/v1/webhooks/subscriptions"</code> "); those are not listed here."
+                {t!(i18n, integrations.bot_subscription_help, <code> = <code class="nowrap"/>)}
             </p>
+            // SecretOnce's texts are plain strings: rebuilt when the language changes.
             {move || created.get().map(|made| view! {
-                <SecretOnce title="Subscribed. Copy the signing secret now: you won’t see it again."
-                    secret=made.secret.clone() what="signing secret" testid="new-subscription"
+                <SecretOnce title=t_string!(i18n, integrations.subscribed)
+                    secret=made.secret.clone() copy_label=t_string!(i18n, integrations.copy_signing_secret)
+                    secret_label=t_string!(i18n, integrations.new_signing_secret_label) testid="new-subscription"
                     done=Callback::new(move |()| created.set(None))/>
             })}
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || list.get().map(|result| match result {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
-                    Ok(found) if found.items.is_empty() => view! { <p class="empty">"No subscriptions."</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
+                    Ok(found) if found.items.is_empty() => {
+                        view! { <p class="empty">{t!(i18n, integrations.no_subscriptions)}</p> }.into_any()
+                    }
                     Ok(found) => view! {
                         <ul class="list subscription-list" data-testid="subscriptions">
                             {found.items.into_iter().map(|subscription| view! { <SubscriptionItem subscription list/> }).collect_view()}
@@ -104,6 +116,7 @@ pub fn WebhookSubscriptionsSettings() -> impl IntoView {
 /// The form that subscribes a URL.
 #[component]
 fn NewSubscription(list: List, created: RwSignal<Option<CreatedSubscription>>) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let url = RwSignal::new(String::new());
     let kinds = RwSignal::new(vec![WebhookEventKind::Message]);
@@ -131,13 +144,15 @@ fn NewSubscription(list: List, created: RwSignal<Option<CreatedSubscription>>) -
     let events_error = field_error(state, "events");
     view! {
         <form class="new-subscription" on:submit=create novalidate aria-labelledby="new-subscription-title">
-            <h3 id="new-subscription-title">"New subscription"</h3>
-            <Field label="HTTPS URL" name="subscription_url" kind="url" value=url error=field_error(state, "url")
-                hint="Where to POST the events, e.g. https://bot.example.com/confab"
-                code=true/>
+            <h3 id="new-subscription-title">{t!(i18n, integrations.new_subscription)}</h3>
+            // Field's texts are plain strings: rebuilt when the language changes.
+            {move || view! {
+                <Field label=t_string!(i18n, integrations.https_url) name="subscription_url" kind="url" value=url
+                    error=field_error(state, "url") hint=t_string!(i18n, integrations.https_url_hint) code=true/>
+            }}
             <fieldset class="scopes" class:invalid=move || events_error.get().is_some()
                 aria-describedby="subscription-events-error">
-                <legend>"Events"</legend>
+                <legend>{t!(i18n, integrations.events)}</legend>
                 {KINDS.into_iter().map(|kind| {
                     let id = format!("subscription-kind-{}", kind.as_str());
                     view! {
@@ -150,8 +165,8 @@ fn NewSubscription(list: List, created: RwSignal<Option<CreatedSubscription>>) -
                                     k.push(kind);
                                 })/>
                             <label for=id>
-                                <span class="scope-name">{kind_label(kind)}</span>
-                                <span class="scope-hint">{kind_hint(kind)}</span>
+                                <span class="scope-name">{move || kind_label(kind, i18n.get_locale())}</span>
+                                <span class="scope-hint">{move || kind_hint(kind, i18n.get_locale())}</span>
                             </label>
                         </div>
                     }
@@ -159,8 +174,8 @@ fn NewSubscription(list: List, created: RwSignal<Option<CreatedSubscription>>) -
                 <p class="field-message" id="subscription-events-error" role="alert">{move || events_error.get()}</p>
             </fieldset>
             {outcome_view(state)}
-            <button type="submit" disabled=move || busy.get()>"Subscribe"</button>
-            <p class="lede small">{format!("Up to {MAX_SUBSCRIPTIONS} subscriptions.")}</p>
+            <button type="submit" disabled=move || busy.get()>{t!(i18n, integrations.subscribe)}</button>
+            <p class="lede small">{t!(i18n, integrations.max_subscriptions, max = MAX_SUBSCRIPTIONS)}</p>
         </form>
     }
 }
@@ -168,38 +183,47 @@ fn NewSubscription(list: List, created: RwSignal<Option<CreatedSubscription>>) -
 /// One subscription with its health and its delete button.
 #[component]
 fn SubscriptionItem(subscription: Subscription, list: List) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let id = subscription.id;
     let delete = Callback::new(move |()| {
         confirming.set(false);
         spawn_local(async move {
             match api::webhooks::unsubscribe(session, id).await {
                 Ok(()) => list.refetch(),
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(e)),
             }
         });
     });
-    let (status, words) = health(&subscription, local);
-    let title = format!("Delete the subscription to {}?", subscription.url);
+    let (status, _) = health(&subscription, local, i18n.get_locale_untracked());
+    let words = {
+        let subscription = subscription.clone();
+        move || health(&subscription, local, i18n.get_locale()).1
+    };
     let url = subscription.url.clone();
     view! {
         <li class="subscription-item" data-testid="subscription" data-url=subscription.url.clone() data-status=status>
             <div class="subscription-main">
                 <code class="subscription-url">{subscription.url.clone()}</code>
-                <span class="pills" aria-label="Events">
-                    {subscription.events.iter().map(|k| view! { <span class="pill">{kind_label(*k)}</span> }).collect_view()}
+                <span class="pills" aria-label=move || t_string!(i18n, integrations.events)>
+                    {subscription.events.iter().map(|&k| view! { <span class="pill">{move || kind_label(k, i18n.get_locale())}</span> }).collect_view()}
                 </span>
                 <span class="subscription-health" data-status=status data-testid="subscription-health">{words}</span>
             </div>
-            <button type="button" class="danger small" aria-label=format!("Delete the subscription to {url}…")
-                on:click=move |_| confirming.set(true)>"Delete…"</button>
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <button type="button" class="danger small"
+                aria-label={
+                    let url = url.clone();
+                    move || t_string!(i18n, integrations.delete_subscription_named, url = url.clone()).to_string()
+                }
+                on:click=move |_| confirming.set(true)>{t!(i18n, integrations.delete_ellipsis)}</button>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
             <Show when=move || confirming.get()>
-                <ConfirmDialog title=title.clone() action="Delete subscription" confirm=delete
+                <ConfirmDialog title=t_string!(i18n, integrations.delete_subscription_title, url = url.clone()).to_string()
+                    action=t_string!(i18n, integrations.delete_subscription) confirm=delete
                     cancel=Callback::new(move |()| confirming.set(false))>
-                    <p>"Nothing more is delivered to this URL. Events already delivered stay delivered."</p>
+                    <p>{t!(i18n, integrations.delete_subscription_text)}</p>
                 </ConfirmDialog>
             </Show>
         </li>
@@ -225,7 +249,7 @@ mod tests {
 
     #[test]
     fn a_healthy_subscription_is_active() {
-        assert_eq!(health(&subscription(), |t| t.to_rfc3339()), ("active", "Active".to_owned()));
+        assert_eq!(health(&subscription(), |t| t.to_rfc3339(), Locale::en), ("active", "Active".to_owned()));
     }
 
     #[test]
@@ -233,13 +257,15 @@ mod tests {
         let since = chrono::DateTime::from_timestamp(1_765_000_000, 0).unwrap_or_default();
         let failing =
             Subscription { failing_since: Some(since), last_error: Some("HTTP 502".into()), ..subscription() };
-        let (status, words) = health(&failing, |t| t.to_rfc3339());
+        let (status, words) = health(&failing, |t| t.to_rfc3339(), Locale::en);
         assert_eq!(status, "failing");
         assert!(words.starts_with("Failing since ") && words.ends_with(": HTTP 502"), "{words}");
         let disabled =
             Subscription { disabled_at: Some(since), disabled_reason: Some("failed for a day".into()), ..failing };
-        let (status, words) = health(&disabled, |t| t.to_rfc3339());
+        let (status, words) = health(&disabled, |t| t.to_rfc3339(), Locale::en);
         assert_eq!(status, "disabled");
         assert!(words.ends_with(": failed for a day"), "{words}");
+        let (_, words) = health(&disabled, |t| t.to_rfc3339(), Locale::de);
+        assert!(words.starts_with("Deaktiviert am ") && words.ends_with(": failed for a day"), "{words}");
     }
 }

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_navigate;
 use protocol::auth::AuthResponse;
 
 use crate::api::ApiError;
+use crate::locale::{error_text, use_i18n};
 use crate::state::session::Session;
 
 /// Runs `call`; on success records the session and opens the chats, on failure stores
@@ -28,12 +29,21 @@ where
     })
 }
 
-/// The error of `action` for `field`, for a [`crate::components::field::Field`].
+/// The error of `action` for `field`, for a [`crate::components::field::Field`], in the user's
+/// language.
 pub fn field_error(action: Action<(), Result<(), ApiError>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || action.value().get().and_then(|r| r.err()).and_then(|e| e.for_field(field)))
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let error = action.value().get().and_then(|r| r.err()).filter(|e| e.field.as_deref() == Some(field))?;
+        Some(error_text(&error, i18n.get_locale()))
+    })
 }
 
-/// The error of `action` that belongs to no field.
+/// The error of `action` that belongs to no field, in the user's language.
 pub fn form_error(action: Action<(), Result<(), ApiError>>) -> Signal<Option<String>> {
-    Signal::derive(move || action.value().get().and_then(|r| r.err()).filter(|e| e.field.is_none()).map(|e| e.message))
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let error = action.value().get().and_then(|r| r.err()).filter(|e| e.field.is_none())?;
+        Some(error_text(&error, i18n.get_locale()))
+    })
 }

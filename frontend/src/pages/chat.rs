@@ -11,11 +11,13 @@ use crate::components::conversation_list::ConversationList;
 use crate::components::conversation_view::ConversationView;
 use crate::components::message_search::MessageSearch;
 use crate::components::new_group::NewGroup;
+use crate::locale::{t, use_i18n};
 use crate::state::chat::Chat;
 
 /// The chat page.
 #[component]
 pub fn ChatPage() -> impl IntoView {
+    let i18n = use_i18n();
     let chat = expect_context::<Chat>();
     let params = use_params_map();
     let open = Memo::new(move |_| {
@@ -50,19 +52,19 @@ pub fn ChatPage() -> impl IntoView {
         <div class="chat" class:showing=move || open.get().is_some()>
             <aside class="chat-sidebar">
                 <div class="chat-sidebar-head">
-                    <h1>"Chats"</h1>
-                    <button type="button" class="secondary small" on:click=move |_| new_group.set(true)>"New group"</button>
+                    <h1>{t!(i18n, chat.chats_heading)}</h1>
+                    <button type="button" class="secondary small" on:click=move |_| new_group.set(true)>{t!(i18n, chat.new_group)}</button>
                 </div>
                 <MessageSearch><ConversationList/></MessageSearch>
             </aside>
             <section class="chat-main">
                 {move || match (open.get(), exists.get()) {
                     (Some(id), Some(true)) => view! { <ConversationView id/> }.into_any(),
-                    (Some(_), _) if !chat.synced.get() => view! { <p class="empty chat-placeholder">"Loading…"</p> }.into_any(),
+                    (Some(_), _) if !chat.synced.get() => view! { <p class="empty chat-placeholder">{t!(i18n, common.loading)}</p> }.into_any(),
                     (Some(_), _) => view! {
-                        <p class="empty chat-placeholder">"This conversation does not exist, or you are no longer a member. "<a href="/chat">"Back to chats"</a></p>
+                        <p class="empty chat-placeholder">{t!(i18n, chat.conversation_missing, <back> = <a href="/chat" />)}</p>
                     }.into_any(),
-                    (None, _) => view! { <p class="empty chat-placeholder">"Pick a conversation, or message a friend from your friends list."</p> }.into_any(),
+                    (None, _) => view! { <p class="empty chat-placeholder">{t!(i18n, chat.pick_conversation)}</p> }.into_any(),
                 }}
             </section>
             <NewGroup open=new_group/>

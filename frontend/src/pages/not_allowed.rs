@@ -3,13 +3,16 @@
 
 use leptos::prelude::*;
 
+use crate::locale::{t, use_i18n};
+
 /// The "not allowed" page.
 #[component]
 pub fn NotAllowed() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="hero" data-testid="not-allowed">
-            <h1>"Not allowed"</h1>
-            <p>"This page is for administrators only. "<a href="/chat">"Back to your chats"</a></p>
+            <h1>{t!(i18n, common.not_allowed_title)}</h1>
+            <p>{t!(i18n, common.not_allowed_text, <chats> = <a href="/chat" />)}</p>
         </section>
     }
 }

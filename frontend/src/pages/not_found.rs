@@ -2,13 +2,16 @@
 
 use leptos::prelude::*;
 
+use crate::locale::{t, use_i18n};
+
 /// The 404 page.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="hero">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. "<a href="/">"Back to Confab"</a></p>
+            <h1>{t!(i18n, common.not_found_title)}</h1>
+            <p>{t!(i18n, common.not_found_text, <home> = <a href="/" />)}</p>
         </section>
     }
 }

@@ -9,6 +9,7 @@ use protocol::users::PublicUser;
 use crate::api;
 use crate::components::bot_badge::is_bot;
 use crate::components::user_row::UserRow;
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 
 /// How long typing must pause before a search goes out, in milliseconds.
@@ -17,6 +18,7 @@ const TYPING_PAUSE_MS: u32 = 250;
 /// The people search page.
 #[component]
 pub fn People() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let query = RwSignal::new(String::new());
     let results = RwSignal::new(None::<Result<Vec<PublicUser>, api::ApiError>>);
@@ -53,19 +55,21 @@ pub fn People() -> impl IntoView {
     };
 
     let ask = move |user: PublicUser| {
+        let language = i18n.get_locale_untracked();
         spawn_local(async move {
+            let name = &user.display_name;
             let message = match api::social::send_request(session, user.id).await {
                 Ok(SendFriendRequestOutcome::Pending { .. }) => {
-                    format!("Friend request sent to {}.", user.display_name)
+                    td_string!(language, social.request_sent_notice, name).to_string()
                 }
                 // A bot accepts every request at once.
                 Ok(SendFriendRequestOutcome::Accepted { .. }) if is_bot(&user) => {
-                    format!("You added the bot {}: you can message it now.", user.display_name)
+                    td_string!(language, social.bot_added_notice, name).to_string()
                 }
                 Ok(SendFriendRequestOutcome::Accepted { .. }) => {
-                    format!("{} had asked you too: you are friends now.", user.display_name)
+                    td_string!(language, social.asked_too_notice, name).to_string()
                 }
-                Err(e) => e.message,
+                Err(e) => error_text(&e, language),
             };
             notice.set(Some(message));
         });
@@ -73,27 +77,28 @@ pub fn People() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"Find people"</h1>
+            <h1>{t!(i18n, social.people_title)}</h1>
             <form class="search" on:submit=search role="search">
-                <input type="search" placeholder="Username or name" aria-label="Search people"
+                <input type="search" placeholder=move || t_string!(i18n, social.search_placeholder)
+                    aria-label=move || t_string!(i18n, social.search_label)
                     prop:value=move || query.get() on:input=move |ev| {
                         query.set(event_target_value(&ev));
                         run(TYPING_PAUSE_MS);
                     }/>
-                <button type="submit" disabled=move || searching.get()>"Search"</button>
+                <button type="submit" disabled=move || searching.get()>{t!(i18n, social.search)}</button>
             </form>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             {move || match results.get() {
-                None => view! { <p class="empty">"Search by the start of a username or of any word of a name."</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
-                Some(Ok(users)) if users.is_empty() => view! { <p class="empty">"Nobody found."</p> }.into_any(),
+                None => view! { <p class="empty">{t!(i18n, social.search_hint)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
+                Some(Ok(users)) if users.is_empty() => view! { <p class="empty">{t!(i18n, social.nobody_found)}</p> }.into_any(),
                 Some(Ok(users)) => view! {
                     <ul class="list">
                         {users.into_iter().map(|user| {
                             let target = user.clone();
                             view! {
                                 <UserRow user=user>
-                                    <button type="button" on:click=move |_| ask(target.clone())>"Add friend"</button>
+                                    <button type="button" on:click=move |_| ask(target.clone())>{t!(i18n, social.add_friend)}</button>
                                 </UserRow>
                             }
                         }).collect_view()}

@@ -14,12 +14,15 @@ use crate::api;
 use crate::components::avatar::Avatar;
 use crate::components::bot_badge::{bot_badge_if, is_bot};
 use crate::components::confirm_dialog::ConfirmDialog;
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::chat::Chat;
 use crate::state::session::Session;
+use crate::time;
 
 /// The profile page at `/users/:id`.
 #[component]
 pub fn Profile() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let params = use_params_map();
     let chat = expect_context::<Chat>();
@@ -28,25 +31,28 @@ pub fn Profile() -> impl IntoView {
     // Whose blocking the dialog is asking about.
     let blocking = RwSignal::new(None::<PublicUser>);
     let befriend = move |user: PublicUser| {
+        let language = i18n.get_locale_untracked();
         spawn_local(async move {
+            let name = &user.display_name;
             let said = match api::social::send_request(session, user.id).await {
                 Ok(SendFriendRequestOutcome::Pending { .. }) => {
-                    format!("Friend request sent to {}.", user.display_name)
+                    td_string!(language, social.request_sent_notice, name).to_string()
                 }
                 Ok(SendFriendRequestOutcome::Accepted { .. }) => {
-                    format!("You and {} are friends now: you can message them.", user.display_name)
+                    td_string!(language, social.befriended_notice, name).to_string()
                 }
-                Err(e) => e.message,
+                Err(e) => error_text(&e, language),
             };
             notice.set(Some(said));
             session.social_changed();
         });
     };
     let block = move |user: PublicUser| {
+        let language = i18n.get_locale_untracked();
         spawn_local(async move {
             let said = match api::social::block(session, user.id).await {
-                Ok(()) => format!("Blocked {}.", user.display_name),
-                Err(e) => e.message,
+                Ok(()) => td_string!(language, social.blocked_notice, name = user.display_name).to_string(),
+                Err(e) => error_text(&e, language),
             };
             notice.set(Some(said));
             session.social_changed();
@@ -63,12 +69,13 @@ pub fn Profile() -> impl IntoView {
     });
     view! {
         <section class="card profile">
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || profile.get().map(|result| match result {
                     Ok(Some(user)) => {
                         let navigate = navigate.clone();
                         let id = user.id;
                         let itself = chat.me() == Some(id);
+                        let joined = user.created_at.timestamp_millis() as f64;
                         view! {
                         <div class="profile-head">
                             <Avatar name=user.display_name.clone() color=user.avatar_color.clone() photo=user.avatar.clone()/>
@@ -77,8 +84,8 @@ pub fn Profile() -> impl IntoView {
                                 <p class="username">"@"{user.username.clone()}</p>
                             </div>
                         </div>
-                        <p class="bio">{if user.bio.is_empty() { "No bio yet.".to_owned() } else { user.bio.clone() }}</p>
-                        <p class="lede small">{format!("On Confab since {}", user.created_at.format("%B %Y"))}</p>
+                        <p class="bio">{if user.bio.is_empty() { t!(i18n, social.no_bio).into_any() } else { user.bio.clone().into_any() }}</p>
+                        <p class="lede small">{t!(i18n, social.on_confab_since, month = move || time::month_year(joined))}</p>
                         {(!itself).then(|| {
                             let (asked, blocked) = (user.clone(), user.clone());
                             let friend = move || chat.friends.with(|all| all.iter().any(|f| f.user.id == id));
@@ -87,35 +94,37 @@ pub fn Profile() -> impl IntoView {
                                     {move || if friend() {
                                         let navigate = navigate.clone();
                                         view! {
-                                            <button type="button" on:click=move |_| open_dm(session, chat, id, notice, navigate.clone())>"Message"</button>
+                                            <button type="button" on:click=move |_| open_dm(session, i18n.get_locale_untracked(), chat, id, notice, navigate.clone())>
+                                                {t!(i18n, social.message)}
+                                            </button>
                                         }.into_any()
                                     } else {
                                         let asked = asked.clone();
                                         view! {
-                                            <button type="button" on:click=move |_| befriend(asked.clone())>"Add friend"</button>
+                                            <button type="button" on:click=move |_| befriend(asked.clone())>{t!(i18n, social.add_friend)}</button>
                                         }.into_any()
                                     }}
-                                    <button type="button" class="danger" on:click=move |_| blocking.set(Some(blocked.clone()))>"Block"</button>
+                                    <button type="button" class="danger" on:click=move |_| blocking.set(Some(blocked.clone()))>{t!(i18n, social.block)}</button>
                                 </div>
                             }
                         })}
                         {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                     }.into_any()
                     }
-                    Ok(None) => view! { <p class="form-error">"This is not a valid profile address."</p> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    Ok(None) => view! { <p class="form-error">{t!(i18n, social.invalid_profile)}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
                 })}
             </Transition>
             {move || blocking.get().map(|user| {
                 let name = user.display_name.clone();
                 view! {
-                    <ConfirmDialog title=format!("Block {name}?") action="Block"
+                    <ConfirmDialog title=t_string!(i18n, social.block_title, name).to_string() action=t_string!(i18n, social.block)
                         confirm=Callback::new(move |()| {
                             blocking.set(None);
                             block(user.clone());
                         })
                         cancel=Callback::new(move |()| blocking.set(None))>
-                        <p>"They can no longer find you, message you or send you requests, and a friendship ends. You can unblock them later."</p>
+                        <p>{t!(i18n, social.profile_block_why)}</p>
                     </ConfirmDialog>
                 }
             })}

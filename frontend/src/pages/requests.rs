@@ -8,6 +8,7 @@ use super::social_action;
 use crate::api;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::user_row::UserRow;
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 
 /// What the user does with a request.
@@ -26,6 +27,7 @@ enum Answer {
 /// The friend requests page.
 #[component]
 pub fn Requests() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let requests = LocalResource::new(move || api::social::requests(session));
     let notice = RwSignal::new(None::<String>);
@@ -33,35 +35,37 @@ pub fn Requests() -> impl IntoView {
     let blocking = RwSignal::new(None::<FriendRequest>);
 
     let act = move |answer: Answer, request: FriendRequest| {
-        social_action(session, notice, requests, async move {
+        let language = i18n.get_locale_untracked();
+        social_action(session, language, notice, requests, async move {
+            let (from, to) = (&request.from.display_name, &request.to.display_name);
             match answer {
                 Answer::Accept => api::social::accept(session, request.id)
                     .await
-                    .map(|_| format!("You and {} are friends now.", request.from.display_name)),
+                    .map(|_| td_string!(language, social.accepted_notice, name = from).to_string()),
                 Answer::Decline => api::social::decline(session, request.id)
                     .await
-                    .map(|_| format!("Declined {}'s request.", request.from.display_name)),
+                    .map(|_| td_string!(language, social.declined_notice, name = from).to_string()),
                 Answer::Cancel => api::social::cancel(session, request.id)
                     .await
-                    .map(|_| format!("Cancelled your request to {}.", request.to.display_name)),
+                    .map(|_| td_string!(language, social.cancelled_notice, name = to).to_string()),
                 Answer::Block => api::social::block(session, request.from.id)
                     .await
-                    .map(|_| format!("Blocked {}.", request.from.display_name)),
+                    .map(|_| td_string!(language, social.blocked_notice, name = from).to_string()),
             }
         });
     };
 
     view! {
         <section class="card">
-            <h1>"Friend requests"</h1>
+            <h1>{t!(i18n, social.requests_title)}</h1>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || requests.get().map(|result| match result {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
                     Ok(all) => view! {
-                        <h2>"Received"</h2>
+                        <h2>{t!(i18n, social.received)}</h2>
                         {if all.incoming.is_empty() {
-                            view! { <p class="empty">"No requests waiting for you."</p> }.into_any()
+                            view! { <p class="empty">{t!(i18n, social.no_incoming)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="list" data-testid="incoming">
@@ -69,18 +73,18 @@ pub fn Requests() -> impl IntoView {
                                         let (accept, decline, block) = (request.clone(), request.clone(), request.clone());
                                         view! {
                                             <UserRow user=request.from.clone()>
-                                                <button type="button" on:click=move |_| act(Answer::Accept, accept.clone())>"Accept"</button>
-                                                <button type="button" class="secondary" on:click=move |_| act(Answer::Decline, decline.clone())>"Decline"</button>
-                                                <button type="button" class="danger" on:click=move |_| blocking.set(Some(block.clone()))>"Block"</button>
+                                                <button type="button" on:click=move |_| act(Answer::Accept, accept.clone())>{t!(i18n, social.accept)}</button>
+                                                <button type="button" class="secondary" on:click=move |_| act(Answer::Decline, decline.clone())>{t!(i18n, social.decline)}</button>
+                                                <button type="button" class="danger" on:click=move |_| blocking.set(Some(block.clone()))>{t!(i18n, social.block)}</button>
                                             </UserRow>
                                         }
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
                         }}
-                        <h2>"Sent"</h2>
+                        <h2>{t!(i18n, social.sent)}</h2>
                         {if all.outgoing.is_empty() {
-                            view! { <p class="empty">"You have no pending requests."</p> }.into_any()
+                            view! { <p class="empty">{t!(i18n, social.no_outgoing)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="list" data-testid="outgoing">
@@ -88,7 +92,7 @@ pub fn Requests() -> impl IntoView {
                                         let cancel = request.clone();
                                         view! {
                                             <UserRow user=request.to.clone()>
-                                                <button type="button" class="secondary" on:click=move |_| act(Answer::Cancel, cancel.clone())>"Cancel"</button>
+                                                <button type="button" class="secondary" on:click=move |_| act(Answer::Cancel, cancel.clone())>{t!(i18n, social.cancel_request)}</button>
                                             </UserRow>
                                         }
                                     }).collect_view()}
@@ -101,13 +105,13 @@ pub fn Requests() -> impl IntoView {
             {move || blocking.get().map(|request| {
                 let name = request.from.display_name.clone();
                 view! {
-                    <ConfirmDialog title=format!("Block {name}?") action="Block"
+                    <ConfirmDialog title=t_string!(i18n, social.block_title, name).to_string() action=t_string!(i18n, social.block)
                         confirm=Callback::new(move |()| {
                             blocking.set(None);
                             act(Answer::Block, request.clone());
                         })
                         cancel=Callback::new(move |()| blocking.set(None))>
-                        <p>"Their request goes, and they can no longer find you, message you or ask again. You can unblock them later."</p>
+                        <p>{t!(i18n, social.request_block_why)}</p>
                     </ConfirmDialog>
                 }
             })}

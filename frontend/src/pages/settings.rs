@@ -1,10 +1,12 @@
-//! Settings: profile (photo, display name, bio, colour), password, two-factor authentication,
+//! Settings: the app's language, profile (photo, display name, bio, colour), password, two-factor authentication,
 //! notifications on this device, signed-in devices, bots and API tokens, webhook subscriptions,
 //! downloading one's own data, and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_i18n::Locale as _;
 use leptos_router::hooks::use_navigate;
+use protocol::ErrorCode;
 use protocol::users::UpdateProfileRequest;
 
 use crate::api::{self, ApiError};
@@ -16,18 +18,30 @@ use crate::components::push_settings::PushSettings;
 use crate::components::two_factor_settings::TwoFactorSettings;
 use crate::components::webhook_subscriptions_settings::WebhookSubscriptionsSettings;
 use crate::download;
+use crate::locale::{
+    Locale, choose_language, error_text, language_of_code, native_name, t, t_string, td_string, use_i18n,
+};
 use crate::state::session::Session;
+use crate::time;
+
+/// The name the data export is saved under.
+const EXPORT_FILE: &str = "confab-export.json";
 
 fn error_for(state: RwSignal<Option<Result<String, ApiError>>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || state.get().and_then(|r| r.err()).and_then(|e| e.for_field(field)))
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let error = state.get().and_then(|r| r.err()).filter(|e| e.field.as_deref() == Some(field))?;
+        Some(error_text(&error, i18n.get_locale()))
+    })
 }
 
 fn outcome(state: RwSignal<Option<Result<String, ApiError>>>) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         state.get().and_then(|r| match r {
             Ok(message) => Some(view! { <p class="notice" role="status">{message}</p> }.into_any()),
             Err(e) if e.field.is_none() => {
-                Some(view! { <p class="form-error" role="alert">{e.message}</p> }.into_any())
+                Some(view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any())
             }
             Err(_) => None,
         })
@@ -37,8 +51,11 @@ fn outcome(state: RwSignal<Option<Result<String, ApiError>>>) -> impl IntoView {
 /// The settings page.
 #[component]
 pub fn Settings() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="stack">
+            <h1 class="page-title">{t!(i18n, settings.title)}</h1>
+            <LanguageSettings/>
             <ProfileSettings/>
             <PasswordSettings/>
             <TwoFactorSettings/>
@@ -52,8 +69,38 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
+/// The language chooser: switches the whole app at once and is remembered on this browser.
+#[component]
+fn LanguageSettings() -> impl IntoView {
+    let i18n = use_i18n();
+    let change = move |ev| {
+        if let Some(language) = language_of_code(&event_target_value(&ev)) {
+            choose_language(language);
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, settings.language)}</h2>
+            <div class="field">
+                <label for="field-language">{t!(i18n, settings.language_label)}</label>
+                <select id="field-language" name="language" aria-describedby="field-language-hint" on:change=change>
+                    {Locale::get_all().iter().map(|&language| view! {
+                        // Each name in its own language, so a screen reader pronounces it right.
+                        <option value=language.as_str() lang=language.as_str()
+                            prop:selected=move || i18n.get_locale() == language>
+                            {native_name(language)}
+                        </option>
+                    }).collect_view()}
+                </select>
+                <p class="field-message" id="field-language-hint">{t!(i18n, settings.language_lede)}</p>
+            </div>
+        </section>
+    }
+}
+
 #[component]
 fn ProfileSettings() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let me = session.user.get_untracked();
     let display_name = RwSignal::new(me.as_ref().map(|m| m.display_name.clone()).unwrap_or_default());
@@ -70,15 +117,18 @@ fn ProfileSettings() -> impl IntoView {
         spawn_local(async move {
             let result = api::account::update_me(session, changes).await.map(|me| {
                 session.user.set(Some(me));
-                "Profile saved.".to_owned()
+                td_string!(i18n.get_locale_untracked(), settings.profile_saved).to_owned()
             });
             state.set(Some(result));
         });
     };
     view! {
         <section class="card">
-            <h2>"Profile"</h2>
-            <p class="lede small">{me.as_ref().map(|m| format!("@{} · member since {}", m.username, m.created_at.format("%B %Y")))}</p>
+            <h2>{t!(i18n, settings.profile)}</h2>
+            <p class="lede small">{me.as_ref().map(|m| {
+                let (username, since) = (m.username.clone(), m.created_at.timestamp_millis() as f64);
+                t!(i18n, settings.member_since, username = move || username.clone(), month = move || time::month_year(since))
+            })}</p>
             <div class="photo-row">
                 {move || session.user.get().map(|m| view! {
                     <Avatar name=m.display_name.clone() color=m.avatar_color.clone() photo=m.avatar.clone()/>
@@ -86,21 +136,25 @@ fn ProfileSettings() -> impl IntoView {
                 <PhotoPicker of=PhotoOf::Me has_photo=Signal::derive(move || session.user.with(|m| m.as_ref().is_some_and(|m| m.avatar.is_some())))/>
             </div>
             <form on:submit=save novalidate>
-                <Field label="Display name" name="display_name" value=display_name error=error_for(state, "display_name")/>
+                // Field's label is a plain string: rebuilt when the language changes.
+                {move || view! {
+                    <Field label=t_string!(i18n, settings.display_name) name="display_name" value=display_name
+                        error=error_for(state, "display_name")/>
+                }}
                 <div class="field" class:invalid=move || error_for(state, "bio").get().is_some()>
-                    <label for="field-bio">"Bio"</label>
+                    <label for="field-bio">{t!(i18n, settings.bio)}</label>
                     <textarea id="field-bio" name="bio" rows="3" maxlength="500"
                         prop:value=move || bio.get() on:input=move |ev| bio.set(event_target_value(&ev))></textarea>
                     <p class="field-message">{move || error_for(state, "bio").get()
-                        .unwrap_or_else(|| format!("{} / 500", bio.get().chars().count()))}</p>
+                        .unwrap_or_else(|| t_string!(i18n, settings.bio_length, count = bio.get().chars().count(), max = 500).to_string())}</p>
                 </div>
                 <div class="field">
-                    <label for="field-color">"Avatar colour"</label>
+                    <label for="field-color">{t!(i18n, settings.avatar_colour)}</label>
                     <input id="field-color" type="color" prop:value=move || color.get()
                         on:input=move |ev| color.set(event_target_value(&ev))/>
                 </div>
                 {outcome(state)}
-                <button type="submit">"Save profile"</button>
+                <button type="submit">{t!(i18n, settings.save_profile)}</button>
             </form>
         </section>
     }
@@ -108,6 +162,7 @@ fn ProfileSettings() -> impl IntoView {
 
 #[component]
 fn PasswordSettings() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
@@ -119,21 +174,23 @@ fn PasswordSettings() -> impl IntoView {
                 api::account::change_password(session, current.get_untracked(), new.get_untracked()).await.map(|()| {
                     current.set(String::new());
                     new.set(String::new());
-                    "Password changed. Your other devices were signed out.".to_owned()
+                    td_string!(i18n.get_locale_untracked(), settings.password_changed).to_owned()
                 });
             state.set(Some(result));
         });
     };
     view! {
         <section class="card">
-            <h2>"Password"</h2>
+            <h2>{t!(i18n, settings.password)}</h2>
             <form on:submit=change novalidate>
-                <Field label="Current password" name="current_password" kind="password" value=current
-                    error=error_for(state, "current_password") autocomplete="current-password"/>
-                <Field label="New password" name="new_password" kind="password" value=new
-                    error=error_for(state, "new_password") autocomplete="new-password"/>
+                {move || view! {
+                    <Field label=t_string!(i18n, settings.current_password) name="current_password" kind="password"
+                        value=current error=error_for(state, "current_password") autocomplete="current-password"/>
+                    <Field label=t_string!(i18n, settings.new_password) name="new_password" kind="password" value=new
+                        error=error_for(state, "new_password") autocomplete="new-password"/>
+                }}
                 {outcome(state)}
-                <button type="submit">"Change password"</button>
+                <button type="submit">{t!(i18n, settings.change_password)}</button>
             </form>
         </section>
     }
@@ -141,6 +198,7 @@ fn PasswordSettings() -> impl IntoView {
 
 #[component]
 fn SessionSettings() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let sessions = LocalResource::new(move || api::account::sessions(session));
     let revoke = move |id| {
@@ -151,24 +209,29 @@ fn SessionSettings() -> impl IntoView {
     };
     view! {
         <section class="card">
-            <h2>"Signed-in devices"</h2>
-            <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+            <h2>{t!(i18n, settings.devices)}</h2>
+            <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
                 {move || sessions.get().map(|result| match result {
-                    Err(e) => view! { <p class="form-error">{e.message}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{error_text(&e, i18n.get_locale())}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="list" data-testid="sessions">
-                            {list.into_iter().map(|s| view! {
-                                <li class="session-row">
-                                    <div class="user-names">
-                                        <span class="display-name">{device_name(&s.user_agent)}
-                                            {s.current.then_some(view! { <span class="badge">"This device"</span> })}</span>
-                                        <span class="username">{format!("Signed in {} · last active {}",
-                                            s.created_at.format("%Y-%m-%d"), s.last_used_at.format("%Y-%m-%d %H:%M"))}</span>
-                                    </div>
-                                    {(!s.current).then(|| view! {
-                                        <button type="button" class="secondary" on:click=move |_| revoke(s.id)>"Sign out"</button>
-                                    })}
-                                </li>
+                            {list.into_iter().map(|s| {
+                                let signed_in = s.created_at.timestamp_millis() as f64;
+                                let last_active = s.last_used_at.timestamp_millis() as f64;
+                                view! {
+                                    <li class="session-row">
+                                        <div class="user-names">
+                                            <span class="display-name">{device_name(&s.user_agent, i18n.get_locale())}
+                                                {s.current.then_some(view! { <span class="badge">{t!(i18n, settings.this_device)}</span> })}</span>
+                                            <span class="username">{t!(i18n, settings.device_dates,
+                                                signed_in = move || time::date(signed_in),
+                                                last_active = move || time::date_time(last_active))}</span>
+                                        </div>
+                                        {(!s.current).then(|| view! {
+                                            <button type="button" class="secondary" on:click=move |_| revoke(s.id)>{t!(i18n, settings.sign_out_device)}</button>
+                                        })}
+                                    </li>
+                                }
                             }).collect_view()}
                         </ul>
                     }.into_any(),
@@ -178,23 +241,26 @@ fn SessionSettings() -> impl IntoView {
     }
 }
 
-/// A short device description from a user agent.
-fn device_name(agent: &str) -> String {
+/// A short device description from a user agent, in `language`.
+fn device_name(agent: &str, language: Locale) -> String {
     let browser = ["Firefox", "Edg", "Chrome", "Safari"]
         .into_iter()
         .find(|b| agent.contains(b))
         .map(|b| if b == "Edg" { "Edge" } else { b });
     let system = ["Android", "iPhone", "Windows", "Mac OS", "Linux"].into_iter().find(|s| agent.contains(s));
     match (browser, system) {
-        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(browser), Some(system)) => {
+            td_string!(language, settings.device_browser_on_system, browser, system).to_string()
+        }
         (Some(b), None) => b.to_owned(),
-        _ if agent.is_empty() => "Unknown device".to_owned(),
+        _ if agent.is_empty() => td_string!(language, settings.unknown_device).to_owned(),
         _ => agent.chars().take(40).collect(),
     }
 }
 
 #[component]
 fn DownloadData() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let state = RwSignal::new(None::<Result<String, ApiError>>);
     let busy = RwSignal::new(false);
@@ -202,9 +268,17 @@ fn DownloadData() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             let result = match api::account::export(session).await {
-                Ok(json) => download::save_json("confab-export.json", &json)
-                    .map(|()| "Your data was saved as confab-export.json.".to_owned())
-                    .map_err(|message| ApiError { code: None, field: None, message }),
+                Ok(json) => {
+                    let language = i18n.get_locale_untracked();
+                    download::save_json(EXPORT_FILE, &json, language)
+                        .map(|()| td_string!(language, settings.data_saved, file = EXPORT_FILE).to_string())
+                        // The browser's failure, not the server's: `Unknown` keeps these words.
+                        .map_err(|_| ApiError {
+                            code: Some(ErrorCode::Unknown),
+                            field: None,
+                            message: td_string!(language, settings.download_failed).to_owned(),
+                        })
+                }
                 Err(e) => Err(e),
             };
             state.set(Some(result));
@@ -213,16 +287,19 @@ fn DownloadData() -> impl IntoView {
     };
     view! {
         <section class="card">
-            <h2>"Your data"</h2>
-            <p class="lede small">"Your profile, friends, conversations and every message you sent, as one JSON file."</p>
+            <h2>{t!(i18n, settings.your_data)}</h2>
+            <p class="lede small">{t!(i18n, settings.your_data_lede)}</p>
             {outcome(state)}
-            <button type="button" class="secondary" disabled=move || busy.get() on:click=download>"Download my data"</button>
+            <button type="button" class="secondary" disabled=move || busy.get() on:click=download>
+                {t!(i18n, settings.download_data)}
+            </button>
         </section>
     }
 }
 
 #[component]
 fn DeleteAccount() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let navigate = use_navigate();
     let password = RwSignal::new(String::new());
@@ -242,13 +319,15 @@ fn DeleteAccount() -> impl IntoView {
     };
     view! {
         <section class="card danger-zone">
-            <h2>"Delete account"</h2>
-            <p class="lede small">"Your profile, friends and sessions are removed. Messages you sent stay, shown as from a deleted user."</p>
+            <h2>{t!(i18n, settings.delete_account)}</h2>
+            <p class="lede small">{t!(i18n, settings.delete_account_lede)}</p>
             <form on:submit=delete novalidate>
-                <Field label="Confirm with your password" name="password" kind="password" value=password
-                    error=error_for(state, "password") autocomplete="current-password"/>
+                {move || view! {
+                    <Field label=t_string!(i18n, settings.confirm_with_password) name="password" kind="password"
+                        value=password error=error_for(state, "password") autocomplete="current-password"/>
+                }}
                 {outcome(state)}
-                <button type="submit" class="danger">"Delete my account"</button>
+                <button type="submit" class="danger">{t!(i18n, settings.delete_my_account)}</button>
             </form>
         </section>
     }

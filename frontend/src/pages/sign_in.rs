@@ -9,10 +9,12 @@ use protocol::ErrorCode;
 use super::auth_form::submit_action;
 use crate::api::{self, ApiError};
 use crate::components::field::Field;
+use crate::locale::{error_text, t, t_string, use_i18n};
 
 /// The sign-in page.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    let i18n = use_i18n();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -38,15 +40,15 @@ pub fn SignIn() -> impl IntoView {
             failure
                 .get()
                 // Being asked for the code is the second step's prompt, not a mistake.
-                .filter(|e| e.code != Some(ErrorCode::TwoFactorRequired))
-                .and_then(|e| e.for_field(field))
+                .filter(|e| e.code != Some(ErrorCode::TwoFactorRequired) && e.field.as_deref() == Some(field))
+                .map(|e| error_text(&e, i18n.get_locale()))
         })
     };
     let form_error = move || {
         failure
             .get()
             .filter(|e| e.field.is_none())
-            .map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })
+            .map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -71,54 +73,54 @@ pub fn SignIn() -> impl IntoView {
         failure.set(None);
     };
     let submit_label = move || match (action.pending().get(), code_step.get()) {
-        (true, false) => "Signing in…",
-        (true, true) => "Verifying…",
-        (false, false) => "Sign in",
-        (false, true) => "Verify",
+        (true, false) => t_string!(i18n, auth.signing_in),
+        (true, true) => t_string!(i18n, auth.verifying),
+        (false, false) => t_string!(i18n, auth.sign_in),
+        (false, true) => t_string!(i18n, auth.verify),
     };
 
     view! {
         <section class="card auth">
-            <h1>"Sign in"</h1>
+            <h1>{t!(i18n, auth.sign_in_title)}</h1>
             <form on:submit=on_submit novalidate>
                 <Show
                     when=move || code_step.get()
                     fallback=move || view! {
-                        <Field label="Username" name="username" value=username error=field_error("username") autocomplete="username"/>
-                        <Field label="Password" name="password" kind="password" value=password error=field_error("password") autocomplete="current-password"/>
+                        <Field label=t_string!(i18n, auth.username) name="username" value=username error=field_error("username") autocomplete="username"/>
+                        <Field label=t_string!(i18n, auth.password) name="password" kind="password" value=password error=field_error("password") autocomplete="current-password"/>
                     }
                 >
                     <p class="lede small" data-testid="two-factor-step">
                         {move || if recovery.get() {
-                            format!("Enter one of the recovery codes you saved for @{}. Each code works once.", username.get())
+                            t!(i18n, auth.recovery_prompt, username = move || username.get()).into_any()
                         } else {
-                            format!("Open your authenticator app and enter the 6‑digit code for Confab (@{}).", username.get())
+                            t!(i18n, auth.code_prompt, username = move || username.get()).into_any()
                         }}
                     </p>
                     <Show
                         when=move || recovery.get()
                         fallback=move || view! {
-                            <Field label="Authentication code" name="totp_code" value=code error=field_error("totp_code")
+                            <Field label=t_string!(i18n, auth.authentication_code) name="totp_code" value=code error=field_error("totp_code")
                                 autocomplete="one-time-code" inputmode="numeric" code=true node_ref=code_input/>
                         }
                     >
-                        <Field label="Recovery code" name="recovery_code" value=code error=field_error("totp_code")
-                            code=true node_ref=code_input hint="Like abcde-23456"/>
+                        <Field label=t_string!(i18n, auth.recovery_code) name="recovery_code" value=code error=field_error("totp_code")
+                            code=true node_ref=code_input hint=t_string!(i18n, auth.recovery_code_hint)/>
                     </Show>
                 </Show>
                 {form_error}
                 <button type="submit" disabled=move || action.pending().get()>{submit_label}</button>
                 <Show when=move || code_step.get()>
                     <div class="auth-alternatives">
-                        <button type="button" class="link" on:click=back>"← Back"</button>
+                        <button type="button" class="link" on:click=back>{t!(i18n, auth.back)}</button>
                         <button type="button" class="link" on:click=switch_kind>
-                            {move || if recovery.get() { "Use your authenticator app" } else { "Use a recovery code" }}
+                            {move || if recovery.get() { t_string!(i18n, auth.use_app) } else { t_string!(i18n, auth.use_recovery_code) }}
                         </button>
                     </div>
                 </Show>
             </form>
             <Show when=move || !code_step.get()>
-                <p class="switch">"New here? "<a href="/signup">"Create an account"</a></p>
+                <p class="switch">{t!(i18n, auth.new_here, <signup> = <a href="/signup" />)}</p>
             </Show>
         </section>
     }

@@ -7,10 +7,12 @@ use protocol::auth::limits;
 use super::auth_form::{field_error, form_error, submit_action};
 use crate::api;
 use crate::components::field::Field;
+use crate::locale::{t, t_string, use_i18n};
 
 /// The sign-up page.
 #[component]
 pub fn SignUp() -> impl IntoView {
+    let i18n = use_i18n();
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -25,22 +27,31 @@ pub fn SignUp() -> impl IntoView {
                 "username" => {
                     let len = username.get().trim().chars().count();
                     (len > 0 && !(limits::USERNAME_MIN..=limits::USERNAME_MAX).contains(&len))
-                        .then(|| format!("Must be {} to {} characters", limits::USERNAME_MIN, limits::USERNAME_MAX))
+                        .then(|| {
+                            t_string!(
+                                i18n,
+                                auth.username_length,
+                                min = limits::USERNAME_MIN,
+                                max = limits::USERNAME_MAX
+                            )
+                            .to_string()
+                        })
                         .or_else(|| {
                             username
                                 .get()
                                 .trim()
                                 .chars()
                                 .any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-                                .then(|| "Only letters, digits, '_', '.' and '-'".to_owned())
+                                .then(|| t_string!(i18n, auth.username_characters).to_owned())
                         })
                 }
                 "password" => {
                     let len = password.get().chars().count();
                     (attempted && len < limits::PASSWORD_MIN_CHARS)
-                        .then(|| format!("At least {} characters", limits::PASSWORD_MIN_CHARS))
+                        .then(|| t_string!(i18n, auth.password_too_short, min = limits::PASSWORD_MIN_CHARS).to_string())
                 }
-                _ => (attempted && display_name.get().trim().is_empty()).then(|| "Must not be empty".to_owned()),
+                _ => (attempted && display_name.get().trim().is_empty())
+                    .then(|| t_string!(i18n, auth.must_not_be_empty).to_owned()),
             };
             problem.or_else(|| field_error(action, field).get())
         })
@@ -51,21 +62,21 @@ pub fn SignUp() -> impl IntoView {
     };
     view! {
         <section class="card auth">
-            <h1>"Create your account"</h1>
+            <h1>{t!(i18n, auth.sign_up_title)}</h1>
             <form on:submit=on_submit novalidate>
-                <Field label="Username" name="username" value=username error=local("username")
+                <Field label=t_string!(i18n, auth.username) name="username" value=username error=local("username")
                     autocomplete="username"
-                    hint=format!("{}–{} letters, digits, _ . -", limits::USERNAME_MIN, limits::USERNAME_MAX)/>
-                <Field label="Display name" name="display_name" value=display_name error=local("display_name")
-                    autocomplete="name" hint="How friends see you"/>
-                <Field label="Password" name="password" kind="password" value=password error=local("password")
-                    autocomplete="new-password" hint=format!("At least {} characters", limits::PASSWORD_MIN_CHARS)/>
+                    hint=t_string!(i18n, auth.username_hint, min = limits::USERNAME_MIN, max = limits::USERNAME_MAX).to_string()/>
+                <Field label=t_string!(i18n, auth.display_name) name="display_name" value=display_name error=local("display_name")
+                    autocomplete="name" hint=t_string!(i18n, auth.display_name_hint)/>
+                <Field label=t_string!(i18n, auth.password) name="password" kind="password" value=password error=local("password")
+                    autocomplete="new-password" hint=t_string!(i18n, auth.password_hint, min = limits::PASSWORD_MIN_CHARS).to_string()/>
                 {move || form_error(action).get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                 <button type="submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating…" } else { "Create account" }}
+                    {move || if action.pending().get() { t_string!(i18n, auth.creating) } else { t_string!(i18n, auth.create_account) }}
                 </button>
             </form>
-            <p class="switch">"Already have an account? "<a href="/signin">"Sign in"</a></p>
+            <p class="switch">{t!(i18n, auth.have_an_account, <signin> = <a href="/signin" />)}</p>
         </section>
     }
 }

@@ -15,6 +15,7 @@ use web_sys::File;
 use super::session::Session;
 use crate::api;
 use crate::api::media::Cancel;
+use crate::locale::{Locale, error_text, td_string};
 
 /// Where one file stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,16 +69,20 @@ impl Uploads {
         }
     }
 
-    /// Starts uploading `files`; those over the per-message limit are left out, and said so.
-    pub fn add(&self, files: Vec<File>) {
+    /// Starts uploading `files`; those over the per-message limit are left out, and said so
+    /// (as is a refusal later) in `language`.
+    pub fn add(&self, files: Vec<File>, language: Locale) {
         let room = MAX_ATTACHMENTS.saturating_sub(self.items.with_untracked(Vec::len));
-        self.error.set((files.len() > room).then(|| format!("A message can carry at most {MAX_ATTACHMENTS} files.")));
+        self.error.set(
+            (files.len() > room)
+                .then(|| td_string!(language, composer.uploads_too_many, max = MAX_ATTACHMENTS).to_string()),
+        );
         for file in files.into_iter().take(room) {
-            self.start(file);
+            self.start(file, language);
         }
     }
 
-    fn start(&self, file: File) {
+    fn start(&self, file: File, language: Locale) {
         let key = self.next_key.get_value();
         self.next_key.set_value(key + 1);
         let (progress, stage) =
@@ -104,7 +109,7 @@ impl Uploads {
                 }
                 Err(e) => {
                     uploads.items.update(|items| items.retain(|p| p.key != key));
-                    uploads.error.set(Some(format!("{name}: {}", e.message)));
+                    uploads.error.set(Some(format!("{name}: {}", error_text(&e, language))));
                 }
             }
         });

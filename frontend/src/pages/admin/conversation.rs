@@ -15,19 +15,23 @@ use super::{AdminFrame, when};
 use crate::api::{self, ApiError};
 use crate::components::attachments::MessageAttachments;
 use crate::download;
+use crate::locale::{error_text, t, td_string};
 use crate::media::summary::preview;
 use crate::state::session::Session;
 
 /// The conversation's admin page.
 #[component]
 pub fn AdminConversation() -> impl IntoView {
+    let i18n = crate::locale::use_i18n();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok()).map(ConversationId);
     view! {
         <AdminFrame>
             {move || match id() {
                 Some(id) => view! { <History id/> }.into_any(),
-                None => view! { <section class="card"><p class="empty">"There is no such conversation."</p></section> }.into_any(),
+                None => view! {
+                    <section class="card"><p class="empty">{t!(i18n, admin.no_such_conversation)}</p></section>
+                }.into_any(),
             }}
         </AdminFrame>
     }
@@ -35,6 +39,7 @@ pub fn AdminConversation() -> impl IntoView {
 
 #[component]
 fn History(id: ConversationId) -> impl IntoView {
+    let i18n = crate::locale::use_i18n();
     let session = expect_context::<Session>();
     // Keyed by seq, so pages and removals land in place, oldest first.
     let messages = RwSignal::new(BTreeMap::<i64, Message>::new());
@@ -75,7 +80,8 @@ fn History(id: ConversationId) -> impl IntoView {
                     messages.update(|m| {
                         m.insert(stored.seq, stored);
                     });
-                    notice.set(Some("Message removed. Members see it as removed by a moderator.".to_owned()));
+                    let language = i18n.get_locale_untracked();
+                    notice.set(Some(td_string!(language, admin.message_removed_notice).to_owned()));
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -84,11 +90,11 @@ fn History(id: ConversationId) -> impl IntoView {
     let export = move |_| {
         spawn_local(async move {
             let saved = match api::admin::export_conversation(session, id).await {
-                Ok(json) => download::save_json(&format!("conversation-{id}.json"), &json),
-                Err(e) => Err(e.message),
+                Ok(json) => download::save_json(&format!("conversation-{id}.json"), &json, i18n.get_locale_untracked()),
+                Err(e) => Err(error_text(&e, i18n.get_locale_untracked())),
             };
             notice.set(Some(match saved {
-                Ok(()) => "Export downloaded.".to_owned(),
+                Ok(()) => td_string!(i18n.get_locale_untracked(), admin.export_downloaded).to_owned(),
                 Err(message) => message,
             }));
         });
@@ -96,7 +102,7 @@ fn History(id: ConversationId) -> impl IntoView {
     let name = move |user: UserId| {
         authors
             .with(|a| a.get(&user).map(|u| format!("{} (@{})", u.display_name, u.username)))
-            .unwrap_or_else(|| "Unknown user".to_owned())
+            .unwrap_or_else(|| td_string!(i18n.get_locale(), admin.unknown_user).to_owned())
     };
     let people = move || {
         let mut names: Vec<String> = authors.with(|a| a.values().map(|u| u.display_name.clone()).collect());
@@ -105,27 +111,31 @@ fn History(id: ConversationId) -> impl IntoView {
     };
 
     view! {
-        <p class="crumbs"><a href="/admin/conversations">"← All conversations"</a></p>
+        <p class="crumbs"><a href="/admin/conversations">{t!(i18n, admin.all_conversations)}</a></p>
         <section class="card">
             <div class="card-head">
                 <div>
-                    <h1>"Conversation history"</h1>
+                    <h1>{t!(i18n, admin.history_title)}</h1>
                     <p class="lede small">{move || {
                         let people = people();
-                        if people.is_empty() { "No messages yet.".to_owned() } else { format!("Messages from {people}") }
+                        if people.is_empty() {
+                            t!(i18n, admin.no_messages_yet).into_any()
+                        } else {
+                            t!(i18n, admin.messages_from, people).into_any()
+                        }
                     }}</p>
                 </div>
-                <button type="button" class="secondary" on:click=export>"Export JSON"</button>
+                <button type="button" class="secondary" on:click=export>{t!(i18n, admin.export_json)}</button>
             </div>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
             <Show when=move || before.with(Option::is_some)>
                 <button type="button" class="secondary load-more" disabled=move || loading.get() on:click=move |_| load(true)>
-                    "Load older"
+                    {t!(i18n, admin.load_older)}
                 </button>
             </Show>
             <Show when=move || loaded.get() && messages.with(BTreeMap::is_empty)>
-                <p class="empty">"No messages in this conversation."</p>
+                <p class="empty">{t!(i18n, admin.no_messages_here)}</p>
             </Show>
             <ol class="admin-history" data-testid="admin-messages">
                 <For each=move || messages.get().into_values()
@@ -136,21 +146,21 @@ fn History(id: ConversationId) -> impl IntoView {
                         view! {
                             <li class="admin-message" class:removed=removed data-testid="admin-message" data-seq=message.seq.to_string()>
                                 <div class="admin-message-head">
-                                    <span class="sender">{name(message.sender_id)}</span>
+                                    <span class="sender">{let sender = message.sender_id; move || name(sender)}</span>
                                     <time>{when(message.created_at.timestamp_millis())}</time>
-                                    {message.edited_at.is_some().then(|| view! { <span class="edited">"edited"</span> })}
+                                    {message.edited_at.is_some().then(|| view! { <span class="edited">{t!(i18n, admin.edited)}</span> })}
                                 </div>
                                 {if removed {
-                                    view! { <p class="body tombstone">"removed"</p> }.into_any()
+                                    view! { <p class="body tombstone">{t!(i18n, admin.removed)}</p> }.into_any()
                                 } else {
-                                    view! { <p class="body" data-testid="admin-message-body">{preview(&message)}</p> }.into_any()
+                                    view! { <p class="body" data-testid="admin-message-body">{preview(&message, i18n.get_locale_untracked())}</p> }.into_any()
                                 }}
                                 {(!removed && !message.attachments.is_empty()).then(|| {
                                     view! { <MessageAttachments attachments=message.attachments.clone()/> }
                                 })}
                                 {(!removed).then(|| view! {
                                     <button type="button" class="ghost small danger-text" on:click=move |_| remove(target.clone())>
-                                        "Remove"
+                                        {t!(i18n, admin.remove)}
                                     </button>
                                 })}
                             </li>

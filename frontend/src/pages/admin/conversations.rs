@@ -8,6 +8,7 @@ use protocol::conversations::ConversationKind;
 
 use super::{AdminFrame, when};
 use crate::api::{self, ApiError};
+use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 
 /// The conversations page.
@@ -17,23 +18,25 @@ pub fn AdminConversations() -> impl IntoView {
 }
 
 /// What a conversation is called: a group's title, or its members' names for a DM.
-pub fn name_of(conversation: &AdminConversation) -> String {
+fn name_of(conversation: &AdminConversation, language: Locale) -> String {
     if !conversation.title.is_empty() {
         return conversation.title.clone();
     }
     let names: Vec<&str> = conversation.members.iter().map(|m| m.display_name.as_str()).collect();
-    if names.is_empty() { "Conversation".to_owned() } else { names.join(" & ") }
+    if names.is_empty() { td_string!(language, admin.untitled_conversation).to_owned() } else { names.join(" & ") }
 }
 
 /// Member names, with how many more there are than listed.
-fn members_of(conversation: &AdminConversation) -> String {
+fn members_of(conversation: &AdminConversation, language: Locale) -> String {
     let names: Vec<String> = conversation.members.iter().map(|m| format!("@{}", m.username)).collect();
     let more = conversation.member_count - names.len() as i64;
-    if more > 0 { format!("{} and {more} more", names.join(", ")) } else { names.join(", ") }
+    let names = names.join(", ");
+    if more > 0 { td_string!(language, admin.members_and_more, names, more).to_string() } else { names }
 }
 
 #[component]
 fn ConversationTable() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let items = RwSignal::new(Vec::<AdminConversation>::new());
     let next = RwSignal::new(None::<String>);
@@ -61,26 +64,48 @@ fn ConversationTable() -> impl IntoView {
     load(false);
     view! {
         <section class="card">
-            <h1>"Conversations"</h1>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            <h1>{t!(i18n, admin.conversations_title)}</h1>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
             <Show when=move || !items.with(Vec::is_empty)
-                fallback=move || view! { <p class="empty">{move || if loading.get() { "Loading…" } else { "No conversations yet." }}</p> }>
+                fallback=move || view! {
+                    <p class="empty">
+                        {move || if loading.get() { t!(i18n, common.loading).into_any() } else { t!(i18n, admin.no_conversations).into_any() }}
+                    </p>
+                }>
                 <table class="admin-table" data-testid="admin-conversations">
                     <thead>
-                        <tr><th>"Conversation"</th><th>"Members"</th><th>"Messages"</th><th>"Last activity"</th></tr>
+                        <tr>
+                            <th>{t!(i18n, admin.column_conversation)}</th>
+                            <th>{t!(i18n, admin.column_members)}</th>
+                            <th>{t!(i18n, admin.column_messages)}</th>
+                            <th>{t!(i18n, admin.column_last_activity)}</th>
+                        </tr>
                     </thead>
                     <tbody>
                         <For each=move || items.get() key=|c| c.id let:c>
-                            <tr data-title=name_of(&c)>
-                                <td data-label="Conversation">
-                                    <a href=format!("/admin/conversations/{}", c.id)>{name_of(&c)}</a>
-                                    <span class="pill">{if c.kind == ConversationKind::Dm { "DM" } else { "Group" }}</span>
+                            <tr data-title=name_of(&c, i18n.get_locale_untracked())>
+                                <td data-label=move || t_string!(i18n, admin.column_conversation)>
+                                    <a href=format!("/admin/conversations/{}", c.id)>{
+                                        let c = c.clone();
+                                        move || name_of(&c, i18n.get_locale())
+                                    }</a>
+                                    <span class="pill">{if c.kind == ConversationKind::Dm {
+                                        t!(i18n, admin.kind_dm).into_any()
+                                    } else {
+                                        t!(i18n, admin.kind_group).into_any()
+                                    }}</span>
                                 </td>
-                                <td data-label="Members">
-                                    <span class="members-cell">{format!("{} · {}", c.member_count, members_of(&c))}</span>
+                                <td data-label=move || t_string!(i18n, admin.column_members)>
+                                    <span class="members-cell">{
+                                        let c = c.clone();
+                                        move || format!("{} · {}", c.member_count, members_of(&c, i18n.get_locale()))
+                                    }</span>
                                 </td>
-                                <td data-label="Messages">{c.message_count}</td>
-                                <td data-label="Last activity">{when(c.last_activity_at.timestamp_millis())}</td>
+                                <td data-label=move || t_string!(i18n, admin.column_messages)>{c.message_count}</td>
+                                <td data-label=move || t_string!(i18n, admin.column_last_activity)>{
+                                    let at = c.last_activity_at.timestamp_millis();
+                                    move || when(at)
+                                }</td>
                             </tr>
                         </For>
                     </tbody>
@@ -88,7 +113,7 @@ fn ConversationTable() -> impl IntoView {
             </Show>
             <Show when=move || next.with(Option::is_some)>
                 <button type="button" class="secondary load-more" disabled=move || loading.get() on:click=move |_| load(true)>
-                    "Load more"
+                    {t!(i18n, admin.load_more)}
                 </button>
             </Show>
         </section>

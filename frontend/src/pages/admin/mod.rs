@@ -13,6 +13,7 @@ use protocol::users::Role;
 use super::not_allowed::NotAllowed;
 use crate::api::{self, ApiError};
 use crate::components::two_factor_settings::ANCHOR;
+use crate::locale::{error_text, t, t_string, use_i18n};
 use crate::state::session::Session;
 use crate::time;
 
@@ -48,31 +49,42 @@ fn two_factor_settings() -> String {
 
 /// The line under an action: a status for success, an alert with the server's message otherwise
 /// (errors about one form field show beside that field instead). A refusal for want of a second
-/// factor links to where it is turned on.
+/// factor links to where it is turned on. Call it from a component (it reads the language there).
 pub fn outcome_view(outcome: Outcome) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         outcome.get().and_then(|r| match r {
             Ok(message) => Some(view! { <p class="notice" role="status">{message}</p> }.into_any()),
+            // The server's two refusals of this kind say why in English; the translations that
+            // drop `reason` say it in a way that fits both.
             Err(e) if e.code == Some(ErrorCode::TwoFactorRequired) => Some(
                 view! {
                     <p class="form-error" role="alert">
-                        {format!("{}. ", e.message.trim_end_matches('.'))}
-                        <a href=two_factor_settings()>"Set it up"</a>
+                        {t!(i18n, admin.two_factor_refusal, reason = e.message.trim_end_matches('.').to_owned())}
+                        <a href=two_factor_settings()>{t!(i18n, admin.set_it_up)}</a>
                     </p>
                 }
                 .into_any(),
             ),
             Err(e) if e.field.is_none() => {
-                Some(view! { <p class="form-error" role="alert">{e.message}</p> }.into_any())
+                Some(view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> }.into_any())
             }
             Err(_) => None,
         })
     }
 }
 
-/// The message of `outcome` when it concerns `field`, for a form field.
+/// The message of `outcome` when it concerns `field`, for a form field. Call it from a component
+/// (it reads the language there).
 pub fn field_error(outcome: Outcome, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || outcome.get().and_then(|r| r.err()).and_then(|e| e.for_field(field)))
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        outcome
+            .get()
+            .and_then(|r| r.err())
+            .filter(|e| e.for_field(field).is_some())
+            .map(|e| error_text(&e, i18n.get_locale()))
+    })
 }
 
 /// Every admin page sits in this frame: the section tabs above `children`. `children` is only
@@ -93,29 +105,28 @@ pub fn AdminFrame(children: ChildrenFn) -> impl IntoView {
 /// check only replaces it in that rare case.
 #[component]
 fn AdminArea(children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let security = LocalResource::new(move || api::admin::security(session));
     provide_context(SecurityCheck(security));
     let kept_out = Memo::new(move |_| {
-        security.get().and_then(|r| r.err()).filter(|e| e.code == Some(ErrorCode::TwoFactorRequired)).map(|e| e.message)
+        security.get().and_then(|r| r.err()).is_some_and(|e| e.code == Some(ErrorCode::TwoFactorRequired))
     });
     view! {
         <div class="admin">
-            <nav class="admin-nav" aria-label="Administration">
-                <A href="/admin" exact=true>"Dashboard"</A>
-                <A href="/admin/users">"Users"</A>
-                <A href="/admin/conversations">"Conversations"</A>
-                <A href="/admin/audit">"Audit log"</A>
+            <nav class="admin-nav" aria-label=move || t_string!(i18n, admin.nav_label)>
+                <A href="/admin" exact=true>{t!(i18n, admin.tab_dashboard)}</A>
+                <A href="/admin/users">{t!(i18n, admin.tab_users)}</A>
+                <A href="/admin/conversations">{t!(i18n, admin.tab_conversations)}</A>
+                <A href="/admin/audit">{t!(i18n, admin.tab_audit)}</A>
             </nav>
             <Show
-                when=move || kept_out.with(Option::is_none)
+                when=move || !kept_out.get()
                 fallback=move || view! {
                     <section class="card" data-testid="admin-needs-two-factor" aria-labelledby="admin-needs-two-factor-title">
-                        <h1 id="admin-needs-two-factor-title">"Two-factor authentication required"</h1>
-                        <p class="lede" role="alert">
-                            {move || kept_out.get().map(|m| format!("{}.", m.trim_end_matches('.')))}
-                        </p>
-                        <a class="button" href=two_factor_settings()>"Turn on two-factor authentication"</a>
+                        <h1 id="admin-needs-two-factor-title">{t!(i18n, admin.needs_two_factor_title)}</h1>
+                        <p class="lede" role="alert">{t!(i18n, admin.needs_two_factor_text)}</p>
+                        <a class="button" href=two_factor_settings()>{t!(i18n, admin.turn_on_two_factor)}</a>
                     </section>
                 }
             >

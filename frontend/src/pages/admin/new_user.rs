@@ -10,12 +10,14 @@ use protocol::users::Role;
 use super::{Outcome, field_error, outcome_view};
 use crate::api;
 use crate::components::field::Field;
+use crate::locale::{t, t_string, use_i18n};
 use crate::state::session::Session;
 
 /// The form; `on_created` hears of each new account (the list re-reads itself), `open` is
 /// cleared by "Close".
 #[component]
 pub fn NewUserForm(on_created: Callback<AdminUser>, open: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
@@ -62,34 +64,34 @@ pub fn NewUserForm(on_created: Callback<AdminUser>, open: RwSignal<bool>) -> imp
 
     view! {
         <section class="card new-user" id="new-user" aria-labelledby="new-user-title">
-            <h2 id="new-user-title">"New user"</h2>
+            <h2 id="new-user-title">{t!(i18n, admin.new_user)}</h2>
             <form on:submit=submit novalidate data-testid="new-user-form">
                 <div class="field-grid">
-                    <Field label="Username" name="username" value=username error=field_error(outcome, "username")
-                        hint=format!("{}–{} letters, digits, _ . -", limits::USERNAME_MIN, limits::USERNAME_MAX)/>
-                    <Field label="Display name" name="display_name" value=display_name
-                        error=field_error(outcome, "display_name") hint="How others see them"/>
-                    <Field label="Password" name="password" kind="password" value=password
+                    <Field label=t_string!(i18n, admin.username) name="username" value=username error=field_error(outcome, "username")
+                        hint=t_string!(i18n, admin.username_hint, min = limits::USERNAME_MIN, max = limits::USERNAME_MAX).to_string()/>
+                    <Field label=t_string!(i18n, admin.display_name) name="display_name" value=display_name
+                        error=field_error(outcome, "display_name") hint=t_string!(i18n, admin.display_name_hint)/>
+                    <Field label=t_string!(i18n, admin.password) name="password" kind="password" value=password
                         error=field_error(outcome, "password") autocomplete="new-password"
-                        hint=format!("At least {} characters", limits::PASSWORD_MIN_CHARS)/>
+                        hint=t_string!(i18n, admin.password_hint, min = limits::PASSWORD_MIN_CHARS).to_string()/>
                 </div>
                 <label class="pick">
                     <input type="checkbox" prop:checked=move || make_admin.get()
                         on:change=move |ev| make_admin.set(event_target_checked(&ev))/>
-                    "Administrator"
+                    {t!(i18n, admin.administrator)}
                 </label>
                 {outcome_view(outcome)}
                 {move || created.get().map(|user| view! {
                     <p class="notice" role="status">
-                        {format!("Created {} (@{}). ", user.display_name, user.username)}
-                        <a href=format!("/admin/users/{}", user.id)>"Open their page →"</a>
+                        {t!(i18n, admin.created_notice, name = user.display_name.clone(), username = user.username.clone())}
+                        <a href=format!("/admin/users/{}", user.id)>{t!(i18n, admin.open_their_page)}</a>
                     </p>
                 })}
                 <div class="form-actions">
                     <button type="submit" disabled=move || busy.get()>
-                        {move || if busy.get() { "Creating…" } else { "Create user" }}
+                        {move || if busy.get() { t_string!(i18n, admin.creating) } else { t_string!(i18n, admin.create_user) }}
                     </button>
-                    <button type="button" class="secondary" on:click=move |_| open.set(false)>"Close"</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{t!(i18n, admin.close)}</button>
                 </div>
             </form>
         </section>

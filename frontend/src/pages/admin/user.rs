@@ -13,6 +13,7 @@ use super::users::status_of;
 use super::{AdminFrame, Outcome, field_error, outcome_view, when};
 use crate::api::{self, ApiError};
 use crate::components::field::Field;
+use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 
 /// The user's admin page.
@@ -36,6 +37,7 @@ struct Outcomes {
 
 #[component]
 fn UserDetail() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id")).and_then(|id| id.parse::<uuid::Uuid>().ok()).map(UserId));
@@ -62,11 +64,13 @@ fn UserDetail() -> impl IntoView {
         }
     });
     view! {
-        <p class="crumbs"><a href="/admin/users">"← All users"</a></p>
-        <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+        <p class="crumbs"><a href="/admin/users">{t!(i18n, admin.all_users)}</a></p>
+        <Transition fallback=move || view! { <p class="empty">{t!(i18n, common.loading)}</p> }>
             {move || detail.get().map(|result| match result {
-                Err(e) => view! { <section class="card"><p class="form-error" role="alert">{e.message}</p></section> }.into_any(),
-                Ok(None) => view! { <section class="card"><p class="empty">"There is no such user."</p></section> }.into_any(),
+                Err(e) => view! {
+                    <section class="card"><p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p></section>
+                }.into_any(),
+                Ok(None) => view! { <section class="card"><p class="empty">{t!(i18n, admin.no_such_user)}</p></section> }.into_any(),
                 Ok(Some(d)) => view! { <Summary detail=d.clone()/> <Actions detail=d resource=detail outcomes/> }.into_any(),
             })}
         </Transition>
@@ -75,8 +79,13 @@ fn UserDetail() -> impl IntoView {
 
 #[component]
 fn Summary(detail: AdminUserDetail) -> impl IntoView {
+    let i18n = use_i18n();
     let user = &detail.user;
     let status = status_of(user);
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        let ms = t.timestamp_millis();
+        move || when(ms)
+    };
     view! {
         <section class="card" data-testid="admin-user">
             <div class="profile-head">
@@ -85,22 +94,22 @@ fn Summary(detail: AdminUserDetail) -> impl IntoView {
                     <p class="username">"@"{user.username.clone()}</p>
                 </div>
                 <div class="pills">
-                    <span class="pill" data-status=status.to_lowercase() data-testid="user-status">{status}</span>
-                    {(user.role == Role::Admin).then(|| view! { <span class="pill" data-status="admin">"Admin"</span> })}
-                    {detail.online.then(|| view! { <span class="pill" data-status="online">"Online"</span> })}
+                    <span class="pill" data-status=status.key() data-testid="user-status">{move || status.label(i18n.get_locale())}</span>
+                    {(user.role == Role::Admin).then(|| view! { <span class="pill" data-status="admin">{t!(i18n, admin.role_admin)}</span> })}
+                    {detail.online.then(|| view! { <span class="pill" data-status="online">{t!(i18n, admin.online)}</span> })}
                 </div>
             </div>
             {(!detail.bio.is_empty()).then(|| view! { <p class="bio">{detail.bio.clone()}</p> })}
             <dl class="stats compact">
-                <div class="stat"><dt>"Messages"</dt><dd>{detail.messages}</dd></div>
-                <div class="stat"><dt>"Conversations"</dt><dd>{detail.conversations}</dd></div>
-                <div class="stat"><dt>"Sessions"</dt><dd>{detail.sessions}</dd></div>
+                <div class="stat"><dt>{t!(i18n, admin.stat_messages)}</dt><dd>{detail.messages}</dd></div>
+                <div class="stat"><dt>{t!(i18n, admin.stat_conversations)}</dt><dd>{detail.conversations}</dd></div>
+                <div class="stat"><dt>{t!(i18n, admin.stat_sessions)}</dt><dd>{detail.sessions}</dd></div>
             </dl>
             <p class="lede small">
-                {format!("Joined {}", when(user.created_at.timestamp_millis()))}
-                {user.last_seen_at.map(|t| format!(" · last seen {}", when(t.timestamp_millis())))}
-                {user.disabled_at.map(|t| format!(" · disabled {}", when(t.timestamp_millis())))}
-                {user.deleted_at.map(|t| format!(" · deleted {}", when(t.timestamp_millis())))}
+                {t!(i18n, admin.joined_at, when = at(user.created_at))}
+                {user.last_seen_at.map(|t| t!(i18n, admin.last_seen_at, when = at(t)))}
+                {user.disabled_at.map(|t| t!(i18n, admin.disabled_at, when = at(t)))}
+                {user.deleted_at.map(|t| t!(i18n, admin.deleted_at, when = at(t)))}
             </p>
         </section>
     }
@@ -121,6 +130,7 @@ fn run(outcome: Outcome, resource: Detail, change: impl Future<Output = Result<S
 
 #[component]
 fn Actions(detail: AdminUserDetail, resource: Detail, outcomes: Outcomes) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let user = detail.user;
     let id = user.id;
@@ -129,24 +139,28 @@ fn Actions(detail: AdminUserDetail, resource: Detail, outcomes: Outcomes) -> imp
     let admin = user.role == Role::Admin;
     let account = outcomes.account;
     let toggle_disabled = move |_| {
+        let language = i18n.get_locale_untracked();
         run(account, resource, async move {
             api::admin::set_disabled(session, id, !disabled).await.map(|u| {
+                let name = u.display_name;
                 if u.disabled_at.is_some() {
-                    format!("{} is disabled and was signed out everywhere.", u.display_name)
+                    td_string!(language, admin.disabled_notice, name).to_string()
                 } else {
-                    format!("{} can sign in again.", u.display_name)
+                    td_string!(language, admin.enabled_notice, name).to_string()
                 }
             })
         })
     };
     let toggle_role = move |_| {
         let role = if admin { Role::User } else { Role::Admin };
+        let language = i18n.get_locale_untracked();
         run(account, resource, async move {
             api::admin::set_role(session, id, role).await.map(|u| {
+                let name = u.display_name;
                 if u.role == Role::Admin {
-                    format!("{} is now an administrator.", u.display_name)
+                    td_string!(language, admin.promoted_notice, name).to_string()
                 } else {
-                    format!("{} is no longer an administrator.", u.display_name)
+                    td_string!(language, admin.demoted_notice, name).to_string()
                 }
             })
         })
@@ -154,20 +168,20 @@ fn Actions(detail: AdminUserDetail, resource: Detail, outcomes: Outcomes) -> imp
 
     if user.deleted_at.is_some() {
         return view! {
-            <section class="card"><p class="empty">"This account was deleted; there is nothing more to do."</p></section>
+            <section class="card"><p class="empty">{t!(i18n, admin.nothing_to_do)}</p></section>
         }
         .into_any();
     }
     view! {
         <section class="card" data-testid="admin-actions">
-            <h2>"Account"</h2>
+            <h2>{t!(i18n, admin.account_title)}</h2>
             <div class="form-actions">
                 <button type="button" class=if disabled { "secondary" } else { "danger" } on:click=toggle_disabled
-                    disabled=itself title=if itself { "You cannot disable yourself" } else { "" }>
-                    {if disabled { "Enable" } else { "Disable" }}
+                    disabled=itself title=move || if itself { t_string!(i18n, admin.cannot_disable_yourself) } else { "" }>
+                    {move || if disabled { t_string!(i18n, admin.enable) } else { t_string!(i18n, admin.disable) }}
                 </button>
                 <button type="button" class="secondary" on:click=toggle_role>
-                    {if admin { "Remove admin role" } else { "Make admin" }}
+                    {move || if admin { t_string!(i18n, admin.remove_admin_role) } else { t_string!(i18n, admin.make_admin) }}
                 </button>
             </div>
             {outcome_view(account)}
@@ -181,6 +195,7 @@ fn Actions(detail: AdminUserDetail, resource: Detail, outcomes: Outcomes) -> imp
 
 #[component]
 fn RenameForm(id: UserId, username: String, display_name: String, resource: Detail, outcome: Outcome) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let (username, display_name) = (RwSignal::new(username), RwSignal::new(display_name));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -189,10 +204,12 @@ fn RenameForm(id: UserId, username: String, display_name: String, resource: Deta
             username: Some(username.get_untracked().trim().to_owned()),
             display_name: Some(display_name.get_untracked().trim().to_owned()),
         };
+        let language = i18n.get_locale_untracked();
         spawn_local(async move {
             match api::admin::update_user(session, id, changes).await {
                 Ok(u) => {
-                    outcome.set(Some(Ok(format!("Saved: {} (@{}).", u.display_name, u.username))));
+                    let (name, username) = (u.display_name, u.username);
+                    outcome.set(Some(Ok(td_string!(language, admin.names_saved, name, username).to_string())));
                     resource.refetch();
                 }
                 Err(e) => outcome.set(Some(Err(e))),
@@ -201,12 +218,13 @@ fn RenameForm(id: UserId, username: String, display_name: String, resource: Deta
     };
     view! {
         <section class="card">
-            <h2>"Names"</h2>
+            <h2>{t!(i18n, admin.names_title)}</h2>
             <form on:submit=submit novalidate>
-                <Field label="Username" name="username" value=username error=field_error(outcome, "username")/>
-                <Field label="Display name" name="display_name" value=display_name error=field_error(outcome, "display_name")/>
+                <Field label=t_string!(i18n, admin.username) name="username" value=username error=field_error(outcome, "username")/>
+                <Field label=t_string!(i18n, admin.display_name) name="display_name" value=display_name
+                    error=field_error(outcome, "display_name")/>
                 {outcome_view(outcome)}
-                <button type="submit">"Save names"</button>
+                <button type="submit">{t!(i18n, admin.save_names)}</button>
             </form>
         </section>
     }
@@ -214,28 +232,30 @@ fn RenameForm(id: UserId, username: String, display_name: String, resource: Deta
 
 #[component]
 fn PasswordForm(id: UserId, outcome: Outcome) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let password = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let new = password.get_untracked();
+        let language = i18n.get_locale_untracked();
         spawn_local(async move {
             let result = api::admin::reset_password(session, id, new).await.map(|()| {
                 password.set(String::new());
-                "Password reset. The user was signed out everywhere.".to_owned()
+                td_string!(language, admin.password_reset_notice).to_owned()
             });
             outcome.set(Some(result));
         });
     };
     view! {
         <section class="card">
-            <h2>"Reset password"</h2>
+            <h2>{t!(i18n, admin.reset_password_title)}</h2>
             <form on:submit=submit novalidate>
-                <Field label="New password" name="password" kind="password" value=password
+                <Field label=t_string!(i18n, admin.new_password) name="password" kind="password" value=password
                     error=field_error(outcome, "password") autocomplete="new-password"
-                    hint="Tell the user; they should change it after signing in."/>
+                    hint=t_string!(i18n, admin.reset_password_hint)/>
                 {outcome_view(outcome)}
-                <button type="submit">"Reset password"</button>
+                <button type="submit">{t!(i18n, admin.reset_password)}</button>
             </form>
         </section>
     }
@@ -243,27 +263,29 @@ fn PasswordForm(id: UserId, outcome: Outcome) -> impl IntoView {
 
 #[component]
 fn DeleteUser(id: UserId, resource: Detail, outcome: Outcome) -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let confirming = RwSignal::new(false);
     let delete = move |_| {
         confirming.set(false);
+        let language = i18n.get_locale_untracked();
         run(outcome, resource, async move {
-            api::admin::delete_user(session, id).await.map(|()| "The account was deleted.".to_owned())
+            api::admin::delete_user(session, id).await.map(|()| td_string!(language, admin.account_deleted).to_owned())
         });
     };
     view! {
         <section class="card danger-zone">
-            <h2>"Delete account"</h2>
-            <p class="lede small">"The profile, friends and sessions are removed. Messages stay, shown as from a deleted user."</p>
+            <h2>{t!(i18n, admin.delete_account_title)}</h2>
+            <p class="lede small">{t!(i18n, admin.delete_account_lede)}</p>
             <Show when=move || confirming.get()
                 fallback=move || view! {
-                    <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Delete user…"</button>
+                    <button type="button" class="danger" on:click=move |_| confirming.set(true)>{t!(i18n, admin.delete_user)}</button>
                 }>
-                <div class="confirm" role="group" aria-label="Confirm deletion">
-                    <p><strong>"Delete this account? This cannot be undone."</strong></p>
+                <div class="confirm" role="group" aria-label=move || t_string!(i18n, admin.confirm_deletion)>
+                    <p><strong>{t!(i18n, admin.delete_question)}</strong></p>
                     <div class="form-actions">
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        <button type="button" class="danger" on:click=delete>"Yes, delete"</button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{t!(i18n, admin.cancel)}</button>
+                        <button type="button" class="danger" on:click=delete>{t!(i18n, admin.yes_delete)}</button>
                     </div>
                 </div>
             </Show>

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use super::new_user::NewUserForm;
 use super::{AdminFrame, when};
 use crate::api::{self, ApiError};
+use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
 
 /// The users page.
@@ -18,28 +19,62 @@ pub fn AdminUsers() -> impl IntoView {
     view! { <AdminFrame><UserList/></AdminFrame> }
 }
 
-/// The filter values the server takes, with their labels.
-const STATUSES: [(&str, &str); 5] = [
-    ("all", "All"),
-    ("active", "Active"),
-    ("disabled", "Disabled"),
-    ("admin", "Administrators"),
-    ("deleted", "Deleted"),
-];
+/// The filter values the server takes.
+const STATUSES: [&str; 5] = ["all", "active", "disabled", "admin", "deleted"];
 
-/// A user's state in one word, for the status column.
-pub fn status_of(user: &AdminUser) -> &'static str {
+/// The label of a status filter.
+fn filter_label(value: &str, language: Locale) -> &'static str {
+    match value {
+        "active" => td_string!(language, admin.status_active),
+        "disabled" => td_string!(language, admin.status_disabled),
+        "admin" => td_string!(language, admin.filter_admins),
+        "deleted" => td_string!(language, admin.status_deleted),
+        _ => td_string!(language, admin.filter_all),
+    }
+}
+
+/// A user's state, for the status column and pill.
+#[derive(Clone, Copy)]
+pub enum Status {
+    Active,
+    Disabled,
+    Deleted,
+}
+
+impl Status {
+    /// Its name for styles and tests (`data-status`), the same in every language.
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Disabled => "disabled",
+            Status::Deleted => "deleted",
+        }
+    }
+
+    /// Its name for the reader, one word.
+    pub fn label(self, language: Locale) -> &'static str {
+        match self {
+            Status::Active => td_string!(language, admin.status_active),
+            Status::Disabled => td_string!(language, admin.status_disabled),
+            Status::Deleted => td_string!(language, admin.status_deleted),
+        }
+    }
+}
+
+/// A user's state.
+pub fn status_of(user: &AdminUser) -> Status {
     if user.deleted_at.is_some() {
-        "Deleted"
+        Status::Deleted
     } else if user.disabled_at.is_some() {
-        "Disabled"
+        Status::Disabled
     } else {
-        "Active"
+        Status::Active
     }
 }
 
 #[component]
 fn UserList() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let query = RwSignal::new(String::new());
     let status = RwSignal::new("all".to_owned());
@@ -109,43 +144,69 @@ fn UserList() -> impl IntoView {
         </Show>
         <section class="card">
             <div class="card-head">
-                <h1>"Users"</h1>
+                <h1>{t!(i18n, admin.users_title)}</h1>
                 <button type="button" class="secondary" aria-controls="new-user"
                     aria-expanded=move || creating.get().to_string() on:click=toggle_form>
-                    "New user"
+                    {t!(i18n, admin.new_user)}
                 </button>
             </div>
             <form class="search admin-filters" on:submit=submit role="search">
-                <input type="search" placeholder="Username or name" aria-label="Search users"
+                <input type="search" placeholder=move || t_string!(i18n, admin.search_placeholder)
+                    aria-label=move || t_string!(i18n, admin.search_users)
                     prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
-                <select aria-label="Status" prop:value=move || status.get()
+                <select aria-label=move || t_string!(i18n, admin.status_label) prop:value=move || status.get()
                     on:change=move |ev| { status.set(event_target_value(&ev)); load(false); }>
-                    {STATUSES.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                    {STATUSES.into_iter().map(|value| view! {
+                        <option value=value>{move || filter_label(value, i18n.get_locale())}</option>
+                    }).collect_view()}
                 </select>
-                <button type="submit">"Search"</button>
+                <button type="submit">{t!(i18n, admin.search)}</button>
             </form>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
             <Show when=move || !users.with(Vec::is_empty)
-                fallback=move || view! { <p class="empty">{move || if loading.get() { "Loading…" } else { "Nobody found." }}</p> }>
+                fallback=move || view! {
+                    <p class="empty">
+                        {move || if loading.get() { t!(i18n, common.loading).into_any() } else { t!(i18n, admin.nobody_found).into_any() }}
+                    </p>
+                }>
                 <table class="admin-table" data-testid="admin-users">
                     <thead>
-                        <tr><th>"User"</th><th>"Role"</th><th>"Status"</th><th>"Last seen"</th><th>"Joined"</th></tr>
+                        <tr>
+                            <th>{t!(i18n, admin.column_user)}</th>
+                            <th>{t!(i18n, admin.column_role)}</th>
+                            <th>{t!(i18n, admin.column_status)}</th>
+                            <th>{t!(i18n, admin.column_last_seen)}</th>
+                            <th>{t!(i18n, admin.column_joined)}</th>
+                        </tr>
                     </thead>
                     <tbody>
                         <For each=move || users.get() key=|u| (u.id, u.role == Role::Admin, u.disabled_at, u.deleted_at) let:user>
                             <tr data-username=user.username.clone()>
-                                <td data-label="User">
+                                <td data-label=move || t_string!(i18n, admin.column_user)>
                                     <a class="user-names" href=format!("/admin/users/{}", user.id)>
                                         <span class="display-name">{user.display_name.clone()}</span>
                                         <span class="username">"@"{user.username.clone()}</span>
                                     </a>
                                 </td>
-                                <td data-label="Role">{if user.role == Role::Admin { "Admin" } else { "User" }}</td>
-                                <td data-label="Status">
-                                    <span class="pill" data-status=status_of(&user).to_lowercase()>{status_of(&user)}</span>
-                                </td>
-                                <td data-label="Last seen">{user.last_seen_at.map(|t| when(t.timestamp_millis())).unwrap_or_else(|| "—".into())}</td>
-                                <td data-label="Joined">{when(user.created_at.timestamp_millis())}</td>
+                                <td data-label=move || t_string!(i18n, admin.column_role)>{if user.role == Role::Admin {
+                                    t!(i18n, admin.role_admin).into_any()
+                                } else {
+                                    t!(i18n, admin.role_user).into_any()
+                                }}</td>
+                                <td data-label=move || t_string!(i18n, admin.column_status)>{
+                                    let status = status_of(&user);
+                                    view! {
+                                        <span class="pill" data-status=status.key()>{move || status.label(i18n.get_locale())}</span>
+                                    }
+                                }</td>
+                                <td data-label=move || t_string!(i18n, admin.column_last_seen)>{
+                                    let seen = user.last_seen_at.map(|t| t.timestamp_millis());
+                                    move || seen.map(when).unwrap_or_else(|| "—".into())
+                                }</td>
+                                <td data-label=move || t_string!(i18n, admin.column_joined)>{
+                                    let joined = user.created_at.timestamp_millis();
+                                    move || when(joined)
+                                }</td>
                             </tr>
                         </For>
                     </tbody>
@@ -153,7 +214,7 @@ fn UserList() -> impl IntoView {
             </Show>
             <Show when=move || next.with(Option::is_some)>
                 <button type="button" class="secondary load-more" disabled=move || loading.get() on:click=move |_| load(true)>
-                    "Load more"
+                    {t!(i18n, admin.load_more)}
                 </button>
             </Show>
         </section>

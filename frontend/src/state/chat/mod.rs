@@ -19,6 +19,7 @@ pub mod unread_mark;
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use protocol::bots::SlashCommand;
 use protocol::conversations::{ConversationSettings, ConversationSummary, Event, Message};
 use protocol::social::Friend;
@@ -32,6 +33,7 @@ use self::outbox::OutboxEntry;
 use self::reducer::Arrival;
 pub use self::reducer::{History, Timeline, is_archived, is_muted};
 use super::session::Session;
+use crate::locale::{Locale, td_string};
 
 /// The chat context (all signals, so it is `Copy`).
 #[derive(Clone, Copy, Debug)]
@@ -73,6 +75,8 @@ pub struct Chat {
     /// Whose drafts are loaded.
     drafts_owner: StoredValue<Option<UserId>>,
     session: Session,
+    /// The app's language, for the words this state puts on screen ("Someone").
+    i18n: Option<I18nContext<Locale>>,
     /// Whose outbox is loaded.
     owner: RwSignal<Option<UserId>>,
 }
@@ -83,7 +87,8 @@ pub fn now_ms() -> f64 {
 }
 
 impl Chat {
-    /// An empty chat state for `session`.
+    /// An empty chat state for `session`, speaking the language of the translation context
+    /// (provided before it).
     pub fn new(session: Session) -> Self {
         Self {
             conversations: RwSignal::new(Vec::new()),
@@ -105,6 +110,7 @@ impl Chat {
             drafts: RwSignal::new(HashMap::new()),
             drafts_owner: StoredValue::new(None),
             session,
+            i18n: use_context::<I18nContext<Locale>>(),
             owner: RwSignal::new(None),
         }
     }
@@ -143,9 +149,16 @@ impl Chat {
         self.conversations.with(|list| list.iter().map(|c| c.unread.max(0)).sum())
     }
 
-    /// A user's display name, if known.
+    /// The app's language now (tracked); English without a translation context.
+    pub fn language(&self) -> Locale {
+        self.i18n.map(|i18n| i18n.get_locale()).unwrap_or_default()
+    }
+
+    /// A user's display name, if known ("Someone" in the app's language otherwise).
     pub fn name_of(&self, id: UserId) -> String {
-        self.users.with(|users| users.get(&id).map(|u| u.display_name.clone())).unwrap_or_else(|| "Someone".into())
+        self.users
+            .with(|users| users.get(&id).map(|u| u.display_name.clone()))
+            .unwrap_or_else(|| td_string!(self.language(), chat.someone).to_owned())
     }
 
     /// The name a conversation goes by: its title, or the DM peer's name.

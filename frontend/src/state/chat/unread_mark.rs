@@ -6,6 +6,7 @@
 use protocol::conversations::ConversationSummary;
 
 use super::History;
+use crate::locale::{Locale, td_string};
 
 /// The reader's position in a conversation when it was opened, kept until it is left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,11 +25,11 @@ impl UnreadMark {
             .then_some(Self { read_seq: summary.read_seq, unread: summary.unread })
     }
 
-    /// The divider's text.
-    pub fn label(&self) -> String {
+    /// The divider's text in `language`.
+    pub fn label(&self, language: Locale) -> String {
         match self.unread {
-            1 => "1 new message".to_owned(),
-            n => format!("{n} new messages"),
+            1 => td_string!(language, chat.unread_divider_one).to_owned(),
+            n => td_string!(language, chat.unread_divider, count = n).to_string(),
         }
     }
 }
@@ -102,7 +103,8 @@ mod tests {
 
     #[test]
     fn the_label_counts_the_unread_messages_at_opening() {
-        assert_eq!(MARK.label(), "3 new messages");
-        assert_eq!(UnreadMark { read_seq: 0, unread: 1 }.label(), "1 new message");
+        assert_eq!(MARK.label(Locale::en), "3 new messages");
+        assert_eq!(UnreadMark { read_seq: 0, unread: 1 }.label(Locale::en), "1 new message");
+        assert_eq!(MARK.label(Locale::de), "3 neue Nachrichten");
     }
 }
