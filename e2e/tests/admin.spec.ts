@@ -101,13 +101,15 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
   const asAda = await bearerOf(ada.page.request, ada);
   const admins = await ada.page.request.get('/api/v1/admin/users?status=admin&limit=100', { headers: asAda });
   expect(admins.status()).toBe(200);
+  let demoted = 0;
   for (const other of (await admins.json()).items as { id: string; username: string }[]) {
     if (other.username === ada.username) continue;
-    const demoted = await ada.page.request.put(`/api/v1/admin/users/${other.id}/role`, {
+    demoted += 1;
+    const answer = await ada.page.request.put(`/api/v1/admin/users/${other.id}/role`, {
       headers: asAda,
       data: { role: 'user' },
     });
-    expect(demoted.status()).toBe(200);
+    expect(answer.status()).toBe(200);
   }
   await adminNav(ada.page, 'Users').click();
   await ada.page.getByTestId('admin-users').locator(`tr[data-username="${ada.username}"] a`).click();
@@ -164,10 +166,12 @@ test('an admin disables a chatting user, moderates a DM, and reads the audit log
   await expect(audit.filter({ hasText: 'user.disable' })).toContainText(dave.username);
   await shoot(ada.page, 'admin-audit-desktop');
   await ada.page.getByRole('combobox', { name: 'Action' }).selectOption({ label: 'Users' });
-  await expect(audit).toHaveCount(1);
-  await expect(audit.first()).toHaveAttribute('data-action', 'user.disable');
+  // The demotions above are user actions too (none when this spec runs alone).
+  await expect(audit).toHaveCount(1 + demoted);
+  await expect(audit.filter({ hasText: 'user.disable' })).toHaveCount(1);
+  await expect(audit.last()).toHaveAttribute('data-action', 'user.disable');
   await ada.page.getByRole('combobox', { name: 'Action' }).selectOption({ label: 'All actions' });
-  await expect(audit).toHaveCount(3);
+  await expect(audit).toHaveCount(3 + demoted);
   await ada.page.setViewportSize({ width: 390, height: 844 });
   await shoot(ada.page, 'admin-audit-phone');
   await ada.page.setViewportSize({ width: 1280, height: 800 });
