@@ -2,7 +2,7 @@
 // which switches the whole app at once and is kept after a reload; `<html lang>` follows it, and
 // dates are written the chosen language's way (by the browser's Intl, not by hand).
 import { test, expect, type Page } from '@playwright/test';
-import { runSuffix } from './support';
+import { runSuffix, shootWidths } from './support';
 
 const run = runSuffix();
 
@@ -29,6 +29,7 @@ test('a German browser gets German until English is chosen in Settings', async (
   await page.getByLabel('Passwort').fill('not-a-password');
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await expect(page.locator('.form-error')).toHaveText('Benutzername oder Passwort ist falsch');
+  await shootWidths(page, 'language-de-signin');
 
   // Signing up, in German.
   await page.getByRole('link', { name: 'Konto erstellen' }).click();
@@ -39,6 +40,11 @@ test('a German browser gets German until English is chosen in Settings', async (
   await page.getByRole('button', { name: 'Konto erstellen' }).click();
   const mainNav = page.getByRole('navigation', { name: 'Hauptmenü' });
   await expect(mainNav.getByRole('link', { name: 'Freunde' })).toBeVisible();
+  // German words are longer: at phone width the navigation still fits without scrolling sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(mainNav.getByRole('link', { name: 'Blockiert' })).toBeInViewport({ ratio: 1 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await shootWidths(page, 'language-de-chats');
 
   // Settings: German headings, and the membership month and sign-in date as German writes them.
   await page.getByRole('link', { name: /^Einstellungen/ }).click();
@@ -47,6 +53,7 @@ test('a German browser gets German until English is chosen in Settings', async (
   await expect(page.getByText(`@lena_${run} · Mitglied seit ${germanMonth}`)).toBeVisible();
   const germanDate = await today(page, 'de-DE', { day: 'numeric', month: 'short', year: 'numeric' });
   await expect(page.getByTestId('sessions')).toContainText(`Angemeldet am ${germanDate}`);
+  await shootWidths(page, 'language-de-settings');
   const chooser = page.getByLabel('Sprache der App');
   await expect(chooser).toHaveValue('de');
 
