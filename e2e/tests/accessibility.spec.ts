@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { dataDir, nav, runSuffix, send, type User } from './support';
+import { dataDir, nav, newUser, runSuffix, send, type User } from './support';
 
 const run = runSuffix();
 const server = process.env.CONFAB_E2E_SERVER ?? '../target/debug/confab';
@@ -25,19 +25,9 @@ const alwaysFailing = new Set(['page-has-heading-one']);
 
 type Finding = { page: string; rule: string; impact: string; help: string; nodes: string[] };
 
-/** A new browser context whose CSP lets the page take axe's inline script. */
-async function signUp(browser: Browser, name: string): Promise<User> {
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const username = `${name}_${run}`;
-  const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(display);
-  await page.getByLabel('Password').fill(`${name}-secret-pw`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
-  return { context, page, username, name: display };
+/** A new user whose browser context lets the page take axe's inline script past the CSP. */
+function signUp(browser: Browser, name: string): Promise<User> {
+  return newUser(browser, name, run, 'light', { bypassCSP: true });
 }
 
 /** axe's words for one failing element: its selector, and for contrast the colours measured. */

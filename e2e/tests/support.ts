@@ -26,14 +26,16 @@ export function runSuffix(): string {
 
 export type User = { context: BrowserContext; page: Page; username: string; name: string };
 
-/** Signs `name`_`run` up in a new desktop-sized browser context; lands on the chats. */
+/** Signs `name`_`run` up in a new desktop-sized browser context; lands on the chats. `bypassCSP`
+ * lets a spec inject a script of its own (axe) past the app's Content-Security-Policy. */
 export async function newUser(
   browser: Browser,
   name: string,
   run: string,
   scheme: 'light' | 'dark' = 'light',
+  { bypassCSP = false }: { bypassCSP?: boolean } = {},
 ): Promise<User> {
-  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ colorScheme: scheme, bypassCSP, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const username = `${name}_${run}`;
   const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;
