@@ -5,8 +5,8 @@
 // message still standing; Esc cancels a reply or an edit and otherwise does nothing; and the
 // dialogs (Ctrl+K, Forward, a confirmation) keep Tab inside, close on Esc and give the focus
 // back. (The picture viewer's trap and return are in media.spec.ts.)
-import { test, expect, type Locator, type Page } from '@playwright/test';
-import { befriend, nav, newUser, openDm, runSuffix, send } from './support';
+import { test, expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { befriend, nav, newUser, openDm, runSuffix, send, type User } from './support';
 
 const run = runSuffix();
 
@@ -35,6 +35,18 @@ async function tabAround(page: Page, dialog: Locator, times: number, key = 'Tab'
     await page.keyboard.press(key);
     expect(await holdsFocus(dialog), `${key} #${i + 1} left the dialog`).toBe(true);
   }
+}
+
+/** Alice and Bob (named with `tag`, unique per test), friends; Bob writes `first` in their DM,
+ * which Alice then opens. */
+async function friendsInADm(browser: Browser, tag: string, first: string): Promise<{ alice: User; bob: User }> {
+  const alice = await newUser(browser, `alice${tag}`, run);
+  const bob = await newUser(browser, `bob${tag}`, run);
+  await befriend(alice, bob);
+  await openDm(bob, alice);
+  await send(bob.page, first);
+  await openDm(alice, bob);
+  return { alice, bob };
 }
 
 test('opening or switching a conversation puts the caret in its composer, on desktop only', async ({ browser }) => {
@@ -74,12 +86,7 @@ test('opening or switching a conversation puts the caret in its composer, on des
 test('the history is one Tab stop: arrows, Home and End move, Enter reaches the actions, R and E act', async ({
   browser,
 }) => {
-  const alice = await newUser(browser, 'alice2', run);
-  const bob = await newUser(browser, 'bob2', run);
-  await befriend(alice, bob);
-  await openDm(bob, alice);
-  await send(bob.page, 'Hello from Bob');
-  await openDm(alice, bob);
+  const { alice, bob } = await friendsInADm(browser, '2', 'Hello from Bob');
   const page = alice.page;
   for (const text of ['one', 'two', 'three']) await send(page, text);
   await expect(message(page, 'three').getByTestId('ticks')).toHaveAttribute('data-state', /sent|read/);
@@ -209,12 +216,7 @@ test('↑ in an empty composer edits the last own message still standing', async
 });
 
 test('Esc in the composer cancels a reply or an edit, and otherwise changes nothing', async ({ browser }) => {
-  const alice = await newUser(browser, 'alice4', run);
-  const bob = await newUser(browser, 'bob4', run);
-  await befriend(alice, bob);
-  await openDm(bob, alice);
-  await send(bob.page, 'Lunch at noon?');
-  await openDm(alice, bob);
+  const { alice, bob } = await friendsInADm(browser, '4', 'Lunch at noon?');
   const page = alice.page;
   const composer = page.getByTestId('composer');
   await send(page, 'Sounds good');
@@ -248,12 +250,7 @@ test('Esc in the composer cancels a reply or an edit, and otherwise changes noth
 });
 
 test('dialogs keep Tab inside, close on Esc and give the focus back', async ({ browser }) => {
-  const alice = await newUser(browser, 'alice5', run);
-  const bob = await newUser(browser, 'bob5', run);
-  await befriend(alice, bob);
-  await openDm(bob, alice);
-  await send(bob.page, 'Pass this on');
-  await openDm(alice, bob);
+  const { alice, bob } = await friendsInADm(browser, '5', 'Pass this on');
   const page = alice.page;
   const composer = page.getByTestId('composer');
   await expect(composer).toBeFocused();
