@@ -35,6 +35,21 @@ function recordMarks(marks: Record<string, string>) {
   new MutationObserver(check).observe(document, { childList: true, subtree: true });
 }
 
+/** Records, in page time, when the app's WebSocket was created, opened and first answered. */
+function recordSocket() {
+  const marks = () => (window as unknown as { __marks: Record<string, number> }).__marks;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      marks().ws_created ??= performance.now();
+      marks().ws_sockets = (marks().ws_sockets ?? 0) + 1;
+      this.addEventListener('open', () => (marks().ws_open ??= performance.now()));
+      this.addEventListener('message', () => (marks().ws_first_frame ??= performance.now()));
+    }
+  };
+}
+
 async function throttle(context: BrowserContext, page: Page) {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
@@ -155,6 +170,7 @@ test('cold first load on Slow 4G with a 4x CPU slowdown', async ({ browser, base
       app_mounted: '.app',
       chat_list_usable: '[data-testid="conversation"] a.conversation-link',
     });
+    await page.addInitScript(recordSocket);
     await throttle(context, page);
     await page.goto('/chat', { waitUntil: 'commit' });
     await page.locator('[data-testid="conversation"] a.conversation-link').nth(2).waitFor({ timeout: 120_000 });

@@ -2,11 +2,12 @@
 // inline, so it paints before the stylesheet and the wasm arrive, under the strict CSP (its
 // style is allowed by hash), light or dark as the system prefers; the app replaces it when it
 // mounts. The wasm comes brotli-compressed and cached for a year, and a returning visitor's
-// session refresh is sent by the page while the wasm is still on its way. Screenshots of the
+// session refresh is sent by the page while the wasm is still on its way, and so is its
+// WebSocket (opened and authenticated by the page, adopted by the app). Screenshots of the
 // shell at phone width, light and dark, go to artifacts/. (Timings are measured by
 // e2e/measure/first-load.ts, not asserted here.)
 import { test, expect, type Page } from '@playwright/test';
-import { artifacts, newUser, runSuffix } from './support';
+import { artifacts, befriend, bodies, newUser, openDm, runSuffix, send } from './support';
 
 const run = runSuffix();
 
@@ -88,4 +89,47 @@ test('a returning visitor is refreshed once, by the page, while the wasm is on i
   await expect(rae.page.getByRole('button', { name: 'Sign out' })).toBeVisible();
   expect(refreshes).toHaveLength(1);
   await rae.context.close();
+});
+
+test('a returning visitor\'s socket is opened and authenticated by the page, then used by the app', async ({ browser }) => {
+  const sid = await newUser(browser, 'sid', run);
+  const tia = await newUser(browser, 'tia', run);
+  await befriend(sid, tia);
+  await openDm(sid, tia);
+  await openDm(tia, sid);
+  await sid.page.evaluate(async () => {
+    for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+  });
+  // Every socket of the reloaded page, with the frames it carried (recorded from its creation).
+  const sockets: { sent: string[]; received: string[] }[] = [];
+  sid.page.on('websocket', (ws) => {
+    const socket = { sent: [] as string[], received: [] as string[] };
+    sockets.push(socket);
+    ws.on('framesent', (frame) => socket.sent.push(String(frame.payload)));
+    ws.on('framereceived', (frame) => socket.received.push(String(frame.payload)));
+  });
+  const release = await holdWasm(sid.page);
+  await sid.page.reload({ waitUntil: 'commit' });
+
+  // The app is not there yet, and the server already sent the chat list's `ready`.
+  await expect.poll(() => sockets[0]?.received.some((frame) => JSON.parse(frame).type === 'ready') ?? false).toBe(true);
+  await expect(sid.page.locator('#app-shell')).toBeVisible();
+  expect(sockets[0].sent.map((frame) => JSON.parse(frame).type)).toEqual(['authenticate']);
+
+  release();
+  await expect(sid.page.locator('#app-shell')).toHaveCount(0);
+  await expect(sid.page.getByTestId('conversation').filter({ hasText: tia.name })).toBeVisible();
+  // The app kept that socket: live messages arrive on it, and its own sends are acknowledged.
+  await send(tia.page, `early hello ${run}`);
+  await sid.page.getByTestId('conversation').filter({ hasText: tia.name }).locator('a.conversation-link').click();
+  await expect(bodies(sid.page).last()).toHaveText(`early hello ${run}`);
+  await send(sid.page, `early answer ${run}`);
+  await expect(bodies(tia.page).last()).toHaveText(`early answer ${run}`);
+  await expect(sid.page.locator('[data-pending="true"]')).toHaveCount(0);
+  expect(sockets).toHaveLength(1);
+  const types = sockets[0].sent.map((frame) => JSON.parse(frame).type);
+  expect(types.filter((type) => type === 'authenticate')).toHaveLength(1);
+  expect(types).toContain('send_message');
+  await sid.context.close();
+  await tia.context.close();
 });

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod bots;
 pub mod commands;
 pub mod conversations;
+pub mod early_socket;
 pub mod http;
 pub mod media;
 pub mod push;

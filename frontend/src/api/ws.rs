@@ -16,6 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use crate::api::early_socket;
 use crate::locale::td_string;
 use crate::state::chat::outbox::OutboxEntry;
 use crate::state::chat::{Chat, now_ms};
@@ -143,9 +144,17 @@ impl Gateway {
         if !wanted {
             return;
         }
-        let Ok(ws) = WebSocket::new(&url) else {
-            self.reconnect_later();
-            return;
+        // The first connection of a page may already be open and authenticated by index.html.
+        let early = early_socket::take();
+        let ws = match &early {
+            Some(early) => early.ws.clone(),
+            None => {
+                let Ok(ws) = WebSocket::new(&url) else {
+                    self.reconnect_later();
+                    return;
+                };
+                ws
+            }
         };
         let generation = self.inner.try_update_value(|i| {
             i.generation += 1;
@@ -169,14 +178,8 @@ impl Gateway {
             }
         });
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if !gateway.current(generation) {
-                return;
-            }
-            gateway.inner.update_value(|i| i.last_heard = now_ms());
-            let Some(text) = event.data().as_string() else { return };
-            match serde_json::from_str::<ServerFrame>(&text) {
-                Ok(frame) => gateway.on_frame(frame),
-                Err(e) => web_sys::console::warn_1(&format!("unreadable frame: {e}").into()),
+            if let Some(text) = event.data().as_string() {
+                gateway.receive(generation, &text);
             }
         });
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
@@ -190,8 +193,31 @@ impl Gateway {
         self.inner.update_value(|i| {
             i.socket = Some(Socket { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close });
         });
+        if let Some(early) = early.filter(|early| early.authenticated) {
+            // Its `authenticate` is this connection's first request; what the server answered
+            // meanwhile is read now, in order, before anything newer.
+            self.inner.update_value(|i| {
+                i.pending.insert(early_socket::AUTHENTICATE_REQ_ID, Request::Authenticate);
+                i.next_req = i.next_req.max(early_socket::AUTHENTICATE_REQ_ID);
+            });
+            for text in &early.frames {
+                self.receive(generation, text);
+            }
+        }
         self.heartbeat(generation);
         self.acknowledge_deliveries(generation);
+    }
+
+    /// Reads one frame of the connection `generation` (ignored once that is not current).
+    fn receive(&self, generation: u64, text: &str) {
+        if !self.current(generation) {
+            return;
+        }
+        self.inner.update_value(|i| i.last_heard = now_ms());
+        match serde_json::from_str::<ServerFrame>(text) {
+            Ok(frame) => self.on_frame(frame),
+            Err(e) => web_sys::console::warn_1(&format!("unreadable frame: {e}").into()),
+        }
     }
 
     fn current(&self, generation: u64) -> bool {
