@@ -68,6 +68,26 @@ for (const scheme of ['light', 'dark'] as const) {
   });
 }
 
+test('the shell speaks the browser\'s language (or the one chosen) before the app starts', async ({ browser }) => {
+  // No service worker: it would answer the wasm from its cache, past the hold.
+  const context = await browser.newContext({ locale: 'de-DE', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const release = await holdWasm(page);
+  await page.goto('/', { waitUntil: 'commit' });
+  await expect(page.locator('#app-shell')).toHaveAttribute('aria-label', 'Confab wird geladen');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+  release();
+  await expect(page.getByRole('heading', { name: 'Confab' })).toBeVisible();
+  // English chosen in this browser: the next load's shell is English from its first paint.
+  await page.evaluate(() => localStorage.setItem('confab.language', 'en'));
+  const releaseAgain = await holdWasm(page);
+  await page.reload({ waitUntil: 'commit' });
+  await expect(page.locator('#app-shell')).toHaveAttribute('aria-label', 'Loading Confab');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  releaseAgain();
+  await context.close();
+});
+
 test('a returning visitor is refreshed once, by the page, while the wasm is on its way', async ({ browser }) => {
   const rae = await newUser(browser, 'rae', run);
   const refreshes: number[] = [];
