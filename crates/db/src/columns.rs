@@ -1,7 +1,8 @@
-//! Typed text columns: a conversation's kind, a member's role and an account's kind are stored
-//! as text that the
-//! columns' CHECK constraints limit to known names, and read and written as the `protocol`
-//! enums through these wrappers, so no row type or query carries them as strings.
+//! Typed text columns: a conversation's kind, a member's role, an account's kind and a user's
+//! role are stored as text that the columns' CHECK constraints limit to known names, and read
+//! and written as the `protocol` enums through these wrappers, so no row type or query carries
+//! them as strings. Ids are `uuid` columns that rows hold as `protocol`'s typed ids through
+//! [`StoredId`] (`protocol` is compiled to wasm and knows nothing of diesel).
 
 use std::io::Write;
 
@@ -9,9 +10,13 @@ use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
+use protocol::bots::ApiTokenId;
 use protocol::conversations::{ConversationKind, MemberRole};
-use protocol::users::AccountKind;
+use protocol::media::MediaId;
+use protocol::users::{AccountKind, Role};
+use protocol::{ConversationId, MessageId, UserId};
+use uuid::Uuid;
 
 /// `conversations.kind`: `dm` or `group`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, FromSqlRow, AsExpression)]
@@ -27,6 +32,44 @@ pub struct StoredRole(pub MemberRole);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, FromSqlRow, AsExpression)]
 #[diesel(sql_type = Text)]
 pub struct StoredAccountKind(pub AccountKind);
+
+/// `users.role`: `user` or `admin`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromSqlRow, AsExpression)]
+#[diesel(sql_type = Text)]
+pub struct StoredUserRole(pub Role);
+
+impl StoredUserRole {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl FromSql<Text, Pg> for StoredUserRole {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        match bytes.as_bytes() {
+            b"user" => Ok(Self(Role::User)),
+            b"admin" => Ok(Self(Role::Admin)),
+            other => Err(format!("unknown user role {:?}", String::from_utf8_lossy(other)).into()),
+        }
+    }
+}
+
+impl ToSql<Text, Pg> for StoredUserRole {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(self.name().as_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl From<StoredUserRole> for Role {
+    fn from(role: StoredUserRole) -> Self {
+        role.0
+    }
+}
 
 impl StoredAccountKind {
     /// The stored name.
@@ -122,3 +165,41 @@ impl From<StoredRole> for MemberRole {
         role.0
     }
 }
+
+/// A `uuid` column read or written as one of `protocol`'s typed ids: a row field
+/// `#[diesel(deserialize_as = StoredId, serialize_as = StoredId)] pub id: UserId` is a
+/// `UserId` to every caller, and a plain `uuid` to the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromSqlRow, AsExpression)]
+#[diesel(sql_type = SqlUuid)]
+pub struct StoredId(pub Uuid);
+
+impl FromSql<SqlUuid, Pg> for StoredId {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        <Uuid as FromSql<SqlUuid, Pg>>::from_sql(bytes).map(Self)
+    }
+}
+
+impl ToSql<SqlUuid, Pg> for StoredId {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <Uuid as ToSql<SqlUuid, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+/// Both ways between [`StoredId`] and each typed id.
+macro_rules! stored_id {
+    ($($id:ty),*) => {$(
+        impl From<StoredId> for $id {
+            fn from(stored: StoredId) -> Self {
+                Self(stored.0)
+            }
+        }
+
+        impl From<$id> for StoredId {
+            fn from(id: $id) -> Self {
+                Self(id.0)
+            }
+        }
+    )*};
+}
+
+stored_id!(UserId, ConversationId, MessageId, MediaId, ApiTokenId);

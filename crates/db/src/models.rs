@@ -8,7 +8,7 @@ use protocol::media::{Attachment, MediaId};
 use protocol::users::{AccountKind, Me, PublicUser, Role};
 use uuid::Uuid;
 
-use crate::columns::StoredAccountKind;
+use crate::columns::{StoredAccountKind, StoredId, StoredUserRole};
 use crate::schema::{sessions, users};
 
 /// A row of `users`.
@@ -16,7 +16,8 @@ use crate::schema::{sessions, users};
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     /// Id.
-    pub id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub id: UserId,
     /// Handle, as typed at sign-up.
     pub username: String,
     /// Name shown to others.
@@ -27,8 +28,9 @@ pub struct User {
     pub avatar_color: String,
     /// argon2id PHC string (empty for deleted accounts).
     pub password_hash: String,
-    /// `user` or `admin`.
-    pub role: String,
+    /// An ordinary user or an operator.
+    #[diesel(deserialize_as = StoredUserRole)]
+    pub role: Role,
     /// Set while an operator has disabled the account.
     pub disabled_at: Option<DateTime<Utc>>,
     /// Set once the account is deleted (the row stays for message authorship).
@@ -56,15 +58,15 @@ impl User {
         self.kind() == AccountKind::Bot
     }
 
-    /// The role as the protocol enum.
+    /// An ordinary user or an operator (kept as a method for callers that read it through one).
     pub fn role(&self) -> Role {
-        if self.role == "admin" { Role::Admin } else { Role::User }
+        self.role
     }
 
     /// The owner's view.
     pub fn to_me(&self) -> Me {
         Me {
-            id: UserId(self.id),
+            id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             bio: self.bio.clone(),
@@ -79,7 +81,7 @@ impl User {
     /// Everyone else's view.
     pub fn to_public(&self) -> PublicUser {
         PublicUser {
-            id: UserId(self.id),
+            id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             bio: self.bio.clone(),
@@ -101,7 +103,8 @@ impl User {
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     /// Id (UUIDv7: time-ordered, index-friendly).
-    pub id: Uuid,
+    #[diesel(serialize_as = StoredId)]
+    pub id: UserId,
     /// Handle.
     pub username: &'a str,
     /// Display name.
@@ -121,7 +124,8 @@ pub struct Session {
     /// Id (the `sid` claim of access tokens).
     pub id: Uuid,
     /// Owner.
-    pub user_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub user_id: UserId,
     /// Device description.
     pub user_agent: String,
     /// Address it signed in from.

@@ -73,21 +73,22 @@ async fn handshake_reads_use_indexes_right_after_a_bulk_of_friendships() {
     .await
     .unwrap();
 
+    let me_id = protocol::UserId(me);
     conn.transaction(async |conn| {
         // Six runs each: the sixth may use the generic plan a pooled connection then keeps.
         for _ in 0..6 {
-            let friends = db::queries::social::friends_of(conn, me, None, 1_000).await?;
+            let friends = db::queries::social::friends_of(conn, me_id, None, 1_000).await?;
             assert_eq!(friends.len() as i64, FRIENDS);
             assert!(friends.windows(2).all(|w| w[0].0.id < w[1].0.id), "ordered by friend id");
             // The next page starts after the cursor.
-            let page = db::queries::social::friends_of(conn, me, Some(friends[99].0.id), 50).await?;
+            let page = db::queries::social::friends_of(conn, me_id, Some(friends[99].0.id), 50).await?;
             assert_eq!(
                 page.iter().map(|(u, _)| u.id).collect::<Vec<_>>(),
                 friends[100..150].iter().map(|(u, _)| u.id).collect::<Vec<_>>()
             );
-            db::queries::social::requests_of(conn, me, 100).await?;
-            db::queries::conversations::ids_of(conn, me).await?;
-            db::queries::summaries::summaries(conn, me, None, 200).await?;
+            db::queries::social::requests_of(conn, me_id, 100).await?;
+            db::queries::conversations::ids_of(conn, me_id).await?;
+            db::queries::summaries::summaries(conn, me_id, None, 200).await?;
         }
         let scans: Vec<Scans> = diesel::sql_query(
             "SELECT relname::text AS relname, seq_scan FROM pg_stat_xact_user_tables \

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, reason = "benchmark fixtures")]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use protocol::{ConversationId, UserId};
 use server::bus::BusMessage;
 use server::ws::hub::{ConnectionQueues, Hub};
 use uuid::Uuid;
@@ -15,10 +16,10 @@ fn fanout(c: &mut Criterion) {
     for members in [10usize, 100, 1_000] {
         let (hub, conversation, mut queues) = runtime.block_on(async {
             let hub = Hub::start(Uuid::now_v7(), None, 1_024);
-            let conversation = Uuid::now_v7();
+            let conversation = ConversationId(Uuid::now_v7());
             let mut queues: Vec<ConnectionQueues> = Vec::new();
             for _ in 0..members {
-                let (id, q, _) = hub.register(Uuid::now_v7(), Uuid::now_v7(), Vec::new()).await.unwrap();
+                let (id, q, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), Vec::new()).await.unwrap();
                 hub.subscribe(id, vec![conversation]).await;
                 queues.push(q);
             }
@@ -28,7 +29,8 @@ fn fanout(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(members), &members, |b, _| {
             b.iter(|| {
                 runtime.block_on(async {
-                    hub.deliver(BusMessage::Typing { conversation_id: conversation, user_id: Uuid::nil() }).await;
+                    hub.deliver(BusMessage::Typing { conversation_id: conversation, user_id: UserId(Uuid::nil()) })
+                        .await;
                     // A round trip through the hub: the event has been queued to everyone.
                     hub.stats().await;
                 });

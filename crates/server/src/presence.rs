@@ -2,7 +2,7 @@
 //! the gateway's hub, behind a trait so that the domain does not depend on the gateway.
 
 use futures_util::future::BoxFuture;
-use uuid::Uuid;
+use protocol::UserId;
 
 /// Live connection counts of this process.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,7 +16,7 @@ pub struct LiveCounts {
 /// Answers presence questions.
 pub trait Presence: Send + Sync + 'static {
     /// Whether a user is connected (here, or to another server as far as this one knows).
-    fn is_online(&self, user: Uuid) -> BoxFuture<'_, bool>;
+    fn is_online(&self, user: UserId) -> BoxFuture<'_, bool>;
     /// This process's live connection counts.
     fn counts(&self) -> BoxFuture<'_, LiveCounts>;
 }

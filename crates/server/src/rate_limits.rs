@@ -22,8 +22,8 @@ use actix_web::middleware::Next;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::{StateInformationMiddleware, StateSnapshot};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
-use protocol::ErrorCode;
-use uuid::Uuid;
+use protocol::bots::ApiTokenId;
+use protocol::{ErrorCode, UserId};
 
 use crate::error::ApiError;
 
@@ -38,7 +38,7 @@ fn quota(per_second: u32) -> Quota {
 }
 
 /// Every user's bucket; one per server.
-pub struct UserLimits(DefaultKeyedRateLimiter<Uuid>);
+pub struct UserLimits(DefaultKeyedRateLimiter<UserId>);
 
 impl UserLimits {
     /// Buckets of `per_second` requests per user.
@@ -47,13 +47,13 @@ impl UserLimits {
     }
 
     /// Takes one request from `user`'s bucket, or says when to retry.
-    pub fn check(&self, user: Uuid) -> Result<(), ApiError> {
+    pub fn check(&self, user: UserId) -> Result<(), ApiError> {
         self.0.check_key(&user).map_err(|not_until| limited(not_until.wait_time_from(DefaultClock::default().now())))
     }
 }
 
 /// Every API token's bucket; one per server.
-pub struct TokenLimits(DefaultKeyedRateLimiter<Uuid, StateInformationMiddleware>);
+pub struct TokenLimits(DefaultKeyedRateLimiter<ApiTokenId, StateInformationMiddleware>);
 
 /// Where a token's bucket stands after a request, for the `X-RateLimit-*` headers.
 #[derive(Clone, Copy, Debug)]
@@ -74,7 +74,7 @@ impl TokenLimits {
 
     /// Takes one request from `token`'s bucket: where it stands now, or the refusal (which
     /// carries where it stands too).
-    pub fn check(&self, token: Uuid) -> Result<TokenBucketState, (ApiError, TokenBucketState)> {
+    pub fn check(&self, token: ApiTokenId) -> Result<TokenBucketState, (ApiError, TokenBucketState)> {
         match self.0.check_key(&token) {
             Ok(snapshot) => Ok(bucket_state(&snapshot)),
             Err(not_until) => {
@@ -151,7 +151,7 @@ impl ConnectionLimit {
     }
 
     /// Takes one frame from the connection's bucket, then from its user's.
-    pub fn check(&self, users: &UserLimits, user: Uuid) -> Result<(), ApiError> {
+    pub fn check(&self, users: &UserLimits, user: UserId) -> Result<(), ApiError> {
         self.0.check().map_err(|not_until| limited(not_until.wait_time_from(DefaultClock::default().now())))?;
         users.check(user)
     }
@@ -165,13 +165,15 @@ fn limited(wait: Duration) -> ApiError {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     #[test]
     fn a_burst_passes_then_the_rate_holds() {
         let users = UserLimits::new(1_000);
         let conn = ConnectionLimit::new(5);
-        let user = Uuid::new_v4();
+        let user = UserId(Uuid::new_v4());
         let passed = (0..30).filter(|_| conn.check(&users, user).is_ok()).count();
         assert_eq!(passed, 10, "a burst of twice the rate");
         let refused = conn.check(&users, user).unwrap_err();
@@ -182,9 +184,9 @@ mod tests {
     fn a_users_connections_share_the_users_bucket() {
         let users = UserLimits::new(3);
         let (a, b) = (ConnectionLimit::new(100), ConnectionLimit::new(100));
-        let user = Uuid::new_v4();
+        let user = UserId(Uuid::new_v4());
         let passed = (0..10).filter(|i| if i % 2 == 0 { a.check(&users, user) } else { b.check(&users, user) }.is_ok());
         assert_eq!(passed.count(), 6);
-        assert!(users.check(Uuid::new_v4()).is_ok(), "another user has a bucket of their own");
+        assert!(users.check(UserId(Uuid::new_v4())).is_ok(), "another user has a bucket of their own");
     }
 }

@@ -5,9 +5,9 @@
 use db::queries::social::{self, RequestRow};
 use db::queries::users as user_queries;
 use diesel_async::AsyncPgConnection;
+use protocol::UserId;
 use protocol::social::{Friend, FriendRequest, FriendRequests};
 use protocol::ws::ServerFrame;
-use uuid::Uuid;
 
 use crate::bus::BusMessage;
 use crate::error::ApiError;
@@ -17,9 +17,9 @@ use crate::state::AppState;
 const MAX_LISTED: i64 = 200;
 
 /// Pending requests to and from `user`, with both profiles.
-pub async fn load_requests(conn: &mut AsyncPgConnection, user: Uuid) -> Result<FriendRequests, ApiError> {
+pub async fn load_requests(conn: &mut AsyncPgConnection, user: UserId) -> Result<FriendRequests, ApiError> {
     let (incoming, outgoing) = social::requests_of(conn, user, MAX_LISTED).await?;
-    let ids: Vec<Uuid> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
+    let ids: Vec<UserId> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
     let users = user_queries::by_ids(conn, &ids).await?;
     let view = |rows: Vec<RequestRow>| -> Vec<FriendRequest> {
         rows.into_iter()
@@ -39,14 +39,14 @@ pub async fn load_requests(conn: &mut AsyncPgConnection, user: Uuid) -> Result<F
 /// Tells the recipient's connections about a new request.
 pub async fn request_sent(state: &AppState, request: &FriendRequest) {
     let frame = ServerFrame::FriendRequestReceived { request: request.clone() };
-    state.bus.publish(BusMessage::ToUsers { user_ids: vec![request.to.id.0], frame }).await;
+    state.bus.publish(BusMessage::ToUsers { user_ids: vec![request.to.id], frame }).await;
 }
 
 /// Tells both users' connections about a new friendship (and starts presence between them).
 pub async fn friendship_started(state: &AppState, me: &db::models::User, friend: &Friend) {
     let mine = BusMessage::FriendAdded { user_id: me.id, friend: friend.clone() };
     let theirs = BusMessage::FriendAdded {
-        user_id: friend.user.id.0,
+        user_id: friend.user.id,
         friend: Friend { user: me.to_public(), since: friend.since },
     };
     state.bus.publish(mine).await;
@@ -60,7 +60,7 @@ pub async fn request_removed(state: &AppState, row: &RequestRow) {
 }
 
 /// Tells both users' connections a friendship ended (and stops presence between them).
-pub async fn friendship_ended(state: &AppState, a: Uuid, b: Uuid) {
+pub async fn friendship_ended(state: &AppState, a: UserId, b: UserId) {
     state.bus.publish(BusMessage::FriendRemoved { user_id: a, other: b }).await;
     state.bus.publish(BusMessage::FriendRemoved { user_id: b, other: a }).await;
 }

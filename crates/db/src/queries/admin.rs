@@ -6,8 +6,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use protocol::users::Role;
+use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
+use crate::columns::StoredUserRole;
 use crate::models::User;
 use crate::queries::{like_prefix, lower};
 use crate::schema::{audit_log, conversation_members, conversations, messages, server_settings, sessions, users};
@@ -41,7 +44,9 @@ pub async fn users_page(
         UserFilter::All => query.filter(users::deleted_at.is_null()),
         UserFilter::Active => query.filter(users::deleted_at.is_null()).filter(users::disabled_at.is_null()),
         UserFilter::Disabled => query.filter(users::deleted_at.is_null()).filter(users::disabled_at.is_not_null()),
-        UserFilter::Admins => query.filter(users::deleted_at.is_null()).filter(users::role.eq("admin")),
+        UserFilter::Admins => {
+            query.filter(users::deleted_at.is_null()).filter(users::role.eq(StoredUserRole(Role::Admin)))
+        }
         UserFilter::Deleted => query.filter(users::deleted_at.is_not_null()),
     };
     if let Some(prefix) = prefix {
@@ -55,7 +60,8 @@ pub async fn users_page(
 }
 
 /// Live sessions, conversations and messages of a user.
-pub async fn user_counts(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<(i64, i64, i64)> {
+pub async fn user_counts(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<(i64, i64, i64)> {
+    let user = user.0;
     let sessions: i64 = sessions::table
         .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())
@@ -70,9 +76,9 @@ pub async fn user_counts(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResul
 }
 
 /// Sets `disabled_at` (or clears it); returns the user, `None` if absent or deleted.
-pub async fn set_disabled(conn: &mut AsyncPgConnection, user: Uuid, disabled: bool) -> QueryResult<Option<User>> {
+pub async fn set_disabled(conn: &mut AsyncPgConnection, user: UserId, disabled: bool) -> QueryResult<Option<User>> {
     let value = disabled.then(Utc::now);
-    diesel::update(users::table.find(user).filter(users::deleted_at.is_null()))
+    diesel::update(users::table.find(user.0).filter(users::deleted_at.is_null()))
         .set(users::disabled_at.eq(value))
         .returning(User::as_returning())
         .get_result(conn)
@@ -91,23 +97,23 @@ pub enum RoleChange {
     LastAdmin,
 }
 
-/// Makes a user an admin or a plain user, never demoting the last enabled admin. Admin rows
-/// are locked first, so two concurrent demotions cannot both pass the check.
-pub async fn set_role(conn: &mut AsyncPgConnection, user: Uuid, admin: bool) -> QueryResult<RoleChange> {
+/// Gives a user a role, never demoting the last enabled admin. Admin rows are locked first,
+/// so two concurrent demotions cannot both pass the check.
+pub async fn set_role(conn: &mut AsyncPgConnection, user: UserId, role: Role) -> QueryResult<RoleChange> {
     conn.transaction(async |conn| {
         let admins: Vec<Uuid> = users::table
-            .filter(users::role.eq("admin"))
+            .filter(users::role.eq(StoredUserRole(Role::Admin)))
             .filter(users::deleted_at.is_null())
             .filter(users::disabled_at.is_null())
             .select(users::id)
             .for_update()
             .load(conn)
             .await?;
-        if !admin && admins == [user] {
+        if role != Role::Admin && admins == [user.0] {
             return Ok(RoleChange::LastAdmin);
         }
-        let updated = diesel::update(users::table.find(user).filter(users::deleted_at.is_null()))
-            .set(users::role.eq(if admin { "admin" } else { "user" }))
+        let updated = diesel::update(users::table.find(user.0).filter(users::deleted_at.is_null()))
+            .set(users::role.eq(StoredUserRole(role)))
             .returning(User::as_returning())
             .get_result(conn)
             .await
@@ -120,7 +126,7 @@ pub async fn set_role(conn: &mut AsyncPgConnection, user: Uuid, admin: bool) -> 
 /// Changes an account's username and/or display name.
 pub async fn rename_user(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     username: Option<&str>,
     display_name: Option<&str>,
 ) -> QueryResult<Option<User>> {
@@ -128,7 +134,7 @@ pub async fn rename_user(
     if current.deleted_at.is_some() {
         return Ok(None);
     }
-    diesel::update(users::table.find(user))
+    diesel::update(users::table.find(user.0))
         .set((
             users::username.eq(username.unwrap_or(&current.username)),
             users::display_name.eq(display_name.unwrap_or(&current.display_name)),
@@ -146,7 +152,8 @@ pub struct AuditRow {
     /// Id.
     pub id: Uuid,
     /// Who.
-    pub actor_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub actor_id: UserId,
     /// What.
     pub action: String,
     /// Kind of target.
@@ -164,7 +171,7 @@ pub struct AuditRow {
 /// Appends to the audit log (the table refuses updates and deletes).
 pub async fn audit(
     conn: &mut AsyncPgConnection,
-    actor: Uuid,
+    actor: UserId,
     action: &str,
     target: (&str, Option<Uuid>),
     detail: serde_json::Value,
@@ -173,7 +180,7 @@ pub async fn audit(
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(Uuid::now_v7()),
-            audit_log::actor_id.eq(actor),
+            audit_log::actor_id.eq(actor.0),
             audit_log::action.eq(action),
             audit_log::target_type.eq(target.0),
             audit_log::target_id.eq(target.1),
@@ -189,7 +196,7 @@ pub async fn audit(
 /// cursor `(created_at, id)`.
 pub async fn audit_page(
     conn: &mut AsyncPgConnection,
-    actor: Option<Uuid>,
+    actor: Option<UserId>,
     action_prefix: Option<&str>,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
@@ -201,7 +208,7 @@ pub async fn audit_page(
         .limit(limit)
         .into_boxed();
     if let Some(actor) = actor {
-        query = query.filter(audit_log::actor_id.eq(actor));
+        query = query.filter(audit_log::actor_id.eq(actor.0));
     }
     if let Some(prefix) = action_prefix {
         query = query.filter(audit_log::action.like(like_prefix(prefix)));
@@ -216,8 +223,8 @@ pub async fn audit_page(
 #[derive(Clone, Debug, QueryableByName)]
 pub struct ConversationOverview {
     /// Id.
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid, deserialize_as = Uuid)]
+    pub id: ConversationId,
     /// Direct or group.
     #[diesel(sql_type = diesel::sql_types::Text, deserialize_as = crate::columns::StoredKind)]
     pub kind: protocol::conversations::ConversationKind,
@@ -246,7 +253,7 @@ FROM conversations c";
 /// Conversations, newest activity first, before the cursor `(last_activity_at, id)`.
 pub async fn conversations_page(
     conn: &mut AsyncPgConnection,
-    before: Option<(DateTime<Utc>, Uuid)>,
+    before: Option<(DateTime<Utc>, ConversationId)>,
     limit: i64,
 ) -> QueryResult<Vec<ConversationOverview>> {
     let order = " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $1";
@@ -256,7 +263,7 @@ pub async fn conversations_page(
             diesel::sql_query(format!("{OVERVIEW} WHERE (c.last_activity_at, c.id) < ($2, $3){order}"))
                 .bind::<BigInt, _>(limit)
                 .bind::<Timestamptz, _>(at)
-                .bind::<diesel::sql_types::Uuid, _>(id)
+                .bind::<diesel::sql_types::Uuid, _>(id.0)
                 .load(conn)
                 .await
         }
@@ -266,20 +273,24 @@ pub async fn conversations_page(
 /// One conversation's overview.
 pub async fn conversation_overview(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: ConversationId,
 ) -> QueryResult<Option<ConversationOverview>> {
     diesel::sql_query(format!("{OVERVIEW} WHERE c.id = $1"))
-        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<diesel::sql_types::Uuid, _>(id.0)
         .get_result(conn)
         .await
         .optional()
 }
 
 /// Up to `limit` members of each conversation, by joining time.
-pub async fn some_members(conn: &mut AsyncPgConnection, conversation: Uuid, limit: i64) -> QueryResult<Vec<User>> {
+pub async fn some_members(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
     conversation_members::table
         .inner_join(users::table)
-        .filter(conversation_members::conversation_id.eq(conversation))
+        .filter(conversation_members::conversation_id.eq(conversation.0))
         .order(conversation_members::joined_at)
         .limit(limit)
         .select(User::as_select())
@@ -290,10 +301,10 @@ pub async fn some_members(conn: &mut AsyncPgConnection, conversation: Uuid, limi
 /// Every message of a conversation, oldest first (for exports).
 pub async fn all_messages(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
 ) -> QueryResult<Vec<crate::queries::messages::MessageRow>> {
     messages::table
-        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::conversation_id.eq(conversation.0))
         .order(messages::seq)
         .select(crate::queries::messages::MessageRow::as_select())
         .load(conn)
@@ -303,10 +314,10 @@ pub async fn all_messages(
 /// Every message a user sent, oldest first (for their own export).
 pub async fn messages_by(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
 ) -> QueryResult<Vec<crate::queries::messages::MessageRow>> {
     messages::table
-        .filter(messages::sender_id.eq(user))
+        .filter(messages::sender_id.eq(user.0))
         .order(messages::created_at)
         .select(crate::queries::messages::MessageRow::as_select())
         .load(conn)
@@ -336,14 +347,16 @@ pub async fn expired_messages(
     conn: &mut AsyncPgConnection,
     cutoff: DateTime<Utc>,
     limit: i64,
-) -> QueryResult<Vec<(Uuid, Uuid)>> {
-    let mut doomed: Vec<(Uuid, Uuid)> = messages::table
+) -> QueryResult<Vec<(ConversationId, MessageId)>> {
+    let doomed: Vec<(Uuid, Uuid)> = messages::table
         .filter(messages::created_at.lt(cutoff))
         .order(messages::created_at)
         .limit(limit)
         .select((messages::conversation_id, messages::id))
         .load(conn)
         .await?;
+    let mut doomed: Vec<(ConversationId, MessageId)> =
+        doomed.into_iter().map(|(conversation, message)| (ConversationId(conversation), MessageId(message))).collect();
     doomed.sort_unstable();
     Ok(doomed)
 }

@@ -5,8 +5,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use protocol::UserId;
+use protocol::bots::ApiTokenId;
 use uuid::Uuid;
 
+use crate::columns::StoredId;
 use crate::models::User;
 use crate::schema::{api_tokens, bots, users};
 
@@ -15,11 +18,14 @@ use crate::schema::{api_tokens, bots, users};
 #[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
 pub struct ApiTokenRow {
     /// Id.
-    pub id: Uuid,
+    #[diesel(deserialize_as = StoredId)]
+    pub id: ApiTokenId,
     /// The account it acts as.
-    pub account_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub account_id: UserId,
     /// The person who made it.
-    pub created_by: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub created_by: UserId,
     /// Its name.
     pub name: String,
     /// Scope names (`read`, `send`, `manage`).
@@ -39,11 +45,14 @@ pub struct ApiTokenRow {
 #[diesel(table_name = api_tokens)]
 pub struct NewApiToken<'a> {
     /// Id (UUIDv7).
-    pub id: Uuid,
+    #[diesel(serialize_as = StoredId)]
+    pub id: ApiTokenId,
     /// The account it acts as.
-    pub account_id: Uuid,
+    #[diesel(serialize_as = StoredId)]
+    pub account_id: UserId,
     /// The person making it.
-    pub created_by: Uuid,
+    #[diesel(serialize_as = StoredId)]
+    pub created_by: UserId,
     /// Its name.
     pub name: &'a str,
     /// SHA-256 of the secret.
@@ -56,13 +65,13 @@ pub struct NewApiToken<'a> {
 
 /// Stores a new token.
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewApiToken<'_>) -> QueryResult<ApiTokenRow> {
-    diesel::insert_into(api_tokens::table).values(&new).returning(ApiTokenRow::as_returning()).get_result(conn).await
+    diesel::insert_into(api_tokens::table).values(new).returning(ApiTokenRow::as_returning()).get_result(conn).await
 }
 
 /// How many of `account`'s tokens still work (unrevoked, unexpired).
-pub async fn count_live(conn: &mut AsyncPgConnection, account: Uuid) -> QueryResult<i64> {
+pub async fn count_live(conn: &mut AsyncPgConnection, account: UserId) -> QueryResult<i64> {
     api_tokens::table
-        .filter(api_tokens::account_id.eq(account))
+        .filter(api_tokens::account_id.eq(account.0))
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(diesel::dsl::now)))
         .count()
@@ -84,11 +93,11 @@ pub async fn by_hash(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<O
 }
 
 /// Records a use, at most once a minute per token, so a busy bot does not write on every call.
-pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn touch(conn: &mut AsyncPgConnection, id: ApiTokenId) -> QueryResult<()> {
     let a_minute_ago = Utc::now() - chrono::Duration::minutes(1);
     diesel::update(
         api_tokens::table
-            .find(id)
+            .find(id.0)
             .filter(api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(a_minute_ago))),
     )
     .set(api_tokens::last_used_at.eq(diesel::dsl::now))
@@ -99,10 +108,10 @@ pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
 
 /// The unrevoked tokens `owner` may manage: their own account's and their live bots', newest
 /// first.
-pub async fn managed_by(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<Vec<ApiTokenRow>> {
-    let owned_bots = bots::table.filter(bots::owner_id.eq(owner)).select(bots::user_id);
+pub async fn managed_by(conn: &mut AsyncPgConnection, owner: UserId) -> QueryResult<Vec<ApiTokenRow>> {
+    let owned_bots = bots::table.filter(bots::owner_id.eq(owner.0)).select(bots::user_id);
     api_tokens::table
-        .filter(api_tokens::account_id.eq(owner).or(api_tokens::account_id.eq_any(owned_bots)))
+        .filter(api_tokens::account_id.eq(owner.0).or(api_tokens::account_id.eq_any(owned_bots)))
         .filter(api_tokens::revoked_at.is_null())
         .order(api_tokens::created_at.desc())
         .select(ApiTokenRow::as_select())
@@ -112,13 +121,13 @@ pub async fn managed_by(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResul
 
 /// Revokes a token `owner` may manage; `None` when there is no such live token (someone else's
 /// included, so its existence is not told).
-pub async fn revoke(conn: &mut AsyncPgConnection, owner: Uuid, id: Uuid) -> QueryResult<Option<ApiTokenRow>> {
-    let owned_bots = bots::table.filter(bots::owner_id.eq(owner)).select(bots::user_id);
+pub async fn revoke(conn: &mut AsyncPgConnection, owner: UserId, id: ApiTokenId) -> QueryResult<Option<ApiTokenRow>> {
+    let owned_bots = bots::table.filter(bots::owner_id.eq(owner.0)).select(bots::user_id);
     diesel::update(
         api_tokens::table
-            .find(id)
+            .find(id.0)
             .filter(api_tokens::revoked_at.is_null())
-            .filter(api_tokens::account_id.eq(owner).or(api_tokens::account_id.eq_any(owned_bots))),
+            .filter(api_tokens::account_id.eq(owner.0).or(api_tokens::account_id.eq_any(owned_bots))),
     )
     .set(api_tokens::revoked_at.eq(diesel::dsl::now))
     .returning(ApiTokenRow::as_returning())
@@ -128,9 +137,9 @@ pub async fn revoke(conn: &mut AsyncPgConnection, owner: Uuid, id: Uuid) -> Quer
 }
 
 /// Revokes every token of `account` (a deleted account, a deleted bot).
-pub async fn revoke_all_of(conn: &mut AsyncPgConnection, account: Uuid) -> QueryResult<usize> {
+pub async fn revoke_all_of(conn: &mut AsyncPgConnection, account: UserId) -> QueryResult<usize> {
     diesel::update(
-        api_tokens::table.filter(api_tokens::account_id.eq(account)).filter(api_tokens::revoked_at.is_null()),
+        api_tokens::table.filter(api_tokens::account_id.eq(account.0)).filter(api_tokens::revoked_at.is_null()),
     )
     .set(api_tokens::revoked_at.eq(diesel::dsl::now))
     .execute(conn)

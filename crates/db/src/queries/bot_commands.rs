@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
 use crate::models::User;
@@ -19,10 +20,11 @@ pub enum SetRefused {
 /// has checked that the bot is a member and the names are valid and distinct.
 pub async fn replace(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    bot: Uuid,
+    conversation: ConversationId,
+    bot: UserId,
     commands: &[(String, String)],
 ) -> QueryResult<Result<(), SetRefused>> {
+    let (conversation, bot) = (conversation.0, bot.0);
     let commands = commands.to_vec();
     conn.transaction(async move |conn| {
         let names: Vec<&str> = commands.iter().map(|(name, _)| name.as_str()).collect();
@@ -65,9 +67,10 @@ pub async fn replace(
 /// The commands of `conversation` with their bots, by name: only those of bots still in it.
 pub async fn of_conversation(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
 ) -> QueryResult<Vec<(String, String, User)>> {
     use crate::schema::conversation_members;
+    let conversation = conversation.0;
     let still_member = conversation_members::table
         .filter(conversation_members::conversation_id.eq(conversation))
         .filter(conversation_members::user_id.eq(bot_commands::bot_id));
@@ -83,19 +86,25 @@ pub async fn of_conversation(
 }
 
 /// The bot answering `/name` in `conversation`.
-pub async fn bot_for(conn: &mut AsyncPgConnection, conversation: Uuid, name: &str) -> QueryResult<Option<Uuid>> {
-    bot_commands::table.find((conversation, name)).select(bot_commands::bot_id).first(conn).await.optional()
+pub async fn bot_for(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    name: &str,
+) -> QueryResult<Option<UserId>> {
+    let bot: Option<Uuid> =
+        bot_commands::table.find((conversation.0, name)).select(bot_commands::bot_id).first(conn).await.optional()?;
+    Ok(bot.map(UserId))
 }
 
 /// The `command_invoked` event at `seq` of `conversation`: its payload and when it was stored.
 pub async fn invocation(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
     seq: i64,
 ) -> QueryResult<Option<(serde_json::Value, chrono::DateTime<chrono::Utc>)>> {
     use crate::schema::events;
     events::table
-        .filter(events::conversation_id.eq(conversation))
+        .filter(events::conversation_id.eq(conversation.0))
         .filter(events::seq.eq(seq))
         .filter(events::kind.eq("command_invoked"))
         .select((events::payload, events::created_at))

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use protocol::UserId;
 use protocol::users::AccountKind;
 use uuid::Uuid;
 
@@ -16,9 +17,11 @@ use crate::schema::{bots, users};
 #[diesel(table_name = bots, check_for_backend(diesel::pg::Pg))]
 pub struct BotRow {
     /// The bot's user id.
-    pub user_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub user_id: UserId,
     /// The person who owns it.
-    pub owner_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub owner_id: UserId,
     /// What it does.
     pub description: String,
     /// When it was made.
@@ -29,9 +32,9 @@ pub struct BotRow {
 #[derive(Debug, Clone, Copy)]
 pub struct NewBot<'a> {
     /// Its id (UUIDv7).
-    pub id: Uuid,
+    pub id: UserId,
     /// The person who owns it.
-    pub owner_id: Uuid,
+    pub owner_id: UserId,
     /// Its unique handle.
     pub username: &'a str,
     /// Name shown to others.
@@ -59,7 +62,11 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewBot<'_>) -> QueryResul
             .get_result(conn)
             .await?;
         let bot = diesel::insert_into(bots::table)
-            .values((bots::user_id.eq(new.id), bots::owner_id.eq(new.owner_id), bots::description.eq(new.description)))
+            .values((
+                bots::user_id.eq(new.id.0),
+                bots::owner_id.eq(new.owner_id.0),
+                bots::description.eq(new.description),
+            ))
             .returning(BotRow::as_returning())
             .get_result(conn)
             .await?;
@@ -69,10 +76,10 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewBot<'_>) -> QueryResul
 }
 
 /// How many live (not deleted) bots `owner` has.
-pub async fn count_owned(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<i64> {
+pub async fn count_owned(conn: &mut AsyncPgConnection, owner: UserId) -> QueryResult<i64> {
     bots::table
         .inner_join(users::table.on(users::id.eq(bots::user_id)))
-        .filter(bots::owner_id.eq(owner))
+        .filter(bots::owner_id.eq(owner.0))
         .filter(users::deleted_at.is_null())
         .count()
         .get_result(conn)
@@ -80,10 +87,10 @@ pub async fn count_owned(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResu
 }
 
 /// `owner`'s live bots, oldest first.
-pub async fn owned_by(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<Vec<(User, BotRow)>> {
+pub async fn owned_by(conn: &mut AsyncPgConnection, owner: UserId) -> QueryResult<Vec<(User, BotRow)>> {
     bots::table
         .inner_join(users::table.on(users::id.eq(bots::user_id)))
-        .filter(bots::owner_id.eq(owner))
+        .filter(bots::owner_id.eq(owner.0))
         .filter(users::deleted_at.is_null())
         .order(users::created_at.asc())
         .select((User::as_select(), BotRow::as_select()))
@@ -92,7 +99,7 @@ pub async fn owned_by(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<
 }
 
 /// Every live bot, oldest first, for operators; `limit` rows after `after` (a bot id).
-pub async fn all(conn: &mut AsyncPgConnection, after: Option<Uuid>, limit: i64) -> QueryResult<Vec<(User, BotRow)>> {
+pub async fn all(conn: &mut AsyncPgConnection, after: Option<UserId>, limit: i64) -> QueryResult<Vec<(User, BotRow)>> {
     let mut query = bots::table
         .inner_join(users::table.on(users::id.eq(bots::user_id)))
         .filter(users::deleted_at.is_null())
@@ -101,17 +108,17 @@ pub async fn all(conn: &mut AsyncPgConnection, after: Option<Uuid>, limit: i64) 
         .limit(limit)
         .into_boxed();
     if let Some(after) = after {
-        query = query.filter(bots::user_id.gt(after));
+        query = query.filter(bots::user_id.gt(after.0));
     }
     query.load(conn).await
 }
 
 /// A live bot that `owner` owns; `None` for anyone else's, a deleted one, or a person.
-pub async fn owned(conn: &mut AsyncPgConnection, owner: Uuid, bot: Uuid) -> QueryResult<Option<(User, BotRow)>> {
+pub async fn owned(conn: &mut AsyncPgConnection, owner: UserId, bot: UserId) -> QueryResult<Option<(User, BotRow)>> {
     bots::table
         .inner_join(users::table.on(users::id.eq(bots::user_id)))
-        .filter(bots::user_id.eq(bot))
-        .filter(bots::owner_id.eq(owner))
+        .filter(bots::user_id.eq(bot.0))
+        .filter(bots::owner_id.eq(owner.0))
         .filter(users::deleted_at.is_null())
         .select((User::as_select(), BotRow::as_select()))
         .first(conn)
@@ -122,10 +129,11 @@ pub async fn owned(conn: &mut AsyncPgConnection, owner: Uuid, bot: Uuid) -> Quer
 /// Changes a bot's display name and/or description.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    bot: Uuid,
+    bot: UserId,
     display_name: Option<&str>,
     description: Option<&str>,
 ) -> QueryResult<()> {
+    let bot = bot.0;
     if let Some(name) = display_name {
         diesel::update(users::table.find(bot))
             .set((users::display_name.eq(name), users::updated_at.eq(diesel::dsl::now)))

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use protocol::conversations::{ConversationKind, MemberRole};
+use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
 use crate::columns::{StoredKind, StoredRole};
@@ -56,7 +57,8 @@ impl Refusal {
 #[diesel(table_name = conversations, check_for_backend(diesel::pg::Pg))]
 pub struct ConversationRow {
     /// Id.
-    pub id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub id: ConversationId,
     /// Direct or group.
     #[diesel(deserialize_as = StoredKind)]
     pub kind: ConversationKind,
@@ -79,9 +81,11 @@ pub struct ConversationRow {
 #[diesel(table_name = conversation_members, check_for_backend(diesel::pg::Pg))]
 pub struct MemberRow {
     /// Conversation.
-    pub conversation_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub conversation_id: ConversationId,
     /// Member.
-    pub user_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub user_id: UserId,
     /// Owner, admin or member.
     #[diesel(deserialize_as = StoredRole)]
     pub role: MemberRole,
@@ -105,7 +109,7 @@ impl MemberRow {
 }
 
 /// The key that makes a pair's DM unique, whichever of them opens it.
-pub fn dm_key(a: Uuid, b: Uuid) -> String {
+pub fn dm_key(a: UserId, b: UserId) -> String {
     let (low, high) = if a < b { (a, b) } else { (b, a) };
     format!("{low}:{high}")
 }
@@ -113,22 +117,27 @@ pub fn dm_key(a: Uuid, b: Uuid) -> String {
 /// The caller's membership, if they are a member.
 pub async fn membership(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    user: Uuid,
+    conversation: ConversationId,
+    user: UserId,
 ) -> QueryResult<Option<MemberRow>> {
-    conversation_members::table.find((conversation, user)).select(MemberRow::as_select()).first(conn).await.optional()
+    conversation_members::table
+        .find((conversation.0, user.0))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// The conversation and the caller's membership; `None` unless they are a member.
 pub async fn visible(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    user: Uuid,
+    conversation: ConversationId,
+    user: UserId,
 ) -> QueryResult<Option<(ConversationRow, MemberRow)>> {
     conversations::table
         .inner_join(conversation_members::table)
-        .filter(conversations::id.eq(conversation))
-        .filter(conversation_members::user_id.eq(user))
+        .filter(conversations::id.eq(conversation.0))
+        .filter(conversation_members::user_id.eq(user.0))
         .select((ConversationRow::as_select(), MemberRow::as_select()))
         .first(conn)
         .await
@@ -139,13 +148,13 @@ pub async fn visible(
 /// returns `(muted_until, archived_at)` as stored, or `None` unless they are a member.
 pub async fn update_settings(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    user: Uuid,
+    conversation: ConversationId,
+    user: UserId,
     muted_until: Option<DateTime<Utc>>,
     archived: bool,
 ) -> QueryResult<Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>> {
     let archived_at = if archived { Some(Utc::now()) } else { None };
-    diesel::update(conversation_members::table.find((conversation, user)))
+    diesel::update(conversation_members::table.find((conversation.0, user.0)))
         .set((conversation_members::muted_until.eq(muted_until), conversation_members::archived_at.eq(archived_at)))
         .returning((conversation_members::muted_until, conversation_members::archived_at))
         .get_result(conn)
@@ -154,28 +163,33 @@ pub async fn update_settings(
 }
 
 /// Ids of the conversations a user belongs to.
-pub async fn ids_of(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<Uuid>> {
-    conversation_members::table
-        .filter(conversation_members::user_id.eq(user))
+pub async fn ids_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<ConversationId>> {
+    let ids: Vec<Uuid> = conversation_members::table
+        .filter(conversation_members::user_id.eq(user.0))
         .select(conversation_members::conversation_id)
         .load(conn)
-        .await
+        .await?;
+    Ok(ids.into_iter().map(ConversationId).collect())
 }
 
 /// Ids of a conversation's members.
-pub async fn member_ids(conn: &mut AsyncPgConnection, conversation: Uuid) -> QueryResult<Vec<Uuid>> {
-    conversation_members::table
-        .filter(conversation_members::conversation_id.eq(conversation))
+pub async fn member_ids(conn: &mut AsyncPgConnection, conversation: ConversationId) -> QueryResult<Vec<UserId>> {
+    let ids: Vec<Uuid> = conversation_members::table
+        .filter(conversation_members::conversation_id.eq(conversation.0))
         .select(conversation_members::user_id)
         .load(conn)
-        .await
+        .await?;
+    Ok(ids.into_iter().map(UserId).collect())
 }
 
 /// Every member with their profile, owners first, then by joining time.
-pub async fn members(conn: &mut AsyncPgConnection, conversation: Uuid) -> QueryResult<Vec<(MemberRow, User)>> {
+pub async fn members(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+) -> QueryResult<Vec<(MemberRow, User)>> {
     let mut rows: Vec<(MemberRow, User)> = conversation_members::table
         .inner_join(users::table)
-        .filter(conversation_members::conversation_id.eq(conversation))
+        .filter(conversation_members::conversation_id.eq(conversation.0))
         .order(conversation_members::joined_at)
         .select((MemberRow::as_select(), User::as_select()))
         .load(conn)
@@ -185,11 +199,12 @@ pub async fn members(conn: &mut AsyncPgConnection, conversation: Uuid) -> QueryR
 }
 
 /// The DM between two users, if they have one.
-pub async fn dm_between(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<Option<Uuid>> {
-    conversations::table
+pub async fn dm_between(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<Option<ConversationId>> {
+    let id: Option<Uuid> = conversations::table
         .filter(conversations::dm_key.eq(dm_key(a, b)))
         .select(conversations::id)
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Ok(id.map(ConversationId))
 }

@@ -11,8 +11,11 @@ use diesel::sql_types::{Array, BigInt, Bool, Interval, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use protocol::conversations::{Event, Message};
 use protocol::media::{Attachment, MediaId, MediaKind};
+use protocol::users::Role;
+use protocol::{MessageId, UserId};
 use uuid::Uuid;
 
+use crate::columns::{StoredId, StoredUserRole};
 use crate::prepared::prepared;
 use crate::schema::media;
 
@@ -21,9 +24,11 @@ use crate::schema::media;
 #[diesel(table_name = media, check_for_backend(diesel::pg::Pg))]
 pub struct MediaRow {
     /// Id.
-    pub id: Uuid,
+    #[diesel(deserialize_as = StoredId, serialize_as = StoredId)]
+    pub id: MediaId,
     /// Who uploaded it (the only one who may attach it).
-    pub uploader_id: Uuid,
+    #[diesel(deserialize_as = StoredId, serialize_as = StoredId)]
+    pub uploader_id: UserId,
     /// `MediaKind::name`.
     pub kind: String,
     /// Sniffed type.
@@ -57,7 +62,7 @@ pub struct MediaRow {
 impl MediaRow {
     /// As messages carry it.
     pub fn to_attachment(&self) -> Attachment {
-        let id = MediaId(self.id);
+        let id = self.id;
         Attachment {
             id,
             kind: MediaKind::from_name(&self.kind).unwrap_or(MediaKind::File),
@@ -112,27 +117,27 @@ pub async fn claim_blobs(conn: &mut AsyncPgConnection, blobs: &[Blob]) -> QueryR
 
 /// Records an upload (its blobs claimed in the same transaction).
 pub async fn insert(conn: &mut AsyncPgConnection, row: &MediaRow) -> QueryResult<()> {
-    diesel::insert_into(media::table).values(row).execute(conn).await.map(|_| ())
+    diesel::insert_into(media::table).values(row.clone()).execute(conn).await.map(|_| ())
 }
 
 /// Bytes used by `user`'s uploads (each upload counts, even when its bytes are shared).
-pub async fn used_bytes(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<u64> {
+pub async fn used_bytes(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<u64> {
     #[derive(QueryableByName)]
     struct Used {
         #[diesel(sql_type = BigInt)]
         used: i64,
     }
     let found: Used = prepared("SELECT COALESCE(sum(size), 0)::int8 AS used FROM media WHERE uploader_id = $1")
-        .bind::<SqlUuid, _>(user)
+        .bind::<SqlUuid, _>(user.0)
         .get_result(conn)
         .await?;
     Ok(u64::try_from(found.used).unwrap_or(0))
 }
 
 /// Every upload of `user`, oldest first (their personal data export).
-pub async fn of_uploader(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<MediaRow>> {
+pub async fn of_uploader(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<MediaRow>> {
     media::table
-        .filter(media::uploader_id.eq(user))
+        .filter(media::uploader_id.eq(user.0))
         .order((media::created_at, media::id))
         .select(MediaRow::as_select())
         .load(conn)
@@ -142,21 +147,22 @@ pub async fn of_uploader(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResul
 /// The attachments of each of `messages` that has any, in their order.
 pub async fn of_messages(
     conn: &mut AsyncPgConnection,
-    messages: &[Uuid],
-) -> QueryResult<HashMap<Uuid, Vec<Attachment>>> {
+    messages: &[MessageId],
+) -> QueryResult<HashMap<MessageId, Vec<Attachment>>> {
     if messages.is_empty() {
         return Ok(HashMap::new());
     }
+    let messages: Vec<Uuid> = messages.iter().map(|id| id.0).collect();
     let rows: Vec<MediaRow> = media::table
         .filter(media::message_id.eq_any(messages))
         .order((media::message_id, media::position))
         .select(MediaRow::as_select())
         .load(conn)
         .await?;
-    let mut found: HashMap<Uuid, Vec<Attachment>> = HashMap::new();
+    let mut found: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
     for row in rows {
         if let Some(message) = row.message_id {
-            found.entry(message).or_default().push(row.to_attachment());
+            found.entry(MessageId(message)).or_default().push(row.to_attachment());
         }
     }
     Ok(found)
@@ -164,10 +170,10 @@ pub async fn of_messages(
 
 /// Fills in the attachments of `messages`.
 pub async fn fill(conn: &mut AsyncPgConnection, messages: &mut [Message]) -> QueryResult<()> {
-    let ids: Vec<Uuid> = messages.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id.0).collect();
+    let ids: Vec<MessageId> = messages.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id).collect();
     let mut found = of_messages(conn, &ids).await?;
     for message in messages {
-        message.attachments = found.remove(&message.id.0).unwrap_or_default();
+        message.attachments = found.remove(&message.id).unwrap_or_default();
     }
     Ok(())
 }
@@ -175,17 +181,18 @@ pub async fn fill(conn: &mut AsyncPgConnection, messages: &mut [Message]) -> Que
 /// Fills in the attachments of the messages that `events` carry.
 pub async fn fill_events(conn: &mut AsyncPgConnection, events: &mut [Event]) -> QueryResult<()> {
     let mut carried: Vec<&mut Message> = events.iter_mut().filter_map(|e| e.kind.carried_message_mut()).collect();
-    let ids: Vec<Uuid> = carried.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id.0).collect();
+    let ids: Vec<MessageId> = carried.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id).collect();
     let found = of_messages(conn, &ids).await?;
     for message in &mut carried {
-        message.attachments = found.get(&message.id.0).cloned().unwrap_or_default();
+        message.attachments = found.get(&message.id).cloned().unwrap_or_default();
     }
     Ok(())
 }
 
 /// The uploads named by sends, locked until commit so no two messages get one; those in use as
 /// a profile or group photo are left out (they cannot be attached).
-pub(crate) async fn lock_uploads(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<MediaRow>> {
+pub(crate) async fn lock_uploads(conn: &mut AsyncPgConnection, ids: &[MediaId]) -> QueryResult<Vec<MediaRow>> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     use crate::schema::{conversations, users};
     let avatar = users::table.filter(users::avatar_id.eq(media::id.nullable()));
     let group_photo = conversations::table.filter(conversations::photo_id.eq(media::id.nullable()));
@@ -203,8 +210,9 @@ pub(crate) async fn lock_uploads(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> 
 /// conversation they are a member of (or in any conversation, for an operator, who reads every
 /// history), someone's profile photo (every signed-in user sees those), the photo of a group
 /// they are in, or their own upload. `None` for anything else, so a non-member learns nothing.
-pub async fn viewable(conn: &mut AsyncPgConnection, id: Uuid, viewer: Uuid) -> QueryResult<Option<MediaRow>> {
+pub async fn viewable(conn: &mut AsyncPgConnection, id: MediaId, viewer: UserId) -> QueryResult<Option<MediaRow>> {
     use crate::schema::{conversation_members, conversations, messages, users};
+    let (id, viewer) = (id.0, viewer.0);
     let member = conversation_members::table
         .filter(conversation_members::conversation_id.nullable().eq(messages::conversation_id.nullable()))
         .filter(conversation_members::user_id.eq(viewer));
@@ -215,7 +223,7 @@ pub async fn viewable(conn: &mut AsyncPgConnection, id: Uuid, viewer: Uuid) -> Q
         .filter(conversation_members::user_id.eq(viewer));
     let operator = users::table
         .filter(users::id.eq(viewer))
-        .filter(users::role.eq("admin"))
+        .filter(users::role.eq(StoredUserRole(Role::Admin)))
         .filter(users::disabled_at.is_null())
         .filter(users::deleted_at.is_null());
     media::table
@@ -238,10 +246,10 @@ pub async fn viewable(conn: &mut AsyncPgConnection, id: Uuid, viewer: Uuid) -> Q
 
 /// `user`'s own picture upload `id` that is not attached to a message: one that may become a
 /// profile or group photo.
-pub async fn own_picture(conn: &mut AsyncPgConnection, id: Uuid, user: Uuid) -> QueryResult<Option<MediaRow>> {
+pub async fn own_picture(conn: &mut AsyncPgConnection, id: MediaId, user: UserId) -> QueryResult<Option<MediaRow>> {
     media::table
-        .filter(media::id.eq(id))
-        .filter(media::uploader_id.eq(user))
+        .filter(media::id.eq(id.0))
+        .filter(media::uploader_id.eq(user.0))
         .filter(media::kind.eq(protocol::media::MediaKind::Image.name()))
         .filter(media::message_id.is_null())
         .select(MediaRow::as_select())
@@ -319,12 +327,12 @@ pub async fn blob_exists(conn: &mut AsyncPgConnection, sha256: &str) -> QueryRes
 /// the copies' ids in the original order.
 pub async fn copy_for_forward(
     conn: &mut AsyncPgConnection,
-    source: Uuid,
-    forwarder: Uuid,
+    source: MessageId,
+    forwarder: UserId,
     keys: &[Uuid],
 ) -> QueryResult<Vec<Vec<MediaId>>> {
     let originals: Vec<Uuid> =
-        media::table.filter(media::message_id.eq(source)).order(media::position).select(media::id).load(conn).await?;
+        media::table.filter(media::message_id.eq(source.0)).order(media::position).select(media::id).load(conn).await?;
     let copies: Vec<Vec<Uuid>> =
         keys.iter().map(|key| originals.iter().map(|id| Uuid::new_v5(key, id.as_bytes())).collect()).collect();
     if !originals.is_empty() {
@@ -340,7 +348,7 @@ pub async fn copy_for_forward(
         )
         .bind::<Array<SqlUuid>, _>(from)
         .bind::<Array<SqlUuid>, _>(to)
-        .bind::<SqlUuid, _>(forwarder)
+        .bind::<SqlUuid, _>(forwarder.0)
         .execute(conn)
         .await?;
     }

@@ -20,13 +20,16 @@ use crate::schema::{events, messages};
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
 pub struct MessageRow {
     /// Id.
-    pub id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub id: MessageId,
     /// Conversation.
-    pub conversation_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub conversation_id: ConversationId,
     /// Its creating event's seq.
     pub seq: i64,
     /// Author.
-    pub sender_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub sender_id: UserId,
     /// Idempotency key.
     pub client_msg_id: Uuid,
     /// Text ('' once deleted).
@@ -63,17 +66,17 @@ impl MessageRow {
     /// The protocol view.
     pub fn to_protocol(&self) -> Message {
         Message {
-            id: MessageId(self.id),
-            conversation_id: ConversationId(self.conversation_id),
+            id: self.id,
+            conversation_id: self.conversation_id,
             seq: self.seq,
-            sender_id: UserId(self.sender_id),
+            sender_id: self.sender_id,
             client_msg_id: self.client_msg_id,
             body: self.body.clone(),
             reply_to: self.reply_to.map(MessageId),
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
-            moderated: self.deleted_by.is_some_and(|by| by != self.sender_id),
+            moderated: self.deleted_by.is_some_and(|by| by != self.sender_id.0),
             mentions: self.mentions.iter().copied().map(UserId).collect(),
             forwarded: self.forwarded,
             // Kept in their own table: `reactions::attach` fills them where a read needs them.
@@ -100,8 +103,8 @@ impl MessageRow {
 /// never moves back). Returns the marker now stored, or `None` if not a member.
 pub async fn mark_read(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    reader: Uuid,
+    conversation: ConversationId,
+    reader: UserId,
     seq: i64,
 ) -> QueryResult<Option<i64>> {
     diesel::sql_query(
@@ -110,8 +113,8 @@ pub async fn mark_read(
          FROM conversations c WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
          RETURNING m.read_seq",
     )
-    .bind::<SqlUuid, _>(conversation)
-    .bind::<SqlUuid, _>(reader)
+    .bind::<SqlUuid, _>(conversation.0)
+    .bind::<SqlUuid, _>(reader.0)
     .bind::<BigInt, _>(seq)
     .get_result::<ReadSeq>(conn)
     .await
@@ -123,15 +126,19 @@ pub async fn mark_read(
 /// conversation's last seq; never backwards). Conversations the member is not in are skipped
 /// without a word, so the caller's answer is the same whatever it named. One statement for the
 /// whole list: apps send these coalesced, a list every few seconds.
-pub async fn mark_delivered(conn: &mut AsyncPgConnection, member: Uuid, up_to: &[(Uuid, i64)]) -> QueryResult<usize> {
-    let (conversations, seqs): (Vec<Uuid>, Vec<i64>) = up_to.iter().copied().unzip();
+pub async fn mark_delivered(
+    conn: &mut AsyncPgConnection,
+    member: UserId,
+    up_to: &[(ConversationId, i64)],
+) -> QueryResult<usize> {
+    let (conversations, seqs): (Vec<Uuid>, Vec<i64>) = up_to.iter().map(|&(c, seq)| (c.0, seq)).unzip();
     diesel::sql_query(
         "UPDATE conversation_members m SET delivered_seq = LEAST(d.seq, c.last_seq), delivered_at = now()
          FROM unnest($2::uuid[], $3::bigint[]) AS d(conversation_id, seq), conversations c
          WHERE m.user_id = $1 AND m.conversation_id = d.conversation_id AND c.id = d.conversation_id
            AND LEAST(d.seq, c.last_seq) > m.delivered_seq",
     )
-    .bind::<SqlUuid, _>(member)
+    .bind::<SqlUuid, _>(member.0)
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(conversations)
     .bind::<diesel::sql_types::Array<BigInt>, _>(seqs)
     .execute(conn)
@@ -148,12 +155,12 @@ struct ReadSeq {
 /// whether more exist.
 pub async fn history(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<MessageRow>> {
     let mut query = messages::table
-        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::conversation_id.eq(conversation.0))
         .order(messages::seq.desc())
         .limit(limit)
         .select(MessageRow::as_select())
@@ -168,13 +175,13 @@ pub async fn history(
 /// `after_seq < seq < before_seq`, oldest first, at most `limit` (the newest ones if more).
 pub async fn conversation_lines(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
     after_seq: i64,
     before_seq: i64,
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
     let rows: Vec<(i64, serde_json::Value, DateTime<Utc>)> = events::table
-        .filter(events::conversation_id.eq(conversation))
+        .filter(events::conversation_id.eq(conversation.0))
         .filter(events::seq.gt(after_seq).and(events::seq.lt(before_seq)))
         .filter(events::kind.eq_any(LINE_KINDS))
         .order(events::seq.desc())
@@ -182,7 +189,7 @@ pub async fn conversation_lines(
         .select((events::seq, events::payload, events::created_at))
         .load(conn)
         .await?;
-    let conversation_id = ConversationId(conversation);
+    let conversation_id = conversation;
     let mut lines: Vec<Event> = rows
         .into_iter()
         .filter_map(|(seq, payload, at)| {
@@ -211,9 +218,9 @@ const LINE_KINDS: [&str; 9] = [
 ];
 
 /// The conversation's pinned messages, most recently pinned first.
-pub async fn pinned(conn: &mut AsyncPgConnection, conversation: Uuid) -> QueryResult<Vec<MessageRow>> {
+pub async fn pinned(conn: &mut AsyncPgConnection, conversation: ConversationId) -> QueryResult<Vec<MessageRow>> {
     messages::table
-        .filter(messages::conversation_id.eq(conversation).and(messages::pinned_at.is_not_null()))
+        .filter(messages::conversation_id.eq(conversation.0).and(messages::pinned_at.is_not_null()))
         .order(messages::pinned_at.desc())
         .limit(protocol::conversations::MAX_PINS as i64)
         .select(MessageRow::as_select())
@@ -222,10 +229,11 @@ pub async fn pinned(conn: &mut AsyncPgConnection, conversation: Uuid) -> QueryRe
 }
 
 /// Messages by id (for previews).
-pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, MessageRow>> {
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[MessageId]) -> QueryResult<HashMap<MessageId, MessageRow>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     let rows: Vec<MessageRow> =
         messages::table.filter(messages::id.eq_any(ids)).select(MessageRow::as_select()).load(conn).await?;
     Ok(rows.into_iter().map(|m| (m.id, m)).collect())
@@ -236,14 +244,14 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<H
 /// deletion of it.
 pub async fn events_after(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
     after_seq: i64,
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
     type Row = (i64, String, Option<Uuid>, serde_json::Value, DateTime<Utc>, Option<MessageRow>);
     let rows: Vec<Row> = events::table
         .left_join(messages::table.on(messages::id.nullable().eq(events::message_id)))
-        .filter(events::conversation_id.eq(conversation).and(events::seq.gt(after_seq)))
+        .filter(events::conversation_id.eq(conversation.0).and(events::seq.gt(after_seq)))
         .order(events::seq)
         .limit(limit)
         .select((
@@ -256,7 +264,7 @@ pub async fn events_after(
         ))
         .load(conn)
         .await?;
-    let conversation_id = ConversationId(conversation);
+    let conversation_id = conversation;
     Ok(rows
         .into_iter()
         .filter_map(|(seq, kind, message_id, payload, at, message)| {
@@ -283,7 +291,11 @@ pub async fn events_after(
 }
 
 /// One event at `seq`, if it exists (for bus messages too large to carry it).
-pub async fn event_at(conn: &mut AsyncPgConnection, conversation: Uuid, seq: i64) -> QueryResult<Option<Event>> {
+pub async fn event_at(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    seq: i64,
+) -> QueryResult<Option<Event>> {
     Ok(events_after(conn, conversation, seq - 1, 1).await?.into_iter().next())
 }
 
@@ -292,7 +304,7 @@ pub async fn event_at(conn: &mut AsyncPgConnection, conversation: Uuid, seq: i64
 /// the start of a word ("prob" finds "problem"); a plain query (no quotes, exclusions or `or`)
 /// of three characters or more also finds parts of words ("blem" finds "problem", through the
 /// trigram index), ranked after whole and prefix matches.
-pub async fn search(conn: &mut AsyncPgConnection, user: Uuid, q: &str, limit: i64) -> QueryResult<Vec<MessageRow>> {
+pub async fn search(conn: &mut AsyncPgConnection, user: UserId, q: &str, limit: i64) -> QueryResult<Vec<MessageRow>> {
     let plain = !q.contains('"')
         && q.chars().count() >= 3
         && q.split_whitespace().all(|w| !w.starts_with('-') && !w.eq_ignore_ascii_case("or"));
@@ -315,7 +327,7 @@ pub async fn search(conn: &mut AsyncPgConnection, user: Uuid, q: &str, limit: i6
          ORDER BY ts_rank(m.search, q.query) DESC, m.created_at DESC
          LIMIT $4",
     )
-    .bind::<SqlUuid, _>(user)
+    .bind::<SqlUuid, _>(user.0)
     .bind::<Text, _>(q)
     .bind::<diesel::sql_types::Nullable<Text>, _>(partial)
     .bind::<BigInt, _>(limit)

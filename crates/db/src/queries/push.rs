@@ -5,6 +5,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
 use crate::schema::{conversation_members, push_subscriptions, sessions, users, vapid_keys};
@@ -27,7 +28,8 @@ pub struct StoredSubscription {
     /// Its id.
     pub id: Uuid,
     /// Whose.
-    pub user_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub user_id: UserId,
     /// The push service's URL.
     pub endpoint: String,
     /// The browser's public key (65 bytes).
@@ -40,13 +42,14 @@ pub struct StoredSubscription {
 /// keys) a browser's subscription; past `max` per user, the oldest others go.
 pub async fn subscribe(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     session: Uuid,
     endpoint: &str,
     p256dh: &[u8],
     auth: &[u8],
     max: usize,
 ) -> QueryResult<()> {
+    let user = user.0;
     let (endpoint, p256dh, auth) = (endpoint.to_owned(), p256dh.to_vec(), auth.to_vec());
     conn.transaction(async move |conn| {
         diesel::insert_into(push_subscriptions::table)
@@ -89,10 +92,10 @@ pub async fn subscribe(
 }
 
 /// Forgets `user`'s subscription at `endpoint`; false if there was none.
-pub async fn unsubscribe(conn: &mut AsyncPgConnection, user: Uuid, endpoint: &str) -> QueryResult<bool> {
+pub async fn unsubscribe(conn: &mut AsyncPgConnection, user: UserId, endpoint: &str) -> QueryResult<bool> {
     let removed = diesel::delete(
         push_subscriptions::table
-            .filter(push_subscriptions::user_id.eq(user))
+            .filter(push_subscriptions::user_id.eq(user.0))
             .filter(push_subscriptions::endpoint.eq(endpoint)),
     )
     .execute(conn)
@@ -124,11 +127,12 @@ pub async fn any(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
 /// and is not in `mentioned`.
 pub async fn recipients(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    sender: Uuid,
-    mentioned: &[Uuid],
+    conversation: ConversationId,
+    sender: UserId,
+    mentioned: &[UserId],
 ) -> QueryResult<Vec<StoredSubscription>> {
     let now = Utc::now();
+    let mentioned: Vec<Uuid> = mentioned.iter().map(|id| id.0).collect();
     let not_muted = conversation_members::muted_until
         .is_null()
         .or(conversation_members::muted_until.le(now))
@@ -137,8 +141,8 @@ pub async fn recipients(
         .inner_join(push_subscriptions::table.on(push_subscriptions::user_id.eq(conversation_members::user_id)))
         .inner_join(sessions::table.on(sessions::id.eq(push_subscriptions::session_id)))
         .inner_join(users::table.on(users::id.eq(conversation_members::user_id)))
-        .filter(conversation_members::conversation_id.eq(conversation))
-        .filter(conversation_members::user_id.ne(sender))
+        .filter(conversation_members::conversation_id.eq(conversation.0))
+        .filter(conversation_members::user_id.ne(sender.0))
         .filter(not_muted)
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
@@ -153,16 +157,16 @@ pub async fn recipients(
 /// and the sender's display name.
 pub async fn heading(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    sender: Uuid,
+    conversation: ConversationId,
+    sender: UserId,
 ) -> QueryResult<Option<(String, String, String)>> {
     use crate::schema::conversations;
     let place: Option<(String, String)> = conversations::table
-        .find(conversation)
+        .find(conversation.0)
         .select((conversations::kind, conversations::title))
         .first(conn)
         .await
         .optional()?;
-    let name: Option<String> = users::table.find(sender).select(users::display_name).first(conn).await.optional()?;
+    let name: Option<String> = users::table.find(sender.0).select(users::display_name).first(conn).await.optional()?;
     Ok(place.zip(name).map(|((kind, title), name)| (kind, title, name)))
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use protocol::UserId;
 use uuid::Uuid;
 
 use crate::models::{Session, User};
@@ -16,7 +17,7 @@ const MAX_LISTED: i64 = 200;
 #[derive(Debug)]
 pub struct NewSession<'a> {
     /// Owner.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// Device description.
     pub user_agent: &'a str,
     /// Client address.
@@ -37,7 +38,7 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewSession<'_>) -> QueryR
         let session = diesel::insert_into(sessions::table)
             .values((
                 sessions::id.eq(id),
-                sessions::user_id.eq(new.user_id),
+                sessions::user_id.eq(new.user_id.0),
                 sessions::user_agent.eq(user_agent),
                 sessions::ip.eq(ip),
                 sessions::expires_at.eq(new.expires_at),
@@ -146,11 +147,11 @@ pub async fn active(conn: &mut AsyncPgConnection, session_id: Uuid) -> QueryResu
 }
 
 /// Revokes one of `user_id`'s sessions; false if it is not theirs or already ended.
-pub async fn revoke(conn: &mut AsyncPgConnection, user_id: Uuid, session_id: Uuid) -> QueryResult<bool> {
+pub async fn revoke(conn: &mut AsyncPgConnection, user_id: UserId, session_id: Uuid) -> QueryResult<bool> {
     let changed = diesel::update(
         sessions::table
             .filter(sessions::id.eq(session_id))
-            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::user_id.eq(user_id.0))
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(Utc::now()))
@@ -162,13 +163,13 @@ pub async fn revoke(conn: &mut AsyncPgConnection, user_id: Uuid, session_id: Uui
 /// Revokes every live session of `user_id` except `keep`; returns the revoked ids.
 pub async fn revoke_all_except(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     keep: Option<Uuid>,
 ) -> QueryResult<Vec<Uuid>> {
     let keep = keep.unwrap_or(Uuid::nil());
     diesel::update(
         sessions::table
-            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::user_id.eq(user_id.0))
             .filter(sessions::id.ne(keep))
             .filter(sessions::revoked_at.is_null()),
     )
@@ -179,9 +180,9 @@ pub async fn revoke_all_except(
 }
 
 /// Live sessions of `user_id`, most recently used first.
-pub async fn list(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Vec<Session>> {
+pub async fn list(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<Vec<Session>> {
     sessions::table
-        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::user_id.eq(user_id.0))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(Utc::now()))
         .order(sessions::last_used_at.desc())

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use protocol::UserId;
 use uuid::Uuid;
 
 use crate::models::User;
@@ -17,19 +18,22 @@ pub struct RequestRow {
     /// Id.
     pub id: Uuid,
     /// Sender.
-    pub from_user: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub from_user: UserId,
     /// Recipient.
-    pub to_user: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub to_user: UserId,
     /// When.
     pub created_at: DateTime<Utc>,
 }
 
-fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
-    if a < b { (a, b) } else { (b, a) }
+/// The pair's ids as a friendship row stores them: the lower first.
+fn pair(a: UserId, b: UserId) -> (Uuid, Uuid) {
+    if a < b { (a.0, b.0) } else { (b.0, a.0) }
 }
 
 /// Locks both users' rows, in id order; every change between two users starts here.
-pub async fn lock_pair(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<Vec<User>> {
+pub async fn lock_pair(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<Vec<User>> {
     let (low, high) = pair(a, b);
     users::table
         .filter(users::id.eq_any([low, high]))
@@ -41,23 +45,23 @@ pub async fn lock_pair(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryR
 }
 
 /// Whether `a` and `b` are friends.
-pub async fn are_friends(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+pub async fn are_friends(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<bool> {
     let (low, high) = pair(a, b);
     diesel::select(diesel::dsl::exists(friendships::table.find((low, high)))).get_result(conn).await
 }
 
 /// Ids of all of a user's friends.
-pub async fn friend_ids(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<Uuid>> {
+pub async fn friend_ids(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<UserId>> {
     let as_a: Vec<Uuid> =
-        friendships::table.filter(friendships::user_a.eq(user)).select(friendships::user_b).load(conn).await?;
+        friendships::table.filter(friendships::user_a.eq(user.0)).select(friendships::user_b).load(conn).await?;
     let as_b: Vec<Uuid> =
-        friendships::table.filter(friendships::user_b.eq(user)).select(friendships::user_a).load(conn).await?;
-    Ok(as_a.into_iter().chain(as_b).collect())
+        friendships::table.filter(friendships::user_b.eq(user.0)).select(friendships::user_a).load(conn).await?;
+    Ok(as_a.into_iter().chain(as_b).map(UserId).collect())
 }
 
 /// Whether `blocker` has blocked `blocked`.
-pub async fn has_blocked(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(blocks::table.find((blocker, blocked)))).get_result(conn).await
+pub async fn has_blocked(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(blocks::table.find((blocker.0, blocked.0)))).get_result(conn).await
 }
 
 /// The outcome of sending a friend request.
@@ -90,7 +94,7 @@ pub enum SendOutcome {
 
 /// Sends a friend request from `from` to `to`, applying every rule atomically. A request to a
 /// bot is accepted at once (that is how a person adds a bot).
-pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> QueryResult<SendOutcome> {
+pub async fn send_request(conn: &mut AsyncPgConnection, from: UserId, to: UserId) -> QueryResult<SendOutcome> {
     conn.transaction(async move |conn| {
         let recipient = lock_pair(conn, from, to)
             .await?
@@ -109,8 +113,8 @@ pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) ->
             return Ok(SendOutcome::AlreadyFriends);
         }
         let reverse: Option<Uuid> = friend_requests::table
-            .filter(friend_requests::from_user.eq(to))
-            .filter(friend_requests::to_user.eq(from))
+            .filter(friend_requests::from_user.eq(to.0))
+            .filter(friend_requests::to_user.eq(from.0))
             .select(friend_requests::id)
             .first(conn)
             .await
@@ -128,8 +132,8 @@ pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) ->
         let inserted = diesel::insert_into(friend_requests::table)
             .values((
                 friend_requests::id.eq(Uuid::now_v7()),
-                friend_requests::from_user.eq(from),
-                friend_requests::to_user.eq(to),
+                friend_requests::from_user.eq(from.0),
+                friend_requests::to_user.eq(to.0),
             ))
             .on_conflict_do_nothing()
             .returning(RequestRow::as_returning())
@@ -144,7 +148,7 @@ pub async fn send_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) ->
     .await
 }
 
-async fn befriend(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<DateTime<Utc>> {
+async fn befriend(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<DateTime<Utc>> {
     let (low, high) = pair(a, b);
     diesel::insert_into(friendships::table)
         .values((friendships::user_a.eq(low), friendships::user_b.eq(high)))
@@ -158,12 +162,12 @@ async fn befriend(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult
 pub async fn accept_request(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    recipient: Uuid,
+    recipient: UserId,
 ) -> QueryResult<Option<(User, DateTime<Utc>)>> {
     conn.transaction(async move |conn| {
         let pending = friend_requests::table
             .filter(friend_requests::id.eq(id))
-            .filter(friend_requests::to_user.eq(recipient))
+            .filter(friend_requests::to_user.eq(recipient.0))
             .select(RequestRow::as_select())
             .first(conn)
             .await
@@ -187,10 +191,10 @@ pub async fn accept_request(
 pub async fn decline_request(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    recipient: Uuid,
+    recipient: UserId,
 ) -> QueryResult<Option<RequestRow>> {
     diesel::delete(
-        friend_requests::table.filter(friend_requests::id.eq(id)).filter(friend_requests::to_user.eq(recipient)),
+        friend_requests::table.filter(friend_requests::id.eq(id)).filter(friend_requests::to_user.eq(recipient.0)),
     )
     .returning(RequestRow::as_returning())
     .get_result(conn)
@@ -199,9 +203,9 @@ pub async fn decline_request(
 }
 
 /// Removes the request `id` if `sender` sent it (cancel). Returns the row.
-pub async fn cancel_request(conn: &mut AsyncPgConnection, id: Uuid, sender: Uuid) -> QueryResult<Option<RequestRow>> {
+pub async fn cancel_request(conn: &mut AsyncPgConnection, id: Uuid, sender: UserId) -> QueryResult<Option<RequestRow>> {
     diesel::delete(
-        friend_requests::table.filter(friend_requests::id.eq(id)).filter(friend_requests::from_user.eq(sender)),
+        friend_requests::table.filter(friend_requests::id.eq(id)).filter(friend_requests::from_user.eq(sender.0)),
     )
     .returning(RequestRow::as_returning())
     .get_result(conn)
@@ -212,18 +216,18 @@ pub async fn cancel_request(conn: &mut AsyncPgConnection, id: Uuid, sender: Uuid
 /// Pending requests involving `user`, newest first, at most `limit` each way.
 pub async fn requests_of(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     limit: i64,
 ) -> QueryResult<(Vec<RequestRow>, Vec<RequestRow>)> {
     let incoming = friend_requests::table
-        .filter(friend_requests::to_user.eq(user))
+        .filter(friend_requests::to_user.eq(user.0))
         .order(friend_requests::created_at.desc())
         .limit(limit)
         .select(RequestRow::as_select())
         .load(conn)
         .await?;
     let outgoing = friend_requests::table
-        .filter(friend_requests::from_user.eq(user))
+        .filter(friend_requests::from_user.eq(user.0))
         .order(friend_requests::created_at.desc())
         .limit(limit)
         .select(RequestRow::as_select())
@@ -253,8 +257,8 @@ struct FriendRow {
 /// (`crates/db/tests/handshake_plans.rs`).
 pub async fn friends_of(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
-    after: Option<Uuid>,
+    user: UserId,
+    after: Option<UserId>,
     limit: i64,
 ) -> QueryResult<Vec<(User, DateTime<Utc>)>> {
     use diesel::sql_types::{BigInt, Uuid as SqlUuid};
@@ -268,8 +272,8 @@ pub async fn friends_of(
          ) f CROSS JOIN LATERAL (SELECT * FROM users WHERE users.id = f.friend OFFSET 0) u \
          ORDER BY f.friend",
     )
-    .bind::<SqlUuid, _>(user)
-    .bind::<SqlUuid, _>(after.unwrap_or(Uuid::nil()))
+    .bind::<SqlUuid, _>(user.0)
+    .bind::<SqlUuid, _>(after.map_or(Uuid::nil(), |after| after.0))
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await?;
@@ -277,29 +281,29 @@ pub async fn friends_of(
 }
 
 /// Ends the friendship of `a` and `b`; false if there was none.
-pub async fn unfriend(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+pub async fn unfriend(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<bool> {
     let (low, high) = pair(a, b);
     Ok(diesel::delete(friendships::table.find((low, high))).execute(conn).await? == 1)
 }
 
 /// `blocker` blocks `blocked`: ends their friendship and pending requests both ways.
 /// Idempotent. Returns false if `blocked` does not exist (or is deleted).
-pub async fn block(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<bool> {
+pub async fn block(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<bool> {
     conn.transaction(async move |conn| {
         let locked = lock_pair(conn, blocker, blocked).await?;
         if !locked.iter().any(|u| u.id == blocked && u.deleted_at.is_none()) {
             return Ok(false);
         }
         diesel::insert_into(blocks::table)
-            .values((blocks::blocker_id.eq(blocker), blocks::blocked_id.eq(blocked)))
+            .values((blocks::blocker_id.eq(blocker.0), blocks::blocked_id.eq(blocked.0)))
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
         unfriend(conn, blocker, blocked).await?;
         diesel::delete(
             friend_requests::table.filter(
-                (friend_requests::from_user.eq(blocker).and(friend_requests::to_user.eq(blocked)))
-                    .or(friend_requests::from_user.eq(blocked).and(friend_requests::to_user.eq(blocker))),
+                (friend_requests::from_user.eq(blocker.0).and(friend_requests::to_user.eq(blocked.0)))
+                    .or(friend_requests::from_user.eq(blocked.0).and(friend_requests::to_user.eq(blocker.0))),
             ),
         )
         .execute(conn)
@@ -310,19 +314,19 @@ pub async fn block(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -
 }
 
 /// Lifts a block; false if there was none.
-pub async fn unblock(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<bool> {
-    Ok(diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await? == 1)
+pub async fn unblock(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<bool> {
+    Ok(diesel::delete(blocks::table.find((blocker.0, blocked.0))).execute(conn).await? == 1)
 }
 
 /// Users `blocker` has blocked, with when, newest first.
 pub async fn blocked_by(
     conn: &mut AsyncPgConnection,
-    blocker: Uuid,
+    blocker: UserId,
     limit: i64,
 ) -> QueryResult<Vec<(User, DateTime<Utc>)>> {
     blocks::table
         .inner_join(users::table.on(users::id.eq(blocks::blocked_id)))
-        .filter(blocks::blocker_id.eq(blocker))
+        .filter(blocks::blocker_id.eq(blocker.0))
         .order(blocks::created_at.desc())
         .limit(limit)
         .select((User::as_select(), blocks::created_at))

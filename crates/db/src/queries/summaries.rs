@@ -11,14 +11,16 @@ use uuid::Uuid;
 use crate::columns::{StoredKind, StoredRole};
 use crate::prepared::prepared;
 use protocol::conversations::{ConversationKind, MemberRole};
+use protocol::media::MediaId;
+use protocol::{ConversationId, MessageId, UserId};
 
 /// One line of the caller's conversation list, before profiles and the last message are
 /// attached.
 #[derive(Clone, Debug, QueryableByName)]
 pub struct SummaryRow {
     /// Conversation.
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid, deserialize_as = Uuid)]
+    pub id: ConversationId,
     /// Direct or group.
     #[diesel(sql_type = Text, deserialize_as = StoredKind)]
     pub kind: ConversationKind,
@@ -72,6 +74,23 @@ pub struct SummaryRow {
     pub last_message_id: Option<Uuid>,
 }
 
+impl SummaryRow {
+    /// The group's photo.
+    pub fn photo(&self) -> Option<MediaId> {
+        self.photo_id.map(MediaId)
+    }
+
+    /// The other member of a DM.
+    pub fn peer(&self) -> Option<UserId> {
+        self.peer_id.map(UserId)
+    }
+
+    /// The newest message.
+    pub fn last_message(&self) -> Option<MessageId> {
+        self.last_message_id.map(MessageId)
+    }
+}
+
 /// The summary columns of the caller's (`$1`) memberships; a macro so that each use is one
 /// fixed text, prepared once per connection.
 macro_rules! summary_select {
@@ -100,10 +119,11 @@ WHERE m.user_id = $1"
 /// cursor when given.
 pub async fn summaries(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    user: UserId,
+    after: Option<(DateTime<Utc>, ConversationId)>,
     limit: i64,
 ) -> QueryResult<Vec<SummaryRow>> {
+    let user = user.0;
     match after {
         None => {
             prepared(concat!(summary_select!(), " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2"))
@@ -120,7 +140,7 @@ pub async fn summaries(
             .bind::<SqlUuid, _>(user)
             .bind::<BigInt, _>(limit)
             .bind::<Timestamptz, _>(at)
-            .bind::<SqlUuid, _>(id)
+            .bind::<SqlUuid, _>(id.0)
             .load(conn)
             .await
         }
@@ -128,10 +148,14 @@ pub async fn summaries(
 }
 
 /// One conversation's summary line for the caller; `None` unless they are a member.
-pub async fn summary(conn: &mut AsyncPgConnection, user: Uuid, conversation: Uuid) -> QueryResult<Option<SummaryRow>> {
+pub async fn summary(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+) -> QueryResult<Option<SummaryRow>> {
     prepared(concat!(summary_select!(), " AND c.id = $2"))
-        .bind::<SqlUuid, _>(user)
-        .bind::<SqlUuid, _>(conversation)
+        .bind::<SqlUuid, _>(user.0)
+        .bind::<SqlUuid, _>(conversation.0)
         .get_result(conn)
         .await
         .optional()

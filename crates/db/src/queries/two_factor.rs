@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
+use protocol::UserId;
 
 use crate::schema::{two_factor, two_factor_recovery};
 
@@ -23,20 +23,20 @@ pub struct TwoFactor {
 }
 
 /// `user`'s second factor, enabled or pending.
-pub async fn of(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Option<TwoFactor>> {
-    two_factor::table.find(user).select(TwoFactor::as_select()).first(conn).await.optional()
+pub async fn of(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Option<TwoFactor>> {
+    two_factor::table.find(user.0).select(TwoFactor::as_select()).first(conn).await.optional()
 }
 
 /// Starts (or restarts) set-up with a new secret; `false` when a factor is already enabled,
 /// which set-up never replaces (disable it first).
-pub async fn begin(conn: &mut AsyncPgConnection, user: Uuid, secret: &[u8]) -> QueryResult<bool> {
+pub async fn begin(conn: &mut AsyncPgConnection, user: UserId, secret: &[u8]) -> QueryResult<bool> {
     // diesel's upsert has no WHERE on its DO UPDATE: the statement is written out.
     let stored = diesel::sql_query(
         "INSERT INTO two_factor (user_id, secret) VALUES ($1, $2) \
          ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_step = 0, created_at = now() \
          WHERE two_factor.enabled_at IS NULL",
     )
-    .bind::<diesel::sql_types::Uuid, _>(user)
+    .bind::<diesel::sql_types::Uuid, _>(user.0)
     .bind::<diesel::sql_types::Bytea, _>(secret)
     .execute(conn)
     .await?;
@@ -47,12 +47,12 @@ pub async fn begin(conn: &mut AsyncPgConnection, user: Uuid, secret: &[u8]) -> Q
 /// (replacing any); `false` if there was nothing pending.
 pub async fn enable(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     step: i64,
     recovery_hashes: &[[u8; 32]],
 ) -> QueryResult<bool> {
     conn.transaction(async move |conn| {
-        let enabled = diesel::update(two_factor::table.find(user))
+        let enabled = diesel::update(two_factor::table.find(user.0))
             .filter(two_factor::enabled_at.is_null())
             .set((two_factor::enabled_at.eq(diesel::dsl::now), two_factor::last_step.eq(step)))
             .execute(conn)
@@ -60,10 +60,12 @@ pub async fn enable(
         if enabled != 1 {
             return Ok(false);
         }
-        diesel::delete(two_factor_recovery::table.filter(two_factor_recovery::user_id.eq(user))).execute(conn).await?;
+        diesel::delete(two_factor_recovery::table.filter(two_factor_recovery::user_id.eq(user.0)))
+            .execute(conn)
+            .await?;
         let rows: Vec<_> = recovery_hashes
             .iter()
-            .map(|hash| (two_factor_recovery::user_id.eq(user), two_factor_recovery::code_hash.eq(hash.as_slice())))
+            .map(|hash| (two_factor_recovery::user_id.eq(user.0), two_factor_recovery::code_hash.eq(hash.as_slice())))
             .collect();
         diesel::insert_into(two_factor_recovery::table).values(rows).execute(conn).await?;
         Ok(true)
@@ -72,8 +74,8 @@ pub async fn enable(
 }
 
 /// Accepts a code of `step` if no code of that step or a later one was accepted before.
-pub async fn accept_step(conn: &mut AsyncPgConnection, user: Uuid, step: i64) -> QueryResult<bool> {
-    let accepted = diesel::update(two_factor::table.find(user))
+pub async fn accept_step(conn: &mut AsyncPgConnection, user: UserId, step: i64) -> QueryResult<bool> {
+    let accepted = diesel::update(two_factor::table.find(user.0))
         .filter(two_factor::enabled_at.is_not_null().and(two_factor::last_step.lt(step)))
         .set(two_factor::last_step.eq(step))
         .execute(conn)
@@ -82,8 +84,8 @@ pub async fn accept_step(conn: &mut AsyncPgConnection, user: Uuid, step: i64) ->
 }
 
 /// Uses up a recovery code; `false` if it is unknown or was used.
-pub async fn use_recovery_code(conn: &mut AsyncPgConnection, user: Uuid, hash: &[u8; 32]) -> QueryResult<bool> {
-    let used = diesel::update(two_factor_recovery::table.find((user, hash.as_slice())))
+pub async fn use_recovery_code(conn: &mut AsyncPgConnection, user: UserId, hash: &[u8; 32]) -> QueryResult<bool> {
+    let used = diesel::update(two_factor_recovery::table.find((user.0, hash.as_slice())))
         .filter(two_factor_recovery::used_at.is_null())
         .set(two_factor_recovery::used_at.eq(diesel::dsl::now))
         .execute(conn)
@@ -92,19 +94,21 @@ pub async fn use_recovery_code(conn: &mut AsyncPgConnection, user: Uuid, hash: &
 }
 
 /// Recovery codes not used yet.
-pub async fn recovery_codes_left(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<i64> {
+pub async fn recovery_codes_left(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<i64> {
     two_factor_recovery::table
-        .filter(two_factor_recovery::user_id.eq(user).and(two_factor_recovery::used_at.is_null()))
+        .filter(two_factor_recovery::user_id.eq(user.0).and(two_factor_recovery::used_at.is_null()))
         .count()
         .get_result(conn)
         .await
 }
 
 /// Removes the factor and its recovery codes.
-pub async fn disable(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<()> {
+pub async fn disable(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<()> {
     conn.transaction(async move |conn| {
-        diesel::delete(two_factor_recovery::table.filter(two_factor_recovery::user_id.eq(user))).execute(conn).await?;
-        diesel::delete(two_factor::table.find(user)).execute(conn).await?;
+        diesel::delete(two_factor_recovery::table.filter(two_factor_recovery::user_id.eq(user.0)))
+            .execute(conn)
+            .await?;
+        diesel::delete(two_factor::table.find(user.0)).execute(conn).await?;
         Ok(())
     })
     .await

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use protocol::UserId;
+use protocol::media::MediaId;
 use uuid::Uuid;
 
 use super::{like_prefix, lower};
@@ -13,12 +15,12 @@ use crate::schema::{blocks, bots, friend_requests, friendships, media, sessions,
 
 /// Inserts a new account. A taken username fails with a unique violation.
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(users::table).values(&new).returning(User::as_returning()).get_result(conn).await
+    diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn).await
 }
 
 /// Any user by id, deleted ones included.
-pub async fn by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<User>> {
-    users::table.find(id).select(User::as_select()).first(conn).await.optional()
+pub async fn by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<User>> {
+    users::table.find(id.0).select(User::as_select()).first(conn).await.optional()
 }
 
 /// A live (not deleted) user by username, ignoring case.
@@ -33,10 +35,11 @@ pub async fn by_username(conn: &mut AsyncPgConnection, username: &str) -> QueryR
 }
 
 /// Users by id, for assembling lists.
-pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, User>> {
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[UserId]) -> QueryResult<HashMap<UserId, User>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     let rows: Vec<User> = users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await?;
     Ok(rows.into_iter().map(|u| (u.id, u)).collect())
 }
@@ -54,17 +57,21 @@ pub struct ProfileChanges<'a> {
 }
 
 /// Applies profile changes and returns the updated user.
-pub async fn update_profile(conn: &mut AsyncPgConnection, id: Uuid, changes: ProfileChanges<'_>) -> QueryResult<User> {
+pub async fn update_profile(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    changes: ProfileChanges<'_>,
+) -> QueryResult<User> {
     if changes.display_name.is_none() && changes.bio.is_none() && changes.avatar_color.is_none() {
-        return users::table.find(id).select(User::as_select()).first(conn).await;
+        return users::table.find(id.0).select(User::as_select()).first(conn).await;
     }
-    diesel::update(users::table.find(id)).set(&changes).returning(User::as_returning()).get_result(conn).await
+    diesel::update(users::table.find(id.0)).set(&changes).returning(User::as_returning()).get_result(conn).await
 }
 
 /// Sets or clears the profile photo (an upload the caller checked is the user's own picture).
-pub async fn set_avatar(conn: &mut AsyncPgConnection, id: Uuid, avatar: Option<Uuid>) -> QueryResult<User> {
-    diesel::update(users::table.find(id))
-        .set((users::avatar_id.eq(avatar), users::updated_at.eq(Utc::now())))
+pub async fn set_avatar(conn: &mut AsyncPgConnection, id: UserId, avatar: Option<MediaId>) -> QueryResult<User> {
+    diesel::update(users::table.find(id.0))
+        .set((users::avatar_id.eq(avatar.map(|avatar| avatar.0)), users::updated_at.eq(Utc::now())))
         .returning(User::as_returning())
         .get_result(conn)
         .await
@@ -72,7 +79,7 @@ pub async fn set_avatar(conn: &mut AsyncPgConnection, id: Uuid, avatar: Option<U
 
 /// Who sees `user`'s profile: themself, their friends and the members of every conversation
 /// they are in.
-pub async fn audience(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<Uuid>> {
+pub async fn audience(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<UserId>> {
     #[derive(diesel::QueryableByName)]
     struct Viewer {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -86,32 +93,32 @@ pub async fn audience(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<V
                JOIN conversation_members AS other ON other.conversation_id = mine.conversation_id \
                WHERE mine.user_id = $1",
     )
-    .bind::<diesel::sql_types::Uuid, _>(user)
+    .bind::<diesel::sql_types::Uuid, _>(user.0)
     .load(conn)
     .await?;
-    Ok(viewers.into_iter().map(|v| v.id).collect())
+    Ok(viewers.into_iter().map(|v| UserId(v.id)).collect())
 }
 
 /// Replaces the password hash.
-pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).await.map(|_| ())
+pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: UserId, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id.0)).set(users::password_hash.eq(hash)).execute(conn).await.map(|_| ())
 }
 
 /// Deletes an account: the row stays (as "Deleted user", unusable, name freed) so messages keep
 /// an author; sessions, API tokens, friendships, requests and blocks go. A person's bots are
 /// deleted with them: nobody would be left to answer for them. Returns the ids deleted (the
 /// account, then its bots), whose live connections the caller closes.
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Uuid>> {
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Vec<UserId>> {
     use diesel_async::AsyncConnection;
     conn.transaction(async move |conn| {
         let bots: Vec<Uuid> = bots::table
             .inner_join(users::table.on(users::id.eq(bots::user_id)))
-            .filter(bots::owner_id.eq(id))
+            .filter(bots::owner_id.eq(id.0))
             .filter(users::deleted_at.is_null())
             .select(bots::user_id)
             .load(conn)
             .await?;
-        let accounts: Vec<Uuid> = std::iter::once(id).chain(bots).collect();
+        let accounts: Vec<UserId> = std::iter::once(id).chain(bots.into_iter().map(UserId)).collect();
         for &account in &accounts {
             anonymise(conn, account).await?;
         }
@@ -121,7 +128,8 @@ pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
 }
 
 /// One account's part of [`soft_delete`], inside its transaction.
-async fn anonymise(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+async fn anonymise(conn: &mut AsyncPgConnection, account: UserId) -> QueryResult<()> {
+    let id = account.0;
     let now = Utc::now();
     diesel::update(users::table.find(id))
         .set((
@@ -137,7 +145,7 @@ async fn anonymise(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
         .set(sessions::revoked_at.eq(now))
         .execute(conn)
         .await?;
-    super::api_tokens::revoke_all_of(conn, id).await?;
+    super::api_tokens::revoke_all_of(conn, account).await?;
     diesel::delete(friendships::table.filter(friendships::user_a.eq(id).or(friendships::user_b.eq(id))))
         .execute(conn)
         .await?;
@@ -157,11 +165,12 @@ async fn anonymise(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
 /// after the cursor `after`.
 pub async fn search(
     conn: &mut AsyncPgConnection,
-    viewer: Uuid,
+    viewer: UserId,
     prefix: &str,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<User>> {
+    let viewer = viewer.0;
     let pattern = like_prefix(&prefix.to_lowercase());
     // Any word of the display name, not only its first.
     let later_word = format!("% {pattern}");
@@ -190,7 +199,7 @@ pub async fn search(
 }
 
 /// Records that a user was connected until now (their "last seen").
-pub async fn touch_last_seen(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(users::last_seen_at.eq(diesel::dsl::now)).execute(conn).await?;
+pub async fn touch_last_seen(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
+    diesel::update(users::table.find(id.0)).set(users::last_seen_at.eq(diesel::dsl::now)).execute(conn).await?;
     Ok(())
 }

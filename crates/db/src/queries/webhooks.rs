@@ -11,8 +11,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bytea, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use protocol::{ConversationId, UserId};
 use uuid::Uuid;
 
+use crate::columns::StoredId;
 use crate::schema::{incoming_webhooks, webhook_cursors, webhook_subscriptions};
 
 /// An incoming webhook's row.
@@ -22,11 +24,14 @@ pub struct IncomingRow {
     /// Its id, the first part of its URL.
     pub id: Uuid,
     /// The group it posts into.
-    pub conversation_id: Uuid,
+    #[diesel(deserialize_as = StoredId, serialize_as = StoredId)]
+    pub conversation_id: ConversationId,
     /// The bot account its messages are stored as.
-    pub account_id: Uuid,
+    #[diesel(deserialize_as = StoredId, serialize_as = StoredId)]
+    pub account_id: UserId,
     /// Who created it.
-    pub created_by: Uuid,
+    #[diesel(deserialize_as = StoredId, serialize_as = StoredId)]
+    pub created_by: UserId,
     /// The name its messages show.
     pub name: String,
     /// SHA-256 of the URL's secret.
@@ -41,7 +46,7 @@ pub struct IncomingRow {
 /// precision).
 pub async fn create_incoming(conn: &mut AsyncPgConnection, row: &IncomingRow) -> QueryResult<IncomingRow> {
     diesel::insert_into(incoming_webhooks::table)
-        .values(row)
+        .values(row.clone())
         .returning(IncomingRow::as_returning())
         .get_result(conn)
         .await
@@ -58,9 +63,9 @@ pub async fn active_incoming(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
 }
 
 /// A group's working webhooks, oldest first.
-pub async fn incoming_of(conn: &mut AsyncPgConnection, conversation: Uuid) -> QueryResult<Vec<IncomingRow>> {
+pub async fn incoming_of(conn: &mut AsyncPgConnection, conversation: ConversationId) -> QueryResult<Vec<IncomingRow>> {
     incoming_webhooks::table
-        .filter(incoming_webhooks::conversation_id.eq(conversation).and(incoming_webhooks::revoked_at.is_null()))
+        .filter(incoming_webhooks::conversation_id.eq(conversation.0).and(incoming_webhooks::revoked_at.is_null()))
         .order((incoming_webhooks::created_at, incoming_webhooks::id))
         .select(IncomingRow::as_select())
         .load(conn)
@@ -70,12 +75,12 @@ pub async fn incoming_of(conn: &mut AsyncPgConnection, conversation: Uuid) -> Qu
 /// Revokes one of a group's webhooks; `None` if it has no such working webhook.
 pub async fn revoke_incoming(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
     id: Uuid,
 ) -> QueryResult<Option<IncomingRow>> {
     diesel::update(incoming_webhooks::table)
         .filter(incoming_webhooks::id.eq(id))
-        .filter(incoming_webhooks::conversation_id.eq(conversation))
+        .filter(incoming_webhooks::conversation_id.eq(conversation.0))
         .filter(incoming_webhooks::revoked_at.is_null())
         .set(incoming_webhooks::revoked_at.eq(diesel::dsl::now))
         .returning(IncomingRow::as_returning())
@@ -91,7 +96,8 @@ pub struct SubscriptionRow {
     /// Its id.
     pub id: Uuid,
     /// Whose conversations it delivers.
-    pub owner_id: Uuid,
+    #[diesel(deserialize_as = Uuid)]
+    pub owner_id: UserId,
     /// Where.
     pub url: String,
     /// The signing key (the bytes behind `whsec_`).
@@ -114,7 +120,7 @@ pub struct SubscriptionRow {
 pub async fn subscribe(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    owner: Uuid,
+    owner: UserId,
     url: &str,
     secret: &[u8],
     events: &[String],
@@ -122,7 +128,7 @@ pub async fn subscribe(
     diesel::insert_into(webhook_subscriptions::table)
         .values((
             webhook_subscriptions::id.eq(id),
-            webhook_subscriptions::owner_id.eq(owner),
+            webhook_subscriptions::owner_id.eq(owner.0),
             webhook_subscriptions::url.eq(url),
             webhook_subscriptions::secret.eq(secret),
             webhook_subscriptions::events.eq(events),
@@ -133,9 +139,9 @@ pub async fn subscribe(
 }
 
 /// An account's subscriptions, oldest first.
-pub async fn subscriptions_of(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<Vec<SubscriptionRow>> {
+pub async fn subscriptions_of(conn: &mut AsyncPgConnection, owner: UserId) -> QueryResult<Vec<SubscriptionRow>> {
     webhook_subscriptions::table
-        .filter(webhook_subscriptions::owner_id.eq(owner))
+        .filter(webhook_subscriptions::owner_id.eq(owner.0))
         .order((webhook_subscriptions::created_at, webhook_subscriptions::id))
         .select(SubscriptionRow::as_select())
         .load(conn)
@@ -143,9 +149,9 @@ pub async fn subscriptions_of(conn: &mut AsyncPgConnection, owner: Uuid) -> Quer
 }
 
 /// Deletes one of an account's subscriptions (its cursors go with it); false if none.
-pub async fn unsubscribe(conn: &mut AsyncPgConnection, owner: Uuid, id: Uuid) -> QueryResult<bool> {
+pub async fn unsubscribe(conn: &mut AsyncPgConnection, owner: UserId, id: Uuid) -> QueryResult<bool> {
     let deleted = diesel::delete(webhook_subscriptions::table)
-        .filter(webhook_subscriptions::id.eq(id).and(webhook_subscriptions::owner_id.eq(owner)))
+        .filter(webhook_subscriptions::id.eq(id).and(webhook_subscriptions::owner_id.eq(owner.0)))
         .execute(conn)
         .await?;
     Ok(deleted > 0)
@@ -188,8 +194,8 @@ pub struct LeasedCursor {
     #[diesel(sql_type = SqlUuid)]
     pub subscription_id: Uuid,
     /// The conversation.
-    #[diesel(sql_type = SqlUuid)]
-    pub conversation_id: Uuid,
+    #[diesel(sql_type = SqlUuid, deserialize_as = Uuid)]
+    pub conversation_id: ConversationId,
     /// Delivered up to this seq.
     #[diesel(sql_type = BigInt)]
     pub delivered_seq: i64,
@@ -197,8 +203,8 @@ pub struct LeasedCursor {
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
     /// Whose subscription.
-    #[diesel(sql_type = SqlUuid)]
-    pub owner_id: Uuid,
+    #[diesel(sql_type = SqlUuid, deserialize_as = Uuid)]
+    pub owner_id: UserId,
     /// Where to.
     #[diesel(sql_type = Text)]
     pub url: String,
@@ -244,11 +250,11 @@ pub async fn lease_due(conn: &mut AsyncPgConnection, limit: i64, lease_secs: f64
 pub async fn advance(
     conn: &mut AsyncPgConnection,
     subscription: Uuid,
-    conversation: Uuid,
+    conversation: ConversationId,
     seq: i64,
     delivered: bool,
 ) -> QueryResult<()> {
-    diesel::update(webhook_cursors::table.find((subscription, conversation)))
+    diesel::update(webhook_cursors::table.find((subscription, conversation.0)))
         .set((
             webhook_cursors::delivered_seq
                 .eq(diesel::dsl::sql::<BigInt>("GREATEST(delivered_seq, ").bind::<BigInt, _>(seq).sql(")")),
@@ -271,11 +277,11 @@ pub async fn advance(
 pub async fn failed(
     conn: &mut AsyncPgConnection,
     subscription: Uuid,
-    conversation: Uuid,
+    conversation: ConversationId,
     retry_at: DateTime<Utc>,
     error: &str,
 ) -> QueryResult<()> {
-    diesel::update(webhook_cursors::table.find((subscription, conversation)))
+    diesel::update(webhook_cursors::table.find((subscription, conversation.0)))
         .set((
             webhook_cursors::attempts.eq(webhook_cursors::attempts + 1),
             webhook_cursors::next_attempt_at.eq(retry_at),
@@ -295,8 +301,12 @@ pub async fn failed(
 }
 
 /// Gives a lease back (the cursor is due again at once if events remain).
-pub async fn release(conn: &mut AsyncPgConnection, subscription: Uuid, conversation: Uuid) -> QueryResult<()> {
-    diesel::update(webhook_cursors::table.find((subscription, conversation)))
+pub async fn release(
+    conn: &mut AsyncPgConnection,
+    subscription: Uuid,
+    conversation: ConversationId,
+) -> QueryResult<()> {
+    diesel::update(webhook_cursors::table.find((subscription, conversation.0)))
         .set(webhook_cursors::leased_until.eq(None::<DateTime<Utc>>))
         .execute(conn)
         .await

@@ -6,8 +6,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, anyhow, bail};
-use protocol::ErrorCode;
-use uuid::Uuid;
+use protocol::users::Role;
+use protocol::{ErrorCode, UserId};
 
 use crate::auth::accounts;
 use crate::auth::password::Passwords;
@@ -86,8 +86,8 @@ async fn execute(url: &str, command: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn promote(conn: &mut diesel_async::AsyncPgConnection, user: Uuid) -> anyhow::Result<()> {
-    match db::queries::admin::set_role(conn, user, true).await? {
+async fn promote(conn: &mut diesel_async::AsyncPgConnection, user: UserId) -> anyhow::Result<()> {
+    match db::queries::admin::set_role(conn, user, Role::Admin).await? {
         db::queries::admin::RoleChange::Changed(_) => Ok(()),
         _ => bail!("cannot promote this user"),
     }

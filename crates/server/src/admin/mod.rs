@@ -12,8 +12,8 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use protocol::ErrorCode;
 use protocol::users::Role;
+use protocol::{ErrorCode, UserId};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, SessionUser};
@@ -31,7 +31,7 @@ pub struct Admin {
 
 impl Admin {
     /// The admin's id.
-    pub fn id(&self) -> Uuid {
+    pub fn id(&self) -> UserId {
         self.auth.id()
     }
 

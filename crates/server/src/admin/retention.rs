@@ -7,7 +7,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use db::queries::changes::{Command, Outcome};
 use protocol::admin::Retention;
-use protocol::{ConversationId, MessageId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -58,10 +57,8 @@ pub async fn sweep(state: &AppState) -> Result<i64, ApiError> {
         // store them together; it skips messages already gone.
         let mut queued = Vec::new();
         for group in doomed.chunk_by(|a, b| a.0 == b.0) {
-            let command = Command::Expire {
-                conversation: ConversationId(group[0].0),
-                messages: group.iter().map(|(_, m)| MessageId(*m)).collect(),
-            };
+            let command =
+                Command::Expire { conversation: group[0].0, messages: group.iter().map(|&(_, m)| m).collect() };
             queued.push(state.writer.queue(command).await?);
         }
         for answer in queued {

@@ -2,9 +2,8 @@
 //! two-factor authentication on to use the admin API (checked by the `Admin` extractor).
 
 use diesel_async::AsyncPgConnection;
-use protocol::ErrorCode;
 use protocol::admin::SecurityPolicy;
-use uuid::Uuid;
+use protocol::{ErrorCode, UserId};
 
 use crate::auth::two_factor;
 use crate::error::ApiError;
@@ -26,7 +25,7 @@ pub async fn policy(conn: &mut AsyncPgConnection) -> Result<SecurityPolicy, ApiE
 
 /// 403 `two_factor_required` when the policy asks administrators for a second factor and
 /// `admin` has none.
-pub async fn check_admin(conn: &mut AsyncPgConnection, admin: Uuid) -> Result<(), ApiError> {
+pub async fn check_admin(conn: &mut AsyncPgConnection, admin: UserId) -> Result<(), ApiError> {
     if policy(conn).await?.require_two_factor_for_admins && !two_factor::is_enabled(conn, admin).await? {
         return Err(ApiError::new(
             ErrorCode::TwoFactorRequired,

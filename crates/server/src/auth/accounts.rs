@@ -3,7 +3,7 @@
 
 use db::models::{NewUser, User};
 use diesel_async::AsyncPgConnection;
-use protocol::ErrorCode;
+use protocol::{ErrorCode, UserId};
 use uuid::Uuid;
 
 use crate::auth::password::Passwords;
@@ -36,7 +36,7 @@ pub async fn prepare(
 /// Inserts the account; a taken username answers `username_taken`.
 pub async fn insert(conn: &mut AsyncPgConnection, account: &NewAccount) -> Result<User, ApiError> {
     let new = NewUser {
-        id: Uuid::now_v7(),
+        id: UserId(Uuid::now_v7()),
         username: &account.username,
         display_name: &account.display_name,
         avatar_color: validate::default_avatar_color(&account.username),

@@ -12,8 +12,9 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
 use db::models::User;
-use protocol::ErrorCode;
+use protocol::bots::ApiTokenId;
 use protocol::bots::TokenScope;
+use protocol::{ErrorCode, UserId};
 use uuid::Uuid;
 
 use super::{api_tokens, scopes};
@@ -45,7 +46,7 @@ pub struct AuthUser {
 
 impl AuthUser {
     /// The user's id.
-    pub fn id(&self) -> Uuid {
+    pub fn id(&self) -> UserId {
         self.user.id
     }
 
@@ -58,10 +59,10 @@ impl AuthUser {
     }
 
     /// The API token's id, when the caller used one (it keys the per-token rate limit).
-    pub fn api_token_id(&self) -> Option<Uuid> {
+    pub fn api_token_id(&self) -> Option<ApiTokenId> {
         match &self.credential {
             Credential::Session(_) => None,
-            Credential::ApiToken { id, .. } => Some(*id),
+            Credential::ApiToken { id, .. } => Some(ApiTokenId(*id)),
         }
     }
 
@@ -133,7 +134,7 @@ impl AuthUser {
             db::queries::api_tokens::touch(&mut conn, row.id).await?;
         }
         let scopes = row.scopes.iter().filter_map(|name| TokenScope::from_name(name)).collect();
-        Ok((Self { user, credential: Credential::ApiToken { id: row.id, scopes } }, conn))
+        Ok((Self { user, credential: Credential::ApiToken { id: row.id.0, scopes } }, conn))
     }
 }
 

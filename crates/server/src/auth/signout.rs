@@ -2,6 +2,7 @@
 //! disabled or deleted account is committed, the affected WebSockets are closed at once on
 //! every server (through the bus), so an ended session cannot keep listening.
 
+use protocol::UserId;
 use protocol::ws::close;
 use uuid::Uuid;
 
@@ -15,6 +16,6 @@ pub async fn session_ended(state: &AppState, session_id: Uuid) {
 
 /// Closes every connection of a user but those of `except_session` (a password change keeps
 /// the session that made it), with `code` telling the client why.
-pub async fn user_sessions_ended(state: &AppState, user_id: Uuid, except_session: Option<Uuid>, code: u16) {
+pub async fn user_sessions_ended(state: &AppState, user_id: UserId, except_session: Option<Uuid>, code: u16) {
     state.bus.publish(BusMessage::CloseUser { user_id, except_session, code }).await;
 }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use protocol::ErrorCode;
+use protocol::{ErrorCode, UserId};
 
 /// Lifetime of an access token.
 pub const ACCESS_TTL_SECS: u64 = 15 * 60;
@@ -23,7 +23,7 @@ const TYP_ACCESS: &str = "access";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// The user.
-    pub sub: Uuid,
+    pub sub: UserId,
     /// The session.
     pub sid: Uuid,
     /// Issued at (seconds since the epoch).
@@ -53,7 +53,7 @@ impl TokenKeys {
     }
 
     /// A signed access token for `user` in `session`.
-    pub fn issue(&self, user: Uuid, session: Uuid) -> Result<String, ApiError> {
+    pub fn issue(&self, user: UserId, session: Uuid) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify() {
-        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let (user, session) = (UserId(Uuid::now_v7()), Uuid::now_v7());
         let token = keys().issue(user, session).unwrap();
         let claims = keys().verify(&token).unwrap();
         assert_eq!((claims.sub, claims.sid, claims.typ.as_str()), (user, session, "access"));
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn tampered_foreign_and_alg_none_tokens_are_refused() {
-        let token = keys().issue(Uuid::now_v7(), Uuid::now_v7()).unwrap();
+        let token = keys().issue(UserId(Uuid::now_v7()), Uuid::now_v7()).unwrap();
         let mut tampered = token.clone();
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
@@ -126,8 +126,13 @@ mod tests {
     #[test]
     fn expired_tokens_are_refused() {
         let now = Utc::now().timestamp();
-        let claims =
-            Claims { sub: Uuid::now_v7(), sid: Uuid::now_v7(), iat: now - 2000, exp: now - 1000, typ: "access".into() };
+        let claims = Claims {
+            sub: UserId(Uuid::now_v7()),
+            sid: Uuid::now_v7(),
+            iat: now - 2000,
+            exp: now - 1000,
+            typ: "access".into(),
+        };
         let k = keys();
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &k.encoding).unwrap();
         assert!(k.verify(&token).is_err());

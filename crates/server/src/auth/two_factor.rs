@@ -10,12 +10,11 @@ use base64::Engine;
 use db::models::User;
 use db::queries::two_factor as queries;
 use diesel_async::AsyncPgConnection;
-use protocol::ErrorCode;
 use protocol::auth::{RecoveryCodes, TwoFactorSetup, TwoFactorStatus};
+use protocol::{ErrorCode, UserId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Builder, Totp};
-use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -88,7 +87,7 @@ pub async fn enable(state: &AppState, user: &User, code: &str) -> Result<Recover
 }
 
 /// Whether it is on, and how many recovery codes are left.
-pub async fn status(state: &AppState, user: Uuid) -> Result<TwoFactorStatus, ApiError> {
+pub async fn status(state: &AppState, user: UserId) -> Result<TwoFactorStatus, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let enabled = is_enabled(&mut conn, user).await?;
     let recovery_codes_left = if enabled { queries::recovery_codes_left(&mut conn, user).await? } else { 0 };
@@ -109,7 +108,7 @@ pub async fn disable(state: &AppState, user: &User, password: String, code: &str
 }
 
 /// Whether `user` has a second factor in force.
-pub async fn is_enabled(conn: &mut AsyncPgConnection, user: Uuid) -> Result<bool, ApiError> {
+pub async fn is_enabled(conn: &mut AsyncPgConnection, user: UserId) -> Result<bool, ApiError> {
     Ok(queries::of(conn, user).await?.is_some_and(|f| f.enabled_at.is_some()))
 }
 

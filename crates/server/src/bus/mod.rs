@@ -29,6 +29,7 @@ use futures_util::future::BoxFuture;
 use protocol::conversations::Event;
 use protocol::social::Friend;
 use protocol::ws::ServerFrame;
+use protocol::{ConversationId, UserId};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -57,14 +58,14 @@ pub enum Interest {
     /// committed after that read can be missed.
     Follow {
         /// Newly followed conversations (may be empty, to wait for earlier ones).
-        conversations: Vec<Uuid>,
+        conversations: Vec<ConversationId>,
         /// Fired when they are followed.
         done: oneshot::Sender<()>,
     },
     /// No connection here follows these any more.
     Unfollow {
         /// The conversations.
-        conversations: Vec<Uuid>,
+        conversations: Vec<ConversationId>,
     },
 }
 
@@ -80,44 +81,44 @@ pub enum BusMessage {
     /// An event too large for a NOTIFY: the receiver loads it.
     EventRef {
         /// Where.
-        conversation_id: Uuid,
+        conversation_id: ConversationId,
         /// Which.
         seq: i64,
     },
     /// Users joined a conversation: subscribe their connections and tell them.
     Joined {
         /// Which.
-        conversation_id: Uuid,
+        conversation_id: ConversationId,
         /// Who.
-        user_ids: Vec<Uuid>,
+        user_ids: Vec<UserId>,
     },
     /// Users left or were removed: unsubscribe their connections and tell them.
     Left {
         /// Which.
-        conversation_id: Uuid,
+        conversation_id: ConversationId,
         /// Who.
-        user_ids: Vec<Uuid>,
+        user_ids: Vec<UserId>,
     },
     /// A read marker moved.
     Read {
         /// Where.
-        conversation_id: Uuid,
+        conversation_id: ConversationId,
         /// Who.
-        user_id: Uuid,
+        user_id: UserId,
         /// Up to where.
         seq: i64,
     },
     /// Someone is typing.
     Typing {
         /// Where.
-        conversation_id: Uuid,
+        conversation_id: ConversationId,
         /// Who.
-        user_id: Uuid,
+        user_id: UserId,
     },
     /// A user's presence on server `origin` changed.
     Presence {
         /// Who.
-        user_id: Uuid,
+        user_id: UserId,
         /// Connected there now.
         online: bool,
         /// Which server.
@@ -126,23 +127,23 @@ pub enum BusMessage {
     /// A frame for every connection of some users.
     ToUsers {
         /// Whose.
-        user_ids: Vec<Uuid>,
+        user_ids: Vec<UserId>,
         /// What.
         frame: ServerFrame,
     },
     /// `user_id` has a new friend (the hub adds presence and starts showing it).
     FriendAdded {
         /// Whose friend list.
-        user_id: Uuid,
+        user_id: UserId,
         /// The friend.
         friend: Friend,
     },
     /// `user_id` and `other` are no longer friends.
     FriendRemoved {
         /// Whose friend list.
-        user_id: Uuid,
+        user_id: UserId,
         /// The former friend.
-        other: Uuid,
+        other: UserId,
     },
     /// Close the connections of one session (sign-out, revocation).
     CloseSession {
@@ -154,7 +155,7 @@ pub enum BusMessage {
     /// Close a user's connections, but those of `except_session`.
     CloseUser {
         /// Whose.
-        user_id: Uuid,
+        user_id: UserId,
         /// Spared session (a password change keeps the current one).
         except_session: Option<Uuid>,
         /// Close code.

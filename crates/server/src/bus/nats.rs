@@ -53,7 +53,7 @@ use super::{BusMessage, Interest, Subscriber};
 
 /// The subjects.
 mod subject {
-    use uuid::Uuid;
+    use protocol::ConversationId;
 
     /// Notices for users, which every server hears.
     pub(super) const USERS: &str = "confab.users";
@@ -61,7 +61,7 @@ mod subject {
     pub(super) const PRESENCE: &str = "confab.presence";
 
     /// A conversation's events, typing and read markers, heard by the servers following it.
-    pub(super) fn conversation(id: Uuid) -> String {
+    pub(super) fn conversation(id: ConversationId) -> String {
         format!("confab.conv.{id}")
     }
 }
@@ -89,7 +89,7 @@ impl Publisher {
     /// client's buffer is full (back-pressure on the writers); the receivers resync after.
     pub async fn publish(&self, message: BusMessage) {
         let subject = match &message {
-            BusMessage::Event { event } => subject::conversation(event.conversation_id.0),
+            BusMessage::Event { event } => subject::conversation(event.conversation_id),
             BusMessage::EventRef { conversation_id, .. }
             | BusMessage::Read { conversation_id, .. }
             | BusMessage::Typing { conversation_id, .. } => subject::conversation(*conversation_id),
@@ -117,7 +117,7 @@ fn encode(message: &BusMessage, max_payload: usize) -> Option<Vec<u8>> {
     }
     match message {
         BusMessage::Event { event } => {
-            serde_json::to_vec(&BusMessage::EventRef { conversation_id: event.conversation_id.0, seq: event.seq }).ok()
+            serde_json::to_vec(&BusMessage::EventRef { conversation_id: event.conversation_id, seq: event.seq }).ok()
         }
         _ => {
             tracing::error!(bytes = bytes.len(), max_payload, "bus message too large to publish; dropped");

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
+use protocol::ConversationId;
 use protocol::conversations::Event;
 use tokio::sync::mpsc;
-use uuid::Uuid;
 
 use super::{BusMessage, Subscriber};
 
@@ -82,8 +82,7 @@ fn encode_for_notify(message: &BusMessage) -> Option<String> {
     }
     match message {
         BusMessage::Event { event } => {
-            serde_json::to_string(&BusMessage::EventRef { conversation_id: event.conversation_id.0, seq: event.seq })
-                .ok()
+            serde_json::to_string(&BusMessage::EventRef { conversation_id: event.conversation_id, seq: event.seq }).ok()
         }
         _ => {
             tracing::error!(bytes = text.len(), "bus message too large to publish; dropped");
@@ -157,19 +156,22 @@ async fn listen_loop(url: String, pool: db::DbPool, local: Arc<dyn Subscriber>) 
     }
 }
 
-async fn load_event(pool: &db::DbPool, conversation: Uuid, seq: i64) -> Option<Event> {
+async fn load_event(pool: &db::DbPool, conversation: ConversationId, seq: i64) -> Option<Event> {
     let mut conn = db::pool::checkout(pool).await.ok()?;
     db::queries::messages::event_at(&mut conn, conversation, seq).await.ok().flatten()
 }
 
 #[cfg(test)]
 mod tests {
+    use protocol::UserId;
+    use uuid::Uuid;
+
     use super::*;
 
     #[test]
     fn big_membership_notices_are_split_to_fit() {
-        let users: Vec<Uuid> = (0..1000).map(|n| Uuid::from_u128(n as u128)).collect();
-        let parts = split(BusMessage::Joined { conversation_id: Uuid::nil(), user_ids: users });
+        let users: Vec<UserId> = (0..1000).map(|n| UserId(Uuid::from_u128(n as u128))).collect();
+        let parts = split(BusMessage::Joined { conversation_id: ConversationId(Uuid::nil()), user_ids: users });
         assert_eq!(parts.len(), 7);
         for part in &parts {
             assert!(encode_for_notify(part).is_some_and(|p| p.len() <= MAX_PAYLOAD));

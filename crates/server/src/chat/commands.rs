@@ -13,7 +13,6 @@ use protocol::bots::{
 use protocol::conversations::{EventKind, MAX_BODY_CHARS};
 use protocol::ws::ServerFrame;
 use protocol::{ConversationId, ErrorCode, UserId};
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::bus::BusMessage;
@@ -41,7 +40,12 @@ fn short_text(raw: &str, field: &str) -> Result<String, ApiError> {
 }
 
 /// The calling bot's commands in `conversation` become `set`.
-pub async fn declare(state: &AppState, auth: &AuthUser, conversation: Uuid, set: SetCommands) -> Result<(), ApiError> {
+pub async fn declare(
+    state: &AppState,
+    auth: &AuthUser,
+    conversation: ConversationId,
+    set: SetCommands,
+) -> Result<(), ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_member(&mut conn, conversation, auth.id()).await?;
     if !auth.user.is_bot() {
@@ -71,7 +75,11 @@ pub async fn declare(state: &AppState, auth: &AuthUser, conversation: Uuid, set:
 }
 
 /// The commands members of `conversation` can invoke.
-pub async fn available(state: &AppState, user: Uuid, conversation: Uuid) -> Result<Vec<SlashCommand>, ApiError> {
+pub async fn available(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<Vec<SlashCommand>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_member(&mut conn, conversation, user).await?;
     let rows = queries::of_conversation(&mut conn, conversation).await?;
@@ -82,19 +90,19 @@ pub async fn available(state: &AppState, user: Uuid, conversation: Uuid) -> Resu
 }
 
 /// `user` invokes `/name args` in `conversation`; the seq of its event.
-pub async fn invoke(state: &AppState, user: Uuid, conversation: Uuid, name: &str, args: &str) -> Result<i64, ApiError> {
+pub async fn invoke(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+    name: &str,
+    args: &str,
+) -> Result<i64, ApiError> {
     let args = short_text(args, "args")?;
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_member(&mut conn, conversation, user).await?;
     let bot = queries::bot_for(&mut conn, conversation, name).await?.ok_or_else(|| ApiError::not_found("command"))?;
     drop(conn);
-    let command = Command::InvokeCommand {
-        conversation: ConversationId(conversation),
-        invoker: UserId(user),
-        bot: UserId(bot),
-        name: name.to_owned(),
-        args,
-    };
+    let command = Command::InvokeCommand { conversation, invoker: user, bot, name: name.to_owned(), args };
     match state.writer.run(command).await? {
         Outcome::Logged(seq) => Ok(seq),
         other => Err(ApiError::internal(anyhow::anyhow!("unexpected outcome of an invocation: {other:?}"))),
@@ -105,7 +113,7 @@ pub async fn invoke(state: &AppState, user: Uuid, conversation: Uuid, name: &str
 pub async fn reply_ephemerally(
     state: &AppState,
     bot: &AuthUser,
-    conversation: Uuid,
+    conversation: ConversationId,
     seq: i64,
     body: &str,
 ) -> Result<(), ApiError> {
@@ -120,7 +128,7 @@ pub async fn reply_ephemerally(
     let Ok(EventKind::CommandInvoked { by, bot_id, .. }) = serde_json::from_value(payload) else {
         return Err(not_found());
     };
-    if bot_id.0 != bot.id() {
+    if bot_id != bot.id() {
         return Err(not_found());
     }
     if (Utc::now() - at).num_seconds() > EPHEMERAL_REPLY_WINDOW_SECS {
@@ -130,11 +138,11 @@ pub async fn reply_ephemerally(
         ));
     }
     let frame = ServerFrame::EphemeralMessage {
-        conversation_id: ConversationId(conversation),
+        conversation_id: conversation,
         invocation_seq: seq,
         sender: bot.user.to_public(),
         body: body.to_owned(),
     };
-    state.bus.publish(BusMessage::ToUsers { user_ids: vec![by.0], frame }).await;
+    state.bus.publish(BusMessage::ToUsers { user_ids: vec![by], frame }).await;
     Ok(())
 }

@@ -17,7 +17,7 @@ use protocol::conversations::{
     check_description, check_title,
 };
 use protocol::media::{Attachment, MediaId};
-use protocol::{ConversationId, UserId};
+use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -28,23 +28,25 @@ pub async fn summaries_view(
     conn: &mut AsyncPgConnection,
     rows: Vec<SummaryRow>,
 ) -> Result<Vec<ConversationSummary>, ApiError> {
-    let peer_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.peer_id).collect();
-    let message_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.last_message_id).collect();
-    let peers: HashMap<Uuid, User> = user_queries::by_ids(conn, &peer_ids).await?;
+    let peer_ids: Vec<UserId> = rows.iter().filter_map(SummaryRow::peer).collect();
+    let message_ids: Vec<MessageId> = rows.iter().filter_map(SummaryRow::last_message).collect();
+    let peers: HashMap<UserId, User> = user_queries::by_ids(conn, &peer_ids).await?;
     let messages = message_queries::by_ids(conn, &message_ids).await?;
     // Last messages with their attachments, so a list can say "Photo" for a picture alone.
     let mut last: Vec<protocol::conversations::Message> = messages.values().map(|m| m.to_protocol()).collect();
     db::queries::media::fill(conn, &mut last).await?;
-    let messages: HashMap<Uuid, protocol::conversations::Message> = last.into_iter().map(|m| (m.id.0, m)).collect();
+    let messages: HashMap<MessageId, protocol::conversations::Message> = last.into_iter().map(|m| (m.id, m)).collect();
     Ok(rows
         .into_iter()
         .map(|r| ConversationSummary {
-            id: ConversationId(r.id),
+            // Read through `r`'s accessors before its fields are moved out below.
+            photo: r.photo().map(Attachment::thumbnail_url_of),
+            peer: r.peer().and_then(|p| peers.get(&p)).map(User::to_public),
+            last_message: r.last_message().and_then(|m| messages.get(&m)).cloned(),
+            id: r.id,
             kind: r.kind,
             title: r.title,
             description: r.description,
-            photo: r.photo_id.map(|id| Attachment::thumbnail_url_of(MediaId(id))),
-            peer: r.peer_id.and_then(|p| peers.get(&p)).map(User::to_public),
             member_count: r.member_count,
             my_role: r.role,
             last_seq: r.last_seq,
@@ -53,7 +55,6 @@ pub async fn summaries_view(
             unread_mentions: r.unread_mentions,
             settings: ConversationSettings { muted_until: r.muted_until, archived_at: r.archived_at },
             others_read_seq: r.others_read_seq,
-            last_message: r.last_message_id.and_then(|m| messages.get(&m)).cloned(),
             last_activity_at: r.last_activity_at,
             created_at: r.created_at,
         })
@@ -63,15 +64,19 @@ pub async fn summaries_view(
 /// One conversation as `user` sees it; 404 unless a member.
 pub async fn summary_of(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
 ) -> Result<ConversationSummary, ApiError> {
     let row = summaries::summary(conn, user, conversation).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
     summaries_view(conn, vec![row]).await?.pop().ok_or_else(|| ApiError::not_found("conversation"))
 }
 
 /// The summary plus every member; 404 unless a member.
-pub async fn detail(state: &AppState, user: Uuid, conversation: Uuid) -> Result<ConversationDetail, ApiError> {
+pub async fn detail(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<ConversationDetail, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let summary = summary_of(&mut conn, user, conversation).await?;
     let members = queries::members(&mut conn, conversation)
@@ -92,33 +97,32 @@ async fn change(state: &AppState, command: Command) -> Result<(ConversationId, b
 }
 
 /// Opens the DM with a friend (or returns the existing one); the bool says whether it is new.
-pub async fn open_dm(state: &AppState, user: Uuid, peer: Uuid) -> Result<(ConversationSummary, bool), ApiError> {
+pub async fn open_dm(state: &AppState, user: UserId, peer: UserId) -> Result<(ConversationSummary, bool), ApiError> {
     if peer == user {
         return Err(ApiError::new(protocol::ErrorCode::Unprocessable, "user_id: you cannot message yourself"));
     }
-    let (opener, peer) = (UserId(user), UserId(peer));
     // Most opens find the DM they already have: answer those without the writer.
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let id = match queries::dm_between(&mut conn, opener.0, peer.0).await? {
-        Some(existing) => (ConversationId(existing), false),
+    let id = match queries::dm_between(&mut conn, user, peer).await? {
+        Some(existing) => (existing, false),
         None => {
             drop(conn);
-            let command = Command::OpenDm { conversation: ConversationId(Uuid::now_v7()), opener, peer };
+            let command = Command::OpenDm { conversation: ConversationId(Uuid::now_v7()), opener: user, peer };
             let opened = change(state, command).await?;
             conn = db::pool::checkout(&state.pool).await?;
             opened
         }
     };
-    let summary = summary_of(&mut conn, user, id.0.0).await?;
+    let summary = summary_of(&mut conn, user, id.0).await?;
     Ok((summary, id.1))
 }
 
 /// Creates a group of the caller and some friends.
 pub async fn create_group(
     state: &AppState,
-    user: Uuid,
+    user: UserId,
     title: &str,
-    member_ids: &[Uuid],
+    member_ids: &[UserId],
 ) -> Result<ConversationSummary, ApiError> {
     check_title(title).map_err(|e| ApiError::invalid_field("title", e))?;
     if member_ids.len() > protocol::conversations::MAX_MEMBERS_PER_REQUEST {
@@ -126,23 +130,23 @@ pub async fn create_group(
     }
     let command = Command::CreateGroup {
         conversation: ConversationId(Uuid::now_v7()),
-        creator: UserId(user),
+        creator: user,
         title: title.trim().to_owned(),
-        members: member_ids.iter().map(|u| UserId(*u)).collect(),
+        members: member_ids.to_vec(),
     };
     let (id, _) = change(state, command).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    summary_of(&mut conn, user, id.0).await
+    summary_of(&mut conn, user, id).await
 }
 
 /// Renames a group and/or changes its description (both checked before either is queued).
 pub async fn update(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     input: UpdateConversation,
 ) -> Result<ConversationSummary, ApiError> {
-    let (id, actor) = (ConversationId(conversation), UserId(user));
+    let (id, actor) = (conversation, user);
     let mut commands = Vec::new();
     if let Some(title) = input.title {
         check_title(&title).map_err(|e| ApiError::invalid_field("title", e))?;
@@ -165,11 +169,11 @@ pub async fn update(
 /// Sets (one of the caller's picture uploads) or removes a group's photo.
 pub async fn set_photo(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     photo: Option<MediaId>,
 ) -> Result<ConversationSummary, ApiError> {
-    change(state, Command::SetPhoto { conversation: ConversationId(conversation), actor: UserId(user), photo }).await?;
+    change(state, Command::SetPhoto { conversation, actor: user, photo }).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
     summary_of(&mut conn, user, conversation).await
 }
@@ -177,46 +181,38 @@ pub async fn set_photo(
 /// Adds friends of the caller to a group.
 pub async fn add_members(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    user_ids: &[Uuid],
+    user: UserId,
+    conversation: ConversationId,
+    user_ids: &[UserId],
 ) -> Result<ConversationDetail, ApiError> {
     if user_ids.is_empty() || user_ids.len() > protocol::conversations::MAX_MEMBERS_PER_REQUEST {
         return Err(ApiError::invalid_field("user_ids", "give 1 to 200 users"));
     }
-    let command = Command::AddMembers {
-        conversation: ConversationId(conversation),
-        actor: UserId(user),
-        users: user_ids.iter().map(|u| UserId(*u)).collect(),
-    };
+    let command = Command::AddMembers { conversation, actor: user, users: user_ids.to_vec() };
     change(state, command).await?;
     detail(state, user, conversation).await
 }
 
 /// Removes a member, or leaves when `target == user`.
-pub async fn remove_member(state: &AppState, user: Uuid, conversation: Uuid, target: Uuid) -> Result<(), ApiError> {
-    let command = Command::RemoveMember {
-        conversation: ConversationId(conversation),
-        actor: UserId(user),
-        target: UserId(target),
-    };
+pub async fn remove_member(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+    target: UserId,
+) -> Result<(), ApiError> {
+    let command = Command::RemoveMember { conversation, actor: user, target };
     change(state, command).await.map(|_| ())
 }
 
 /// Promotes or demotes a member.
 pub async fn set_role(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    target: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    target: UserId,
     role: MemberRole,
 ) -> Result<Member, ApiError> {
-    let command = Command::SetRole {
-        conversation: ConversationId(conversation),
-        actor: UserId(user),
-        target: UserId(target),
-        role,
-    };
+    let command = Command::SetRole { conversation, actor: user, target, role };
     change(state, command).await?;
     let mut conn = db::pool::checkout(&state.pool).await?;
     let member =

@@ -6,7 +6,7 @@ use db::queries::changes::{Command, NewMessage};
 use db::queries::conversations as conversation_queries;
 use futures_util::future::try_join_all;
 use protocol::conversations::{ForwardMessage, Forwarded, MAX_FORWARD_TARGETS};
-use protocol::{ConversationId, UserId};
+use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
 use crate::chat::messages::{committed, readable_message};
@@ -20,9 +20,9 @@ use crate::state::AppState;
 /// the request's and the target's id, so a retried forward stores nothing twice.
 pub async fn forward(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
     input: ForwardMessage,
 ) -> Result<Forwarded, ApiError> {
     let mut targets = input.conversation_ids;
@@ -37,7 +37,7 @@ pub async fn forward(
         return Err(ApiError::new(protocol::ErrorCode::Unprocessable, "this message was deleted"));
     }
     for target in &targets {
-        conversation_queries::membership(&mut conn, target.0, user).await?.ok_or_else(|| {
+        conversation_queries::membership(&mut conn, *target, user).await?.ok_or_else(|| {
             ApiError::field(protocol::ErrorCode::NotFound, "conversation_ids", "conversation not found")
         })?;
     }
@@ -49,7 +49,7 @@ pub async fn forward(
     for ((target, key), attachments) in targets.into_iter().zip(keys).zip(files) {
         let command = Command::Send(NewMessage {
             conversation: target,
-            sender: UserId(user),
+            sender: user,
             client_msg_id: key,
             body: source.body.clone(),
             reply_to: None,

@@ -21,7 +21,6 @@ use protocol::media::MAX_ATTACHMENTS;
 use protocol::users::PublicUser;
 use protocol::ws::{DeliveredUpTo, MAX_DELIVERED_PER_FRAME};
 use protocol::{ConversationId, MessageId, UserId};
-use uuid::Uuid;
 
 use crate::bus::BusMessage;
 use crate::error::ApiError;
@@ -41,8 +40,8 @@ fn body_error(e: &str) -> ApiError {
 /// nowhere). The writer publishes the event after commit.
 pub async fn send(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     input: SendMessage,
 ) -> Result<(Message, bool), ApiError> {
     committed(queue_send(state, user, conversation, input).await?).await
@@ -52,8 +51,8 @@ pub async fn send(
 /// delivering while its own sends are stored; [`committed`] gives the answer.
 pub async fn queue_send(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     input: SendMessage,
 ) -> Result<Committed, ApiError> {
     // A message of attachments or a location alone may have no text.
@@ -78,8 +77,8 @@ pub async fn queue_send(
     state
         .writer
         .queue(Command::Send(NewMessage {
-            conversation: ConversationId(conversation),
-            sender: UserId(user),
+            conversation,
+            sender: user,
             client_msg_id: input.client_msg_id,
             body: input.body,
             reply_to: input.reply_to,
@@ -106,27 +105,22 @@ pub async fn committed(queued: Committed) -> Result<(Message, bool), ApiError> {
 /// Queues an edit of the caller's own message without waiting for its commit.
 pub async fn queue_edit(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
     body: String,
 ) -> Result<Committed, ApiError> {
     check_body(&body).map_err(body_error)?;
-    let command = Command::Edit {
-        conversation: ConversationId(conversation),
-        editor: UserId(user),
-        message: MessageId(message),
-        body,
-    };
+    let command = Command::Edit { conversation, editor: user, message, body };
     state.writer.queue(command).await
 }
 
 /// Edits the caller's own message.
 pub async fn edit(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
     body: String,
 ) -> Result<Message, ApiError> {
     changed_message(queue_edit(state, user, conversation, message, body).await?).await
@@ -136,31 +130,33 @@ pub async fn edit(
 /// tombstone, without waiting for its commit.
 pub async fn queue_delete(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
 ) -> Result<Committed, ApiError> {
-    let command = Command::Delete {
-        conversation: ConversationId(conversation),
-        by: Deleter::Member(UserId(user)),
-        message: MessageId(message),
-    };
+    let command = Command::Delete { conversation, by: Deleter::Member(user), message };
     state.writer.queue(command).await
 }
 
 /// Deletes a message (own, or any as a group owner or admin), leaving a tombstone.
-pub async fn delete(state: &AppState, user: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
+pub async fn delete(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
+) -> Result<Message, ApiError> {
     changed_message(queue_delete(state, user, conversation, message).await?).await
 }
 
 /// Removes any message as an operator (no membership needed); members see it deleted live,
 /// marked as moderated.
-pub async fn moderate(state: &AppState, admin: Uuid, conversation: Uuid, message: Uuid) -> Result<Message, ApiError> {
-    let command = Command::Delete {
-        conversation: ConversationId(conversation),
-        by: Deleter::Operator(UserId(admin)),
-        message: MessageId(message),
-    };
+pub async fn moderate(
+    state: &AppState,
+    admin: UserId,
+    conversation: ConversationId,
+    message: MessageId,
+) -> Result<Message, ApiError> {
+    let command = Command::Delete { conversation, by: Deleter::Operator(admin), message };
     changed_message(state.writer.queue(command).await?).await
 }
 
@@ -178,7 +174,12 @@ pub(crate) fn unexpected(outcome: Outcome) -> ApiError {
 }
 
 /// Moves the caller's read marker forward and tells the other members.
-pub async fn mark_read(state: &AppState, user: Uuid, conversation: Uuid, seq: i64) -> Result<i64, ApiError> {
+pub async fn mark_read(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<i64, ApiError> {
     if seq < 0 {
         return Err(ApiError::invalid_field("seq", "must be 0 or more"));
     }
@@ -192,14 +193,14 @@ pub async fn mark_read(state: &AppState, user: Uuid, conversation: Uuid, seq: i6
 }
 
 /// Moves `user`'s delivery markers forward (see `ClientFrame::Delivered`).
-pub async fn mark_delivered(state: &AppState, user: Uuid, up_to: &[DeliveredUpTo]) -> Result<(), ApiError> {
+pub async fn mark_delivered(state: &AppState, user: UserId, up_to: &[DeliveredUpTo]) -> Result<(), ApiError> {
     if up_to.len() > MAX_DELIVERED_PER_FRAME {
         return Err(ApiError::invalid_field("up_to", format!("at most {MAX_DELIVERED_PER_FRAME} conversations")));
     }
     if up_to.iter().any(|d| d.seq < 0) {
         return Err(ApiError::invalid_field("up_to", "seqs are 0 or more"));
     }
-    let pairs: Vec<(Uuid, i64)> = up_to.iter().map(|d| (d.conversation_id.0, d.seq)).collect();
+    let pairs: Vec<(ConversationId, i64)> = up_to.iter().map(|d| (d.conversation_id, d.seq)).collect();
     let mut conn = db::pool::checkout(&state.pool).await?;
     queries::mark_delivered(&mut conn, user, &pairs).await?;
     Ok(())
@@ -207,7 +208,7 @@ pub async fn mark_delivered(state: &AppState, user: Uuid, up_to: &[DeliveredUpTo
 
 /// Checks the caller is a member and, when `relay`, tells the other members they are typing
 /// (not stored; the caller throttles how often).
-pub async fn typing(state: &AppState, user: Uuid, conversation: Uuid, relay: bool) -> Result<(), ApiError> {
+pub async fn typing(state: &AppState, user: UserId, conversation: ConversationId, relay: bool) -> Result<(), ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     conversation_queries::membership(&mut conn, conversation, user)
         .await?
@@ -221,8 +222,8 @@ pub async fn typing(state: &AppState, user: Uuid, conversation: Uuid, relay: boo
 
 pub(crate) async fn require_member(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    user: Uuid,
+    conversation: ConversationId,
+    user: UserId,
 ) -> Result<(), ApiError> {
     conversation_queries::membership(conn, conversation, user)
         .await?
@@ -234,9 +235,9 @@ pub(crate) async fn require_member(
 /// message is in that conversation (whichever is wrong, the answer is the same).
 pub(crate) async fn readable_message(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
-    user: Uuid,
-    message: Uuid,
+    conversation: ConversationId,
+    user: UserId,
+    message: MessageId,
 ) -> Result<MessageRow, ApiError> {
     require_member(conn, conversation, user).await?;
     queries::by_ids(conn, &[message])
@@ -249,9 +250,9 @@ pub(crate) async fn readable_message(
 /// Profiles of the given users; deleted accounts show as "Deleted user".
 pub(crate) async fn authors(
     conn: &mut AsyncPgConnection,
-    ids: impl Iterator<Item = Uuid>,
+    ids: impl Iterator<Item = UserId>,
 ) -> Result<Vec<PublicUser>, ApiError> {
-    let ids: Vec<Uuid> = ids.collect::<HashSet<_>>().into_iter().collect();
+    let ids: Vec<UserId> = ids.collect::<HashSet<_>>().into_iter().collect();
     let users = user_queries::by_ids(conn, &ids).await?;
     Ok(users.values().map(User::to_public).collect())
 }
@@ -264,8 +265,8 @@ pub fn page_size(limit: Option<u32>) -> i64 {
 /// A page of history, newest first.
 pub async fn history(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     before_seq: Option<i64>,
     limit: Option<u32>,
 ) -> Result<MessagePage, ApiError> {
@@ -278,7 +279,7 @@ pub async fn history(
 /// between its messages (the caller has checked who may read it).
 pub(crate) async fn history_page(
     conn: &mut AsyncPgConnection,
-    conversation: Uuid,
+    conversation: ConversationId,
     before_seq: Option<i64>,
     limit: Option<u32>,
 ) -> Result<MessagePage, ApiError> {
@@ -308,21 +309,21 @@ pub(crate) async fn history_page(
 
 /// The users an event names besides a message's author, whose profiles a client needs to
 /// show it.
-fn named_users(kind: &EventKind) -> Vec<Uuid> {
+fn named_users(kind: &EventKind) -> Vec<UserId> {
     match kind {
         EventKind::ConversationCreated { by, .. }
         | EventKind::ConversationRenamed { by, .. }
         | EventKind::DescriptionChanged { by, .. }
         | EventKind::PhotoChanged { by, .. }
         | EventKind::MessagePinned { by, .. }
-        | EventKind::MessageUnpinned { by, .. } => vec![by.0],
-        EventKind::CommandInvoked { by, bot_id, .. } => vec![by.0, bot_id.0],
-        EventKind::MemberAdded { user, by, .. } => vec![user.id.0, by.0],
+        | EventKind::MessageUnpinned { by, .. } => vec![*by],
+        EventKind::CommandInvoked { by, bot_id, .. } => vec![*by, *bot_id],
+        EventKind::MemberAdded { user, by, .. } => vec![user.id, *by],
         EventKind::MemberRemoved { user_id, by } | EventKind::MemberRoleChanged { user_id, by, .. } => {
-            vec![user_id.0, by.0]
+            vec![*user_id, *by]
         }
-        EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => vec![message.sender_id.0],
-        EventKind::ReactionAdded { user_id, .. } | EventKind::ReactionRemoved { user_id, .. } => vec![user_id.0],
+        EventKind::MessageCreated { message } | EventKind::MessageEdited { message } => vec![message.sender_id],
+        EventKind::ReactionAdded { user_id, .. } | EventKind::ReactionRemoved { user_id, .. } => vec![*user_id],
         EventKind::MessageDeleted { .. } | EventKind::Unknown => Vec::new(),
     }
 }
@@ -330,8 +331,8 @@ fn named_users(kind: &EventKind) -> Vec<Uuid> {
 /// What the caller missed: events after `after_seq`, oldest first.
 pub async fn events(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     after_seq: i64,
     limit: Option<u32>,
 ) -> Result<EventPage, ApiError> {
@@ -348,20 +349,20 @@ pub async fn events(
     items.truncate(limit as usize);
     reactions::attach_to_events(&mut conn, &mut items).await?;
     media::fill_events(&mut conn, &mut items).await?;
-    let named: Vec<Uuid> = items.iter().flat_map(|e| named_users(&e.kind)).filter(|u| !u.is_nil()).collect();
+    let named: Vec<UserId> = items.iter().flat_map(|e| named_users(&e.kind)).filter(|u| !u.0.is_nil()).collect();
     let users = authors(&mut conn, named.into_iter()).await?;
     Ok(EventPage { items, users, last_seq: row.last_seq, has_more })
 }
 
 /// Full-text search in the caller's conversations.
-pub async fn search(state: &AppState, user: Uuid, q: &str) -> Result<SearchResults, ApiError> {
+pub async fn search(state: &AppState, user: UserId, q: &str) -> Result<SearchResults, ApiError> {
     let q = q.trim();
     if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS || q.contains('\0') {
         return Err(ApiError::invalid_field("q", "give 1 to 200 characters"));
     }
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = queries::search(&mut conn, user, q, MAX_HITS).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|m| m.sender_id).collect();
+    let ids: Vec<UserId> = rows.iter().map(|m| m.sender_id).collect();
     let users = user_queries::by_ids(&mut conn, &ids).await?;
     let items = rows
         .iter()

@@ -5,7 +5,6 @@ use db::queries::changes::Command;
 use db::queries::{messages as queries, reactions};
 use protocol::conversations::{Message, PinnedMessages};
 use protocol::{ConversationId, MessageId, UserId};
-use uuid::Uuid;
 
 use crate::chat::messages::{authors, changed_message, require_member};
 use crate::error::ApiError;
@@ -14,22 +13,17 @@ use crate::state::AppState;
 /// Pins (`pinned`) or unpins a message; doing either twice changes nothing.
 pub async fn pin(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
     pinned: bool,
 ) -> Result<Message, ApiError> {
-    let command = Command::Pin {
-        conversation: ConversationId(conversation),
-        actor: UserId(user),
-        message: MessageId(message),
-        pinned,
-    };
+    let command = Command::Pin { conversation, actor: user, message, pinned };
     changed_message(state.writer.queue(command).await?).await
 }
 
 /// The conversation's pinned messages, most recently pinned first.
-pub async fn pinned(state: &AppState, user: Uuid, conversation: Uuid) -> Result<PinnedMessages, ApiError> {
+pub async fn pinned(state: &AppState, user: UserId, conversation: ConversationId) -> Result<PinnedMessages, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_member(&mut conn, conversation, user).await?;
     let rows = queries::pinned(&mut conn, conversation).await?;

@@ -4,7 +4,6 @@
 use db::queries::changes::Command;
 use protocol::conversations::{Message, normalize_emoji};
 use protocol::{ConversationId, ErrorCode, MessageId, UserId};
-use uuid::Uuid;
 
 use crate::chat::messages::changed_message;
 use crate::error::ApiError;
@@ -14,9 +13,9 @@ use crate::state::AppState;
 /// nothing. Answers the message with its reactions.
 pub async fn react(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
     emoji: &str,
     add: bool,
 ) -> Result<Message, ApiError> {
@@ -24,12 +23,6 @@ pub async fn react(
     // Unicode set is a rule the OpenAPI document cannot state without listing them all.
     let emoji =
         normalize_emoji(emoji).ok_or_else(|| ApiError::field(ErrorCode::Unprocessable, "emoji", "give one emoji"))?;
-    let command = Command::React {
-        conversation: ConversationId(conversation),
-        user: UserId(user),
-        message: MessageId(message),
-        emoji: emoji.to_owned(),
-        add,
-    };
+    let command = Command::React { conversation, user, message, emoji: emoji.to_owned(), add };
     changed_message(state.writer.queue(command).await?).await
 }

@@ -5,7 +5,7 @@
 use db::models::User;
 use db::queries::conversations as conversation_queries;
 use protocol::conversations::{Delivery, MessageReaders, Reader};
-use uuid::Uuid;
+use protocol::{ConversationId, MessageId, UserId};
 
 use crate::chat::messages::readable_message;
 use crate::error::ApiError;
@@ -14,9 +14,9 @@ use crate::state::AppState;
 /// Who has read message `message` of `conversation` (asked by a member).
 pub async fn readers(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
-    message: Uuid,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
 ) -> Result<MessageReaders, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let found = readable_message(&mut conn, conversation, user, message).await?;

@@ -5,8 +5,7 @@ use chrono::Utc;
 use db::queries::conversations as queries;
 use protocol::conversations::{ConversationSettings, UpdateConversationSettings};
 use protocol::ws::ServerFrame;
-use protocol::{ConversationId, ErrorCode};
-use uuid::Uuid;
+use protocol::{ConversationId, ErrorCode, UserId};
 
 use crate::bus::BusMessage;
 use crate::error::ApiError;
@@ -15,8 +14,8 @@ use crate::state::AppState;
 /// Mutes, unmutes, archives or brings back `conversation` for `user`.
 pub async fn update(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     input: UpdateConversationSettings,
 ) -> Result<ConversationSettings, ApiError> {
     if input.muted_until.is_some_and(|until| until <= Utc::now()) {
@@ -34,7 +33,7 @@ pub async fn update(
             .ok_or_else(|| ApiError::not_found("conversation"))?;
     drop(conn);
     let settings = ConversationSettings { muted_until, archived_at };
-    let frame = ServerFrame::ConversationSettingsChanged { conversation_id: ConversationId(conversation), settings };
+    let frame = ServerFrame::ConversationSettingsChanged { conversation_id: conversation, settings };
     state.bus.publish(BusMessage::ToUsers { user_ids: vec![user], frame }).await;
     Ok(settings)
 }

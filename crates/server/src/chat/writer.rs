@@ -184,12 +184,11 @@ fn to_publish(applied: &mut Applied) -> Vec<BusMessage> {
     let mut messages: Vec<BusMessage> =
         std::mem::take(&mut applied.events).into_iter().map(|event| BusMessage::Event { event }).collect();
     if let Outcome::Conversation { id, .. } = applied.outcome {
-        let ids = |users: &[protocol::UserId]| users.iter().map(|u| u.0).collect::<Vec<_>>();
         if !applied.joined.is_empty() {
-            messages.push(BusMessage::Joined { conversation_id: id.0, user_ids: ids(&applied.joined) });
+            messages.push(BusMessage::Joined { conversation_id: id, user_ids: applied.joined.clone() });
         }
         if !applied.left.is_empty() {
-            messages.push(BusMessage::Left { conversation_id: id.0, user_ids: ids(&applied.left) });
+            messages.push(BusMessage::Left { conversation_id: id, user_ids: applied.left.clone() });
         }
     }
     messages

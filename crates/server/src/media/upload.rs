@@ -10,8 +10,8 @@ use actix_multipart::{Field, Multipart};
 use db::queries::media::{self as queries, Blob, MediaRow};
 use diesel_async::AsyncConnection;
 use futures_util::StreamExt;
-use protocol::ErrorCode;
-use protocol::media::{Attachment, MAX_WAVEFORM_LEVELS, MediaKind};
+use protocol::media::{Attachment, MAX_WAVEFORM_LEVELS, MediaId, MediaKind};
+use protocol::{ErrorCode, UserId};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
@@ -60,7 +60,7 @@ struct Extras {
 pub async fn receive(
     media: &Media,
     pool: &db::DbPool,
-    user: Uuid,
+    user: UserId,
     announced: Option<u64>,
     mut parts: Multipart,
 ) -> Result<Attachment, ApiError> {
@@ -134,7 +134,7 @@ async fn write_file(media: &Media, part: &mut Field) -> Result<Received, ApiErro
 async fn store(
     media: &Media,
     pool: &db::DbPool,
-    user: Uuid,
+    user: UserId,
     used: u64,
     mut received: Received,
     extras: Extras,
@@ -147,7 +147,7 @@ async fn store(
         return Err(ApiError::field(ErrorCode::Unprocessable, "file", "a voice message must be audio"));
     }
     let mut row = MediaRow {
-        id: Uuid::now_v7(),
+        id: MediaId(Uuid::now_v7()),
         uploader_id: user,
         kind: kind.name().to_owned(),
         content_type,

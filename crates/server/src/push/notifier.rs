@@ -20,7 +20,6 @@ use protocol::media::MediaKind;
 use protocol::push::{PREVIEW_MAX_CHARS, PushNotification};
 use tokio::sync::{Semaphore, mpsc};
 use url::Url;
-use uuid::Uuid;
 use web_push_native::{Auth, WebPushBuilder};
 
 use super::vapid::Vapid;
@@ -142,11 +141,11 @@ pub fn notifies(event: &Event) -> bool {
 impl Sender {
     async fn wake_for(self: &Arc<Self>, event: Event) -> anyhow::Result<()> {
         let EventKind::MessageCreated { message } = event.kind else { return Ok(()) };
-        let conversation = message.conversation_id.0;
-        let sender = message.sender_id.0;
-        let mentioned: Vec<Uuid> = message.mentions.iter().map(|u| u.0).collect();
+        let conversation = message.conversation_id;
+        let sender = message.sender_id;
+        let mentioned = &message.mentions;
         let mut conn = db::pool::checkout(&self.pool).await?;
-        let subscriptions = queries::recipients(&mut conn, conversation, sender, &mentioned).await?;
+        let subscriptions = queries::recipients(&mut conn, conversation, sender, mentioned).await?;
         if subscriptions.is_empty() {
             return Ok(());
         }

@@ -4,8 +4,8 @@
 use base64::Engine;
 use base64::alphabet::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use protocol::ErrorCode;
 use protocol::push::{ENDPOINT_MAX_BYTES, MAX_SUBSCRIPTIONS_PER_USER, PushSubscription};
+use protocol::{ErrorCode, UserId};
 use url::Url;
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ fn base64url(text: &str) -> Option<Vec<u8>> {
 /// Stores `subscription` for `user`'s `session`.
 pub async fn subscribe(
     state: &AppState,
-    user: Uuid,
+    user: UserId,
     session: Uuid,
     subscription: &PushSubscription,
 ) -> Result<(), ApiError> {
@@ -58,7 +58,7 @@ pub async fn subscribe(
 }
 
 /// Forgets `user`'s subscription at `endpoint`.
-pub async fn unsubscribe(state: &AppState, user: Uuid, endpoint: &str) -> Result<(), ApiError> {
+pub async fn unsubscribe(state: &AppState, user: UserId, endpoint: &str) -> Result<(), ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     if db::queries::push::unsubscribe(&mut conn, user, endpoint.trim()).await? {
         Ok(())

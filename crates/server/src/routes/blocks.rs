@@ -36,7 +36,7 @@ pub async fn block_user(
     auth: AuthUser,
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    let target = path.into_inner().0;
+    let target = path.into_inner();
     if target == auth.id() {
         return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot block yourself"));
     }
@@ -64,7 +64,7 @@ pub async fn unblock_user(
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    if !social::unblock(&mut conn, auth.id(), path.into_inner().0).await? {
+    if !social::unblock(&mut conn, auth.id(), path.into_inner()).await? {
         return Err(ApiError::not_found("block"));
     }
     Ok(HttpResponse::NoContent().finish())

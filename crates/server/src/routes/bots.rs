@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use db::models::User;
 use db::queries::bots::{self as bot_queries, BotRow, NewBot};
 use protocol::bots::{BOT_DESCRIPTION_MAX_CHARS, Bot, CreateBot, MAX_BOTS_PER_OWNER, UpdateBot};
+use protocol::media::MediaId;
 use protocol::users::SetPicture;
 use protocol::ws::close;
 use protocol::{ErrorBody, ErrorCode, UserId};
@@ -26,7 +27,7 @@ pub fn bot_view(user: &User, bot: &BotRow) -> Bot {
     Bot {
         user: user.to_public(),
         description: bot.description.clone(),
-        owner_id: UserId(bot.owner_id),
+        owner_id: bot.owner_id,
         disabled_at: user.disabled_at,
     }
 }
@@ -62,7 +63,7 @@ pub async fn create_bot(
         return Err(ApiError::new(ErrorCode::Unprocessable, format!("you may own at most {MAX_BOTS_PER_OWNER} bots")));
     }
     let new = NewBot {
-        id: Uuid::now_v7(),
+        id: UserId(Uuid::now_v7()),
         owner_id: auth.id(),
         username: &username,
         display_name: &display_name,
@@ -81,7 +82,7 @@ pub async fn create_bot(
         &mut conn,
         auth.id(),
         "bot.create",
-        ("user", Some(user.id)),
+        ("user", Some(user.id.0)),
         detail,
         &client_address(&req),
     )
@@ -111,7 +112,7 @@ pub async fn update_bot(
     path: web::Path<UserId>,
     body: JsonBody<UpdateBot>,
 ) -> Result<web::Json<Bot>, ApiError> {
-    let id = path.into_inner().0;
+    let id = path.into_inner();
     let body = body.into_inner();
     let display_name = body.display_name.as_deref().map(validate::display_name).transpose()?;
     let description = body.description.as_deref().map(description).transpose()?;
@@ -144,8 +145,7 @@ pub async fn set_bot_avatar(
     path: web::Path<UserId>,
     body: JsonBody<SetPicture>,
 ) -> Result<web::Json<Bot>, ApiError> {
-    let media_id = body.media_id.0;
-    change_avatar(&state, &req, &auth, path.into_inner().0, Some(media_id)).await
+    change_avatar(&state, &req, &auth, path.into_inner(), Some(body.media_id)).await
 }
 
 /// Takes a bot's picture away (its initials show again).
@@ -161,7 +161,7 @@ pub async fn remove_bot_avatar(
     auth: SessionUser,
     path: web::Path<UserId>,
 ) -> Result<web::Json<Bot>, ApiError> {
-    change_avatar(&state, &req, &auth, path.into_inner().0, None).await
+    change_avatar(&state, &req, &auth, path.into_inner(), None).await
 }
 
 /// Sets or clears bot `id`'s avatar for its owner, audits it and tells everyone who sees the
@@ -170,8 +170,8 @@ async fn change_avatar(
     state: &AppState,
     req: &HttpRequest,
     auth: &SessionUser,
-    id: Uuid,
-    media_id: Option<Uuid>,
+    id: UserId,
+    media_id: Option<MediaId>,
 ) -> Result<web::Json<Bot>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let Some((_, bot)) = bot_queries::owned(&mut conn, auth.id(), id).await? else {
@@ -187,7 +187,7 @@ async fn change_avatar(
         Some(media_id) => ("bot.avatar_set", json!({ "username": user.username, "media_id": media_id })),
         None => ("bot.avatar_remove", json!({ "username": user.username })),
     };
-    db::queries::admin::audit(&mut conn, auth.id(), action, ("user", Some(id)), detail, &client_address(req)).await?;
+    db::queries::admin::audit(&mut conn, auth.id(), action, ("user", Some(id.0)), detail, &client_address(req)).await?;
     drop(conn);
     crate::social::profile_changed(state, &user).await;
     Ok(web::Json(bot_view(&user, &bot)))
@@ -205,14 +205,14 @@ pub async fn delete_bot(
     auth: SessionUser,
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner().0;
+    let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
     let Some((user, _)) = bot_queries::owned(&mut conn, auth.id(), id).await? else {
         return Err(ApiError::not_found("bot"));
     };
     db::queries::users::soft_delete(&mut conn, id).await?;
     let detail = json!({ "username": user.username });
-    db::queries::admin::audit(&mut conn, auth.id(), "bot.delete", ("user", Some(id)), detail, &client_address(&req))
+    db::queries::admin::audit(&mut conn, auth.id(), "bot.delete", ("user", Some(id.0)), detail, &client_address(&req))
         .await?;
     state.media.janitor.wake();
     drop(conn);

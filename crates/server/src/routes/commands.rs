@@ -25,7 +25,7 @@ pub async fn set_commands(
     path: web::Path<ConversationId>,
     body: JsonBody<SetCommands>,
 ) -> Result<HttpResponse, ApiError> {
-    commands::declare(&state, &auth, path.into_inner().0, body.into_inner()).await?;
+    commands::declare(&state, &auth, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -39,7 +39,7 @@ pub async fn list_commands(
     auth: AuthUser,
     path: web::Path<ConversationId>,
 ) -> Result<web::Json<Vec<SlashCommand>>, ApiError> {
-    Ok(web::Json(commands::available(&state, auth.id(), path.into_inner().0).await?))
+    Ok(web::Json(commands::available(&state, auth.id(), path.into_inner()).await?))
 }
 
 /// Invokes a slash command: a `command_invoked` event the bot receives like any event.
@@ -56,7 +56,7 @@ pub async fn invoke_command(
     body: JsonBody<InvokeCommand>,
 ) -> Result<HttpResponse, ApiError> {
     let (conversation, name) = path.into_inner();
-    let seq = commands::invoke(&state, auth.id(), conversation.0, &name, &body.args).await?;
+    let seq = commands::invoke(&state, auth.id(), conversation, &name, &body.args).await?;
     Ok(HttpResponse::Created().json(CommandInvocation { seq }))
 }
 
@@ -75,6 +75,6 @@ pub async fn reply_to_command(
     body: JsonBody<EphemeralReply>,
 ) -> Result<HttpResponse, ApiError> {
     let (conversation, seq) = path.into_inner();
-    commands::reply_ephemerally(&state, &auth, conversation.0, seq, &body.body).await?;
+    commands::reply_ephemerally(&state, &auth, conversation, seq, &body.body).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,9 +2,8 @@
 //! archived), synced live to their other devices.
 
 use actix_web::{put, web};
-use protocol::ErrorBody;
 use protocol::conversations::{ConversationSettings, UpdateConversationSettings};
-use uuid::Uuid;
+use protocol::{ConversationId, ErrorBody};
 
 use crate::auth::AuthUser;
 use crate::chat::settings as chat;
@@ -22,7 +21,7 @@ use crate::state::AppState;
 pub async fn update_settings(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     body: JsonBody<UpdateConversationSettings>,
 ) -> Result<web::Json<ConversationSettings>, ApiError> {
     Ok(web::Json(chat::update(&state, auth.id(), path.into_inner(), body.into_inner()).await?))

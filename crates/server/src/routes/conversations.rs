@@ -2,13 +2,12 @@
 //! detail, renaming, members and roles, leaving. Non-members get 404 everywhere.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use protocol::ErrorBody;
 use protocol::conversations::{
     AddMembers, ConversationDetail, ConversationSummary, CreateConversation, Member, SetRole, UpdateConversation,
 };
 use protocol::users::{Page, SetPicture};
+use protocol::{ConversationId, ErrorBody, UserId};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::chat::conversations as chat;
@@ -34,7 +33,8 @@ pub async fn list_conversations(
     auth: AuthUser,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<ConversationSummary>>, ApiError> {
-    let after = query.cursor.as_deref().map(super::time_cursor::parse).transpose()?;
+    let after =
+        query.cursor.as_deref().map(super::time_cursor::parse).transpose()?.map(|(at, id)| (at, ConversationId(id)));
     let limit = crate::chat::messages::page_size(query.limit);
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = db::queries::summaries::summaries(&mut conn, auth.id(), after, limit + 1).await?;
@@ -64,13 +64,12 @@ pub async fn create_conversation(
 ) -> Result<HttpResponse, ApiError> {
     match body.into_inner() {
         CreateConversation::Dm { user_id } => {
-            let (summary, created) = chat::open_dm(&state, auth.id(), user_id.0).await?;
+            let (summary, created) = chat::open_dm(&state, auth.id(), user_id).await?;
             let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
             Ok(response.json(summary))
         }
         CreateConversation::Group { title, member_ids } => {
-            let ids: Vec<Uuid> = member_ids.iter().map(|m| m.0).collect();
-            let summary = chat::create_group(&state, auth.id(), &title, &ids).await?;
+            let summary = chat::create_group(&state, auth.id(), &title, &member_ids).await?;
             Ok(HttpResponse::Created().json(summary))
         }
     }
@@ -84,7 +83,7 @@ pub async fn create_conversation(
 pub async fn get_conversation(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
 ) -> Result<web::Json<ConversationDetail>, ApiError> {
     Ok(web::Json(chat::detail(&state, auth.id(), path.into_inner()).await?))
 }
@@ -98,7 +97,7 @@ pub async fn get_conversation(
 pub async fn update_conversation(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     body: JsonBody<UpdateConversation>,
 ) -> Result<web::Json<ConversationSummary>, ApiError> {
     Ok(web::Json(chat::update(&state, auth.id(), path.into_inner(), body.into_inner()).await?))
@@ -113,7 +112,7 @@ pub async fn update_conversation(
 pub async fn set_photo(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     body: JsonBody<SetPicture>,
 ) -> Result<web::Json<ConversationSummary>, ApiError> {
     Ok(web::Json(chat::set_photo(&state, auth.id(), path.into_inner(), Some(body.media_id)).await?))
@@ -127,7 +126,7 @@ pub async fn set_photo(
 pub async fn remove_photo(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
 ) -> Result<web::Json<ConversationSummary>, ApiError> {
     Ok(web::Json(chat::set_photo(&state, auth.id(), path.into_inner(), None).await?))
 }
@@ -141,11 +140,10 @@ pub async fn remove_photo(
 pub async fn add_members(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     body: JsonBody<AddMembers>,
 ) -> Result<web::Json<ConversationDetail>, ApiError> {
-    let ids: Vec<Uuid> = body.user_ids.iter().map(|u| u.0).collect();
-    Ok(web::Json(chat::add_members(&state, auth.id(), path.into_inner(), &ids).await?))
+    Ok(web::Json(chat::add_members(&state, auth.id(), path.into_inner(), &body.user_ids).await?))
 }
 
 /// Removes a member (owners remove admins and members; admins remove members).
@@ -156,7 +154,7 @@ pub async fn add_members(
 pub async fn remove_member(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (conversation, target) = path.into_inner();
     chat::remove_member(&state, auth.id(), conversation, target).await?;
@@ -172,7 +170,7 @@ pub async fn remove_member(
 pub async fn set_role(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, UserId)>,
     body: JsonBody<SetRole>,
 ) -> Result<web::Json<Member>, ApiError> {
     let (conversation, target) = path.into_inner();
@@ -187,7 +185,7 @@ pub async fn set_role(
 pub async fn leave_conversation(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
 ) -> Result<HttpResponse, ApiError> {
     chat::remove_member(&state, auth.id(), path.into_inner(), auth.id()).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -37,7 +37,7 @@ pub async fn send_request(
     auth: AuthUser,
     body: JsonBody<SendFriendRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let to = body.user_id.0;
+    let to = body.user_id;
     if to == auth.id() {
         return Err(ApiError::new(ErrorCode::Unprocessable, "you cannot befriend yourself"));
     }

@@ -2,10 +2,9 @@
 
 use actix_web::{HttpResponse, delete, get, web};
 use db::queries::social;
-use protocol::ErrorBody;
-use protocol::UserId;
 use protocol::social::Friend;
 use protocol::users::Page;
+use protocol::{ErrorBody, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -38,7 +37,7 @@ pub async fn list_friends(
 ) -> Result<web::Json<Page<Friend>>, ApiError> {
     let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = social::friends_of(&mut conn, auth.id(), query.cursor, limit).await?;
+    let rows = social::friends_of(&mut conn, auth.id(), query.cursor.map(UserId), limit).await?;
     // Pages follow the cursor's order (friend id); sorting for display is the client's job.
     let next_cursor =
         (rows.len() as i64 == limit).then(|| rows.last().map(|(friend, _)| friend.id.to_string())).flatten();
@@ -57,7 +56,7 @@ pub async fn remove_friend(
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let other = path.into_inner().0;
+    let other = path.into_inner();
     if !social::unfriend(&mut conn, auth.id(), other).await? {
         return Err(ApiError::not_found("friend"));
     }

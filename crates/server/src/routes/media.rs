@@ -13,9 +13,8 @@ use chrono::Utc;
 use db::queries::media as queries;
 use futures_util::TryStreamExt;
 use protocol::ErrorBody;
-use protocol::media::{Attachment, MediaAccess, MediaUsage};
+use protocol::media::{Attachment, MediaAccess, MediaId, MediaUsage};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -49,7 +48,7 @@ pub async fn upload_media(
     responses((status = 200, body = MediaAccess), (status = 401, body = ErrorBody)))]
 #[get("/media/access")]
 pub async fn media_access(state: web::Data<AppState>, auth: AuthUser) -> web::Json<MediaAccess> {
-    web::Json(state.media.access.issue(protocol::UserId(auth.id()), Utc::now()))
+    web::Json(state.media.access.issue(auth.id(), Utc::now()))
 }
 
 /// Bytes the caller's uploads use, and their quota.
@@ -78,7 +77,7 @@ pub struct Access {
 pub async fn download_media(
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<Uuid>,
+    id: web::Path<MediaId>,
     query: web::Query<Access>,
 ) -> Result<HttpResponse, ApiError> {
     serve(&state, &req, id.into_inner(), query.into_inner(), false).await
@@ -92,7 +91,7 @@ pub async fn download_media(
 pub async fn download_thumbnail(
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<Uuid>,
+    id: web::Path<MediaId>,
     query: web::Query<Access>,
 ) -> Result<HttpResponse, ApiError> {
     serve(&state, &req, id.into_inner(), query.into_inner(), true).await
@@ -101,7 +100,7 @@ pub async fn download_thumbnail(
 async fn serve(
     state: &AppState,
     req: &HttpRequest,
-    id: Uuid,
+    id: MediaId,
     query: Access,
     thumbnail: bool,
 ) -> Result<HttpResponse, ApiError> {
@@ -110,7 +109,7 @@ async fn serve(
         query.access.as_deref().and_then(|t| state.media.access.verify(t, Utc::now())).ok_or_else(not_found)?;
     let row = {
         let mut conn = db::pool::checkout(&state.pool).await?;
-        queries::viewable(&mut conn, id, viewer.0).await?.ok_or_else(not_found)?
+        queries::viewable(&mut conn, id, viewer).await?.ok_or_else(not_found)?
     };
     let (sha256, content_type, size) = if thumbnail {
         (row.thumbnail_sha256.clone().ok_or_else(not_found)?, "image/jpeg".to_owned(), None)

@@ -7,9 +7,8 @@ use protocol::conversations::{
     EditMessage, EventPage, ForwardMessage, Forwarded, MarkRead, Message, MessagePage, ReadMarker, SearchResults,
     SendMessage,
 };
-use protocol::{ConversationId, UserId};
+use protocol::{ConversationId, MessageId};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::chat::messages as chat;
@@ -50,7 +49,7 @@ pub struct SearchQuery {
 pub async fn list_messages(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     query: web::Query<HistoryQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     Ok(web::Json(chat::history(&state, auth.id(), path.into_inner(), query.before_seq, query.limit).await?))
@@ -64,7 +63,7 @@ pub async fn list_messages(
 pub async fn list_events(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     query: web::Query<EventsQuery>,
 ) -> Result<web::Json<EventPage>, ApiError> {
     Ok(web::Json(chat::events(&state, auth.id(), path.into_inner(), query.after_seq, query.limit).await?))
@@ -85,7 +84,7 @@ pub async fn list_events(
 pub async fn send_message(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     body: JsonBody<SendMessage>,
 ) -> Result<HttpResponse, ApiError> {
     state.user_limits.check(auth.id())?;
@@ -102,7 +101,7 @@ pub async fn send_message(
 pub async fn edit_message(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, MessageId)>,
     body: JsonBody<EditMessage>,
 ) -> Result<web::Json<Message>, ApiError> {
     state.user_limits.check(auth.id())?;
@@ -118,7 +117,7 @@ pub async fn edit_message(
 pub async fn delete_message(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, MessageId)>,
 ) -> Result<web::Json<Message>, ApiError> {
     state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();
@@ -138,7 +137,7 @@ pub async fn delete_message(
 pub async fn forward_message(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, MessageId)>,
     body: JsonBody<ForwardMessage>,
 ) -> Result<HttpResponse, ApiError> {
     state.user_limits.check(auth.id())?;
@@ -155,12 +154,12 @@ pub async fn forward_message(
 pub async fn mark_read(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     body: JsonBody<MarkRead>,
 ) -> Result<web::Json<ReadMarker>, ApiError> {
     let conversation = path.into_inner();
     let seq = chat::mark_read(&state, auth.id(), conversation, body.seq).await?;
-    Ok(web::Json(ReadMarker { conversation_id: ConversationId(conversation), user_id: UserId(auth.id()), seq }))
+    Ok(web::Json(ReadMarker { conversation_id: conversation, user_id: auth.id(), seq }))
 }
 
 /// Full-text search over the caller's conversations, best match first.

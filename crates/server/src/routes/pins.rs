@@ -2,9 +2,8 @@
 //! (`DELETE`) one, both idempotent.
 
 use actix_web::{delete, get, put, web};
-use protocol::ErrorBody;
 use protocol::conversations::{Message, PinnedMessages};
-use uuid::Uuid;
+use protocol::{ConversationId, ErrorBody, MessageId};
 
 use crate::auth::AuthUser;
 use crate::chat::pins as chat;
@@ -19,7 +18,7 @@ use crate::state::AppState;
 pub async fn list_pins(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
 ) -> Result<web::Json<PinnedMessages>, ApiError> {
     Ok(web::Json(chat::pinned(&state, auth.id(), path.into_inner()).await?))
 }
@@ -33,7 +32,7 @@ pub async fn list_pins(
 pub async fn pin_message(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, MessageId)>,
 ) -> Result<web::Json<Message>, ApiError> {
     state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();
@@ -48,7 +47,7 @@ pub async fn pin_message(
 pub async fn unpin_message(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, MessageId)>,
 ) -> Result<web::Json<Message>, ApiError> {
     state.user_limits.check(auth.id())?;
     let (conversation, message) = path.into_inner();

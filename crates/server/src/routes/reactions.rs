@@ -2,9 +2,8 @@
 //! with one emoji, added by `PUT` and taken back by `DELETE` (both idempotent).
 
 use actix_web::{delete, put, web};
-use protocol::ErrorBody;
 use protocol::conversations::Message;
-use uuid::Uuid;
+use protocol::{ConversationId, ErrorBody, MessageId};
 
 use crate::auth::AuthUser;
 use crate::chat::reactions as chat;
@@ -24,7 +23,7 @@ use crate::state::AppState;
 pub async fn add_reaction(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid, String)>,
+    path: web::Path<(ConversationId, MessageId, String)>,
 ) -> Result<web::Json<Message>, ApiError> {
     state.user_limits.check(auth.id())?;
     let (conversation, message, emoji) = path.into_inner();
@@ -42,7 +41,7 @@ pub async fn add_reaction(
 pub async fn remove_reaction(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid, String)>,
+    path: web::Path<(ConversationId, MessageId, String)>,
 ) -> Result<web::Json<Message>, ApiError> {
     state.user_limits.check(auth.id())?;
     let (conversation, message, emoji) = path.into_inner();

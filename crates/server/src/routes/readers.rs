@@ -1,9 +1,8 @@
 //! `/api/v1/conversations/{id}/messages/{message_id}/readers`: who has read a message.
 
 use actix_web::{get, web};
-use protocol::ErrorBody;
 use protocol::conversations::MessageReaders;
-use uuid::Uuid;
+use protocol::{ConversationId, ErrorBody, MessageId};
 
 use crate::auth::AuthUser;
 use crate::chat::readers as chat;
@@ -18,7 +17,7 @@ use crate::state::AppState;
 pub async fn list_readers(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, MessageId)>,
 ) -> Result<web::Json<MessageReaders>, ApiError> {
     let (conversation, message) = path.into_inner();
     Ok(web::Json(chat::readers(&state, auth.id(), conversation, message).await?))

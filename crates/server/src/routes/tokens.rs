@@ -9,7 +9,7 @@ use db::queries::api_tokens::{self as token_queries, ApiTokenRow, NewApiToken};
 use protocol::bots::{
     ApiToken, ApiTokenId, CreateApiToken, CreatedApiToken, MAX_TOKENS_PER_ACCOUNT, TOKEN_NAME_MAX_CHARS, TokenScope,
 };
-use protocol::{ErrorBody, ErrorCode, UserId};
+use protocol::{ErrorBody, ErrorCode};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -24,8 +24,8 @@ fn token_view(row: &ApiTokenRow) -> ApiToken {
     let mut scopes: Vec<TokenScope> = row.scopes.iter().filter_map(|name| TokenScope::from_name(name)).collect();
     scopes.sort();
     ApiToken {
-        id: ApiTokenId(row.id),
-        account_id: UserId(row.account_id),
+        id: row.id,
+        account_id: row.account_id,
         name: row.name.clone(),
         scopes,
         expires_at: row.expires_at,
@@ -71,7 +71,7 @@ pub async fn create_token(
     let (name, scopes) = validated(&body)?;
     let mut conn = db::pool::checkout(&state.pool).await?;
     let account = match body.bot_id {
-        Some(UserId(bot)) => match db::queries::bots::owned(&mut conn, auth.id(), bot).await? {
+        Some(bot) => match db::queries::bots::owned(&mut conn, auth.id(), bot).await? {
             Some(_) => bot,
             None => return Err(ApiError::not_found("bot")),
         },
@@ -87,7 +87,7 @@ pub async fn create_token(
     let row = token_queries::insert(
         &mut conn,
         NewApiToken {
-            id: Uuid::now_v7(),
+            id: ApiTokenId(Uuid::now_v7()),
             account_id: account,
             created_by: auth.id(),
             name: &name,
@@ -107,7 +107,7 @@ pub async fn create_token(
         &mut conn,
         auth.id(),
         "token.create",
-        ("api_token", Some(row.id)),
+        ("api_token", Some(row.id.0)),
         detail,
         &client_address(&req),
     )
@@ -136,7 +136,7 @@ pub async fn revoke_token(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: SessionUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ApiTokenId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
@@ -148,13 +148,13 @@ pub async fn revoke_token(
         &mut conn,
         auth.id(),
         "token.revoke",
-        ("api_token", Some(id)),
+        ("api_token", Some(id.0)),
         detail,
         &client_address(&req),
     )
     .await?;
     drop(conn);
     // Sockets opened with the token are registered under its id.
-    signout::session_ended(&state, id).await;
+    signout::session_ended(&state, id.0).await;
     Ok(HttpResponse::NoContent().finish())
 }

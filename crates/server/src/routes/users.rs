@@ -70,10 +70,10 @@ pub async fn set_avatar(
     body: JsonBody<SetPicture>,
 ) -> Result<web::Json<Me>, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    db::queries::media::own_picture(&mut conn, body.media_id.0, auth.id())
+    db::queries::media::own_picture(&mut conn, body.media_id, auth.id())
         .await?
         .ok_or_else(|| ApiError::field(ErrorCode::Unprocessable, "media_id", "not a picture you uploaded"))?;
-    let user = user_queries::set_avatar(&mut conn, auth.id(), Some(body.media_id.0)).await?;
+    let user = user_queries::set_avatar(&mut conn, auth.id(), Some(body.media_id)).await?;
     drop(conn);
     crate::social::profile_changed(&state, &user).await;
     Ok(web::Json(user.to_me()))
@@ -155,7 +155,7 @@ pub async fn get_user(
     auth: AuthUser,
     path: web::Path<UserId>,
 ) -> Result<web::Json<PublicUser>, ApiError> {
-    let id = path.into_inner().0;
+    let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
     let user = user_queries::by_id(&mut conn, id).await?;
     match user {
@@ -226,7 +226,7 @@ pub async fn export_me(state: web::Data<AppState>, auth: AuthUser) -> Result<Htt
         conversations,
         messages,
         files,
-        media_access: state.media.access.issue(protocol::UserId(auth.id()), chrono::Utc::now()),
+        media_access: state.media.access.issue(auth.id(), chrono::Utc::now()),
         exported_at: chrono::Utc::now(),
     };
     Ok(HttpResponse::Ok()

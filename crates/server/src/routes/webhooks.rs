@@ -3,12 +3,12 @@
 //! URL is the credential), and the caller's outgoing subscriptions (`/webhooks/subscriptions`).
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use protocol::ErrorBody;
 use protocol::conversations::Message;
 use protocol::webhooks::{
     CreateIncomingWebhook, CreateSubscription, CreatedIncomingWebhook, CreatedSubscription, IncomingWebhookPost,
     IncomingWebhooks, Subscriptions,
 };
+use protocol::{ConversationId, ErrorBody};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -32,7 +32,7 @@ pub async fn create_incoming_webhook(
     state: web::Data<AppState>,
     auth: AuthUser,
     req: HttpRequest,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     body: JsonBody<CreateIncomingWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let created = incoming::create(&state, auth.id(), path.into_inner(), &body.name, &client_address(&req)).await?;
@@ -48,7 +48,7 @@ pub async fn create_incoming_webhook(
 pub async fn list_incoming_webhooks(
     state: web::Data<AppState>,
     auth: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
 ) -> Result<web::Json<IncomingWebhooks>, ApiError> {
     Ok(web::Json(incoming::list(&state, auth.id(), path.into_inner()).await?))
 }
@@ -64,7 +64,7 @@ pub async fn revoke_incoming_webhook(
     state: web::Data<AppState>,
     auth: AuthUser,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (conversation, webhook) = path.into_inner();
     incoming::revoke(&state, auth.id(), conversation, webhook, &client_address(&req)).await?;

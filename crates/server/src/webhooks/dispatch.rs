@@ -203,7 +203,7 @@ impl Dispatcher {
             db::queries::media::fill_events(&mut conn, &mut events).await?;
             let Some(last) = events.last().map(|e| e.seq) else { break };
             for event in events {
-                let Some(kind) = delivery_kind(&event, UserId(cursor.owner_id), &kinds) else {
+                let Some(kind) = delivery_kind(&event, cursor.owner_id, &kinds) else {
                     stepped_to = event.seq;
                     continue;
                 };
@@ -254,7 +254,7 @@ impl Dispatcher {
             timestamp: now,
             data: DeliveryData {
                 subscription_id: cursor.subscription_id,
-                conversation_id: ConversationId(cursor.conversation_id),
+                conversation_id: cursor.conversation_id,
                 seq,
                 event,
             },
@@ -313,7 +313,7 @@ impl Dispatcher {
 }
 
 /// The `webhook-id` of the delivery of one event to one subscription.
-pub fn delivery_id(subscription: Uuid, conversation: Uuid, seq: i64) -> String {
+pub fn delivery_id(subscription: Uuid, conversation: ConversationId, seq: i64) -> String {
     let name = format!("{conversation}:{seq}");
     format!("msg_{}", Uuid::new_v5(&subscription, name.as_bytes()).simple())
 }
@@ -366,7 +366,7 @@ mod tests {
 
     #[test]
     fn delivery_ids_are_stable_per_event() {
-        let (s, c) = (Uuid::now_v7(), Uuid::now_v7());
+        let (s, c) = (Uuid::now_v7(), ConversationId(Uuid::now_v7()));
         assert_eq!(delivery_id(s, c, 3), delivery_id(s, c, 3));
         assert_ne!(delivery_id(s, c, 3), delivery_id(s, c, 4));
     }

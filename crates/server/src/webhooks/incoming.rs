@@ -57,17 +57,21 @@ fn checked_name(field: &str, raw: &str) -> Result<String, ApiError> {
 fn view(row: &IncomingRow) -> IncomingWebhook {
     IncomingWebhook {
         id: row.id,
-        conversation_id: ConversationId(row.conversation_id),
+        conversation_id: row.conversation_id,
         name: row.name.clone(),
-        account_id: UserId(row.account_id),
-        created_by: UserId(row.created_by),
+        account_id: row.account_id,
+        created_by: row.created_by,
         created_at: row.created_at,
     }
 }
 
 /// Checks `user` may manage `conversation`'s webhooks: 404 unless a member (a stranger learns
 /// nothing), 422 for a DM, 403 for a plain member.
-async fn require_manager(conn: &mut AsyncPgConnection, conversation: Uuid, user: Uuid) -> Result<(), ApiError> {
+async fn require_manager(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<(), ApiError> {
     let (found, me) = conversation_queries::visible(conn, conversation, user)
         .await?
         .ok_or_else(|| ApiError::not_found("conversation"))?;
@@ -84,8 +88,8 @@ async fn require_manager(conn: &mut AsyncPgConnection, conversation: Uuid, user:
 /// one transaction. The answer carries the secret URL, which is never shown again.
 pub async fn create(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
     name: &str,
     ip: &str,
 ) -> Result<CreatedIncomingWebhook, ApiError> {
@@ -105,7 +109,7 @@ pub async fn create(
             let (account, _) = bots::create(
                 conn,
                 NewBot {
-                    id: Uuid::now_v7(),
+                    id: UserId(Uuid::now_v7()),
                     owner_id: user,
                     username: &username,
                     display_name: &name,
@@ -126,7 +130,7 @@ pub async fn create(
             };
             let row = queries::create_incoming(conn, &row).await?;
             let detail = json!({"webhook_id": id, "name": name, "account_id": account.id});
-            db::queries::admin::audit(conn, user, "webhook.create", ("conversation", Some(conversation)), detail, ip)
+            db::queries::admin::audit(conn, user, "webhook.create", ("conversation", Some(conversation.0)), detail, ip)
                 .await?;
             Ok::<_, diesel::result::Error>(row)
         })
@@ -136,7 +140,7 @@ pub async fn create(
 }
 
 /// A group's working webhooks, for its owners and admins.
-pub async fn list(state: &AppState, user: Uuid, conversation: Uuid) -> Result<IncomingWebhooks, ApiError> {
+pub async fn list(state: &AppState, user: UserId, conversation: ConversationId) -> Result<IncomingWebhooks, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_manager(&mut conn, conversation, user).await?;
     let rows = queries::incoming_of(&mut conn, conversation).await?;
@@ -144,14 +148,20 @@ pub async fn list(state: &AppState, user: Uuid, conversation: Uuid) -> Result<In
 }
 
 /// Revokes a webhook: its URL stops working at once; its messages stay.
-pub async fn revoke(state: &AppState, user: Uuid, conversation: Uuid, id: Uuid, ip: &str) -> Result<(), ApiError> {
+pub async fn revoke(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+    id: Uuid,
+    ip: &str,
+) -> Result<(), ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     require_manager(&mut conn, conversation, user).await?;
     conn.transaction(async |conn| {
         let row =
             queries::revoke_incoming(conn, conversation, id).await?.ok_or_else(|| ApiError::not_found("webhook"))?;
         let detail = json!({"webhook_id": id, "name": row.name});
-        db::queries::admin::audit(conn, user, "webhook.revoke", ("conversation", Some(conversation)), detail, ip)
+        db::queries::admin::audit(conn, user, "webhook.revoke", ("conversation", Some(conversation.0)), detail, ip)
             .await?;
         Ok::<_, ApiError>(())
     })
@@ -185,8 +195,8 @@ pub async fn post(
     };
     state.user_limits.check(webhook.account_id)?;
     let command = Command::Send(NewMessage {
-        conversation: ConversationId(webhook.conversation_id),
-        sender: UserId(webhook.account_id),
+        conversation: webhook.conversation_id,
+        sender: webhook.account_id,
         client_msg_id,
         body: input.body,
         reply_to: None,

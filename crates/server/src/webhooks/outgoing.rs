@@ -6,11 +6,11 @@
 
 use db::queries::webhooks::{self as queries, SubscriptionRow};
 use diesel_async::AsyncConnection;
-use protocol::ErrorCode;
 use protocol::webhooks::{
     CreateSubscription, CreatedSubscription, MAX_SUBSCRIPTIONS, MAX_WEBHOOK_URL_BYTES, Subscription, Subscriptions,
     WebhookEventKind,
 };
+use protocol::{ErrorCode, UserId};
 use serde_json::json;
 use url::Url;
 use uuid::Uuid;
@@ -46,7 +46,7 @@ fn checked_url(raw: &str, policy: &EgressPolicy) -> Result<Url, ApiError> {
 /// Subscribes `owner` and answers the secret, shown this once.
 pub async fn subscribe(
     state: &AppState,
-    owner: Uuid,
+    owner: UserId,
     input: CreateSubscription,
     ip: &str,
 ) -> Result<CreatedSubscription, ApiError> {
@@ -77,14 +77,14 @@ pub async fn subscribe(
 }
 
 /// The caller's subscriptions, with their health.
-pub async fn list(state: &AppState, owner: Uuid) -> Result<Subscriptions, ApiError> {
+pub async fn list(state: &AppState, owner: UserId) -> Result<Subscriptions, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = queries::subscriptions_of(&mut conn, owner).await?;
     Ok(Subscriptions { items: rows.iter().map(view).collect() })
 }
 
 /// Deletes one of the caller's subscriptions; nothing more is delivered for it.
-pub async fn unsubscribe(state: &AppState, owner: Uuid, id: Uuid, ip: &str) -> Result<(), ApiError> {
+pub async fn unsubscribe(state: &AppState, owner: UserId, id: Uuid, ip: &str) -> Result<(), ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     conn.transaction(async |conn| {
         if !queries::unsubscribe(conn, owner, id).await? {

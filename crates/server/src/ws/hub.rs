@@ -41,7 +41,7 @@ pub enum Outbound {
     Frame(ByteString),
     /// The user joined this conversation: load its summary and send `conversation_added`
     /// (the connection is already subscribed).
-    Joined(Uuid),
+    Joined(ConversationId),
 }
 
 /// Why the hub closes a connection.
@@ -78,21 +78,21 @@ pub struct HubStats {
 enum Command {
     Register {
         id: ConnId,
-        user: Uuid,
+        user: UserId,
         session: Uuid,
-        friends: Vec<Uuid>,
+        friends: Vec<UserId>,
         frames: mpsc::Sender<Outbound>,
         close: oneshot::Sender<CloseOrder>,
-        reply: oneshot::Sender<HashSet<Uuid>>,
+        reply: oneshot::Sender<HashSet<UserId>>,
     },
     Subscribe {
         id: ConnId,
-        conversations: Vec<Uuid>,
+        conversations: Vec<ConversationId>,
         done: oneshot::Sender<()>,
     },
     /// The bus now follows `conversation`: these connections join it.
     JoinFollowed {
-        conversation: Uuid,
+        conversation: ConversationId,
         conns: Vec<ConnId>,
     },
     Unregister {
@@ -102,7 +102,7 @@ enum Command {
     CloseAll(CloseOrder),
     ShutDown(CloseOrder),
     Stats(oneshot::Sender<HubStats>),
-    IsOnline(Uuid, oneshot::Sender<bool>),
+    IsOnline(UserId, oneshot::Sender<bool>),
 }
 
 /// A handle to the hub task; cheap to clone.
@@ -141,10 +141,10 @@ impl Hub {
     /// are online now. From here on it receives the user's notices (joins, friend changes).
     pub async fn register(
         &self,
-        user: Uuid,
+        user: UserId,
         session: Uuid,
-        friends: Vec<Uuid>,
-    ) -> Option<(ConnId, ConnectionQueues, HashSet<Uuid>)> {
+        friends: Vec<UserId>,
+    ) -> Option<(ConnId, ConnectionQueues, HashSet<UserId>)> {
         let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (frames_tx, frames) = mpsc::channel(self.queue);
         let (close_tx, close) = oneshot::channel();
@@ -156,7 +156,7 @@ impl Hub {
     }
 
     /// Subscribes a connection to conversation events; returns once the bus delivers them.
-    pub async fn subscribe(&self, id: ConnId, conversations: Vec<Uuid>) {
+    pub async fn subscribe(&self, id: ConnId, conversations: Vec<ConversationId>) {
         let (done, followed) = oneshot::channel();
         if self.commands.send(Command::Subscribe { id, conversations, done }).await.is_ok() {
             let _ = followed.await;
@@ -185,7 +185,7 @@ impl Hub {
     }
 
     /// Whether a user is connected (here, or to another server as far as this one knows).
-    pub async fn is_online(&self, user: Uuid) -> bool {
+    pub async fn is_online(&self, user: UserId) -> bool {
         let (reply, answer) = oneshot::channel();
         if self.commands.send(Command::IsOnline(user, reply)).await.is_err() {
             return false;
@@ -214,7 +214,7 @@ impl Subscriber for Hub {
 }
 
 impl Presence for Hub {
-    fn is_online(&self, user: Uuid) -> BoxFuture<'_, bool> {
+    fn is_online(&self, user: UserId) -> BoxFuture<'_, bool> {
         Box::pin(Hub::is_online(self, user))
     }
 
@@ -227,13 +227,13 @@ impl Presence for Hub {
 }
 
 struct Conn {
-    user: Uuid,
+    user: UserId,
     session: Uuid,
     frames: mpsc::Sender<Outbound>,
     close: Option<oneshot::Sender<CloseOrder>>,
-    conversations: HashSet<Uuid>,
+    conversations: HashSet<ConversationId>,
     /// Conversations left since registering: a late `Subscribe` must not re-add them.
-    left: HashSet<Uuid>,
+    left: HashSet<ConversationId>,
 }
 
 #[derive(Default)]
@@ -241,18 +241,18 @@ struct HubState {
     server_id: Uuid,
     remote: Option<mpsc::Sender<BusMessage>>,
     conns: HashMap<ConnId, Conn>,
-    by_user: HashMap<Uuid, Vec<ConnId>>,
-    by_conversation: HashMap<Uuid, HashSet<ConnId>>,
+    by_user: HashMap<UserId, Vec<ConnId>>,
+    by_conversation: HashMap<ConversationId, HashSet<ConnId>>,
     /// Local user → their friends (whose presence they see).
-    friends_of: HashMap<Uuid, HashSet<Uuid>>,
+    friends_of: HashMap<UserId, HashSet<UserId>>,
     /// User → local users who are their friends (who see their presence).
-    watchers: HashMap<Uuid, HashSet<Uuid>>,
+    watchers: HashMap<UserId, HashSet<UserId>>,
     /// User → other servers where they are connected.
-    remote_online: HashMap<Uuid, HashSet<Uuid>>,
+    remote_online: HashMap<UserId, HashSet<Uuid>>,
     /// Told which conversations are followed here, when the bus subscribes per conversation.
     interest: Option<mpsc::UnboundedSender<Interest>>,
     /// Conversation → joins waiting for the bus to follow it (it counts as followed).
-    pending_joins: HashMap<Uuid, usize>,
+    pending_joins: HashMap<ConversationId, usize>,
     /// The hub's own inbox, where such a join completes.
     own: Option<mpsc::WeakSender<Command>>,
     /// Set at shutdown: no connection registers any more.
@@ -302,16 +302,16 @@ impl HubState {
         }
     }
 
-    fn is_online(&self, user: Uuid) -> bool {
+    fn is_online(&self, user: UserId) -> bool {
         self.by_user.contains_key(&user) || self.remote_online.get(&user).is_some_and(|s| !s.is_empty())
     }
 
     fn register(
         &mut self,
         id: ConnId,
-        user: Uuid,
+        user: UserId,
         session: Uuid,
-        friends: Vec<Uuid>,
+        friends: Vec<UserId>,
         frames: mpsc::Sender<Outbound>,
         close: oneshot::Sender<CloseOrder>,
     ) {
@@ -333,7 +333,7 @@ impl HubState {
         }
     }
 
-    fn subscribe(&mut self, id: ConnId, conversations: Vec<Uuid>, done: oneshot::Sender<()>) {
+    fn subscribe(&mut self, id: ConnId, conversations: Vec<ConversationId>, done: oneshot::Sender<()>) {
         let mut newly = Vec::new();
         if let Some(conn) = self.conns.get_mut(&id) {
             for conversation in conversations {
@@ -350,7 +350,7 @@ impl HubState {
     }
 
     /// Whether a connection here follows `conversation` (or is about to).
-    fn follows(&self, conversation: &Uuid) -> bool {
+    fn follows(&self, conversation: &ConversationId) -> bool {
         self.by_conversation.get(conversation).is_some_and(|s| !s.is_empty())
             || self.pending_joins.contains_key(conversation)
     }
@@ -358,7 +358,7 @@ impl HubState {
     /// Tells the bus about newly followed conversations; `done` fires once it delivers them
     /// (at once when the bus delivers everything everywhere). Always sent, even with none, so
     /// that `done` also waits for follows still under way.
-    fn follow(&self, conversations: Vec<Uuid>, done: oneshot::Sender<()>) {
+    fn follow(&self, conversations: Vec<ConversationId>, done: oneshot::Sender<()>) {
         match &self.interest {
             Some(bus) => {
                 let _ = bus.send(Interest::Follow { conversations, done });
@@ -370,7 +370,7 @@ impl HubState {
     }
 
     /// Tells the bus which of `conversations` no connection here follows any more.
-    fn unfollow_idle(&mut self, conversations: impl IntoIterator<Item = Uuid>) {
+    fn unfollow_idle(&mut self, conversations: impl IntoIterator<Item = ConversationId>) {
         let Some(bus) = &self.interest else { return };
         let mut idle = Vec::new();
         for conversation in conversations {
@@ -388,7 +388,7 @@ impl HubState {
 
     /// Users' connections join a conversation: at once, or, when the bus must start following
     /// it, once it does (their summary is read after that).
-    fn join(&mut self, conversation: Uuid, user_ids: Vec<Uuid>) {
+    fn join(&mut self, conversation: ConversationId, user_ids: Vec<UserId>) {
         let conns: Vec<ConnId> =
             user_ids.iter().flat_map(|u| self.by_user.get(u).into_iter().flatten().copied()).collect();
         for id in &conns {
@@ -415,7 +415,7 @@ impl HubState {
         });
     }
 
-    fn join_followed(&mut self, conversation: Uuid, conns: Vec<ConnId>) {
+    fn join_followed(&mut self, conversation: ConversationId, conns: Vec<ConnId>) {
         if let Some(waiting) = self.pending_joins.get_mut(&conversation) {
             *waiting -= 1;
             if *waiting == 0 {
@@ -429,7 +429,7 @@ impl HubState {
         self.unfollow_idle([conversation]);
     }
 
-    fn join_now(&mut self, conversation: Uuid, conns: Vec<ConnId>) {
+    fn join_now(&mut self, conversation: ConversationId, conns: Vec<ConnId>) {
         for id in conns {
             if let Some(conn) = self.conns.get_mut(&id) {
                 conn.conversations.insert(conversation);
@@ -472,7 +472,7 @@ impl HubState {
         }
     }
 
-    fn unwatch(&mut self, watched: Uuid, watcher: Uuid) {
+    fn unwatch(&mut self, watched: UserId, watcher: UserId) {
         if let Some(set) = self.watchers.get_mut(&watched) {
             set.remove(&watcher);
             if set.is_empty() {
@@ -482,17 +482,16 @@ impl HubState {
     }
 
     /// Tells other servers (if any) that `user`'s presence on this one changed.
-    fn announce_presence(&self, user: Uuid, online: bool) {
+    fn announce_presence(&self, user: UserId, online: bool) {
         if let Some(remote) = &self.remote {
             // Presence is ephemeral: under pressure it may be dropped (DESIGN.md).
             let _ = remote.try_send(BusMessage::Presence { user_id: user, online, origin: self.server_id });
         }
     }
 
-    fn tell_watchers(&mut self, user: Uuid, online: bool) {
+    fn tell_watchers(&mut self, user: UserId, online: bool) {
         let Some(watchers) = self.watchers.get(&user) else { return };
-        let frame =
-            encode(&ServerFrame::Presence { user_id: UserId(user), online, last_seen_at: (!online).then(Utc::now) });
+        let frame = encode(&ServerFrame::Presence { user_id: user, online, last_seen_at: (!online).then(Utc::now) });
         let targets: Vec<ConnId> =
             watchers.iter().flat_map(|w| self.by_user.get(w).into_iter().flatten().copied()).collect();
         self.send_all(targets, &frame);
@@ -508,8 +507,7 @@ impl HubState {
             }
             BusMessage::Joined { conversation_id, user_ids } => self.join(conversation_id, user_ids),
             BusMessage::Left { conversation_id, user_ids } => {
-                let frame =
-                    encode(&ServerFrame::ConversationRemoved { conversation_id: ConversationId(conversation_id) });
+                let frame = encode(&ServerFrame::ConversationRemoved { conversation_id });
                 for user in user_ids {
                     for id in self.by_user.get(&user).cloned().unwrap_or_default() {
                         if let Some(conn) = self.conns.get_mut(&id) {
@@ -525,18 +523,11 @@ impl HubState {
                 self.unfollow_idle([conversation_id]);
             }
             BusMessage::Read { conversation_id, user_id, seq } => {
-                let frame = encode(&ServerFrame::Read {
-                    conversation_id: ConversationId(conversation_id),
-                    user_id: UserId(user_id),
-                    seq,
-                });
+                let frame = encode(&ServerFrame::Read { conversation_id, user_id, seq });
                 self.deliver_to_conversation(conversation_id, &frame);
             }
             BusMessage::Typing { conversation_id, user_id } => {
-                let frame = encode(&ServerFrame::Typing {
-                    conversation_id: ConversationId(conversation_id),
-                    user_id: UserId(user_id),
-                });
+                let frame = encode(&ServerFrame::Typing { conversation_id, user_id });
                 self.deliver_to_conversation(conversation_id, &frame);
             }
             BusMessage::Presence { user_id, online, origin } => {
@@ -565,7 +556,7 @@ impl HubState {
                 self.send_all(targets, &frame);
             }
             BusMessage::FriendAdded { user_id, friend } => {
-                let friend_id = friend.user.id.0;
+                let friend_id = friend.user.id;
                 if self.by_user.contains_key(&user_id) {
                     self.friends_of.entry(user_id).or_default().insert(friend_id);
                     self.watchers.entry(friend_id).or_default().insert(user_id);
@@ -579,7 +570,7 @@ impl HubState {
                     friends.remove(&other);
                 }
                 self.unwatch(other, user_id);
-                let frame = encode(&ServerFrame::FriendRemoved { user_id: UserId(other) });
+                let frame = encode(&ServerFrame::FriendRemoved { user_id: other });
                 let targets = self.by_user.get(&user_id).cloned().unwrap_or_default();
                 self.send_all(targets, &frame);
             }
@@ -608,9 +599,9 @@ impl HubState {
 
     fn deliver_event(&mut self, event: protocol::conversations::Event) {
         // Its bus lag was recorded by the bus on receipt (`bus::received`).
-        let conversation = event.conversation_id.0;
+        let conversation = event.conversation_id;
         let removed = match &event.kind {
-            EventKind::MemberRemoved { user_id, .. } => Some(user_id.0),
+            EventKind::MemberRemoved { user_id, .. } => Some(*user_id),
             _ => None,
         };
         let frame = encode(&ServerFrame::Event { event });
@@ -625,7 +616,7 @@ impl HubState {
     /// the client) travels apart from the conversation's events on the NATS bus, where a later
     /// event, or a gap filled from the database, may come first; a publisher that died after
     /// its commit never sends it at all. The log's order is the one to follow.
-    fn drop_member(&mut self, conversation: Uuid, user: Uuid) {
+    fn drop_member(&mut self, conversation: ConversationId, user: UserId) {
         for id in self.by_user.get(&user).cloned().unwrap_or_default() {
             if let Some(conn) = self.conns.get_mut(&id) {
                 // A join of this conversation still being followed must not add it back.
@@ -639,7 +630,7 @@ impl HubState {
         self.unfollow_idle([conversation]);
     }
 
-    fn deliver_to_conversation(&mut self, conversation: Uuid, frame: &ByteString) {
+    fn deliver_to_conversation(&mut self, conversation: ConversationId, frame: &ByteString) {
         let targets: Vec<ConnId> =
             self.by_conversation.get(&conversation).map(|s| s.iter().copied().collect()).unwrap_or_default();
         self.send_all(targets, frame);
@@ -691,12 +682,13 @@ mod tests {
     #[tokio::test]
     async fn a_full_queue_closes_only_the_slow_connection() {
         let hub = Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE);
-        let conversation = Uuid::now_v7();
-        let (slow, mut slow_q, _) = hub.register(Uuid::now_v7(), Uuid::now_v7(), vec![]).await.unwrap();
-        let (fast, mut fast_q, _) = hub.register(Uuid::now_v7(), Uuid::now_v7(), vec![]).await.unwrap();
+        let conversation = ConversationId(Uuid::now_v7());
+        let (slow, mut slow_q, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![]).await.unwrap();
+        let (fast, mut fast_q, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![]).await.unwrap();
         hub.subscribe(slow, vec![conversation]).await;
         hub.subscribe(fast, vec![conversation]).await;
-        let typing = |n: u128| BusMessage::Typing { conversation_id: conversation, user_id: Uuid::from_u128(n) };
+        let typing =
+            |n: u128| BusMessage::Typing { conversation_id: conversation, user_id: UserId(Uuid::from_u128(n)) };
         let mut received = 0;
         for n in 0..(CONNECTION_QUEUE as u128 + 10) {
             hub.deliver(typing(n)).await;
@@ -720,7 +712,7 @@ mod tests {
     #[tokio::test]
     async fn friends_see_presence_changes() {
         let hub = Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE);
-        let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let (alice, bob) = (UserId(Uuid::now_v7()), UserId(Uuid::now_v7()));
         let (_, mut alice_q, online) = hub.register(alice, Uuid::now_v7(), vec![bob]).await.unwrap();
         assert!(online.is_empty());
         let (bob_conn, _bob_q, online) = hub.register(bob, Uuid::now_v7(), vec![alice]).await.unwrap();

@@ -20,8 +20,8 @@ use protocol::ws::{
     AUTH_TIMEOUT_SECS, AckResult, ClientFrame, FriendPresence, HEARTBEAT_SECS, MAX_CLIENT_FRAME_BYTES, ServerFrame,
     close,
 };
+use protocol::{ConversationId, UserId};
 use tracing::Instrument;
-use uuid::Uuid;
 
 use super::draining::Draining;
 use super::hub::{ConnId, ConnectionQueues, Hub, Outbound, encode};
@@ -210,7 +210,7 @@ async fn try_again_later(session: &mut Session, req_id: u64, error: &ApiError) -
 }
 
 /// Unregisters a connection that has ended and records when its user was last seen.
-async fn leave(state: &AppState, hub: &Hub, conn_id: ConnId, user: Uuid) {
+async fn leave(state: &AppState, hub: &Hub, conn_id: ConnId, user: UserId) {
     hub.unregister(conn_id).await;
     if let Ok(mut conn) = db::pool::checkout(&state.pool).await {
         let _ = db::queries::users::touch_last_seen(&mut conn, user).await;
@@ -311,7 +311,7 @@ async fn ready(
     conn_id: ConnId,
     req_id: u64,
     friends: Vec<(User, DateTime<Utc>)>,
-    online: &std::collections::HashSet<Uuid>,
+    online: &std::collections::HashSet<UserId>,
 ) -> Result<ServerFrame, ApiError> {
     let user = auth.id();
     let ids = conversation_queries::ids_of(&mut conn, user).await?;
@@ -455,8 +455,8 @@ async fn serve(
 
 async fn load_summary(
     state: &AppState,
-    user: Uuid,
-    conversation: Uuid,
+    user: UserId,
+    conversation: ConversationId,
 ) -> Option<protocol::conversations::ConversationSummary> {
     let mut conn = db::pool::checkout(&state.pool).await.ok()?;
     chat::conversations::summary_of(&mut conn, user, conversation).await.ok()
@@ -487,7 +487,7 @@ async fn handle(
     let result = match frame {
         ClientFrame::Authenticate { .. } => Err(ApiError::new(ErrorCode::Conflict, "already authenticated")),
         ClientFrame::SendMessage { conversation_id, message, .. } => {
-            match chat::messages::queue_send(state, user, conversation_id.0, message).await {
+            match chat::messages::queue_send(state, user, conversation_id, message).await {
                 Ok(queued) => {
                     return Reply::Later(Box::pin(async move {
                         let result = chat::messages::committed(queued).await;
@@ -498,19 +498,19 @@ async fn handle(
             }
         }
         ClientFrame::EditMessage { conversation_id, message_id, body, .. } => {
-            match chat::messages::queue_edit(state, user, conversation_id.0, message_id.0, body).await {
+            match chat::messages::queue_edit(state, user, conversation_id, message_id, body).await {
                 Ok(queued) => return Reply::Later(Box::pin(changed_later(req_id, queued))),
                 Err(e) => Err(e),
             }
         }
         ClientFrame::DeleteMessage { conversation_id, message_id, .. } => {
-            match chat::messages::queue_delete(state, user, conversation_id.0, message_id.0).await {
+            match chat::messages::queue_delete(state, user, conversation_id, message_id).await {
                 Ok(queued) => return Reply::Later(Box::pin(changed_later(req_id, queued))),
                 Err(e) => Err(e),
             }
         }
         ClientFrame::MarkRead { conversation_id, seq, .. } => {
-            chat::messages::mark_read(state, user, conversation_id.0, seq)
+            chat::messages::mark_read(state, user, conversation_id, seq)
                 .await
                 .map(|read_seq| AckResult::Read { read_seq })
         }
@@ -522,7 +522,7 @@ async fn handle(
             // answer differently for a conversation the user is not in.
             let now = Instant::now();
             let relay = !last_typing.is_some_and(|t| now.duration_since(t) < TYPING_INTERVAL);
-            let result = chat::messages::typing(state, user, conversation_id.0, relay).await;
+            let result = chat::messages::typing(state, user, conversation_id, relay).await;
             if relay && result.is_ok() {
                 *last_typing = Some(now);
             }

@@ -20,7 +20,7 @@ use crate::support::{Account, TestApp};
 
 async fn make_admin(app: &TestApp, account: &Account) {
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-    db::queries::admin::set_role(&mut conn, account.id().0, true).await.unwrap();
+    db::queries::admin::set_role(&mut conn, account.id(), protocol::users::Role::Admin).await.unwrap();
 }
 
 async fn call(account: &Account, method: Method, path: &str, body: Option<serde_json::Value>) -> reqwest::Response {

@@ -408,7 +408,7 @@ async fn an_admin_sees_every_bot_with_its_owner_and_a_disabled_bot_stops_working
     let app = TestApp::spawn().await;
     let (admin, alice) = (app.register("admin").await, app.register("alice").await);
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-    db::queries::admin::set_role(&mut conn, admin.id().0, true).await.unwrap();
+    db::queries::admin::set_role(&mut conn, admin.id(), protocol::users::Role::Admin).await.unwrap();
     drop(conn);
     let (bot_id, token, bot) = bot_with_token(&app, &alice, &[TokenScope::Read]).await;
 

@@ -320,7 +320,7 @@ async fn client_addresses_come_from_x_forwarded_for_only_through_a_trusted_proxy
         let admin = app.register("root").await;
         let target = app.register("target").await;
         let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-        db::queries::admin::set_role(&mut conn, admin.id().0, true).await.unwrap();
+        db::queries::admin::set_role(&mut conn, admin.id(), protocol::users::Role::Admin).await.unwrap();
         drop(conn);
         // The client forged the first hop; the (trusted) proxy appended what it saw.
         assert_eq!(

@@ -191,11 +191,11 @@ async fn only_members_download_and_only_while_the_message_stands() {
 
     assert_eq!(fetch(&mallory, &file.url, &mallory_access).await.0, 404, "a stranger");
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-    db::queries::admin::set_role(&mut conn, mallory.id().0, true).await.unwrap();
+    db::queries::admin::set_role(&mut conn, mallory.id(), protocol::users::Role::Admin).await.unwrap();
     drop(conn);
     assert_eq!(fetch(&mallory, &file.url, &mallory_access).await.0, 200, "an operator reads every history");
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-    db::queries::admin::set_role(&mut conn, mallory.id().0, false).await.unwrap();
+    db::queries::admin::set_role(&mut conn, mallory.id(), protocol::users::Role::User).await.unwrap();
     drop(conn);
     let forged = MediaAccess { token: bob_access.token.replace('A', "B"), ..bob_access.clone() };
     assert_eq!(fetch(&bob, &file.url, &forged).await.0, 404, "a forged token");
@@ -358,7 +358,7 @@ async fn retention_and_unattached_expiry_remove_the_files_nothing_uses() {
     age(&app, "UPDATE media SET created_at = now() - interval '25 hours' WHERE id = ANY($1)", vec![forgotten.id.0])
         .await;
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
-    db::queries::admin::set_role(&mut conn, alice.id().0, true).await.unwrap();
+    db::queries::admin::set_role(&mut conn, alice.id(), protocol::users::Role::Admin).await.unwrap();
     drop(conn);
     let policy = alice.client.request(reqwest::Method::PUT, "/api/v1/admin/retention").unwrap();
     assert!(policy.json(&serde_json::json!({"days": 7})).send().await.unwrap().status().is_success());

@@ -586,7 +586,7 @@ async fn messages_nats_drops_for_a_slow_conversation_are_loaded_and_no_client_re
     let (mut dave_socket, _) = dave.client.connect().await.unwrap();
     let spy = async_nats::connect(nats.url()).await.unwrap();
     let subject = format!("confab.conv.{}", group.0);
-    let typing = server::bus::BusMessage::Typing { conversation_id: group.0, user_id: alice.id().0 };
+    let typing = server::bus::BusMessage::Typing { conversation_id: group, user_id: alice.id() };
     let typing: bytes::Bytes = serde_json::to_vec(&typing).unwrap().into();
     let dropped_before = dropped_messages(&app).await;
 

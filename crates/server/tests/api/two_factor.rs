@@ -140,7 +140,7 @@ async fn administrators_can_be_required_to_use_a_second_factor() {
     let other = app.register("other").await;
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
     for admin in [&root, &other] {
-        db::queries::admin::set_role(&mut conn, admin.id().0, true).await.unwrap();
+        db::queries::admin::set_role(&mut conn, admin.id(), protocol::users::Role::Admin).await.unwrap();
     }
     drop(conn);
     let require = json!({"require_two_factor_for_admins": true});

@@ -103,18 +103,18 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
     let conversations = if existing.is_empty() { HashMap::new() } else { lock(conn, existing, actors, whole).await? };
 
     let mut message_ids: Vec<Uuid> = Vec::new();
-    let mut shown: Vec<Uuid> = Vec::new();
+    let mut shown: Vec<MessageId> = Vec::new();
     let mut pinning: Vec<Uuid> = Vec::new();
     let mut pairs: HashSet<(UserId, UserId)> = HashSet::new();
-    let mut adding: Vec<Uuid> = Vec::new();
+    let mut adding: Vec<UserId> = Vec::new();
     let mut dm_keys: Vec<String> = Vec::new();
-    let mut uploads: Vec<Uuid> = Vec::new();
+    let mut uploads: Vec<MediaId> = Vec::new();
     let mut opening: Vec<(UserId, UserId)> = Vec::new();
     for command in commands {
         match command {
             Command::Send(send) => {
                 message_ids.extend(send.reply_to.map(|m| m.0));
-                uploads.extend(send.attachments.iter().map(|a| a.0));
+                uploads.extend(send.attachments.iter().copied());
                 let dm = conversations.get(&send.conversation).filter(|c| c.kind == ConversationKind::Dm);
                 if let Some(peer) = dm.and_then(|c| c.members.keys().find(|u| **u != send.sender)) {
                     pairs.insert(pair(send.sender, *peer));
@@ -122,27 +122,27 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
             }
             Command::Edit { message, .. } | Command::Delete { message, .. } | Command::React { message, .. } => {
                 message_ids.push(message.0);
-                shown.push(message.0);
+                shown.push(*message);
             }
             Command::Pin { conversation, message, .. } => {
                 message_ids.push(message.0);
-                shown.push(message.0);
+                shown.push(*message);
                 pinning.push(conversation.0);
             }
             Command::Expire { messages, .. } => message_ids.extend(messages.iter().map(|m| m.0)),
             Command::AddMembers { actor, users, .. } => {
                 pairs.extend(users.iter().map(|u| pair(*actor, *u)));
-                adding.extend(users.iter().map(|u| u.0));
+                adding.extend(users.iter().copied());
             }
             Command::CreateGroup { creator, members, .. } => {
                 pairs.extend(members.iter().map(|u| pair(*creator, *u)));
             }
             Command::OpenDm { opener, peer, .. } => {
                 pairs.insert(pair(*opener, *peer));
-                dm_keys.push(dm_key(opener.0, peer.0));
+                dm_keys.push(dm_key(*opener, *peer));
                 opening.push(pair(*opener, *peer));
             }
-            Command::SetPhoto { photo, .. } => uploads.extend(photo.map(|p| p.0)),
+            Command::SetPhoto { photo, .. } => uploads.extend(*photo),
             Command::Rename { .. }
             | Command::Describe { .. }
             | Command::RemoveMember { .. }
@@ -155,38 +155,25 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
     opening.sort_unstable();
     opening.dedup();
     for (a, b) in &opening {
-        social::lock_pair(conn, a.0, b.0).await?;
+        social::lock_pair(conn, *a, *b).await?;
     }
     let messages = if message_ids.is_empty() {
         HashMap::new()
     } else {
         let rows: Vec<MessageRow> =
             messages::table.filter(messages::id.eq_any(message_ids)).select(MessageRow::as_select()).load(conn).await?;
-        rows.into_iter().map(|m| (MessageId(m.id), m)).collect()
+        rows.into_iter().map(|m| (m.id, m)).collect()
     };
-    let reactions = if shown.is_empty() {
-        HashMap::new()
-    } else {
-        let found = reactions::of_messages(conn, &shown).await?;
-        found.into_iter().map(|(id, r)| (MessageId(id), r)).collect()
-    };
-    let attachments = if shown.is_empty() {
-        HashMap::new()
-    } else {
-        media::of_messages(conn, &shown).await?.into_iter().map(|(id, a)| (MessageId(id), a)).collect()
-    };
+    let reactions = if shown.is_empty() { HashMap::new() } else { reactions::of_messages(conn, &shown).await? };
+    let attachments = if shown.is_empty() { HashMap::new() } else { media::of_messages(conn, &shown).await? };
     let uploads = if uploads.is_empty() {
         HashMap::new()
     } else {
-        media::lock_uploads(conn, &uploads).await?.into_iter().map(|row| (MediaId(row.id), row)).collect()
+        media::lock_uploads(conn, &uploads).await?.into_iter().map(|row| (row.id, row)).collect()
     };
     let pins = if pinning.is_empty() { HashMap::new() } else { pin_counts(conn, pinning).await? };
     let friends = if pairs.is_empty() { HashSet::new() } else { friendships(conn, pairs).await? };
-    let profiles = if adding.is_empty() {
-        HashMap::new()
-    } else {
-        users::by_ids(conn, &adding).await?.into_iter().map(|(id, user)| (UserId(id), user)).collect()
-    };
+    let profiles = if adding.is_empty() { HashMap::new() } else { users::by_ids(conn, &adding).await? };
     let dms = if dm_keys.is_empty() { HashMap::new() } else { existing_dms(conn, dm_keys).await? };
     Ok(Facts { at, conversations, messages, reactions, attachments, uploads, pins, friends, profiles, dms })
 }

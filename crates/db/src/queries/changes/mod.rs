@@ -16,8 +16,8 @@ use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use protocol::UserId;
 use protocol::media::Attachment;
+use protocol::{MessageId, UserId};
 use uuid::Uuid;
 
 pub use command::{Applied, Command, Deleter, NewMessage, Outcome};
@@ -136,13 +136,13 @@ async fn already_stored(
         .select(MessageRow::as_select())
         .load(conn)
         .await?;
-    let ids: Vec<Uuid> = rows.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id).collect();
+    let ids: Vec<MessageId> = rows.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id).collect();
     let mut attachments = media::of_messages(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
             let found = attachments.remove(&m.id).unwrap_or_default();
-            ((UserId(m.sender_id), m.client_msg_id), (m, found))
+            ((m.sender_id, m.client_msg_id), (m, found))
         })
         .collect())
 }
@@ -150,7 +150,7 @@ async fn already_stored(
 /// The answer to a send whose `client_msg_id` was already used: the stored message, if it
 /// was sent to the same conversation.
 fn replay((found, attachments): (MessageRow, Vec<Attachment>), send: &NewMessage) -> Result<Applied, Refusal> {
-    if found.conversation_id != send.conversation.0 {
+    if found.conversation_id != send.conversation {
         return Err(Refusal::Conflict("client_msg_id: already used for a message in another conversation"));
     }
     Ok(Applied::quiet(Outcome::Sent { message: Box::new(found), attachments, created: false }))

@@ -198,7 +198,7 @@ impl Draft {
 
     /// A message of `conversation` as it stands in the draft.
     fn message_in(&self, conversation: ConversationId, message: MessageId) -> Result<&MessageRow, Refusal> {
-        self.messages.get(&message).filter(|m| m.conversation_id == conversation.0).ok_or(Refusal::NotFound("message"))
+        self.messages.get(&message).filter(|m| m.conversation_id == conversation).ok_or(Refusal::NotFound("message"))
     }
 
     /// The seq the next event of `conversation` takes (the conversation is in the draft).
@@ -252,10 +252,10 @@ impl Draft {
         }
         let attachments = self.attachable(send)?;
         let message = MessageRow {
-            id: Uuid::now_v7(),
-            conversation_id: send.conversation.0,
+            id: MessageId(Uuid::now_v7()),
+            conversation_id: send.conversation,
             seq: self.next_seq(send.conversation),
-            sender_id: send.sender.0,
+            sender_id: send.sender,
             client_msg_id: send.client_msg_id,
             body: send.body.clone(),
             reply_to: send.reply_to.map(|m| m.0),
@@ -272,7 +272,7 @@ impl Draft {
             location_accuracy_m: send.location.and_then(|l| l.accuracy_m).and_then(|a| i32::try_from(a).ok()),
             display_name: send.display_name.clone(),
         };
-        let id = MessageId(message.id);
+        let id = message.id;
         for (position, attachment) in (0_i16..).zip(&attachments) {
             self.attached.push((attachment.id, id, position));
         }
@@ -295,7 +295,7 @@ impl Draft {
             .iter()
             .map(|id| {
                 let upload =
-                    self.uploads.get(id).filter(|u| u.uploader_id == send.sender.0).ok_or_else(|| {
+                    self.uploads.get(id).filter(|u| u.uploader_id == send.sender).ok_or_else(|| {
                         Refusal::UnprocessableField("attachments", format!("no upload {id} of yours"))
                     })?;
                 if upload.message_id.is_some() || self.attached.iter().any(|(taken, ..)| taken == id) {
@@ -318,7 +318,7 @@ impl Draft {
     ) -> Result<Applied, Refusal> {
         self.as_member(conversation, editor)?;
         let found = self.message_in(conversation, message)?;
-        if found.sender_id != editor.0 {
+        if found.sender_id != editor {
             return Err(Refusal::Forbidden("only its author can edit a message"));
         }
         if found.deleted_at.is_some() {
@@ -345,7 +345,7 @@ impl Draft {
         let found = self.message_in(conversation, message)?;
         let actor = by.user();
         if let Some(role) = role {
-            let allowed = found.sender_id == actor.0 || (kind == ConversationKind::Group && role.can_manage());
+            let allowed = found.sender_id == actor || (kind == ConversationKind::Group && role.can_manage());
             if !allowed {
                 return Err(Refusal::Forbidden("you can only delete your own messages"));
             }
@@ -371,7 +371,7 @@ impl Draft {
         }
         self.reactions.insert(message, Vec::new());
         self.drop_attachments(message);
-        let moderated = deleted.sender_id != actor.0;
+        let moderated = deleted.sender_id != actor;
         let event =
             self.push_event(conversation, EventKind::MessageDeleted { message_id: message, by: actor, moderated });
         let view = deleted.to_protocol();
@@ -496,7 +496,7 @@ impl Draft {
 
     /// Records a message's new state (an edit or deletion of a stored or a new message).
     fn replace(&mut self, message: MessageRow) {
-        let id = MessageId(message.id);
+        let id = message.id;
         if !self.created_messages.contains(&id) && !self.changed_messages.contains(&id) {
             self.changed_messages.push(id);
         }
@@ -556,9 +556,10 @@ impl Draft {
         let (found, _) = self.as_manager(conversation, actor)?;
         let kind = found.kind;
         if let Some(id) = photo {
-            let usable = self.uploads.get(&id).is_some_and(|u| {
-                u.uploader_id == actor.0 && u.kind == MediaKind::Image.name() && u.message_id.is_none()
-            });
+            let usable = self
+                .uploads
+                .get(&id)
+                .is_some_and(|u| u.uploader_id == actor && u.kind == MediaKind::Image.name() && u.message_id.is_none());
             if !usable || self.attached.iter().any(|(taken, ..)| *taken == id) {
                 return Err(Refusal::UnprocessableField("media_id", "not a picture you uploaded".into()));
             }
@@ -730,7 +731,7 @@ impl Draft {
     }
 
     fn open_dm(&mut self, conversation: ConversationId, opener: UserId, peer: UserId) -> Result<Applied, Refusal> {
-        let key = dm_key(opener.0, peer.0);
+        let key = dm_key(opener, peer);
         if let Some(existing) = self.dms.get(&key) {
             return Ok(changed(*existing, ConversationKind::Dm, false));
         }
@@ -934,8 +935,8 @@ mod tests {
 
     fn upload(uploader: UserId) -> MediaRow {
         MediaRow {
-            id: Uuid::now_v7(),
-            uploader_id: uploader.0,
+            id: MediaId(Uuid::now_v7()),
+            uploader_id: uploader,
             kind: "image".into(),
             content_type: "image/png".into(),
             name: "a.png".into(),
@@ -955,7 +956,7 @@ mod tests {
 
     fn send_with(conversation: ConversationId, sender: UserId, uploads: &[&MediaRow]) -> Command {
         let Command::Send(mut send) = send(conversation, sender, "") else { unreachable!() };
-        send.attachments = uploads.iter().map(|u| MediaId(u.id)).collect();
+        send.attachments = uploads.iter().map(|u| u.id).collect();
         Command::Send(send)
     }
 
@@ -966,7 +967,7 @@ mod tests {
         let mut d = draft(vec![(c, group(&[(alice, MemberRole::Owner), (bob, MemberRole::Member)], 0))], &[]);
         let (mine, theirs, doomed) = (upload(alice), upload(bob), upload(alice));
         for u in [&mine, &theirs, &doomed] {
-            d.uploads.insert(MediaId(u.id), u.clone());
+            d.uploads.insert(u.id, u.clone());
         }
         let first = d.apply(&send_with(c, alice, &[&mine]));
         assert_eq!(sent(&first).attachments.len(), 1, "the event carries the attachment");
@@ -978,7 +979,7 @@ mod tests {
         d.apply(&Command::Delete { conversation: c, by: Deleter::Member(alice), message: short_lived.id }).unwrap();
         let changes = d.into_changes();
         let first_id = sent(&first).id;
-        assert_eq!(changes.attached, vec![(MediaId(mine.id), first_id, 0)]);
+        assert_eq!(changes.attached, vec![(mine.id, first_id, 0)]);
         assert!(changes.detached.is_empty(), "a message sent and deleted in one batch had nothing stored");
     }
 

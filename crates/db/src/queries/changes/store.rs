@@ -147,10 +147,10 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
             .bind::<Array<BigInt>, _>(changes.moved.iter().map(|m| m.1).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(changes.moved.iter().map(|m| m.2.as_str()).collect::<Vec<_>>())
             .bind::<Timestamptz, _>(at)
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.conversation_id).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id.0).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
             .bind::<Array<BigInt>, _>(m.iter().map(|m| m.seq).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.sender_id).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.sender_id.0).collect::<Vec<_>>())
             .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.client_msg_id).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(m.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
             .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.reply_to).collect::<Vec<_>>())
@@ -176,7 +176,7 @@ pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> Qu
     if !changes.changed.is_empty() {
         let m = &changes.changed;
         prepared(CHANGE_MESSAGES)
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id.0).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(m.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
             .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.edited_at).collect::<Vec<_>>())
             .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.deleted_at).collect::<Vec<_>>())

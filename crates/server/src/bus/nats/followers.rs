@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use protocol::ConversationId;
 use protocol::conversations::Event;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use uuid::Uuid;
 
 use super::sequence::{Offer, Sequence};
 use super::subject;
@@ -71,9 +71,9 @@ struct Followers {
     client: async_nats::Client,
     pool: db::DbPool,
     local: Arc<dyn Subscriber>,
-    followed: HashMap<Uuid, Follower>,
+    followed: HashMap<ConversationId, Follower>,
     /// Each followed conversation's `last_seq` at the previous sweep.
-    seen: HashMap<Uuid, i64>,
+    seen: HashMap<ConversationId, i64>,
 }
 
 /// The manager's handle on one conversation's task.
@@ -86,7 +86,7 @@ struct Follower {
 }
 
 impl Followers {
-    async fn follow(&mut self, mut conversations: Vec<Uuid>) {
+    async fn follow(&mut self, mut conversations: Vec<ConversationId>) {
         conversations.sort_unstable();
         conversations.dedup();
         conversations.retain(|c| !self.followed.contains_key(c));
@@ -112,7 +112,7 @@ impl Followers {
             Ok(Err(e)) => tracing::warn!(error = %e, "NATS flush failed while following conversations"),
             Err(_) => tracing::warn!("NATS did not confirm new subscriptions in time"),
         }
-        let ids: Vec<Uuid> = subscriptions.iter().map(|(c, _)| *c).collect();
+        let ids: Vec<ConversationId> = subscriptions.iter().map(|(c, _)| *c).collect();
         let bases = match retrying(|| last_seqs(&self.pool, &ids)).await {
             Ok(bases) => bases,
             Err(e) => {
@@ -138,7 +138,7 @@ impl Followers {
         }
     }
 
-    async fn unfollow(&mut self, conversations: Vec<Uuid>) {
+    async fn unfollow(&mut self, conversations: Vec<ConversationId>) {
         for conversation in conversations {
             self.seen.remove(&conversation);
             if let Some(follower) = self.followed.remove(&conversation) {
@@ -158,7 +158,7 @@ impl Followers {
         if self.followed.is_empty() {
             return;
         }
-        let ids: Vec<Uuid> = self.followed.keys().copied().collect();
+        let ids: Vec<ConversationId> = self.followed.keys().copied().collect();
         let now = match retrying(|| last_seqs(&self.pool, &ids)).await {
             Ok(now) => now,
             Err(e) => {
@@ -183,7 +183,7 @@ impl Followers {
             self.seen.clear();
             return;
         }
-        let ids: Vec<Uuid> = self.followed.keys().copied().collect();
+        let ids: Vec<ConversationId> = self.followed.keys().copied().collect();
         let now = match last_seqs(&self.pool, &ids).await {
             Ok(now) => now,
             Err(e) => {
@@ -206,7 +206,7 @@ impl Followers {
 
 /// One followed conversation's task: its subscription in, the hub out, in seq order.
 struct ConversationFeed {
-    conversation: Uuid,
+    conversation: ConversationId,
     sequence: Sequence,
     last: Arc<AtomicI64>,
     pool: db::DbPool,
@@ -297,17 +297,17 @@ impl ConversationFeed {
 }
 
 /// Each conversation's `last_seq`.
-async fn last_seqs(pool: &db::DbPool, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, i64>> {
+async fn last_seqs(pool: &db::DbPool, ids: &[ConversationId]) -> anyhow::Result<HashMap<ConversationId, i64>> {
     use db::schema::conversations;
     use diesel::{ExpressionMethods, QueryDsl};
     use diesel_async::RunQueryDsl;
     let mut conn = db::pool::checkout(pool).await?;
-    let rows: Vec<(Uuid, i64)> = conversations::table
-        .filter(conversations::id.eq_any(ids))
+    let rows: Vec<(uuid::Uuid, i64)> = conversations::table
+        .filter(conversations::id.eq_any(ids.iter().map(|id| id.0)))
         .select((conversations::id, conversations::last_seq))
         .load(&mut conn)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|(id, seq)| (ConversationId(id), seq)).collect())
 }
 
 /// Runs a database read up to [`ATTEMPTS`] times, with a short pause between tries.

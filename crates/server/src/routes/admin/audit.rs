@@ -2,9 +2,9 @@
 
 use actix_web::{get, web};
 use db::queries::admin::{self as queries};
-use protocol::ErrorBody;
 use protocol::admin::AuditEntry;
 use protocol::users::Page;
+use protocol::{ErrorBody, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -42,7 +42,7 @@ pub async fn list_audit(
     let limit = validate::page_size(query.limit, 50, MAX_PAGE);
     let action = query.action.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = queries::audit_page(&mut conn, query.actor, action, before, limit).await?;
+    let rows = queries::audit_page(&mut conn, query.actor.map(UserId), action, before, limit).await?;
     let next_cursor =
         (rows.len() as i64 == limit).then(|| rows.last().map(|(r, _)| make_time_cursor(r.created_at, r.id))).flatten();
     let items = rows

@@ -3,9 +3,9 @@
 
 use actix_web::{get, web};
 use db::queries::bots as bot_queries;
-use protocol::ErrorBody;
 use protocol::bots::Bot;
 use protocol::users::Page;
+use protocol::{ErrorBody, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -37,7 +37,7 @@ pub async fn list_bots(
 ) -> Result<web::Json<Page<Bot>>, ApiError> {
     let limit = validate::page_size(query.limit, 50, MAX_PAGE);
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = bot_queries::all(&mut conn, query.cursor, limit).await?;
+    let rows = bot_queries::all(&mut conn, query.cursor.map(UserId), limit).await?;
     let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|(user, _)| user.id.to_string())).flatten();
     Ok(web::Json(Page { items: rows.iter().map(|(user, bot)| bot_view(user, bot)).collect(), next_cursor }))
 }

@@ -8,10 +8,9 @@ use db::queries::admin::{self as queries};
 use protocol::admin::{AdminConversation, ConversationExport};
 use protocol::conversations::{Member, Message, MessagePage};
 use protocol::users::Page;
-use protocol::{ConversationId, ErrorBody};
+use protocol::{ConversationId, ErrorBody, MessageId, UserId};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::admin::Admin;
 use crate::error::ApiError;
@@ -26,7 +25,7 @@ async fn overview_view(
 ) -> Result<AdminConversation, ApiError> {
     let members = queries::some_members(conn, row.id, 20).await?;
     Ok(AdminConversation {
-        id: ConversationId(row.id),
+        id: row.id,
         kind: row.kind,
         title: row.title,
         members: members.iter().map(User::to_public).collect(),
@@ -46,7 +45,7 @@ pub async fn list_conversations(
     _admin: Admin,
     query: web::Query<CursorQuery>,
 ) -> Result<web::Json<Page<AdminConversation>>, ApiError> {
-    let before = query.cursor.as_deref().map(time_cursor).transpose()?;
+    let before = query.cursor.as_deref().map(time_cursor).transpose()?.map(|(at, id)| (at, ConversationId(id)));
     let limit = validate::page_size(query.limit, 50, MAX_PAGE);
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = queries::conversations_page(&mut conn, before, limit).await?;
@@ -76,7 +75,7 @@ pub struct HistoryQuery {
 pub async fn conversation_history(
     state: web::Data<AppState>,
     _admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
     query: web::Query<HistoryQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     let id = path.into_inner();
@@ -93,12 +92,12 @@ pub async fn conversation_history(
 pub async fn remove_message(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ConversationId, MessageId)>,
 ) -> Result<web::Json<Message>, ApiError> {
     let (conversation, message) = path.into_inner();
     let removed = crate::chat::messages::moderate(&state, admin.id(), conversation, message).await?;
     let detail = json!({"conversation_id": conversation, "sender_id": removed.sender_id});
-    admin.audit(&state, "message.remove", ("message", Some(message)), detail).await?;
+    admin.audit(&state, "message.remove", ("message", Some(message.0)), detail).await?;
     Ok(web::Json(removed))
 }
 
@@ -110,7 +109,7 @@ pub async fn remove_message(
 pub async fn export_conversation(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<ConversationId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
@@ -123,7 +122,7 @@ pub async fn export_conversation(
         .map(|(m, u)| Member { user: u.to_public(), role: m.role(), joined_at: m.joined_at, read_seq: m.read_seq })
         .collect();
     let rows = queries::all_messages(&mut conn, id).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|m| m.sender_id).collect();
+    let ids: Vec<UserId> = rows.iter().map(|m| m.sender_id).collect();
     let users = db::queries::users::by_ids(&mut conn, &ids).await?;
     drop(conn);
     let export = ConversationExport {
@@ -134,7 +133,7 @@ pub async fn export_conversation(
         exported_at: Utc::now(),
     };
     admin
-        .audit(&state, "conversation.export", ("conversation", Some(id)), json!({"messages": export.messages.len()}))
+        .audit(&state, "conversation.export", ("conversation", Some(id.0)), json!({"messages": export.messages.len()}))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Disposition", format!("attachment; filename=\"conversation-{id}.json\"")))

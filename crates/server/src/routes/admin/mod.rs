@@ -17,7 +17,6 @@ pub use stats::*;
 pub use users::*;
 
 use db::models::User;
-use protocol::UserId;
 use protocol::admin::AdminUser;
 use serde::Deserialize;
 
@@ -26,7 +25,7 @@ pub(super) const MAX_PAGE: u32 = 200;
 
 pub(super) fn admin_view(user: &User) -> AdminUser {
     AdminUser {
-        id: UserId(user.id),
+        id: user.id,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         role: user.role(),

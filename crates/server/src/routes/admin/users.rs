@@ -8,10 +8,9 @@ use db::queries::admin::{self as queries, RoleChange, UserFilter};
 use protocol::admin::{AdminCreateUser, AdminResetPassword, AdminSetRole, AdminUpdateUser, AdminUser, AdminUserDetail};
 use protocol::users::{Page, Role};
 use protocol::ws::close;
-use protocol::{ErrorBody, ErrorCode};
+use protocol::{ErrorBody, ErrorCode, UserId};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::admin::Admin;
 use crate::auth::accounts;
@@ -23,7 +22,7 @@ use crate::validate;
 
 use super::{MAX_PAGE, admin_view};
 
-async fn live_user(state: &AppState, id: Uuid) -> Result<User, ApiError> {
+async fn live_user(state: &AppState, id: UserId) -> Result<User, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
     db::queries::users::by_id(&mut conn, id)
         .await?
@@ -80,7 +79,7 @@ pub async fn list_users(
 pub async fn get_user(
     state: web::Data<AppState>,
     _admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
 ) -> Result<web::Json<AdminUserDetail>, ApiError> {
     let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
@@ -114,13 +113,13 @@ pub async fn create_user(
     let mut conn = db::pool::checkout(&state.pool).await?;
     let mut user = accounts::insert(&mut conn, &account).await?;
     if body.role == Some(Role::Admin)
-        && let RoleChange::Changed(promoted) = queries::set_role(&mut conn, user.id, true).await?
+        && let RoleChange::Changed(promoted) = queries::set_role(&mut conn, user.id, Role::Admin).await?
     {
         user = *promoted;
     }
     drop(conn);
     admin
-        .audit(&state, "user.create", ("user", Some(user.id)), json!({"username": username, "role": user.role}))
+        .audit(&state, "user.create", ("user", Some(user.id.0)), json!({"username": username, "role": user.role}))
         .await?;
     Ok(HttpResponse::Created().json(admin_view(&user)))
 }
@@ -133,7 +132,7 @@ pub async fn create_user(
 pub async fn update_user(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
     body: JsonBody<AdminUpdateUser>,
 ) -> Result<web::Json<AdminUser>, ApiError> {
     let id = path.into_inner();
@@ -152,7 +151,7 @@ pub async fn update_user(
     drop(conn);
     let detail = json!({"from": {"username": before.username, "display_name": before.display_name},
                         "to": {"username": user.username, "display_name": user.display_name}});
-    admin.audit(&state, "user.update", ("user", Some(id)), detail).await?;
+    admin.audit(&state, "user.update", ("user", Some(id.0)), detail).await?;
     Ok(web::Json(admin_view(&user)))
 }
 
@@ -164,7 +163,7 @@ pub async fn update_user(
 pub async fn reset_password(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
     body: JsonBody<AdminResetPassword>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -177,7 +176,7 @@ pub async fn reset_password(
     db::queries::sessions::revoke_all_except(&mut conn, id, None).await?;
     drop(conn);
     signout::user_sessions_ended(&state, id, None, close::SESSION_ENDED).await;
-    admin.audit(&state, "user.reset_password", ("user", Some(id)), json!({})).await?;
+    admin.audit(&state, "user.reset_password", ("user", Some(id.0)), json!({})).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -190,7 +189,7 @@ pub async fn reset_password(
 pub async fn disable_user(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
 ) -> Result<web::Json<AdminUser>, ApiError> {
     let id = path.into_inner();
     if id == admin.id() {
@@ -200,7 +199,7 @@ pub async fn disable_user(
     let user = queries::set_disabled(&mut conn, id, true).await?.ok_or_else(|| ApiError::not_found("user"))?;
     drop(conn);
     signout::user_sessions_ended(&state, id, None, close::ACCOUNT_DISABLED).await;
-    admin.audit(&state, "user.disable", ("user", Some(id)), json!({"username": user.username})).await?;
+    admin.audit(&state, "user.disable", ("user", Some(id.0)), json!({"username": user.username})).await?;
     Ok(web::Json(admin_view(&user)))
 }
 
@@ -212,13 +211,13 @@ pub async fn disable_user(
 pub async fn enable_user(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
 ) -> Result<web::Json<AdminUser>, ApiError> {
     let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
     let user = queries::set_disabled(&mut conn, id, false).await?.ok_or_else(|| ApiError::not_found("user"))?;
     drop(conn);
-    admin.audit(&state, "user.enable", ("user", Some(id)), json!({"username": user.username})).await?;
+    admin.audit(&state, "user.enable", ("user", Some(id.0)), json!({"username": user.username})).await?;
     Ok(web::Json(admin_view(&user)))
 }
 
@@ -230,7 +229,7 @@ pub async fn enable_user(
 pub async fn delete_user(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     if id == admin.id() {
@@ -239,7 +238,7 @@ pub async fn delete_user(
     let user = live_user(&state, id).await?;
     if user.role() == Role::Admin {
         let mut conn = db::pool::checkout(&state.pool).await?;
-        if let RoleChange::LastAdmin = queries::set_role(&mut conn, id, false).await? {
+        if let RoleChange::LastAdmin = queries::set_role(&mut conn, id, Role::User).await? {
             return Err(ApiError::new(ErrorCode::Conflict, "this is the last administrator"));
         }
     }
@@ -250,7 +249,7 @@ pub async fn delete_user(
     for account in deleted {
         signout::user_sessions_ended(&state, account, None, close::SESSION_ENDED).await;
     }
-    admin.audit(&state, "user.delete", ("user", Some(id)), json!({"username": user.username})).await?;
+    admin.audit(&state, "user.delete", ("user", Some(id.0)), json!({"username": user.username})).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -262,12 +261,12 @@ pub async fn delete_user(
 pub async fn set_user_role(
     state: web::Data<AppState>,
     admin: Admin,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
     body: JsonBody<AdminSetRole>,
 ) -> Result<web::Json<AdminUser>, ApiError> {
     let id = path.into_inner();
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let user = match queries::set_role(&mut conn, id, body.role == Role::Admin).await? {
+    let user = match queries::set_role(&mut conn, id, body.role).await? {
         RoleChange::Changed(user) => user,
         RoleChange::NotFound => return Err(ApiError::not_found("user")),
         RoleChange::LastAdmin => {
@@ -275,6 +274,6 @@ pub async fn set_user_role(
         }
     };
     drop(conn);
-    admin.audit(&state, "user.set_role", ("user", Some(id)), json!({"role": body.role})).await?;
+    admin.audit(&state, "user.set_role", ("user", Some(id.0)), json!({"role": body.role})).await?;
     Ok(web::Json(admin_view(&user)))
 }
