@@ -10,8 +10,8 @@ use protocol::bots::{ApiToken, Bot, CreateApiToken, CreatedApiToken, TokenScope}
 use crate::api::{self, ApiError};
 use crate::components::bot_badge::BotBadge;
 use crate::components::bots_settings::{Outcome, field_error, outcome_view};
-use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::field::Field;
+use crate::components::remove_button::RemoveButton;
 use crate::components::secret_once::SecretOnce;
 use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
@@ -270,11 +270,8 @@ fn TokenItem(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let id = token.id;
-    let revoke = Callback::new(move |()| {
-        confirming.set(false);
+    let revoke = Callback::new(move |error: RwSignal<Option<ApiError>>| {
         spawn_local(async move {
             match api::bots::revoke_token(session, id).await {
                 Ok(()) => tokens.refetch(),
@@ -313,20 +310,15 @@ fn TokenItem(
                 </span>
                 <span class="token-times">{used}" · "{expires}</span>
             </div>
-            <button type="button" class="danger small"
-                aria-label={
+            <RemoveButton remove=revoke
+                label=move || t_string!(i18n, integrations.revoke_ellipsis).to_owned()
+                name={
                     let name = name.clone();
                     move || t_string!(i18n, integrations.revoke_named, name = name.clone()).to_string()
                 }
-                on:click=move |_| confirming.set(true)>{t!(i18n, integrations.revoke_ellipsis)}</button>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
-            <Show when=move || confirming.get()>
-                <ConfirmDialog title=t_string!(i18n, integrations.revoke_token_title, name = name.clone()).to_string()
-                    action=t_string!(i18n, integrations.revoke_token) confirm=revoke
-                    cancel=Callback::new(move |()| confirming.set(false))>
-                    <p>{t!(i18n, integrations.revoke_token_text)}</p>
-                </ConfirmDialog>
-            </Show>
+                question=move || t_string!(i18n, integrations.revoke_token_title, name = name.clone()).to_string()
+                action=move || t_string!(i18n, integrations.revoke_token).to_owned()
+                explanation=move || t_string!(i18n, integrations.revoke_token_text).to_owned()/>
         </li>
     }
 }

@@ -11,7 +11,7 @@ use protocol::webhooks::{CreatedIncomingWebhook, IncomingWebhook, IncomingWebhoo
 use protocol::{ConversationId, ErrorCode, UserId};
 
 use crate::api::{self, ApiError};
-use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::remove_button::RemoveButton;
 use crate::components::secret_once::SecretOnce;
 use crate::locale::{error_text, t, t_string, td_string, use_i18n};
 use crate::state::chat::Chat;
@@ -150,11 +150,8 @@ fn WebhookItem(
     let i18n = use_i18n();
     let session = expect_context::<Session>();
     let chat = expect_context::<Chat>();
-    let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let webhook_id = webhook.id;
-    let revoke = Callback::new(move |()| {
-        confirming.set(false);
+    let revoke = Callback::new(move |error: RwSignal<Option<ApiError>>| {
         spawn_local(async move {
             match api::webhooks::revoke_incoming(session, id, webhook_id).await {
                 Ok(()) => webhooks.refetch(),
@@ -177,20 +174,15 @@ fn WebhookItem(
                 <span class="webhook-name">{webhook.name.clone()}</span>
                 <span class="webhook-meta small">{made_by}</span>
             </div>
-            <button type="button" class="danger small"
-                aria-label={
+            <RemoveButton remove=revoke
+                label=move || t_string!(i18n, integrations.revoke_ellipsis).to_owned()
+                name={
                     let name = name.clone();
                     move || t_string!(i18n, integrations.revoke_named, name = name.clone()).to_string()
                 }
-                on:click=move |_| confirming.set(true)>{t!(i18n, integrations.revoke_ellipsis)}</button>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
-            <Show when=move || confirming.get()>
-                <ConfirmDialog title=t_string!(i18n, integrations.revoke_webhook_title, name = name.clone()).to_string()
-                    action=t_string!(i18n, integrations.revoke_webhook) confirm=revoke
-                    cancel=Callback::new(move |()| confirming.set(false))>
-                    <p>{t!(i18n, integrations.revoke_webhook_text)}</p>
-                </ConfirmDialog>
-            </Show>
+                question=move || t_string!(i18n, integrations.revoke_webhook_title, name = name.clone()).to_string()
+                action=move || t_string!(i18n, integrations.revoke_webhook).to_owned()
+                explanation=move || t_string!(i18n, integrations.revoke_webhook_text).to_owned()/>
         </li>
     }
 }

@@ -40,6 +40,7 @@ pub mod push_settings;
 pub mod quick_switcher;
 pub mod reactions;
 pub mod read_by;
+pub mod remove_button;
 pub mod secret_once;
 pub mod server_status;
 pub mod share_location;

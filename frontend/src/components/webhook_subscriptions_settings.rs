@@ -11,8 +11,8 @@ use protocol::webhooks::{
 
 use crate::api::{self, ApiError};
 use crate::components::bots_settings::{Outcome, field_error, outcome_view};
-use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::field::Field;
+use crate::components::remove_button::RemoveButton;
 use crate::components::secret_once::SecretOnce;
 use crate::locale::{Locale, error_text, t, t_string, td_string, use_i18n};
 use crate::state::session::Session;
@@ -185,11 +185,8 @@ fn NewSubscription(list: List, created: RwSignal<Option<CreatedSubscription>>) -
 fn SubscriptionItem(subscription: Subscription, list: List) -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let id = subscription.id;
-    let delete = Callback::new(move |()| {
-        confirming.set(false);
+    let delete = Callback::new(move |error: RwSignal<Option<ApiError>>| {
         spawn_local(async move {
             match api::webhooks::unsubscribe(session, id).await {
                 Ok(()) => list.refetch(),
@@ -212,20 +209,15 @@ fn SubscriptionItem(subscription: Subscription, list: List) -> impl IntoView {
                 </span>
                 <span class="subscription-health" data-status=status data-testid="subscription-health">{words}</span>
             </div>
-            <button type="button" class="danger small"
-                aria-label={
+            <RemoveButton remove=delete
+                label=move || t_string!(i18n, integrations.delete_ellipsis).to_owned()
+                name={
                     let url = url.clone();
                     move || t_string!(i18n, integrations.delete_subscription_named, url = url.clone()).to_string()
                 }
-                on:click=move |_| confirming.set(true)>{t!(i18n, integrations.delete_ellipsis)}</button>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(&e, i18n.get_locale())}</p> })}
-            <Show when=move || confirming.get()>
-                <ConfirmDialog title=t_string!(i18n, integrations.delete_subscription_title, url = url.clone()).to_string()
-                    action=t_string!(i18n, integrations.delete_subscription) confirm=delete
-                    cancel=Callback::new(move |()| confirming.set(false))>
-                    <p>{t!(i18n, integrations.delete_subscription_text)}</p>
-                </ConfirmDialog>
-            </Show>
+                question=move || t_string!(i18n, integrations.delete_subscription_title, url = url.clone()).to_string()
+                action=move || t_string!(i18n, integrations.delete_subscription).to_owned()
+                explanation=move || t_string!(i18n, integrations.delete_subscription_text).to_owned()/>
         </li>
     }
 }

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
 use super::{Chat, now_ms, reducer};
-use crate::locale::{Locale, language_of_code, td_string};
+use crate::locale::td_string;
 use crate::media::summary::preview;
 
 impl Chat {
@@ -23,17 +23,10 @@ impl Chat {
         }
         let title = self.summary(id).map(|s| Self::title_of(&s)).unwrap_or_default();
         let sender = self.name_of(message.sender_id);
-        let language = page_language();
+        let language = self.language();
         let body = td_string!(language, chat.preview_sender, sender, text = preview(message, language));
         show(&title, &body.to_string(), id);
     }
-}
-
-/// The language the page speaks: `<html lang>`, which `locale::provide_language` keeps in step
-/// with the user's choice. A live message arrives outside any component, with no context to ask.
-fn page_language() -> Locale {
-    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
-    root.and_then(|root| root.get_attribute("lang")).and_then(|code| language_of_code(&code)).unwrap_or_default()
 }
 
 /// Whether the browser can notify at all.
