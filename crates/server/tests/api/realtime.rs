@@ -1,12 +1,12 @@
 //! The WebSocket gateway: authentication, `ready`, live delivery to every member and tab,
-//! errors for bad frames, the resync procedure after a forced disconnect, slow readers, live
-//! social events, sockets closed by sign-out, two servers sharing one database, and the
-//! writer refreshing planner statistics as messages grow.
+//! errors for bad frames, a frame at the size limit after idling, the resync procedure after a
+//! forced disconnect, slow readers, live social events, sockets closed by sign-out, two
+//! servers sharing one database, and the writer refreshing planner statistics as messages grow.
 
 use std::time::Duration;
 
 use client::ws::{Socket, SocketError};
-use protocol::conversations::{Event, EventKind, SendMessage};
+use protocol::conversations::{Event, EventKind, MAX_BODY_CHARS, SendMessage};
 use protocol::ws::{AckResult, ClientFrame, ServerFrame, close};
 use protocol::{ErrorCode, MessageId};
 use uuid::Uuid;
@@ -210,6 +210,43 @@ async fn bad_frames_get_error_frames_and_the_connection_survives() {
     // An oversized frame closes the socket with 1009.
     socket.send_text("x".repeat(protocol::ws::MAX_CLIENT_FRAME_BYTES + 1)).await.unwrap();
     assert_eq!(closed_with(&mut socket).await, close::TOO_BIG);
+}
+
+#[tokio::test]
+async fn a_frame_at_the_size_limit_after_idling_is_read_whole() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    app.befriend(&alice, &bob).await;
+    let dm = alice.client.open_dm(bob.id()).await.unwrap();
+    let (mut socket, _) = connect(&alice).await;
+    for (round, character) in ["🦀", "é"].into_iter().enumerate() {
+        // Idle: the connection's HTTP buffers are released while nothing arrives
+        // (third_party/actix-http), so this frame must grow them again, over several reads.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let body = character.repeat(MAX_BODY_CHARS);
+        let req_id = 70 + round as u64;
+        let frame = ClientFrame::SendMessage {
+            req_id,
+            conversation_id: dm.id,
+            message: SendMessage::new(Uuid::new_v4(), body.clone()),
+        };
+        let json = serde_json::to_string(&frame).unwrap();
+        // JSON whitespace after the opening brace pads the frame to exactly the limit.
+        let padding = " ".repeat(protocol::ws::MAX_CLIENT_FRAME_BYTES - json.len());
+        let padded = format!("{{{padding}{}", &json[1..]);
+        assert_eq!(padded.len(), protocol::ws::MAX_CLIENT_FRAME_BYTES);
+        socket.send_text(padded).await.unwrap();
+        let ack = wait_for(&mut socket, |f| matches!(f, ServerFrame::Ack { req_id: r, .. } if *r == req_id)).await;
+        assert!(
+            matches!(&ack, ServerFrame::Ack { result: AckResult::Message(message), .. } if message.body == body),
+            "round {round}: {ack:?}"
+        );
+        // A small frame right after is served as usual.
+        assert_eq!(socket.request(&ClientFrame::Ping { req_id: 80 + req_id }).await.unwrap(), AckResult::Done {});
+    }
+    let stored = alice.client.messages(dm.id, None, None).await.unwrap().items;
+    let bodies: Vec<_> = stored.iter().map(|m| m.body.chars().count()).collect();
+    assert_eq!(bodies, [MAX_BODY_CHARS, MAX_BODY_CHARS]);
 }
 
 #[tokio::test]
