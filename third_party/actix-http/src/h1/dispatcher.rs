@@ -1239,7 +1239,16 @@ where
             // grow buffer if necessary.
             let remaining = this.read_buf.capacity() - this.read_buf.len();
             if remaining < LW_BUFFER_SIZE {
-                this.read_buf.reserve(HW_BUFFER_SIZE - remaining);
+                // A buffer holding less than LW_BUFFER_SIZE (a ping, a pong, a short frame on an
+                // otherwise idle connection) only gets LW_BUFFER_SIZE more: the bytes read are
+                // split off it and it stays allocated until the next wake-up, so a full
+                // HW_BUFFER_SIZE here would be held by nearly every idle WebSocket. Once that
+                // much is buffered (a large request or message), it grows as before.
+                if this.read_buf.len() < LW_BUFFER_SIZE {
+                    this.read_buf.reserve(LW_BUFFER_SIZE);
+                } else {
+                    this.read_buf.reserve(HW_BUFFER_SIZE - remaining);
+                }
             }
 
             match tokio_util::io::poll_read_buf(io.as_mut(), cx, this.read_buf) {
