@@ -91,6 +91,10 @@ pub enum BusMessage {
         conversation_id: ConversationId,
         /// Who.
         user_ids: Vec<UserId>,
+        /// The seq of the command's last event: a hub that already applied a later change of
+        /// these users' membership ignores this notice (it travels apart from the events).
+        #[serde(default)]
+        seq: i64,
     },
     /// Users left or were removed: unsubscribe their connections and tell them.
     Left {
@@ -98,6 +102,9 @@ pub enum BusMessage {
         conversation_id: ConversationId,
         /// Who.
         user_ids: Vec<UserId>,
+        /// The seq of the command's last event, as for `Joined`.
+        #[serde(default)]
+        seq: i64,
     },
     /// A read marker moved.
     Read {

@@ -14,8 +14,10 @@
 //! subscription. Nor would that subject keep their order with the events: a later event from
 //! another server, or a gap filled from the database, may still come first. The order that
 //! matters (a removed member gets nothing after their removal) comes from the log instead:
-//! the hub takes a member's connections out of the conversation at the `member_removed`
-//! event itself; the `Left` notice then only tells the client.
+//! the hub applies a membership change at its `member_added` or `member_removed` event, or at
+//! its notice when that comes first; both carry the seq, so a member removed and quickly added
+//! back is neither left out by the late removal event nor let back in by a late notice
+//! (`ws::hub`).
 //!
 //! Why receivers restore the order, and how: plain NATS keeps one publisher's order, but two
 //! servers writing one conversation publish after their commits, so their events may cross, and

@@ -40,13 +40,13 @@ pub(super) async fn notify(conn: &mut AsyncPgConnection, messages: Vec<BusMessag
 /// Splits membership notices so each fits a NOTIFY payload.
 pub(super) fn split(message: BusMessage) -> Vec<BusMessage> {
     match message {
-        BusMessage::Joined { conversation_id, user_ids } if user_ids.len() > USERS_PER_NOTICE => user_ids
+        BusMessage::Joined { conversation_id, user_ids, seq } if user_ids.len() > USERS_PER_NOTICE => user_ids
             .chunks(USERS_PER_NOTICE)
-            .map(|c| BusMessage::Joined { conversation_id, user_ids: c.to_vec() })
+            .map(|c| BusMessage::Joined { conversation_id, user_ids: c.to_vec(), seq })
             .collect(),
-        BusMessage::Left { conversation_id, user_ids } if user_ids.len() > USERS_PER_NOTICE => user_ids
+        BusMessage::Left { conversation_id, user_ids, seq } if user_ids.len() > USERS_PER_NOTICE => user_ids
             .chunks(USERS_PER_NOTICE)
-            .map(|c| BusMessage::Left { conversation_id, user_ids: c.to_vec() })
+            .map(|c| BusMessage::Left { conversation_id, user_ids: c.to_vec(), seq })
             .collect(),
         other => vec![other],
     }
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn big_membership_notices_are_split_to_fit() {
         let users: Vec<UserId> = (0..1000).map(|n| UserId(Uuid::from_u128(n as u128))).collect();
-        let parts = split(BusMessage::Joined { conversation_id: ConversationId(Uuid::nil()), user_ids: users });
+        let parts = split(BusMessage::Joined { conversation_id: ConversationId(Uuid::nil()), user_ids: users, seq: 1 });
         assert_eq!(parts.len(), 7);
         for part in &parts {
             assert!(encode_for_notify(part).is_some_and(|p| p.len() <= MAX_PAYLOAD));

@@ -181,14 +181,15 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, shard: Shard) {
 /// changed (so a new member's connections subscribe after the events they need not see).
 /// The events are moved out: callers are answered with the outcome alone.
 fn to_publish(applied: &mut Applied) -> Vec<BusMessage> {
+    let seq = applied.events.last().map_or(0, |e| e.seq);
     let mut messages: Vec<BusMessage> =
         std::mem::take(&mut applied.events).into_iter().map(|event| BusMessage::Event { event }).collect();
     if let Outcome::Conversation { id, .. } = applied.outcome {
         if !applied.joined.is_empty() {
-            messages.push(BusMessage::Joined { conversation_id: id, user_ids: applied.joined.clone() });
+            messages.push(BusMessage::Joined { conversation_id: id, user_ids: applied.joined.clone(), seq });
         }
         if !applied.left.is_empty() {
-            messages.push(BusMessage::Left { conversation_id: id, user_ids: applied.left.clone() });
+            messages.push(BusMessage::Left { conversation_id: id, user_ids: applied.left.clone(), seq });
         }
     }
     messages

@@ -10,8 +10,17 @@
 //! On a bus that subscribes per conversation (NATS), the hub tells it which conversations its
 //! connections follow ([`Interest`]) and waits for it before a connection reads `ready` or a
 //! joined conversation's summary, so nothing committed after that read can be missed.
+//!
+//! Membership changes reach the hub twice: as the conversation's `member_added` and
+//! `member_removed` events, in the log's order, and as `Joined`/`Left` notices to the users,
+//! which the servers that do not follow the conversation need. On NATS the two travel apart,
+//! so either may come first, and a notice may come after a later change of the same member
+//! (removed, then quickly added back). Each change carries its seq; the hub applies whichever
+//! arrives first and keeps, per member and conversation, the seq of the last change it applied
+//! ([`MembershipChanges`]), so an older one, arriving late, changes nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
 use chrono::Utc;
@@ -30,6 +39,11 @@ use crate::presence::{LiveCounts, Presence};
 const CONNECTION_QUEUE: usize = crate::config::DEFAULT_WS_QUEUE;
 /// Commands queued for the hub before senders wait.
 const HUB_QUEUE: usize = 16 * 1024;
+/// How long the hub remembers a membership change. A notice reaches every server within
+/// milliseconds or not at all (a lost NATS connection makes every client resync), so a minute
+/// is far more than a late notice can need; it also outlives a reconnecting client's read of its
+/// conversations, which must not be undone by a notice older than that read.
+const MEMBERSHIP_MEMORY: Duration = Duration::from_secs(60);
 
 /// Identifies one live connection inside this process.
 pub type ConnId = u64;
@@ -232,8 +246,49 @@ struct Conn {
     frames: mpsc::Sender<Outbound>,
     close: Option<oneshot::Sender<CloseOrder>>,
     conversations: HashSet<ConversationId>,
-    /// Conversations left since registering: a late `Subscribe` must not re-add them.
-    left: HashSet<ConversationId>,
+}
+
+/// The last membership change applied to a member of a conversation.
+#[derive(Clone, Copy)]
+struct MembershipChange {
+    /// The seq of the event (or of the notice's command) that made it.
+    seq: i64,
+    /// Whether they are a member since.
+    member: bool,
+    /// When the hub applied it (to forget it after [`MEMBERSHIP_MEMORY`]).
+    at: Instant,
+}
+
+/// The recent membership changes by (member, conversation), for every user, not only those
+/// connected here: a client that connects just after its removal reads its conversations from
+/// the database, and a late notice of its earlier join must not subscribe it again.
+#[derive(Default)]
+struct MembershipChanges {
+    latest: HashMap<(UserId, ConversationId), MembershipChange>,
+    /// Size at which the forgotten ones are swept out (doubling, so sweeping costs O(1) a change).
+    sweep_at: usize,
+}
+
+impl MembershipChanges {
+    /// Records a change at `seq` and says whether it is news: false when a change at the same
+    /// or a later seq was applied already.
+    fn apply(&mut self, user: UserId, conversation: ConversationId, seq: i64, member: bool) -> bool {
+        let now = Instant::now();
+        if self.latest.get(&(user, conversation)).is_some_and(|c| c.seq >= seq && now - c.at < MEMBERSHIP_MEMORY) {
+            return false;
+        }
+        self.latest.insert((user, conversation), MembershipChange { seq, member, at: now });
+        if self.latest.len() >= self.sweep_at {
+            self.latest.retain(|_, c| now - c.at < MEMBERSHIP_MEMORY);
+            self.sweep_at = (self.latest.len() * 2).max(1024);
+        }
+        true
+    }
+
+    /// Whether `user` was recently removed from `conversation`, and not added back since.
+    fn removed(&self, user: UserId, conversation: ConversationId) -> bool {
+        self.latest.get(&(user, conversation)).is_some_and(|c| !c.member && c.at.elapsed() < MEMBERSHIP_MEMORY)
+    }
 }
 
 #[derive(Default)]
@@ -253,6 +308,8 @@ struct HubState {
     interest: Option<mpsc::UnboundedSender<Interest>>,
     /// Conversation → joins waiting for the bus to follow it (it counts as followed).
     pending_joins: HashMap<ConversationId, usize>,
+    /// The last membership change applied per member and conversation (see the module docs).
+    membership: MembershipChanges,
     /// The hub's own inbox, where such a join completes.
     own: Option<mpsc::WeakSender<Command>>,
     /// Set at shutdown: no connection registers any more.
@@ -317,8 +374,7 @@ impl HubState {
     ) {
         let was_online = self.is_online(user);
         let first_here = !self.by_user.contains_key(&user);
-        let conn =
-            Conn { user, session, frames, close: Some(close), conversations: HashSet::new(), left: HashSet::new() };
+        let conn = Conn { user, session, frames, close: Some(close), conversations: HashSet::new() };
         self.conns.insert(id, conn);
         self.by_user.entry(user).or_default().push(id);
         if first_here {
@@ -337,7 +393,8 @@ impl HubState {
         let mut newly = Vec::new();
         if let Some(conn) = self.conns.get_mut(&id) {
             for conversation in conversations {
-                if !conn.left.contains(&conversation) && conn.conversations.insert(conversation) {
+                // Read before a removal the hub has seen since: not subscribed again.
+                if !self.membership.removed(conn.user, conversation) && conn.conversations.insert(conversation) {
                     let followers = self.by_conversation.entry(conversation).or_default();
                     if followers.is_empty() && !self.pending_joins.contains_key(&conversation) {
                         newly.push(conversation);
@@ -386,21 +443,27 @@ impl HubState {
         }
     }
 
-    /// Users' connections join a conversation: at once, or, when the bus must start following
-    /// it, once it does (their summary is read after that).
-    fn join(&mut self, conversation: ConversationId, user_ids: Vec<UserId>) {
-        let conns: Vec<ConnId> =
-            user_ids.iter().flat_map(|u| self.by_user.get(u).into_iter().flatten().copied()).collect();
-        for id in &conns {
-            if let Some(conn) = self.conns.get_mut(id) {
-                conn.left.remove(&conversation);
+    /// Users joined a conversation at `seq`: unless a later change of theirs was applied, their
+    /// connections here join it: at once when the bus is known to deliver it (`delivered`), or,
+    /// when it may have to start following it, once it does (their summary is read after that).
+    fn join(&mut self, conversation: ConversationId, user_ids: Vec<UserId>, seq: i64, delivered: bool) {
+        let mut conns = Vec::new();
+        for user in user_ids {
+            if self.membership.apply(user, conversation, seq, true) {
+                let here = self.by_user.get(&user).into_iter().flatten().copied();
+                let not_in_yet =
+                    here.filter(|id| self.conns.get(id).is_some_and(|c| !c.conversations.contains(&conversation)));
+                conns.extend(not_in_yet);
             }
+        }
+        if conns.is_empty() {
+            return;
         }
         let (Some(bus), Some(own)) = (&self.interest, &self.own) else {
             return self.join_now(conversation, conns);
         };
-        if conns.is_empty() {
-            return;
+        if delivered {
+            return self.join_now(conversation, conns);
         }
         let newly = if self.follows(&conversation) { vec![] } else { vec![conversation] };
         let (done, followed) = oneshot::channel();
@@ -422,9 +485,10 @@ impl HubState {
                 self.pending_joins.remove(&conversation);
             }
         }
-        // Those that left meanwhile stay out.
-        let conns = conns.into_iter().filter(|id| self.conns.get(id).is_some_and(|c| !c.left.contains(&conversation)));
-        let conns: Vec<ConnId> = conns.collect();
+        // Those removed meanwhile stay out; those added meanwhile (by the event) are in.
+        let waiting =
+            |c: &Conn| !self.membership.removed(c.user, conversation) && !c.conversations.contains(&conversation);
+        let conns: Vec<ConnId> = conns.into_iter().filter(|id| self.conns.get(id).is_some_and(waiting)).collect();
         self.join_now(conversation, conns);
         self.unfollow_idle([conversation]);
     }
@@ -505,23 +569,8 @@ impl HubState {
                 // Resolved to an `Event` by the bus before it reaches the hub.
                 tracing::warn!("unresolved event reference reached the hub");
             }
-            BusMessage::Joined { conversation_id, user_ids } => self.join(conversation_id, user_ids),
-            BusMessage::Left { conversation_id, user_ids } => {
-                let frame = encode(&ServerFrame::ConversationRemoved { conversation_id });
-                for user in user_ids {
-                    for id in self.by_user.get(&user).cloned().unwrap_or_default() {
-                        if let Some(conn) = self.conns.get_mut(&id) {
-                            conn.left.insert(conversation_id);
-                            conn.conversations.remove(&conversation_id);
-                        }
-                        if let Some(set) = self.by_conversation.get_mut(&conversation_id) {
-                            set.remove(&id);
-                        }
-                        self.push(id, Outbound::Frame(frame.clone()));
-                    }
-                }
-                self.unfollow_idle([conversation_id]);
-            }
+            BusMessage::Joined { conversation_id, user_ids, seq } => self.join(conversation_id, user_ids, seq, false),
+            BusMessage::Left { conversation_id, user_ids, seq } => self.leave(conversation_id, user_ids, seq),
             BusMessage::Read { conversation_id, user_id, seq } => {
                 let frame = encode(&ServerFrame::Read { conversation_id, user_id, seq });
                 self.deliver_to_conversation(conversation_id, &frame);
@@ -597,34 +646,48 @@ impl HubState {
         }
     }
 
+    /// Delivers an event; a membership change is applied right after it, so a removed member's
+    /// last event of the conversation is their removal, and an added member's first is the one
+    /// after their addition. The `Left`/`Joined` notice may come before or after (module docs);
+    /// a publisher that died after its commit never sends it at all.
     fn deliver_event(&mut self, event: protocol::conversations::Event) {
         // Its bus lag was recorded by the bus on receipt (`bus::received`).
-        let conversation = event.conversation_id;
-        let removed = match &event.kind {
-            EventKind::MemberRemoved { user_id, .. } => Some(*user_id),
+        let (conversation, seq) = (event.conversation_id, event.seq);
+        let change = match &event.kind {
+            EventKind::MemberAdded { user, .. } => Some((user.id, true)),
+            EventKind::MemberRemoved { user_id, .. } => Some((*user_id, false)),
             _ => None,
         };
         let frame = encode(&ServerFrame::Event { event });
         self.deliver_to_conversation(conversation, &frame);
-        if let Some(user) = removed {
-            self.drop_member(conversation, user);
+        match change {
+            // The bus delivered this event, and will go on while a connection here follows it
+            // (it is told to stop only when none does).
+            Some((user, true)) => {
+                let delivered = self.by_conversation.get(&conversation).is_some_and(|s| !s.is_empty());
+                self.join(conversation, vec![user], seq, delivered);
+            }
+            Some((user, false)) => self.leave(conversation, vec![user], seq),
+            None => {}
         }
     }
 
-    /// Takes a removed member's connections out of a conversation at their removal event, so
-    /// the event is the last of it they get. The `Left` notice that follows (and says so to
-    /// the client) travels apart from the conversation's events on the NATS bus, where a later
-    /// event, or a gap filled from the database, may come first; a publisher that died after
-    /// its commit never sends it at all. The log's order is the one to follow.
-    fn drop_member(&mut self, conversation: ConversationId, user: UserId) {
-        for id in self.by_user.get(&user).cloned().unwrap_or_default() {
-            if let Some(conn) = self.conns.get_mut(&id) {
-                // A join of this conversation still being followed must not add it back.
-                conn.left.insert(conversation);
-                conn.conversations.remove(&conversation);
+    /// Users left or were removed at `seq`: unless a later change of theirs was applied, their
+    /// connections here leave the conversation and are told.
+    fn leave(&mut self, conversation: ConversationId, user_ids: Vec<UserId>, seq: i64) {
+        let frame = encode(&ServerFrame::ConversationRemoved { conversation_id: conversation });
+        for user in user_ids {
+            if !self.membership.apply(user, conversation, seq, false) {
+                continue;
             }
-            if let Some(set) = self.by_conversation.get_mut(&conversation) {
-                set.remove(&id);
+            for id in self.by_user.get(&user).cloned().unwrap_or_default() {
+                if let Some(conn) = self.conns.get_mut(&id) {
+                    conn.conversations.remove(&conversation);
+                }
+                if let Some(set) = self.by_conversation.get_mut(&conversation) {
+                    set.remove(&id);
+                }
+                self.push(id, Outbound::Frame(frame.clone()));
             }
         }
         self.unfollow_idle([conversation]);
@@ -707,6 +770,98 @@ mod tests {
         assert!(fast_q.close.try_recv().is_err(), "the fast reader stays open");
         assert_eq!(hub.stats().await.connections, 1);
         drop(slow_q.frames.try_recv());
+    }
+
+    fn membership_event(conversation: ConversationId, seq: i64, user: UserId, added: bool) -> BusMessage {
+        let kind = if added {
+            let added = protocol::users::PublicUser {
+                id: user,
+                username: "u".into(),
+                display_name: "U".into(),
+                bio: String::new(),
+                avatar_color: "#336699".into(),
+                created_at: Utc::now(),
+                avatar: None,
+                kind: Default::default(),
+            };
+            EventKind::MemberAdded { user: added, role: protocol::conversations::MemberRole::Member, by: user }
+        } else {
+            EventKind::MemberRemoved { user_id: user, by: user }
+        };
+        BusMessage::Event {
+            event: protocol::conversations::Event { conversation_id: conversation, seq, at: Utc::now(), kind },
+        }
+    }
+
+    /// A hub on a bus that follows per conversation (as NATS does), following at once.
+    fn hub_following_at_once() -> Hub {
+        let (interest, mut asked) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(ask) = asked.recv().await {
+                if let Interest::Follow { done, .. } = ask {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Hub::start_with_interest(Uuid::now_v7(), None, CONNECTION_QUEUE, Some(interest))
+    }
+
+    /// What a connection got since last asked: `joined` for a summary to send, else the frame's type.
+    async fn received(hub: &Hub, queues: &mut ConnectionQueues) -> Vec<String> {
+        // Joins wait for the bus in a task of their own: let them land.
+        for _ in 0..3 {
+            hub.stats().await;
+            tokio::task::yield_now().await;
+        }
+        let mut got = Vec::new();
+        while let Ok(item) = queues.frames.try_recv() {
+            got.push(match item {
+                Outbound::Joined(_) => "joined".to_owned(),
+                Outbound::Frame(f) => serde_json::from_str::<serde_json::Value>(&f).unwrap()["type"].to_string(),
+            });
+        }
+        got
+    }
+
+    /// Removed and quickly added back, with the notices overtaking the events (they travel apart
+    /// on NATS): the member stays in, told once.
+    #[tokio::test]
+    async fn a_removal_event_arriving_after_the_member_was_added_back_is_ignored() {
+        for hub in [Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE), hub_following_at_once()] {
+            let (user, conversation) = (UserId(Uuid::now_v7()), ConversationId(Uuid::now_v7()));
+            let (conn, mut queues, _) = hub.register(user, Uuid::now_v7(), vec![]).await.unwrap();
+            hub.subscribe(conn, vec![conversation]).await;
+            hub.deliver(BusMessage::Left { conversation_id: conversation, user_ids: vec![user], seq: 5 }).await;
+            hub.deliver(BusMessage::Joined { conversation_id: conversation, user_ids: vec![user], seq: 6 }).await;
+            assert_eq!(received(&hub, &mut queues).await, ["\"conversation_removed\"", "joined"]);
+            hub.deliver(membership_event(conversation, 5, user, false)).await;
+            hub.deliver(membership_event(conversation, 6, user, true)).await;
+            hub.deliver(BusMessage::Typing { conversation_id: conversation, user_id: UserId(Uuid::now_v7()) }).await;
+            // Both events, as a member gets every event: the client skips those its summary covers.
+            let got = received(&hub, &mut queues).await;
+            assert_eq!(got, ["\"event\"", "\"event\"", "\"typing\""], "still following, told nothing new");
+        }
+    }
+
+    /// Added, then removed, with the join notice arriving last: the member stays out, and so does
+    /// a connection of theirs that read its conversations before the removal.
+    #[tokio::test]
+    async fn a_late_join_notice_does_not_undo_a_later_removal() {
+        for hub in [Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE), hub_following_at_once()] {
+            let (user, conversation) = (UserId(Uuid::now_v7()), ConversationId(Uuid::now_v7()));
+            let (_, mut queues, _) = hub.register(user, Uuid::now_v7(), vec![]).await.unwrap();
+            let (other, _other_queues, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![]).await.unwrap();
+            hub.subscribe(other, vec![conversation]).await;
+            hub.deliver(membership_event(conversation, 5, user, true)).await;
+            hub.deliver(membership_event(conversation, 6, user, false)).await;
+            assert_eq!(received(&hub, &mut queues).await, ["joined", "\"event\"", "\"conversation_removed\""]);
+            hub.deliver(BusMessage::Joined { conversation_id: conversation, user_ids: vec![user], seq: 5 }).await;
+            let (late, mut late_queues, _) = hub.register(user, Uuid::now_v7(), vec![]).await.unwrap();
+            hub.subscribe(late, vec![conversation]).await;
+            hub.deliver(BusMessage::Typing { conversation_id: conversation, user_id: UserId(Uuid::now_v7()) }).await;
+            assert_eq!(received(&hub, &mut queues).await, Vec::<String>::new(), "nothing after the removal");
+            assert_eq!(received(&hub, &mut late_queues).await, Vec::<String>::new(), "nor on a later connection");
+        }
     }
 
     #[tokio::test]
