@@ -362,8 +362,7 @@ async fn serve(
     mut queues: ConnectionQueues,
 ) {
     let user = auth.id();
-    let mut heartbeat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS));
-    heartbeat.tick().await;
+    let mut heartbeat = super::heartbeat::interval(Duration::from_secs(HEARTBEAT_SECS));
     let mut last_heard = Instant::now();
     let mut last_typing: Option<Instant> = None;
     // Acks leave in the order the sends came; the writer stores them in that order too.
