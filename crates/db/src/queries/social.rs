@@ -219,20 +219,24 @@ pub async fn requests_of(
     user: UserId,
     limit: i64,
 ) -> QueryResult<(Vec<RequestRow>, Vec<RequestRow>)> {
+    // One statement for both directions: every WebSocket handshake reads them, and a round
+    // trip costs PostgreSQL more than these few rows do.
+    let newest = |rows: &mut Vec<RequestRow>| rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));
     let incoming = friend_requests::table
         .filter(friend_requests::to_user.eq(user.0))
         .order(friend_requests::created_at.desc())
         .limit(limit)
-        .select(RequestRow::as_select())
-        .load(conn)
-        .await?;
+        .select(RequestRow::as_select());
     let outgoing = friend_requests::table
         .filter(friend_requests::from_user.eq(user.0))
         .order(friend_requests::created_at.desc())
         .limit(limit)
-        .select(RequestRow::as_select())
-        .load(conn)
-        .await?;
+        .select(RequestRow::as_select());
+    let rows: Vec<RequestRow> = incoming.union_all(outgoing).load(conn).await?;
+    let (mut incoming, mut outgoing): (Vec<RequestRow>, Vec<RequestRow>) =
+        rows.into_iter().partition(|r| r.to_user == user);
+    newest(&mut incoming);
+    newest(&mut outgoing);
     Ok((incoming, outgoing))
 }
 
