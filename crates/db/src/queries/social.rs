@@ -221,7 +221,7 @@ pub async fn requests_of(
 ) -> QueryResult<(Vec<RequestRow>, Vec<RequestRow>)> {
     // One statement for both directions: every WebSocket handshake reads them, and a round
     // trip costs PostgreSQL more than these few rows do.
-    let newest = |rows: &mut Vec<RequestRow>| rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let newest = |rows: &mut Vec<RequestRow>| rows.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     let incoming = friend_requests::table
         .filter(friend_requests::to_user.eq(user.0))
         .order(friend_requests::created_at.desc())
