@@ -35,7 +35,7 @@ async fn each_direction_is_newest_first_and_limited_on_its_own() {
         .unwrap();
     }
 
-    let (incoming, outgoing) = db::queries::social::requests_of(&mut conn, UserId(me), 2).await.unwrap();
+    let (incoming, outgoing) = db::queries::social::requests_of(&conn, UserId(me), 2).await.unwrap();
     let senders: Vec<Uuid> = incoming.iter().map(|r| r.from_user.0).collect();
     let recipients: Vec<Uuid> = outgoing.iter().map(|r| r.to_user.0).collect();
     assert_eq!(senders, [others[4], others[2]], "the two newest incoming, newest first");

@@ -17,7 +17,7 @@ use crate::state::AppState;
 const MAX_LISTED: i64 = 200;
 
 /// Pending requests to and from `user`, with both profiles.
-pub async fn load_requests(conn: &mut AsyncPgConnection, user: UserId) -> Result<FriendRequests, ApiError> {
+pub async fn load_requests(conn: &AsyncPgConnection, user: UserId) -> Result<FriendRequests, ApiError> {
     let (incoming, outgoing) = social::requests_of(conn, user, MAX_LISTED).await?;
     let ids: Vec<UserId> = incoming.iter().chain(&outgoing).flat_map(|r| [r.from_user, r.to_user]).collect();
     let users = user_queries::by_ids(conn, &ids).await?;

@@ -163,11 +163,11 @@ pub async fn update_settings(
 }
 
 /// Ids of the conversations a user belongs to.
-pub async fn ids_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<ConversationId>> {
+pub async fn ids_of(mut conn: &AsyncPgConnection, user: UserId) -> QueryResult<Vec<ConversationId>> {
     let ids: Vec<Uuid> = conversation_members::table
         .filter(conversation_members::user_id.eq(user.0))
         .select(conversation_members::conversation_id)
-        .load(conn)
+        .load(&mut conn)
         .await?;
     Ok(ids.into_iter().map(ConversationId).collect())
 }

@@ -229,13 +229,13 @@ pub async fn pinned(conn: &mut AsyncPgConnection, conversation: ConversationId) 
 }
 
 /// Messages by id (for previews).
-pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[MessageId]) -> QueryResult<HashMap<MessageId, MessageRow>> {
+pub async fn by_ids(mut conn: &AsyncPgConnection, ids: &[MessageId]) -> QueryResult<HashMap<MessageId, MessageRow>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     let rows: Vec<MessageRow> =
-        messages::table.filter(messages::id.eq_any(ids)).select(MessageRow::as_select()).load(conn).await?;
+        messages::table.filter(messages::id.eq_any(ids)).select(MessageRow::as_select()).load(&mut conn).await?;
     Ok(rows.into_iter().map(|m| (m.id, m)).collect())
 }
 

@@ -132,8 +132,9 @@ pub async fn rotate(
 }
 
 /// The session and its user, if the session is live and the account usable (not deleted).
-/// Disabled accounts are returned so callers can say so.
-pub async fn active(conn: &mut AsyncPgConnection, session_id: Uuid) -> QueryResult<Option<(Session, User)>> {
+/// Disabled accounts are returned so callers can say so. Takes a shared connection so it can
+/// be pipelined with other reads (a WebSocket handshake sends it with the friends query).
+pub async fn active(mut conn: &AsyncPgConnection, session_id: Uuid) -> QueryResult<Option<(Session, User)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
@@ -141,7 +142,7 @@ pub async fn active(conn: &mut AsyncPgConnection, session_id: Uuid) -> QueryResu
         .filter(sessions::expires_at.gt(Utc::now()))
         .filter(users::deleted_at.is_null())
         .select((Session::as_select(), User::as_select()))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

@@ -215,7 +215,7 @@ pub async fn cancel_request(conn: &mut AsyncPgConnection, id: Uuid, sender: User
 
 /// Pending requests involving `user`, newest first, at most `limit` each way.
 pub async fn requests_of(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     user: UserId,
     limit: i64,
 ) -> QueryResult<(Vec<RequestRow>, Vec<RequestRow>)> {
@@ -232,7 +232,7 @@ pub async fn requests_of(
         .order(friend_requests::created_at.desc())
         .limit(limit)
         .select(RequestRow::as_select());
-    let rows: Vec<RequestRow> = incoming.union_all(outgoing).load(conn).await?;
+    let rows: Vec<RequestRow> = incoming.union_all(outgoing).load(&mut conn).await?;
     let (mut incoming, mut outgoing): (Vec<RequestRow>, Vec<RequestRow>) =
         rows.into_iter().partition(|r| r.to_user == user);
     newest(&mut incoming);
@@ -260,7 +260,7 @@ struct FriendRow {
 /// made in bulk, handshakes fell from 1,736/s to 245/s until autovacuum analysed the tables
 /// (`crates/db/tests/handshake_plans.rs`).
 pub async fn friends_of(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     user: UserId,
     after: Option<UserId>,
     limit: i64,
@@ -279,7 +279,7 @@ pub async fn friends_of(
     .bind::<SqlUuid, _>(user.0)
     .bind::<SqlUuid, _>(after.map_or(Uuid::nil(), |after| after.0))
     .bind::<BigInt, _>(limit)
-    .load(conn)
+    .load(&mut conn)
     .await?;
     Ok(rows.into_iter().map(|row| (row.user, row.since)).collect())
 }

@@ -118,7 +118,7 @@ WHERE m.user_id = $1"
 /// The caller's conversations, newest activity first, after the `(last_activity_at, id)`
 /// cursor when given.
 pub async fn summaries(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     user: UserId,
     after: Option<(DateTime<Utc>, ConversationId)>,
     limit: i64,
@@ -129,7 +129,7 @@ pub async fn summaries(
             prepared(concat!(summary_select!(), " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2"))
                 .bind::<SqlUuid, _>(user)
                 .bind::<BigInt, _>(limit)
-                .load(conn)
+                .load(&mut conn)
                 .await
         }
         Some((at, id)) => {
@@ -141,7 +141,7 @@ pub async fn summaries(
             .bind::<BigInt, _>(limit)
             .bind::<Timestamptz, _>(at)
             .bind::<SqlUuid, _>(id.0)
-            .load(conn)
+            .load(&mut conn)
             .await
         }
     }

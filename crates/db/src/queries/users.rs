@@ -35,12 +35,12 @@ pub async fn by_username(conn: &mut AsyncPgConnection, username: &str) -> QueryR
 }
 
 /// Users by id, for assembling lists.
-pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[UserId]) -> QueryResult<HashMap<UserId, User>> {
+pub async fn by_ids(mut conn: &AsyncPgConnection, ids: &[UserId]) -> QueryResult<HashMap<UserId, User>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
-    let rows: Vec<User> = users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await?;
+    let rows: Vec<User> = users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(&mut conn).await?;
     Ok(rows.into_iter().map(|u| (u.id, u)).collect())
 }
 

@@ -12,6 +12,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
 use db::models::User;
+use diesel_async::AsyncPgConnection;
 use protocol::bots::ApiTokenId;
 use protocol::bots::TokenScope;
 use protocol::{ErrorCode, UserId};
@@ -97,17 +98,35 @@ impl AuthUser {
     /// handshake reads everything for `ready` on the same one). Nothing is checked out when
     /// the token itself is bad.
     pub async fn from_token_on(state: &AppState, token: &str) -> Result<(Self, db::pool::PooledConn), ApiError> {
+        let (auth, (), conn) = Self::from_token_along(state, token, async |_, _| Ok(())).await?;
+        Ok((auth, conn))
+    }
+
+    /// As [`AuthUser::from_token_on`], also running `read` for the user on the same
+    /// connection. An access token names its user in its signed claims, so `read` goes to the
+    /// database together with the session check (pipelined: one round trip for both, where a
+    /// WebSocket handshake's friends took a second one); for an API token it runs after the
+    /// lookup that finds the user. What `read` returns is dropped unless the check passes.
+    pub async fn from_token_along<T>(
+        state: &AppState,
+        token: &str,
+        read: impl AsyncFnOnce(&AsyncPgConnection, UserId) -> Result<T, ApiError>,
+    ) -> Result<(Self, T, db::pool::PooledConn), ApiError> {
         if api_tokens::claims_to_be_api_token(token) {
-            return Self::from_api_token_on(state, token).await;
+            let (auth, conn) = Self::from_api_token_on(state, token).await?;
+            let value = read(&conn, auth.id()).await?;
+            return Ok((auth, value, conn));
         }
         let claims = state.tokens.verify(token)?;
-        let mut conn = db::pool::checkout(&state.pool).await?;
-        match db::queries::sessions::active(&mut conn, claims.sid).await? {
+        let conn = db::pool::checkout(&state.pool).await?;
+        let (found, value) =
+            futures_util::join!(db::queries::sessions::active(&conn, claims.sid), read(&conn, claims.sub));
+        match found? {
             Some((session, user)) if user.id == claims.sub => {
                 if user.disabled_at.is_some() {
                     return Err(ApiError::account_disabled());
                 }
-                Ok((Self { user, credential: Credential::Session(session.id) }, conn))
+                Ok((Self { user, credential: Credential::Session(session.id) }, value?, conn))
             }
             _ => Err(ApiError::session_ended()),
         }

@@ -30,8 +30,12 @@ pub async fn summaries_view(
 ) -> Result<Vec<ConversationSummary>, ApiError> {
     let peer_ids: Vec<UserId> = rows.iter().filter_map(SummaryRow::peer).collect();
     let message_ids: Vec<MessageId> = rows.iter().filter_map(SummaryRow::last_message).collect();
-    let peers: HashMap<UserId, User> = user_queries::by_ids(conn, &peer_ids).await?;
-    let messages = message_queries::by_ids(conn, &message_ids).await?;
+    // Independent reads, sent together (pipelined on the one connection).
+    let shared: &AsyncPgConnection = conn;
+    let (peers, messages): (HashMap<UserId, User>, _) = futures_util::try_join!(
+        user_queries::by_ids(shared, &peer_ids),
+        message_queries::by_ids(shared, &message_ids)
+    )?;
     // Last messages with their attachments, so a list can say "Photo" for a picture alone.
     let mut last: Vec<protocol::conversations::Message> = messages.values().map(|m| m.to_protocol()).collect();
     db::queries::media::fill(conn, &mut last).await?;

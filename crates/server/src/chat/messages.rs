@@ -363,7 +363,7 @@ pub async fn search(state: &AppState, user: UserId, q: &str) -> Result<SearchRes
     let mut conn = db::pool::checkout(&state.pool).await?;
     let rows = queries::search(&mut conn, user, q, MAX_HITS).await?;
     let ids: Vec<UserId> = rows.iter().map(|m| m.sender_id).collect();
-    let users = user_queries::by_ids(&mut conn, &ids).await?;
+    let users = user_queries::by_ids(&conn, &ids).await?;
     let items = rows
         .iter()
         .filter_map(|m| Some(SearchHit { message: m.to_protocol(), sender: users.get(&m.sender_id)?.to_public() }))

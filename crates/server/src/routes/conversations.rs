@@ -37,7 +37,7 @@ pub async fn list_conversations(
         query.cursor.as_deref().map(super::time_cursor::parse).transpose()?.map(|(at, id)| (at, ConversationId(id)));
     let limit = crate::chat::messages::page_size(query.limit);
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = db::queries::summaries::summaries(&mut conn, auth.id(), after, limit + 1).await?;
+    let rows = db::queries::summaries::summaries(&conn, auth.id(), after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     let mut items = chat::summaries_view(&mut conn, rows).await?;
     items.truncate(limit as usize);

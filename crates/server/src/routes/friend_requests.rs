@@ -18,8 +18,8 @@ use crate::state::AppState;
     responses((status = 200, body = FriendRequests), (status = 401, body = ErrorBody)))]
 #[get("/friend-requests")]
 pub async fn list_requests(state: web::Data<AppState>, auth: AuthUser) -> Result<web::Json<FriendRequests>, ApiError> {
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    Ok(web::Json(crate::social::load_requests(&mut conn, auth.id()).await?))
+    let conn = db::pool::checkout(&state.pool).await?;
+    Ok(web::Json(crate::social::load_requests(&conn, auth.id()).await?))
 }
 
 /// Asks a user to be friends.

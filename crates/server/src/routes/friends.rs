@@ -36,8 +36,8 @@ pub async fn list_friends(
     query: web::Query<FriendsQuery>,
 ) -> Result<web::Json<Page<Friend>>, ApiError> {
     let limit = validate::page_size(query.limit, DEFAULT_PAGE, MAX_PAGE);
-    let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = social::friends_of(&mut conn, auth.id(), query.cursor.map(UserId), limit).await?;
+    let conn = db::pool::checkout(&state.pool).await?;
+    let rows = social::friends_of(&conn, auth.id(), query.cursor.map(UserId), limit).await?;
     // Pages follow the cursor's order (friend id); sorting for display is the client's job.
     let next_cursor =
         (rows.len() as i64 == limit).then(|| rows.last().map(|(friend, _)| friend.id.to_string())).flatten();

@@ -208,12 +208,12 @@ pub async fn search_users(
 #[get("/users/me/export")]
 pub async fn export_me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let friends = social::friends_of(&mut conn, auth.id(), None, i64::MAX)
+    let friends = social::friends_of(&conn, auth.id(), None, i64::MAX)
         .await?
         .into_iter()
         .map(|(u, since)| protocol::social::Friend { user: u.to_public(), since })
         .collect();
-    let rows = db::queries::summaries::summaries(&mut conn, auth.id(), None, i64::MAX).await?;
+    let rows = db::queries::summaries::summaries(&conn, auth.id(), None, i64::MAX).await?;
     let conversations = crate::chat::conversations::summaries_view(&mut conn, rows).await?;
     let mut messages: Vec<protocol::conversations::Message> =
         db::queries::admin::messages_by(&mut conn, auth.id()).await?.iter().map(|m| m.to_protocol()).collect();

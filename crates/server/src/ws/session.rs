@@ -173,14 +173,10 @@ async fn join(
     session: &mut Session,
     stream: &mut AggregatedMessageStream,
 ) -> Option<Joined> {
-    let (auth, req_id, mut conn) = authenticate(state, session, stream).await?;
-    let user = auth.id();
     // The handshake reads on the connection that checked the token (one checkout), but for
     // the moment the bus takes to follow the user's conversations (see `ready`).
-    let friends = match db::queries::social::friends_of(&mut conn, user, None, MAX_READY_FRIENDS).await {
-        Ok(rows) => rows,
-        Err(e) => return try_again_later(session, req_id, &ApiError::from(e)).await,
-    };
+    let Authenticated { auth, req_id, friends, conn } = authenticate(state, session, stream).await?;
+    let user = auth.id();
     let friend_ids = friends.iter().map(|(friend, _)| friend.id).collect();
     let Some((conn_id, queues, online)) = hub.register(user, auth.revocation_key(), friend_ids).await else {
         let _ = session.clone().close(close_reason(close::GOING_AWAY, "the server is shutting down")).await;
@@ -217,12 +213,20 @@ async fn leave(state: &AppState, hub: &Hub, conn_id: ConnId, user: UserId) {
     }
 }
 
+/// A client whose `authenticate` was accepted, with what was read alongside the check.
+struct Authenticated {
+    auth: AuthUser,
+    req_id: u64,
+    friends: Vec<(User, DateTime<Utc>)>,
+    conn: db::pool::PooledConn,
+}
+
 /// Waits for `authenticate`; anything else, a bad token or silence closes with 4001.
 async fn authenticate(
     state: &AppState,
     session: &mut Session,
     stream: &mut AggregatedMessageStream,
-) -> Option<(AuthUser, u64, db::pool::PooledConn)> {
+) -> Option<Authenticated> {
     let deadline = tokio::time::sleep(Duration::from_secs(AUTH_TIMEOUT_SECS));
     tokio::pin!(deadline);
     let refuse = async |session: Session, text: &str| {
@@ -243,10 +247,15 @@ async fn authenticate(
                         refuse(session.clone(), "the first frame must be authenticate").await;
                         return None;
                     };
-                    return match AuthUser::from_token_on(state, &token).await {
+                    // The friends are read with the token's check: they decide whose presence
+                    // the connection follows when it registers.
+                    let friends = async |conn: &_, user| {
+                        Ok(db::queries::social::friends_of(conn, user, None, MAX_READY_FRIENDS).await?)
+                    };
+                    return match AuthUser::from_token_along(state, &token, friends).await {
                         // A WebSocket delivers every event of the account's conversations.
-                        Ok((auth, conn)) => match auth.require(TokenScope::Read) {
-                            Ok(()) => Some((auth, req_id, conn)),
+                        Ok((auth, friends, conn)) => match auth.require(TokenScope::Read) {
+                            Ok(()) => Some(Authenticated { auth, req_id, friends, conn }),
                             Err(e) => {
                                 let _ = send(session, error_frame(Some(req_id), &e)).await;
                                 let reason = close_reason(close::INSUFFICIENT_SCOPE, "the token lacks the read scope");
@@ -306,7 +315,7 @@ fn protocol_close(e: &actix_ws::ProtocolError) -> Option<CloseReason> {
 async fn ready(
     state: &AppState,
     hub: &Hub,
-    mut conn: db::pool::PooledConn,
+    conn: db::pool::PooledConn,
     auth: &AuthUser,
     conn_id: ConnId,
     req_id: u64,
@@ -314,16 +323,21 @@ async fn ready(
     online: &std::collections::HashSet<UserId>,
 ) -> Result<ServerFrame, ApiError> {
     let user = auth.id();
-    let ids = conversation_queries::ids_of(&mut conn, user).await?;
+    let ids = conversation_queries::ids_of(&conn, user).await?;
     // Following them may take the bus a moment (NATS confirms its subscriptions): no pooled
     // connection is held meanwhile, or reconnecting clients during a slow bus would take them
     // all and stall every request.
     drop(conn);
     hub.subscribe(conn_id, ids).await;
     let mut conn = db::pool::checkout(&state.pool).await?;
-    let rows = db::queries::summaries::summaries(&mut conn, user, None, MAX_READY_CONVERSATIONS).await?;
+    // Independent reads, sent together (pipelined on the one connection).
+    let (rows, requests) = futures_util::try_join!(
+        async {
+            Ok::<_, ApiError>(db::queries::summaries::summaries(&conn, user, None, MAX_READY_CONVERSATIONS).await?)
+        },
+        crate::social::load_requests(&conn, user),
+    )?;
     let conversations = chat::conversations::summaries_view(&mut conn, rows).await?;
-    let requests = crate::social::load_requests(&mut conn, user).await?;
     let friends = friends
         .into_iter()
         .map(|(friend, since)| {

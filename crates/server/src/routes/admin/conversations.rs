@@ -123,7 +123,7 @@ pub async fn export_conversation(
         .collect();
     let rows = queries::all_messages(&mut conn, id).await?;
     let ids: Vec<UserId> = rows.iter().map(|m| m.sender_id).collect();
-    let users = db::queries::users::by_ids(&mut conn, &ids).await?;
+    let users = db::queries::users::by_ids(&conn, &ids).await?;
     drop(conn);
     let export = ConversationExport {
         conversation,
