@@ -9,8 +9,10 @@ source scripts/env.sh
 
 # The web app is rebuilt only when its inputs changed (wasm-opt alone takes ~15 s).
 web_inputs_hash() {
-  find frontend/src frontend/style frontend/assets frontend/index.html frontend/Cargo.toml crates/protocol \
-    Cargo.toml Cargo.lock Trunk.toml .cargo/config.toml scripts/compress-assets.sh -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+  find frontend/src frontend/style frontend/assets frontend/index.html frontend/Cargo.toml frontend/build.rs \
+    frontend/locales frontend/sw.js frontend/manifest.webmanifest crates/protocol Cargo.toml Cargo.lock Trunk.toml \
+    .cargo/config.toml scripts/stage-emoji-data.sh scripts/compress-assets.sh -type f -print0 |
+    sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 hash=$(web_inputs_hash)
 if [ ! -f dist/index.html ] || [ "$(cat target/web-inputs.hash 2>/dev/null)" != "$hash" ]; then

@@ -27,15 +27,22 @@ export function runSuffix(): string {
 export type User = { context: BrowserContext; page: Page; username: string; name: string };
 
 /** Signs `name`_`run` up in a new desktop-sized browser context; lands on the chats. `bypassCSP`
- * lets a spec inject a script of its own (axe) past the app's Content-Security-Policy. */
+ * lets a spec inject a script of its own (axe) past the app's Content-Security-Policy;
+ * `serviceWorkers: 'block'` keeps the app's service worker out, so that `page.route` sees every
+ * request of the page (the worker's answers pass it by). */
 export async function newUser(
   browser: Browser,
   name: string,
   run: string,
   scheme: 'light' | 'dark' = 'light',
-  { bypassCSP = false }: { bypassCSP?: boolean } = {},
+  { bypassCSP = false, serviceWorkers = 'allow' }: { bypassCSP?: boolean; serviceWorkers?: 'allow' | 'block' } = {},
 ): Promise<User> {
-  const context = await browser.newContext({ colorScheme: scheme, bypassCSP, viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({
+    colorScheme: scheme,
+    bypassCSP,
+    serviceWorkers,
+    viewport: { width: 1280, height: 800 },
+  });
   const page = await context.newPage();
   const username = `${name}_${run}`;
   const display = `${name[0].toUpperCase()}${name.slice(1)} ${run}`;

@@ -7,6 +7,7 @@ pub mod bots;
 pub mod commands;
 pub mod conversations;
 pub mod early_socket;
+pub mod emoji_data;
 pub mod http;
 pub mod media;
 pub mod push;

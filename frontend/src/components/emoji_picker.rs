@@ -1,8 +1,9 @@
 //! The composer's emoji picker: a button opening a popover of every emoji by category, with a
 //! search by name or shortcode; the chosen one goes in at the caret and the focus goes back to
 //! the text. Keyboard: the search box takes the focus, Enter there picks the first match, ↓
-//! enters the grid, the arrows move in it, Enter picks, Esc closes. The data is compiled in by
-//! `frontend/build.rs`; the grid handles clicks and keys once for all its buttons.
+//! enters the grid, the arrows move in it, Enter picks, Esc closes. The data is fetched when a
+//! picker first opens (`api/emoji_data.rs`), saying so meanwhile and offering to try again if it
+//! cannot; the grid handles clicks and keys once for all its buttons.
 
 use leptos::ev::{FocusEvent, KeyboardEvent, MouseEvent};
 use leptos::html::{Div, Input, Textarea};
@@ -10,9 +11,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, Node};
 
+use crate::api::emoji_data::{self, Entry, Group};
 use crate::locale::{Locale, t, t_string, td_string, use_i18n};
-
-include!(concat!(env!("OUT_DIR"), "/emoji_data.rs"));
 
 /// A category's label in `language`: the data names each category by its key in the
 /// `composer` translations (`frontend/build.rs`).
@@ -35,20 +35,15 @@ fn group_label(key: &'static str, language: Locale) -> &'static str {
 /// Columns of the grid (`.emoji-grid` in main.css has as many): ↑ and ↓ move by a row.
 const COLUMNS: usize = 8;
 
-/// One emoji of the data.
+/// The picker's data, as far as this picker knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Entry {
-    emoji: &'static str,
-    name: &'static str,
-    shortcodes: &'static str,
-}
-
-/// The entries of one category's lines.
-fn entries(lines: &'static str) -> impl Iterator<Item = Entry> {
-    lines.lines().filter_map(|line| {
-        let mut parts = line.split('\t');
-        Some(Entry { emoji: parts.next()?, name: parts.next()?, shortcodes: parts.next().unwrap_or_default() })
-    })
+enum Data {
+    /// Not asked for yet: the picker has not been opened.
+    Unasked,
+    Loading,
+    /// The fetch failed (offline, a server error, a damaged file): the picker offers to retry.
+    Failed,
+    Ready(&'static [Group]),
 }
 
 /// Whether every word of `words` (lower case) is in the entry's name or shortcodes.
@@ -59,14 +54,17 @@ fn matches(entry: &Entry, words: &[&str]) -> bool {
     }
 }
 
-/// The categories, each with the entries matching `query`, leaving out those with none.
-fn search(query: &str) -> Vec<(usize, &'static str, Vec<Entry>)> {
+/// The categories of `groups`, each with the entries matching `query`, leaving out those with
+/// none.
+fn search(groups: &'static [Group], query: &str) -> Vec<(usize, &'static str, Vec<Entry>)> {
     let query = query.to_lowercase();
     let words = query.split_whitespace().collect::<Vec<_>>();
-    EMOJI_GROUPS
+    groups
         .iter()
         .enumerate()
-        .map(|(i, (label, lines))| (i, *label, entries(lines).filter(|e| matches(e, &words)).collect::<Vec<_>>()))
+        .map(|(i, group)| {
+            (i, group.label, group.entries.iter().filter(|e| matches(e, &words)).copied().collect::<Vec<_>>())
+        })
         .filter(|(_, _, found)| !found.is_empty())
         .collect()
 }
@@ -115,6 +113,39 @@ pub fn EmojiPicker(
     let search_box = NodeRef::<Input>::new();
     let popover = NodeRef::<Div>::new();
     let grid = NodeRef::<Div>::new();
+    let data = RwSignal::new(Data::Unasked);
+
+    // The data, from this session's copy if there is one, else fetched; at most one fetch at a
+    // time per picker.
+    let fetch = move || {
+        if matches!(data.get_untracked(), Data::Loading | Data::Ready(_)) {
+            return;
+        }
+        if let Some(groups) = emoji_data::loaded() {
+            data.set(Data::Ready(groups));
+            return;
+        }
+        data.set(Data::Loading);
+        leptos::task::spawn_local(async move {
+            let loaded = match emoji_data::load().await {
+                Ok(groups) => Data::Ready(groups),
+                Err(e) => {
+                    leptos::logging::warn!("Confab: the emoji picker's data did not load: {}", e.0);
+                    Data::Failed
+                }
+            };
+            // The picker may be gone by now (another conversation opened): nothing to show then.
+            let _ = data.try_set(loaded);
+        });
+    };
+    let retry = move |_| {
+        // The focus first: the button goes when the loading starts, and a focus lost from the
+        // picker closes it.
+        if let Some(el) = search_box.get_untracked() {
+            let _ = el.focus();
+        }
+        fetch();
+    };
 
     // The search box takes the focus as soon as the popover is shown; on a touch screen the
     // popover does, so that opening it does not also raise the on-screen keyboard over it.
@@ -180,8 +211,10 @@ pub fn EmojiPicker(
     let on_search_keydown = move |ev: KeyboardEvent| match ev.key().as_str() {
         "Enter" => {
             ev.prevent_default();
-            let first =
-                query.with_untracked(|q| search(q).into_iter().next().and_then(|(_, _, found)| found.first().copied()));
+            let Data::Ready(groups) = data.get_untracked() else { return };
+            let first = query.with_untracked(|q| {
+                search(groups, q).into_iter().next().and_then(|(_, _, found)| found.first().copied())
+            });
             if let Some(entry) = first {
                 pick(entry.emoji);
             }
@@ -209,7 +242,23 @@ pub fn EmojiPicker(
     };
 
     let groups = move || {
-        let found = query.with(|q| search(q));
+        let groups = match data.get() {
+            Data::Ready(groups) => groups,
+            Data::Failed => {
+                return view! {
+                    <div class="emoji-status" role="alert">
+                        <p>{t!(i18n, composer.emoji_load_failed)}</p>
+                        <button type="button" class="small" on:click=retry>{t!(i18n, composer.emoji_retry)}</button>
+                    </div>
+                }
+                .into_any();
+            }
+            Data::Unasked | Data::Loading => {
+                return view! { <p class="emoji-status" role="status">{t!(i18n, composer.emoji_loading)}</p> }
+                    .into_any();
+            }
+        };
+        let found = query.with(|q| search(groups, q));
         if found.is_empty() {
             return view! { <p class="emoji-none">{t!(i18n, composer.emoji_none)}</p> }.into_any();
         }
@@ -245,11 +294,12 @@ pub fn EmojiPicker(
             .into_any()
     };
     let categories = move || {
-        EMOJI_GROUPS
+        let Data::Ready(groups) = data.get() else { return None };
+        let buttons = groups
             .iter()
             .enumerate()
-            .map(|(group, (label, lines))| {
-                let icon = entries(lines).next().map(|e| e.emoji).unwrap_or_default();
+            .map(|(group, Group { label, entries })| {
+                let icon = entries.first().map(|e| e.emoji).unwrap_or_default();
                 let jump = move |_| {
                     if let Some(section) = document().get_element_by_id(&format!("emoji-group-{group}")) {
                         section.scroll_into_view();
@@ -259,7 +309,8 @@ pub fn EmojiPicker(
                 let label = move || group_label(key, i18n.get_locale());
                 view! { <button type="button" aria-label=label title=label on:click=jump>{icon}</button> }
             })
-            .collect_view()
+            .collect_view();
+        Some(buttons)
     };
 
     view! {
@@ -267,7 +318,14 @@ pub fn EmojiPicker(
             <button type="button" class="ghost emoji-toggle" aria-label=move || t_string!(i18n, composer.emoji)
                 title=move || t_string!(i18n, composer.emoji)
                 aria-haspopup="dialog" aria-controls="emoji-popover" aria-expanded=move || open.get().to_string()
-                on:click=move |_| if open.get_untracked() { close(true) } else { open.set(true) }>
+                on:click=move |_| {
+                    if open.get_untracked() {
+                        close(true);
+                    } else {
+                        open.set(true);
+                        fetch();
+                    }
+                }>
                 // Drawn, not a glyph: emoji fonts are not everywhere.
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor"
                     stroke-width="1.8" stroke-linecap="round">
@@ -282,7 +340,7 @@ pub fn EmojiPicker(
                     <input node_ref=search_box type="search" class="emoji-search" placeholder=move || t_string!(i18n, composer.emoji_search)
                         aria-label=move || t_string!(i18n, composer.emoji_search) autocomplete="off" prop:value=move || query.get()
                         on:input=move |ev| query.set(event_target_value(&ev)) on:keydown=on_search_keydown/>
-                    <Show when=move || query.with(|q| q.trim().is_empty())>
+                    <Show when=move || matches!(data.get(), Data::Ready(_)) && query.with(|q| q.trim().is_empty())>
                         <nav class="emoji-categories" aria-label=move || t_string!(i18n, composer.emoji_categories)>{categories}</nav>
                     </Show>
                     <div class="emoji-scroll" node_ref=grid on:click=on_grid_click on:keydown=on_grid_keydown>
@@ -312,26 +370,24 @@ mod tests {
 
     #[test]
     fn search_finds_emoji_by_name_and_shortcode() {
-        let first = |q: &str| search(q).first().and_then(|(_, _, found)| found.first().map(|e| e.emoji));
+        let groups = emoji_data::built();
+        let first = |q: &str| search(groups, q).first().and_then(|(_, _, found)| found.first().map(|e| e.emoji));
         assert_eq!(first("party popper"), Some("🎉"));
         assert_eq!(first("tada"), Some("🎉"));
         assert_eq!(first("THUMBS up"), Some("👍"));
         assert_eq!(first("no such emoji at all"), None);
-        assert_eq!(search("").len(), EMOJI_GROUPS.len());
+        assert_eq!(search(groups, "").len(), groups.len());
     }
 
     #[test]
-    fn the_data_has_every_category_and_no_skin_tone_variants() {
-        assert_eq!(EMOJI_GROUPS.len(), 9);
-        for (key, _) in EMOJI_GROUPS {
-            assert_ne!(group_label(key, Locale::en), *key, "no label for {key}");
-            assert_ne!(group_label(key, Locale::de), *key, "no German label for {key}");
+    fn every_category_of_the_data_has_a_label_in_each_language() {
+        let groups = emoji_data::built();
+        assert_eq!(groups.len(), 9);
+        for Group { label, .. } in groups {
+            assert_ne!(group_label(label, Locale::en), *label, "no label for {label}");
+            assert_ne!(group_label(label, Locale::de), *label, "no German label for {label}");
         }
-        assert_eq!(group_label(EMOJI_GROUPS[0].0, Locale::en), "Smileys & emotion");
-        assert_eq!(group_label(EMOJI_GROUPS[8].0, Locale::de), "Flaggen");
-        let all = EMOJI_GROUPS.iter().flat_map(|(_, lines)| entries(lines)).collect::<Vec<_>>();
-        assert!(all.len() > 1_500, "{}", all.len());
-        assert!(all.iter().all(|e| !e.emoji.is_empty() && !e.name.is_empty()));
-        assert!(!all.iter().any(|e| e.emoji == "👍🏽"));
+        assert_eq!(group_label(groups[0].label, Locale::en), "Smileys & emotion");
+        assert_eq!(group_label(groups[8].label, Locale::de), "Flaggen");
     }
 }
