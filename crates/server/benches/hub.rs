@@ -19,8 +19,8 @@ fn fanout(c: &mut Criterion) {
             let conversation = ConversationId(Uuid::now_v7());
             let mut queues: Vec<ConnectionQueues> = Vec::new();
             for _ in 0..members {
-                let (id, q, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), Vec::new()).await.unwrap();
-                hub.subscribe(id, vec![conversation]).await;
+                let (_, q, _) =
+                    hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), Vec::new(), vec![conversation]).await.unwrap();
                 queues.push(q);
             }
             (hub, conversation, queues)

@@ -97,12 +97,9 @@ enum Command {
         friends: Vec<UserId>,
         frames: mpsc::Sender<Outbound>,
         close: oneshot::Sender<CloseOrder>,
-        reply: oneshot::Sender<HashSet<UserId>>,
-    },
-    Subscribe {
-        id: ConnId,
         conversations: Vec<ConversationId>,
-        done: oneshot::Sender<()>,
+        reply: oneshot::Sender<HashSet<UserId>>,
+        followed: oneshot::Sender<()>,
     },
     /// The bus now follows `conversation`: these connections join it.
     JoinFollowed {
@@ -151,30 +148,39 @@ impl Hub {
         Self { commands, queue: queue.max(1), next_id: Default::default() }
     }
 
-    /// Registers a connection for `user`; returns its id, its queues, and which of `friends`
-    /// are online now. From here on it receives the user's notices (joins, friend changes).
+    /// Registers a connection for `user`, subscribed to `conversations` (as read from the
+    /// database, at any time before) and to those the hub saw the user join since, less those it
+    /// saw them leave; returns its id, its queues, and which of `friends` are online now, once
+    /// the bus delivers those conversations' events here. From here on it receives the user's
+    /// notices (joins, friend changes), so a conversation's summary read after this call cannot
+    /// miss one of its events, nor a membership change made after the read.
     pub async fn register(
         &self,
         user: UserId,
         session: Uuid,
         friends: Vec<UserId>,
+        conversations: Vec<ConversationId>,
     ) -> Option<(ConnId, ConnectionQueues, HashSet<UserId>)> {
         let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (frames_tx, frames) = mpsc::channel(self.queue);
         let (close_tx, close) = oneshot::channel();
         let (reply, online) = oneshot::channel();
-        let command = Command::Register { id, user, session, friends, frames: frames_tx, close: close_tx, reply };
+        let (followed, following) = oneshot::channel();
+        let command = Command::Register {
+            id,
+            user,
+            session,
+            friends,
+            frames: frames_tx,
+            close: close_tx,
+            conversations,
+            reply,
+            followed,
+        };
         self.commands.send(command).await.ok()?;
         let online = online.await.ok()?;
+        let _ = following.await;
         Some((id, ConnectionQueues { frames, close }, online))
-    }
-
-    /// Subscribes a connection to conversation events; returns once the bus delivers them.
-    pub async fn subscribe(&self, id: ConnId, conversations: Vec<ConversationId>) {
-        let (done, followed) = oneshot::channel();
-        if self.commands.send(Command::Subscribe { id, conversations, done }).await.is_ok() {
-            let _ = followed.await;
-        }
     }
 
     /// Forgets a connection (its session ended).
@@ -265,6 +271,8 @@ struct MembershipChange {
 #[derive(Default)]
 struct MembershipChanges {
     latest: HashMap<(UserId, ConversationId), MembershipChange>,
+    /// The conversations of `latest` whose last change for the user is a join.
+    joins: HashMap<UserId, HashSet<ConversationId>>,
     /// Size at which the forgotten ones are swept out (doubling, so sweeping costs O(1) a change).
     sweep_at: usize,
 }
@@ -278,11 +286,33 @@ impl MembershipChanges {
             return false;
         }
         self.latest.insert((user, conversation), MembershipChange { seq, member, at: now });
+        if member {
+            self.joins.entry(user).or_default().insert(conversation);
+        } else if let Some(joins) = self.joins.get_mut(&user) {
+            joins.remove(&conversation);
+            if joins.is_empty() {
+                self.joins.remove(&user);
+            }
+        }
         if self.latest.len() >= self.sweep_at {
             self.latest.retain(|_, c| now - c.at < MEMBERSHIP_MEMORY);
+            self.joins.clear();
+            for ((user, conversation), change) in &self.latest {
+                if change.member {
+                    self.joins.entry(*user).or_default().insert(*conversation);
+                }
+            }
             self.sweep_at = (self.latest.len() * 2).max(1024);
         }
         true
+    }
+
+    /// The conversations `user` recently joined (and has not left since).
+    fn joined(&self, user: UserId) -> Vec<ConversationId> {
+        let Some(joins) = self.joins.get(&user) else { return Vec::new() };
+        let recent =
+            |c: &&ConversationId| self.latest.get(&(user, **c)).is_some_and(|c| c.at.elapsed() < MEMBERSHIP_MEMORY);
+        joins.iter().filter(recent).copied().collect()
     }
 
     /// Whether `user` was recently removed from `conversation`, and not added back since.
@@ -328,12 +358,12 @@ impl HubState {
             match command {
                 // Refused by dropping the reply: the session closes with "going away".
                 Command::Register { .. } if self.shut_down => {}
-                Command::Register { id, user, session, friends, frames, close, reply } => {
+                Command::Register { id, user, session, friends, frames, close, conversations, reply, followed } => {
                     let online = friends.iter().copied().filter(|f| self.is_online(*f)).collect();
                     let _ = reply.send(online);
                     self.register(id, user, session, friends, frames, close);
+                    self.subscribe(id, conversations, followed);
                 }
-                Command::Subscribe { id, conversations, done } => self.subscribe(id, conversations, done),
                 Command::JoinFollowed { conversation, conns } => self.join_followed(conversation, conns),
                 Command::Unregister { id } => self.unregister(id),
                 Command::Deliver(message) => self.route(message),
@@ -389,10 +419,14 @@ impl HubState {
         }
     }
 
+    /// Subscribes a connection just registered to the conversations read for it, and to those
+    /// its user joined after that read (the hub saw the join before the connection was here to
+    /// be told).
     fn subscribe(&mut self, id: ConnId, conversations: Vec<ConversationId>, done: oneshot::Sender<()>) {
         let mut newly = Vec::new();
         if let Some(conn) = self.conns.get_mut(&id) {
-            for conversation in conversations {
+            let joined_since = self.membership.joined(conn.user);
+            for conversation in conversations.into_iter().chain(joined_since) {
                 // Read before a removal the hub has seen since: not subscribed again.
                 if !self.membership.removed(conn.user, conversation) && conn.conversations.insert(conversation) {
                     let followers = self.by_conversation.entry(conversation).or_default();
@@ -746,10 +780,10 @@ mod tests {
     async fn a_full_queue_closes_only_the_slow_connection() {
         let hub = Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE);
         let conversation = ConversationId(Uuid::now_v7());
-        let (slow, mut slow_q, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![]).await.unwrap();
-        let (fast, mut fast_q, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![]).await.unwrap();
-        hub.subscribe(slow, vec![conversation]).await;
-        hub.subscribe(fast, vec![conversation]).await;
+        let (_, mut slow_q, _) =
+            hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![], vec![conversation]).await.unwrap();
+        let (_, mut fast_q, _) =
+            hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![], vec![conversation]).await.unwrap();
         let typing =
             |n: u128| BusMessage::Typing { conversation_id: conversation, user_id: UserId(Uuid::from_u128(n)) };
         let mut received = 0;
@@ -829,8 +863,7 @@ mod tests {
     async fn a_removal_event_arriving_after_the_member_was_added_back_is_ignored() {
         for hub in [Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE), hub_following_at_once()] {
             let (user, conversation) = (UserId(Uuid::now_v7()), ConversationId(Uuid::now_v7()));
-            let (conn, mut queues, _) = hub.register(user, Uuid::now_v7(), vec![]).await.unwrap();
-            hub.subscribe(conn, vec![conversation]).await;
+            let (_, mut queues, _) = hub.register(user, Uuid::now_v7(), vec![], vec![conversation]).await.unwrap();
             hub.deliver(BusMessage::Left { conversation_id: conversation, user_ids: vec![user], seq: 5 }).await;
             hub.deliver(BusMessage::Joined { conversation_id: conversation, user_ids: vec![user], seq: 6 }).await;
             assert_eq!(received(&hub, &mut queues).await, ["\"conversation_removed\"", "joined"]);
@@ -849,18 +882,31 @@ mod tests {
     async fn a_late_join_notice_does_not_undo_a_later_removal() {
         for hub in [Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE), hub_following_at_once()] {
             let (user, conversation) = (UserId(Uuid::now_v7()), ConversationId(Uuid::now_v7()));
-            let (_, mut queues, _) = hub.register(user, Uuid::now_v7(), vec![]).await.unwrap();
-            let (other, _other_queues, _) = hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![]).await.unwrap();
-            hub.subscribe(other, vec![conversation]).await;
+            let (_, mut queues, _) = hub.register(user, Uuid::now_v7(), vec![], vec![]).await.unwrap();
+            let (_, _other_queues, _) =
+                hub.register(UserId(Uuid::now_v7()), Uuid::now_v7(), vec![], vec![conversation]).await.unwrap();
             hub.deliver(membership_event(conversation, 5, user, true)).await;
             hub.deliver(membership_event(conversation, 6, user, false)).await;
             assert_eq!(received(&hub, &mut queues).await, ["joined", "\"event\"", "\"conversation_removed\""]);
             hub.deliver(BusMessage::Joined { conversation_id: conversation, user_ids: vec![user], seq: 5 }).await;
-            let (late, mut late_queues, _) = hub.register(user, Uuid::now_v7(), vec![]).await.unwrap();
-            hub.subscribe(late, vec![conversation]).await;
+            let (_, mut late_queues, _) = hub.register(user, Uuid::now_v7(), vec![], vec![conversation]).await.unwrap();
             hub.deliver(BusMessage::Typing { conversation_id: conversation, user_id: UserId(Uuid::now_v7()) }).await;
             assert_eq!(received(&hub, &mut queues).await, Vec::<String>::new(), "nothing after the removal");
             assert_eq!(received(&hub, &mut late_queues).await, Vec::<String>::new(), "nor on a later connection");
+        }
+    }
+
+    /// A client read its conversations, then was added to one before its connection registered:
+    /// the hub saw the join with no connection of theirs to tell, and subscribes the connection
+    /// to it when it registers.
+    #[tokio::test]
+    async fn a_join_seen_before_the_connection_registered_is_followed() {
+        for hub in [Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE), hub_following_at_once()] {
+            let (user, conversation) = (UserId(Uuid::now_v7()), ConversationId(Uuid::now_v7()));
+            hub.deliver(membership_event(conversation, 5, user, true)).await;
+            let (_, mut queues, _) = hub.register(user, Uuid::now_v7(), vec![], vec![]).await.unwrap();
+            hub.deliver(BusMessage::Typing { conversation_id: conversation, user_id: UserId(Uuid::now_v7()) }).await;
+            assert_eq!(received(&hub, &mut queues).await, ["\"typing\""]);
         }
     }
 
@@ -868,9 +914,9 @@ mod tests {
     async fn friends_see_presence_changes() {
         let hub = Hub::start(Uuid::now_v7(), None, CONNECTION_QUEUE);
         let (alice, bob) = (UserId(Uuid::now_v7()), UserId(Uuid::now_v7()));
-        let (_, mut alice_q, online) = hub.register(alice, Uuid::now_v7(), vec![bob]).await.unwrap();
+        let (_, mut alice_q, online) = hub.register(alice, Uuid::now_v7(), vec![bob], vec![]).await.unwrap();
         assert!(online.is_empty());
-        let (bob_conn, _bob_q, online) = hub.register(bob, Uuid::now_v7(), vec![alice]).await.unwrap();
+        let (bob_conn, _bob_q, online) = hub.register(bob, Uuid::now_v7(), vec![alice], vec![]).await.unwrap();
         assert!(online.contains(&alice));
         hub.unregister(bob_conn).await;
         hub.stats().await;

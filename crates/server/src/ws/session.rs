@@ -173,16 +173,19 @@ async fn join(
     session: &mut Session,
     stream: &mut AggregatedMessageStream,
 ) -> Option<Joined> {
-    // The handshake reads on the connection that checked the token (one checkout), but for
-    // the moment the bus takes to follow the user's conversations (see `ready`).
-    let Authenticated { auth, req_id, friends, conn } = authenticate(state, session, stream).await?;
+    let Authenticated { auth, req_id, friends, conversations, conn } = authenticate(state, session, stream).await?;
+    // Registering waits for the bus to follow the user's conversations (NATS confirms its
+    // subscriptions): no pooled connection is held meanwhile, or reconnecting clients during a
+    // slow bus would take them all and stall every request.
+    drop(conn);
     let user = auth.id();
     let friend_ids = friends.iter().map(|(friend, _)| friend.id).collect();
-    let Some((conn_id, queues, online)) = hub.register(user, auth.revocation_key(), friend_ids).await else {
+    let registered = hub.register(user, auth.revocation_key(), friend_ids, conversations).await;
+    let Some((conn_id, queues, online)) = registered else {
         let _ = session.clone().close(close_reason(close::GOING_AWAY, "the server is shutting down")).await;
         return None;
     };
-    let ready = ready(state, hub, conn, &auth, conn_id, req_id, friends, &online).await;
+    let ready = ready(state, &auth, req_id, friends, &online).await;
     let ready = match ready {
         Ok(frame) => frame,
         Err(e) => {
@@ -218,6 +221,7 @@ struct Authenticated {
     auth: AuthUser,
     req_id: u64,
     friends: Vec<(User, DateTime<Utc>)>,
+    conversations: Vec<ConversationId>,
     conn: db::pool::PooledConn,
 }
 
@@ -247,15 +251,17 @@ async fn authenticate(
                         refuse(session.clone(), "the first frame must be authenticate").await;
                         return None;
                     };
-                    // The friends are read with the token's check: they decide whose presence
-                    // the connection follows when it registers.
-                    let friends = async |conn: &_, user| {
-                        Ok(db::queries::social::friends_of(conn, user, None, MAX_READY_FRIENDS).await?)
+                    // What the connection registers with is read with the token's check: the
+                    // friends, whose presence it follows, and the conversations it subscribes to.
+                    let memberships = async |conn: &_, user| {
+                        let friends = db::queries::social::friends_of(conn, user, None, MAX_READY_FRIENDS);
+                        let conversations = conversation_queries::ids_of(conn, user);
+                        Ok(futures_util::try_join!(friends, conversations)?)
                     };
-                    return match AuthUser::from_token_along(state, &token, friends).await {
+                    return match AuthUser::from_token_along(state, &token, memberships).await {
                         // A WebSocket delivers every event of the account's conversations.
-                        Ok((auth, friends, conn)) => match auth.require(TokenScope::Read) {
-                            Ok(()) => Some(Authenticated { auth, req_id, friends, conn }),
+                        Ok((auth, (friends, conversations), conn)) => match auth.require(TokenScope::Read) {
+                            Ok(()) => Some(Authenticated { auth, req_id, friends, conversations, conn }),
                             Err(e) => {
                                 let _ = send(session, error_frame(Some(req_id), &e)).await;
                                 let reason = close_reason(close::INSUFFICIENT_SCOPE, "the token lacks the read scope");
@@ -308,27 +314,17 @@ fn protocol_close(e: &actix_ws::ProtocolError) -> Option<CloseReason> {
     }
 }
 
-/// Subscribes the connection to the user's conversations, then reads the state to send in
-/// `ready`. Reading after subscribing means nothing committed in between can be missed: it is
-/// either within the `last_seq` read here or delivered live (or both; clients skip seen seqs).
-#[expect(clippy::too_many_arguments, reason = "the handshake's state, passed along once")]
+/// Reads the state to send in `ready`, once the connection is registered and subscribed: nothing
+/// committed in between can be missed, it is either within the `last_seq` read here or
+/// delivered live (or both; clients skip seen seqs).
 async fn ready(
     state: &AppState,
-    hub: &Hub,
-    conn: db::pool::PooledConn,
     auth: &AuthUser,
-    conn_id: ConnId,
     req_id: u64,
     friends: Vec<(User, DateTime<Utc>)>,
     online: &std::collections::HashSet<UserId>,
 ) -> Result<ServerFrame, ApiError> {
     let user = auth.id();
-    let ids = conversation_queries::ids_of(&conn, user).await?;
-    // Following them may take the bus a moment (NATS confirms its subscriptions): no pooled
-    // connection is held meanwhile, or reconnecting clients during a slow bus would take them
-    // all and stall every request.
-    drop(conn);
-    hub.subscribe(conn_id, ids).await;
     let mut conn = db::pool::checkout(&state.pool).await?;
     // Independent reads, sent together (pipelined on the one connection).
     let (rows, requests) = futures_util::try_join!(
