@@ -90,32 +90,25 @@ impl AuthUser {
     /// Checks a credential: an access token's signature and expiry and its live session, or an
     /// API token's checksum, hash, expiry and revocation; then a usable account.
     pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
-        // The connection goes back to the pool here.
-        Self::from_token_on(state, token).await.map(|(auth, _)| auth)
+        Self::from_token_along(state, token, async |_, _| Ok(())).await.map(|(auth, ())| auth)
     }
 
-    /// As [`AuthUser::from_token`], on a connection the caller goes on using (a WebSocket
-    /// handshake reads everything for `ready` on the same one). Nothing is checked out when
+    /// As [`AuthUser::from_token`], also running `read` for the user on the same pooled
+    /// connection, which goes back to the pool before this returns. An access token names its
+    /// user in its signed claims, so `read` goes to the database together with the session check
+    /// (pipelined: one round trip for both, where a WebSocket handshake's friends and
+    /// conversations took two more); for an API token it runs after the lookup that finds the
+    /// user. What `read` returns is dropped unless the check passes. Nothing is checked out when
     /// the token itself is bad.
-    pub async fn from_token_on(state: &AppState, token: &str) -> Result<(Self, db::pool::PooledConn), ApiError> {
-        let (auth, (), conn) = Self::from_token_along(state, token, async |_, _| Ok(())).await?;
-        Ok((auth, conn))
-    }
-
-    /// As [`AuthUser::from_token_on`], also running `read` for the user on the same
-    /// connection. An access token names its user in its signed claims, so `read` goes to the
-    /// database together with the session check (pipelined: one round trip for both, where a
-    /// WebSocket handshake's friends took a second one); for an API token it runs after the
-    /// lookup that finds the user. What `read` returns is dropped unless the check passes.
     pub async fn from_token_along<T>(
         state: &AppState,
         token: &str,
         read: impl AsyncFnOnce(&AsyncPgConnection, UserId) -> Result<T, ApiError>,
-    ) -> Result<(Self, T, db::pool::PooledConn), ApiError> {
+    ) -> Result<(Self, T), ApiError> {
         if api_tokens::claims_to_be_api_token(token) {
             let (auth, conn) = Self::from_api_token_on(state, token).await?;
             let value = read(&conn, auth.id()).await?;
-            return Ok((auth, value, conn));
+            return Ok((auth, value));
         }
         let claims = state.tokens.verify(token)?;
         let conn = db::pool::checkout(&state.pool).await?;
@@ -126,7 +119,7 @@ impl AuthUser {
                 if user.disabled_at.is_some() {
                     return Err(ApiError::account_disabled());
                 }
-                Ok((Self { user, credential: Credential::Session(session.id) }, value?, conn))
+                Ok((Self { user, credential: Credential::Session(session.id) }, value?))
             }
             _ => Err(ApiError::session_ended()),
         }

@@ -173,11 +173,10 @@ async fn join(
     session: &mut Session,
     stream: &mut AggregatedMessageStream,
 ) -> Option<Joined> {
-    let Authenticated { auth, req_id, friends, conversations, conn } = authenticate(state, session, stream).await?;
+    let Authenticated { auth, req_id, friends, conversations } = authenticate(state, session, stream).await?;
     // Registering waits for the bus to follow the user's conversations (NATS confirms its
-    // subscriptions): no pooled connection is held meanwhile, or reconnecting clients during a
-    // slow bus would take them all and stall every request.
-    drop(conn);
+    // subscriptions): the pooled connection of the token's check is back in the pool by now, or
+    // reconnecting clients during a slow bus would take them all and stall every request.
     let user = auth.id();
     let friend_ids = friends.iter().map(|(friend, _)| friend.id).collect();
     let registered = hub.register(user, auth.revocation_key(), friend_ids, conversations).await;
@@ -222,7 +221,6 @@ struct Authenticated {
     req_id: u64,
     friends: Vec<(User, DateTime<Utc>)>,
     conversations: Vec<ConversationId>,
-    conn: db::pool::PooledConn,
 }
 
 /// Waits for `authenticate`; anything else, a bad token or silence closes with 4001.
@@ -260,8 +258,8 @@ async fn authenticate(
                     };
                     return match AuthUser::from_token_along(state, &token, memberships).await {
                         // A WebSocket delivers every event of the account's conversations.
-                        Ok((auth, (friends, conversations), conn)) => match auth.require(TokenScope::Read) {
-                            Ok(()) => Some(Authenticated { auth, req_id, friends, conversations, conn }),
+                        Ok((auth, (friends, conversations))) => match auth.require(TokenScope::Read) {
+                            Ok(()) => Some(Authenticated { auth, req_id, friends, conversations }),
                             Err(e) => {
                                 let _ = send(session, error_frame(Some(req_id), &e)).await;
                                 let reason = close_reason(close::INSUFFICIENT_SCOPE, "the token lacks the read scope");
