@@ -5,7 +5,7 @@
 // session refresh is sent by the page while the wasm is still on its way, and so is its
 // WebSocket (opened and authenticated by the page, adopted by the app). Screenshots of the
 // shell at phone width, light and dark, go to artifacts/. (Timings are measured by
-// e2e/measure/first-load.ts, not asserted here.)
+// e2e/measure/first-load.ts, not asserted here; only what the first screen waits for is.)
 import { test, expect, type Page } from '@playwright/test';
 import { artifacts, befriend, bodies, newUser, openDm, runSuffix, send } from './support';
 
@@ -152,4 +152,43 @@ test('a returning visitor\'s socket is opened and authenticated by the page, the
   expect(types).toContain('send_message');
   await sid.context.close();
   await tia.context.close();
+});
+
+test('the chat list is drawn before the requests the first screen does not need are sent', async ({ browser }) => {
+  const uma = await newUser(browser, 'uma', run);
+  const vic = await newUser(browser, 'vic', run);
+  await befriend(uma, vic);
+  await openDm(uma, vic);
+  await uma.page.evaluate(async () => {
+    for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+  });
+  // When the reloaded page first shows a conversation in its list (page time).
+  await uma.page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('[data-testid="conversation"]')) {
+        (window as unknown as { listDrawn: number }).listDrawn = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  let ready = false;
+  uma.page.on('websocket', (ws) =>
+    ws.on('framereceived', (frame) => (ready ||= JSON.parse(String(frame.payload)).type === 'ready')),
+  );
+  // As on a slow network: the list's `ready` is waiting when the app starts, so the app draws
+  // the list in the same task as its first view; what it starts besides would delay both.
+  const release = await holdWasm(uma.page);
+  await uma.page.reload({ waitUntil: 'commit' });
+  await expect.poll(() => ready).toBe(true);
+  release();
+  await expect(uma.page.getByTestId('conversation').filter({ hasText: vic.name })).toBeVisible();
+
+  // The server settings (only location cards use them) are asked for once the list is drawn.
+  const settingsAsked = () =>
+    uma.page.evaluate(() => performance.getEntriesByName(`${location.origin}/api/v1/settings`)[0]?.startTime ?? null);
+  await expect.poll(settingsAsked).not.toBeNull();
+  const listDrawn = await uma.page.evaluate(() => (window as unknown as { listDrawn: number }).listDrawn);
+  expect(await settingsAsked()).toBeGreaterThan(listDrawn);
+  await uma.context.close();
+  await vic.context.close();
 });

@@ -22,7 +22,8 @@ fn language() -> Locale {
 /// The `Intl` locale that formats dates for a language: the browser's own locale when it is of
 /// that language (an "en-US" browser gets month-first dates and a 12-hour clock, "de-AT" its
 /// Austrian month names), else the language's usual region: British English (day before month,
-/// 24-hour clock, as Confab always had) or Germany's German.
+/// 24-hour clock, as Confab always had) or Germany's German. `index.html` makes the same choice
+/// to warm `Intl` up while the wasm downloads: keep the two in step.
 fn intl_locale(language: Locale) -> String {
     let code = language.as_str();
     BROWSER_LOCALES

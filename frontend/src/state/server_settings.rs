@@ -1,8 +1,8 @@
 //! The server's client-visible settings (`protocol::settings::ServerSettings`), fetched once
-//! when the app starts and asked again after a failure (a few times: an older server has no
-//! such route), so a location card knows whether the
-//! operator configured a map tile server. Until they arrive, and when there is none, cards
-//! draw no map: nothing is fetched from a third party by default.
+//! the app's first screen is painted and asked again after a failure (a few times: an older
+//! server has no such route), so a location card knows whether the operator configured a map
+//! tile server. Until they arrive, and when there is none, cards draw no map: nothing is
+//! fetched from a third party by default.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,10 +22,11 @@ pub struct ServerSetup {
 }
 
 impl ServerSetup {
-    /// Starts fetching the settings.
+    /// Starts fetching the settings, once the first screen is painted (nothing on it needs
+    /// them, and the request's code would delay it).
     pub fn load() -> Self {
         let this = Self { settings: RwSignal::new(None) };
-        this.fetch();
+        crate::after_paint::after_next_paint(move || this.fetch());
         this
     }
 
