@@ -88,9 +88,13 @@ struct LockedRow {
     member_joined: Vec<DateTime<Utc>>,
 }
 
-/// Reads the facts for `commands` (the transaction is open).
-pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) -> QueryResult<Facts> {
-    let at = Utc::now().trunc_subsecs(6);
+/// Locks the conversations `commands` change, existing ones (the transaction is open), and
+/// reads their kinds, titles, last seqs and the memberships concerned: the first read of a
+/// batch, on a shared connection so another read can go to the server with it.
+pub(super) async fn lock_conversations(
+    conn: &AsyncPgConnection,
+    commands: &[&Command],
+) -> QueryResult<HashMap<ConversationId, Locked>> {
     let mut existing: Vec<Uuid> = commands.iter().filter(|c| !c.creates()).map(|c| c.conversation().0).collect();
     existing.sort_unstable();
     existing.dedup();
@@ -100,8 +104,17 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
     let mut whole: Vec<Uuid> = commands.iter().filter(|c| c.needs_all_members()).map(|c| c.conversation().0).collect();
     whole.sort_unstable();
     whole.dedup();
-    let conversations = if existing.is_empty() { HashMap::new() } else { lock(conn, existing, actors, whole).await? };
+    if existing.is_empty() { Ok(HashMap::new()) } else { lock(conn, existing, actors, whole).await }
+}
 
+/// Reads the rest of the facts for `commands`, in `conversations` as locked by
+/// [`lock_conversations`].
+pub(super) async fn read(
+    conn: &mut AsyncPgConnection,
+    commands: &[&Command],
+    conversations: HashMap<ConversationId, Locked>,
+) -> QueryResult<Facts> {
+    let at = Utc::now().trunc_subsecs(6);
     let mut message_ids: Vec<Uuid> = Vec::new();
     let mut shown: Vec<MessageId> = Vec::new();
     let mut pinning: Vec<Uuid> = Vec::new();
@@ -179,7 +192,7 @@ pub(super) async fn read(conn: &mut AsyncPgConnection, commands: &[&Command]) ->
 }
 
 async fn lock(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: Vec<Uuid>,
     actors: Vec<Uuid>,
     whole: Vec<Uuid>,
@@ -188,7 +201,7 @@ async fn lock(
         .bind::<Array<SqlUuid>, _>(ids)
         .bind::<Array<SqlUuid>, _>(actors)
         .bind::<Array<SqlUuid>, _>(whole)
-        .load(conn)
+        .load(&mut conn)
         .await?;
     Ok(rows
         .into_iter()

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use futures_util::future::try_join;
 use protocol::media::Attachment;
 use protocol::{MessageId, UserId};
 use uuid::Uuid;
@@ -55,36 +56,28 @@ async fn try_batch(
     batch: &[Command],
 ) -> diesel::QueryResult<Vec<Result<Applied, Refusal>>> {
     let mut answers: Vec<Option<Result<Applied, Refusal>>> = batch.iter().map(|_| None).collect();
-    // Sends already stored (a client retrying after a lost ack) are answered from the stored
-    // row without a lock; so are repeats of one send within this batch, after the first.
-    let stored = already_stored(conn, batch).await?;
+    // A repeat of one send within this batch is answered after the first, from its answer.
     let mut first_of: HashMap<(UserId, Uuid), usize> = HashMap::new();
-    let mut fresh = Vec::with_capacity(batch.len());
+    let mut candidates = Vec::with_capacity(batch.len());
     let mut repeats = Vec::new();
     for (i, command) in batch.iter().enumerate() {
-        let Command::Send(send) = command else {
-            fresh.push(i);
-            continue;
-        };
-        let key = (send.sender, send.client_msg_id);
-        if let Some(found) = stored.get(&key) {
-            answers[i] = Some(replay(found.clone(), send));
-            continue;
-        }
-        match first_of.entry(key) {
-            Entry::Occupied(first) => repeats.push((i, *first.get())),
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-                fresh.push(i);
+        if let Command::Send(send) = command {
+            match first_of.entry((send.sender, send.client_msg_id)) {
+                Entry::Occupied(first) => {
+                    repeats.push((i, *first.get()));
+                    continue;
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
             }
         }
+        candidates.push(i);
     }
-    if !fresh.is_empty() {
-        let commands: Vec<&Command> = fresh.iter().map(|&i| &batch[i]).collect();
-        let outcomes = conn.transaction(async |conn| apply_locked(conn, &commands).await).await?;
-        for (i, outcome) in fresh.into_iter().zip(outcomes) {
-            answers[i] = Some(outcome);
-        }
+    let commands: Vec<&Command> = candidates.iter().map(|&i| &batch[i]).collect();
+    let outcomes = conn.transaction(async |conn| apply_locked(conn, &commands).await).await?;
+    for (i, outcome) in candidates.into_iter().zip(outcomes) {
+        answers[i] = Some(outcome);
     }
     for (i, first) in repeats {
         let Command::Send(send) = &batch[i] else { continue };
@@ -99,43 +92,74 @@ async fn try_batch(
     Ok(answers.into_iter().map(|a| a.unwrap_or(Err(Refusal::Conflict("command was not processed; retry")))).collect())
 }
 
-/// Inside the transaction: reads the facts under the locks, applies every command to the
-/// draft, and writes what the accepted ones changed.
+/// Inside the transaction: finds the sends already stored, locks and reads the facts, applies
+/// every other command to the draft, and writes what the accepted ones changed.
 async fn apply_locked(
     conn: &mut AsyncPgConnection,
     commands: &[&Command],
 ) -> diesel::QueryResult<Vec<Result<Applied, Refusal>>> {
-    let facts = facts::read(conn, commands).await?;
-    let mut draft = rules::Draft::new(facts);
-    let outcomes: Vec<Result<Applied, Refusal>> = commands.iter().map(|command| draft.apply(command)).collect();
-    store::write(conn, &draft.into_changes()).await?;
-    Ok(outcomes)
+    // Sends already stored (a client retrying after a lost ack) are answered from the stored
+    // row. That check and the locking read are independent, so they go to the server together
+    // (pipelined): one round trip of a batch's four (BEGIN, these, the write, COMMIT).
+    let shared: &AsyncPgConnection = conn;
+    let (stored, conversations) =
+        try_join(already_stored(shared, commands), facts::lock_conversations(shared, commands)).await?;
+    let mut stored = with_attachments(conn, stored).await?;
+    let mut outcomes: Vec<Option<Result<Applied, Refusal>>> = commands.iter().map(|_| None).collect();
+    let mut fresh = Vec::with_capacity(commands.len());
+    for (i, command) in commands.iter().enumerate() {
+        let found = match command {
+            Command::Send(send) => stored.remove(&(send.sender, send.client_msg_id)).map(|found| (found, send)),
+            _ => None,
+        };
+        match found {
+            Some((found, send)) => outcomes[i] = Some(replay(found, send)),
+            None => fresh.push(i),
+        }
+    }
+    if !fresh.is_empty() {
+        let fresh_commands: Vec<&Command> = fresh.iter().map(|&i| commands[i]).collect();
+        let facts = facts::read(conn, &fresh_commands, conversations).await?;
+        let mut draft = rules::Draft::new(facts);
+        for (&i, command) in fresh.iter().zip(&fresh_commands) {
+            outcomes[i] = Some(draft.apply(command));
+        }
+        store::write(conn, &draft.into_changes()).await?;
+    }
+    Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(Refusal::Conflict("command was not processed; retry")))).collect())
 }
 
-/// Messages already stored under the batch's `(sender, client_msg_id)` keys.
-async fn already_stored(
-    conn: &mut AsyncPgConnection,
-    batch: &[Command],
-) -> diesel::QueryResult<HashMap<(UserId, Uuid), (MessageRow, Vec<Attachment>)>> {
+/// Messages already stored under the `(sender, client_msg_id)` keys of the sends in `commands`.
+async fn already_stored(mut conn: &AsyncPgConnection, commands: &[&Command]) -> diesel::QueryResult<Vec<MessageRow>> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 
     use crate::schema::messages;
 
-    let sends = batch.iter().filter_map(|c| match c {
+    let sends = commands.iter().filter_map(|c| match c {
         Command::Send(send) => Some(send),
         _ => None,
     });
     let (senders, keys): (HashSet<Uuid>, Vec<Uuid>) = sends.map(|s| (s.sender.0, s.client_msg_id)).unzip();
     if keys.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     }
-    let rows: Vec<MessageRow> = messages::table
+    messages::table
         .filter(messages::sender_id.eq_any(senders))
         .filter(messages::client_msg_id.eq_any(keys))
         .select(MessageRow::as_select())
-        .load(conn)
-        .await?;
+        .load(&mut conn)
+        .await
+}
+
+/// The stored messages by `(sender, client_msg_id)`, each with its attachments.
+async fn with_attachments(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<MessageRow>,
+) -> diesel::QueryResult<HashMap<(UserId, Uuid), (MessageRow, Vec<Attachment>)>> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
     let ids: Vec<MessageId> = rows.iter().filter(|m| m.deleted_at.is_none()).map(|m| m.id).collect();
     let mut attachments = media::of_messages(conn, &ids).await?;
     Ok(rows
