@@ -6,8 +6,9 @@
 #
 # Debian's `brotli` at quality 11 and `gzip -9`: the best ratios the two encodings offer, which
 # only pays off done once per build (brotli -q 11 takes a few seconds on the wasm). index.html
-# is skipped: the server keeps it in memory and sends it uncompressed (it is small and
-# no-cache). A debug build (`trunk serve`) is left alone: there speed matters, not bytes.
+# is skipped: the server keeps it in memory and compresses it itself when it loads it, so the
+# page it sends is always the one on disk. A debug build (`trunk serve`) is left alone: there
+# speed matters, not bytes.
 set -euo pipefail
 
 dir=${1:-${TRUNK_STAGING_DIR:-}}

@@ -6,21 +6,25 @@
 //! and gzip -9, run by trunk's post-build hook), and actix-files' `try_compressed` answers each
 //! request with the `.br` or `.gz` sibling its `Accept-Encoding` allows, with the original's
 //! Content-Type and a `Content-Encoding`: the best ratio at no CPU cost per request, which
-//! on-the-fly compression (actix's `Compress`) cannot give at quality 11. Trunk names every
-//! asset after a hash of its content, so those are cached for a year as `immutable`; anything
-//! else (and `index.html`, which names the assets of the current build) is `no-cache`.
+//! on-the-fly compression (actix's `Compress`) cannot give at quality 11. `index.html`, which the
+//! server keeps in memory, is compressed the same way once when it is loaded: 7.7 KB become
+//! 2.8 KB brotli, and on Slow 4G the page arrives 25 ms sooner, with 5 KB less of the link left
+//! to the wasm's download. Trunk names every asset after a hash of its content, so those are
+//! cached for a year as `immutable`; anything else (and `index.html`, which names the assets of
+//! the current build) is `no-cache`.
 //!
 //! It also reads the inline scripts and style sheets of `index.html` (trunk's loader, the
 //! loading shell's style), so the Content-Security-Policy can allow exactly those, by hash.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, AcceptEncoding, ContentEncoding, Encoding, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -37,7 +41,7 @@ pub const REVALIDATE: &str = "no-cache";
 #[derive(Clone, Debug)]
 pub struct Spa {
     dir: PathBuf,
-    index_html: Bytes,
+    index_html: IndexHtml,
     /// CSP sources (`'sha256-…'`) of the inline scripts and styles in `index.html`.
     pub inline_hashes: InlineHashes,
 }
@@ -52,13 +56,13 @@ impl Spa {
                     scripts: inline_hashes(&html, "script"),
                     styles: inline_hashes(&html, "style"),
                 },
-                index_html: Bytes::from(html),
+                index_html: IndexHtml::new(Bytes::from(html)),
             },
             Err(_) => {
                 tracing::warn!(dir = %dir.display(), "no built web app found; serving the API only");
                 Self {
                     dir: dir.to_path_buf(),
-                    index_html: Bytes::from_static(NOT_BUILT.as_bytes()),
+                    index_html: IndexHtml::new(Bytes::from_static(NOT_BUILT.as_bytes())),
                     inline_hashes: InlineHashes::default(),
                 }
             }
@@ -73,7 +77,8 @@ impl Spa {
             let index = index.clone();
             async move {
                 let (req, _) = req.into_parts();
-                Ok::<_, actix_web::Error>(ServiceResponse::new(req, index_response(index)))
+                let response = index.response(&req);
+                Ok::<_, actix_web::Error>(ServiceResponse::new(req, response))
             }
         });
         // actix-files answers a directory itself (an error without `index_file`, or a cacheable
@@ -81,9 +86,9 @@ impl Spa {
         // `/index.html`, which would otherwise be served as a plain, revalidated file.
         for path in ["/", "/index.html"] {
             let index = self.index_html.clone();
-            cfg.service(web::resource(path).route(web::get().to(move || {
-                let index = index.clone();
-                async move { index_response(index) }
+            cfg.service(web::resource(path).route(web::get().to(move |req: HttpRequest| {
+                let response = index.response(&req);
+                async move { response }
             })));
         }
         cfg.service(
@@ -94,12 +99,58 @@ impl Spa {
     }
 }
 
-fn index_response(index: Bytes) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        // index.html names the hashed assets of the current build: never cache it.
-        .insert_header((header::CACHE_CONTROL, REVALIDATE))
-        .body(index)
+/// `index.html` as written, and brotli and gzip encodings of it made once at load, each kept
+/// only if it is smaller.
+#[derive(Clone, Debug)]
+struct IndexHtml {
+    identity: Bytes,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
+}
+
+impl IndexHtml {
+    fn new(identity: Bytes) -> Self {
+        let smaller = |packed: std::io::Result<Vec<u8>>| {
+            packed.ok().filter(|packed| packed.len() < identity.len()).map(Bytes::from)
+        };
+        let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+        let mut brotli = Vec::new();
+        let brotli = brotli::BrotliCompress(&mut &identity[..], &mut brotli, &params).map(|_| brotli);
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gzip = gzip.write_all(&identity).and_then(|()| gzip.finish());
+        Self { brotli: smaller(brotli), gzip: smaller(gzip), identity }
+    }
+
+    /// The page in the best encoding `req` accepts. index.html names the hashed assets of the
+    /// current build: never cached without asking.
+    fn response(&self, req: &HttpRequest) -> HttpResponse {
+        let mut offered = vec![Encoding::identity()];
+        for (encoding, body) in [(Encoding::brotli(), &self.brotli), (Encoding::gzip(), &self.gzip)] {
+            if body.is_some() {
+                offered.push(encoding);
+            }
+        }
+        let chosen = req.get_header::<AcceptEncoding>().and_then(|accept| accept.negotiate(offered.iter()));
+        let packed = match chosen {
+            Some(Encoding::Known(ContentEncoding::Brotli)) => {
+                self.brotli.as_ref().map(|b| (ContentEncoding::Brotli, b))
+            }
+            Some(Encoding::Known(ContentEncoding::Gzip)) => self.gzip.as_ref().map(|b| (ContentEncoding::Gzip, b)),
+            _ => None,
+        };
+        let mut response = HttpResponse::Ok();
+        response
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, REVALIDATE))
+            .insert_header((header::VARY, "accept-encoding"));
+        match packed {
+            Some((encoding, body)) => {
+                response.insert_header((header::CONTENT_ENCODING, encoding.to_header_value()));
+                response.body(body.clone())
+            }
+            None => response.body(self.identity.clone()),
+        }
+    }
 }
 
 /// Gives a static file its `Cache-Control` (see [`IMMUTABLE`]) and `Vary: Accept-Encoding`.
@@ -192,6 +243,49 @@ mod tests {
     fn unterminated_script_is_ignored_without_panic() {
         assert!(inline_hashes("<script>never closed", "script").is_empty());
         assert!(inline_hashes("<script", "script").is_empty());
+    }
+
+    #[actix_web::test]
+    async fn index_html_goes_in_the_best_encoding_the_browser_accepts() {
+        use std::io::Read;
+        let page = "<!doctype html><title>Confab</title>".repeat(50);
+        let index = IndexHtml::new(Bytes::from(page.clone()));
+        // (Accept-Encoding sent, Content-Encoding expected); Chromium sends the last one.
+        for (accept, expected) in [
+            (None, None),
+            (Some("identity"), None),
+            (Some("gzip"), Some("gzip")),
+            (Some("br;q=0, gzip"), Some("gzip")),
+            (Some("gzip, deflate, br, zstd"), Some("br")),
+        ] {
+            let mut request = actix_web::test::TestRequest::get().uri("/chat");
+            if let Some(accept) = accept {
+                request = request.insert_header((header::ACCEPT_ENCODING, accept));
+            }
+            let response = index.response(&request.to_http_request());
+            let headers = response.headers().clone();
+            let encoding = headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap());
+            assert_eq!(encoding, expected, "{accept:?}");
+            assert_eq!(headers.get(header::VARY).unwrap(), "accept-encoding", "{accept:?}");
+            assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), REVALIDATE, "{accept:?}");
+            let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+            let mut decoded = String::new();
+            match encoding {
+                None => decoded = String::from_utf8(body.to_vec()).unwrap(),
+                Some("br") => drop(brotli::Decompressor::new(&body[..], 4096).read_to_string(&mut decoded).unwrap()),
+                Some(_) => drop(flate2::read::GzDecoder::new(&body[..]).read_to_string(&mut decoded).unwrap()),
+            }
+            assert_eq!(decoded, page, "{accept:?}");
+            assert!(expected.is_none() || body.len() < page.len() / 4, "{accept:?}: {} bytes", body.len());
+        }
+    }
+
+    #[test]
+    fn a_page_too_small_to_compress_goes_as_it_is() {
+        let index = IndexHtml::new(Bytes::from_static(b"<p>"));
+        let request = actix_web::test::TestRequest::get().insert_header((header::ACCEPT_ENCODING, "br, gzip"));
+        let response = index.response(&request.to_http_request());
+        assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
     }
 
     #[test]

@@ -109,11 +109,17 @@ async fn precompressed_siblings_are_served_to_clients_that_accept_them() {
         assert!(expected.is_none() || body.len() < original.len(), "{accept:?}: compressed is smaller");
         assert_eq!(decoded, original, "{accept:?}: the same bytes once decoded");
     }
-    // The page itself is never compressed or cached, whatever the client accepts.
-    let index = app.http.get(app.at("/")).header("accept-encoding", "br, gzip").send().await.unwrap();
-    assert_eq!(index.headers()["cache-control"], "no-cache");
-    assert!(index.headers().get("content-encoding").is_none());
-    assert!(index.text().await.unwrap().contains("confab test app"));
+    // The page itself is compressed too (once, at load), but never cached without asking.
+    for path in ["/", "/chat/some-conversation"] {
+        let index =
+            app.http.get(app.at(path)).header("accept-encoding", "gzip, deflate, br, zstd").send().await.unwrap();
+        assert_eq!(index.headers()["cache-control"], "no-cache", "{path}");
+        assert_eq!(index.headers()["vary"], "accept-encoding", "{path}");
+        assert_eq!(index.headers()["content-encoding"], "br", "{path}");
+        let mut page = String::new();
+        brotli::Decompressor::new(&index.bytes().await.unwrap()[..], 4096).read_to_string(&mut page).unwrap();
+        assert!(page.contains("confab test app"), "{path}");
+    }
 }
 
 #[tokio::test]
