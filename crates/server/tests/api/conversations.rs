@@ -454,8 +454,9 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
         })
     };
     let repeated = Uuid::new_v4();
+    let first_key = Uuid::new_v4();
     let batch = vec![
-        new(group.id, &alice, Uuid::new_v4(), None),
+        new(group.id, &alice, first_key, None),
         new(group.id, &dave, Uuid::new_v4(), None), // not a member
         new(group.id, &bob, repeated, None),
         new(dm.id, &dave, Uuid::new_v4(), Some(elsewhere.id)),
@@ -467,13 +468,14 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
     ];
     let mut conn = db::pool::checkout(&app.state.pool).await.unwrap();
     let answers = apply_batch(&mut conn, &batch).await.unwrap();
-    let seq_of = |i: usize| match &answers[i] {
+    let sent = |answer: &Result<db::queries::changes::Applied, Refusal>| match answer {
         Ok(applied) => match &applied.outcome {
             Outcome::Sent { message, created, .. } => Ok((message.seq, *created)),
             other => panic!("a send answered {other:?}"),
         },
         Err(refusal) => Err(refusal.to_string()),
     };
+    let seq_of = |i: usize| sent(&answers[i]);
     assert_eq!(seq_of(0), Ok((2, true)), "right after the group's creation event (seq 1)");
     assert!(matches!(answers[1], Err(Refusal::NotFound("conversation"))));
     assert_eq!(seq_of(2), Ok((3, true)));
@@ -483,11 +485,18 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
     assert!(matches!(answers[6], Err(Refusal::NotFound("conversation"))));
     assert!(matches!(answers[7], Err(Refusal::Conflict(_))));
     assert_eq!(seq_of(8), Ok((4, true)));
+    // A client retrying after a lost ack, in a later batch beside a fresh send: the stored
+    // message comes back (found inside the batch's transaction, read with its locks) and takes
+    // no seq; the fresh send takes the next one.
+    let retry = [new(group.id, &alice, first_key, None), new(group.id, &bob, Uuid::new_v4(), None)];
+    let again = apply_batch(&mut conn, &retry).await.unwrap();
+    assert_eq!(sent(&again[0]), Ok((2, false)), "the retried send answers with its stored message");
+    assert_eq!(sent(&again[1]), Ok((5, true)));
     drop(conn);
     // What was stored is exactly what was acknowledged, in the event log too.
     let history = bob.client.messages(group.id, None, None).await.unwrap();
     let bodies: Vec<(i64, &str)> = history.items.iter().rev().map(|m| (m.seq, m.body.as_str())).collect();
-    assert_eq!(bodies, [(2, "from alice"), (3, "from bob"), (4, "from bob")]);
+    assert_eq!(bodies, [(2, "from alice"), (3, "from bob"), (4, "from bob"), (5, "from bob")]);
     let seqs: Vec<i64> = bob.client.all_events(group.id, 0).await.unwrap().iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, [1, 2, 3, 4]);
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
 }
