@@ -105,28 +105,26 @@ async fn apply_locked(
     let (stored, conversations) =
         try_join(already_stored(shared, commands), facts::lock_conversations(shared, commands)).await?;
     let mut stored = with_attachments(conn, stored).await?;
-    let mut outcomes: Vec<Option<Result<Applied, Refusal>>> = commands.iter().map(|_| None).collect();
-    let mut fresh = Vec::with_capacity(commands.len());
-    for (i, command) in commands.iter().enumerate() {
-        let found = match command {
-            Command::Send(send) => stored.remove(&(send.sender, send.client_msg_id)).map(|found| (found, send)),
+    let found: Vec<Option<(MessageRow, Vec<Attachment>)>> = commands
+        .iter()
+        .map(|command| match command {
+            Command::Send(send) => stored.remove(&(send.sender, send.client_msg_id)),
             _ => None,
-        };
-        match found {
-            Some((found, send)) => outcomes[i] = Some(replay(found, send)),
-            None => fresh.push(i),
-        }
-    }
-    if !fresh.is_empty() {
-        let fresh_commands: Vec<&Command> = fresh.iter().map(|&i| commands[i]).collect();
-        let facts = facts::read(conn, &fresh_commands, conversations).await?;
-        let mut draft = rules::Draft::new(facts);
-        for (&i, command) in fresh.iter().zip(&fresh_commands) {
-            outcomes[i] = Some(draft.apply(command));
-        }
-        store::write(conn, &draft.into_changes()).await?;
-    }
-    Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(Refusal::Conflict("command was not processed; retry")))).collect())
+        })
+        .collect();
+    let fresh: Vec<&Command> = commands.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(c, _)| *c).collect();
+    // With every command a replay, the draft stays empty and nothing more is read or written.
+    let mut draft = rules::Draft::new(facts::read(conn, &fresh, conversations).await?);
+    let outcomes = commands
+        .iter()
+        .zip(found)
+        .map(|(command, found)| match (command, found) {
+            (Command::Send(send), Some(found)) => replay(found, send),
+            _ => draft.apply(command),
+        })
+        .collect();
+    store::write(conn, &draft.into_changes()).await?;
+    Ok(outcomes)
 }
 
 /// Messages already stored under the `(sender, client_msg_id)` keys of the sends in `commands`.
