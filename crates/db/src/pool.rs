@@ -1,16 +1,60 @@
-//! The deadpool-backed pool of async PostgreSQL connections shared by every request and
-//! session, and the checks that tell whether the database can be reached.
+//! The pool of async PostgreSQL connections shared by every request and session, and the
+//! checks that tell whether the database can be reached.
+//!
+//! The pool is a set of deadpool pools, one per *home* thread. A diesel-async connection's I/O
+//! runs as a task on the runtime of the thread that opened it, so a connection opened on one
+//! actix worker and used by another wakes a second thread on every round trip (measured on a
+//! WebSocket handshake: ~5 % more server CPU each, and handshakes/s 13 % lower; BENCHMARKS.md).
+//! Each thread is given a home the first time it checks out, round robin, so the server's
+//! workers and its main thread each keep to connections they drive themselves. deadpool has no
+//! notion of thread affinity, hence this thin layer over it.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-/// A pool of PostgreSQL connections.
-pub type DbPool = Pool<AsyncPgConnection>;
+/// Connections to PostgreSQL, kept per home thread; cheap to clone (all clones share them).
+#[derive(Clone)]
+pub struct DbPool {
+    homes: Arc<Homes>,
+}
 
-/// A connection checked out of [`DbPool`]; returned to the pool on drop.
+struct Homes {
+    /// Tells this pool's entries apart in each thread's [`HOME_OF`] cache.
+    id: usize,
+    pools: Box<[Pool<AsyncPgConnection>]>,
+    /// The home the next newcomer thread is given.
+    next: AtomicUsize,
+}
+
+/// How many connections a pool holds and lends, summed over its homes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections it may hold at most.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Open connections not lent out.
+    pub available: usize,
+}
+
+/// Numbers each pool built, for [`HOME_OF`].
+static NEXT_POOL_ID: AtomicUsize = AtomicUsize::new(0);
+/// Pools a thread keeps in its cache of homes; older entries (pools of finished tests, the
+/// only process with many pools) are forgotten and would be given a new home if used again.
+const REMEMBERED_POOLS: usize = 8;
+
+thread_local! {
+    /// This thread's home in each pool it has used: (pool id, home index).
+    static HOME_OF: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A connection checked out of [`DbPool`]; returned to its home on drop.
 pub type PooledConn = Object<AsyncPgConnection>;
 
 /// Why the database could not be used.
@@ -27,8 +71,29 @@ pub enum PoolError {
     Query(#[from] diesel::result::Error),
 }
 
-/// Builds a pool of at most `max_size` connections to `url`, without connecting yet.
+/// Builds a pool of at most `max_size` connections to `url` with a single home, without
+/// connecting yet: for tools and tests that use it from one thread.
 pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
+    build_pool_per_thread(url, max_size, 1)
+}
+
+/// Builds a pool of at most `max_size` connections to `url` split evenly over `homes` home
+/// threads (each home at least one), without connecting yet.
+pub fn build_pool_per_thread(url: &str, max_size: usize, homes: usize) -> Result<DbPool, PoolError> {
+    let homes = homes.max(1);
+    let pools =
+        (0..homes).map(|home| build_home(url, share(max_size, homes, home))).collect::<Result<Box<[_]>, _>>()?;
+    let id = NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed);
+    Ok(DbPool { homes: Arc::new(Homes { id, pools, next: AtomicUsize::new(0) }) })
+}
+
+/// Home `home`'s part of `total` connections split over `homes`: the remainder goes to the
+/// first homes, and no home is left without a connection.
+fn share(total: usize, homes: usize, home: usize) -> usize {
+    (total / homes + usize::from(home < total % homes)).max(1)
+}
+
+fn build_home(url: &str, max_size: usize) -> Result<Pool<AsyncPgConnection>, PoolError> {
     let mut config = ManagerConfig::default();
     // Recycle without a `SELECT 1` per checkout: a connection the server closed is still
     // caught (its client is closed), and one that fails mid-query is marked broken and
@@ -45,6 +110,40 @@ pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
         .map_err(|e| PoolError::Build(e.to_string()))
 }
 
+impl DbPool {
+    /// The pool of the calling thread's home, given one on its first checkout.
+    fn home(&self) -> &Pool<AsyncPgConnection> {
+        let homes = &self.homes;
+        if homes.pools.len() == 1 {
+            return &homes.pools[0];
+        }
+        let index = HOME_OF.with_borrow_mut(|known| {
+            if let Some(&(_, home)) = known.iter().find(|(id, _)| *id == homes.id) {
+                return home;
+            }
+            let home = homes.next.fetch_add(1, Ordering::Relaxed) % homes.pools.len();
+            if known.len() == REMEMBERED_POOLS {
+                known.remove(0);
+            }
+            known.push((homes.id, home));
+            home
+        });
+        &homes.pools[index]
+    }
+
+    /// Connections held and lent, over every home.
+    pub fn status(&self) -> PoolStatus {
+        self.homes.pools.iter().map(Pool::status).fold(
+            PoolStatus { max_size: 0, size: 0, available: 0 },
+            |sum, home| PoolStatus {
+                max_size: sum.max_size + home.max_size,
+                size: sum.size + home.size,
+                available: sum.available + home.available,
+            },
+        )
+    }
+}
+
 /// The histogram of time spent waiting in [`checkout`], in seconds.
 pub const WAIT_METRIC: &str = "confab_db_pool_wait_seconds";
 
@@ -52,7 +151,7 @@ pub const WAIT_METRIC: &str = "confab_db_pool_wait_seconds";
 /// how long it waited ([`WAIT_METRIC`]).
 pub async fn checkout(pool: &DbPool) -> Result<PooledConn, PoolError> {
     let started = Instant::now();
-    let conn = pool.get().await.map_err(|e| PoolError::Unavailable(describe_pool_error(&e)));
+    let conn = pool.home().get().await.map_err(|e| PoolError::Unavailable(describe_pool_error(&e)));
     metrics::histogram!(WAIT_METRIC).record(started.elapsed().as_secs_f64());
     conn
 }
@@ -101,4 +200,45 @@ pub async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(
         tracing::info!(database = name, "created the database");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Building connects to nothing, so any well-formed URL does.
+    const URL: &str = "postgres://nobody@127.0.0.1:1/none";
+
+    #[test]
+    fn connections_are_split_evenly_and_every_home_gets_one() {
+        let sizes = |total, homes| (0..homes).map(|home| share(total, homes, home)).collect::<Vec<_>>();
+        assert_eq!(sizes(16, 3), [6, 5, 5]);
+        assert_eq!(sizes(16, 4), [4, 4, 4, 4]);
+        assert_eq!(sizes(2, 3), [1, 1, 1]);
+        assert_eq!(build_pool_per_thread(URL, 16, 3).unwrap().status().max_size, 16);
+        assert_eq!(build_pool(URL, 16).unwrap().status(), PoolStatus { max_size: 16, size: 0, available: 0 });
+    }
+
+    #[test]
+    fn each_thread_keeps_its_own_home_and_newcomers_take_turns() {
+        let pool = build_pool_per_thread(URL, 6, 3).unwrap();
+        let home_of = |pool: &DbPool| {
+            let home = pool.home() as *const _ as usize;
+            assert_eq!(pool.home() as *const _ as usize, home, "a thread stays at home");
+            home
+        };
+        let homes: Vec<usize> = (0..4)
+            .map(|_| {
+                let pool = pool.clone();
+                std::thread::spawn(move || home_of(&pool)).join().unwrap()
+            })
+            .collect();
+        assert_ne!(homes[0], homes[1]);
+        assert_ne!(homes[1], homes[2]);
+        assert_ne!(homes[0], homes[2]);
+        assert_eq!(homes[3], homes[0], "the fourth thread shares the first home");
+        let other = build_pool_per_thread(URL, 6, 3).unwrap();
+        let _ = home_of(&other);
+        assert_eq!(home_of(&pool), home_of(&pool), "a second pool does not move this thread's home");
+    }
 }

@@ -133,7 +133,8 @@ pub struct Settings {
     #[arg(global = true, long, env = "CONFAB_WRITERS", default_value_t = 4)]
     pub writers: usize,
 
-    /// Maximum number of pooled database connections.
+    /// Maximum number of pooled database connections, split evenly between the HTTP workers
+    /// and the main thread (each keeps to connections it drives itself).
     #[arg(global = true, long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
 
