@@ -15,6 +15,7 @@ pub mod schema;
 pub mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transaction;
 
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{DbPool, PoolError};

@@ -15,10 +15,10 @@ mod store;
 use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use futures_util::future::try_join;
 use protocol::media::Attachment;
-use protocol::{MessageId, UserId};
+use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
 pub use command::{Applied, Command, Deleter, NewMessage, Outcome};
@@ -75,7 +75,15 @@ async fn try_batch(
         candidates.push(i);
     }
     let commands: Vec<&Command> = candidates.iter().map(|&i| &batch[i]).collect();
-    let outcomes = conn.transaction(async |conn| apply_locked(conn, &commands).await).await?;
+    // Sends already stored (a client retrying after a lost ack) are answered from the stored
+    // row. That check and the locking read are independent, so they go to the server together
+    // with `BEGIN` (pipelined): one round trip of a batch's three (these, the write, COMMIT).
+    let outcomes = crate::transaction::begun_with(
+        conn,
+        async |shared| try_join(already_stored(shared, &commands), facts::lock_conversations(shared, &commands)).await,
+        async |conn, (stored, conversations)| apply_locked(conn, &commands, stored, conversations).await,
+    )
+    .await?;
     for (i, outcome) in candidates.into_iter().zip(outcomes) {
         answers[i] = Some(outcome);
     }
@@ -92,18 +100,15 @@ async fn try_batch(
     Ok(answers.into_iter().map(|a| a.unwrap_or(Err(Refusal::Conflict("command was not processed; retry")))).collect())
 }
 
-/// Inside the transaction: finds the sends already stored, locks and reads the facts, applies
-/// every other command to the draft, and writes what the accepted ones changed.
+/// Inside the transaction, with the sends found stored and the conversations locked: reads the
+/// rest of the facts, applies every other command to the draft, and writes what the accepted
+/// ones changed.
 async fn apply_locked(
     conn: &mut AsyncPgConnection,
     commands: &[&Command],
+    stored: Vec<MessageRow>,
+    conversations: HashMap<ConversationId, facts::Locked>,
 ) -> diesel::QueryResult<Vec<Result<Applied, Refusal>>> {
-    // Sends already stored (a client retrying after a lost ack) are answered from the stored
-    // row. That check and the locking read are independent, so they go to the server together
-    // (pipelined): one round trip of a batch's four (BEGIN, these, the write, COMMIT).
-    let shared: &AsyncPgConnection = conn;
-    let (stored, conversations) =
-        try_join(already_stored(shared, commands), facts::lock_conversations(shared, commands)).await?;
     let mut stored = with_attachments(conn, stored).await?;
     let found: Vec<Option<(MessageRow, Vec<Attachment>)>> = commands
         .iter()
