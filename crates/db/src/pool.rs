@@ -4,17 +4,20 @@
 //! The pool is a set of deadpool pools, one per *home* thread. A diesel-async connection's I/O
 //! runs as a task on the runtime of the thread that opened it, so a connection opened on one
 //! actix worker and used by another wakes a second thread on every round trip (measured on a
-//! WebSocket handshake: ~5 % more server CPU each, and handshakes/s 13 % lower; BENCHMARKS.md).
-//! Each thread is given a home the first time it checks out, round robin, so the server's
-//! workers and its main thread each keep to connections they drive themselves. deadpool has no
-//! notion of thread affinity, hence this thin layer over it.
+//! WebSocket handshake: handshakes/s 6 % lower in six pairs of six; BENCHMARKS.md, session 17).
+//! The server's threads claim their homes as they start ([`DbPool::claim_home`]); any other
+//! thread is given one, round robin, at its first checkout. A checkout takes a connection of
+//! its own home when one is free, else an idle one of another home, and only then waits for
+//! its own: homes are a preference, never a reason to wait while connections sit idle. deadpool
+//! has no notion of thread affinity, hence this thin layer over it.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use deadpool::managed::{TimeoutType, Timeouts};
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError as DeadpoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -41,6 +44,8 @@ pub struct PoolStatus {
     pub size: usize,
     /// Open connections not lent out.
     pub available: usize,
+    /// Checkouts waiting for a connection.
+    pub waiting: usize,
 }
 
 /// Numbers each pool built, for [`HOME_OF`].
@@ -78,19 +83,22 @@ pub fn build_pool(url: &str, max_size: usize) -> Result<DbPool, PoolError> {
 }
 
 /// Builds a pool of at most `max_size` connections to `url` split evenly over `homes` home
-/// threads (each home at least one), without connecting yet.
+/// threads (fewer homes when there are fewer connections than that), without connecting yet.
 pub fn build_pool_per_thread(url: &str, max_size: usize, homes: usize) -> Result<DbPool, PoolError> {
-    let homes = homes.max(1);
+    if max_size == 0 {
+        return Err(PoolError::Build("the pool needs at least one connection".to_owned()));
+    }
+    let homes = homes.clamp(1, max_size);
     let pools =
         (0..homes).map(|home| build_home(url, share(max_size, homes, home))).collect::<Result<Box<[_]>, _>>()?;
     let id = NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed);
     Ok(DbPool { homes: Arc::new(Homes { id, pools, next: AtomicUsize::new(0) }) })
 }
 
-/// Home `home`'s part of `total` connections split over `homes`: the remainder goes to the
-/// first homes, and no home is left without a connection.
+/// Home `home`'s part of `total` connections split over `homes` (at most `total`): the
+/// remainder goes to the first homes.
 fn share(total: usize, homes: usize, home: usize) -> usize {
-    (total / homes + usize::from(home < total % homes)).max(1)
+    total / homes + usize::from(home < total % homes)
 }
 
 fn build_home(url: &str, max_size: usize) -> Result<Pool<AsyncPgConnection>, PoolError> {
@@ -111,13 +119,19 @@ fn build_home(url: &str, max_size: usize) -> Result<Pool<AsyncPgConnection>, Poo
 }
 
 impl DbPool {
-    /// The pool of the calling thread's home, given one on its first checkout.
-    fn home(&self) -> &Pool<AsyncPgConnection> {
+    /// Makes the calling thread the next home's (round robin), unless it has one already: the
+    /// server's main thread and each HTTP worker call it as they start, so each has its own.
+    pub fn claim_home(&self) {
+        let _ = self.home_index();
+    }
+
+    /// The index of the calling thread's home, given one on first use.
+    fn home_index(&self) -> usize {
         let homes = &self.homes;
         if homes.pools.len() == 1 {
-            return &homes.pools[0];
+            return 0;
         }
-        let index = HOME_OF.with_borrow_mut(|known| {
+        HOME_OF.with_borrow_mut(|known| {
             if let Some(&(_, home)) = known.iter().find(|(id, _)| *id == homes.id) {
                 return home;
             }
@@ -127,18 +141,38 @@ impl DbPool {
             }
             known.push((homes.id, home));
             home
-        });
-        &homes.pools[index]
+        })
+    }
+
+    /// A connection: one of this thread's home if it has one free (or room to open one), else
+    /// an idle one of another home, else the first of its home's to come free.
+    async fn get(&self) -> Result<PooledConn, DeadpoolError> {
+        let pools = &self.homes.pools;
+        let own = &pools[self.home_index()];
+        let now = |pool: &Pool<AsyncPgConnection>| Timeouts { wait: Some(Duration::ZERO), ..pool.timeouts() };
+        match own.timeout_get(&now(own)).await {
+            Err(DeadpoolError::Timeout(TimeoutType::Wait)) => {}
+            done => return done,
+        }
+        // Only idle connections are borrowed: one opened here for another home would be driven
+        // by this thread for the rest of its life.
+        for other in pools.iter().filter(|p| !std::ptr::eq(*p, own) && p.status().available > 0) {
+            if let Ok(conn) = other.timeout_get(&now(other)).await {
+                return Ok(conn);
+            }
+        }
+        own.get().await
     }
 
     /// Connections held and lent, over every home.
     pub fn status(&self) -> PoolStatus {
         self.homes.pools.iter().map(Pool::status).fold(
-            PoolStatus { max_size: 0, size: 0, available: 0 },
+            PoolStatus { max_size: 0, size: 0, available: 0, waiting: 0 },
             |sum, home| PoolStatus {
                 max_size: sum.max_size + home.max_size,
                 size: sum.size + home.size,
                 available: sum.available + home.available,
+                waiting: sum.waiting + home.waiting,
             },
         )
     }
@@ -151,7 +185,7 @@ pub const WAIT_METRIC: &str = "confab_db_pool_wait_seconds";
 /// how long it waited ([`WAIT_METRIC`]).
 pub async fn checkout(pool: &DbPool) -> Result<PooledConn, PoolError> {
     let started = Instant::now();
-    let conn = pool.home().get().await.map_err(|e| PoolError::Unavailable(describe_pool_error(&e)));
+    let conn = pool.get().await.map_err(|e| PoolError::Unavailable(describe_pool_error(&e)));
     metrics::histogram!(WAIT_METRIC).record(started.elapsed().as_secs_f64());
     conn
 }
@@ -164,8 +198,8 @@ pub async fn ping(pool: &DbPool) -> Result<Duration, PoolError> {
     Ok(started.elapsed())
 }
 
-fn describe_pool_error(e: &diesel_async::pooled_connection::deadpool::PoolError) -> String {
-    use diesel_async::pooled_connection::deadpool::PoolError as E;
+fn describe_pool_error(e: &DeadpoolError) -> String {
+    use DeadpoolError as E;
     match e {
         E::Timeout(_) => "timed out waiting for a database connection".to_owned(),
         E::Backend(inner) => format!("cannot connect to the database: {inner}"),
@@ -210,21 +244,25 @@ mod tests {
     const URL: &str = "postgres://nobody@127.0.0.1:1/none";
 
     #[test]
-    fn connections_are_split_evenly_and_every_home_gets_one() {
+    fn connections_are_split_evenly_and_never_exceed_the_size() {
         let sizes = |total, homes| (0..homes).map(|home| share(total, homes, home)).collect::<Vec<_>>();
         assert_eq!(sizes(16, 3), [6, 5, 5]);
         assert_eq!(sizes(16, 4), [4, 4, 4, 4]);
-        assert_eq!(sizes(2, 3), [1, 1, 1]);
         assert_eq!(build_pool_per_thread(URL, 16, 3).unwrap().status().max_size, 16);
-        assert_eq!(build_pool(URL, 16).unwrap().status(), PoolStatus { max_size: 16, size: 0, available: 0 });
+        let few = build_pool_per_thread(URL, 2, 3).unwrap();
+        assert_eq!(few.homes.pools.len(), 2, "fewer homes than threads rather than more connections");
+        assert_eq!(few.status().max_size, 2);
+        assert!(build_pool_per_thread(URL, 0, 3).is_err());
+        let empty = PoolStatus { max_size: 16, size: 0, available: 0, waiting: 0 };
+        assert_eq!(build_pool(URL, 16).unwrap().status(), empty);
     }
 
     #[test]
     fn each_thread_keeps_its_own_home_and_newcomers_take_turns() {
         let pool = build_pool_per_thread(URL, 6, 3).unwrap();
         let home_of = |pool: &DbPool| {
-            let home = pool.home() as *const _ as usize;
-            assert_eq!(pool.home() as *const _ as usize, home, "a thread stays at home");
+            let home = pool.home_index();
+            assert_eq!(pool.home_index(), home, "a thread stays at home");
             home
         };
         let homes: Vec<usize> = (0..4)
@@ -233,12 +271,23 @@ mod tests {
                 std::thread::spawn(move || home_of(&pool)).join().unwrap()
             })
             .collect();
-        assert_ne!(homes[0], homes[1]);
-        assert_ne!(homes[1], homes[2]);
-        assert_ne!(homes[0], homes[2]);
-        assert_eq!(homes[3], homes[0], "the fourth thread shares the first home");
+        assert_eq!(homes, [0, 1, 2, 0], "round robin, the fourth sharing the first's");
         let other = build_pool_per_thread(URL, 6, 3).unwrap();
         let _ = home_of(&other);
-        assert_eq!(home_of(&pool), home_of(&pool), "a second pool does not move this thread's home");
+        assert_eq!(home_of(&pool), 1, "a second pool does not move this thread's home");
+    }
+
+    #[test]
+    fn a_claim_keeps_a_home_already_given() {
+        let pool = build_pool_per_thread(URL, 6, 3).unwrap();
+        pool.claim_home();
+        pool.claim_home();
+        assert_eq!(pool.home_index(), 0);
+        let worker = pool.clone();
+        let claimed = std::thread::spawn(move || {
+            worker.claim_home();
+            worker.home_index()
+        });
+        assert_eq!(claimed.join().unwrap(), 1, "the next thread claims the next home");
     }
 }

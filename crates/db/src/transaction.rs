@@ -3,12 +3,14 @@
 //! first statement is sent.
 //!
 //! diesel-async sends the statements of futures polled together on one connection without
-//! waiting for each answer (pipelining), in the order the futures are first polled. `BEGIN`
-//! (a simple query, sent on its future's first poll) is polled before the reads, so the server
-//! runs it first and the reads run inside the transaction. diesel has no transaction API that
-//! pipelines, hence this: it keeps diesel-async's transaction manager informed, so the commit,
-//! the rollback and the pool's check that no connection returns with a transaction open work
-//! as they do for `AsyncConnection::transaction`.
+//! waiting for each answer (pipelining). `BEGIN` is a simple query, put on the connection's
+//! queue on its future's first poll, and it is polled before the reads, so the server runs it
+//! first: a read whose statement is cached is queued right behind it, one still to be prepared
+//! later still (after its prepare's answer, which costs that read a round trip of its own on a
+//! fresh connection). diesel has no transaction API that pipelines, hence this: it keeps
+//! diesel-async's transaction manager informed, so commit and rollback work as they do for
+//! `AsyncConnection::transaction`, and so does the pool's check, at the next checkout, that a
+//! connection left with a transaction open (a batch dropped half-way) is discarded, not lent.
 
 use diesel::QueryResult;
 use diesel::connection::TransactionDepthChange;
@@ -16,7 +18,8 @@ use diesel_async::{AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnect
 use futures_util::future::join;
 
 /// Runs `first` pipelined with `BEGIN`, then `rest` with what it read, and commits; rolls back
-/// if either fails. Inside an open transaction it nests as `AsyncConnection::transaction` does
+/// if either fails. `first` should only read (and lock): should `BEGIN` itself fail, what
+/// `first` sent has run outside any transaction. Inside an open transaction it nests as `AsyncConnection::transaction` does
 /// (a savepoint, `first` sent once it is set).
 pub async fn begun_with<R, T>(
     conn: &mut AsyncPgConnection,

@@ -72,6 +72,7 @@ impl Application {
         let workers = worker_threads(settings.workers);
         // One home for each HTTP worker and one for the main thread (writer, hub, deliveries).
         let pool = db::pool::build_pool_per_thread(&database_url, settings.db_pool_size, workers + 1)?;
+        pool.claim_home();
         let jwt_secret = secrets::load_or_create_jwt_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
         let mut doc = crate::openapi::document();
         doc.merge(<crate::ws::session::GatewayApi as utoipa::OpenApi>::openapi());
@@ -275,6 +276,8 @@ fn serve(
     let gateway = web::Data::new(hub);
     let draining = web::Data::new(draining);
     let server = HttpServer::new(move || {
+        // Called on each worker's thread as it starts: each takes a home of its own.
+        data.pool.claim_home();
         App::new()
             .app_data(data.clone())
             .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(error::json_error))

@@ -77,7 +77,8 @@ async fn try_batch(
     let commands: Vec<&Command> = candidates.iter().map(|&i| &batch[i]).collect();
     // Sends already stored (a client retrying after a lost ack) are answered from the stored
     // row. That check and the locking read are independent, so they go to the server together
-    // with `BEGIN` (pipelined): one round trip of a batch's three (these, the write, COMMIT).
+    // with `BEGIN` (pipelined): one round trip of a plain batch's three (these, the write,
+    // COMMIT); inside the `--bus postgres` publisher's transaction it is a savepoint instead.
     let outcomes = crate::transaction::begun_with(
         conn,
         async |shared| try_join(already_stored(shared, &commands), facts::lock_conversations(shared, &commands)).await,
