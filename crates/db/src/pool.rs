@@ -44,8 +44,6 @@ pub struct PoolStatus {
     pub size: usize,
     /// Open connections not lent out.
     pub available: usize,
-    /// Checkouts waiting for a connection.
-    pub waiting: usize,
 }
 
 /// Numbers each pool built, for [`HOME_OF`].
@@ -167,12 +165,11 @@ impl DbPool {
     /// Connections held and lent, over every home.
     pub fn status(&self) -> PoolStatus {
         self.homes.pools.iter().map(Pool::status).fold(
-            PoolStatus { max_size: 0, size: 0, available: 0, waiting: 0 },
+            PoolStatus { max_size: 0, size: 0, available: 0 },
             |sum, home| PoolStatus {
                 max_size: sum.max_size + home.max_size,
                 size: sum.size + home.size,
                 available: sum.available + home.available,
-                waiting: sum.waiting + home.waiting,
             },
         )
     }
@@ -253,7 +250,7 @@ mod tests {
         assert_eq!(few.homes.pools.len(), 2, "fewer homes than threads rather than more connections");
         assert_eq!(few.status().max_size, 2);
         assert!(build_pool_per_thread(URL, 0, 3).is_err());
-        let empty = PoolStatus { max_size: 16, size: 0, available: 0, waiting: 0 };
+        let empty = PoolStatus { max_size: 16, size: 0, available: 0 };
         assert_eq!(build_pool(URL, 16).unwrap().status(), empty);
     }
 

@@ -104,40 +104,33 @@ impl Spa {
 #[derive(Clone, Debug)]
 struct IndexHtml {
     identity: Bytes,
-    brotli: Option<Bytes>,
-    gzip: Option<Bytes>,
+    packed: Vec<(ContentEncoding, Bytes)>,
 }
 
 impl IndexHtml {
     fn new(identity: Bytes) -> Self {
-        let smaller = |packed: std::io::Result<Vec<u8>>| {
-            packed.ok().filter(|packed| packed.len() < identity.len()).map(Bytes::from)
-        };
         let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
         let mut brotli = Vec::new();
         let brotli = brotli::BrotliCompress(&mut &identity[..], &mut brotli, &params).map(|_| brotli);
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         let gzip = gzip.write_all(&identity).and_then(|()| gzip.finish());
-        Self { brotli: smaller(brotli), gzip: smaller(gzip), identity }
+        let packed = [(ContentEncoding::Brotli, brotli), (ContentEncoding::Gzip, gzip)]
+            .into_iter()
+            .filter_map(|(encoding, body)| {
+                body.ok().filter(|body| body.len() < identity.len()).map(|b| (encoding, b.into()))
+            })
+            .collect();
+        Self { identity, packed }
     }
 
     /// The page in the best encoding `req` accepts. index.html names the hashed assets of the
     /// current build: never cached without asking.
     fn response(&self, req: &HttpRequest) -> HttpResponse {
-        let mut offered = vec![Encoding::identity()];
-        for (encoding, body) in [(Encoding::brotli(), &self.brotli), (Encoding::gzip(), &self.gzip)] {
-            if body.is_some() {
-                offered.push(encoding);
-            }
-        }
+        let offered = std::iter::once(Encoding::identity())
+            .chain(self.packed.iter().map(|(encoding, _)| Encoding::Known(*encoding)))
+            .collect::<Vec<_>>();
         let chosen = req.get_header::<AcceptEncoding>().and_then(|accept| accept.negotiate(offered.iter()));
-        let packed = match chosen {
-            Some(Encoding::Known(ContentEncoding::Brotli)) => {
-                self.brotli.as_ref().map(|b| (ContentEncoding::Brotli, b))
-            }
-            Some(Encoding::Known(ContentEncoding::Gzip)) => self.gzip.as_ref().map(|b| (ContentEncoding::Gzip, b)),
-            _ => None,
-        };
+        let packed = self.packed.iter().find(|(encoding, _)| chosen == Some(Encoding::Known(*encoding)));
         let mut response = HttpResponse::Ok();
         response
             .content_type("text/html; charset=utf-8")
