@@ -114,7 +114,7 @@ impl Watcher {
     }
 
     /// Reads events until as many as `expected` holds have come, then for [`QUIET`] more; the
-    /// seqs received per conversation, in arrival order.
+    /// seqs received per conversation after those `ready` listed, in arrival order.
     async fn received(&mut self, expected: &HashMap<ConversationId, Vec<i64>>) -> HashMap<ConversationId, Vec<i64>> {
         let total: usize = expected.values().map(Vec::len).sum();
         let mut received: HashMap<ConversationId, Vec<i64>> = HashMap::new();
@@ -125,6 +125,11 @@ impl Watcher {
             let until = quiet_until.unwrap_or(deadline);
             let left = until.saturating_duration_since(tokio::time::Instant::now());
             match self.socket.next_within(left).await {
+                // An event committed between the subscription and `ready`'s read is both within
+                // `ready`'s `last_seq` and delivered live; a client ignores it by the protocol's
+                // `seq <= known` rule (docs/protocol.md), and so does this one.
+                Ok(Some(ServerFrame::Event { event }))
+                    if self.start.get(&event.conversation_id).is_some_and(|&known| event.seq <= known) => {}
                 Ok(Some(ServerFrame::Event { event })) => {
                     received.entry(event.conversation_id).or_default().push(event.seq);
                     count += 1;
