@@ -1,12 +1,14 @@
 //! `db::transaction::begun_with`: the reads sent with `BEGIN` run inside the transaction (a
 //! write among them is undone with it), a failure anywhere rolls everything back, success
 //! commits, the connection is left with no transaction open, and inside a transaction it nests.
+//! `db::transaction::last_then_commit`: the `COMMIT` sent with the last statement never
+//! overtakes it, whether the statement is prepared on the connection yet or not.
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test, with its location")]
 
 use diesel::QueryableByName;
 use diesel::result::Error;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Integer};
 use diesel_async::{
     AnsiTransactionManager, AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection, TransactionManager,
 };
@@ -104,4 +106,60 @@ async fn inside_a_transaction_it_nests() {
     .await
     .unwrap();
     assert_eq!(rows(&mut conn).await, 2);
+}
+
+/// The last statement: inserts `10 / divisor`, so a divisor of 0 fails it when it runs.
+fn last(divisor: i32) -> db::prepared::Prepared<'static> {
+    db::prepared::prepared("INSERT INTO noted VALUES (10 / $1)").bind::<Integer, _>(divisor)
+}
+
+async fn noted_then_last(conn: &mut AsyncPgConnection, divisor: i32) -> diesel::QueryResult<usize> {
+    db::transaction::begun_with(
+        conn,
+        async |shared| note(shared, 1).await,
+        async |conn, _| db::transaction::last_then_commit(conn, last(divisor)).await,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_last_statement_still_to_prepare_fails_inside_the_transaction() {
+    let (_database, mut conn) = connection().await;
+    // Its first run on this connection: the statement is prepared before it is sent. Had
+    // `COMMIT` left with the prepare, the note would have committed before the statement ran.
+    let failed = noted_then_last(&mut conn, 0).await;
+    assert!(failed.is_err(), "division by zero is the answer");
+    assert_eq!(rows(&mut conn).await, 0, "the note is undone with the failed statement");
+    assert!(no_transaction_open(&mut conn));
+}
+
+#[tokio::test]
+async fn a_prepared_last_statement_commits_or_fails_with_the_whole() {
+    let (_database, mut conn) = connection().await;
+    assert_eq!(noted_then_last(&mut conn, 1).await.unwrap(), 1);
+    assert_eq!(rows(&mut conn).await, 2, "the note and the last statement's row");
+    assert!(no_transaction_open(&mut conn));
+    // Now prepared on this connection, so `COMMIT` travels with it; when it fails, `COMMIT`
+    // rolls back what came before.
+    assert!(noted_then_last(&mut conn, 0).await.is_err());
+    assert_eq!(rows(&mut conn).await, 2, "nothing of the failed batch stays");
+    assert!(no_transaction_open(&mut conn));
+    assert_eq!(noted_then_last(&mut conn, 2).await.unwrap(), 1);
+    assert_eq!(rows(&mut conn).await, 4);
+}
+
+#[tokio::test]
+async fn a_last_statement_inside_a_transaction_leaves_it_open() {
+    let (_database, mut conn) = connection().await;
+    conn.transaction::<(), Error, _>(async |conn| {
+        assert_eq!(noted_then_last(conn, 1).await?, 1);
+        assert!(!no_transaction_open(conn), "the outer transaction is still open");
+        assert!(noted_then_last(conn, 0).await.is_err());
+        assert_eq!(rows(conn).await, 2, "only the failed nested part is undone");
+        Err(Error::RollbackTransaction)
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(rows(&mut conn).await, 0, "all undone with the outer transaction");
+    assert!(no_transaction_open(&mut conn));
 }

@@ -77,8 +77,8 @@ async fn try_batch(
     let commands: Vec<&Command> = candidates.iter().map(|&i| &batch[i]).collect();
     // Sends already stored (a client retrying after a lost ack) are answered from the stored
     // row. That check and the locking read are independent, so they go to the server together
-    // with `BEGIN` (pipelined): one round trip of a plain batch's three (these, the write,
-    // COMMIT); inside the `--bus postgres` publisher's transaction it is a savepoint instead.
+    // with `BEGIN` (pipelined), and `COMMIT` goes with the write: a plain batch takes two round
+    // trips; inside the `--bus postgres` publisher's transaction it is a savepoint instead.
     let outcomes = crate::transaction::begun_with(
         conn,
         async |shared| try_join(already_stored(shared, &commands), facts::lock_conversations(shared, &commands)).await,
@@ -129,7 +129,7 @@ async fn apply_locked(
             _ => draft.apply(command),
         })
         .collect();
-    store::write(conn, &draft.into_changes()).await?;
+    store::write_and_commit(conn, &draft.into_changes()).await?;
     Ok(outcomes)
 }
 

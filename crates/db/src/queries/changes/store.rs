@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::rules::Changes;
 use crate::columns::{StoredKind, StoredRole};
-use crate::prepared::prepared;
+use crate::prepared::{Prepared, prepared};
 
 /// Conversations the batch creates (before anything that refers to them).
 const CREATE: &str = "\
@@ -123,130 +123,147 @@ fn uuid_array_literal(ids: &[Uuid]) -> String {
     literal
 }
 
-/// Writes `changes` in the open transaction.
-pub(super) async fn write(conn: &mut AsyncPgConnection, changes: &Changes) -> QueryResult<()> {
+/// Writes `changes` as the open transaction's last statements, in the order above, and ends
+/// the transaction with the last of them (`COMMIT` goes with it: `transaction::last_then_commit`).
+/// With nothing to write it leaves the transaction open for `transaction::begun_with` to commit.
+pub(super) async fn write_and_commit(conn: &mut AsyncPgConnection, changes: &Changes) -> QueryResult<()> {
+    let statements = statements(changes);
+    let count = statements.len();
+    for (i, statement) in statements.into_iter().enumerate() {
+        if i + 1 == count {
+            crate::transaction::last_then_commit(conn, statement).await?;
+        } else {
+            statement.execute(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The statements that write `changes`, each only when it has rows to write.
+fn statements(changes: &Changes) -> Vec<Prepared<'_>> {
+    let mut statements = Vec::new();
     let at = changes.at;
     if !changes.created.is_empty() {
         let c = &changes.created;
-        prepared(CREATE)
-            .bind::<Array<SqlUuid>, _>(c.iter().map(|c| c.id.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(c.iter().map(|c| StoredKind(c.kind).name()).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(c.iter().map(|c| c.title.as_str()).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Text>>, _>(c.iter().map(|c| c.dm_key.as_deref()).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(c.iter().map(|c| c.created_by.0).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(c.iter().map(|c| c.last_seq).collect::<Vec<_>>())
-            .bind::<Timestamptz, _>(at)
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(CREATE)
+                .bind::<Array<SqlUuid>, _>(c.iter().map(|c| c.id.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(c.iter().map(|c| StoredKind(c.kind).name()).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(c.iter().map(|c| c.title.as_str()).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Text>>, _>(c.iter().map(|c| c.dm_key.as_deref()).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(c.iter().map(|c| c.created_by.0).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(c.iter().map(|c| c.last_seq).collect::<Vec<_>>())
+                .bind::<Timestamptz, _>(at),
+        );
     }
     if !changes.moved.is_empty() || !changes.stored.is_empty() || !changes.events.is_empty() {
         let m = &changes.stored;
         let e = &changes.events;
-        prepared(LOG)
-            .bind::<Array<SqlUuid>, _>(changes.moved.iter().map(|m| m.0.0).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(changes.moved.iter().map(|m| m.1).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(changes.moved.iter().map(|m| m.2.as_str()).collect::<Vec<_>>())
-            .bind::<Timestamptz, _>(at)
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(m.iter().map(|m| m.seq).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.sender_id.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.client_msg_id).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(m.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
-            .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.reply_to).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.edited_at).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.deleted_at).collect::<Vec<_>>())
-            .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.deleted_by).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(e.iter().map(|e| e.conversation.0).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(e.iter().map(|e| e.seq).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(e.iter().map(|e| e.kind).collect::<Vec<_>>())
-            .bind::<Array<Nullable<SqlUuid>>, _>(e.iter().map(|e| e.message_id).collect::<Vec<_>>())
-            .bind::<Array<Jsonb>, _>(e.iter().map(|e| &e.payload).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(m.iter().map(|m| uuid_array_literal(&m.mentions)).collect::<Vec<_>>())
-            .bind::<Array<Bool>, _>(m.iter().map(|m| m.forwarded).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
-            .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_latitude).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_longitude).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Integer>>, _>(m.iter().map(|m| m.location_accuracy_m).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Text>>, _>(m.iter().map(|m| m.display_name.as_deref()).collect::<Vec<_>>())
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(LOG)
+                .bind::<Array<SqlUuid>, _>(changes.moved.iter().map(|m| m.0.0).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(changes.moved.iter().map(|m| m.1).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(changes.moved.iter().map(|m| m.2.as_str()).collect::<Vec<_>>())
+                .bind::<Timestamptz, _>(at)
+                .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.conversation_id.0).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(m.iter().map(|m| m.seq).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.sender_id.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.client_msg_id).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(m.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
+                .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.reply_to).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.edited_at).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.deleted_at).collect::<Vec<_>>())
+                .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.deleted_by).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(e.iter().map(|e| e.conversation.0).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(e.iter().map(|e| e.seq).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(e.iter().map(|e| e.kind).collect::<Vec<_>>())
+                .bind::<Array<Nullable<SqlUuid>>, _>(e.iter().map(|e| e.message_id).collect::<Vec<_>>())
+                .bind::<Array<Jsonb>, _>(e.iter().map(|e| &e.payload).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(m.iter().map(|m| uuid_array_literal(&m.mentions)).collect::<Vec<_>>())
+                .bind::<Array<Bool>, _>(m.iter().map(|m| m.forwarded).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
+                .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_latitude).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Double>>, _>(m.iter().map(|m| m.location_longitude).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Integer>>, _>(m.iter().map(|m| m.location_accuracy_m).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Text>>, _>(m.iter().map(|m| m.display_name.as_deref()).collect::<Vec<_>>()),
+        );
     }
     if !changes.changed.is_empty() {
         let m = &changes.changed;
-        prepared(CHANGE_MESSAGES)
-            .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(m.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.edited_at).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.deleted_at).collect::<Vec<_>>())
-            .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.deleted_by).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
-            .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>())
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(CHANGE_MESSAGES)
+                .bind::<Array<SqlUuid>, _>(m.iter().map(|m| m.id.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(m.iter().map(|m| m.body.as_str()).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.edited_at).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.deleted_at).collect::<Vec<_>>())
+                .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.deleted_by).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Timestamptz>>, _>(m.iter().map(|m| m.pinned_at).collect::<Vec<_>>())
+                .bind::<Array<Nullable<SqlUuid>>, _>(m.iter().map(|m| m.pinned_by).collect::<Vec<_>>()),
+        );
     }
     if !changes.attached.is_empty() {
         let a = &changes.attached;
-        prepared(ATTACH)
-            .bind::<Array<SqlUuid>, _>(a.iter().map(|a| a.0.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(a.iter().map(|a| a.1.0).collect::<Vec<_>>())
-            .bind::<Array<SmallInt>, _>(a.iter().map(|a| a.2).collect::<Vec<_>>())
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(ATTACH)
+                .bind::<Array<SqlUuid>, _>(a.iter().map(|a| a.0.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(a.iter().map(|a| a.1.0).collect::<Vec<_>>())
+                .bind::<Array<SmallInt>, _>(a.iter().map(|a| a.2).collect::<Vec<_>>()),
+        );
     }
     if !changes.detached.is_empty() {
-        prepared(DETACH)
-            .bind::<Array<SqlUuid>, _>(changes.detached.iter().map(|m| m.0).collect::<Vec<_>>())
-            .execute(conn)
-            .await?;
+        statements
+            .push(prepared(DETACH).bind::<Array<SqlUuid>, _>(changes.detached.iter().map(|m| m.0).collect::<Vec<_>>()));
     }
     if !changes.described.is_empty() {
-        prepared(DESCRIBE)
-            .bind::<Array<SqlUuid>, _>(changes.described.iter().map(|d| d.0.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(changes.described.iter().map(|d| d.1.as_str()).collect::<Vec<_>>())
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(DESCRIBE)
+                .bind::<Array<SqlUuid>, _>(changes.described.iter().map(|d| d.0.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(changes.described.iter().map(|d| d.1.as_str()).collect::<Vec<_>>()),
+        );
     }
     if !changes.photos.is_empty() {
-        prepared(PHOTO)
-            .bind::<Array<SqlUuid>, _>(changes.photos.iter().map(|p| p.0.0).collect::<Vec<_>>())
-            .bind::<Array<Nullable<SqlUuid>>, _>(changes.photos.iter().map(|p| p.1.map(|m| m.0)).collect::<Vec<_>>())
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(PHOTO)
+                .bind::<Array<SqlUuid>, _>(changes.photos.iter().map(|p| p.0.0).collect::<Vec<_>>())
+                .bind::<Array<Nullable<SqlUuid>>, _>(
+                    changes.photos.iter().map(|p| p.1.map(|m| m.0)).collect::<Vec<_>>(),
+                ),
+        );
     }
     if !changes.reactions_added.is_empty() || !changes.reactions_removed.is_empty() {
         let (added, removed) = (&changes.reactions_added, &changes.reactions_removed);
-        prepared(CHANGE_REACTIONS)
-            .bind::<Array<SqlUuid>, _>(added.iter().map(|r| r.0.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(added.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(added.iter().map(|r| r.2.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(removed.iter().map(|r| r.0.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(removed.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(removed.iter().map(|r| r.2.0).collect::<Vec<_>>())
-            .bind::<Timestamptz, _>(at)
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(CHANGE_REACTIONS)
+                .bind::<Array<SqlUuid>, _>(added.iter().map(|r| r.0.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(added.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(added.iter().map(|r| r.2.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(removed.iter().map(|r| r.0.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(removed.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(removed.iter().map(|r| r.2.0).collect::<Vec<_>>())
+                .bind::<Timestamptz, _>(at),
+        );
     }
     if !changes.joined.is_empty() || !changes.parted.is_empty() || !changes.roles.is_empty() {
-        prepared(CHANGE_MEMBERS)
-            .bind::<Array<SqlUuid>, _>(changes.joined.iter().map(|j| j.0.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(changes.joined.iter().map(|j| j.1.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(changes.joined.iter().map(|j| StoredRole(j.2).name()).collect::<Vec<_>>())
-            .bind::<Array<Timestamptz>, _>(changes.joined.iter().map(|j| j.3).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(changes.parted.iter().map(|p| p.0.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(changes.parted.iter().map(|p| p.1.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(changes.roles.iter().map(|r| r.0.0).collect::<Vec<_>>())
-            .bind::<Array<SqlUuid>, _>(changes.roles.iter().map(|r| r.1.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(changes.roles.iter().map(|r| StoredRole(r.2).name()).collect::<Vec<_>>())
-            .execute(conn)
-            .await?;
+        statements.push(
+            prepared(CHANGE_MEMBERS)
+                .bind::<Array<SqlUuid>, _>(changes.joined.iter().map(|j| j.0.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(changes.joined.iter().map(|j| j.1.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(changes.joined.iter().map(|j| StoredRole(j.2).name()).collect::<Vec<_>>())
+                .bind::<Array<Timestamptz>, _>(changes.joined.iter().map(|j| j.3).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(changes.parted.iter().map(|p| p.0.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(changes.parted.iter().map(|p| p.1.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(changes.roles.iter().map(|r| r.0.0).collect::<Vec<_>>())
+                .bind::<Array<SqlUuid>, _>(changes.roles.iter().map(|r| r.1.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(changes.roles.iter().map(|r| StoredRole(r.2).name()).collect::<Vec<_>>()),
+        );
     }
     if !changes.expired.is_empty() {
         // Last: removing a message sets its replies' `reply_to` to NULL, which must not meet an
         // edit of the same reply within one statement.
         let ids: Vec<Uuid> = changes.expired.iter().map(|m| m.0).collect();
-        prepared("DELETE FROM messages WHERE id = ANY($1)").bind::<Array<SqlUuid>, _>(ids).execute(conn).await?;
+        statements.push(prepared("DELETE FROM messages WHERE id = ANY($1)").bind::<Array<SqlUuid>, _>(ids));
     }
-    Ok(())
+    statements
 }
