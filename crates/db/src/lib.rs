@@ -12,6 +12,7 @@ pub mod pool;
 pub mod prepared;
 pub mod queries;
 pub mod schema;
+pub mod search_index;
 pub mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -132,7 +132,16 @@ impl Application {
         let push = crate::push::notifier::Notifier::start(pool.clone(), vapid, egress.clone(), Arc::new(hub.clone()))
             .await
             .context("cannot start the push notifier")?;
-        let writer = Writer::start(pool.clone(), bus.clone(), settings.writers, media.janitor.clone(), push.clone());
+        let search_index = crate::chat::search_index::SearchIndexMerger::default();
+        search_index.start(pool.clone());
+        let writer = Writer::start(
+            pool.clone(),
+            bus.clone(),
+            settings.writers,
+            media.janitor.clone(),
+            push.clone(),
+            search_index,
+        );
         let state = AppState {
             presence: Arc::new(hub.clone()),
             bus,

@@ -9,6 +9,7 @@ pub mod messages;
 pub mod pins;
 pub mod reactions;
 pub mod readers;
+pub mod search_index;
 pub mod settings;
 pub mod writer;
 

@@ -21,6 +21,7 @@ use protocol::ConversationId;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
+use super::search_index::SearchIndexMerger;
 use crate::bus::{Bus, BusMessage};
 use crate::error::ApiError;
 use crate::media::janitor::Janitor;
@@ -49,8 +50,16 @@ pub struct Writer {
 impl Writer {
     /// Starts `shards` writer tasks (at least one), each using one pooled connection per batch.
     /// `janitor` is woken after a batch that removed messages, whose files may now be unused;
-    /// `push` gets each batch's new messages after the commit, while anyone wants pushes.
-    pub fn start(pool: DbPool, bus: Bus, shards: usize, janitor: Janitor, push: Notifier) -> Self {
+    /// `push` gets each batch's new messages after the commit, while anyone wants pushes;
+    /// `search_index` is told after each batch that changed anything.
+    pub fn start(
+        pool: DbPool,
+        bus: Bus,
+        shards: usize,
+        janitor: Janitor,
+        push: Notifier,
+        search_index: SearchIndexMerger,
+    ) -> Self {
         let growth = Arc::new(Growth::default());
         let shards = (0..shards.max(1))
             .map(|_| {
@@ -61,6 +70,7 @@ impl Writer {
                     growth: growth.clone(),
                     janitor: janitor.clone(),
                     push: push.clone(),
+                    search_index: search_index.clone(),
                 };
                 tokio::spawn(run_shard(rx, shard));
                 tx
@@ -112,10 +122,11 @@ struct Shard {
     growth: Arc<Growth>,
     janitor: Janitor,
     push: Notifier,
+    search_index: SearchIndexMerger,
 }
 
 async fn run_shard(mut rx: mpsc::Receiver<Job>, shard: Shard) {
-    let Shard { pool, bus, growth, janitor, push } = shard;
+    let Shard { pool, bus, growth, janitor, push, search_index } = shard;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         // Moved apart rather than cloned: the commands (bodies up to 4,000 chars) go to the
@@ -152,6 +163,10 @@ async fn run_shard(mut rx: mpsc::Receiver<Job>, shard: Shard) {
                     answers.iter().flatten().filter(|a| matches!(a.outcome, Outcome::Sent { created: true, .. }));
                 let stored = stored.count() as u64;
                 ::metrics::counter!(metrics::MESSAGES_STORED).increment(stored);
+                // New messages and edits add search entries.
+                if answers.iter().any(Result::is_ok) {
+                    search_index.stored();
+                }
                 if growth.stored(stored) {
                     tokio::spawn(refresh_statistics(pool.clone()));
                 }

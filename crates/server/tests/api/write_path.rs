@@ -353,3 +353,50 @@ async fn two_servers_deliver_a_mixed_stream_in_seq_order() {
         }
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct Pending {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pages: i64,
+}
+
+/// Pages waiting in the message search indexes' pending lists (read without merging them).
+async fn pending_search_pages(conn: &mut AsyncPgConnection) -> i64 {
+    diesel::sql_query(
+        "SELECT ((pgstatginindex('messages_search')).pending_pages
+               + (pgstatginindex('messages_body_trgm')).pending_pages)::int8 AS pages",
+    )
+    .get_result::<Pending>(conn)
+    .await
+    .unwrap()
+    .pages
+}
+
+#[tokio::test]
+async fn new_messages_search_entries_are_merged_in_the_background() {
+    let app = TestApp::spawn().await;
+    let mut conn = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    for sql in [
+        "CREATE EXTENSION IF NOT EXISTS pgstattuple",
+        // Only the server may merge the lists here (autovacuum would merge them too).
+        "ALTER TABLE messages SET (autovacuum_enabled = false)",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    }
+    let (alice, _bob, _carol, group) = group_of_three(&app).await;
+    let mut sent = 0;
+    // Sent until a merge is seen to be needed: a send's entries go to the pending lists.
+    while pending_search_pages(&mut conn).await == 0 || sent < 20 {
+        alice.client.send_message(group, &message(&format!("words to find later, number {sent}"))).await.unwrap();
+        sent += 1;
+        assert!(sent < 2_000, "sends never left search entries pending");
+    }
+    // Far below the size at which an insert would merge them itself (4 MB): the server did.
+    tokio::time::timeout(WAIT, async {
+        while pending_search_pages(&mut conn).await > 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the pending search entries were merged within 15 s");
+}
