@@ -81,7 +81,6 @@ async fn try_batch(
     // trips; inside the `--bus postgres` publisher's transaction it is a savepoint instead.
     let outcomes = crate::transaction::begun_with(
         conn,
-        crate::transaction::Plans::Generic,
         async |shared| try_join(already_stored(shared, &commands), facts::lock_conversations(shared, &commands)).await,
         async |conn, (stored, conversations)| apply_locked(conn, &commands, stored, conversations).await,
     )
