@@ -127,16 +127,12 @@ fn uuid_array_literal(ids: &[Uuid]) -> String {
 /// the transaction with the last of them (`COMMIT` goes with it: `transaction::last_then_commit`).
 /// With nothing to write it leaves the transaction open for `transaction::begun_with` to commit.
 pub(super) async fn write_and_commit(conn: &mut AsyncPgConnection, changes: &Changes) -> QueryResult<()> {
-    let statements = statements(changes);
-    let count = statements.len();
-    for (i, statement) in statements.into_iter().enumerate() {
-        if i + 1 == count {
-            crate::transaction::last_then_commit(conn, statement).await?;
-        } else {
-            statement.execute(conn).await?;
-        }
+    let mut statements = statements(changes);
+    let Some(last) = statements.pop() else { return Ok(()) };
+    for statement in statements {
+        statement.execute(conn).await?;
     }
-    Ok(())
+    crate::transaction::last_then_commit(conn, last).await.map(drop)
 }
 
 /// The statements that write `changes`, each only when it has rows to write.
