@@ -23,8 +23,11 @@ for tool in brotli gzip; do
   command -v "$tool" >/dev/null || { echo "compress-assets: $tool is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 done
 
-# .json: the emoji picker's data (scripts/stage-emoji-data.sh).
-find "$dir" -maxdepth 1 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' -o -name '*.json' \) -print0 |
+# .json: the emoji picker's data (scripts/stage-emoji-data.sh); snippets/wasm-split: the lazily
+# loaded wasm chunks and their loader (scripts/stage-wasm-chunks.sh).
+dirs=("$dir")
+if [ -d "$dir/snippets/wasm-split" ]; then dirs+=("$dir/snippets/wasm-split"); fi
+find "${dirs[@]}" -maxdepth 1 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' -o -name '*.json' \) -print0 |
   while IFS= read -r -d '' file; do
     brotli --force --best --output="$file.br" "$file"
     gzip --force --best --keep --no-name --stdout "$file" > "$file.gz"

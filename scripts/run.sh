@@ -11,7 +11,8 @@ source scripts/env.sh
 web_inputs_hash() {
   find frontend/src frontend/style frontend/assets frontend/index.html frontend/Cargo.toml frontend/build.rs \
     frontend/locales frontend/sw.js frontend/manifest.webmanifest crates/protocol Cargo.toml Cargo.lock Trunk.toml \
-    .cargo/config.toml scripts/stage-emoji-data.sh scripts/compress-assets.sh -type f -print0 |
+    .cargo/config.toml crates/split-bindgen scripts/stage-emoji-data.sh scripts/stage-wasm-chunks.sh scripts/compress-assets.sh \
+    -type f -print0 |
     sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 hash=$(web_inputs_hash)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build and test Confab, and nothing it already has:
 # Debian packages (PostgreSQL, brotli, nats-server, Chromium), the wasm32 target, trunk,
-# wasm-bindgen-cli at the version Cargo.lock resolves, cargo-deny and its offline advisory
+# wasm-bindgen-cli at the version Cargo.lock resolves and our code-splitting wrapper around it
+# (crates/split-bindgen), cargo-deny and its offline advisory
 # database (from the snapshot in third_party/advisory-db), the npm tools (wasm-opt from binaryen,
 # Playwright), moto (an S3-compatible server for the media-store tests) and schemathesis (the
 # API contract checker of scripts/api-contract.sh), each in a Python venv under .tools/.
@@ -85,6 +86,19 @@ if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (~3 min)"
   # Not --locked: its lock file names a crate version the registry no longer has.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# crates/split-bindgen, linked as the `wasm-bindgen` trunk must find first on PATH (scripts/env.sh
+# puts .tools/split-bindgen/bin there); it cuts the web app into lazily loaded chunks, then runs the
+# real one above. Reinstalled when its sources or Cargo.lock change (it shares the workspace's
+# target dir, so that is a relink at most).
+split_bindgen_sum=$(cat Cargo.lock crates/split-bindgen/Cargo.toml crates/split-bindgen/src/*.rs | sha256sum | cut -d' ' -f1)
+split_bindgen_stamp=$ROOT/.tools/split-bindgen/.confab-installed
+if [ ! -x "$ROOT/.tools/split-bindgen/bin/wasm-bindgen" ] || [ "$(cat "$split_bindgen_stamp" 2>/dev/null)" != "$split_bindgen_sum" ]; then
+  say "installing split-bindgen (crates/split-bindgen)"
+  cargo install --locked --quiet --path crates/split-bindgen --root "$ROOT/.tools/split-bindgen" --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
+  ln -sf split-bindgen "$ROOT/.tools/split-bindgen/bin/wasm-bindgen"
+  printf '%s\n' "$split_bindgen_sum" >"$split_bindgen_stamp"
 fi
 
 # cargo-deny checks deny.toml's dependency policy (needs rustc 1.88; no network stack compiled

@@ -8,18 +8,13 @@ use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::ws::Gateway;
+use crate::chunks::{AdminPage, SocialPage, admin_page, settings_page, social_page};
 use crate::components::connection_banner::ConnectionBanner;
 use crate::components::header::Header;
+use crate::components::on_demand::OnDemand;
 use crate::components::quick_switcher::QuickSwitcher;
 use crate::locale::provide_language;
-use crate::pages::admin::{
-    audit::AdminAudit, conversation::AdminConversation, conversations::AdminConversations, dashboard::AdminDashboard,
-    user::AdminUser, users::AdminUsers,
-};
-use crate::pages::{
-    blocked::Blocked, chat::ChatPage, friends::Friends, home::Home, not_found::NotFound, people::People,
-    profile::Profile, requests::Requests, settings::Settings, sign_in::SignIn, sign_up::SignUp,
-};
+use crate::pages::{chat::ChatPage, home::Home, not_found::NotFound, sign_in::SignIn, sign_up::SignUp};
 use crate::state::chat::Chat;
 use crate::state::media::Media;
 use crate::state::server_settings::ServerSetup;
@@ -75,22 +70,36 @@ pub fn App() -> impl IntoView {
                         <ProtectedRoute path=path!("/signup") view=SignUp condition=signed_out redirect_path=|| "/chat"/>
                         <ProtectedRoute path=path!("/chat") view=ChatPage condition=signed_in redirect_path=|| "/signin"/>
                         <ProtectedRoute path=path!("/chat/:id") view=ChatPage condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/friends") view=Friends condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/requests") view=Requests condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/people") view=People condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/blocked") view=Blocked condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/users/:id") view=Profile condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/settings") view=Settings condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/friends") view=social(SocialPage::Friends) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/requests") view=social(SocialPage::Requests) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/people") view=social(SocialPage::People) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/blocked") view=social(SocialPage::Blocked) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/users/:id") view=social(SocialPage::Profile) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/settings") view=settings condition=signed_in redirect_path=|| "/signin"/>
                         // The admin pages show non-admins a "not allowed" page; the server refuses them anyway.
-                        <ProtectedRoute path=path!("/admin") view=AdminDashboard condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/admin/users") view=AdminUsers condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/admin/users/:id") view=AdminUser condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/admin/conversations") view=AdminConversations condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/admin/conversations/:id") view=AdminConversation condition=signed_in redirect_path=|| "/signin"/>
-                        <ProtectedRoute path=path!("/admin/audit") view=AdminAudit condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin") view=admin(AdminPage::Dashboard) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/users") view=admin(AdminPage::Users) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/users/:id") view=admin(AdminPage::User) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/conversations") view=admin(AdminPage::Conversations) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/conversations/:id") view=admin(AdminPage::Conversation) condition=signed_in redirect_path=|| "/signin"/>
+                        <ProtectedRoute path=path!("/admin/audit") view=admin(AdminPage::Audit) condition=signed_in redirect_path=|| "/signin"/>
                     </Routes>
                 </main>
             </div>
         </Router>
     }
+}
+
+// The pages whose code loads when first opened (crate::chunks).
+
+fn settings() -> AnyView {
+    view! { <OnDemand load=settings_page/> }.into_any()
+}
+
+fn social(page: SocialPage) -> impl Fn() -> AnyView + Clone + Send + 'static {
+    move || view! { <OnDemand load=move || social_page(page)/> }.into_any()
+}
+
+fn admin(page: AdminPage) -> impl Fn() -> AnyView + Clone + Send + 'static {
+    move || view! { <OnDemand load=move || admin_page(page)/> }.into_any()
 }

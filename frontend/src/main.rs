@@ -5,6 +5,7 @@
 mod after_paint;
 mod api;
 mod app;
+mod chunks;
 mod clipboard;
 mod components;
 mod download;

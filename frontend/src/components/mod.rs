@@ -34,6 +34,7 @@ pub mod message_list;
 pub mod message_list_keys;
 pub mod message_search;
 pub mod new_group;
+pub mod on_demand;
 pub mod photo_picker;
 pub mod pinned_bar;
 pub mod push_settings;

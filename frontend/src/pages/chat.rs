@@ -4,13 +4,16 @@
 use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use protocol::ConversationId;
 
+use crate::after_paint::after_next_paint;
+use crate::chunks::{conversation_view, preload_conversation_view};
 use crate::components::conversation_list::ConversationList;
-use crate::components::conversation_view::ConversationView;
 use crate::components::message_search::MessageSearch;
 use crate::components::new_group::NewGroup;
+use crate::components::on_demand::OnDemand;
 use crate::locale::{t, use_i18n};
 use crate::state::chat::Chat;
 
@@ -45,6 +48,15 @@ pub fn ChatPage() -> impl IntoView {
             chat.open.set(None);
         }
     });
+    // A conversation's code is a chunk of its own, so the list shows sooner; fetch it once the
+    // list is on screen, so opening a conversation does not wait for it.
+    Effect::new(move |fetched: Option<bool>| {
+        if fetched == Some(true) || !chat.synced.get() {
+            return fetched.unwrap_or(false);
+        }
+        after_next_paint(|| spawn_local(async { _ = preload_conversation_view().await }));
+        true
+    });
     let new_group = RwSignal::new(false);
     let exists = Memo::new(move |_| open.get().map(|id| chat.summary(id).is_some()));
 
@@ -59,7 +71,7 @@ pub fn ChatPage() -> impl IntoView {
             </aside>
             <section class="chat-main">
                 {move || match (open.get(), exists.get()) {
-                    (Some(id), Some(true)) => view! { <ConversationView id/> }.into_any(),
+                    (Some(id), Some(true)) => view! { <OnDemand load=move || conversation_view(id)/> }.into_any(),
                     (Some(_), _) if !chat.synced.get() => view! { <p class="empty chat-placeholder">{t!(i18n, common.loading)}</p> }.into_any(),
                     (Some(_), _) => view! {
                         <p class="empty chat-placeholder">{t!(i18n, chat.conversation_missing, <back> = <a href="/chat" />)}</p>
