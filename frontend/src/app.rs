@@ -8,7 +8,10 @@ use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::ws::Gateway;
-use crate::chunks::{AdminPage, SocialPage, admin_page, settings_page, social_page};
+use crate::chunks::{
+    AdminPage, SocialPage, admin_page, preload_admin_page, preload_settings_page, preload_social_page, settings_page,
+    social_page,
+};
 use crate::components::connection_banner::ConnectionBanner;
 use crate::components::header::Header;
 use crate::components::on_demand::OnDemand;
@@ -93,13 +96,13 @@ pub fn App() -> impl IntoView {
 // The pages whose code loads when first opened (crate::chunks).
 
 fn settings() -> AnyView {
-    view! { <OnDemand load=settings_page/> }.into_any()
+    view! { <OnDemand preload=preload_settings_page view=settings_page/> }.into_any()
 }
 
 fn social(page: SocialPage) -> impl Fn() -> AnyView + Clone + Send + 'static {
-    move || view! { <OnDemand load=move || social_page(page)/> }.into_any()
+    move || view! { <OnDemand preload=preload_social_page view=move || social_page(page)/> }.into_any()
 }
 
 fn admin(page: AdminPage) -> impl Fn() -> AnyView + Clone + Send + 'static {
-    move || view! { <OnDemand load=move || admin_page(page)/> }.into_any()
+    move || view! { <OnDemand preload=preload_admin_page view=move || admin_page(page)/> }.into_any()
 }

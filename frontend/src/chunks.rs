@@ -5,8 +5,10 @@
 //! (the shell, the conversation list, the live connection) stays in the main module; what they
 //! open later (a conversation, settings, the social and admin pages) comes after.
 //!
-//! `fallible`: a chunk that cannot be fetched (offline, or a deployment replaced it) is an error
-//! the page shows with a retry, not a panic; a later call fetches again.
+//! Each has a `preload_…` companion that only loads the chunk (components::on_demand loads it
+//! first, then draws the part). `fallible`: a chunk that cannot be fetched (offline, or a
+//! deployment replaced it) is an error the page shows with a retry, not a panic; a later call
+//! fetches again.
 //! Natively (the unit tests) each function is called directly.
 
 use leptos::prelude::*;
@@ -28,7 +30,7 @@ pub fn conversation_view(id: ConversationId) -> Result<AnyView, SplitLoaderError
 }
 
 /// The settings page.
-#[wasm_split(settings, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(settings, wasm_split_path = ::leptos::wasm_split, preload(preload_settings_page), fallible)]
 pub fn settings_page() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <Settings/> }.into_any())
 }
@@ -43,7 +45,7 @@ pub enum SocialPage {
     Profile,
 }
 
-#[wasm_split(social, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(social, wasm_split_path = ::leptos::wasm_split, preload(preload_social_page), fallible)]
 pub fn social_page(page: SocialPage) -> Result<AnyView, SplitLoaderError> {
     Ok(match page {
         SocialPage::Friends => view! { <Friends/> }.into_any(),
@@ -65,7 +67,7 @@ pub enum AdminPage {
     Audit,
 }
 
-#[wasm_split(admin, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(admin, wasm_split_path = ::leptos::wasm_split, preload(preload_admin_page), fallible)]
 pub fn admin_page(page: AdminPage) -> Result<AnyView, SplitLoaderError> {
     Ok(match page {
         AdminPage::Dashboard => view! { <AdminDashboard/> }.into_any(),

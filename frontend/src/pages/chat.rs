@@ -71,7 +71,7 @@ pub fn ChatPage() -> impl IntoView {
             </aside>
             <section class="chat-main">
                 {move || match (open.get(), exists.get()) {
-                    (Some(id), Some(true)) => view! { <OnDemand load=move || conversation_view(id)/> }.into_any(),
+                    (Some(id), Some(true)) => view! { <OnDemand preload=preload_conversation_view view=move || conversation_view(id)/> }.into_any(),
                     (Some(_), _) if !chat.synced.get() => view! { <p class="empty chat-placeholder">{t!(i18n, common.loading)}</p> }.into_any(),
                     (Some(_), _) => view! {
                         <p class="empty chat-placeholder">{t!(i18n, chat.conversation_missing, <back> = <a href="/chat" />)}</p>
