@@ -40,7 +40,11 @@ where
     // part is drawn before the browser paints (a microtask later).
     let load = move || {
         chunk.set(Chunk::Loading);
-        spawn_local(async move { chunk.set(if preload().await.is_ok() { Chunk::Loaded } else { Chunk::Failed }) });
+        spawn_local(async move {
+            let loaded = if preload().await.is_ok() { Chunk::Loaded } else { Chunk::Failed };
+            // The page may have been left meanwhile: then there is nothing to tell.
+            _ = chunk.try_set(loaded);
+        });
     };
     load();
     move || match chunk.get() {
