@@ -5,7 +5,8 @@
 //    writes into it, and the emoji picker's data (a hashed .json the app fetches when a picker
 //    first opens, named in index.html's `confab-emoji-data` meta; kept here so that the picker
 //    opens offline too), and the wasm chunks of the parts that load on first use (a
-//    conversation, settings, …; named in its `confab-wasm-chunk` metas). Their names change with every build while this file does not, so the
+//    conversation, settings, …; named in its `confab-wasm-chunk` metas). Their names change
+//    with every build while this file does not, so the
 //    list is read from index.html itself: at install, and again whenever a navigation brings a
 //    fresh index.html (then the new build's assets are fetched and the old build's dropped).
 //    Navigations go to the network first, so an online visit always gets the current build,
@@ -24,7 +25,7 @@ const SHELL_URL = '/';
 
 // A name as trunk writes it (`frontend-6f0c1d2e3a4b5c6d_bg.wasm`, `main-….css`), as
 // frontend/build.rs does (`emoji-6f0c1d2e3a4b5c6d.json`), or as crates/split-bindgen does for the
-// lazily loaded chunks and their loader (`/snippets/wasm-split/split_settings_…-6f0c1d2e3a4b5c6d.wasm`):
+// lazily loaded chunks and their loader (`/snippets/wasm-split/split_settings-6f0c1d2e3a4b5c6d.wasm`):
 // a content hash of 12 to 16 hex digits in the last segment, the same rule as the server's
 // `spa::is_content_hashed`.
 const HASHED_ASSET = /^\/(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]*[-_.][0-9a-f]{12,16}(?:_bg)?\.(?:js|wasm|css|svg|json)$/;

@@ -2,9 +2,9 @@
 # Puts the emoji picker's data into the web app's build. frontend/build.rs writes it into its
 # OUT_DIR as emoji-<hash of its content>.json and compiles that name into the app, which fetches
 # it when a picker first opens (frontend/src/api/emoji_data.rs); trunk does not know the file.
-# This copies the file the built wasm (or one of its lazily loaded chunks) names into the build, beside the wasm (a hashed name, so
-# the server caches it for good, spa.rs), and writes its path into index.html's
-# `confab-emoji-data` meta, from which the service worker (frontend/sw.js) caches it with the
+# This copies the file the built wasm (or one of its lazily loaded chunks) names into the
+# build, beside the wasm (a hashed name, so the server caches it for good, spa.rs), and writes
+# its path into index.html's `confab-emoji-data` meta, from which the service worker (frontend/sw.js) caches it with the
 # other assets for offline use. trunk runs it after a build, after stage-wasm-chunks.sh and
 # before compress-assets.sh (Trunk.toml); by hand: `scripts/stage-emoji-data.sh DIR`.
 #
