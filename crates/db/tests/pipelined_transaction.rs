@@ -6,9 +6,10 @@
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test, with its location")]
 
+use db::transaction::Plans;
 use diesel::QueryableByName;
 use diesel::result::Error;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::{
     AnsiTransactionManager, AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection, TransactionManager,
 };
@@ -46,6 +47,7 @@ async fn what_is_sent_with_begin_is_undone_when_the_rest_fails() {
     let (_database, mut conn) = connection().await;
     let failed = db::transaction::begun_with(
         &mut conn,
+        Plans::AsConfigured,
         async |shared| note(shared, 1).await,
         async |conn, _| {
             note(conn, 2).await?;
@@ -60,6 +62,7 @@ async fn what_is_sent_with_begin_is_undone_when_the_rest_fails() {
 
     let failed = db::transaction::begun_with(
         &mut conn,
+        Plans::AsConfigured,
         async |shared| {
             note(shared, 3).await?;
             diesel::sql_query("SELECT 1 / 0").execute(&mut &*shared).await
@@ -77,6 +80,7 @@ async fn success_commits_both_parts() {
     let (_database, mut conn) = connection().await;
     let answer = db::transaction::begun_with(
         &mut conn,
+        Plans::AsConfigured,
         async |shared| note(shared, 1).await,
         async |conn, inserted| Ok(inserted + note(conn, 2).await?),
     )
@@ -94,13 +98,20 @@ async fn inside_a_transaction_it_nests() {
         note(conn, 1).await?;
         let failed = db::transaction::begun_with(
             conn,
+            Plans::AsConfigured,
             async |shared| note(shared, 2).await,
             async |_, _| Err::<(), _>(Error::RollbackTransaction),
         )
         .await;
         assert!(failed.is_err());
         assert_eq!(rows(conn).await, 1, "only the nested part is undone");
-        db::transaction::begun_with(conn, async |shared| note(shared, 3).await, async |_, _| Ok(())).await?;
+        db::transaction::begun_with(
+            conn,
+            Plans::AsConfigured,
+            async |shared| note(shared, 3).await,
+            async |_, _| Ok(()),
+        )
+        .await?;
         Ok(())
     })
     .await
@@ -116,6 +127,7 @@ fn last(divisor: i32) -> db::prepared::Prepared<'static> {
 async fn noted_then_last(conn: &mut AsyncPgConnection, divisor: i32) -> diesel::QueryResult<usize> {
     db::transaction::begun_with(
         conn,
+        Plans::Generic,
         async |shared| note(shared, 1).await,
         async |conn, _| db::transaction::last_then_commit(conn, last(divisor)).await,
     )
@@ -162,4 +174,45 @@ async fn a_last_statement_inside_a_transaction_leaves_it_open() {
     .unwrap_err();
     assert_eq!(rows(&mut conn).await, 0, "all undone with the outer transaction");
     assert!(no_transaction_open(&mut conn));
+}
+
+#[derive(QueryableByName)]
+struct PlanCacheMode {
+    #[diesel(sql_type = Text)]
+    plan_cache_mode: String,
+}
+
+async fn plan_cache_mode(mut conn: &AsyncPgConnection) -> diesel::QueryResult<String> {
+    Ok(diesel::sql_query("SHOW plan_cache_mode").get_result::<PlanCacheMode>(&mut conn).await?.plan_cache_mode)
+}
+
+#[tokio::test]
+async fn generic_plans_hold_for_the_transaction_only() {
+    let (_database, mut conn) = connection().await;
+    let (sent_with_begin, later) = db::transaction::begun_with(
+        &mut conn,
+        Plans::Generic,
+        async |shared| plan_cache_mode(shared).await,
+        async |conn, first| Ok((first, plan_cache_mode(conn).await?)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent_with_begin, "force_generic_plan", "the first reads already plan generically");
+    assert_eq!(later, "force_generic_plan");
+    assert_eq!(plan_cache_mode(&conn).await.unwrap(), "auto", "the setting ends with the transaction");
+
+    let nested = conn
+        .transaction::<_, Error, _>(async |conn| {
+            db::transaction::begun_with(
+                conn,
+                Plans::Generic,
+                async |shared| plan_cache_mode(shared).await,
+                async |_, mode| Ok(mode),
+            )
+            .await
+        })
+        .await
+        .unwrap();
+    assert_eq!(nested, "force_generic_plan");
+    assert_eq!(plan_cache_mode(&conn).await.unwrap(), "auto");
 }

@@ -12,7 +12,7 @@ mod facts;
 mod rules;
 mod store;
 
-use std::collections::{HashMap, HashSet, hash_map::Entry};
+use std::collections::{HashMap, hash_map::Entry};
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::AsyncPgConnection;
@@ -81,6 +81,7 @@ async fn try_batch(
     // trips; inside the `--bus postgres` publisher's transaction it is a savepoint instead.
     let outcomes = crate::transaction::begun_with(
         conn,
+        crate::transaction::Plans::Generic,
         async |shared| try_join(already_stored(shared, &commands), facts::lock_conversations(shared, &commands)).await,
         async |conn, (stored, conversations)| apply_locked(conn, &commands, stored, conversations).await,
     )
@@ -134,26 +135,31 @@ async fn apply_locked(
 }
 
 /// Messages already stored under the `(sender, client_msg_id)` keys of the sends in `commands`.
+///
+/// One index probe per key pair, joined to the batch's arrays: with `sender_id = ANY($1) AND
+/// client_msg_id = ANY($2)` a generic plan probed every sender with every key, or read every
+/// message of the batch's senders (577 buffers per batch at 5,357 commands/s, growing with
+/// their history; 111 with custom plans).
 async fn already_stored(mut conn: &AsyncPgConnection, commands: &[&Command]) -> diesel::QueryResult<Vec<MessageRow>> {
-    use diesel::prelude::*;
+    use diesel::sql_types::{Array, Uuid as SqlUuid};
     use diesel_async::RunQueryDsl;
-
-    use crate::schema::messages;
 
     let sends = commands.iter().filter_map(|c| match c {
         Command::Send(send) => Some(send),
         _ => None,
     });
-    let (senders, keys): (HashSet<Uuid>, Vec<Uuid>) = sends.map(|s| (s.sender.0, s.client_msg_id)).unzip();
+    let (senders, keys): (Vec<Uuid>, Vec<Uuid>) = sends.map(|s| (s.sender.0, s.client_msg_id)).unzip();
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    messages::table
-        .filter(messages::sender_id.eq_any(senders))
-        .filter(messages::client_msg_id.eq_any(keys))
-        .select(MessageRow::as_select())
-        .load(&mut conn)
-        .await
+    crate::prepared::prepared(
+        "SELECT m.* FROM unnest($1::uuid[], $2::uuid[]) AS k(sender, key) \
+         JOIN messages AS m ON m.sender_id = k.sender AND m.client_msg_id = k.key",
+    )
+    .bind::<Array<SqlUuid>, _>(senders)
+    .bind::<Array<SqlUuid>, _>(keys)
+    .load(&mut conn)
+    .await
 }
 
 /// The stored messages by `(sender, client_msg_id)`, each with its attachments.

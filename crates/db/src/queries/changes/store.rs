@@ -9,6 +9,12 @@
 //! on every batch (p50 at 1,000 msgs/s went from 2.5 to 4.5 ms). Each statement here only
 //! runs with rows to write, so its plan is made once and kept.
 //!
+//! The writer runs these with generic plans (`transaction::Plans::Generic`), which do not know
+//! how long the batch's arrays are. A statement that changes existing rows therefore names
+//! them twice: joined to the arrays, for the values, and as `id = ANY($1)`, an index condition
+//! whatever the estimate. Joined alone, a generic plan made from statistics of a smaller table
+//! may walk a whole index (`tests/writer_plans.rs`).
+//!
 //! Data-modifying CTEs each see the rows as they were before their statement, which is why
 //! the draft hands over final states (a message sent and edited in one batch is inserted
 //! edited) and each row appears at most once.
@@ -35,7 +41,7 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::int8
 const LOG: &str = "\
 WITH moved AS (
     UPDATE conversations AS c SET last_seq = v.last_seq, title = v.title, last_activity_at = $4
-    FROM unnest($1::uuid[], $2::int8[], $3::text[]) AS v(id, last_seq, title) WHERE c.id = v.id
+    FROM unnest($1::uuid[], $2::int8[], $3::text[]) AS v(id, last_seq, title) WHERE c.id = ANY($1) AND c.id = v.id
 ), stored AS (
     INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to,
                           created_at, edited_at, deleted_at, deleted_by, mentions, forwarded, pinned_at, pinned_by,
@@ -64,7 +70,7 @@ SET body = v.body, edited_at = v.edited_at, deleted_at = v.deleted_at, deleted_b
 FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::uuid[], $6::timestamptz[],
             $7::uuid[])
      AS v(id, body, edited_at, deleted_at, deleted_by, pinned_at, pinned_by)
-WHERE m.id = v.id";
+WHERE m.id = ANY($1) AND m.id = v.id";
 
 /// Reactions added and taken back (the draft hands over each row's net change, so no row is
 /// both added and removed).
@@ -74,12 +80,12 @@ WITH added AS (
     SELECT v.m, v.e, v.u, $7 FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(m, e, u)
 )
 DELETE FROM message_reactions AS r USING unnest($4::uuid[], $5::text[], $6::uuid[]) AS v(m, e, u)
-WHERE r.message_id = v.m AND r.emoji = v.e AND r.user_id = v.u";
+WHERE r.message_id = ANY($4) AND r.message_id = v.m AND r.emoji = v.e AND r.user_id = v.u";
 
 /// Uploads attached to the batch's new messages (after those are stored).
 const ATTACH: &str = "\
 UPDATE media AS m SET message_id = v.message, position = v.position
-FROM unnest($1::uuid[], $2::uuid[], $3::int2[]) AS v(id, message, position) WHERE m.id = v.id";
+FROM unnest($1::uuid[], $2::uuid[], $3::int2[]) AS v(id, message, position) WHERE m.id = ANY($1) AND m.id = v.id";
 
 /// Attachments of deleted messages (their blobs are removed by the media janitor).
 const DETACH: &str = "DELETE FROM media WHERE message_id = ANY($1)";
@@ -87,12 +93,12 @@ const DETACH: &str = "DELETE FROM media WHERE message_id = ANY($1)";
 /// Group descriptions changed (rare: a statement of their own keeps them out of every send's).
 const DESCRIBE: &str = "\
 UPDATE conversations AS c SET description = v.description
-FROM unnest($1::uuid[], $2::text[]) AS v(id, description) WHERE c.id = v.id";
+FROM unnest($1::uuid[], $2::text[]) AS v(id, description) WHERE c.id = ANY($1) AND c.id = v.id";
 
 /// Group photos set or removed (rare, like descriptions).
 const PHOTO: &str = "\
 UPDATE conversations AS c SET photo_id = v.photo
-FROM unnest($1::uuid[], $2::uuid[]) AS v(id, photo) WHERE c.id = v.id";
+FROM unnest($1::uuid[], $2::uuid[]) AS v(id, photo) WHERE c.id = ANY($1) AND c.id = v.id";
 
 /// Memberships added, removed and re-roled.
 const CHANGE_MEMBERS: &str = "\
@@ -101,11 +107,11 @@ WITH joined AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[])
 ), parted AS (
     DELETE FROM conversation_members AS m USING unnest($5::uuid[], $6::uuid[]) AS v(c, u)
-    WHERE m.conversation_id = v.c AND m.user_id = v.u
+    WHERE m.conversation_id = ANY($5) AND m.conversation_id = v.c AND m.user_id = v.u
 )
 UPDATE conversation_members AS m SET role = v.role
 FROM unnest($7::uuid[], $8::uuid[], $9::text[]) AS v(c, u, role)
-WHERE m.conversation_id = v.c AND m.user_id = v.u";
+WHERE m.conversation_id = ANY($7) AND m.conversation_id = v.c AND m.user_id = v.u";
 
 /// A `uuid[]` as PostgreSQL's array literal, `{a,b}`: a one-dimensional array per message
 /// cannot travel inside the batch's `unnest` (arrays of arrays must be rectangular and unnest
