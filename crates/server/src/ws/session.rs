@@ -41,6 +41,9 @@ const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 /// Sends a connection may have waiting for their commit; past it, the connection stops reading
 /// frames until acks come back (back-pressure instead of an unbounded queue).
 const MAX_PENDING_SENDS: usize = 64;
+/// Most frames from the hub's queue handed to the socket at once: the socket's own queue
+/// (actix-ws) holds 32, and a longer run would wait for it with the rest of the loop.
+const FRAMES_PER_WRITE: usize = 32;
 
 /// A send's ack or error, ready once its batch is committed.
 type PendingAck = Pin<Box<dyn Future<Output = ServerFrame>>>;
@@ -388,21 +391,22 @@ async fn serve(
                 };
             }
             item = queues.frames.recv() => {
-                frames_out.increment(1);
-                let sent = match item {
-                    Some(Outbound::Frame(bytes)) => session.text(bytes).await.is_ok(),
-                    Some(Outbound::Joined(conversation)) => {
-                        match Box::pin(load_summary(state, user, conversation)).await {
-                            Some(conversation) => {
-                                send(&mut session, ServerFrame::ConversationAdded { conversation: Box::new(conversation) }).await
-                            }
-                            None => true,
-                        }
+                let Some(first) = item else { break close_reason(close::GOING_AWAY, "the server is going away") };
+                // The hub, on another thread, is likely still queueing the rest of what it is
+                // delivering (a batch's events): let it, then hand everything queued to the
+                // socket before its writer runs, so that those frames share one write.
+                tokio::task::yield_now().await;
+                let mut next = Some(first);
+                let mut handed = 0;
+                while let Some(item) = next.take() {
+                    frames_out.increment(1);
+                    if !deliver(state, user, &mut session, item).await {
+                        return;
                     }
-                    None => break close_reason(close::GOING_AWAY, "the server is going away"),
-                };
-                if !sent {
-                    return;
+                    handed += 1;
+                    if handed < FRAMES_PER_WRITE {
+                        next = queues.frames.try_recv().ok();
+                    }
                 }
             }
             Some(ack) = pending.next(), if !pending.is_empty() => {
@@ -458,6 +462,19 @@ async fn serve(
         }
     };
     let _ = session.close(reason).await;
+}
+
+/// Sends one item of the hub's queue; false once the socket is gone.
+async fn deliver(state: &AppState, user: UserId, session: &mut Session, item: Outbound) -> bool {
+    match item {
+        Outbound::Frame(bytes) => session.text(bytes).await.is_ok(),
+        Outbound::Joined(conversation) => match Box::pin(load_summary(state, user, conversation)).await {
+            Some(conversation) => {
+                send(session, ServerFrame::ConversationAdded { conversation: Box::new(conversation) }).await
+            }
+            None => true,
+        },
+    }
 }
 
 async fn load_summary(
