@@ -6,9 +6,9 @@
 //    first opens, named in index.html's `confab-emoji-data` meta; kept here so that the picker
 //    opens offline too), and the wasm chunks of the parts that load on first use (a
 //    conversation, settings, …; named in its `confab-wasm-chunk` metas). Their names change
-//    with every build while this file does not, so the
-//    list is read from index.html itself: at install, and again whenever a navigation brings a
-//    fresh index.html (then the new build's assets are fetched and the old build's dropped).
+//    with every build while this file does not, so the list is read from index.html itself:
+//    at install, and again whenever a navigation brings a fresh index.html (then the new
+//    build's assets are fetched and the old build's dropped).
 //    Navigations go to the network first, so an online visit always gets the current build,
 //    and fall back to the cached index.html offline. Hashed assets are cache-first: their
 //    content never changes under a name. Nothing else is touched: /api/, the WebSocket, media

@@ -4,8 +4,8 @@
 # it when a picker first opens (frontend/src/api/emoji_data.rs); trunk does not know the file.
 # This copies the file the built wasm (or one of its lazily loaded chunks) names into the
 # build, beside the wasm (a hashed name, so the server caches it for good, spa.rs), and writes
-# its path into index.html's `confab-emoji-data` meta, from which the service worker (frontend/sw.js) caches it with the
-# other assets for offline use. trunk runs it after a build, after stage-wasm-chunks.sh and
+# its path into index.html's `confab-emoji-data` meta, from which the service worker
+# (frontend/sw.js) caches it with the other assets for offline use. trunk runs it after a build, after stage-wasm-chunks.sh and
 # before compress-assets.sh (Trunk.toml); by hand: `scripts/stage-emoji-data.sh DIR`.
 #
 # The name is read from the wasm itself, so it is the data of this very build, whichever of

@@ -62,19 +62,7 @@ struct Count {
 }
 
 fn one_send(conversation: Uuid, sender: Uuid) -> Command {
-    Command::Send(NewMessage {
-        conversation: ConversationId(conversation),
-        sender: UserId(sender),
-        client_msg_id: Uuid::now_v7(),
-        body: "hello".into(),
-        reply_to: None,
-        mentions: Vec::new(),
-        forwarded: false,
-        attachments: Vec::new(),
-        location: None,
-        display_name: None,
-        by_webhook: false,
-    })
+    Command::Send(NewMessage::text(ConversationId(conversation), UserId(sender), "hello"))
 }
 
 /// Sequential scans of `messages` made by one send (the replay check looks the batch's keys up).

@@ -43,19 +43,7 @@ async fn run(conn: &mut AsyncPgConnection, sql: &str) {
 }
 
 fn send(conversation: Uuid, sender: Uuid, body: &str) -> Command {
-    Command::Send(NewMessage {
-        conversation: ConversationId(conversation),
-        sender: UserId(sender),
-        client_msg_id: Uuid::now_v7(),
-        body: body.into(),
-        reply_to: None,
-        mentions: Vec::new(),
-        forwarded: false,
-        attachments: Vec::new(),
-        location: None,
-        display_name: None,
-        by_webhook: false,
-    })
+    Command::Send(NewMessage::text(ConversationId(conversation), UserId(sender), body))
 }
 
 /// The ids of `conversation`'s newest messages, newest first.

@@ -37,6 +37,26 @@ pub struct NewMessage {
     pub by_webhook: bool,
 }
 
+impl NewMessage {
+    /// A plain text message with a fresh idempotency key: no reply, mention, attachment or
+    /// location, sent by a member under their own name.
+    pub fn text(conversation: ConversationId, sender: UserId, body: impl Into<String>) -> Self {
+        Self {
+            conversation,
+            sender,
+            client_msg_id: Uuid::now_v7(),
+            body: body.into(),
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            attachments: Vec::new(),
+            location: None,
+            display_name: None,
+            by_webhook: false,
+        }
+    }
+}
+
 /// Who removes a message, which decides what they must be allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Deleter {

@@ -252,8 +252,7 @@ async fn friendships(
     let (lows, highs): (Vec<Uuid>, Vec<Uuid>) = pairs.into_iter().map(|(a, b)| (a.0, b.0)).unzip();
     let found: Vec<FriendPair> = prepared(
         "SELECT f.user_a, f.user_b FROM friendships AS f \
-         JOIN unnest($1::uuid[], $2::uuid[]) AS p(a, b) ON f.user_a = p.a AND f.user_b = p.b \
-         WHERE f.user_a = ANY($1) AND f.user_b = ANY($2)",
+         JOIN unnest($1::uuid[], $2::uuid[]) AS p(a, b) ON f.user_a = p.a AND f.user_b = p.b",
     )
     .bind::<Array<SqlUuid>, _>(lows)
     .bind::<Array<SqlUuid>, _>(highs)

@@ -918,19 +918,7 @@ mod tests {
     }
 
     fn send(conversation: ConversationId, sender: UserId, body: &str) -> Command {
-        Command::Send(NewMessage {
-            conversation,
-            sender,
-            client_msg_id: Uuid::now_v7(),
-            body: body.into(),
-            reply_to: None,
-            mentions: Vec::new(),
-            forwarded: false,
-            attachments: Vec::new(),
-            location: None,
-            display_name: None,
-            by_webhook: false,
-        })
+        Command::Send(NewMessage::text(conversation, sender, body))
     }
 
     fn upload(uploader: UserId) -> MediaRow {
