@@ -129,8 +129,8 @@ pub struct Settings {
     pub ws_queue: usize,
 
     /// Writer shards storing every conversation change; each stores a whole batch per commit
-    /// and holds one pooled connection while it does.
-    #[arg(global = true, long, env = "CONFAB_WRITERS", default_value_t = 4)]
+    /// and holds one pooled connection while it does (0 = one per CPU core, from 2 to 4).
+    #[arg(global = true, long, env = "CONFAB_WRITERS", default_value_t = 0)]
     pub writers: usize,
 
     /// Maximum number of pooled database connections, split evenly between the HTTP workers

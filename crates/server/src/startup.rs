@@ -137,7 +137,7 @@ impl Application {
         let writer = Writer::start(
             pool.clone(),
             bus.clone(),
-            settings.writers,
+            writer_shards(settings.writers),
             media.janitor.clone(),
             push.clone(),
             search_index,
@@ -271,6 +271,17 @@ fn worker_threads(asked: usize) -> usize {
     if asked > 0 { asked } else { std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) }
 }
 
+/// The writer shards to start: as asked, or one per available CPU, from two to four. Under
+/// load a batch is bound by PostgreSQL's CPU, not by the WAL flush: more shards than cores
+/// only cut the same traffic into smaller batches, each paying its own commit and statements
+/// (on two cores, 3,430 msgs/s had p50 25–29 ms with 4 shards and 13–19 ms with 2;
+/// BENCHMARKS.md, session 21). Two keep one batch computing while another waits for its
+/// flush; more than four (the former default) were not measured with this writer.
+fn writer_shards(asked: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    if asked > 0 { asked } else { cores.clamp(2, 4) }
+}
+
 fn serve(
     listener: TcpListener,
     state: AppState,
@@ -401,5 +412,12 @@ mod tests {
     fn redact_hides_the_password() {
         assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("not a url"), "<unparseable database URL>");
+    }
+
+    #[test]
+    fn writer_shards_follow_the_cores_unless_asked() {
+        assert_eq!(writer_shards(7), 7);
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        assert_eq!(writer_shards(0), cores.clamp(2, 4));
     }
 }
