@@ -14,22 +14,13 @@
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test, with its location")]
 
+mod support;
+
 use db::queries::changes::{Command, Deleter, NewMessage, apply_batch};
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use protocol::conversations::MemberRole;
 use protocol::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
-
-#[derive(QueryableByName)]
-struct Reads {
-    #[diesel(sql_type = Text)]
-    relname: String,
-    /// Rows read by sequential scans plus rows fetched through indexes.
-    #[diesel(sql_type = BigInt)]
-    rows: i64,
-}
 
 /// Messages and conversations added after the statistics were taken (others' traffic).
 const GROWN_MESSAGES: i64 = 60_000;
@@ -58,16 +49,6 @@ async fn newest(conn: &mut AsyncPgConnection, conversation: Uuid, n: usize) -> V
         .load(conn)
         .await
         .unwrap()
-}
-
-/// Rows read so far in this transaction from `conversations` and `messages`, in that order.
-async fn reads(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<Reads>> {
-    diesel::sql_query(
-        "SELECT relname::text AS relname, (COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0))::int8 AS rows \
-         FROM pg_stat_xact_user_tables WHERE relname IN ('messages', 'conversations') ORDER BY relname",
-    )
-    .load(conn)
-    .await
 }
 
 #[tokio::test]
@@ -121,8 +102,7 @@ async fn writer_statements_look_rows_up_by_index_after_the_tables_outgrow_their_
     run(&mut conn, &grow()).await;
 
     conn.transaction(async |conn| {
-        // Counts of earlier transactions not yet reported (for up to a second) show here too.
-        let before = reads(conn).await?;
+        let before = support::rows_read(conn, &["conversations", "messages"]).await?;
         for round in 0..BATCHES {
             // Fresh messages each round, so that every change below is accepted.
             let sends: Vec<Command> = (0..PER_BATCH).map(|i| send(group, owner, &format!("to change {i}"))).collect();
@@ -177,8 +157,7 @@ async fn writer_statements_look_rows_up_by_index_after_the_tables_outgrow_their_
                 assert!(answer.is_ok(), "{command:?} refused: {answer:?}");
             }
         }
-        let reads: Vec<(String, i64)> =
-            reads(conn).await?.into_iter().zip(before).map(|(a, b)| (a.relname, a.rows - b.rows)).collect();
+        let reads = support::since(&before, support::rows_read(conn, &["conversations", "messages"]).await?);
         // A lookup per command reads a handful of rows; a scan of either table reads
         // thousands, once per batch.
         let budget = i64::try_from(BATCHES * (2 * PER_BATCH + 3) * 20).unwrap();

@@ -12,21 +12,14 @@
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap fails the test, with its location")]
 
+mod support;
+
 use db::queries::changes::{Command, NewMessage, apply_batch};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use protocol::{ConversationId, UserId};
 use uuid::Uuid;
-
-#[derive(QueryableByName)]
-struct Reads {
-    #[diesel(sql_type = Text)]
-    relname: String,
-    /// Rows read by sequential scans plus rows fetched through indexes.
-    #[diesel(sql_type = BigInt)]
-    rows: i64,
-}
 
 /// Sends in the measured batch: far more than the handful of rows its lookups read.
 const SENDS: usize = 60;
@@ -66,16 +59,6 @@ async fn group_of_two(conn: &mut AsyncPgConnection) -> (Uuid, Uuid, Uuid) {
     (owner, member, group)
 }
 
-/// Rows read so far in this transaction from `conversations` and `users`, in that order.
-async fn reads(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<Reads>> {
-    diesel::sql_query(
-        "SELECT relname::text AS relname, (COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0))::int8 AS rows \
-         FROM pg_stat_xact_user_tables WHERE relname IN ('conversations', 'users') ORDER BY relname",
-    )
-    .load(conn)
-    .await
-}
-
 #[tokio::test]
 async fn a_batch_of_sends_reads_its_conversation_and_senders_once_not_per_message() {
     let database = db::testing::TestDatabase::create().await;
@@ -86,13 +69,11 @@ async fn a_batch_of_sends_reads_its_conversation_and_senders_once_not_per_messag
     assert!(apply_batch(&mut conn, &warm).await.unwrap().iter().all(Result::is_ok));
 
     conn.transaction(async |conn| {
-        // Counts of earlier transactions not yet reported (for up to a second) show here too.
-        let before = reads(conn).await?;
+        let before = support::rows_read(conn, &["conversations", "users"]).await?;
         let sends: Vec<Command> =
             (0..SENDS).map(|i| send(group, if i % 2 == 0 { owner } else { member }, &format!("message {i}"))).collect();
         assert!(apply_batch(conn, &sends).await?.iter().all(Result::is_ok));
-        let reads: Vec<(String, i64)> =
-            reads(conn).await?.into_iter().zip(before).map(|(a, b)| (a.relname, a.rows - b.rows)).collect();
+        let reads = support::since(&before, support::rows_read(conn, &["conversations", "users"]).await?);
         // The lock read and the counter update each touch the one conversation; nothing reads
         // the senders' rows. A check per message would read 2 × 60 and 60.
         assert_eq!(reads.len(), 2);
