@@ -3,8 +3,8 @@
 -- conversations and users are never deleted (users are soft-deleted). These three foreign
 -- keys checked the same again for every row: three trigger queries per message, one of them a
 -- KEY SHARE lock on the sender's `users` row, which PostgreSQL writes to the WAL. At 2,500
--- messages/s (100 × 10) the batch statement took 184–236 µs per message with them and
--- 130–143 µs without (three pairs; BENCHMARKS.md, session 21). The keys from messages to
+-- messages/s (100 × 10) the batch statement took 198–206 µs per message with them and
+-- 135–147 µs without (three pairs; BENCHMARKS.md, session 21). The keys from messages to
 -- messages, and to users for moderators and pins, stay: they are null on almost every row
 -- and keep their ON DELETE behaviour.
 ALTER TABLE messages

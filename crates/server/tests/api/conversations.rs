@@ -440,17 +440,9 @@ async fn a_batch_of_sends_answers_each_on_its_own() {
     let elsewhere = say(&alice, dm.id, "in the DM").await;
     let new = |conversation: ConversationId, sender: &Account, key: Uuid, reply_to: Option<MessageId>| {
         Command::Send(NewMessage {
-            conversation,
-            sender: sender.id(),
             client_msg_id: key,
-            body: format!("from {}", sender.auth.user.username),
             reply_to,
-            mentions: Vec::new(),
-            forwarded: false,
-            attachments: Vec::new(),
-            location: None,
-            display_name: None,
-            by_webhook: false,
+            ..NewMessage::text(conversation, sender.id(), format!("from {}", sender.auth.user.username))
         })
     };
     let repeated = Uuid::new_v4();
